@@ -1,0 +1,92 @@
+"""Shared fixtures: a real Redis (embedded redis-server, or REDIS_URL) and real uvicorn servers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis as sync_redis
+from redis.asyncio import Redis
+
+from tests.servers import ServerProcess
+from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.redis_client import redis_from_url
+from waitroom.settings import Settings
+
+ADMIN_TOKEN = "test-admin-token-" + "x" * 16
+SECRET_KEYS = ("test-secret-key-old-0123456789", "test-secret-key-new-0123456789")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when set (any Redis/Valkey >= 6.2), else an embedded redis-server."""
+    external = os.environ.get("REDIS_URL")
+    if external:
+        yield external
+        return
+    with EmbeddedRedis() as server:
+        yield server.url
+
+
+@pytest.fixture
+def unique_id() -> str:
+    """A fresh queue/event id per test, so tests never share Redis keys."""
+    return "t" + secrets.token_hex(5)
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = redis_from_url(redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def sync_redis_client(redis_url: str) -> Iterator[sync_redis.Redis]:
+    client = sync_redis.Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def settings(redis_url: str) -> Settings:
+    return Settings.from_environ(
+        {
+            "REDIS_URL": redis_url,
+            "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
+            "WAITROOM_SECRET_KEYS": ",".join(SECRET_KEYS),
+            "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS": "0.25",
+        }
+    )
+
+
+def server_environment(redis_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "REDIS_URL": redis_url,
+        "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
+        "WAITROOM_SECRET_KEYS": ",".join(SECRET_KEYS),
+        "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS": "0.25",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def waitroom_server(redis_url: str) -> Iterator[ServerProcess]:
+    """One real uvicorn process serving the waiting room for the whole session."""
+    server = ServerProcess("waitroom.app:create_app_from_environ", server_environment(redis_url))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -1,0 +1,7 @@
+"""waitroom: a self-hostable, high-throughput virtual waiting room."""
+
+from __future__ import annotations
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""Organizer JSON API: ``PUT``/``GET /api/v1/admin/queues/{queue_id}`` and the queue list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from waitroom.admin_auth import require_admin
+from waitroom.admission import QueueSnapshot
+from waitroom.fan_session import checked_queue_id
+from waitroom.problems import InvalidInput, WaitroomError, error_response
+from waitroom.runtime import runtime_of
+
+MAX_BODY_BYTES = 16 * 1024
+PUBLIC_CONFIG_FIELDS = (
+    "name",
+    "state",
+    "rate_per_minute",
+    "opens_at",
+    "burst",
+    "redirect_url",
+    "pause_reason",
+    "event_id",
+    "active_shopper_cap",
+    "shuffle_seed_sha256",
+    "created_at",
+)
+
+
+def _json(body: dict[str, Any], status_code: int = 200) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status_code,
+        media_type="application/json",
+        headers={"cache-control": "no-store"},
+    )
+
+
+def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[str, Any]:
+    config = snapshot.config
+    document: dict[str, Any] = {"queue_id": snapshot.queue_id}
+    for name in PUBLIC_CONFIG_FIELDS:
+        if name in config.raw:
+            document[name] = config.raw[name]
+    document.update(
+        rate_per_minute=config.rate_per_minute,
+        state=config.state.value,
+        opens_at=config.opens_at,
+        burst=config.burst,
+        prequeue=not snapshot.opened,
+        queue_length=snapshot.queue_length,
+        prequeue_length=snapshot.prequeue_length,
+        admitted_total=snapshot.serving,
+        joined_total=snapshot.tail + snapshot.prequeue_length,
+        serving_position=snapshot.serving,
+        tail_position=snapshot.tail,
+        epoch=snapshot.epoch,
+        measured_outflow_per_minute=round(outflow_per_second * 60, 2),
+    )
+    if snapshot.opened and "shuffle_seed" in config.raw:
+        # the commitment (sha256 of the seed) is public from creation; the seed after opening
+        document["shuffle_seed"] = config.raw["shuffle_seed"]
+    return document
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidInput("request body too large")
+    try:
+        data = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError:
+        raise InvalidInput("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return data
+
+
+async def put_queue(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        require_admin(request)
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        fields = await read_json_object(request)
+        created = await runtime.store.configure(queue_id, fields)
+        runtime.views.invalidate(queue_id)
+        view = await runtime.views.get(queue_id)
+    except WaitroomError as error:
+        return error_response(error)
+    return _json(queue_document(view.snapshot, view.outflow_per_second), 201 if created else 200)
+
+
+async def get_queue(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        require_admin(request)
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        runtime.views.invalidate(queue_id)
+        view = await runtime.views.get(queue_id)
+    except WaitroomError as error:
+        return error_response(error)
+    return _json(queue_document(view.snapshot, view.outflow_per_second))
+
+
+async def list_queues(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        require_admin(request)
+    except WaitroomError as error:
+        return error_response(error)
+    return _json({"queues": await runtime.store.queue_ids()})

@@ -1,0 +1,269 @@
+"""Positions, serving pointer, rate, pause and the fair pre-queue opening (Redis Lua).
+
+All writes go through Lua scripts that touch one queue's keys (hash tag ``{q:<id>}``):
+- ``join``: one atomic step assigns a place per visitor id (rejoining returns the same place);
+- ``view``: advances the serving pointer to now at the configured rate and reads the state;
+- ``configure``: creates/updates a queue after settling the pointer at the old rate.
+
+The serving pointer S moves by exactly ``rate_per_minute`` per minute whichever process calls,
+because every advance is computed from Redis ``TIME`` and the carried remainder. S never runs
+more than ``burst`` places ahead of the tail T, so an idle queue banks no capacity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+
+from waitroom.keys import QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.problems import InvalidInput, NotFound
+
+
+class QueueState(StrEnum):
+    """What the organizer set. ``prequeue`` is derived from ``opens_at``, never stored."""
+
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+    SOLD_OUT = "sold_out"
+
+
+class FanState(StrEnum):
+    """What a fan sees (contract values of the status endpoint)."""
+
+    PREQUEUE = "prequeue"
+    WAITING = "waiting"
+    ADMITTED = "admitted"
+    PAUSED = "paused"
+    SOLD_OUT = "sold_out"
+    CLOSED = "closed"
+
+
+class QueueNotFound(NotFound):
+    type_slug = "queue-not-found"
+
+    def __init__(self, queue_id: str) -> None:
+        super().__init__(f"no queue named {queue_id!r}", queue_id=queue_id)
+
+
+class QueueNotJoinable(InvalidInput):
+    status = 409
+    title = "Queue not accepting fans"
+    type_slug = "queue-not-joinable"
+
+    def __init__(self, queue_id: str, state: str) -> None:
+        super().__init__(f"queue {queue_id!r} is {state}", queue_id=queue_id, state=state)
+
+
+MAX_RATE_PER_MINUTE = 10_000_000
+MAX_BURST = 1_000_000
+
+CONFIG_FIELDS: dict[str, type] = {
+    "rate_per_minute": int,
+    "state": str,
+    "opens_at": float,
+    "burst": int,
+    "redirect_url": str,
+    "name": str,
+    "pause_reason": str,
+    "event_id": str,
+    "active_shopper_cap": int,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    rate_per_minute: int
+    state: QueueState
+    opens_at: float
+    burst: int
+    redirect_url: str
+    name: str
+    pause_reason: str
+    event_id: str
+    shuffle_seed_sha256: str
+    raw: dict[str, str]
+
+    @classmethod
+    def from_hash(cls, values: dict[str, str], default_burst: int) -> QueueConfig:
+        state_raw = values.get("state", QueueState.CLOSED.value)
+        try:
+            state = QueueState(state_raw)
+        except ValueError:
+            state = QueueState.CLOSED
+        return cls(
+            rate_per_minute=int(values.get("rate_per_minute", "0") or 0),
+            state=state,
+            opens_at=float(values.get("opens_at", "0") or 0),
+            burst=int(values.get("burst", str(default_burst)) or default_burst),
+            redirect_url=values.get("redirect_url", "/"),
+            name=values.get("name", ""),
+            pause_reason=values.get("pause_reason", ""),
+            event_id=values.get("event_id", ""),
+            shuffle_seed_sha256=values.get("shuffle_seed_sha256", ""),
+            raw=values,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """One read of a queue, taken by the ``view`` script."""
+
+    queue_id: str
+    serving: int
+    tail: int
+    epoch: int
+    redis_now_ms: int
+    opened: bool
+    prequeue_length: int
+    config: QueueConfig
+
+    @property
+    def queue_length(self) -> int:
+        """Fans with a place who are not admitted yet (pre-queue included)."""
+        return max(0, self.tail - self.serving) + self.prequeue_length
+
+    @property
+    def in_prequeue(self) -> bool:
+        return not self.opened
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    outcome: str
+    position: int
+    epoch: int
+    state: str
+
+    @property
+    def is_new(self) -> bool:
+        return self.outcome in {"new", "prequeue"}
+
+
+def _load_lua(name: str) -> str:
+    return (resources.files("waitroom") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+
+
+def _decode(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
+    """Check organizer input; returns Redis-ready strings. Raises InvalidInput."""
+    result: dict[str, str] = {}
+    for name, value in fields.items():
+        if name not in CONFIG_FIELDS:
+            raise InvalidInput(f"unknown field {name!r}", field=name)
+        expected = CONFIG_FIELDS[name]
+        if expected is int:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidInput(f"{name} must be an integer", field=name)
+            limit = MAX_BURST if name == "burst" else MAX_RATE_PER_MINUTE
+            if value < 0 or value > limit or (name == "burst" and value < 1):
+                raise InvalidInput(f"{name} is out of range", field=name)
+            result[name] = str(value)
+        elif expected is float:
+            if value is None:
+                value = 0
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise InvalidInput(
+                    f"{name} must be a non-negative number (unix seconds)", field=name
+                )
+            result[name] = repr(float(value))
+        else:
+            if not isinstance(value, str) or len(value) > 2048:
+                raise InvalidInput(f"{name} must be a string of at most 2048 chars", field=name)
+            if name == "state":
+                try:
+                    QueueState(value)
+                except ValueError:
+                    allowed = ", ".join(state.value for state in QueueState)
+                    raise InvalidInput(f"state must be one of {allowed}", field=name) from None
+            if name == "redirect_url" and not (
+                value.startswith("/") or value.startswith("https://") or value.startswith("http://")
+            ):
+                raise InvalidInput("redirect_url must be a path or an http(s) URL", field=name)
+            result[name] = value
+    return result
+
+
+class AdmissionStore:
+    """The queue state in Redis. One instance per process; holds the registered scripts."""
+
+    def __init__(self, redis: Redis, default_burst: int) -> None:
+        self.redis = redis
+        self.default_burst = default_burst
+        prelude = _load_lua("advance")
+        self._view = redis.register_script(prelude + _load_lua("view"))
+        self._join = redis.register_script(prelude + _load_lua("join"))
+        self._configure = redis.register_script(prelude + _load_lua("configure"))
+
+    @staticmethod
+    def _keys(queue_id: str) -> list[str]:
+        keys = QueueKeys(queue_id)
+        return [keys.config, keys.counters, keys.visitors, keys.prequeue]
+
+    async def snapshot(self, queue_id: str) -> QueueSnapshot:
+        raw = await self._view(keys=self._keys(queue_id), args=[self.default_burst])
+        if not raw:
+            raise QueueNotFound(queue_id)
+        pairs = [_decode(item) for item in raw[6]]
+        config = dict(zip(pairs[0::2], pairs[1::2], strict=True))
+        return QueueSnapshot(
+            queue_id=queue_id,
+            serving=int(raw[0]),
+            tail=int(raw[1]),
+            epoch=int(raw[2]),
+            redis_now_ms=int(raw[3]),
+            opened=_decode(raw[4]) == "1",
+            prequeue_length=int(raw[5]),
+            config=QueueConfig.from_hash(config, self.default_burst),
+        )
+
+    async def join(self, queue_id: str, visitor_id: str) -> JoinResult:
+        raw = await self._join(keys=self._keys(queue_id), args=[self.default_burst, visitor_id])
+        outcome = _decode(raw[0])
+        if outcome == "missing":
+            raise QueueNotFound(queue_id)
+        if outcome in {QueueState.CLOSED.value, QueueState.SOLD_OUT.value}:
+            raise QueueNotJoinable(queue_id, outcome)
+        return JoinResult(outcome, int(raw[1]), int(raw[2]), _decode(raw[3]))
+
+    async def position_of(self, queue_id: str, visitor_id: str) -> int | None:
+        """The place of a visitor (0 while in the pre-queue), or None when unknown."""
+        value = await self.redis.hget(QueueKeys(queue_id).visitors, visitor_id)
+        return None if value is None else int(value)
+
+    async def configure(self, queue_id: str, fields: dict[str, Any]) -> bool:
+        """Create or update a queue; returns True when it was created."""
+        values = validate_config_update(fields)
+        keys = QueueKeys(queue_id)
+        exists = bool(await self.redis.exists(keys.config))
+        if not exists:
+            values.setdefault("state", QueueState.OPEN.value)
+            values.setdefault("rate_per_minute", "60")
+            seed = secrets.token_hex(32)
+            values.setdefault("shuffle_seed", seed)
+            values.setdefault("shuffle_seed_sha256", hashlib.sha256(seed.encode()).hexdigest())
+            values.setdefault("created_at", repr(time.time()))
+        args: list[Any] = [self.default_burst, time.time_ns() // 1000]
+        for name, value in values.items():
+            args += [name, value]
+        created = await self._configure(keys=self._keys(queue_id), args=args)
+        await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
+        return bool(int(created))
+
+    async def mark_sold_out(self, queue_id: str) -> None:
+        """Called by the shop when stock runs out: fans are told at the next poll."""
+        await self.configure(queue_id, {"state": QueueState.SOLD_OUT.value})
+
+    async def queue_ids(self) -> list[str]:
+        members = await self.redis.smembers(QUEUE_REGISTRY_KEY)
+        return sorted(_decode(member) for member in members)

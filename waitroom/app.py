@@ -1,0 +1,80 @@
+"""The waiting-room ASGI app factory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from waitroom import admin_api, fan_api, operations, queue_page
+from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
+from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
+from waitroom.redis_client import redis_from_url
+from waitroom.runtime import Runtime
+from waitroom.settings import Settings
+
+PAGES_DIR = Path(__file__).parent / "pages"
+
+
+def page_templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(PAGES_DIR / "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+
+
+def waitroom_routes() -> list[BaseRoute]:
+    return [
+        Route("/q/{queue_id}", queue_page.queue_page, methods=["GET"]),
+        Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
+        Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
+        Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
+        Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
+        Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
+        Route("/healthz", operations.healthz, methods=["GET"]),
+        Route("/readyz", operations.readyz, methods=["GET"]),
+        Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
+        Mount("/static/waitroom", StaticFiles(directory=PAGES_DIR / "static"), name="static"),
+    ]
+
+
+def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> Starlette:
+    """Build the waiting room. The lifespan opens the Redis client and closes it on shutdown."""
+    if settings.redis_url is None:
+        raise ValueError("settings.redis_url is required (the CLI starts an embedded Redis)")
+    redis_url: str = settings.redis_url
+    app_metrics = metrics or WaitroomMetrics.create()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        redis = redis_from_url(redis_url)
+        app.state.runtime = Runtime.build(settings, redis, app_metrics)
+        try:
+            yield
+        finally:
+            await redis.aclose()
+
+    app = Starlette(
+        routes=waitroom_routes(),
+        middleware=[Middleware(RequestTimingMiddleware, histogram=app_metrics.request_duration)],
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            WaitroomError: waitroom_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.templates = page_templates()
+    return app
+
+
+def create_app_from_environ() -> Starlette:
+    """Factory for ``uvicorn --factory waitroom.app:create_app_from_environ`` (used by serve)."""
+    return create_app(Settings.from_environ())

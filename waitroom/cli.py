@@ -1,0 +1,105 @@
+"""The ``waitroom`` command: ``demo`` and ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="waitroom", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run the waiting room and the shop with sample data")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser("serve", help="production serving (uvicorn, workers, factory)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--app",
+        choices=["waitroom", "shop"],
+        default="waitroom",
+        help="which app this process serves",
+    )
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    return parser
+
+
+def run_demo(host: str, port: int) -> int:
+    from waitroom.demo import create_demo_app, demo_urls
+
+    settings = Settings.from_environ()
+    embedded: EmbeddedRedis | None = None
+    if settings.redis_url is None:
+        embedded = EmbeddedRedis(appendfsync_always=True).start()
+        settings = settings.with_overrides(redis_url=embedded.url)
+    try:
+        urls = demo_urls(host, port)
+        print("waitroom demo", flush=True)
+        print(f"  Redis:           {settings.redis_url}" + (" (embedded)" if embedded else ""))
+        print(f"  Fan queue page:  {urls.fan_url}")
+        print(f"  Shop:            {urls.shop_url}")
+        print(f"  Admin dashboard: {urls.dashboard_url}")
+        print(f"  Admin token:     {settings.admin_token}")
+        print("  Press Ctrl+C to stop.", flush=True)
+        uvicorn.run(create_demo_app(settings), host=host, port=port, log_level="warning")
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def run_serve(arguments: argparse.Namespace) -> int:
+    settings = Settings.from_environ()
+    if settings.redis_url is None:
+        print("waitroom serve needs REDIS_URL (a Redis/Valkey >= 6.2)", file=sys.stderr)
+        return 2
+    if settings.secret_keys_generated and arguments.workers > 1:
+        # every worker must sign with the same keys: generate once and share via the environment
+        os.environ["WAITROOM_SECRET_KEYS"] = ",".join(settings.secret_keys)
+    if settings.admin_token_generated:
+        os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
+        print(f"Admin token: {settings.admin_token}", flush=True)
+    factory = (
+        "waitroom.app:create_app_from_environ"
+        if arguments.app == "waitroom"
+        else "sale_backend.app:create_app_from_environ"
+    )
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        proxy_headers=arguments.proxy_headers,
+        forwarded_allow_ips=arguments.forwarded_allow_ips,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        if arguments.command == "demo":
+            return run_demo(arguments.host, arguments.port)
+        if arguments.command == "serve":
+            return run_serve(arguments)
+    except SettingsError as error:
+        print(f"waitroom: invalid setting {error}", file=sys.stderr)
+        return 2
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Joining and reading a fan's status: shared by the JSON API and the queue page.
+
+Domain-level steps that raise :mod:`waitroom.problems` errors; callers turn them into HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from waitroom.admission import FanState, QueueNotFound
+from waitroom.cookies import (
+    VISITOR_COOKIE,
+    VISITOR_COOKIE_MAX_AGE_SECONDS,
+    pass_cookie_name,
+    position_cookie_name,
+    set_cookie_header,
+)
+from waitroom.fan_status import FanStatus, fan_status
+from waitroom.gate import PASS_QUERY_PARAMETER
+from waitroom.keys import is_valid_queue_id
+from waitroom.problems import NotAuthenticated
+from waitroom.runtime import Runtime
+from waitroom.tokens import (
+    PositionClaims,
+    TokenCodec,
+    TokenError,
+    TokenMalformed,
+    TokenMissing,
+    derive_pass_id,
+    new_visitor_id,
+)
+
+VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
+
+
+class TokenRejected(NotAuthenticated):
+    type_slug = "token-rejected"
+
+    def __init__(self, error: TokenError) -> None:
+        super().__init__(error.detail, reason=error.reason)
+        if isinstance(error, TokenMalformed):
+            self.status = 400
+            self.title = "Malformed token"
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    claims: PositionClaims
+    token: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatusAnswer:
+    claims: PositionClaims
+    status: FanStatus
+    refreshed_token: str | None
+    pass_token: str | None
+    pass_expires_at: int | None
+    redirect_url: str | None
+
+
+def checked_queue_id(queue_id: str) -> str:
+    if not is_valid_queue_id(queue_id):
+        raise QueueNotFound(queue_id[:64])
+    return queue_id
+
+
+def bearer_token(request: Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    scheme, _, credential = value.partition(" ")
+    if scheme.lower() == "bearer" and credential.strip():
+        return credential.strip()
+    return None
+
+
+def presented_token(request: Request, queue_id: str) -> tuple[str | None, bool]:
+    """(token, came_from_bearer_header)."""
+    bearer = bearer_token(request)
+    if bearer is not None:
+        return bearer, True
+    return request.cookies.get(position_cookie_name(queue_id)), False
+
+
+def visitor_cookie(request: Request) -> str | None:
+    value = request.cookies.get(VISITOR_COOKIE)
+    if value and VISITOR_ID_PATTERN.match(value):
+        return value
+    return None
+
+
+async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
+    """Join, or return the place this browser or token already holds."""
+    token, from_header = presented_token(request, queue_id)
+    claims: PositionClaims | None = None
+    if token is not None:
+        try:
+            claims = runtime.codec.verify_position(token, queue_id=queue_id)
+        except TokenError as error:
+            runtime.metrics.token_rejections.labels(error.reason).inc()
+            if from_header:
+                raise TokenRejected(error) from None
+            claims = None  # a stale cookie: join again by visitor id, which keeps the place
+    if claims is not None:
+        visitor_id = claims.visitor_id
+    else:
+        visitor_id = visitor_cookie(request) or new_visitor_id()
+    result = await runtime.store.join(queue_id, visitor_id)
+    runtime.metrics.joins.labels(queue_id, result.outcome).inc()
+    if claims is not None and claims.epoch == result.epoch and claims.position == result.position:
+        return Joined(claims, token or "", created=False)
+    fresh = PositionClaims(queue_id, result.epoch, result.position, visitor_id, int(time.time()))
+    return Joined(fresh, runtime.codec.issue_position(fresh), created=result.is_new)
+
+
+def verify_for_status(
+    codec: TokenCodec, request: Request, queue_id: str
+) -> tuple[PositionClaims, str]:
+    token, _ = presented_token(request, queue_id)
+    if token is None:
+        raise TokenRejected(TokenMissing("no position token: join the queue first"))
+    try:
+        return codec.verify_position(token, queue_id=queue_id), token
+    except TokenError as error:
+        raise TokenRejected(error) from None
+
+
+async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
+    view = await runtime.views.get(claims.queue_id)
+    snapshot = view.snapshot
+    if claims.epoch != snapshot.epoch:
+        raise TokenRejected(
+            _Reset("the queue was reset since this token was issued: join again")
+        )
+    refreshed: str | None = None
+    if claims.position == 0 and snapshot.opened:
+        position = await runtime.store.position_of(claims.queue_id, claims.visitor_id)
+        if position is None:
+            raise TokenRejected(_Reset("this place is not known to the queue: join again"))
+        if position > 0:
+            claims = PositionClaims(
+                claims.queue_id, claims.epoch, position, claims.visitor_id, int(time.time())
+            )
+            refreshed = runtime.codec.issue_position(claims)
+    settings = runtime.settings
+    now = time.time()
+    answer = fan_status(
+        view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
+    )
+    pass_token: str | None = None
+    expires_at: int | None = None
+    redirect: str | None = None
+    if answer.state is FanState.ADMITTED:
+        pass_id = derive_pass_id(claims.queue_id, claims.epoch, claims.position, claims.visitor_id)
+        pass_token, pass_claims = runtime.codec.issue_pass(
+            claims.queue_id, claims.visitor_id, pass_id, now
+        )
+        expires_at = pass_claims.expires_at
+        redirect = redirect_with_pass(snapshot.config.redirect_url, pass_token)
+        runtime.metrics.passes_issued.labels(claims.queue_id).inc()
+    return StatusAnswer(claims, answer, refreshed, pass_token, expires_at, redirect)
+
+
+def redirect_with_pass(redirect_url: str, pass_token: str) -> str:
+    """Same-origin shops read the pass cookie; other origins get it once in the URL."""
+    if redirect_url.startswith("/"):
+        return redirect_url
+    separator = "&" if "?" in redirect_url else "?"
+    return f"{redirect_url}{separator}{PASS_QUERY_PARAMETER}={pass_token}"
+
+
+class _Reset(TokenError):
+    reason = "reset"
+
+
+def cookie_headers(
+    runtime: Runtime,
+    request: Request,
+    queue_id: str,
+    position_token: str | None,
+    visitor_id: str | None,
+    pass_token: str | None = None,
+) -> list[str]:
+    secure = runtime.cookie_secure(request)
+    headers: list[str] = []
+    if visitor_id is not None and request.cookies.get(VISITOR_COOKIE) != visitor_id:
+        headers.append(
+            set_cookie_header(VISITOR_COOKIE, visitor_id, VISITOR_COOKIE_MAX_AGE_SECONDS, secure)
+        )
+    if position_token is not None:
+        headers.append(
+            set_cookie_header(
+                position_cookie_name(queue_id),
+                position_token,
+                runtime.settings.position_token_max_age_seconds,
+                secure,
+            )
+        )
+    if pass_token is not None:
+        headers.append(
+            set_cookie_header(
+                pass_cookie_name(queue_id), pass_token, runtime.settings.pass_ttl_seconds, secure
+            )
+        )
+    return headers
+

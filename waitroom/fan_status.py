@@ -1,0 +1,118 @@
+"""What a fan is told: state, place, people ahead, ETA range and when to poll again.
+
+Pure functions over a cached :class:`~waitroom.queue_view.QueueView`; no I/O here.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from waitroom.admission import FanState, QueueState
+from waitroom.queue_view import QueueView
+
+ETA_SPREAD = 0.2
+"""The ETA range is the point estimate -/+ 20 %, widened to whole minutes when far away."""
+
+
+@dataclass(frozen=True, slots=True)
+class FanStatus:
+    state: FanState
+    position: int
+    ahead: int
+    eta_seconds: int | None
+    eta_range_seconds: tuple[int, int] | None
+    poll_after_ms: int
+    serving: int
+    queue_length: int
+    opens_at: float
+    pause_reason: str
+    progress: float
+    """Share of the way from joining to the front, 0..1 (place vs pointer at the last read)."""
+
+
+def fan_status(
+    view: QueueView,
+    position: int,
+    now_seconds: float,
+    poll_min_ms: int,
+    poll_max_ms: int,
+    rng: random.Random | None = None,
+) -> FanStatus:
+    snapshot = view.snapshot
+    config = snapshot.config
+    serving = snapshot.serving
+    ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
+    state = _fan_state(view, position, now_seconds)
+    eta: int | None = None
+    eta_range: tuple[int, int] | None = None
+    if state is FanState.WAITING:
+        outflow = view.outflow_per_second
+        if outflow > 0:
+            eta = math.ceil((ahead + 1) / outflow)
+            eta_range = (
+                math.floor(eta * (1 - ETA_SPREAD)),
+                math.ceil(eta * (1 + ETA_SPREAD)),
+            )
+    elif state is FanState.PREQUEUE and config.rate_per_minute > 0:
+        until_open = max(0.0, config.opens_at - now_seconds)
+        average_wait = (snapshot.prequeue_length / 2) / (config.rate_per_minute / 60.0)
+        eta = math.ceil(until_open + average_wait)
+        eta_range = (math.ceil(until_open), math.ceil(until_open + 2 * average_wait))
+    poll = _poll_after_ms(state, eta, config.opens_at - now_seconds, poll_min_ms, poll_max_ms, rng)
+    progress = 1.0 if state is FanState.ADMITTED else (
+        serving / position if position > 0 and serving > 0 else 0.0
+    )
+    return FanStatus(
+        state=state,
+        position=position,
+        ahead=ahead if state is not FanState.ADMITTED else 0,
+        eta_seconds=eta if state is not FanState.ADMITTED else 0,
+        eta_range_seconds=eta_range,
+        poll_after_ms=poll,
+        serving=serving,
+        queue_length=snapshot.queue_length,
+        opens_at=config.opens_at,
+        pause_reason=config.pause_reason,
+        progress=min(1.0, max(0.0, progress)),
+    )
+
+
+def _fan_state(view: QueueView, position: int, now_seconds: float) -> FanState:
+    snapshot = view.snapshot
+    config_state = snapshot.config.state
+    if config_state is QueueState.CLOSED:
+        return FanState.CLOSED
+    if config_state is QueueState.SOLD_OUT:
+        return FanState.SOLD_OUT
+    if position <= 0:
+        return FanState.PREQUEUE
+    if position <= snapshot.serving:
+        return FanState.ADMITTED
+    if config_state is QueueState.PAUSED or snapshot.config.rate_per_minute == 0:
+        return FanState.PAUSED
+    return FanState.WAITING
+
+
+def _poll_after_ms(
+    state: FanState,
+    eta_seconds: int | None,
+    seconds_to_open: float,
+    poll_min_ms: int,
+    poll_max_ms: int,
+    rng: random.Random | None,
+) -> int:
+    if state is FanState.ADMITTED:
+        return poll_max_ms
+    if state in {FanState.CLOSED, FanState.SOLD_OUT}:
+        return poll_max_ms * 3
+    if state is FanState.PREQUEUE and seconds_to_open > 0:
+        base = min(poll_max_ms, max(poll_min_ms, int(seconds_to_open * 1000 / 2)))
+    elif state is FanState.PAUSED or eta_seconds is None:
+        base = poll_max_ms
+    else:
+        # a tenth of the remaining wait: fans near the front see every move
+        base = min(poll_max_ms, max(poll_min_ms, eta_seconds * 100))
+    jitter = (rng or random).uniform(0.9, 1.1)
+    return max(poll_min_ms // 2, int(base * jitter))

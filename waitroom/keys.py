@@ -1,0 +1,71 @@
+"""Redis key names. Every key of a queue carries the hash tag ``{q:<queue_id>}`` so the queue
+lives on one Redis Cluster slot; multi-key scripts touch one queue's keys only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+QUEUE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def is_valid_queue_id(queue_id: str) -> bool:
+    return bool(QUEUE_ID_PATTERN.match(queue_id))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueKeys:
+    """Names of one queue's keys: ``wr:{q:<id>}:<part>``."""
+
+    queue_id: str
+
+    @property
+    def prefix(self) -> str:
+        return f"wr:{{q:{self.queue_id}}}:"
+
+    @property
+    def config(self) -> str:
+        """Hash: organizer settings (rate_per_minute, state, opens_at, burst, redirect_url...)."""
+        return self.prefix + "config"
+
+    @property
+    def counters(self) -> str:
+        """Hash: tail, serving, epoch, last_advance_ms, credit remainder, admitted/joined totals."""
+        return self.prefix + "counters"
+
+    @property
+    def visitors(self) -> str:
+        """Hash: visitor id -> position (one place per visitor)."""
+        return self.prefix + "visitors"
+
+    @property
+    def prequeue(self) -> str:
+        """List: visitor ids that arrived before opening, shuffled at opening."""
+        return self.prefix + "prequeue"
+
+    @property
+    def outflow(self) -> str:
+        """Sorted set: admission samples (member 'ms:serving', score ms) for measured outflow."""
+        return self.prefix + "outflow"
+
+    @property
+    def heartbeats(self) -> str:
+        """Bitmap: one bit per position, set while the fan's page keeps polling."""
+        return self.prefix + "heartbeats"
+
+    @property
+    def audit(self) -> str:
+        """List: organizer changes (JSON), newest first."""
+        return self.prefix + "audit"
+
+    def profile(self, visitor_id: str) -> str:
+        """Hash: the fan's pre-checkout profile (name, email, tier, quantity), with a TTL."""
+        return f"{self.prefix}profile:{visitor_id}"
+
+    def part(self, name: str) -> str:
+        """Any further key of this queue (keeps the hash tag)."""
+        return self.prefix + name
+
+
+QUEUE_REGISTRY_KEY = "wr:queues"
+"""Set of known queue ids (not hash-tagged: read only by admin listings, never inside scripts)."""

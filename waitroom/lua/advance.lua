@@ -1,0 +1,73 @@
+-- Shared prelude: advance the serving pointer of one queue to "now" (Redis TIME).
+-- KEYS[1] config hash, KEYS[2] counters hash, KEYS[3] visitors hash, KEYS[4] prequeue list.
+-- The pointer moves by exactly floor(rate * elapsed_ms / 60000) plus the carried remainder,
+-- whichever process calls, so the overall rate is exact with any number of processes.
+-- It never runs more than `burst` ahead of the tail: an idle queue banks no capacity.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Fair opening: everyone who joined before opens_at gets a place in the order of
+-- sha1(seed .. visitor_id), which anyone can recompute once the seed is revealed.
+local function open_prequeue(config_key, counters_key, visitors_key, prequeue_key, tail)
+  local seed = redis.call('HGET', config_key, 'shuffle_seed') or ''
+  local ids = redis.call('LRANGE', prequeue_key, 0, -1)
+  local entries = {}
+  for i = 1, #ids do
+    entries[i] = { redis.sha1hex(seed .. ids[i]), ids[i] }
+  end
+  table.sort(entries, function(a, b) return a[1] < b[1] end)
+  for i = 1, #entries do
+    redis.call('HSET', visitors_key, entries[i][2], tail + i)
+  end
+  redis.call('HSET', counters_key, 'opened', 1, 'prequeue_size', #entries)
+  redis.call('DEL', prequeue_key)
+  return tail + #entries
+end
+
+-- Returns serving, tail, epoch, now_ms, state (nil when the queue does not exist).
+local function advance(default_burst)
+  local config_key, counters_key, visitors_key, prequeue_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+  local cfg = redis.call('HMGET', config_key, 'rate_per_minute', 'state', 'opens_at', 'burst')
+  if not cfg[2] then
+    return nil
+  end
+  local now = now_ms()
+  local rate = tonumber(cfg[1]) or 0
+  local state = cfg[2]
+  local opens_at_ms = math.floor((tonumber(cfg[3]) or 0) * 1000)
+  local burst = tonumber(cfg[4]) or default_burst
+  local c = redis.call('HMGET', counters_key, 'tail', 'serving', 'last_ms', 'credit', 'epoch', 'opened')
+  local tail = tonumber(c[1]) or 0
+  local serving = tonumber(c[2]) or 0
+  local last_ms = tonumber(c[3]) or now
+  local credit = tonumber(c[4]) or 0
+  local epoch = tonumber(c[5]) or 0
+  local opened = c[6] == '1'
+  if not opened and now >= opens_at_ms and state ~= 'closed' then
+    tail = open_prequeue(config_key, counters_key, visitors_key, prequeue_key, tail)
+    redis.call('HSET', counters_key, 'tail', tail)
+    opened = true
+  end
+  if state == 'open' and rate > 0 and opened then
+    local start = last_ms
+    if start < opens_at_ms then start = opens_at_ms end
+    local elapsed = now - start
+    if elapsed < 0 then elapsed = 0 end
+    local units = credit + elapsed * rate
+    local whole = math.floor(units / 60000)
+    credit = units - whole * 60000
+    local cap = tail + burst
+    if serving + whole >= cap then
+      whole = math.max(0, cap - serving)
+      credit = 0
+    end
+    serving = serving + whole
+  else
+    credit = 0
+  end
+  redis.call('HSET', counters_key, 'serving', serving, 'last_ms', now, 'credit', credit)
+  return { serving, tail, epoch, now, state }
+end

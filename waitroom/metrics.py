@@ -1,0 +1,121 @@
+"""Prometheus metrics of one waiting-room app, and the pure-ASGI timing middleware."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_BUCKETS_SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+
+
+@dataclass(frozen=True)
+class WaitroomMetrics:
+    registry: CollectorRegistry
+    joins: Counter
+    passes_issued: Counter
+    token_rejections: Counter
+    queue_length: Gauge
+    serving_position: Gauge
+    tail_position: Gauge
+    rate_per_minute: Gauge
+    outflow_per_minute: Gauge
+    request_duration: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> WaitroomMetrics:
+        registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        return cls(
+            registry=registry,
+            joins=Counter(
+                "waitroom_joins_total",
+                "Join requests by outcome (new place, existing place, pre-queue)",
+                ["queue", "outcome"],
+                registry=registry,
+            ),
+            passes_issued=Counter(
+                "waitroom_passes_issued_total",
+                "Status answers that carried a pass (admitted fans polling)",
+                ["queue"],
+                registry=registry,
+            ),
+            token_rejections=Counter(
+                "waitroom_token_rejections_total",
+                "Position tokens rejected, by reason",
+                ["reason"],
+                registry=registry,
+            ),
+            queue_length=Gauge(
+                "waitroom_queue_length",
+                "Fans with a place who are not admitted yet",
+                ["queue"],
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            serving_position=Gauge(
+                "waitroom_serving_position",
+                "Serving pointer: every place up to it is admitted (= admissions so far)",
+                ["queue"],
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            tail_position=Gauge(
+                "waitroom_tail_position",
+                "Last place handed out (= joins so far)",
+                ["queue"],
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            rate_per_minute=Gauge(
+                "waitroom_admission_rate_per_minute",
+                "Configured admission rate",
+                ["queue"],
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            outflow_per_minute=Gauge(
+                "waitroom_measured_outflow_per_minute",
+                "Measured admissions per minute over the last minute",
+                ["queue"],
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            request_duration=Histogram(
+                "waitroom_http_request_duration_seconds",
+                "HTTP request duration by route template",
+                ["method", "route", "status"],
+                buckets=REQUEST_BUCKETS_SECONDS,
+                registry=registry,
+            ),
+        )
+
+
+class RequestTimingMiddleware:
+    """Observes request durations labelled by route template (never by raw path)."""
+
+    def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
+        self.app = app
+        self.histogram = histogram
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_holder = [500]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.histogram.labels(scope.get("method", ""), template, str(status_holder[0])).observe(
+                time.perf_counter() - started
+            )

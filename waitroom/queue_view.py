@@ -1,0 +1,109 @@
+"""In-process cached view of each queue, refreshed at most every ``refresh_seconds``.
+
+The status poll is the hottest request; it reads this cache only, so Redis sees one ``view``
+script call per queue per process per refresh interval, however many fans poll. The cache also
+measures the real outflow (places admitted per second) from its own samples of the serving
+pointer, which the ETA uses instead of the configured rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
+
+OUTFLOW_WINDOW_SECONDS = 60.0
+
+
+@dataclass
+class _Entry:
+    snapshot: QueueSnapshot | None
+    fetched_at: float
+    missing: bool = False
+    samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
+    refreshing: asyncio.Future[None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    snapshot: QueueSnapshot
+    outflow_per_second: float
+    """Measured places admitted per second over the last minute (configured rate until known)."""
+    age_seconds: float
+
+
+class QueueViewCache:
+    def __init__(self, store: AdmissionStore, refresh_seconds: float) -> None:
+        self.store = store
+        self.refresh_seconds = refresh_seconds
+        self._entries: dict[str, _Entry] = {}
+
+    async def get(self, queue_id: str) -> QueueView:
+        now = time.monotonic()
+        entry = self._entries.get(queue_id)
+        if entry is None or now - entry.fetched_at >= self.refresh_seconds:
+            entry = await self._refresh(queue_id, entry)
+        if entry.missing or entry.snapshot is None:
+            raise QueueNotFound(queue_id)
+        return QueueView(
+            snapshot=entry.snapshot,
+            outflow_per_second=_outflow(entry),
+            age_seconds=now - entry.fetched_at,
+        )
+
+    def invalidate(self, queue_id: str) -> None:
+        entry = self._entries.get(queue_id)
+        if entry is not None:
+            entry.fetched_at = float("-inf")
+
+    async def _refresh(self, queue_id: str, entry: _Entry | None) -> _Entry:
+        if entry is not None and entry.refreshing is not None:
+            await asyncio.shield(entry.refreshing)
+            return entry
+        if entry is None:
+            entry = _Entry(snapshot=None, fetched_at=float("-inf"))
+            self._entries[queue_id] = entry
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry.refreshing = future
+        try:
+            try:
+                snapshot = await self.store.snapshot(queue_id)
+            except QueueNotFound:
+                entry.snapshot = None
+                entry.missing = True
+            else:
+                entry.snapshot = snapshot
+                entry.missing = False
+                entry.samples.append((time.monotonic(), snapshot.serving))
+            entry.fetched_at = time.monotonic()
+            future.set_result(None)
+        except BaseException as error:
+            future.set_exception(error)
+            # the waiters see the error; nobody else needs to retrieve it
+            future.exception()
+            raise
+        finally:
+            entry.refreshing = None
+        return entry
+
+
+def _outflow(entry: _Entry) -> float:
+    snapshot = entry.snapshot
+    assert snapshot is not None
+    configured = snapshot.config.rate_per_minute / 60.0
+    samples = entry.samples
+    if len(samples) < 2:
+        return configured
+    newest_time, newest_serving = samples[-1]
+    oldest_time, oldest_serving = samples[0]
+    for sample_time, sample_serving in samples:
+        if newest_time - sample_time <= OUTFLOW_WINDOW_SECONDS:
+            oldest_time, oldest_serving = sample_time, sample_serving
+            break
+    span = newest_time - oldest_time
+    if span < 5.0:
+        return configured
+    return max(0.0, (newest_serving - oldest_serving) / span)

@@ -1,0 +1,55 @@
+"""Per-process state of a running waiting-room app, owned by the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from starlette.requests import Request
+
+from waitroom.admission import AdmissionStore
+from waitroom.metrics import WaitroomMetrics
+from waitroom.queue_view import QueueViewCache
+from waitroom.settings import Settings
+from waitroom.tokens import TokenCodec
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: Redis
+    store: AdmissionStore
+    views: QueueViewCache
+    codec: TokenCodec
+    metrics: WaitroomMetrics
+
+    @classmethod
+    def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
+        store = AdmissionStore(redis, settings.default_burst)
+        return cls(
+            settings=settings,
+            redis=redis,
+            store=store,
+            views=QueueViewCache(store, settings.queue_view_refresh_seconds),
+            codec=codec_for(settings),
+            metrics=metrics,
+        )
+
+    def cookie_secure(self, request: Request) -> bool:
+        if self.settings.cookie_secure is not None:
+            return self.settings.cookie_secure
+        return request.url.scheme == "https"
+
+
+def codec_for(settings: Settings) -> TokenCodec:
+    return TokenCodec(
+        settings.secret_keys,
+        position_max_age_seconds=settings.position_token_max_age_seconds,
+        pass_ttl_seconds=settings.pass_ttl_seconds,
+        max_token_length=settings.max_token_length,
+    )
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime

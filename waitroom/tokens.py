@@ -1,0 +1,206 @@
+"""Sign and verify position tokens and passes (itsdangerous, HMAC-SHA256).
+
+Contract (see docs/architecture.md):
+- ``URLSafeTimedSerializer`` with ``signer_kwargs={"digest_method": hashlib.sha256}``;
+- a distinct salt per kind: ``waitroom.position`` and ``waitroom.pass``;
+- secret keys as a list for rotation: the newest (last) signs, all verify;
+- ``max_age`` is always passed on verification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+
+POSITION_SALT = "waitroom.position"
+PASS_SALT = "waitroom.pass"
+MAX_TOKEN_LENGTH = 1024
+
+
+class TokenError(Exception):
+    """Base for token problems; ``reason`` is a short machine-readable word."""
+
+    reason = "invalid"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class TokenMissing(TokenError):
+    reason = "missing"
+
+
+class TokenMalformed(TokenError):
+    reason = "malformed"
+
+
+class TokenInvalid(TokenError):
+    reason = "invalid"
+
+
+class TokenExpired(TokenError):
+    reason = "expired"
+
+
+class TokenForeign(TokenError):
+    """Valid signature, but for another queue, epoch or visitor."""
+
+    reason = "foreign"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionClaims:
+    queue_id: str
+    epoch: int
+    position: int
+    visitor_id: str
+    issued_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class PassClaims:
+    queue_id: str
+    visitor_id: str
+    pass_id: str
+    expires_at: int
+
+    def is_expired(self, now_seconds: float | None = None) -> bool:
+        return (time.time() if now_seconds is None else now_seconds) >= self.expires_at
+
+
+def new_visitor_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def derive_pass_id(queue_id: str, epoch: int, position: int, visitor_id: str) -> str:
+    """Stable pass id for one place in one queue: re-polling returns the same pass id."""
+    digest = hashlib.sha256(f"{queue_id}|{epoch}|{position}|{visitor_id}".encode()).digest()
+    return digest[:12].hex()
+
+
+def _serializer(secret_keys: Sequence[str], salt: str) -> URLSafeTimedSerializer:
+    if not secret_keys:
+        raise ValueError("at least one secret key is required")
+    return URLSafeTimedSerializer(
+        list(secret_keys), salt=salt, signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
+def _require_str(payload: dict[str, Any], name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise TokenMalformed(f"claim {name!r} is missing or not a string")
+    return value
+
+
+def _require_int(payload: dict[str, Any], name: str) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TokenMalformed(f"claim {name!r} is missing or not a non-negative integer")
+    return value
+
+
+class TokenCodec:
+    """Issues and verifies both token kinds with one rotation list of secret keys."""
+
+    def __init__(
+        self,
+        secret_keys: Sequence[str],
+        position_max_age_seconds: int,
+        pass_ttl_seconds: int,
+        max_token_length: int = MAX_TOKEN_LENGTH,
+    ) -> None:
+        self._position = _serializer(secret_keys, POSITION_SALT)
+        self._pass = _serializer(secret_keys, PASS_SALT)
+        self.position_max_age_seconds = position_max_age_seconds
+        self.pass_ttl_seconds = pass_ttl_seconds
+        self.max_token_length = max_token_length
+
+    # -- position tokens -------------------------------------------------------------------
+    def issue_position(self, claims: PositionClaims) -> str:
+        return str(
+            self._position.dumps(
+                {
+                    "q": claims.queue_id,
+                    "e": claims.epoch,
+                    "p": claims.position,
+                    "v": claims.visitor_id,
+                    "iat": claims.issued_at,
+                }
+            )
+        )
+
+    def verify_position(self, token: str | None, queue_id: str | None = None) -> PositionClaims:
+        payload = self._load(self._position, token, self.position_max_age_seconds)
+        claims = PositionClaims(
+            queue_id=_require_str(payload, "q"),
+            epoch=_require_int(payload, "e"),
+            position=_require_int(payload, "p"),
+            visitor_id=_require_str(payload, "v"),
+            issued_at=_require_int(payload, "iat"),
+        )
+        if queue_id is not None and claims.queue_id != queue_id:
+            raise TokenForeign("the token belongs to another queue")
+        return claims
+
+    # -- passes ----------------------------------------------------------------------------
+    def issue_pass(
+        self, queue_id: str, visitor_id: str, pass_id: str, now_seconds: float | None = None
+    ) -> tuple[str, PassClaims]:
+        now = int(time.time() if now_seconds is None else now_seconds)
+        claims = PassClaims(queue_id, visitor_id, pass_id, now + self.pass_ttl_seconds)
+        token = self._pass.dumps(
+            {"q": queue_id, "v": visitor_id, "pid": pass_id, "exp": claims.expires_at}
+        )
+        return str(token), claims
+
+    def verify_pass(
+        self,
+        token: str | None,
+        queue_id: str | None = None,
+        visitor_id: str | None = None,
+        now_seconds: float | None = None,
+    ) -> PassClaims:
+        payload = self._load(self._pass, token, self.pass_ttl_seconds + 5)
+        claims = PassClaims(
+            queue_id=_require_str(payload, "q"),
+            visitor_id=_require_str(payload, "v"),
+            pass_id=_require_str(payload, "pid"),
+            expires_at=_require_int(payload, "exp"),
+        )
+        if claims.is_expired(now_seconds):
+            raise TokenExpired("the pass has expired")
+        if queue_id is not None and claims.queue_id != queue_id:
+            raise TokenForeign("the pass belongs to another queue")
+        if visitor_id is not None and claims.visitor_id != visitor_id:
+            raise TokenForeign("the pass was issued to another visitor")
+        return claims
+
+    # -- shared ----------------------------------------------------------------------------
+    def _load(
+        self, serializer: URLSafeTimedSerializer, token: str | None, max_age_seconds: int
+    ) -> dict[str, Any]:
+        if token is None or token == "":
+            raise TokenMissing("no token was sent")
+        if not isinstance(token, str) or len(token) > self.max_token_length:
+            raise TokenMalformed("the token is too long or not text")
+        if not token.isascii():
+            raise TokenMalformed("the token contains non-ASCII characters")
+        try:
+            payload = serializer.loads(token, max_age=max_age_seconds)
+        except SignatureExpired:
+            raise TokenExpired("the token has expired") from None
+        except BadData:
+            raise TokenInvalid("the token signature is not valid") from None
+        except (ValueError, TypeError, UnicodeError):
+            raise TokenMalformed("the token cannot be decoded") from None
+        if not isinstance(payload, dict):
+            raise TokenMalformed("the token payload is not an object")
+        return payload
