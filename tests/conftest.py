@@ -18,6 +18,8 @@ from waitroom.settings import Settings
 ADMIN_TOKEN = "test-admin-token-" + "x" * 16
 SECRET_KEYS = ("test-secret-key-old-0123456789", "test-secret-key-new-0123456789")
 
+pytest_plugins = ("tests.cluster",)
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:

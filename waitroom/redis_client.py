@@ -1,16 +1,90 @@
-"""Create the async Redis client from a URL (single node; cluster support via ``redis+cluster``)."""
+"""Create the async Redis client from a URL: a single node, or a Redis/Valkey Cluster.
+
+URL contract (``REDIS_URL``):
+- ``redis://[user:password@]host:port/db`` or ``rediss://...``: one Redis node (redis-py ``Redis``).
+- ``redis+cluster://[user:password@]host:port[,host:port...]`` or ``rediss+cluster://...``: a
+  Redis Cluster (redis-py ``RedisCluster``). The hosts are seed nodes; the client discovers the
+  rest with ``CLUSTER SLOTS`` and follows MOVED/ASK redirections. Use the cluster's configuration
+  endpoint or several seeds so a process can start while one node is down. No database number
+  (a cluster has database 0 only).
+
+Both clients speak the same command and script API (``register_script`` runs EVALSHA on the
+node owning the keys' slot, loading the script on a NOSCRIPT reply). The waitroom code keeps to
+what works on both: every multi-key command or script touches one queue's (``{q:<id>}``) or one
+event's (``{e:<id>}``) keys, and untagged keys (``wr:queues``) are only used by single-key
+commands. The cluster client is therefore typed as ``Redis`` for its callers.
+"""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.cluster import ClusterNode
+
+from waitroom.bounded_cluster import BoundedRedisCluster
+
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+CONNECTION_WAIT_SECONDS = 5.0
+"""How long a command waits for a free pooled connection before failing (both client kinds)."""
+
+
+class RedisUrlError(ValueError):
+    """``REDIS_URL`` cannot be used."""
+
+
+def is_cluster_url(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in CLUSTER_SCHEMES
+
+
+def _common_options(max_connections: int) -> dict[str, Any]:
+    return {
+        "max_connections": max_connections,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+        "health_check_interval": 30,
+        "decode_responses": False,
+    }
+
+
+def cluster_seed_nodes(url: str) -> tuple[str, list[tuple[str, int]]]:
+    """Split a cluster URL into a plain ``redis(s)://`` URL of the first seed and all seeds."""
+    parts = urlsplit(url)
+    scheme = CLUSTER_SCHEMES.get(parts.scheme.lower())
+    if scheme is None:
+        raise RedisUrlError(f"not a cluster URL: {parts.scheme}://")
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    seeds: list[tuple[str, int]] = []
+    for address in hosts.split(","):
+        host, _, port_text = address.strip().rpartition(":")
+        if not host or not port_text.isdigit():
+            raise RedisUrlError(f"cluster seed {address!r} must be host:port")
+        seeds.append((host.strip("[]"), int(port_text)))
+    if parts.path.strip("/") not in {"", "0"}:
+        raise RedisUrlError("a Redis Cluster has database 0 only")
+    first_host, first_port = seeds[0]
+    netloc = f"{credentials}@" if credentials else ""
+    netloc += f"[{first_host}]" if ":" in first_host else first_host
+    netloc += f":{first_port}"
+    return urlunsplit((scheme, netloc, "", parts.query, "")), seeds
 
 
 def redis_from_url(url: str, max_connections: int = 256) -> Redis:
-    return Redis.from_url(
-        url,
-        max_connections=max_connections,
-        socket_timeout=5,
-        socket_connect_timeout=2,
-        health_check_interval=30,
-        decode_responses=False,
+    """The async client for ``url`` (see the module docstring for the URL contract)."""
+    if not is_cluster_url(url):
+        # A blocking pool: a burst of concurrent requests waits for a connection instead of
+        # failing with "Too many connections".
+        pool = BlockingConnectionPool.from_url(
+            url, timeout=CONNECTION_WAIT_SECONDS, **_common_options(max_connections)
+        )
+        return Redis.from_pool(pool)
+    plain_url, seeds = cluster_seed_nodes(url)
+    cluster: RedisCluster = BoundedRedisCluster.from_url(
+        plain_url,
+        startup_nodes=[ClusterNode(host, port) for host, port in seeds[1:]],
+        connection_wait_seconds=CONNECTION_WAIT_SECONDS,
+        **_common_options(max_connections),
     )
+    # Same command API for everything waitroom uses; see the module docstring.
+    return cast(Redis, cluster)

@@ -1,0 +1,73 @@
+"""Redis Cluster fixtures (a pytest plugin loaded by tests/conftest.py).
+
+``redis_cluster`` starts three masters from the embedded redis-server binary on loopback ports,
+joined with ``redis-cli --cluster create``, once per session, and removes them at the end.
+``cluster_url`` is its ``redis+cluster://`` seed URL, the form ``REDIS_URL`` takes in production.
+``queue_ids_on_distinct_masters`` picks queue ids whose hash tags land on different masters.
+
+To run any invariant against both a single node and the cluster, take the ``any_redis_url``
+fixture: it is parametrized as ``single`` and ``cluster``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from redis.asyncio import Redis, RedisCluster
+from redis.crc import key_slot
+
+from waitroom.local_cluster import LocalRedisCluster
+from waitroom.redis_client import redis_from_url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[LocalRedisCluster]:
+    with LocalRedisCluster(masters=3) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def cluster_url(redis_cluster: LocalRedisCluster) -> str:
+    return redis_cluster.seed_url
+
+
+@pytest.fixture
+async def cluster_redis(cluster_url: str) -> AsyncIterator[Redis]:
+    client = redis_from_url(cluster_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(params=["single", "cluster"])
+def any_redis_url(request: pytest.FixtureRequest) -> str:
+    """The same test against one Redis node and against the three-master cluster."""
+    name = "redis_url" if request.param == "single" else "cluster_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+async def master_of(client: Redis, key: str) -> str:
+    """``host:port`` of the master that owns ``key``'s slot (asked from the cluster itself)."""
+    cluster = client
+    assert isinstance(cluster, RedisCluster)
+    slot = int(await cluster.cluster_keyslot(key))
+    assert slot == key_slot(key.encode())
+    node = cluster.nodes_manager.get_node_from_slot(slot)
+    return f"{node.host}:{node.port}"
+
+
+async def queue_ids_on_distinct_masters(client: Redis, count: int, prefix: str) -> list[str]:
+    """``count`` fresh queue ids whose ``{q:<id>}`` tags live on ``count`` different masters."""
+    chosen: dict[str, str] = {}
+    for _ in range(500):
+        queue_id = f"{prefix}{secrets.token_hex(3)}"
+        master = await master_of(client, f"wr:{{q:{queue_id}}}:config")
+        if master not in chosen:
+            chosen[master] = queue_id
+        if len(chosen) == count:
+            return list(chosen.values())
+    raise AssertionError(f"could not spread {count} queues over distinct masters")

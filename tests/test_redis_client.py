@@ -1,0 +1,68 @@
+"""The ``REDIS_URL`` contract: single node or ``redis+cluster://`` seeds, and burst behaviour."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis, RedisCluster
+
+from waitroom.bounded_cluster import BoundedRedisCluster
+from waitroom.redis_client import (
+    RedisUrlError,
+    cluster_seed_nodes,
+    is_cluster_url,
+    redis_from_url,
+)
+
+
+def test_cluster_urls_are_recognised_by_scheme() -> None:
+    assert is_cluster_url("redis+cluster://cache:6379")
+    assert is_cluster_url("rediss+cluster://cache:6380")
+    assert not is_cluster_url("redis://cache:6379/0")
+    assert not is_cluster_url("rediss://cache:6379/0")
+
+
+def test_cluster_url_lists_every_seed_and_keeps_credentials_and_tls() -> None:
+    url = "rediss+cluster://app:s3cret@node-a:7000,node-b:7001,[::1]:7002"
+    plain, seeds = cluster_seed_nodes(url)
+    assert plain == "rediss://app:s3cret@node-a:7000"
+    assert seeds == [("node-a", 7000), ("node-b", 7001), ("::1", 7002)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis+cluster://node-a", "redis+cluster://node-a:7000/3", "redis+cluster://:7000"],
+)
+def test_bad_cluster_urls_are_rejected(url: str) -> None:
+    with pytest.raises(RedisUrlError):
+        cluster_seed_nodes(url)
+
+
+async def test_single_node_url_gives_a_plain_client_that_waits_for_connections(
+    redis_url: str, unique_id: str
+) -> None:
+    client = redis_from_url(redis_url, max_connections=4)
+    try:
+        assert type(client) is Redis
+        # 200 concurrent commands on 4 connections queue up instead of failing
+        key = f"wr:{{q:{unique_id}}}:n"
+        results = await asyncio.gather(*(client.incr(key) for _ in range(200)))
+        assert sorted(results) == list(range(1, 201))
+    finally:
+        await client.aclose()
+
+
+async def test_cluster_url_gives_a_cluster_client_that_waits_for_connections(
+    cluster_url: str, unique_id: str
+) -> None:
+    client = redis_from_url(cluster_url, max_connections=4)
+    try:
+        assert isinstance(client, BoundedRedisCluster)
+        assert isinstance(client, RedisCluster)
+        key = f"wr:{{q:{unique_id}}}:n"
+        results = await asyncio.gather(*(client.incr(key) for _ in range(200)))
+        assert sorted(results) == list(range(1, 201))
+        assert len(client.get_primaries()) == 3
+    finally:
+        await client.aclose()
