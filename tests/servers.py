@@ -46,7 +46,7 @@ class ServerProcess:
             "warning",
             "--no-access-log",
         ]
-        self.process = subprocess.Popen(command, env=environment)  # noqa: S603
+        self.process = subprocess.Popen(command, env=environment)
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

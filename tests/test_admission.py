@@ -134,7 +134,7 @@ async def test_prequeue_gets_a_seeded_random_order_then_fifo(redis: Redis, uniqu
     seed = (await redis.hget(QueueKeys(unique_id).config, "shuffle_seed") or b"").decode()
     expected_order = sorted(
         early, key=lambda visitor: hashlib.sha1((seed + visitor).encode()).hexdigest()
-    )  # noqa: S324
+    )
     for place, visitor in enumerate(expected_order, start=1):
         assert await store.position_of(unique_id, visitor) == place
     assert [await store.position_of(unique_id, visitor) for visitor in early] != list(range(1, 41))

@@ -66,7 +66,7 @@ def test_rotation_newest_signs_all_verify() -> None:
 def test_tampered_token_never_gives_a_better_position() -> None:
     codec = make_codec()
     token = codec.issue_position(claims(position=5000))
-    payload, _, rest = token.partition(".")
+    _payload, _, rest = token.partition(".")
     forged_payload = (
         base64.urlsafe_b64encode(b'{"q":"concert","e":42,"p":1,"v":"visitor-abcdefghij","iat":1}')
         .rstrip(b"=")
@@ -126,10 +126,10 @@ def test_malformed_tokens_raise_token_errors(token: str) -> None:
 
 def test_payload_of_wrong_shape_is_malformed() -> None:
     codec = make_codec()
-    weird = codec._position.dumps(["a", "list"])  # noqa: SLF001
+    weird = codec._position.dumps(["a", "list"])
     with pytest.raises(TokenMalformed):
         codec.verify_position(weird)
-    negative = codec._position.dumps(  # noqa: SLF001
+    negative = codec._position.dumps(
         {"q": "concert", "e": 1, "p": -3, "v": "visitor-abcdefghij", "iat": 1}
     )
     with pytest.raises(TokenMalformed):
