@@ -26,8 +26,6 @@ from redis.asyncio.cluster import ClusterNode
 from waitroom.bounded_cluster import BoundedRedisCluster
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-CONNECTION_WAIT_SECONDS = 5.0
-"""How long a command waits for a free pooled connection before failing (both client kinds)."""
 
 
 class RedisUrlError(ValueError):
@@ -70,20 +68,24 @@ def cluster_seed_nodes(url: str) -> tuple[str, list[tuple[str, int]]]:
     return urlunsplit((scheme, netloc, "", parts.query, "")), seeds
 
 
-def redis_from_url(url: str, max_connections: int = 256) -> Redis:
-    """The async client for ``url`` (see the module docstring for the URL contract)."""
+def redis_from_url(
+    url: str, max_connections: int = 128, pool_timeout_seconds: float = 5.0
+) -> Redis:
+    """The async client for ``url`` (see the module docstring for the URL contract).
+
+    When all connections are busy, a command waits up to ``pool_timeout_seconds`` for one
+    instead of failing, so a surge queues inside the process rather than erroring.
+    """
     if not is_cluster_url(url):
-        # A blocking pool: a burst of concurrent requests waits for a connection instead of
-        # failing with "Too many connections".
         pool = BlockingConnectionPool.from_url(
-            url, timeout=CONNECTION_WAIT_SECONDS, **_common_options(max_connections)
+            url, timeout=pool_timeout_seconds, **_common_options(max_connections)
         )
         return Redis.from_pool(pool)
     plain_url, seeds = cluster_seed_nodes(url)
     cluster: RedisCluster = BoundedRedisCluster.from_url(
         plain_url,
         startup_nodes=[ClusterNode(host, port) for host, port in seeds[1:]],
-        connection_wait_seconds=CONNECTION_WAIT_SECONDS,
+        connection_wait_seconds=pool_timeout_seconds,
         **_common_options(max_connections),
     )
     # Same command API for everything waitroom uses; see the module docstring.
