@@ -3,8 +3,9 @@
     python -m loadtests.scaling_benchmark --processes 1 2 4 --seconds 5 --fans 2000 [--cluster]
 
 For each process count: one uvicorn with that many workers (one port, kernel-balanced), a fresh
-queue, ``--fans`` joins over HTTP, then ``wrk`` polls the status endpoint for ``--seconds``
-with every fan's bearer token in rotation. Redis work comes from ``INFO commandstats`` before
+queue, ``--fans`` joins over HTTP (their tokens), ``wrk`` posting joins for ``--seconds / 2``
+(join throughput), then ``wrk`` polling the status endpoint for ``--seconds`` with every fan's
+bearer token in rotation. Redis work comes from ``INFO commandstats`` before
 and after each phase (summed over all nodes with ``--cluster``). wrk runs on the same machine
 and takes CPU from the servers; numbers from a shared machine are a floor, not a ceiling.
 """
@@ -33,6 +34,9 @@ from waitroom.local_cluster import LocalRedisCluster
 
 ADMIN_TOKEN = "benchmark-admin-token-0123456789"
 SECRET_KEYS = "benchmark-secret-key-0123456789abcdef"
+WRK_JOIN_LUA = """
+wrk.method = "POST"
+"""
 WRK_LUA = """
 tokens = {%s}
 counter = 0
@@ -107,7 +111,11 @@ async def join_fans(base_url: str, queue_id: str, fans: int) -> list[str]:
 def run_wrk(
     url: str, path: str, tokens: list[str], seconds: int, connections: int
 ) -> dict[str, float]:
-    script = WRK_LUA % (",".join(json.dumps(token) for token in tokens), path)
+    """Poll ``path`` with the tokens in rotation; without tokens, POST to ``url`` (joins)."""
+    if tokens:
+        script = WRK_LUA % (",".join(json.dumps(token) for token in tokens), path)
+    else:
+        script = WRK_JOIN_LUA
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -147,10 +155,13 @@ def measure(
     queue_id = f"bench-{workers}-{int(time.time())}"
     with waitroom_processes(redis_url, workers) as base_url:
         before_join = commandstats(node_urls)
-        started = time.monotonic()
         tokens = asyncio.run(join_fans(base_url, queue_id, arguments.fans))
-        join_seconds = time.monotonic() - started
         join_work = useful_work(commandstats(node_urls) - before_join)
+        joined = float(arguments.fans)
+        # join throughput: wrk posts joins without cookies, so each request is a new fan
+        join_url = f"{base_url}/api/v1/queues/{queue_id}/join"
+        joins = run_wrk(join_url, "", [], max(1, arguments.seconds // 2), arguments.connections)
+        time.sleep(1.0)  # let the server drain requests still queued when wrk stopped
 
         before_poll = commandstats(node_urls)
         path = f"/api/v1/queues/{queue_id}/status"
@@ -166,9 +177,10 @@ def measure(
         "status_p50_ms": round(wrk["p50_ms"], 2),
         "status_p99_ms": round(wrk["p99_ms"], 2),
         "non_2xx": wrk["non_2xx"],
-        "joins_per_second": round(arguments.fans / join_seconds, 1),
-        "redis_commands_per_join": round(sum(join_work.values()) / arguments.fans, 2),
-        "redis_script_calls_per_join": round(script_calls(join_work) / arguments.fans, 2),
+        "joins_per_second": round(joins["requests_per_second"], 1),
+        "join_non_2xx": joins["non_2xx"],
+        "redis_commands_per_join": round(sum(join_work.values()) / joined, 2),
+        "redis_script_calls_per_join": round(script_calls(join_work) / joined, 2),
         "redis_script_calls_per_second_while_polling": round(
             script_calls(poll_work) / arguments.seconds, 1
         ),
