@@ -25,6 +25,37 @@ def parse_commandstats(info: dict[str, object]) -> Counter[str]:
     return calls
 
 
+def script_microseconds(node_urls: Iterable[str]) -> int:
+    """Redis CPU time spent in scripts so far (``usec`` of EVALSHA/EVAL), over all nodes."""
+    total = 0
+    for url in node_urls:
+        client = redis.Redis.from_url(url)
+        try:
+            info = client.info("commandstats")
+        finally:
+            client.close()
+        for name in SCRIPT_COMMANDS:
+            value = info.get(f"cmdstat_{name}")
+            if isinstance(value, dict):
+                total += int(value["usec"])
+    return total
+
+
+def key_memory_bytes(node_urls: Iterable[str], key: str) -> int:
+    """``MEMORY USAGE`` of a key, asked of whichever node holds it (others answer MOVED)."""
+    for url in node_urls:
+        client = redis.Redis.from_url(url)
+        try:
+            usage = client.memory_usage(key, samples=0)
+        except redis.ResponseError:
+            continue
+        finally:
+            client.close()
+        if usage:
+            return int(usage)
+    return 0
+
+
 def commandstats(node_urls: Iterable[str]) -> Counter[str]:
     total: Counter[str] = Counter()
     for url in node_urls:

@@ -28,8 +28,15 @@ from pathlib import Path
 
 import httpx
 
-from loadtests.redis_commandstats import commandstats, script_calls, useful_work
+from loadtests.redis_commandstats import (
+    commandstats,
+    key_memory_bytes,
+    script_calls,
+    script_microseconds,
+    useful_work,
+)
 from waitroom.embedded_redis import EmbeddedRedis, free_port
+from waitroom.keys import QueueKeys
 from waitroom.local_cluster import LocalRedisCluster
 
 ADMIN_TOKEN = "benchmark-admin-token-0123456789"
@@ -155,8 +162,11 @@ def measure(
     queue_id = f"bench-{workers}-{int(time.time())}"
     with waitroom_processes(redis_url, workers) as base_url:
         before_join = commandstats(node_urls)
+        before_join_usec = script_microseconds(node_urls)
         tokens = asyncio.run(join_fans(base_url, queue_id, arguments.fans))
         join_work = useful_work(commandstats(node_urls) - before_join)
+        join_usec = script_microseconds(node_urls) - before_join_usec
+        visitors_bytes = key_memory_bytes(node_urls, QueueKeys(queue_id).visitors)
         joined = float(arguments.fans)
         # join throughput: wrk posts joins without cookies, so each request is a new fan
         join_url = f"{base_url}/api/v1/queues/{queue_id}/join"
@@ -181,6 +191,8 @@ def measure(
         "join_non_2xx": joins["non_2xx"],
         "redis_commands_per_join": round(sum(join_work.values()) / joined, 2),
         "redis_script_calls_per_join": round(script_calls(join_work) / joined, 2),
+        "redis_script_microseconds_per_join": round(join_usec / joined, 1),
+        "redis_bytes_per_fan": round(visitors_bytes / joined, 1),
         "redis_script_calls_per_second_while_polling": round(
             script_calls(poll_work) / arguments.seconds, 1
         ),

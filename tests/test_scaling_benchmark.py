@@ -55,3 +55,4 @@ def test_polling_costs_redis_per_process_not_per_fan(redis_url: str) -> None:
     assert float(str(result["redis_script_calls_per_second_while_polling"])) <= 3.0
     assert float(str(result["redis_commands_per_status_request"])) < 0.5
     assert 0.99 <= float(str(result["redis_script_calls_per_join"])) <= 2.0
+    assert float(str(result["redis_bytes_per_fan"])) > 10
