@@ -23,11 +23,11 @@ from sale_backend import buyer_api, pages, staff_api
 from sale_backend.background import run_background
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
+from sale_backend.redis_pool import sale_redis_from_url
 from sale_backend.runtime import ShopRuntime, shop_runtime
 from sale_backend.shop_settings import ShopSettings
 from waitroom.gate import WaitroomGate
 from waitroom.problems import WaitroomError, http_exception_handler
-from waitroom.redis_client import redis_from_url
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
 
@@ -96,9 +96,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sale_redis = redis_from_url(shop.sale_redis_url)
+        sale_redis = sale_redis_from_url(shop.sale_redis_url)
         same = shop.queue_redis_url == shop.sale_redis_url
-        queue_redis = sale_redis if same else redis_from_url(shop.queue_redis_url)
+        queue_redis = sale_redis if same else sale_redis_from_url(shop.queue_redis_url)
         chosen = provider or TestPaymentProvider(sale_redis)
         runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
         app.state.shop = runtime

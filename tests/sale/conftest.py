@@ -114,7 +114,7 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
             "queue_url": f"/q/{unique_id}",
             "staff_token": STAFF_TOKEN,
             "staff_token_generated": False,
-            "payment_timeout_seconds": 2.0,
+            "payment_timeout_seconds": 10.0,
         }
         values.update(overrides)
         shop_settings = ShopSettings(base=base, sale_redis_url=str(base.redis_url), **values)
