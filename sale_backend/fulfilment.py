@@ -90,6 +90,7 @@ class Fulfilment:
         await self.provider.refund(
             payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
         )
+        self.publisher.changed(event)
         error = HoldExpired(
             "the hold expired before the payment completed; the payment was refunded",
             hold_id=payment["hold_id"],

@@ -15,7 +15,9 @@ local raw = redis.call('HGET', KEYS[3], hold_id)
 local expires_at = tonumber(redis.call('ZSCORE', KEYS[4], hold_id) or '0')
 if not raw or expires_at <= now or redis.call('HGET', KEYS[6], hold_id) ~= payment_id then
   redis.call('HSET', KEYS[7], payment_id, 'refund_required')
-  if raw and redis.call('HGET', KEYS[6], hold_id) == payment_id then
+  if raw and expires_at <= now then
+    release_hold(hold_id, cjson.decode(raw))  -- expired anyway: back to stock now
+  elseif raw and redis.call('HGET', KEYS[6], hold_id) == payment_id then
     redis.call('HDEL', KEYS[6], hold_id)
   end
   return {'expired'}
