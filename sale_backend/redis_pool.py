@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from waitroom.redis_client import is_cluster_url, redis_from_url
+
 POOL_WAIT_SECONDS = 10
 
 
 def sale_redis_from_url(url: str, max_connections: int = 64) -> Redis:
+    if is_cluster_url(url):  # redis+cluster://: every event's keys share the {e:<id>} tag
+        return redis_from_url(url, max_connections, pool_timeout_seconds=POOL_WAIT_SECONDS)
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,

@@ -62,12 +62,23 @@ async def master_of(client: Redis, key: str) -> str:
 
 async def queue_ids_on_distinct_masters(client: Redis, count: int, prefix: str) -> list[str]:
     """``count`` fresh queue ids whose ``{q:<id>}`` tags live on ``count`` different masters."""
+    return await ids_on_distinct_masters(client, count, prefix, "wr:{{q:{}}}:config")
+
+
+async def event_ids_on_distinct_masters(client: Redis, count: int, prefix: str) -> list[str]:
+    """``count`` fresh event ids whose ``{e:<id>}`` tags live on ``count`` different masters."""
+    return await ids_on_distinct_masters(client, count, prefix, "sale:{{e:{}}}:stock")
+
+
+async def ids_on_distinct_masters(
+    client: Redis, count: int, prefix: str, key_template: str
+) -> list[str]:
     chosen: dict[str, str] = {}
     for _ in range(500):
-        queue_id = f"{prefix}{secrets.token_hex(3)}"
-        master = await master_of(client, f"wr:{{q:{queue_id}}}:config")
+        candidate = f"{prefix}{secrets.token_hex(3)}"
+        master = await master_of(client, key_template.format(candidate))
         if master not in chosen:
-            chosen[master] = queue_id
+            chosen[master] = candidate
         if len(chosen) == count:
             return list(chosen.values())
-    raise AssertionError(f"could not spread {count} queues over distinct masters")
+    raise AssertionError(f"could not spread {count} ids over distinct masters")
