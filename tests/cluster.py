@@ -6,7 +6,9 @@ joined with ``redis-cli --cluster create``, once per session, and removes them a
 ``queue_ids_on_distinct_masters`` picks queue ids whose hash tags land on different masters.
 
 To run any invariant against both a single node and the cluster, take the ``any_redis_url``
-fixture: it is parametrized as ``single`` and ``cluster``.
+fixture: it is parametrized as ``single`` and ``cluster``. Shop tests start a shop on the cluster
+with ``shop_factory(redis_url=cluster_url)`` and spread events over masters with
+``event_ids_on_distinct_masters`` (see tests/sale/test_sale_on_cluster.py).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.cluster import ClusterNode
 
+from waitroom.admission import AdmissionStore
 from waitroom.bounded_cluster import BoundedRedisCluster
 from waitroom.redis_client import (
     RedisUrlError,
@@ -66,3 +68,28 @@ async def test_cluster_url_gives_a_cluster_client_that_waits_for_connections(
         assert len(client.get_primaries()) == 3
     finally:
         await client.aclose()
+
+
+async def test_cluster_scripts_reload_after_the_nodes_forget_them(
+    cluster_url: str, unique_id: str
+) -> None:
+    """As after a failover to a replica that never saw SCRIPT LOAD: NOSCRIPT, load, run."""
+    client = redis_from_url(cluster_url)
+    try:
+        assert isinstance(client, RedisCluster)
+        store = AdmissionStore(client, default_burst=10)
+        await store.configure(unique_id, {"rate_per_minute": 60})
+        for node in client.get_primaries():
+            await client.execute_command("SCRIPT FLUSH", target_nodes=node)
+            assert (await cached_scripts(client, node)) == 0
+        assert (await store.join(unique_id, "fan")).position == 1
+        assert (await store.snapshot(unique_id)).tail == 1
+        owner = client.get_node_from_key(f"wr:{{q:{unique_id}}}:config")
+        assert (await cached_scripts(client, owner)) >= 2
+    finally:
+        await client.aclose()
+
+
+async def cached_scripts(client: RedisCluster, node: ClusterNode) -> int:
+    info = await client.info("memory", target_nodes=node)
+    return int(info["number_of_cached_scripts"])
