@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.queue_cli import add_queue_commands, main_queue
 from waitroom.settings import Settings, SettingsError
 
 
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    add_queue_commands(commands)
     return parser
 
 
@@ -95,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(arguments.host, arguments.port)
         if arguments.command == "serve":
             return run_serve(arguments)
+        if arguments.command in {"queue", "verify-shuffle"}:
+            return main_queue(arguments)
     except SettingsError as error:
         print(f"waitroom: invalid setting {error}", file=sys.stderr)
         return 2
