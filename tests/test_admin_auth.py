@@ -75,7 +75,6 @@ def _login(client: httpx.Client, name: str = "alice") -> None:
     assert "HttpOnly" in session_cookie and "SameSite=Strict" in session_cookie
 
 
-
 def _dashboard_csrf(client: httpx.Client, queue_id: str) -> str:
     page = client.get(f"/admin/queues/{queue_id}")
     assert page.status_code == 200

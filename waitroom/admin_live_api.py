@@ -18,6 +18,7 @@ async def live_endpoint(request: Request) -> Response:
     try:
         require_admin(request)
         queue_id = checked_queue_id(request.path_params["queue_id"])
+        runtime.views.invalidate(queue_id)  # organizers see the figures of this instant
         view = await runtime.views.get(queue_id)
         document = await live_document(runtime.redis, view)
     except WaitroomError as error:
