@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from waitroom import audit
+from waitroom.organizer_metrics import organizer_metrics
 from waitroom.problems import InvalidInput
 from waitroom.runtime import Runtime
 
@@ -24,9 +25,17 @@ async def update_queue(runtime: Runtime, queue_id: str, actor: str, fields: dict
     """Create/update the queue (validated by the store), record it, refresh this process's view.
     Other processes see the change at their next view refresh (<= the refresh interval)."""
     created = await runtime.store.configure(queue_id, fields)
-    await audit.record(runtime.redis, queue_id, actor, audit_action(fields, created), fields)
+    await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
     runtime.views.invalidate(queue_id)
     return created
+
+
+async def record_change(
+    runtime: Runtime, queue_id: str, actor: str, action: str, changes: dict[str, Any]
+) -> None:
+    """Audit log entry plus the ``waitroom_admin_changes_total`` counter."""
+    await audit.record(runtime.redis, queue_id, actor, action, changes)
+    organizer_metrics(runtime).admin_changes.labels(queue_id, action).inc()
 
 
 def parse_opens_at(raw: str) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from waitroom import audit
+from waitroom.admin_actions import record_change
 from waitroom.admin_api import _json, read_json_object
 from waitroom.admin_auth import require_admin
 from waitroom.codes import CodeStore, validate_code_request
@@ -25,8 +25,8 @@ async def create_code(request: Request) -> Response:
         plain, document = await CodeStore(runtime.redis).create(
             queue_id, kind, max_uses, label, chosen
         )
-        await audit.record(
-            runtime.redis,
+        await record_change(
+            runtime,
             queue_id,
             actor,
             "code_create",
@@ -55,7 +55,7 @@ async def revoke_code(request: Request) -> Response:
         queue_id = checked_queue_id(request.path_params["queue_id"])
         code_id = str(request.path_params["code_id"])
         document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
-        await audit.record(runtime.redis, queue_id, actor, "code_revoke", {"code_id": code_id})
+        await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
     except WaitroomError as error:
         return error_response(error)
     return _json(document)

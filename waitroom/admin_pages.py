@@ -15,7 +15,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from waitroom import audit
-from waitroom.admin_actions import parse_opens_at, parse_whole_number, update_queue
+from waitroom.admin_actions import (
+    parse_opens_at,
+    parse_whole_number,
+    record_change,
+    update_queue,
+)
 from waitroom.admin_auth import admin_session, clean_actor, require_admin_form, session_codec
 from waitroom.admin_session import (
     LOGIN_COOKIE,
@@ -179,8 +184,8 @@ async def _apply_form(
             }
         )
         plain, document = await store.create(queue_id, kind, max_uses, label)
-        await audit.record(
-            runtime.redis,
+        await record_change(
+            runtime,
             queue_id,
             actor,
             "code_create",
@@ -190,6 +195,6 @@ async def _apply_form(
     if action == "code_revoke":
         code_id = form.get("code_id", "")
         await store.revoke(queue_id, code_id)
-        await audit.record(runtime.redis, queue_id, actor, "code_revoke", {"code_id": code_id})
+        await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
         return "Code revoked.", ""
     raise InvalidInput("unknown action", field="action")

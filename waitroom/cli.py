@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.metrics_multiprocess import prepare_multiprocess_directory
 from waitroom.queue_cli import add_queue_commands, main_queue
 from waitroom.settings import Settings, SettingsError
 
@@ -71,6 +72,9 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if settings.admin_token_generated:
         os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
         print(f"Admin token: {settings.admin_token}", flush=True)
+    metrics_directory = prepare_multiprocess_directory(arguments.workers)
+    if metrics_directory is not None:
+        print(f"Prometheus multiprocess directory: {metrics_directory}", flush=True)
     factory = (
         "waitroom.app:create_app_from_environ"
         if arguments.app == "waitroom"

@@ -18,7 +18,8 @@ from starlette.requests import Request
 
 from waitroom import fan_session
 from waitroom.admission import FanState, QueueState
-from waitroom.codes import CodeKind, CodeStore
+from waitroom.codes import CodeKind, CodeNotAccepted, CodeStore
+from waitroom.organizer_metrics import organizer_metrics
 from waitroom.problems import NotFound
 from waitroom.runtime import Runtime
 from waitroom.tokens import PositionClaims, derive_pass_id
@@ -97,6 +98,11 @@ async def redeem(runtime: Runtime, request: Request, queue_id: str, code: object
     claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
     if not isinstance(code, str):
         code = ""
-    redemption = await code_store(runtime).redeem(queue_id, code.strip(), claims.visitor_id)
-    runtime.metrics.joins.labels(queue_id, f"code_{redemption.kind.value}").inc()
+    counter = organizer_metrics(runtime).code_redemptions
+    try:
+        redemption = await code_store(runtime).redeem(queue_id, code.strip(), claims.visitor_id)
+    except CodeNotAccepted as error:
+        counter.labels(queue_id, str(error.extra.get("outcome", "rejected"))).inc()
+        raise
+    counter.labels(queue_id, f"{redemption.outcome}_{redemption.kind.value}").inc()
     return await lane_status(runtime, claims)
