@@ -8,6 +8,7 @@ third-party requests: the charts are drawn as inline SVG by /static/waitroom/adm
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment
@@ -42,6 +43,12 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
 }
+
+
+def _utc(unix_seconds: object) -> str:
+    if not isinstance(unix_seconds, int | float):
+        return ""
+    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -126,7 +133,10 @@ async def dashboard_page(request: Request) -> Response:
         runtime.views.invalidate(queue_id)
         view = await runtime.views.get(queue_id)
         codes = await CodeStore(runtime.redis).list(queue_id)
-        entries = await audit.entries(runtime.redis, queue_id, 20)
+        entries = [
+            {**entry, "at_text": _utc(entry.get("at"))}
+            for entry in await audit.entries(runtime.redis, queue_id, 20)
+        ]
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
     except WaitroomError as error:

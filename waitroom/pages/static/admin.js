@@ -85,6 +85,23 @@
     });
   }
 
+  // The audit table (who, what, when), newest first, as the server keeps it.
+  function auditRows(entries) {
+    var body = document.querySelector("#audit tbody");
+    if (!body || !entries || !entries.length) { return; }
+    clear(body);
+    entries.forEach(function (entry) {
+      var tableRow = document.createElement("tr");
+      [new Date(entry.at * 1000).toISOString().slice(0, 19).replace("T", " "),
+       entry.actor, entry.action + " " + JSON.stringify(entry.changes)].forEach(function (value) {
+        var cell = document.createElement("td");
+        cell.textContent = value;
+        tableRow.appendChild(cell);
+      });
+      body.appendChild(tableRow);
+    });
+  }
+
   function render(live) {
     text("state", live.prequeue && live.state === "open" ? "pre-queue" : live.state);
     text("fig-queue-length", live.queue_length);
@@ -122,6 +139,7 @@
     bars(document.getElementById("survey"), keys.map(function (key) {
       return { label: key, value: survey[key], maximum: total };
     }), "No answers yet.");
+    auditRows(live.audit);
     text("updated", new Date(live.now * 1000).toISOString().slice(11, 19) + " UTC");
   }
 
