@@ -168,7 +168,8 @@ async def live_document(
         "measured_outflow_per_minute": round(outflow_per_minute, 2),
         "queue_length": snapshot.queue_length,
         "prequeue_length": snapshot.prequeue_length,
-        "admitted_total": snapshot.serving,
+        # the pointer may run up to `burst` places past the last place handed out
+        "admitted_total": min(snapshot.serving, snapshot.tail),
         "priority_waiting": max(0, int(lane[0] or 0) - int(lane[1] or 0)),
         "priority_admitted_total": int(lane[1] or 0),
         "last_fan_wait_seconds": (
