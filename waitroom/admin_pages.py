@@ -30,6 +30,12 @@ from waitroom.admin_session import (
     SESSION_MAX_AGE_SECONDS,
     tokens_equal,
 )
+from waitroom.admin_throttle import (
+    LOGIN_FAILURES,
+    TooManyAttempts,
+    admin_throttle,
+    client_address,
+)
 from waitroom.codes import CodeStore, validate_code_request
 from waitroom.cookies import set_cookie_header
 from waitroom.fan_session import checked_queue_id
@@ -83,8 +89,16 @@ async def login(request: Request) -> Response:
         return _login_form(
             request, 403, "The form expired or was not sent by this page. Try again."
         )
+    throttle, address = admin_throttle(request), client_address(request)
+    try:
+        throttle.check(LOGIN_FAILURES, address)
+    except TooManyAttempts as error:
+        response = _login_form(request, 429, error.detail)
+        response.headers["retry-after"] = "60"
+        return response
     expected = runtime_of(request).settings.admin_token
     if not tokens_equal(fields.get("token", ""), expected):
+        throttle.failed(LOGIN_FAILURES, address)
         return _login_form(request, 401, "That admin token is not accepted.")
     who = clean_actor(fields.get("name", "")) or "organizer"
     cookie, _ = codec.issue(who)
