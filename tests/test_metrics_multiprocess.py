@@ -20,10 +20,10 @@ def two_worker_server(
     redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("prometheus")
-    environment = {}
-    prepared = prepare_multiprocess_directory(2, environment)
-    assert prepared is not None
-    environment["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    (directory / "counter_1.db").write_bytes(b"left over from an earlier run")
+    environment = {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    assert prepare_multiprocess_directory(2, environment) == directory
+    assert not list(directory.glob("*.db"))
     server = ServerProcess(
         "waitroom.app:create_app_from_environ",
         server_environment(redis_url, **environment),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 
@@ -72,6 +73,7 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if settings.admin_token_generated:
         os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
         print(f"Admin token: {settings.admin_token}", flush=True)
+    metrics_directory_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     metrics_directory = prepare_multiprocess_directory(arguments.workers)
     if metrics_directory is not None:
         print(f"Prometheus multiprocess directory: {metrics_directory}", flush=True)
@@ -91,6 +93,8 @@ def run_serve(arguments: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
     )
+    if metrics_directory is not None and not metrics_directory_given:
+        shutil.rmtree(metrics_directory, ignore_errors=True)
     return 0
 
 
