@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from waitroom import admin_api, fan_api, operations, queue_page
+from waitroom.admin_routes import fan_extra_routes, organizer_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
 from waitroom.redis_client import redis_from_url
@@ -39,6 +40,8 @@ def waitroom_routes() -> list[BaseRoute]:
         Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
+        *organizer_routes(),
+        *fan_extra_routes(),
         Route("/healthz", operations.healthz, methods=["GET"]),
         Route("/readyz", operations.readyz, methods=["GET"]),
         Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
