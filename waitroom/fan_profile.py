@@ -112,7 +112,7 @@ def parse_profile(data: dict[str, Any], form: ProfileForm) -> Profile:
     tier_id = data.get("tier_id") or ""
     if not isinstance(tier_id, str):
         raise InvalidInput("tier_id must be text", field="tier_id")
-    if form.tiers:
+    if form.tiers and tier_id:  # empty means "no preference"
         if tier_id not in {tier.id for tier in form.tiers}:
             raise InvalidInput("tier_id is not one of the offered tiers", field="tier_id")
     elif tier_id and not TIER_ID_PATTERN.match(tier_id):
