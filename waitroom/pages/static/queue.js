@@ -72,6 +72,7 @@
       t("tickets_remaining", { count: s.tickets_remaining }) : "";
     opensAt = s.state === "prequeue" && s.opens_at ? s.opens_at : null;
     byId("opens-row").hidden = opensAt === null;
+    tick();
     var updated = byId("updated");
     updated.textContent = new Date().toLocaleTimeString(document.documentElement.lang);
     updated.setAttribute("datetime", new Date().toISOString());
@@ -83,6 +84,7 @@
     passExpiresAt = s.pass_expires_at || null;
     byId("go").setAttribute("href", s.redirect_url);
     byId("turn").hidden = false;
+    tick();
     document.title = t("your_turn_title") + " · " + baseTitle;
     if (alerted) { return; }
     alerted = true;
