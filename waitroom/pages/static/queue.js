@@ -162,6 +162,13 @@
     return t("try_again");
   }
 
+  function surveyProblem(form, result) {
+    var field = result.data && result.data.field;
+    var input = field && window.CSS ? form.querySelector('[name="' + window.CSS.escape(field) + '"]') : null;
+    var legend = input ? input.closest("fieldset").querySelector("legend") : null;
+    return legend ? t("check_field", { field: legend.firstChild.textContent.trim() }) : problemText(result);
+  }
+
   var profileForm = byId("profile-form");
   profileForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -192,7 +199,7 @@
           done.textContent = result.status === 409 ? t("already_answered") : t("answered") +
             (typeof result.data.score === "number" ? " " + t("quiz_score", { score: result.data.score, total: result.data.out_of }) : "");
           form.replaceWith(done);
-        } else { status.textContent = problemText(result); }
+        } else { status.textContent = surveyProblem(form, result); }
       }, function () { status.textContent = t("try_again"); });
     });
   });
