@@ -52,7 +52,7 @@ async def test_paused_with_reason_then_sold_out(
     await configure(client, unique_id, admin_headers, state="sold_out")
     await client.get(f"/api/v1/admin/queues/{unique_id}", headers=admin_headers)
     page = await client.get(f"/q/{unique_id}?lang=ru")
-    assert "К сожалению, все билеты проданы. Очередь завершена." in page.text
+    assert "К сожалению, все билеты проданы. Очередь завершена." in page.text  # noqa: RUF001
     assert '<meta http-equiv="refresh"' not in page.text
     newcomer = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
     async with newcomer:

@@ -15,7 +15,7 @@ from waitroom import fan_session
 from waitroom.cookies import pass_cookie_name, position_cookie_name
 from waitroom.fan_api import json_response
 from waitroom.fan_content import FanContent, surveys_document, upsells_document
-from waitroom.fan_page_context import page_context, page_language
+from waitroom.fan_page_context import render_page
 from waitroom.fan_profile import load_profile, parse_profile, save_profile
 from waitroom.problems import InvalidInput, NotFound, WaitroomError, error_response
 from waitroom.request_body import is_form, read_fields
@@ -44,19 +44,6 @@ class StaleToken(TokenError):
 
 def back_to_page(queue_id: str, anchor: str) -> Response:
     return RedirectResponse(f"/q/{queue_id}#{anchor}", status_code=303)
-
-
-def render_page(request: Request, template: str, status_code: int, **values: Any) -> Response:
-    """A fan page in the fan's language (remembers a ``?lang=`` choice in a cookie)."""
-    language = page_language(runtime_of(request), request)
-    environment = request.app.state.templates
-    html = environment.get_template(template).render(**page_context(language), **values)
-    response = Response(
-        html, status_code=status_code, media_type="text/html", headers={"cache-control": "no-store"}
-    )
-    if language.cookie_header is not None:
-        response.headers.append("set-cookie", language.cookie_header)
-    return response
 
 
 def failure(request: Request, error: WaitroomError) -> Response:

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 
 from waitroom.cookies import set_cookie_header
 from waitroom.fan_strings import translated_strings
@@ -18,7 +19,7 @@ from waitroom.i18n import (
     Translate,
     choose_language,
 )
-from waitroom.runtime import Runtime
+from waitroom.runtime import Runtime, runtime_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +74,16 @@ def page_context(language: PageLanguage) -> dict[str, Any]:
         "strings": strings,
         "strings_json": json_for_script(strings),
     }
+
+
+def render_page(request: Request, template: str, status_code: int, **values: Any) -> Response:
+    """A fan page in the fan's language (remembers a ``?lang=`` choice in a cookie)."""
+    language = page_language(runtime_of(request), request)
+    environment = request.app.state.templates
+    html = environment.get_template(template).render(**page_context(language), **values)
+    response = Response(
+        html, status_code=status_code, media_type="text/html", headers={"cache-control": "no-store"}
+    )
+    if language.cookie_header is not None:
+        response.headers.append("set-cookie", language.cookie_header)
+    return response

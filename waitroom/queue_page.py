@@ -17,8 +17,7 @@ from starlette.responses import Response
 from waitroom import fan_session
 from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
 from waitroom.fan_api import status_body
-from waitroom.fan_extras_api import render_page
-from waitroom.fan_page_context import json_for_script
+from waitroom.fan_page_context import json_for_script, render_page
 from waitroom.fan_profile import load_profile
 from waitroom.fan_strings import SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.i18n import Translate
