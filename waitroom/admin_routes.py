@@ -30,7 +30,8 @@ def organizer_routes() -> list[BaseRoute]:
     ]
 
 
-def fan_extra_routes() -> list[BaseRoute]:
+def fairness_routes() -> list[BaseRoute]:
+    """Fan-facing routes of the fair pre-queue, receipts and code lanes."""
     fan = "/api/v1/queues/{queue_id}"
     return [
         Route(f"{fan}/prequeue", prequeue_publication.publication_endpoint, methods=["GET"]),
