@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 
 import pytest
@@ -18,6 +17,7 @@ from waitroom.admission import (
 from waitroom.keys import QueueKeys
 from waitroom.problems import InvalidInput
 from waitroom.redis_client import redis_from_url
+from waitroom.shuffle_verify import hashed_visitor_id, shuffle_order
 
 
 async def settled_at_ms(redis: Redis, queue_id: str) -> int:
@@ -132,9 +132,8 @@ async def test_prequeue_gets_a_seeded_random_order_then_fifo(redis: Redis, uniqu
     late = await store.join(unique_id, "late-arrival-visitor")
     assert late.position == 41
     seed = (await redis.hget(QueueKeys(unique_id).config, "shuffle_seed") or b"").decode()
-    expected_order = sorted(
-        early, key=lambda visitor: hashlib.sha1((seed + visitor).encode()).hexdigest()
-    )
+    by_hash = {hashed_visitor_id(unique_id, visitor): visitor for visitor in early}
+    expected_order = [by_hash[hashed] for hashed in shuffle_order(seed, by_hash)]
     for place, visitor in enumerate(expected_order, start=1):
         assert await store.position_of(unique_id, visitor) == place
     assert [await store.position_of(unique_id, visitor) for visitor in early] != list(range(1, 41))
