@@ -164,7 +164,13 @@ async def test_prequeue_opens_in_the_committed_shuffle_order(
         assert snapshot.opened and snapshot.tail == len(visitors)
         seed = snapshot.config.raw["shuffle_seed"]
         assert hashlib.sha256(seed.encode()).hexdigest() == snapshot.config.shuffle_seed_sha256
-        expected = sorted(visitors, key=lambda v: hashlib.sha1((seed + v).encode()).hexdigest())
+        expected = sorted(visitors, key=lambda v: published_order_key(seed, queue_id, v))
         places = {v: await second.position_of(queue_id, v) for v in visitors}
         assert sorted(visitors, key=lambda v: places[v] or 0) == expected
         assert sorted(places.values()) == list(range(1, len(visitors) + 1))
+
+
+def published_order_key(seed: str, queue_id: str, visitor_id: str) -> tuple[str, str]:
+    """The published pre-queue order: sha1(seed || hashed id), ties by the hashed id."""
+    hashed = hashlib.sha1(f"waitroom-prequeue:{queue_id}:{visitor_id}".encode()).hexdigest()
+    return hashlib.sha1((seed + hashed).encode()).hexdigest(), hashed

@@ -8,9 +8,11 @@ which runs a managed or operator-run Redis/Valkey cluster (docs/deployment.md).
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -135,3 +137,19 @@ class LocalRedisCluster:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m waitroom.local_cluster COMMAND...``: run COMMAND with ``REDIS_URL`` set to a
+    fresh three-master local cluster (e.g. the whole test suite: ``... python -m pytest -q``)."""
+    command = list(sys.argv[1:] if argv is None else argv)
+    if not command:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    with LocalRedisCluster() as cluster:
+        environment = {**os.environ, "REDIS_URL": cluster.seed_url}
+        return subprocess.run(command, env=environment, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

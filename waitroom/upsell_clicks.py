@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import Redis
 
 from waitroom.keys import QueueKeys
@@ -28,16 +30,16 @@ async def click_counts(
     redis: Redis, queue_id: str, upsells: tuple[Upsell, ...]
 ) -> dict[str, tuple[int, int]]:
     """Per card: (clicks, distinct fans)."""
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.hgetall(clicks_key(queue_id))
-        for upsell in upsells:
-            pipe.pfcount(fans_key(queue_id, upsell.id))
-        replies = await pipe.execute()
+    # PFCOUNT one by one: redis-py refuses it inside a Redis Cluster pipeline
+    raw_clicks = await redis.hgetall(clicks_key(queue_id))
+    fan_counts: list[int] = await asyncio.gather(
+        *(redis.pfcount(fans_key(queue_id, upsell.id)) for upsell in upsells)
+    )
     clicks = {
         (key.decode() if isinstance(key, bytes) else str(key)): int(value)
-        for key, value in replies[0].items()
+        for key, value in raw_clicks.items()
     }
     return {
         upsell.id: (clicks.get(upsell.id, 0), int(fans))
-        for upsell, fans in zip(upsells, replies[1:], strict=True)
+        for upsell, fans in zip(upsells, fan_counts, strict=True)
     }
