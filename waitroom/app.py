@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from waitroom import admin_api, fan_api, operations, queue_page
+from waitroom import admin_api, fan_api, openapi, operations, proof_of_work_page, queue_page
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
 from waitroom.redis_client import redis_from_url
@@ -36,6 +36,12 @@ def waitroom_routes() -> list[BaseRoute]:
         Route("/q/{queue_id}", queue_page.queue_page, methods=["GET"]),
         Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
         Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
+        Route(
+            "/api/v1/queues/{queue_id}/challenge",
+            proof_of_work_page.challenge_endpoint,
+            methods=["GET"],
+        ),
+        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
         Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
@@ -60,6 +66,7 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
         try:
             yield
         finally:
+            await app.state.runtime.protection.close()
             await redis.aclose()
 
     app = Starlette(

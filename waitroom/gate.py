@@ -84,7 +84,11 @@ class WaitroomGate:
         if query_pass is not None and scope.get("method") in {"GET", "HEAD"}:
             await self._strip_pass_from_url(scope, send, query, token, claims)
             return
-        scope.setdefault("state", {})["waitroom_pass"] = claims
+        state = scope.setdefault("state", {})
+        state["waitroom_pass"] = claims
+        extra_cookie = state.pop("waitroom_set_cookie", None)  # set by a pass_check hook
+        if isinstance(extra_cookie, str):
+            send = _with_cookie(send, extra_cookie)
         await self.app(scope, receive, send)
 
     def _is_api(self, relative_path: str, headers: dict[str, str]) -> bool:
@@ -103,6 +107,8 @@ class WaitroomGate:
     ) -> None:
         if self._is_api(relative, headers):
             status = 403 if isinstance(error, TokenForeign) else 401
+            if error.reason == "unavailable":
+                status = 503  # a pass_check store is down: fail closed, come back later
             body = problem_body(
                 status,
                 "Waiting room pass required" if status == 401 else "Pass not valid here",
@@ -153,6 +159,16 @@ class WaitroomGate:
                 (b"cache-control", b"no-store"),
             ],
         )
+
+
+def _with_cookie(send: Send, cookie: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
 
 
 def _header_map(scope: Scope) -> dict[str, str]:

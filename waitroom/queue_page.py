@@ -12,8 +12,10 @@ from starlette.responses import HTMLResponse, Response
 
 from waitroom import fan_session
 from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
+from waitroom.availability import QueueUnavailable
 from waitroom.fan_api import status_body
 from waitroom.problems import WaitroomError
+from waitroom.proof_of_work_page import proof_of_work_page
 from waitroom.runtime import runtime_of
 from waitroom.tokens import TokenError
 
@@ -40,6 +42,10 @@ async def queue_page(request: Request) -> Response:
                     claims = None
             except TokenError:
                 claims = None
+            except QueueUnavailable:
+                pass  # the token proves the place: the status below says "paused"
+        if claims is None and runtime.protection.proof_of_work.enabled:
+            return proof_of_work_page(request, runtime, queue_id)
         if claims is None:
             joined = await fan_session.join(runtime, request, queue_id)
             claims, token, created = joined.claims, joined.token, joined.created
@@ -51,8 +57,12 @@ async def queue_page(request: Request) -> Response:
             request, "queue_closed.html", 200, queue_id=raw_queue_id, state=error.extra["state"]
         )
     except WaitroomError as error:
-        return _render(request, "error.html", error.status, detail=error.detail)
-    view = await runtime.views.get(queue_id)
+        response = _render(request, "error.html", error.status, detail=error.detail)
+        retry_after = error.extra.get("retry_after_seconds")
+        if isinstance(retry_after, int):
+            response.headers["retry-after"] = str(retry_after)
+        return response
+    snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
     refresh_seconds = max(2, math.ceil(answer.status.poll_after_ms / 1000))
     response = _render(
@@ -60,7 +70,7 @@ async def queue_page(request: Request) -> Response:
         "queue.html",
         200,
         queue_id=queue_id,
-        queue_name=view.snapshot.config.name or queue_id,
+        queue_name=(snapshot.config.name if snapshot is not None else "") or queue_id,
         status=body,
         status_json=orjson.dumps(body).decode(),
         status_url=f"/api/v1/queues/{queue_id}/status",

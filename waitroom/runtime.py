@@ -9,8 +9,10 @@ from starlette.requests import Request
 
 from waitroom.admission import AdmissionStore
 from waitroom.metrics import WaitroomMetrics
+from waitroom.protection import Protection
 from waitroom.queue_view import QueueViewCache
 from waitroom.settings import Settings
+from waitroom.state_guard import StateGuard
 from waitroom.tokens import TokenCodec
 
 
@@ -22,17 +24,25 @@ class Runtime:
     views: QueueViewCache
     codec: TokenCodec
     metrics: WaitroomMetrics
+    protection: Protection
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
         store = AdmissionStore(redis, settings.default_burst)
+        views = QueueViewCache(
+            store,
+            settings.queue_view_refresh_seconds,
+            settings.protection.redis_retry_after_seconds,
+        )
+        views.state_guard = StateGuard(redis)
         return cls(
             settings=settings,
             redis=redis,
             store=store,
-            views=QueueViewCache(store, settings.queue_view_refresh_seconds),
+            views=views,
             codec=codec_for(settings),
             metrics=metrics,
+            protection=Protection.build(settings, redis),
         )
 
     def cookie_secure(self, request: Request) -> bool:
