@@ -188,6 +188,9 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/openapi.json": {
+                "get": {"responses": {"200": _json("This document", {"type": "object"})}}
+            },
             "/healthz": {"get": {"responses": {"200": _json("Alive", {"type": "object"})}}},
             "/readyz": {
                 "get": {

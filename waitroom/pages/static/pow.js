@@ -64,7 +64,7 @@
       for (; counter < stop; counter++) {
         if (leadingZeroBitsOk(sha256Words(prefix + counter), bits)) { done(String(counter)); return; }
       }
-      window.setTimeout(slice, 0);
+      setTimeout(slice, 0);
     }
     slice();
   }
