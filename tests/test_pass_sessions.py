@@ -135,7 +135,7 @@ async def test_pass_check_fails_closed_while_redis_is_down(unique_id: str) -> No
                 assert (await client.get("/shop")).status_code == 200
                 server.kill()
                 down = await client.get("/shop", headers={"Accept": "application/json"})
-                assert down.status_code == 503
+                assert down.status_code == 503 and down.headers["retry-after"] == "5"
                 server.restart()
                 await asyncio.sleep(0.1)
                 # recovery needs nobody: the client reconnects by itself

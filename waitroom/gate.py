@@ -107,14 +107,14 @@ class WaitroomGate:
     ) -> None:
         if self._is_api(relative, headers):
             status = 403 if isinstance(error, TokenForeign) else 401
+            extra_headers: list[tuple[bytes, bytes]] = []
+            title = "Waiting room pass required" if status == 401 else "Pass not valid here"
             if error.reason == "unavailable":
-                status = 503  # a pass_check store is down: fail closed, come back later
+                # a pass_check store is down: fail closed, come back later
+                status, title = 503, "Pass check unavailable"
+                extra_headers.append((b"retry-after", b"5"))
             body = problem_body(
-                status,
-                "Waiting room pass required" if status == 401 else "Pass not valid here",
-                error.detail,
-                f"pass-{error.reason}",
-                queue_url=self.queue_url,
+                status, title, error.detail, f"pass-{error.reason}", queue_url=self.queue_url
             )
             await _send(
                 send,
@@ -124,6 +124,7 @@ class WaitroomGate:
                     (b"content-type", b"application/problem+json"),
                     (b"cache-control", b"no-store"),
                     (b"www-authenticate", b'Bearer realm="waitroom"'),
+                    *extra_headers,
                 ],
             )
             return
