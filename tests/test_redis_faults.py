@@ -95,6 +95,11 @@ def test_redis_down_fails_closed_and_recovers_by_itself(
             assert client.get("/readyz").status_code == 503
             admin = client.get(f"/api/v1/admin/queues/{unique_id}", headers=ADMIN_HEADERS)
             assert admin.status_code == 503
+            for method, path in (("PUT", f"/api/v1/admin/queues/{unique_id}"),
+                                 ("GET", "/api/v1/admin/queues")):
+                reply = client.request(method, path, json={"rate_per_minute": 5},
+                                       headers=ADMIN_HEADERS)
+                assert reply.status_code == 503 and reply.headers["retry-after"] == "3"
 
             own_redis.restart()  # same port, same AOF: the data is back
             wait_for(lambda: status(client, unique_id, tokens[0]).json()["state"] == "paused"

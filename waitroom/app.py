@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from waitroom import admin_api, fan_api, openapi, operations, proof_of_work_page, queue_page
+from waitroom.availability import redis_error_handler
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
 from waitroom.redis_client import redis_from_url
@@ -75,6 +77,7 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: waitroom_error_handler,
+            RedisError: redis_error_handler,
         },
         lifespan=lifespan,
     )

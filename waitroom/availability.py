@@ -9,8 +9,10 @@ again. redis-py reconnects by itself, so recovery needs nobody.
 from __future__ import annotations
 
 from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import Response
 
-from waitroom.problems import Unavailable
+from waitroom.problems import Unavailable, error_response
 
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 PAUSED_FOR_FAULT_REASON = "a technical problem on our side; we will resume by ourselves"
@@ -28,3 +30,11 @@ class QueueUnavailable(Unavailable):
             retry_after_seconds=retry_after_seconds,
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+async def redis_error_handler(request: Request, exc: Exception) -> Response:
+    """Safety net for any handler that met a Redis error: 503 + Retry-After, never a 500."""
+    queue_id = str(request.path_params.get("queue_id", ""))[:64]
+    runtime = getattr(request.app.state, "runtime", None)
+    retry_after = runtime.protection.retry_after_seconds if runtime is not None else 5
+    return error_response(QueueUnavailable(queue_id, retry_after))
