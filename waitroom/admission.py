@@ -202,7 +202,7 @@ class AdmissionStore:
     def __init__(self, redis: Redis, default_burst: int) -> None:
         self.redis = redis
         self.default_burst = default_burst
-        prelude = _load_lua("advance")
+        prelude = _load_lua("abandonment") + _load_lua("advance")  # abandonment: issue 7
         self._view = redis.register_script(prelude + _load_lua("view"))
         self._join = redis.register_script(prelude + _load_lua("join"))
         self._configure = redis.register_script(prelude + _load_lua("configure"))

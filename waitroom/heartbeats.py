@@ -30,7 +30,9 @@ class HeartbeatRecorder:
     def __init__(self, redis: Redis, flush_interval_seconds: float) -> None:
         self.redis = redis
         self.flush_interval_seconds = flush_interval_seconds
-        self._flush_script = redis.register_script(_script("advance") + _script("heartbeat"))
+        self._flush_script = redis.register_script(
+            _script("abandonment") + _script("advance") + _script("heartbeat")
+        )
         self._pending: dict[str, set[int]] = {}
         self._last_flush = time.monotonic()
         self._tasks: set[asyncio.Task[int]] = set()
