@@ -84,6 +84,11 @@ async def test_join_requires_the_proof_when_enabled(redis_url: str, unique_id: s
         assert tab.status_code == 200 and tab.json()["position"] == joined.json()["position"]
         queue_page = await client.get(f"/q/{unique_id}")
         assert "pow.js" not in queue_page.text and 'id="position"' in queue_page.text
+        client.cookies.clear()
+        assert (await client.get("/q/no-such-queue")).status_code == 404
+        await create_queue(client, unique_id, state="closed")
+        closed = await client.get(f"/q/{unique_id}")
+        assert "pow.js" not in closed.text and closed.status_code == 200
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page script")

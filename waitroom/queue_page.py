@@ -45,6 +45,11 @@ async def queue_page(request: Request) -> Response:
             except QueueUnavailable:
                 pass  # the token proves the place: the status below says "paused"
         if claims is None and runtime.protection.proof_of_work.enabled:
+            state = (await runtime.views.get(queue_id)).snapshot.config.state.value
+            if state in {"closed", "sold_out"}:
+                return _render(
+                    request, "queue_closed.html", 200, queue_id=queue_id, state=state
+                )
             return proof_of_work_page(request, runtime, queue_id)
         if claims is None:
             joined = await fan_session.join(runtime, request, queue_id)
