@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import httpx
 from redis.asyncio import Redis
 
-from tests.abuse_support import admin_document, create_queue, running_app
+from tests.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
+from waitroom.embedded_redis import EmbeddedRedis, free_port
 from waitroom.keys import QueueKeys
 from waitroom.pass_registry import PassRegistry
 from waitroom.tokens import PassClaims
@@ -123,3 +125,39 @@ async def test_active_shopper_cap_holds_the_pointer(
         assert await registry.revoke(unique_id, "pass0")
         await asyncio.sleep(0.5)
         assert (await admin_document(client, unique_id))["serving_position"] > 0
+
+
+async def test_a_store_outage_does_not_make_everyone_look_gone(tmp_path: Path) -> None:
+    """Heartbeats cannot be recorded while Redis is down; after it comes back the engine
+    watches a full period again before it judges anyone."""
+    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis", appendfsync_always=True)
+    server.start()
+    try:
+        async with running_app(server.url) as (_, client):
+            await create_queue(client, "outage", rate_per_minute=0, abandon_after_seconds=2)
+            tokens = await join_fans(client, "outage", 4)
+            deadline = time.monotonic() + 2.5
+            while time.monotonic() < deadline:
+                for token in tokens:
+                    await poll(client, "outage", token)
+                await asyncio.sleep(0.2)
+            server.kill()
+            await asyncio.sleep(4.5)  # two periods without any heartbeat reaching Redis
+            server.restart()
+            for _ in range(50):  # pooled connections to the old process fail once, then heal
+                response = await client.put(
+                    "/api/v1/admin/queues/outage",
+                    json={"rate_per_minute": 6000},
+                    headers=ADMIN_HEADERS,
+                )
+                if response.status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            assert response.status_code == 200
+            await asyncio.sleep(0.3)
+            document = await admin_document(client, "outage")
+            assert document["abandoned_total"] == 0
+            for token in tokens:
+                assert (await poll(client, "outage", token))["state"] == "admitted"
+    finally:
+        server.stop()

@@ -10,6 +10,7 @@
 --   skipped                    bitmap: the pointer passed this place because it was abandoned
 --   abandoned_total            string counter of skipped places (dashboard)
 --   active_sessions            sorted set pass id -> session expiry (unix s), see pass_registry.py
+local MAX_CATCHUP_MS = 30000 -- used by advance(): the most time one advance may admit for
 local MIN_ABANDON_MS = 2000 -- keep it >= 3 poll intervals in production (docs/security.md)
 local MAX_SKIPS_PER_CALL = 20000 -- bounds the script's run time; the rest waits for the next call
 
@@ -20,6 +21,9 @@ end
 local function abandon_period_ms(counters_key, now)
   local seconds = tonumber(redis.call('HGET', KEYS[1], 'abandon_after_seconds') or '0') or 0
   if seconds <= 0 then
+    if redis.call('HEXISTS', counters_key, 'hb_period_ms') == 1 then
+      redis.call('HDEL', counters_key, 'hb_period_ms') -- turning it on again starts afresh
+    end
     return 0
   end
   local period = math.max(MIN_ABANDON_MS, math.floor(seconds * 1000))
@@ -30,6 +34,19 @@ local function abandon_period_ms(counters_key, now)
                'hb_window_a', -1, 'hb_window_b', -1)
   end
   return period
+end
+
+-- Called by advance() with the previous last_ms: when nobody read the queue for a while
+-- (store outage, every process down) heartbeats could not be recorded, so the engine watches
+-- one full period again before it judges anyone.
+local function watch_gap(counters_key, last_ms, now)
+  if not last_ms then
+    return
+  end
+  local period = tonumber(redis.call('HGET', counters_key, 'hb_period_ms') or '0') or 0
+  if period > 0 and now - tonumber(last_ms) > period / 2 then
+    redis.call('HSET', counters_key, 'hb_since_ms', now)
+  end
 end
 
 -- The bitmap holding window `w`, or nil when it holds another window.

@@ -49,6 +49,7 @@ local function advance(default_burst)
   local credit = tonumber(c[4]) or 0
   local epoch = tonumber(c[5]) or 0
   local opened = c[6] == '1'
+  watch_gap(counters_key, c[3], now) -- abandonment.lua: no judging right after an outage
   if not opened and now >= opens_at_ms and state ~= 'closed' then
     tail = open_prequeue(config_key, counters_key, visitors_key, prequeue_key, tail)
     redis.call('HSET', counters_key, 'tail', tail)
@@ -59,6 +60,8 @@ local function advance(default_burst)
     if start < opens_at_ms then start = opens_at_ms end
     local elapsed = now - start
     if elapsed < 0 then elapsed = 0 end
+    -- after a store outage (or with nobody reading for long) no catch-up surge into the shop
+    if elapsed > MAX_CATCHUP_MS then elapsed = MAX_CATCHUP_MS end
     local units = credit + elapsed * rate
     local whole = math.floor(units / 60000)
     credit = units - whole * 60000
