@@ -47,6 +47,9 @@ async def test_per_address_limit_answers_429_with_retry_after(
         )
         assert other.status_code == 201
         assert (await admin_document(client, unique_id))["tail_position"] == 6
+        metrics = (await client.get("/metrics")).text
+        line = f'waitroom_join_rejections_total{{queue="{unique_id}",reason="too-many-joins"}} 2.0'
+        assert line in metrics
 
 
 async def test_per_network_limit_catches_many_addresses_of_one_subnet(

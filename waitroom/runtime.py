@@ -42,7 +42,7 @@ class Runtime:
             views=views,
             codec=codec_for(settings),
             metrics=metrics,
-            protection=Protection.build(settings, redis),
+            protection=Protection.build(settings, redis, metrics.registry),
         )
 
     def cookie_secure(self, request: Request) -> bool:
