@@ -6,6 +6,9 @@ import random
 import uuid
 from typing import Any
 
+from starlette.routing import Route
+
+from sale_backend.app import PUBLIC_PREFIXES, shop_routes
 from sale_backend.payments import CARD_SUCCEEDS
 from tests.sale.conftest import Shop
 
@@ -234,3 +237,27 @@ async def test_random_json_bodies_never_cause_a_500(shop: Shop, unique_id: str) 
                     path, json=payload, headers={"Idempotency-Key": f"fuzz-{index}"}
                 )
                 assert response.status_code < 500, (path, payload, response.text)
+
+
+async def test_every_shop_route_is_behind_the_gate(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    params = {
+        "event_id": unique_id,
+        "hold_id": f"{unique_id}~h0123456789abcdef",
+        "order_id": f"{unique_id}~o0123456789abcdef",
+    }
+    checked = 0
+    async with shop.client("") as anonymous:
+        for route in shop_routes():
+            if not isinstance(route, Route) or route.path.startswith(PUBLIC_PREFIXES):
+                continue
+            path = route.path.format(**params)
+            for method in sorted((route.methods or set()) - {"HEAD"}):
+                response = await anonymous.request(method, path, headers={"accept": "text/html"})
+                if path.startswith("/api/"):
+                    assert response.status_code == 401, (method, path)
+                else:
+                    assert response.status_code == 303, (method, path)
+                    assert response.headers["location"] == f"/q/{unique_id}"
+                checked += 1
+    assert checked >= 18  # 8 pages and 10 buyer API routes
