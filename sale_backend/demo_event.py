@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sale_backend.catalog import parse_event
+from sale_backend.catalog_parsing import parse_event
 from sale_backend.store import SaleStore
 
 DEMO_EVENT_ID = "demo-concert"

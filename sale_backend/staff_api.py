@@ -7,7 +7,7 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sale_backend.catalog import parse_event
+from sale_backend.catalog_parsing import parse_event
 from sale_backend.keys import event_of
 from sale_backend.orders import load_order, public_order
 from sale_backend.refunds import parse_ticket_ids, scan_ticket
