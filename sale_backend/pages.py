@@ -132,6 +132,7 @@ async def hold_page(request: Request, error: WaitroomError | None = None) -> Res
         "hold.html",
         error.status if error else 200,
         event=event_view(event, {}),
+        tier_names={tier.tier_id: tier.name for tier in event.tiers},
         hold=hold.to_dict(now_ms),
         profile=await runtime.profile(event, buyer),
         idempotency_key=secrets.token_urlsafe(16),
