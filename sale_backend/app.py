@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from sale_backend import buyer_api, pages, staff_api
-from sale_backend.background import run_background
+from sale_backend.background import publish_all, run_background
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.redis_pool import sale_redis_from_url
@@ -105,6 +105,7 @@ def create_app(
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
+        await publish_all(runtime)
         background = asyncio.get_running_loop().create_task(run_background(runtime))
         try:
             yield

@@ -6,11 +6,13 @@ import time
 import uuid
 
 import httpx
+import redis
 
 from sale_backend.payments import CARD_SUCCEEDS
 from tests.conftest import server_environment
 from tests.servers import ServerProcess
 from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.keys import QueueKeys
 
 
 def test_fan_goes_from_queue_to_shop_and_buys() -> None:
@@ -20,6 +22,11 @@ def test_fan_goes_from_queue_to_shop_and_buys() -> None:
             server_environment(redis_server.url, WAITROOM_STAFF_TOKEN="demo-staff-token-0123456"),
         ).start()
         try:
+            queue_redis = redis.Redis.from_url(redis_server.url)
+            published = queue_redis.hgetall(QueueKeys("demo").part("stock"))
+            queue_redis.close()
+            assert published[b"remaining_total"] == published[b"capacity_total"] == b"326"
+            assert published[b"tier:vip:capacity"] == b"16"
             with httpx.Client(base_url=server.base_url) as fan:
                 blocked = fan.get("/shop/", headers={"accept": "text/html"})
                 assert blocked.status_code == 303 and blocked.headers["location"] == "/q/demo"
