@@ -155,6 +155,9 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 payment["payment_id"], payment["amount_minor"], "EUR", CARD_SUCCEEDS
             )
             assert charged.succeeded
+            young = await reconcile(runtime.fulfilment, 60)  # another process may still run it
+            assert young.orders_written == [] and young.payments_abandoned == 0
+            assert await runtime.sale_redis.hlen(EventKeys(unique_id).orders) == 0
             async with shop.client(buyer) as client:
                 busy = await client.post(
                     "/api/v1/checkout", json=request_body, headers={"Idempotency-Key": key}
