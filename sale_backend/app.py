@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from sale_backend import buyer_api, pages, staff_api
 from sale_backend.background import publish_all, run_background
+from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.redis_pool import sale_redis_from_url
@@ -102,6 +103,7 @@ def create_app(
         chosen = provider or TestPaymentProvider(sale_redis)
         runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
         app.state.shop = runtime
+        await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
