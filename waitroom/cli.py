@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 
 from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.metrics_multiprocess import prepare_multiprocess_directory
+from waitroom.queue_cli import add_queue_commands, main_queue
 from waitroom.settings import Settings, SettingsError, generate_secret
 
 
@@ -31,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    add_queue_commands(commands)
     return parser
 
 
@@ -76,6 +80,10 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if arguments.app == "shop" and not os.environ.get("WAITROOM_STAFF_TOKEN"):
         os.environ["WAITROOM_STAFF_TOKEN"] = generate_secret()
         print(f"Shop staff token: {os.environ['WAITROOM_STAFF_TOKEN']}", flush=True)
+    metrics_directory_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    metrics_directory = prepare_multiprocess_directory(arguments.workers)
+    if metrics_directory is not None:
+        print(f"Prometheus multiprocess directory: {metrics_directory}", flush=True)
     factory = (
         "waitroom.app:create_app_from_environ"
         if arguments.app == "waitroom"
@@ -92,6 +100,8 @@ def run_serve(arguments: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
     )
+    if metrics_directory is not None and not metrics_directory_given:
+        shutil.rmtree(metrics_directory, ignore_errors=True)
     return 0
 
 
@@ -102,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(arguments.host, arguments.port)
         if arguments.command == "serve":
             return run_serve(arguments)
+        if arguments.command in {"queue", "verify-shuffle"}:
+            return main_queue(arguments)
     except SettingsError as error:
         print(f"waitroom: invalid setting {error}", file=sys.stderr)
         return 2

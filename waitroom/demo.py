@@ -72,8 +72,10 @@ def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = Non
     from sale_backend.shop_settings import ShopSettings
 
     app = create_app(settings)
-    shop_config = shop_settings or ShopSettings.from_settings(settings)
-    shop = create_shop_app(settings, shop_config.with_overrides(queue_id=DEMO_QUEUE_ID))
+    shop_config = (shop_settings or ShopSettings.from_settings(settings)).with_overrides(
+        queue_id=DEMO_QUEUE_ID, queue_url=f"/q/{DEMO_QUEUE_ID}"
+    )
+    shop = create_shop_app(settings, shop_config)
     app.router.routes.append(Mount(SHOP_MOUNT_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 

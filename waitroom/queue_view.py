@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
+from waitroom.admission_history import ServingHistory
 
 OUTFLOW_WINDOW_SECONDS = 60.0
 
@@ -40,6 +41,7 @@ class QueueViewCache:
         self.store = store
         self.refresh_seconds = refresh_seconds
         self._entries: dict[str, _Entry] = {}
+        self.history = ServingHistory(store.redis)
 
     async def get(self, queue_id: str) -> QueueView:
         now = time.monotonic()
@@ -78,6 +80,7 @@ class QueueViewCache:
                 entry.snapshot = snapshot
                 entry.missing = False
                 entry.samples.append((time.monotonic(), snapshot.serving))
+                await self.history.maybe_record(queue_id, snapshot.redis_now_ms, snapshot.serving)
             entry.fetched_at = time.monotonic()
             future.set_result(None)
         except BaseException as error:
