@@ -107,3 +107,37 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
     assert sum(int(value) for value in sales.values()) == 1
     provider_refunds = await shop.runtime.provider.refunded_minor(order["payment_id"])  # type: ignore[attr-defined]
     assert provider_refunds == order["amount_minor"] - order["tickets"][0]["price_minor"]
+
+
+async def test_buyers_see_only_their_own_holds_and_orders(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    async with shop.client() as owner, shop.client() as stranger:
+        hold = (
+            await owner.post(
+                "/api/v1/holds",
+                json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 1}]},
+            )
+        ).json()
+        order = (
+            await owner.post(
+                "/api/v1/checkout",
+                json=buyer_details(event_id=unique_id, items={"standard": 1}),
+                headers={"Idempotency-Key": "own"},
+            )
+        ).json()
+        assert (await stranger.get(f"/api/v1/holds/{hold['hold_id']}")).status_code == 404
+        assert (await stranger.delete(f"/api/v1/holds/{hold['hold_id']}")).status_code == 404
+        stolen = await stranger.post(
+            "/api/v1/checkout",
+            json=buyer_details(hold_id=hold["hold_id"]),
+            headers={"Idempotency-Key": "steal"},
+        )
+        assert stolen.status_code == 404
+        assert (await stranger.get(f"/api/v1/orders/{order['order_id']}")).status_code == 404
+        assert (await stranger.get(f"/orders/{order['order_id']}")).status_code == 404
+        refund = await stranger.post(f"/api/v1/orders/{order['order_id']}/refund")
+        assert refund.status_code == 404
+        assert (await owner.get(f"/api/v1/holds/{hold['hold_id']}")).status_code == 200
+        assert (await owner.get(f"/api/v1/orders/{order['order_id']}")).status_code == 200
+    stock = await shop.runtime.store.stock(unique_id)
+    assert stock["tier:standard:sold"] == 1 and stock["tier:standard:held"] == 1
