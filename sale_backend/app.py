@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -89,10 +90,11 @@ def shop_routes() -> list[BaseRoute]:
 def create_app(
     settings: Settings,
     shop_settings: ShopSettings | None = None,
-    provider: PaymentProvider | None = None,
+    provider_factory: Callable[[Redis], PaymentProvider] | None = None,
 ) -> Starlette:
-    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment; the
-    payment provider defaults to the built-in test provider (works offline)."""
+    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
+    ``provider_factory`` builds the payment provider from the sale Redis client (default: the
+    built-in test provider, which works offline)."""
     shop = shop_settings or ShopSettings.from_settings(settings)
 
     @contextlib.asynccontextmanager
@@ -100,7 +102,7 @@ def create_app(
         sale_redis = sale_redis_from_url(shop.sale_redis_url)
         same = shop.queue_redis_url == shop.sale_redis_url
         queue_redis = sale_redis if same else sale_redis_from_url(shop.queue_redis_url)
-        chosen = provider or TestPaymentProvider(sale_redis)
+        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
         runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)

@@ -27,12 +27,13 @@ from sale_backend.errors import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     PaymentInProgress,
+    PaymentStatusUnknown,
     PaymentTimedOut,
 )
 from sale_backend.fulfilment import Answer, Fulfilment, error_answer
 from sale_backend.holds import HoldRequest, create_hold, load_hold, parse_hold_request
 from sale_backend.keys import EventKeys, event_of, new_id
-from sale_backend.payments import PaymentTimeout
+from sale_backend.payments import PaymentProviderError, PaymentTimeout
 from waitroom.problems import InvalidInput, WaitroomError
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -170,8 +171,16 @@ class CheckoutService:
                 ),
                 timeout=self.payment_timeout_seconds,
             )
-        except (PaymentTimeout, TimeoutError):
-            found = await provider.lookup(payment["payment_id"])
+        except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
+            # Did money move? Only the provider knows; if it cannot say now, the intent stays
+            # pending and the reconciler settles it.
+            try:
+                found = await provider.lookup(payment["payment_id"])
+            except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
+                raise PaymentStatusUnknown(
+                    "the payment provider is not answering; the payment will be settled "
+                    "automatically, retry later with the same Idempotency-Key"
+                ) from None
             if found is None:
                 await self.fulfilment.settle(event, payment, "abandoned", None, redis_key)
                 raise PaymentTimedOut(
