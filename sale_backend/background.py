@@ -27,7 +27,7 @@ async def sweep_expired_holds(runtime: ShopRuntime) -> int:
         if released:
             released_total += released
             with contextlib.suppress(EventNotFound):
-                runtime.publisher.changed(await runtime.event(event_id))
+                runtime.publisher.changed(await runtime.event(event_id, any_queue=True))
     return released_total
 
 
@@ -36,7 +36,7 @@ async def publish_all(runtime: ShopRuntime) -> None:
     signal for events that sold out (a crash may have come between the sale and the signal)."""
     for event_id in await runtime.store.event_ids():
         try:
-            event = await runtime.event(event_id)
+            event = await runtime.event(event_id, any_queue=True)
         except EventNotFound:
             continue
         await runtime.publisher.publish_now(event)

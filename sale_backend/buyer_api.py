@@ -19,11 +19,7 @@ from waitroom.problems import problem_response
 
 async def list_events(request: Request) -> Response:
     runtime = shop_runtime(request)
-    events = []
-    for event_id in await runtime.store.event_ids():
-        event = await runtime.event(event_id)
-        events.append(event_view(event, await runtime.store.stock(event_id)))
-    return json_response({"events": events})
+    return json_response({"events": await runtime.event_views()})
 
 
 async def get_event(request: Request) -> Response:

@@ -70,11 +70,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 async def index(request: Request) -> Response:
     runtime = shop_runtime(request)
-    events = []
-    for event_id in await runtime.store.event_ids():
-        event = await runtime.event(event_id)
-        events.append(event_view(event, await runtime.store.stock(event_id)))
-    return render(request, "index.html", events=events)
+    return render(request, "index.html", events=await runtime.event_views())
 
 
 async def event_page(request: Request, error: WaitroomError | None = None) -> Response:

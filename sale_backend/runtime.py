@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from sale_backend.shop_settings import ShopSettings
 from sale_backend.stock_publisher import StockPublisher
 from sale_backend.store import EventNotFound, SaleStore, decode
 from sale_backend.tickets import TicketCodes
+from sale_backend.views import event_view
 from waitroom.keys import QueueKeys
 from waitroom.problems import NotAuthenticated
 
@@ -66,17 +68,33 @@ class ShopRuntime:
             refunds=RefundService(store, provider, publisher),
         )
 
-    async def event(self, event_id: object) -> Event:
-        """The catalog of an event, cached in-process for a few seconds."""
+    async def event(self, event_id: object, any_queue: bool = False) -> Event:
+        """The catalog of an event, cached in-process for a few seconds. Buyers only see events
+        of the queue this shop's gate admits from (a pass of one queue buys nothing of another
+        queue's event); staff and background work pass ``any_queue=True``."""
         if not isinstance(event_id, str) or not is_valid_event_id(event_id):
             raise EventNotFound(str(event_id)[:64])
         cached = self._events.get(event_id)
         now = time.monotonic()
         if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
-            return cached[1]
-        event = await self.store.load_event(event_id)
-        self._events[event_id] = (now, event)
+            event = cached[1]
+        else:
+            event = await self.store.load_event(event_id)
+            self._events[event_id] = (now, event)
+        if not any_queue and event.queue_id != self.settings.queue_id:
+            raise EventNotFound(event_id)
         return event
+
+    async def event_views(self) -> list[dict[str, Any]]:
+        """Every event a buyer of this shop may see, with its stock."""
+        views = []
+        for event_id in await self.store.event_ids():
+            try:
+                event = await self.event(event_id)
+            except EventNotFound:
+                continue
+            views.append(event_view(event, await self.store.stock(event_id)))
+        return views
 
     def forget_event(self, event_id: str) -> None:
         self._events.pop(event_id, None)

@@ -40,7 +40,7 @@ async def post_refund(request: Request) -> Response:
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
     ticket_ids = parse_ticket_ids(await json_body(request, required=False))
-    event = await runtime.event(event_of(order_id, "order"))
+    event = await runtime.event(event_of(order_id, "order"), any_queue=True)
     return json_response(await runtime.refunds.refund(event, order_id, ticket_ids, None))
 
 
@@ -71,5 +71,5 @@ async def put_event(request: Request) -> Response:
 async def get_event(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
-    event = await runtime.event(request.path_params["event_id"])
+    event = await runtime.event(request.path_params["event_id"], any_queue=True)
     return json_response(event_view(event, await runtime.store.stock(event.event_id)))

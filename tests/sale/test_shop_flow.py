@@ -6,7 +6,7 @@ import uuid
 
 from sale_backend.keys import EventKeys
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.sale.conftest import Shop
+from tests.sale.conftest import Shop, sample_event
 from waitroom.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
@@ -141,3 +141,33 @@ async def test_buyers_see_only_their_own_holds_and_orders(shop: Shop, unique_id:
         assert (await owner.get(f"/api/v1/orders/{order['order_id']}")).status_code == 200
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["tier:standard:sold"] == 1 and stock["tier:standard:held"] == 1
+
+
+async def test_a_pass_of_this_queue_buys_nothing_of_another_queue(
+    shop: Shop, unique_id: str
+) -> None:
+    await shop.define(unique_id)
+    other_event = unique_id + "-other"
+    async with shop.staff() as staff:
+        defined = await staff.put(
+            f"/api/v1/staff/events/{other_event}", json=sample_event("another-queue")
+        )
+        assert defined.status_code == 200
+        assert (await staff.get(f"/api/v1/staff/events/{other_event}")).status_code == 200
+    async with shop.client() as buyer:
+        listed = (await buyer.get("/api/v1/events")).json()["events"]
+        assert unique_id in {event["event_id"] for event in listed}
+        assert other_event not in {event["event_id"] for event in listed}
+        assert (await buyer.get(f"/api/v1/events/{other_event}")).status_code == 404
+        hold = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": other_event, "items": [{"tier_id": "standard", "quantity": 1}]},
+        )
+        assert hold.status_code == 404
+        checkout = await buyer.post(
+            "/api/v1/checkout",
+            json=buyer_details(event_id=other_event, items={"standard": 1}),
+            headers={"Idempotency-Key": "elsewhere"},
+        )
+        assert checkout.status_code == 404
+    assert (await shop.runtime.store.stock(other_event))["held_total"] == 0
