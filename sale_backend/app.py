@@ -81,6 +81,7 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
+        Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),

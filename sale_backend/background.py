@@ -26,6 +26,7 @@ async def sweep_expired_holds(runtime: ShopRuntime) -> int:
         released = int(answer[1])
         if released:
             released_total += released
+            runtime.metrics.holds_expired.inc(released)
             with contextlib.suppress(EventNotFound):
                 runtime.publisher.changed(await runtime.event(event_id, any_queue=True))
     return released_total

@@ -161,7 +161,9 @@ async def checkout_form(request: Request) -> Response:
         event = await runtime.event(checkout_request.event_id)
         if not key:
             raise InvalidInput("the form is missing its idempotency key; reload the page")
+        started = time.perf_counter()
         answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
+        runtime.record_checkout(event, answer, time.perf_counter() - started)
     except WaitroomError as error:
         return await hold_page(request, error)
     if answer.status == 201:
@@ -195,5 +197,6 @@ async def refund_form(request: Request) -> Response:
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
-    await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
     return RedirectResponse(f"{_base(request)}/orders/{order_id}", status_code=303)

@@ -6,15 +6,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from starlette.requests import Request
 
 from sale_backend.catalog import Event
 from sale_backend.checkout import CheckoutService
-from sale_backend.fulfilment import Fulfilment
+from sale_backend.fulfilment import Answer, Fulfilment
 from sale_backend.keys import is_valid_event_id
 from sale_backend.payments import PaymentProvider
 from sale_backend.refunds import RefundService
+from sale_backend.shop_metrics import ShopMetrics
 from sale_backend.shop_settings import ShopSettings
 from sale_backend.stock_publisher import StockPublisher
 from sale_backend.store import EventNotFound, SaleStore, decode
@@ -39,6 +41,7 @@ class ShopRuntime:
     fulfilment: Fulfilment
     checkout: CheckoutService
     refunds: RefundService
+    metrics: ShopMetrics
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -66,6 +69,7 @@ class ShopRuntime:
                 fulfilment, settings.hold_ttl_seconds, settings.payment_timeout_seconds
             ),
             refunds=RefundService(store, provider, publisher),
+            metrics=ShopMetrics.create(),
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:
@@ -96,6 +100,14 @@ class ShopRuntime:
             views.append(event_view(event, await self.store.stock(event_id)))
         return views
 
+    def record_checkout(self, event: Event, answer: Answer, seconds: float) -> None:
+        outcome = "order" if answer.status == 201 else _problem_slug(answer.body)
+        self.metrics.checkouts.labels(outcome).inc()
+        self.metrics.checkout_duration.observe(seconds)
+        if answer.status == 201 and not answer.replayed:
+            tickets = orjson.loads(answer.body).get("tickets", [])
+            self.metrics.tickets_sold.labels(event.event_id).inc(len(tickets))
+
     def forget_event(self, event_id: str) -> None:
         self._events.pop(event_id, None)
 
@@ -104,6 +116,14 @@ class ShopRuntime:
         raw = await self.queue_redis.hgetall(QueueKeys(event.queue_id).profile(buyer))
         values = {decode(key): decode(value) for key, value in raw.items()}
         return {name: values[name][:200] for name in PROFILE_FIELDS if name in values}
+
+
+def _problem_slug(body: bytes) -> str:
+    try:
+        problem_type = str(orjson.loads(body).get("type", ""))
+    except (orjson.JSONDecodeError, AttributeError):
+        return "error"
+    return problem_type.rsplit("/", 1)[-1] or "error"
 
 
 def shop_runtime(request: Request) -> ShopRuntime:

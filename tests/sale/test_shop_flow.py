@@ -94,6 +94,14 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
         assert final["status"] == "partially_refunded"
         assert [ticket["state"] for ticket in final["tickets"]] == ["used", "refunded", "refunded"]
 
+        assert (await buyer.get("/api/v1/staff/metrics")).status_code == 401
+        metrics = (await staff.get("/api/v1/staff/metrics")).text
+        assert 'sale_checkouts_total{outcome="order"} 1.0' in metrics
+        assert f'sale_tickets_sold_total{{event="{unique_id}"}} 3.0' in metrics
+        assert f'sale_tickets_refunded_total{{event="{unique_id}"}} 2.0' in metrics
+        for result in ("accepted", "already_scanned", "forged", "refunded"):
+            assert f'sale_entry_scans_total{{result="{result}"}} 1.0' in metrics
+
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["sold_total"] == 1 and stock["remaining_total"] == stock["capacity_total"] - 1
     counted = await shop.runtime.sale_redis.hget(EventKeys(unique_id).buyers, visitor)
