@@ -90,6 +90,14 @@ def body_digest(data: Any) -> str:
 
 
 @dataclass
+class Attempt:
+    """How far one checkout got: once the payment intent is recorded, its Idempotency-Key must
+    not be freed by a failure (a retry could charge twice); the reconciler settles it."""
+
+    payment_recorded: bool = False
+
+
+@dataclass
 class CheckoutService:
     fulfilment: Fulfilment
     hold_ttl_seconds: int
@@ -112,8 +120,9 @@ class CheckoutService:
             raise IdempotencyKeyReused("this Idempotency-Key was used with another body")
         if claim[0] == "busy":
             raise IdempotencyKeyBusy("the first request with this Idempotency-Key is running")
+        attempt = Attempt()
         try:
-            return await self._pay(event, buyer, request, redis_key)
+            return await self._pay(event, buyer, request, redis_key, attempt)
         except PaymentTimedOut as error:
             return error_answer(error)  # the key was forgotten: the same key may retry
         except WaitroomError as error:
@@ -125,11 +134,12 @@ class CheckoutService:
             await store.redis.expire(redis_key, self.fulfilment.idempotency_ttl_seconds)
             return answer
         except BaseException:
-            await store.redis.delete(redis_key)
-            raise
+            if not attempt.payment_recorded:  # nothing can have been charged: free the key
+                await store.redis.delete(redis_key)
+            raise  # else the key stays claimed until the reconciler settles the payment
 
     async def _pay(
-        self, event: Event, buyer: str, request: CheckoutRequest, redis_key: str
+        self, event: Event, buyer: str, request: CheckoutRequest, redis_key: str, attempt: Attempt
     ) -> Answer:
         store = self.fulfilment.store
         if request.hold_request is not None:
@@ -154,8 +164,16 @@ class CheckoutService:
         begun = await store.run(
             "begin_payment",
             event.event_id,
-            [hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)],
+            [
+                hold.hold_id,
+                buyer,
+                payment["payment_id"],
+                orjson.dumps(payment),
+                self.fulfilment.idempotency_ttl_seconds,
+            ],
+            redis_key,
         )
+        attempt.payment_recorded = begun[0] == "ok"
         if begun[0] == "gone":
             raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
         if begun[0] == "busy":

@@ -4,8 +4,11 @@ down; neither loses nor duplicates a paid order."""
 from __future__ import annotations
 
 import orjson
+import pytest
 from redis.asyncio import Redis
 
+from sale_backend.checkout import parse_checkout
+from sale_backend.errors import IdempotencyKeyBusy
 from sale_backend.keys import EventKeys
 from sale_backend.payments import (
     CARD_SLOW,
@@ -151,3 +154,37 @@ async def test_failed_refunds_are_finished_by_the_reconciler(
             assert again.payments_refunded == 0 and again.refunds_resent == 0
             stock = await shop.runtime.store.stock(unique_id)
             assert stock["sold_total"] == 0 and stock["remaining_total"] == stock["capacity_total"]
+
+
+class BuggyAdapter(TestPaymentProvider):
+    """A provider adapter with a bug: it charges, then crashes instead of answering."""
+
+    async def charge(
+        self, payment_id: str, amount_minor: int, currency: str, card_number: str
+    ) -> PaymentResult:
+        await super().charge(payment_id, amount_minor, currency, card_number)
+        raise RuntimeError("adapter bug after the charge")
+
+
+async def test_a_crash_after_the_charge_never_frees_the_key_for_a_second_charge(
+    shop_factory: ShopFactory, unique_id: str
+) -> None:
+    with EmbeddedRedis() as server:
+        async with shop_factory(redis_url=server.url, provider_factory=BuggyAdapter) as shop:
+            await shop.define(unique_id)
+            runtime = shop.runtime
+            event = await runtime.event(unique_id)
+            request_body = body(unique_id)
+            request = parse_checkout(request_body)
+            with pytest.raises(RuntimeError):
+                await runtime.checkout.checkout(event, "buyer-1", "key-1", request, request_body)
+            with pytest.raises(IdempotencyKeyBusy):  # a retry must not charge again
+                await runtime.checkout.checkout(event, "buyer-1", "key-1", request, request_body)
+            report = await reconcile(runtime.fulfilment, 0)
+            assert len(report.orders_written) == 1
+            replay = await runtime.checkout.checkout(
+                event, "buyer-1", "key-1", request, request_body
+            )
+            assert replay.replayed and replay.status == 201
+            assert orjson.loads(replay.body)["order_id"] == report.orders_written[0]
+            assert await runtime.sale_redis.hlen(EventKeys(unique_id).orders) == 1
