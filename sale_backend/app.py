@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,9 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from sale_backend import buyer_api, pages, staff_api
-from sale_backend.background import run_background
+from sale_backend.background import publish_all, run_background
+from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.redis_pool import sale_redis_from_url
@@ -30,6 +33,7 @@ from waitroom.gate import WaitroomGate
 from waitroom.problems import WaitroomError, http_exception_handler
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
+from waitroom.tokens import PassClaims
 
 PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
@@ -79,19 +83,28 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
+        Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
 
 
+async def one_session_per_pass(claims: PassClaims, scope: Scope) -> None:
+    """The gate's server-side check: one shop session per pass, revoked passes refused
+    (waitroom.pass_registry). The registry lives in the queue's Redis, owned by the lifespan."""
+    runtime: ShopRuntime = scope["app"].state.shop
+    await runtime.passes.pass_check(claims, scope)
+
+
 def create_app(
     settings: Settings,
     shop_settings: ShopSettings | None = None,
-    provider: PaymentProvider | None = None,
+    provider_factory: Callable[[Redis], PaymentProvider] | None = None,
 ) -> Starlette:
-    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment; the
-    payment provider defaults to the built-in test provider (works offline)."""
+    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
+    ``provider_factory`` builds the payment provider from the sale Redis client (default: the
+    built-in test provider, which works offline)."""
     shop = shop_settings or ShopSettings.from_settings(settings)
 
     @contextlib.asynccontextmanager
@@ -99,12 +112,14 @@ def create_app(
         sale_redis = sale_redis_from_url(shop.sale_redis_url)
         same = shop.queue_redis_url == shop.sale_redis_url
         queue_redis = sale_redis if same else sale_redis_from_url(shop.queue_redis_url)
-        chosen = provider or TestPaymentProvider(sale_redis)
+        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
         runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
         app.state.shop = runtime
+        await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
+        await publish_all(runtime)
         background = asyncio.get_running_loop().create_task(run_background(runtime))
         try:
             yield
@@ -125,6 +140,7 @@ def create_app(
         exempt_path_prefixes=PUBLIC_PREFIXES,
         api_path_prefixes=("/api/",),
         cookie_secure=settings.cookie_secure,
+        pass_check=one_session_per_pass,
     )
     app = Starlette(
         routes=shop_routes(),

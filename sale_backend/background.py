@@ -26,9 +26,24 @@ async def sweep_expired_holds(runtime: ShopRuntime) -> int:
         released = int(answer[1])
         if released:
             released_total += released
+            runtime.metrics.holds_expired.inc(released)
             with contextlib.suppress(EventNotFound):
-                runtime.publisher.changed(await runtime.event(event_id))
+                runtime.publisher.changed(await runtime.event(event_id, any_queue=True))
     return released_total
+
+
+async def publish_all(runtime: ShopRuntime) -> None:
+    """At start: publish every event's stock for the waiting room, and repeat the sold-out
+    signal for events that sold out (a crash may have come between the sale and the signal)."""
+    for event_id in await runtime.store.event_ids():
+        try:
+            event = await runtime.event(event_id, any_queue=True)
+        except EventNotFound:
+            continue
+        await runtime.publisher.publish_now(event)
+        stock = await runtime.store.stock(event_id)
+        if 0 < stock.get("capacity_total", 0) <= stock.get("sold_total", 0):
+            await runtime.publisher.sold_out(event)
 
 
 async def run_background(runtime: ShopRuntime) -> None:

@@ -19,11 +19,7 @@ from waitroom.problems import problem_response
 
 async def list_events(request: Request) -> Response:
     runtime = shop_runtime(request)
-    events = []
-    for event_id in await runtime.store.event_ids():
-        event = await runtime.event(event_id)
-        events.append(event_view(event, await runtime.store.stock(event_id)))
-    return json_response({"events": events})
+    return json_response({"events": await runtime.event_views()})
 
 
 async def get_event(request: Request) -> Response:
@@ -83,7 +79,9 @@ async def post_checkout(request: Request) -> Response:
     body = await json_body(request)
     checkout_request = parse_checkout(body)
     event = await runtime.event(checkout_request.event_id)
+    started = time.perf_counter()
     answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
+    runtime.record_checkout(event, answer, time.perf_counter() - started)
     media_type = "application/json" if answer.status < 400 else "application/problem+json"
     headers = {"cache-control": "no-store"}
     if answer.replayed:
@@ -105,6 +103,7 @@ async def post_refund(request: Request) -> Response:
     ticket_ids = parse_ticket_ids(await json_body(request, required=False))
     event = await runtime.event(event_of(order_id, "order"))
     record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
     return json_response(record, 200)
 
 

@@ -27,12 +27,13 @@ from sale_backend.errors import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     PaymentInProgress,
+    PaymentStatusUnknown,
     PaymentTimedOut,
 )
 from sale_backend.fulfilment import Answer, Fulfilment, error_answer
 from sale_backend.holds import HoldRequest, create_hold, load_hold, parse_hold_request
 from sale_backend.keys import EventKeys, event_of, new_id
-from sale_backend.payments import PaymentTimeout
+from sale_backend.payments import PaymentProviderError, PaymentTimeout
 from waitroom.problems import InvalidInput, WaitroomError
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -89,6 +90,14 @@ def body_digest(data: Any) -> str:
 
 
 @dataclass
+class Attempt:
+    """How far one checkout got: once the payment intent is recorded, its Idempotency-Key must
+    not be freed by a failure (a retry could charge twice); the reconciler settles it."""
+
+    payment_recorded: bool = False
+
+
+@dataclass
 class CheckoutService:
     fulfilment: Fulfilment
     hold_ttl_seconds: int
@@ -111,8 +120,9 @@ class CheckoutService:
             raise IdempotencyKeyReused("this Idempotency-Key was used with another body")
         if claim[0] == "busy":
             raise IdempotencyKeyBusy("the first request with this Idempotency-Key is running")
+        attempt = Attempt()
         try:
-            return await self._pay(event, buyer, request, redis_key)
+            return await self._pay(event, buyer, request, redis_key, attempt)
         except PaymentTimedOut as error:
             return error_answer(error)  # the key was forgotten: the same key may retry
         except WaitroomError as error:
@@ -124,11 +134,12 @@ class CheckoutService:
             await store.redis.expire(redis_key, self.fulfilment.idempotency_ttl_seconds)
             return answer
         except BaseException:
-            await store.redis.delete(redis_key)
-            raise
+            if not attempt.payment_recorded:  # nothing can have been charged: free the key
+                await store.redis.delete(redis_key)
+            raise  # else the key stays claimed until the reconciler settles the payment
 
     async def _pay(
-        self, event: Event, buyer: str, request: CheckoutRequest, redis_key: str
+        self, event: Event, buyer: str, request: CheckoutRequest, redis_key: str, attempt: Attempt
     ) -> Answer:
         store = self.fulfilment.store
         if request.hold_request is not None:
@@ -153,8 +164,16 @@ class CheckoutService:
         begun = await store.run(
             "begin_payment",
             event.event_id,
-            [hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)],
+            [
+                hold.hold_id,
+                buyer,
+                payment["payment_id"],
+                orjson.dumps(payment),
+                self.fulfilment.idempotency_ttl_seconds,
+            ],
+            redis_key,
         )
+        attempt.payment_recorded = begun[0] == "ok"
         if begun[0] == "gone":
             raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
         if begun[0] == "busy":
@@ -170,8 +189,16 @@ class CheckoutService:
                 ),
                 timeout=self.payment_timeout_seconds,
             )
-        except (PaymentTimeout, TimeoutError):
-            found = await provider.lookup(payment["payment_id"])
+        except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
+            # Did money move? Only the provider knows; if it cannot say now, the intent stays
+            # pending and the reconciler settles it.
+            try:
+                found = await provider.lookup(payment["payment_id"])
+            except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
+                raise PaymentStatusUnknown(
+                    "the payment provider is not answering; the payment will be settled "
+                    "automatically, retry later with the same Idempotency-Key"
+                ) from None
             if found is None:
                 await self.fulfilment.settle(event, payment, "abandoned", None, redis_key)
                 raise PaymentTimedOut(

@@ -52,6 +52,12 @@ class PaymentTimedOut(WaitroomError):
     type_slug = "payment-timeout"
 
 
+class PaymentStatusUnknown(WaitroomError):
+    status = 503
+    title = "Payment status unknown"
+    type_slug = "payment-status-unknown"
+
+
 class IdempotencyKeyMissing(InvalidInput):
     status = 428
     title = "Idempotency-Key required"

@@ -15,7 +15,7 @@ from sale_backend.catalog import Event
 from sale_backend.errors import HoldExpired, PaymentDeclined
 from sale_backend.holds import Hold
 from sale_backend.orders import build_order, confirm_args, load_order, public_order
-from sale_backend.payments import PaymentProvider
+from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
 from sale_backend.stock_publisher import StockPublisher
 from sale_backend.store import SaleStore
 from sale_backend.tickets import TicketCodes
@@ -86,11 +86,18 @@ class Fulfilment:
     async def refund_lost_hold(
         self, event: Event, payment: dict[str, Any], idempotency_key: str | None
     ) -> Answer:
-        """Paid, but the hold expired first (the fence held): give the money back."""
-        await self.provider.refund(
-            payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
-        )
+        """Paid, but the hold expired first (the fence held): give the money back. If the
+        provider fails now, the payment stays ``refund_required`` for the reconciler."""
         self.publisher.changed(event)
+        try:
+            await self.provider.refund(
+                payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
+            )
+        except (PaymentProviderError, PaymentTimeout, OSError):
+            raise HoldExpired(
+                "the hold expired before the payment completed; the payment will be refunded",
+                hold_id=payment["hold_id"],
+            ) from None
         error = HoldExpired(
             "the hold expired before the payment completed; the payment was refunded",
             hold_id=payment["hold_id"],

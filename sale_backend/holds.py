@@ -116,7 +116,7 @@ def price_hold(
             raise InvalidInput(f"unknown tier {tier_id!r}", field="items")
         if tier.seated:
             raise InvalidInput(f"tier {tier_id!r} is seated: choose seats", field="items")
-        lines += [{"tier_id": tier_id, "seat_id": ""}] * quantity
+        lines += [{"tier_id": tier_id, "seat_id": ""} for _ in range(quantity)]
     for seat in request.seats:
         if seat not in seat_tiers:
             raise InvalidInput(f"unknown seat {seat!r}", field="seats")
@@ -139,7 +139,7 @@ def price_hold(
         "buyer": buyer,
         "items": items,
         "seats": list(request.seats),
-        "lines": [dict(line) for line in lines],
+        "lines": lines,
         "units": len(lines),
         "amount_minor": sum(line["price_minor"] for line in lines),
         "currency": event.currency,

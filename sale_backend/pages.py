@@ -70,11 +70,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 async def index(request: Request) -> Response:
     runtime = shop_runtime(request)
-    events = []
-    for event_id in await runtime.store.event_ids():
-        event = await runtime.event(event_id)
-        events.append(event_view(event, await runtime.store.stock(event_id)))
-    return render(request, "index.html", events=events)
+    return render(request, "index.html", events=await runtime.event_views())
 
 
 async def event_page(request: Request, error: WaitroomError | None = None) -> Response:
@@ -132,6 +128,7 @@ async def hold_page(request: Request, error: WaitroomError | None = None) -> Res
         "hold.html",
         error.status if error else 200,
         event=event_view(event, {}),
+        tier_names={tier.tier_id: tier.name for tier in event.tiers},
         hold=hold.to_dict(now_ms),
         profile=await runtime.profile(event, buyer),
         idempotency_key=secrets.token_urlsafe(16),
@@ -164,7 +161,9 @@ async def checkout_form(request: Request) -> Response:
         event = await runtime.event(checkout_request.event_id)
         if not key:
             raise InvalidInput("the form is missing its idempotency key; reload the page")
+        started = time.perf_counter()
         answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
+        runtime.record_checkout(event, answer, time.perf_counter() - started)
     except WaitroomError as error:
         return await hold_page(request, error)
     if answer.status == 201:
@@ -198,5 +197,6 @@ async def refund_form(request: Request) -> Response:
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
-    await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
     return RedirectResponse(f"{_base(request)}/orders/{order_id}", status_code=303)

@@ -49,6 +49,11 @@ class PaymentTimeout(Exception):
     """The provider did not answer in time; whether money moved is unknown until lookup."""
 
 
+class PaymentProviderError(Exception):
+    """The provider failed (network, 5xx); whether money moved is unknown until lookup.
+    Provider adapters raise this (or PaymentTimeout) for every failure that is not a decline."""
+
+
 class PaymentProvider(Protocol):
     name: str
 

@@ -40,10 +40,14 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
             continue
         for payment_id in await store.pending_payment_ids(event_id, cutoff_ms):
             found = await store.payment(event_id, payment_id)
-            if found is None or found[1] != "pending":
+            if found is None or found[1] not in {"pending", "refund_required"}:
                 continue
-            payment, _ = found
+            payment, status = found
             idempotency_key = payment.get("idempotency_key")
+            if status == "refund_required":  # paid after its hold expired; refund did not finish
+                await fulfilment.refund_lost_hold(event, payment, idempotency_key)
+                report.payments_refunded += 1
+                continue
             result = await fulfilment.provider.lookup(payment_id)
             if result is None:
                 await fulfilment.settle(event, payment, "abandoned", None, idempotency_key)

@@ -16,7 +16,7 @@ import orjson
 from sale_backend.catalog import Event
 from sale_backend.errors import OrderNotFound, TicketNotRefundable, TicketRejected
 from sale_backend.keys import event_of, new_id
-from sale_backend.payments import PaymentProvider
+from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
 from sale_backend.stock_publisher import StockPublisher
 from sale_backend.store import SaleStore
 from sale_backend.tickets import TicketCodes
@@ -66,10 +66,13 @@ class RefundService:
                 state=answer[2],
             )
         record: dict[str, Any] = orjson.loads(answer[2])
-        await self.provider.refund(record["payment_id"], refund_id, int(answer[1]))
-        await self.store.mark_refund_done(event.event_id, refund_id)
         self.publisher.changed(event, sold_delta=-len(record["ticket_ids"]))
-        return record
+        try:
+            await self.provider.refund(record["payment_id"], refund_id, int(answer[1]))
+        except (PaymentProviderError, PaymentTimeout, OSError):
+            return {**record, "status": "pending"}  # recorded; the reconciler resends it
+        await self.store.mark_refund_done(event.event_id, refund_id)
+        return {**record, "status": "done"}
 
 
 async def scan_ticket(store: SaleStore, codes: TicketCodes, code: Any) -> dict[str, Any]:

@@ -7,7 +7,8 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sale_backend.catalog import parse_event
+from sale_backend.catalog_parsing import parse_event
+from sale_backend.errors import TicketRejected
 from sale_backend.keys import event_of
 from sale_backend.orders import load_order, public_order
 from sale_backend.refunds import parse_ticket_ids, scan_ticket
@@ -32,7 +33,13 @@ async def post_scan(request: Request) -> Response:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise InvalidInput('the body must be {"code": ...}')
-    return json_response(await scan_ticket(runtime.store, runtime.codes, body.get("code")))
+    try:
+        accepted = await scan_ticket(runtime.store, runtime.codes, body.get("code"))
+    except TicketRejected as error:
+        runtime.metrics.scans.labels(str(error.extra.get("reason", "rejected"))).inc()
+        raise
+    runtime.metrics.scans.labels("accepted").inc()
+    return json_response(accepted)
 
 
 async def post_refund(request: Request) -> Response:
@@ -40,8 +47,16 @@ async def post_refund(request: Request) -> Response:
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
     ticket_ids = parse_ticket_ids(await json_body(request, required=False))
-    event = await runtime.event(event_of(order_id, "order"))
-    return json_response(await runtime.refunds.refund(event, order_id, ticket_ids, None))
+    event = await runtime.event(event_of(order_id, "order"), any_queue=True)
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, None)
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
+    return json_response(record)
+
+
+async def get_metrics(request: Request) -> Response:
+    require_staff(request)
+    payload, content_type = shop_runtime(request).metrics.exposition()
+    return Response(payload, media_type=content_type, headers={"cache-control": "no-store"})
 
 
 async def get_order(request: Request) -> Response:
@@ -71,5 +86,5 @@ async def put_event(request: Request) -> Response:
 async def get_event(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
-    event = await runtime.event(request.path_params["event_id"])
+    event = await runtime.event(request.path_params["event_id"], any_queue=True)
     return json_response(event_view(event, await runtime.store.stock(event.event_id)))

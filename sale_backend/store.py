@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from sale_backend.catalog import Event, parse_event
+from sale_backend.catalog import Event
+from sale_backend.catalog_parsing import parse_event
 from sale_backend.keys import EVENT_REGISTRY_KEY, EventKeys
 from waitroom.problems import NotFound
 

@@ -25,6 +25,8 @@ async def update_queue(runtime: Runtime, queue_id: str, actor: str, fields: dict
     """Create/update the queue (validated by the store), record it, refresh this process's view.
     Other processes see the change at their next view refresh (<= the refresh interval)."""
     created = await runtime.store.configure(queue_id, fields)
+    if fields.get("state") == "open" and runtime.views.state_guard is not None:
+        await runtime.views.state_guard.clear_alerts(queue_id)  # the organizer resumed
     await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
     runtime.views.invalidate(queue_id)
     return created

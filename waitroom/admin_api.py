@@ -14,6 +14,7 @@ from waitroom.admin_auth import require_admin
 from waitroom.admission import QueueSnapshot
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import InvalidInput, WaitroomError, error_response
+from waitroom.protection_figures import protection_figures
 from waitroom.runtime import runtime_of
 
 MAX_BODY_BYTES = 16 * 1024
@@ -27,6 +28,7 @@ PUBLIC_CONFIG_FIELDS = (
     "pause_reason",
     "event_id",
     "active_shopper_cap",
+    "abandon_after_seconds",
     "shuffle_seed_sha256",
     "created_at",
 )
@@ -117,7 +119,9 @@ async def get_queue(request: Request) -> Response:
         view = await runtime.views.get(queue_id)
     except WaitroomError as error:
         return error_response(error)
-    return _json(queue_document(view.snapshot, view.outflow_per_second))
+    document = queue_document(view.snapshot, view.outflow_per_second)
+    document.update(await protection_figures(runtime, queue_id))
+    return _json(document)
 
 
 async def list_queues(request: Request) -> Response:

@@ -22,7 +22,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from waitroom.keys import QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.keys import INSTANCE_MARKER_KEY, QUEUE_REGISTRY_KEY, QueueKeys
 from waitroom.problems import InvalidInput, NotFound
 
 
@@ -64,6 +64,7 @@ class QueueNotJoinable(InvalidInput):
 
 MAX_RATE_PER_MINUTE = 10_000_000
 MAX_BURST = 1_000_000
+DEFAULT_ABANDON_AFTER_SECONDS = 120
 
 CONFIG_FIELDS: dict[str, type] = {
     "rate_per_minute": int,
@@ -75,6 +76,7 @@ CONFIG_FIELDS: dict[str, type] = {
     "pause_reason": str,
     "event_id": str,
     "active_shopper_cap": int,
+    "abandon_after_seconds": int,  # 0 = off; places not polled this long are skipped
 }
 
 
@@ -211,7 +213,7 @@ class AdmissionStore:
     def __init__(self, redis: Redis, default_burst: int) -> None:
         self.redis = redis
         self.default_burst = default_burst
-        prelude = _load_lua("advance")
+        prelude = _load_lua("abandonment") + _load_lua("advance")  # abandonment: issue 7
         self._view = redis.register_script(prelude + _load_lua("view"))
         self._join = redis.register_script(prelude + _load_lua("join"))
         self._configure = redis.register_script(prelude + _load_lua("configure"))
@@ -266,11 +268,13 @@ class AdmissionStore:
             values.setdefault("shuffle_seed", seed)
             values.setdefault("shuffle_seed_sha256", hashlib.sha256(seed.encode()).hexdigest())
             values.setdefault("created_at", repr(time.time()))
+            values.setdefault("abandon_after_seconds", str(DEFAULT_ABANDON_AFTER_SECONDS))
         args: list[Any] = [self.default_burst, time.time_ns() // 1000]
         for name, value in values.items():
             args += [name, value]
         created = await self._configure(keys=self._keys(queue_id), args=args)
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
+        await self.redis.set(INSTANCE_MARKER_KEY, repr(time.time()), nx=True)
         return bool(int(created))
 
     async def mark_sold_out(self, queue_id: str) -> None:

@@ -7,14 +7,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from waitroom import admin_api, fan_api, operations, queue_page
+from waitroom import admin_api, fan_api, openapi, operations, proof_of_work_page, queue_page
 from waitroom.admin_routes import fairness_routes, organizer_routes
+from waitroom.availability import redis_error_handler
 from waitroom.fan_routes import fan_extra_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
@@ -46,6 +48,12 @@ def waitroom_routes() -> list[BaseRoute]:
         Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
         Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
         *fan_extra_routes(),
+        Route(
+            "/api/v1/queues/{queue_id}/challenge",
+            proof_of_work_page.challenge_endpoint,
+            methods=["GET"],
+        ),
+        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
         Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
@@ -72,6 +80,7 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
         try:
             yield
         finally:
+            await app.state.runtime.protection.close()
             await redis.aclose()
 
     app = Starlette(
@@ -80,6 +89,7 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: waitroom_error_handler,
+            RedisError: redis_error_handler,
         },
         lifespan=lifespan,
     )

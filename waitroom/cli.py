@@ -13,7 +13,7 @@ import uvicorn
 from waitroom.embedded_redis import EmbeddedRedis
 from waitroom.metrics_multiprocess import prepare_multiprocess_directory
 from waitroom.queue_cli import add_queue_commands, main_queue
-from waitroom.settings import Settings, SettingsError
+from waitroom.settings import Settings, SettingsError, generate_secret
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_demo(host: str, port: int) -> int:
+    from sale_backend.shop_settings import ShopSettings
     from waitroom.demo import create_demo_app, demo_urls
 
     settings = Settings.from_environ()
@@ -47,6 +48,7 @@ def run_demo(host: str, port: int) -> int:
         embedded = EmbeddedRedis(appendfsync_always=True).start()
         settings = settings.with_overrides(redis_url=embedded.url)
     try:
+        shop_settings = ShopSettings.from_settings(settings)
         urls = demo_urls(host, port)
         print("waitroom demo", flush=True)
         print(f"  Redis:           {settings.redis_url}" + (" (embedded)" if embedded else ""))
@@ -54,8 +56,10 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Shop:            {urls.shop_url}")
         print(f"  Admin dashboard: {urls.dashboard_url}")
         print(f"  Admin token:     {settings.admin_token}")
+        print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
         print("  Press Ctrl+C to stop.", flush=True)
-        uvicorn.run(create_demo_app(settings), host=host, port=port, log_level="warning")
+        app = create_demo_app(settings, shop_settings)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         if embedded is not None:
             embedded.stop()
@@ -73,6 +77,9 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if settings.admin_token_generated:
         os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
         print(f"Admin token: {settings.admin_token}", flush=True)
+    if arguments.app == "shop" and not os.environ.get("WAITROOM_STAFF_TOKEN"):
+        os.environ["WAITROOM_STAFF_TOKEN"] = generate_secret()
+        print(f"Shop staff token: {os.environ['WAITROOM_STAFF_TOKEN']}", flush=True)
     metrics_directory_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     metrics_directory = prepare_multiprocess_directory(arguments.workers)
     if metrics_directory is not None:

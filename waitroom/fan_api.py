@@ -51,6 +51,8 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
         body["redirect_url"] = answer.redirect_url
     if answer.refreshed_token is not None:
         body["token"] = answer.refreshed_token
+    if answer.degraded:
+        body["degraded"] = True
     return body
 
 

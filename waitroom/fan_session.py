@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from waitroom.admission import FanState, QueueNotFound
+from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.cookies import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECONDS,
@@ -20,10 +21,12 @@ from waitroom.cookies import (
     set_cookie_header,
 )
 from waitroom.fan_status import FanStatus, fan_status
+from waitroom.fault_status import paused_by_fault, was_skipped
 from waitroom.gate import PASS_QUERY_PARAMETER
 from waitroom.keys import is_valid_queue_id
 from waitroom.problems import NotAuthenticated
 from waitroom.runtime import Runtime
+from waitroom.token_witness import view_checked_against_token
 from waitroom.tokens import (
     PositionClaims,
     TokenCodec,
@@ -62,6 +65,8 @@ class StatusAnswer:
     pass_token: str | None
     pass_expires_at: int | None
     redirect_url: str | None
+    degraded: bool = False
+    """True while the store is unreachable: the answer is a fail-closed pause."""
 
 
 def checked_queue_id(queue_id: str) -> str:
@@ -107,9 +112,15 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
             claims = None  # a stale cookie: join again by visitor id, which keeps the place
     if claims is not None:
         visitor_id = claims.visitor_id
+        await view_checked_against_token(runtime, claims)
     else:
         visitor_id = visitor_cookie(request) or new_visitor_id()
-    result = await runtime.store.join(queue_id, visitor_id)
+        # no place proven by a token: proof of work and join rate limits (429/428/503)
+        await runtime.protection.before_new_place(request, runtime.redis, queue_id)
+    try:
+        result = await runtime.store.join(queue_id, visitor_id)
+    except REDIS_ERRORS:
+        raise QueueUnavailable(queue_id, runtime.protection.retry_after_seconds) from None
     runtime.metrics.joins.labels(queue_id, result.outcome).inc()
     if claims is not None and claims.epoch == result.epoch and claims.position == result.position:
         return Joined(claims, token or "", created=False)
@@ -130,7 +141,15 @@ def verify_for_status(
 
 
 async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
-    view = await runtime.views.get(claims.queue_id)
+    try:
+        view = await view_checked_against_token(runtime, claims)
+    except QueueUnavailable:
+        paused = paused_by_fault(
+            claims.position,
+            runtime.views.last_known(claims.queue_id),
+            runtime.settings.poll_interval_max_ms,
+        )
+        return StatusAnswer(claims, paused, None, None, None, None, degraded=True)
     snapshot = view.snapshot
     if claims.epoch != snapshot.epoch:
         raise TokenRejected(
@@ -154,10 +173,15 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     pass_token: str | None = None
     expires_at: int | None = None
     redirect: str | None = None
+    if answer.state is FanState.WAITING or answer.state is FanState.PAUSED:
+        runtime.protection.heartbeats.seen(claims.queue_id, claims.position)
     if answer.state is FanState.ADMITTED:
-        # once per fan: a place given up with "leave" (or reassigned) earns no pass
+        # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
             raise TokenRejected(_Reset("this place was given up: join the queue again"))
+        if await was_skipped(runtime.redis, claims.queue_id, claims.position):
+            # the page had stopped polling and the pointer passed this place: queue again
+            return await _requeue(runtime, claims)
         pass_id = derive_pass_id(claims.queue_id, claims.epoch, claims.position, claims.visitor_id)
         pass_token, pass_claims = runtime.codec.issue_pass(
             claims.queue_id, claims.visitor_id, pass_id, now
@@ -166,6 +190,24 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
         redirect = redirect_with_pass(snapshot.config.redirect_url, pass_token)
         runtime.metrics.passes_issued.labels(claims.queue_id).inc()
     return StatusAnswer(claims, answer, refreshed, pass_token, expires_at, redirect)
+
+
+async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
+    try:
+        result = await runtime.store.join(claims.queue_id, claims.visitor_id)
+    except REDIS_ERRORS:
+        raise QueueUnavailable(claims.queue_id, runtime.protection.retry_after_seconds) from None
+    if result.position == claims.position:
+        raise TokenRejected(_Reset("this place was given up: join again"))
+    fresh = PositionClaims(
+        claims.queue_id, result.epoch, result.position, claims.visitor_id, int(time.time())
+    )
+    answer = await status(runtime, fresh)
+    token = answer.refreshed_token or runtime.codec.issue_position(fresh)
+    return StatusAnswer(
+        answer.claims, answer.status, token, answer.pass_token, answer.pass_expires_at,
+        answer.redirect_url, answer.degraded,
+    )
 
 
 def redirect_with_pass(redirect_url: str, pass_token: str) -> str:

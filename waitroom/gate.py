@@ -84,7 +84,11 @@ class WaitroomGate:
         if query_pass is not None and scope.get("method") in {"GET", "HEAD"}:
             await self._strip_pass_from_url(scope, send, query, token, claims)
             return
-        scope.setdefault("state", {})["waitroom_pass"] = claims
+        state = scope.setdefault("state", {})
+        state["waitroom_pass"] = claims
+        extra_cookie = state.pop("waitroom_set_cookie", None)  # set by a pass_check hook
+        if isinstance(extra_cookie, str):
+            send = _with_cookie(send, extra_cookie)
         await self.app(scope, receive, send)
 
     def _is_api(self, relative_path: str, headers: dict[str, str]) -> bool:
@@ -103,12 +107,14 @@ class WaitroomGate:
     ) -> None:
         if self._is_api(relative, headers):
             status = 403 if isinstance(error, TokenForeign) else 401
+            extra_headers: list[tuple[bytes, bytes]] = []
+            title = "Waiting room pass required" if status == 401 else "Pass not valid here"
+            if error.reason == "unavailable":
+                # a pass_check store is down: fail closed, come back later
+                status, title = 503, "Pass check unavailable"
+                extra_headers.append((b"retry-after", b"5"))
             body = problem_body(
-                status,
-                "Waiting room pass required" if status == 401 else "Pass not valid here",
-                error.detail,
-                f"pass-{error.reason}",
-                queue_url=self.queue_url,
+                status, title, error.detail, f"pass-{error.reason}", queue_url=self.queue_url
             )
             await _send(
                 send,
@@ -118,6 +124,7 @@ class WaitroomGate:
                     (b"content-type", b"application/problem+json"),
                     (b"cache-control", b"no-store"),
                     (b"www-authenticate", b'Bearer realm="waitroom"'),
+                    *extra_headers,
                 ],
             )
             return
@@ -153,6 +160,16 @@ class WaitroomGate:
                 (b"cache-control", b"no-store"),
             ],
         )
+
+
+def _with_cookie(send: Send, cookie: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
 
 
 def _header_map(scope: Scope) -> dict[str, str]:

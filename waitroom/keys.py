@@ -69,3 +69,6 @@ class QueueKeys:
 
 QUEUE_REGISTRY_KEY = "wr:queues"
 """Set of known queue ids (not hash-tagged: read only by admin listings, never inside scripts)."""
+
+INSTANCE_MARKER_KEY = "wr:instance"
+"""Set when the first queue is configured; its absence means Redis lost its data (state_guard)."""

@@ -95,6 +95,9 @@ def problem_response(
 
 
 def error_response(error: WaitroomError, headers: dict[str, str] | None = None) -> Response:
+    retry_after = error.extra.get("retry_after_seconds")
+    if isinstance(retry_after, int) and retry_after > 0:
+        headers = {**(headers or {}), "Retry-After": str(retry_after)}
     return problem_response(
         error.status, error.title, error.detail, error.type_slug, headers=headers, **error.extra
     )

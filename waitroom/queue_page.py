@@ -16,12 +16,15 @@ from starlette.responses import Response
 
 from waitroom import fan_session
 from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
+from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.fan_api import status_body
+from waitroom.fan_content import FanContent
 from waitroom.fan_page_context import json_for_script, render_page
-from waitroom.fan_profile import load_profile
+from waitroom.fan_profile import Profile, load_profile
 from waitroom.fan_strings import SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.i18n import Translate
 from waitroom.problems import WaitroomError
+from waitroom.proof_of_work_page import proof_of_work_page
 from waitroom.runtime import Runtime, runtime_of
 from waitroom.tokens import PositionClaims, TokenError
 from waitroom.upsell_view import format_price, upsell_cards
@@ -50,20 +53,35 @@ def eta_text(body: dict[str, Any], translate: Translate) -> str:
     return translate(SCRIPT_STRINGS["eta_range"], low=low, high=high)
 
 
-async def _claims(
+async def _held_place(
     runtime: Runtime, request: Request, queue_id: str
-) -> tuple[PositionClaims, str, bool]:
+) -> tuple[PositionClaims, str] | None:
+    """The place this browser's token proves, if it is valid for the queue's current epoch."""
     token, _ = fan_session.presented_token(request, queue_id)
-    if token is not None:
-        try:
-            claims = runtime.codec.verify_position(token, queue_id=queue_id)
-            view = await runtime.views.get(queue_id)
-            if claims.epoch == view.snapshot.epoch:
-                return claims, token, False
-        except TokenError:
-            pass
-    joined = await fan_session.join(runtime, request, queue_id)
-    return joined.claims, joined.token, joined.created
+    if token is None:
+        return None
+    try:
+        claims = runtime.codec.verify_position(token, queue_id=queue_id)
+    except TokenError:
+        return None
+    try:
+        view = await runtime.views.get(queue_id)
+    except QueueUnavailable:
+        return claims, token  # the token proves the place: the status says "paused"
+    return (claims, token) if claims.epoch == view.snapshot.epoch else None
+
+
+async def _fan_extras(
+    runtime: Runtime, queue_id: str, visitor_id: str
+) -> tuple[FanContent, set[str], Profile | None]:
+    """Surveys, upsells and the profile; while Redis is unreachable the page shows none."""
+    try:
+        content = await runtime.fan.content.get(queue_id)
+        answered = await runtime.fan.answers.answered(queue_id, visitor_id, content.surveys)
+        profile = await load_profile(runtime.redis, queue_id, visitor_id)
+    except REDIS_ERRORS:
+        return FanContent(), set(), None
+    return content, answered, profile
 
 
 SCRIPT_RUNS_COOKIE = "wr_js"
@@ -74,7 +92,19 @@ async def queue_page(request: Request) -> Response:
     raw_queue_id = request.path_params["queue_id"]
     try:
         queue_id = fan_session.checked_queue_id(raw_queue_id)
-        claims, token, created = await _claims(runtime, request, queue_id)
+        held = await _held_place(runtime, request, queue_id)
+        created = False
+        if held is None:
+            if runtime.protection.proof_of_work.enabled:
+                state = (await runtime.views.get(queue_id)).snapshot.config.state.value
+                if state in {"closed", "sold_out"}:
+                    return render_page(
+                        request, "queue_closed.html", 200, queue_id=queue_id, state=state
+                    )
+                return proof_of_work_page(request, runtime, queue_id)
+            joined = await fan_session.join(runtime, request, queue_id)
+            held, created = (joined.claims, joined.token), joined.created
+        claims, token = held
         try:
             answer = await fan_session.status(runtime, claims)
         except fan_session.TokenRejected:
@@ -82,10 +112,7 @@ async def queue_page(request: Request) -> Response:
             joined = await fan_session.join(runtime, request, queue_id)
             claims, token, created = joined.claims, joined.token, joined.created
             answer = await fan_session.status(runtime, claims)
-        content = await runtime.fan.content.get(queue_id)
-        answered = await runtime.fan.answers.answered(queue_id, claims.visitor_id, content.surveys)
-        profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-        view = await runtime.views.get(queue_id)
+        content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])
     except QueueNotJoinable as error:
@@ -93,7 +120,12 @@ async def queue_page(request: Request) -> Response:
             request, "queue_closed.html", 200, queue_id=raw_queue_id, state=error.extra["state"]
         )
     except WaitroomError as error:
-        return render_page(request, "error.html", error.status, detail=error.detail)
+        response = render_page(request, "error.html", error.status, detail=error.detail)
+        retry_after = error.extra.get("retry_after_seconds")
+        if isinstance(retry_after, int):
+            response.headers["retry-after"] = str(retry_after)
+        return response
+    snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
     final = answer.status.state in {FanState.CLOSED, FanState.SOLD_OUT, FanState.ADMITTED}
     refresh_seconds = 0 if final else max(2, math.ceil(answer.status.poll_after_ms / 1000))
@@ -102,7 +134,7 @@ async def queue_page(request: Request) -> Response:
         "queue.html",
         200,
         queue_id=queue_id,
-        queue_name=view.snapshot.config.name or queue_id,
+        queue_name=(snapshot.config.name if snapshot is not None else "") or queue_id,
         status=body,
         status_json=json_for_script(body),
         status_url=f"/api/v1/queues/{queue_id}/status",

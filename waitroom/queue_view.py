@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
 from waitroom.admission_history import ServingHistory
+from waitroom.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.state_guard import StateGuard
 
 OUTFLOW_WINDOW_SECONDS = 60.0
 
@@ -26,6 +28,7 @@ class _Entry:
     missing: bool = False
     samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
     refreshing: asyncio.Future[None] | None = None
+    failed_at: float = float("-inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +40,22 @@ class QueueView:
 
 
 class QueueViewCache:
-    def __init__(self, store: AdmissionStore, refresh_seconds: float) -> None:
+    def __init__(
+        self, store: AdmissionStore, refresh_seconds: float, retry_after_seconds: int = 5
+    ) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds
+        self.retry_after_seconds = retry_after_seconds
+        self.state_guard: StateGuard | None = None
         self._entries: dict[str, _Entry] = {}
         self.history = ServingHistory(store.redis)
 
     async def get(self, queue_id: str) -> QueueView:
         now = time.monotonic()
         entry = self._entries.get(queue_id)
+        if entry is not None and now - entry.failed_at < self.refresh_seconds:
+            # Redis failed moments ago: fail fast (closed) instead of queueing on timeouts
+            raise QueueUnavailable(queue_id, self.retry_after_seconds)
         if entry is None or now - entry.fetched_at >= self.refresh_seconds:
             entry = await self._refresh(queue_id, entry)
         if entry.missing or entry.snapshot is None:
@@ -55,6 +65,11 @@ class QueueViewCache:
             outflow_per_second=_outflow(entry),
             age_seconds=now - entry.fetched_at,
         )
+
+    def last_known(self, queue_id: str) -> QueueSnapshot | None:
+        """The last snapshot read, however old (for messages while Redis is away)."""
+        entry = self._entries.get(queue_id)
+        return None if entry is None else entry.snapshot
 
     def invalidate(self, queue_id: str) -> None:
         entry = self._entries.get(queue_id)
@@ -72,13 +87,13 @@ class QueueViewCache:
         entry.refreshing = future
         try:
             try:
-                snapshot = await self.store.snapshot(queue_id)
-            except QueueNotFound:
-                entry.snapshot = None
-                entry.missing = True
-            else:
-                entry.snapshot = snapshot
-                entry.missing = False
+                snapshot = await self._read(queue_id, entry.snapshot)
+            except REDIS_ERRORS:
+                entry.failed_at = time.monotonic()
+                raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
+            entry.snapshot = snapshot
+            entry.missing = snapshot is None
+            if snapshot is not None:
                 entry.samples.append((time.monotonic(), snapshot.serving))
                 await self.history.maybe_record(queue_id, snapshot.redis_now_ms, snapshot.serving)
             entry.fetched_at = time.monotonic()
@@ -91,6 +106,24 @@ class QueueViewCache:
         finally:
             entry.refreshing = None
         return entry
+
+
+    async def _read(self, queue_id: str, previous: QueueSnapshot | None) -> QueueSnapshot | None:
+        try:
+            snapshot: QueueSnapshot | None = await self.store.snapshot(queue_id)
+        except QueueNotFound:
+            snapshot = None
+        if await self._state_lost(previous, snapshot):
+            return await self.store.snapshot(queue_id)
+        return snapshot
+
+    async def _state_lost(
+        self, previous: QueueSnapshot | None, current: QueueSnapshot | None
+    ) -> bool:
+        """Redis forgot what this process saw: restore the high-water mark and pause."""
+        if previous is None or self.state_guard is None:
+            return False
+        return await self.state_guard.check_view(previous, current)
 
 
 def _outflow(entry: _Entry) -> float:

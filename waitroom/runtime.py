@@ -10,8 +10,10 @@ from starlette.requests import Request
 from waitroom.admission import AdmissionStore
 from waitroom.fan_services import FanServices
 from waitroom.metrics import WaitroomMetrics
+from waitroom.protection import Protection
 from waitroom.queue_view import QueueViewCache
 from waitroom.settings import Settings
+from waitroom.state_guard import StateGuard
 from waitroom.tokens import TokenCodec
 
 
@@ -24,18 +26,26 @@ class Runtime:
     codec: TokenCodec
     metrics: WaitroomMetrics
     fan: FanServices
+    protection: Protection
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
         store = AdmissionStore(redis, settings.default_burst)
+        views = QueueViewCache(
+            store,
+            settings.queue_view_refresh_seconds,
+            settings.protection.redis_retry_after_seconds,
+        )
+        views.state_guard = StateGuard(redis)
         return cls(
             settings=settings,
             redis=redis,
             store=store,
-            views=QueueViewCache(store, settings.queue_view_refresh_seconds),
+            views=views,
             codec=codec_for(settings),
             metrics=metrics,
             fan=FanServices.build(redis),
+            protection=Protection.build(settings, redis, metrics.registry),
         )
 
     def cookie_secure(self, request: Request) -> bool:

@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from waitroom.protection_settings import ProtectionSettings
+
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used."""
@@ -80,6 +82,7 @@ class Settings:
     trusted_proxy_count: int = 0
     max_token_length: int = 1024
     profile_ttl_seconds: int = 24 * 3600
+    protection: ProtectionSettings = field(default_factory=ProtectionSettings)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +112,7 @@ class Settings:
             else _bool(env, "WAITROOM_COOKIE_SECURE", False),
             trusted_proxy_count=_int(env, "WAITROOM_TRUSTED_PROXY_COUNT", 0),
             profile_ttl_seconds=_int(env, "WAITROOM_PROFILE_TTL_SECONDS", 24 * 3600, minimum=60),
+            protection=ProtectionSettings.from_environ(env),
         )
         if admin_token:
             settings = replace(settings, admin_token=admin_token, admin_token_generated=False)

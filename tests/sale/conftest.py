@@ -11,13 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from sale_backend.app import create_app
+from sale_backend.payments import PaymentProvider
 from sale_backend.runtime import ShopRuntime
 from sale_backend.shop_settings import ShopSettings
 from waitroom.admission import AdmissionStore
 from waitroom.cookies import VISITOR_COOKIE
+from waitroom.pass_registry import session_cookie_name
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
@@ -86,6 +89,8 @@ class Shop:
             )
             client.headers["authorization"] = f"Bearer {token}"
             client.cookies.set(VISITOR_COOKIE, visitor)
+            # one shop session per pass: this client is one browser session
+            client.cookies.set(session_cookie_name(self.queue_id), secrets.token_hex(16))
         client.headers.update(headers)
         return client
 
@@ -107,7 +112,11 @@ ShopFactory = Callable[..., contextlib.AbstractAsyncContextManager[Shop]]
 @pytest.fixture
 def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
     @contextlib.asynccontextmanager
-    async def start(redis_url: str | None = None, **overrides: Any) -> AsyncIterator[Shop]:
+    async def start(
+        redis_url: str | None = None,
+        provider_factory: Callable[[Redis], PaymentProvider] | None = None,
+        **overrides: Any,
+    ) -> AsyncIterator[Shop]:
         base = settings if redis_url is None else settings.with_overrides(redis_url=redis_url)
         values: dict[str, Any] = {
             "queue_id": unique_id,
@@ -118,7 +127,7 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
         }
         values.update(overrides)
         shop_settings = ShopSettings(base=base, sale_redis_url=str(base.redis_url), **values)
-        app = create_app(base, shop_settings)
+        app = create_app(base, shop_settings, provider_factory)
         async with app.router.lifespan_context(app):
             queue_redis = app.state.shop.queue_redis
             await AdmissionStore(queue_redis, 10).configure(

@@ -14,6 +14,7 @@ import redis.asyncio as redis_asyncio
 from redis.exceptions import BusyLoadingError
 
 from sale_backend.checkout import body_digest
+from sale_backend.durability import sale_redis_is_durable
 from sale_backend.holds import HoldRequest, create_hold
 from sale_backend.keys import EventKeys, new_id
 from sale_backend.payments import CARD_SUCCEEDS, TestPaymentProvider
@@ -155,6 +156,9 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 payment["payment_id"], payment["amount_minor"], "EUR", CARD_SUCCEEDS
             )
             assert charged.succeeded
+            young = await reconcile(runtime.fulfilment, 60)  # another process may still run it
+            assert young.orders_written == [] and young.payments_abandoned == 0
+            assert await runtime.sale_redis.hlen(EventKeys(unique_id).orders) == 0
             async with shop.client(buyer) as client:
                 busy = await client.post(
                     "/api/v1/checkout", json=request_body, headers={"Idempotency-Key": key}
@@ -232,3 +236,16 @@ async def test_reconcile_settles_uncharged_and_refunds_lost_holds(
             assert await provider.refunded_minor(payments[1]["payment_id"]) == 4500
             stock = await runtime.store.stock(unique_id)
             assert stock["sold_total"] == 0 and stock["remaining_total"] == stock["capacity_total"]
+
+
+async def test_the_shop_knows_whether_its_redis_is_durable(tmp_path: Path) -> None:
+    with (
+        EmbeddedRedis(data_dir=tmp_path, appendfsync_always=True) as durable,
+        EmbeddedRedis() as plain,
+    ):
+        for server, expected in ((durable, True), (plain, False)):
+            client = redis_asyncio.Redis.from_url(server.url)
+            try:
+                assert await sale_redis_is_durable(client) is expected
+            finally:
+                await client.aclose()

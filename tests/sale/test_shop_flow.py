@@ -6,7 +6,7 @@ import uuid
 
 from sale_backend.keys import EventKeys
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.sale.conftest import Shop
+from tests.sale.conftest import Shop, sample_event
 from waitroom.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
@@ -94,6 +94,14 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
         assert final["status"] == "partially_refunded"
         assert [ticket["state"] for ticket in final["tickets"]] == ["used", "refunded", "refunded"]
 
+        assert (await buyer.get("/api/v1/staff/metrics")).status_code == 401
+        metrics = (await staff.get("/api/v1/staff/metrics")).text
+        assert 'sale_checkouts_total{outcome="order"} 1.0' in metrics
+        assert f'sale_tickets_sold_total{{event="{unique_id}"}} 3.0' in metrics
+        assert f'sale_tickets_refunded_total{{event="{unique_id}"}} 2.0' in metrics
+        for result in ("accepted", "already_scanned", "forged", "refunded"):
+            assert f'sale_entry_scans_total{{result="{result}"}} 1.0' in metrics
+
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["sold_total"] == 1 and stock["remaining_total"] == stock["capacity_total"] - 1
     counted = await shop.runtime.sale_redis.hget(EventKeys(unique_id).buyers, visitor)
@@ -107,3 +115,67 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
     assert sum(int(value) for value in sales.values()) == 1
     provider_refunds = await shop.runtime.provider.refunded_minor(order["payment_id"])  # type: ignore[attr-defined]
     assert provider_refunds == order["amount_minor"] - order["tickets"][0]["price_minor"]
+
+
+async def test_buyers_see_only_their_own_holds_and_orders(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    async with shop.client() as owner, shop.client() as stranger:
+        hold = (
+            await owner.post(
+                "/api/v1/holds",
+                json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 1}]},
+            )
+        ).json()
+        order = (
+            await owner.post(
+                "/api/v1/checkout",
+                json=buyer_details(event_id=unique_id, items={"standard": 1}),
+                headers={"Idempotency-Key": "own"},
+            )
+        ).json()
+        assert (await stranger.get(f"/api/v1/holds/{hold['hold_id']}")).status_code == 404
+        assert (await stranger.delete(f"/api/v1/holds/{hold['hold_id']}")).status_code == 404
+        stolen = await stranger.post(
+            "/api/v1/checkout",
+            json=buyer_details(hold_id=hold["hold_id"]),
+            headers={"Idempotency-Key": "steal"},
+        )
+        assert stolen.status_code == 404
+        assert (await stranger.get(f"/api/v1/orders/{order['order_id']}")).status_code == 404
+        assert (await stranger.get(f"/orders/{order['order_id']}")).status_code == 404
+        refund = await stranger.post(f"/api/v1/orders/{order['order_id']}/refund")
+        assert refund.status_code == 404
+        assert (await owner.get(f"/api/v1/holds/{hold['hold_id']}")).status_code == 200
+        assert (await owner.get(f"/api/v1/orders/{order['order_id']}")).status_code == 200
+    stock = await shop.runtime.store.stock(unique_id)
+    assert stock["tier:standard:sold"] == 1 and stock["tier:standard:held"] == 1
+
+
+async def test_a_pass_of_this_queue_buys_nothing_of_another_queue(
+    shop: Shop, unique_id: str
+) -> None:
+    await shop.define(unique_id)
+    other_event = unique_id + "-other"
+    async with shop.staff() as staff:
+        defined = await staff.put(
+            f"/api/v1/staff/events/{other_event}", json=sample_event("another-queue")
+        )
+        assert defined.status_code == 200
+        assert (await staff.get(f"/api/v1/staff/events/{other_event}")).status_code == 200
+    async with shop.client() as buyer:
+        listed = (await buyer.get("/api/v1/events")).json()["events"]
+        assert unique_id in {event["event_id"] for event in listed}
+        assert other_event not in {event["event_id"] for event in listed}
+        assert (await buyer.get(f"/api/v1/events/{other_event}")).status_code == 404
+        hold = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": other_event, "items": [{"tier_id": "standard", "quantity": 1}]},
+        )
+        assert hold.status_code == 404
+        checkout = await buyer.post(
+            "/api/v1/checkout",
+            json=buyer_details(event_id=other_event, items={"standard": 1}),
+            headers={"Idempotency-Key": "elsewhere"},
+        )
+        assert checkout.status_code == 404
+    assert (await shop.runtime.store.stock(other_event))["held_total"] == 0

@@ -32,9 +32,12 @@ local function open_prequeue(config_key, counters_key, visitors_key, prequeue_ke
     if a[1] == b[1] then return a[3] < b[3] end
     return a[1] < b[1]
   end)
+  local positions = {}
   for i = 1, #entries do
     redis.call('HSET', visitors_key, entries[i][2], tail + i)
+    positions[i] = tail + i
   end
+  mark_live(counters_key, positions, now_ms()) -- early fans start live at opening
   -- prequeue_base: places base+1 .. base+size went to the pre-queue (for the publication)
   redis.call('HSET', counters_key, 'opened', 1, 'prequeue_size', #entries, 'prequeue_base', tail)
   redis.call('DEL', prequeue_key)
@@ -60,6 +63,7 @@ local function advance(default_burst)
   local credit = tonumber(c[4]) or 0
   local epoch = tonumber(c[5]) or 0
   local opened = c[6] == '1'
+  watch_gap(counters_key, c[3], now) -- abandonment.lua: no judging right after an outage
   if not opened and now >= opens_at_ms and state ~= 'closed' then
     tail = open_prequeue(config_key, counters_key, visitors_key, prequeue_key, tail)
     redis.call('HSET', counters_key, 'tail', tail)
@@ -70,6 +74,8 @@ local function advance(default_burst)
     if start < opens_at_ms then start = opens_at_ms end
     local elapsed = now - start
     if elapsed < 0 then elapsed = 0 end
+    -- after a store outage (or with nobody reading for long) no catch-up surge into the shop
+    if elapsed > MAX_CATCHUP_MS then elapsed = MAX_CATCHUP_MS end
     local units = credit + elapsed * rate
     local whole = math.floor(units / 60000)
     credit = units - whole * 60000
@@ -88,7 +94,12 @@ local function advance(default_burst)
       whole = math.max(0, cap - serving)
       credit = 0
     end
-    serving = serving + whole
+    -- abandonment / cap: moves by `whole` live fans; places not moved stay as credit
+    local not_moved
+    serving, not_moved = move_pointer(counters_key, serving, whole, tail, cap, now)
+    if not_moved > 0 then
+      credit = credit + not_moved * 60000
+    end
   else
     credit = 0
   end

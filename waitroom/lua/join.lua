@@ -14,7 +14,12 @@ if existing then
   if position == 0 then
     return { 'prequeue_existing', 0, epoch, state }
   end
-  return { 'existing', position, epoch, state }
+  -- a place the pointer skipped because its fan had gone: the returning fan queues again
+  local skipped = position <= serving
+    and redis.call('GETBIT', queue_part('skipped'), position) == 1
+  if not skipped then
+    return { 'existing', position, epoch, state }
+  end
 end
 if state == 'closed' or state == 'sold_out' then
   return { state, 0, epoch, state }
@@ -28,5 +33,6 @@ if not opened then
 end
 local position = redis.call('HINCRBY', KEYS[2], 'tail', 1)
 redis.call('HSET', KEYS[3], visitor, position)
+mark_live(KEYS[2], { position }, now) -- a new place starts live (abandonment tracking)
 redis.call('HINCRBY', KEYS[2], 'joined_total', 1)
 return { 'new', position, epoch, state }

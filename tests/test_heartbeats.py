@@ -1,0 +1,48 @@
+"""Heartbeats cost no Redis write per poll: one script call per queue per flush."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from waitroom.admission import AdmissionStore
+from waitroom.heartbeats import HeartbeatRecorder
+from waitroom.keys import QueueKeys
+
+
+async def evalsha_calls(redis: Redis) -> int:
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+async def test_polls_are_collected_in_process_and_flushed_in_one_call(
+    redis: Redis, unique_id: str
+) -> None:
+    store = AdmissionStore(redis, default_burst=1)
+    await store.configure(unique_id, {"rate_per_minute": 0, "abandon_after_seconds": 60})
+    recorder = HeartbeatRecorder(redis, flush_interval_seconds=3600)
+    keys = QueueKeys(unique_id)
+    recorder.seen(unique_id, 1)
+    await recorder.flush()  # loads the script into Redis
+    before = await evalsha_calls(redis)
+    for position in range(1, 1001):
+        recorder.seen(unique_id, position)
+        recorder.seen(unique_id, position)  # many tabs / many polls: still one bit
+    assert await evalsha_calls(redis) == before  # nothing written while polling
+    assert await recorder.flush() == 1000
+    assert await evalsha_calls(redis) == before + 1
+    bitmaps = [keys.heartbeats, keys.part("heartbeats_b")]
+    counts = [await redis.bitcount(key) for key in bitmaps]
+    assert sorted(counts) == [0, 1000]
+    written = bitmaps[counts.index(1000)]
+    assert await redis.strlen(written) <= 1001 // 8 + 1  # one bit per place
+    assert 0 < await redis.pttl(written) <= 3 * 60_000
+
+
+async def test_nothing_is_written_when_tracking_is_off(redis: Redis, unique_id: str) -> None:
+    store = AdmissionStore(redis, default_burst=1)
+    await store.configure(unique_id, {"rate_per_minute": 0, "abandon_after_seconds": 0})
+    recorder = HeartbeatRecorder(redis, flush_interval_seconds=3600)
+    recorder.seen(unique_id, 5)
+    assert await recorder.flush() == 0
+    keys = QueueKeys(unique_id)
+    assert not await redis.exists(keys.heartbeats, keys.part("heartbeats_b"))
