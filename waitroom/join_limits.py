@@ -7,6 +7,7 @@ Only joins are limited: polling the status of a place one already holds costs no
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import math
 import time
@@ -14,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.client_ip import subnet_of
 from waitroom.problems import WaitroomError
+from waitroom.redis_client import is_cluster_url
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *REDIS_ERRORS)
 
@@ -44,6 +46,30 @@ class _Rule:
     item: RateLimitItem
 
 
+def limits_storage(redis_url: str) -> RedisStorage:
+    """``limits`` storage on the same Redis; ``redis+cluster://`` (see redis_client) included."""
+    options: dict[str, float | str | bool] = {"socket_timeout": 2, "socket_connect_timeout": 1}
+    if is_cluster_url(redis_url):
+        scheme, _, rest = redis_url.partition("://")
+        if scheme.lower().startswith("rediss"):
+            options["ssl"] = True
+        return RedisClusterStorage(
+            "async+redis+cluster://" + rest.split("/", 1)[0],
+            implementation="redispy",
+            wrap_exceptions=True,
+            key_prefix="wr-limits",
+            **options,
+        )
+    storage_url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+    return RedisStorage(
+        storage_url,
+        implementation="redispy",
+        wrap_exceptions=True,
+        key_prefix="wr-limits",
+        **options,
+    )
+
+
 class JoinRateLimiter:
     """Moving-window limits; one Redis round trip per rule per join."""
 
@@ -56,15 +82,9 @@ class JoinRateLimiter:
         exempt_networks: Sequence[str] = (),
     ) -> None:
         self.exempt_networks = [ipaddress.ip_network(net, strict=False) for net in exempt_networks]
-        storage_url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
-        self.storage = RedisStorage(
-            storage_url,
-            implementation="redispy",
-            wrap_exceptions=True,
-            key_prefix="wr-limits",
-            socket_timeout=2,
-            socket_connect_timeout=1,
-        )
+        self.storage = limits_storage(redis_url)
+        self._connected = False
+        self._connecting = asyncio.Lock()
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.rules = [
             _Rule(name, parse(text))
@@ -77,6 +97,7 @@ class JoinRateLimiter:
         """Counts one join; raises TooManyJoins (429) or QueueUnavailable (Redis down)."""
         if self._exempt(address):
             return
+        await self._connect_once()
         subjects = {"address": address, "network": subnet_of(address)}
         for rule in self.rules:
             identifiers = (f"{{q:{queue_id}}}", rule.name, subjects[rule.name])
@@ -89,6 +110,15 @@ class JoinRateLimiter:
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
             retry_after = max(1, math.ceil(stats.reset_time - time.time()))
             raise TooManyJoins(rule.name, retry_after)
+
+    async def _connect_once(self) -> None:
+        """One PING before the first hits: a fresh redis-py cluster client must discover the
+        slots before concurrent commands use it (they race the discovery otherwise)."""
+        if self._connected:
+            return
+        async with self._connecting:
+            if not self._connected:
+                self._connected = await self.storage.check()
 
     def _exempt(self, address: str) -> bool:
         try:
