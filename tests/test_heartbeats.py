@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 
 from waitroom.admission import AdmissionStore
 from waitroom.heartbeats import HeartbeatRecorder
@@ -10,6 +10,9 @@ from waitroom.keys import QueueKeys
 
 
 async def evalsha_calls(redis: Redis) -> int:
+    if isinstance(redis, RedisCluster):  # REDIS_URL=redis+cluster://: sum over the masters
+        per_node = await redis.info("commandstats", target_nodes=RedisCluster.PRIMARIES)
+        return sum(int(s.get("cmdstat_evalsha", {}).get("calls", 0)) for s in per_node.values())
     stats = await redis.info("commandstats")
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
 
