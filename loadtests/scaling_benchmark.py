@@ -108,9 +108,14 @@ async def join_fans(base_url: str, queue_id: str, fans: int) -> list[str]:
         response.raise_for_status()
 
         async def one() -> str:
-            joined = await client.post(f"/api/v1/queues/{queue_id}/join")
-            joined.raise_for_status()
-            return str(joined.json()["token"])
+            for _ in range(3):  # a keep-alive connection the server just closed: send again
+                try:
+                    joined = await client.post(f"/api/v1/queues/{queue_id}/join")
+                except httpx.RemoteProtocolError:
+                    continue
+                joined.raise_for_status()
+                return str(joined.json()["token"])
+            raise RuntimeError("the join kept failing")
 
         return await asyncio.gather(*(one() for _ in range(fans)))
 
@@ -174,9 +179,11 @@ def measure(
         time.sleep(1.0)  # let the server drain requests still queued when wrk stopped
 
         before_poll = commandstats(node_urls)
+        before_poll_usec = script_microseconds(node_urls)
         path = f"/api/v1/queues/{queue_id}/status"
         wrk = run_wrk(base_url, path, tokens, arguments.seconds, arguments.connections)
         poll_work = useful_work(commandstats(node_urls) - before_poll)
+        poll_usec = script_microseconds(node_urls) - before_poll_usec
     requests = max(wrk["requests"], 1.0)
     poll_commands = sum(poll_work.values())
     seconds_between_polls = arguments.fans / max(wrk["requests_per_second"], 1e-9)
@@ -200,6 +207,8 @@ def measure(
             poll_commands / max(script_calls(poll_work), 1), 1
         ),
         "redis_commands_per_status_request": round(poll_commands / requests, 4),
+        "redis_script_calls_per_status_request": round(script_calls(poll_work) / requests, 5),
+        "redis_script_microseconds_per_status_request": round(poll_usec / requests, 3),
         "each_fan_polled_every_seconds": round(seconds_between_polls, 2),
         "redis_commands_per_fan_per_minute_polling": round(
             poll_commands / arguments.fans / minutes, 3
