@@ -35,7 +35,7 @@ class ServerProcess:
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
         ]
-        self.process = subprocess.Popen(command, env=environment)  # noqa: S603
+        self.process = subprocess.Popen(command, env=environment)
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -121,10 +121,14 @@ def verify_for_status(
     codec: TokenCodec, request: Request, queue_id: str
 ) -> tuple[PositionClaims, str]:
     token, _ = presented_token(request, queue_id)
+    return verify_status_token(codec, token, queue_id), token or ""
+
+
+def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> PositionClaims:
     if token is None:
         raise TokenRejected(TokenMissing("no position token: join the queue first"))
     try:
-        return codec.verify_position(token, queue_id=queue_id), token
+        return codec.verify_position(token, queue_id=queue_id)
     except TokenError as error:
         raise TokenRejected(error) from None
 

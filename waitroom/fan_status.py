@@ -105,7 +105,7 @@ def _poll_after_ms(
 ) -> int:
     if state is FanState.ADMITTED:
         return poll_max_ms
-    if state in {FanState.CLOSED, FanState.SOLD_OUT}:
+    if state is FanState.CLOSED or state is FanState.SOLD_OUT:
         return poll_max_ms * 3
     if state is FanState.PREQUEUE and seconds_to_open > 0:
         base = min(poll_max_ms, max(poll_min_ms, int(seconds_to_open * 1000 / 2)))

@@ -25,6 +25,7 @@ class _Entry:
     missing: bool = False
     samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
     refreshing: asyncio.Future[None] | None = None
+    outflow_per_second: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class QueueViewCache:
             raise QueueNotFound(queue_id)
         return QueueView(
             snapshot=entry.snapshot,
-            outflow_per_second=_outflow(entry),
+            outflow_per_second=entry.outflow_per_second,
             age_seconds=now - entry.fetched_at,
         )
 
@@ -78,6 +79,8 @@ class QueueViewCache:
                 entry.snapshot = snapshot
                 entry.missing = False
                 entry.samples.append((time.monotonic(), snapshot.serving))
+                # computed once per refresh, not per status poll
+                entry.outflow_per_second = _outflow(entry)
             entry.fetched_at = time.monotonic()
             future.set_result(None)
         except BaseException as error:

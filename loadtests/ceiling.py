@@ -1,0 +1,232 @@
+"""Ceiling benchmark: wrk against the waiting room and a bare Starlette app, side by side.
+
+Both apps run under the same uvicorn settings (2 workers, uvloop, httptools, no access log) on
+an embedded Redis. Status requests rotate through thousands of distinct position tokens obtained
+by really joining, so no answer is served from a single cached token. Targets alternate within
+each round, so ratios compare numbers taken under the same machine load.
+
+    python -m loadtests.ceiling --duration 5 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from loadtests.bare_app import BARE_PATH
+from loadtests.servers import (
+    BARE_FACTORY,
+    UVICORN_FLAGS,
+    WAITROOM_FACTORY,
+    UvicornProcess,
+    waitroom_environment,
+)
+from loadtests.wrk_runner import WrkResult, run_wrk_together, wrk_command
+from waitroom.embedded_redis import EmbeddedRedis
+
+QUEUE_ID = "bench"
+STATUS_GOAL_RATIO = 0.75
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base_url: str
+    method: str
+    path: str
+    tokens_file: Path | None
+
+
+async def join_many(base_url: str, queue_id: str, count: int, concurrency: int = 32) -> list[str]:
+    """Join ``count`` times as distinct fans; returns their position tokens."""
+    tokens: list[str] = []
+    remaining = iter(range(count))
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            for _ in remaining:
+                client.cookies.clear()  # a new fan each time, not a rejoin of the last one
+                response = await client.post(f"/api/v1/queues/{queue_id}/join")
+                response.raise_for_status()
+                tokens.append(response.json()["token"])
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if len(set(tokens)) != count:
+        raise RuntimeError(f"expected {count} distinct tokens, got {len(set(tokens))}")
+    return tokens
+
+
+def configure_queue(base_url: str, admin_token: str, queue_id: str, rate_per_minute: int) -> None:
+    response = httpx.put(
+        f"{base_url}/api/v1/admin/queues/{queue_id}",
+        json={"rate_per_minute": rate_per_minute, "state": "open", "redirect_url": "/shop/"},
+        headers={"Authorization": f"Bearer {admin_token}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (all targets each round)")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each app")
+    parser.add_argument("--tokens", type=int, default=3000, help="distinct fans joined")
+    parser.add_argument(
+        "--targets", default="status,join", help="comma-separated: status, join (bare always)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["concurrent", "alternate"],
+        default="concurrent",
+        help="concurrent: all targets loaded at the same moment, so they share the CPU and "
+        "any noise equally (the ratio is the cost ratio); alternate: one after the other",
+    )
+    parser.add_argument("--output", type=Path, default=Path("loadtests/results"))
+    return parser
+
+
+def summarize(results: dict[str, list[WrkResult]]) -> dict[str, dict[str, float]]:
+    summary: dict[str, dict[str, float]] = {}
+    for name, runs in results.items():
+        summary[name] = {
+            "requests_per_second_median": statistics.median(r.requests_per_second for r in runs),
+            "latency_p50_ms_median": statistics.median(r.latency_p50_ms for r in runs),
+            "latency_p99_ms_median": statistics.median(r.latency_p99_ms for r in runs),
+            "errors": sum(r.errors for r in runs),
+            "non_2xx_3xx": sum(r.non_2xx_3xx for r in runs),
+        }
+    return summary
+
+
+def pair_ratios(runs: list[WrkResult], bare_runs: list[WrkResult]) -> list[float]:
+    """target req/s / bare req/s of each pair measured together."""
+    return [
+        run.requests_per_second / bare.requests_per_second
+        for run, bare in zip(runs, bare_runs, strict=True)
+        if bare.requests_per_second > 0
+    ]
+
+
+def print_run(round_index: int, name: str, result: WrkResult) -> None:
+    print(
+        f"round {round_index + 1} {name:>7}: {result.requests_per_second:9.0f} req/s"
+        f"  p50 {result.latency_p50_ms:6.2f} ms  p99 {result.latency_p99_ms:6.2f} ms"
+        f"  errors {result.errors}  non-2xx {result.non_2xx_3xx}",
+        flush=True,
+    )
+
+
+def run(arguments: argparse.Namespace) -> dict[str, object]:
+    admin_token = secrets.token_urlsafe(24)
+    wanted = [name.strip() for name in arguments.targets.split(",") if name.strip()]
+    results: dict[str, list[WrkResult]] = {"bare": [], **{name: [] for name in wanted}}
+    paired_bare: dict[str, list[WrkResult]] = {name: [] for name in wanted}
+    with (
+        EmbeddedRedis() as redis_server,
+        tempfile.TemporaryDirectory(prefix="waitroom-ceiling-") as scratch,
+        UvicornProcess(
+            WAITROOM_FACTORY, "/readyz", waitroom_environment(redis_server.url, admin_token),
+            workers=arguments.workers,
+        ) as waitroom,
+        UvicornProcess(BARE_FACTORY, BARE_PATH, workers=arguments.workers) as bare,
+    ):
+        # a slow rate keeps the joined fans waiting: the common case of a status poll
+        configure_queue(waitroom.base_url, admin_token, QUEUE_ID, rate_per_minute=6)
+        tokens = asyncio.run(join_many(waitroom.base_url, QUEUE_ID, arguments.tokens))
+        tokens_file = Path(scratch) / "tokens.txt"
+        tokens_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
+        api = f"/api/v1/queues/{QUEUE_ID}"
+        targets = {
+            "bare": Target("bare", bare.base_url, "GET", BARE_PATH, tokens_file),
+            "status": Target("status", waitroom.base_url, "GET", f"{api}/status", tokens_file),
+            "join": Target("join", waitroom.base_url, "POST", f"{api}/join", None),
+        }
+        commands = {
+            name: wrk_command(
+                target.base_url, target.method, target.path, target.tokens_file,
+                arguments.duration, arguments.connections, arguments.threads,
+            )
+            for name, target in targets.items()
+        }
+        # every target is paired with its own bare run: a concurrent pair shares the machine at
+        # the same moment (the ratio is then the cost ratio); an alternate pair runs back to back
+        for round_index in range(arguments.rounds):
+            for name in wanted:
+                pair = {"bare": commands["bare"], name: commands[name]}
+                if arguments.mode == "concurrent":
+                    measured = run_wrk_together(pair, arguments.duration + 60)
+                else:
+                    sequence = ["bare", name] if round_index % 2 == 0 else [name, "bare"]
+                    measured = {}
+                    for single in sequence:
+                        batch = {single: pair[single]}
+                        measured |= run_wrk_together(batch, arguments.duration + 60)
+                results[name].append(measured[name])
+                paired_bare[name].append(measured["bare"])
+                results["bare"].append(measured["bare"])
+                for label in (name, "bare"):
+                    print_run(round_index, label, measured[label])
+    summary = summarize(results)
+    ratios = {name: pair_ratios(results[name], paired_bare[name]) for name in wanted}
+    return {
+        "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "shared": True},
+        "command": " ".join(["python -m loadtests.ceiling", *sys.argv[1:]]),
+        "settings": {
+            "workers": arguments.workers, "uvicorn_flags": list(UVICORN_FLAGS),
+            "connections": arguments.connections, "wrk_threads": arguments.threads,
+            "duration_seconds": arguments.duration, "rounds": arguments.rounds,
+            "distinct_tokens": arguments.tokens, "mode": arguments.mode,
+        },
+        "summary": summary,
+        "ratios_per_round": ratios,
+        "ratio_median": {name: statistics.median(values) for name, values in ratios.items()},
+        "runs": {name: [run.as_dict() for run in runs] for name, runs in results.items()},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    report = run(arguments)
+    arguments.output.mkdir(parents=True, exist_ok=True)
+    stamp = str(report["date_utc"]).replace(":", "").replace("+0000", "Z")
+    path = arguments.output / f"ceiling-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    summary = report["summary"]
+    assert isinstance(summary, dict)
+    print("\nmedian over rounds (machine shared with other work; compare ratios):")
+    for name, figures in summary.items():
+        print(
+            f"  {name:>7}: {figures['requests_per_second_median']:9.0f} req/s"
+            f"  p50 {figures['latency_p50_ms_median']:6.2f} ms"
+            f"  p99 {figures['latency_p99_ms_median']:6.2f} ms"
+            f"  errors {figures['errors']:.0f}  non-2xx {figures['non_2xx_3xx']:.0f}"
+        )
+    ratio_median = report["ratio_median"]
+    assert isinstance(ratio_median, dict)
+    for name, ratio in ratio_median.items():
+        goal = f" (goal >= {STATUS_GOAL_RATIO})" if name == "status" else ""
+        print(f"  ratio {name}/bare: {ratio:.3f}{goal}")
+    print(f"results: {path}")
+    failed = any(figures["non_2xx_3xx"] or figures["errors"] for figures in summary.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

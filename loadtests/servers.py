@@ -1,0 +1,96 @@
+"""Start the system under test: an embedded Redis and uvicorn processes with identical settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from waitroom.embedded_redis import free_port
+
+WAITROOM_FACTORY = "waitroom.app:create_app_from_environ"
+BARE_FACTORY = "loadtests.bare_app:create_bare_app"
+
+UVICORN_FLAGS: tuple[str, ...] = (
+    "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+    "--backlog", "4096",
+)
+"""The one set of server settings every benchmarked app runs with."""
+
+
+def waitroom_environment(redis_url: str, admin_token: str, **extra: str) -> dict[str, str]:
+    """Environment of a waiting-room process; all workers share the same generated keys."""
+    return {
+        "REDIS_URL": redis_url,
+        "WAITROOM_ADMIN_TOKEN": admin_token,
+        "WAITROOM_SECRET_KEYS": secrets.token_urlsafe(32),
+        **extra,
+    }
+
+
+@dataclass
+class UvicornProcess:
+    """One ``uvicorn --factory`` process (with ``workers`` worker processes) on a loopback port."""
+
+    factory: str
+    ready_path: str
+    environment: Mapping[str, str] = field(default_factory=dict)
+    workers: int = 2
+    port: int = 0
+    extra_flags: Sequence[str] = ()
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "uvicorn", self.factory, "--factory",
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", str(self.workers), *UVICORN_FLAGS, *self.extra_flags,
+        ]
+
+    def start(self, timeout_seconds: float = 30.0) -> UvicornProcess:
+        if self.port == 0:
+            self.port = free_port()
+        self.process = subprocess.Popen(self.command(), env={**os.environ, **self.environment})
+        deadline = time.monotonic() + timeout_seconds
+        ready_in_a_row = 0
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.factory} exited with {self.process.returncode}")
+            try:
+                ok = httpx.get(self.base_url + self.ready_path, timeout=0.5).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            # with several workers, a few answers in a row make it likely all of them are up
+            ready_in_a_row = ready_in_a_row + 1 if ok else 0
+            if ready_in_a_row >= 3 * self.workers:
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.factory} did not become ready on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def __enter__(self) -> UvicornProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
