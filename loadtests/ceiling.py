@@ -123,10 +123,11 @@ def pair_ratios(runs: list[WrkResult], bare_runs: list[WrkResult]) -> list[float
     ]
 
 
-def print_run(round_index: int, name: str, result: WrkResult) -> None:
+def print_run(round_index: int, name: str, result: WrkResult, cpu_us: float) -> None:
     print(
         f"round {round_index + 1} {name:>7}: {result.requests_per_second:9.0f} req/s"
         f"  p50 {result.latency_p50_ms:6.2f} ms  p99 {result.latency_p99_ms:6.2f} ms"
+        f"  server CPU {cpu_us:6.1f} us/req"
         f"  errors {result.errors}  non-2xx {result.non_2xx_3xx}",
         flush=True,
     )
@@ -137,11 +138,15 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     wanted = [name.strip() for name in arguments.targets.split(",") if name.strip()]
     results: dict[str, list[WrkResult]] = {"bare": [], **{name: [] for name in wanted}}
     paired_bare: dict[str, list[WrkResult]] = {name: [] for name in wanted}
+    cpu_per_request: dict[str, list[float]] = {"bare": [], **{name: [] for name in wanted}}
+    paired_bare_cpu: dict[str, list[float]] = {name: [] for name in wanted}
     with (
         EmbeddedRedis() as redis_server,
         tempfile.TemporaryDirectory(prefix="waitroom-ceiling-") as scratch,
         UvicornProcess(
-            WAITROOM_FACTORY, "/readyz", waitroom_environment(redis_server.url, admin_token),
+            WAITROOM_FACTORY,
+            "/readyz",
+            waitroom_environment(redis_server.url, admin_token),
             workers=arguments.workers,
         ) as waitroom,
         UvicornProcess(BARE_FACTORY, BARE_PATH, workers=arguments.workers) as bare,
@@ -157,10 +162,16 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
             "status": Target("status", waitroom.base_url, "GET", f"{api}/status", tokens_file),
             "join": Target("join", waitroom.base_url, "POST", f"{api}/join", None),
         }
+        servers = {"bare": bare, "status": waitroom, "join": waitroom}
         commands = {
             name: wrk_command(
-                target.base_url, target.method, target.path, target.tokens_file,
-                arguments.duration, arguments.connections, arguments.threads,
+                target.base_url,
+                target.method,
+                target.path,
+                target.tokens_file,
+                arguments.duration,
+                arguments.connections,
+                arguments.threads,
             )
             for name, target in targets.items()
         }
@@ -169,34 +180,63 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
         for round_index in range(arguments.rounds):
             for name in wanted:
                 pair = {"bare": commands["bare"], name: commands[name]}
-                if arguments.mode == "concurrent":
-                    measured = run_wrk_together(pair, arguments.duration + 60)
-                else:
-                    sequence = ["bare", name] if round_index % 2 == 0 else [name, "bare"]
-                    measured = {}
-                    for single in sequence:
-                        batch = {single: pair[single]}
-                        measured |= run_wrk_together(batch, arguments.duration + 60)
+                batches = (
+                    [pair]
+                    if arguments.mode == "concurrent"
+                    else [
+                        {single: pair[single]}
+                        for single in (name, "bare")[:: 1 - 2 * (round_index % 2)]
+                    ]
+                )
+                measured: dict[str, WrkResult] = {}
+                cpu: dict[str, float] = {}
+                for batch in batches:
+                    before = {label: servers[label].cpu_seconds() for label in batch}
+                    measured |= run_wrk_together(batch, arguments.duration + 60)
+                    for label in batch:
+                        used = servers[label].cpu_seconds() - before[label]
+                        cpu[label] = used * 1e6 / max(1, measured[label].requests)
                 results[name].append(measured[name])
                 paired_bare[name].append(measured["bare"])
                 results["bare"].append(measured["bare"])
+                cpu_per_request[name].append(cpu[name])
+                cpu_per_request["bare"].append(cpu["bare"])
+                paired_bare_cpu[name].append(cpu["bare"])
                 for label in (name, "bare"):
-                    print_run(round_index, label, measured[label])
+                    print_run(round_index, label, measured[label], cpu[label])
     summary = summarize(results)
+    for name, values in cpu_per_request.items():
+        summary[name]["server_cpu_us_per_request_median"] = statistics.median(values)
     ratios = {name: pair_ratios(results[name], paired_bare[name]) for name in wanted}
+    cpu_ratios = {
+        name: [
+            bare / own
+            for own, bare in zip(cpu_per_request[name], paired_bare_cpu[name], strict=True)
+            if own > 0
+        ]
+        for name in wanted
+    }
     return {
         "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "shared": True},
         "command": " ".join(["python -m loadtests.ceiling", *sys.argv[1:]]),
         "settings": {
-            "workers": arguments.workers, "uvicorn_flags": list(UVICORN_FLAGS),
-            "connections": arguments.connections, "wrk_threads": arguments.threads,
-            "duration_seconds": arguments.duration, "rounds": arguments.rounds,
-            "distinct_tokens": arguments.tokens, "mode": arguments.mode,
+            "workers": arguments.workers,
+            "uvicorn_flags": list(UVICORN_FLAGS),
+            "connections": arguments.connections,
+            "wrk_threads": arguments.threads,
+            "duration_seconds": arguments.duration,
+            "rounds": arguments.rounds,
+            "distinct_tokens": arguments.tokens,
+            "mode": arguments.mode,
         },
         "summary": summary,
         "ratios_per_round": ratios,
         "ratio_median": {name: statistics.median(values) for name, values in ratios.items()},
+        "cpu_ratios_per_round": cpu_ratios,
+        "cpu_ratio_median": {
+            name: statistics.median(values) for name, values in cpu_ratios.items() if values
+        },
         "runs": {name: [run.as_dict() for run in runs] for name, runs in results.items()},
     }
 
@@ -219,10 +259,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  errors {figures['errors']:.0f}  non-2xx {figures['non_2xx_3xx']:.0f}"
         )
     ratio_median = report["ratio_median"]
-    assert isinstance(ratio_median, dict)
+    cpu_ratio_median = report["cpu_ratio_median"]
+    assert isinstance(ratio_median, dict) and isinstance(cpu_ratio_median, dict)
     for name, ratio in ratio_median.items():
         goal = f" (goal >= {STATUS_GOAL_RATIO})" if name == "status" else ""
-        print(f"  ratio {name}/bare: {ratio:.3f}{goal}")
+        print(
+            f"  ratio {name}/bare: {ratio:.3f} req/s, "
+            f"{cpu_ratio_median.get(name, 0.0):.3f} by server CPU per request{goal}"
+        )
     print(f"results: {path}")
     failed = any(figures["non_2xx_3xx"] or figures["errors"] for figures in summary.values())
     return 1 if failed else 0

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -22,6 +23,36 @@ UVICORN_FLAGS: tuple[str, ...] = (
     "--backlog", "4096",
 )
 """The one set of server settings every benchmarked app runs with."""
+
+
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces: split after its closing parenthesis
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def child_pids(parent_pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and int(fields[1]) == parent_pid:
+                children.append(int(entry.name))
+    return children
+
+
+def process_cpu_seconds(pid: int) -> float:
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    # fields after the name: state(0) ppid(1) ... utime(11) stime(12)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_SECOND
 
 
 def waitroom_environment(redis_url: str, admin_token: str, **extra: str) -> dict[str, str]:
@@ -88,6 +119,13 @@ class UvicornProcess:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes."""
+        if self.process is None:
+            return 0.0
+        pids = [self.process.pid, *child_pids(self.process.pid)]
+        return sum(process_cpu_seconds(pid) for pid in pids)
 
     def __enter__(self) -> UvicornProcess:
         return self.start()
