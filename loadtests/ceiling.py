@@ -97,6 +97,13 @@ def _parser() -> argparse.ArgumentParser:
         help="concurrent: all targets loaded at the same moment, so they share the CPU and "
         "any noise equally (the ratio is the cost ratio); alternate: one after the other",
     )
+    parser.add_argument(
+        "--waitroom-source",
+        type=Path,
+        default=None,
+        help="serve the waiting room from another checkout (e.g. an older commit exported with "
+        "git archive) to compare versions; the benchmark itself runs from this one",
+    )
     parser.add_argument("--output", type=Path, default=Path("loadtests/results"))
     return parser
 
@@ -148,6 +155,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
             "/readyz",
             waitroom_environment(redis_server.url, admin_token),
             workers=arguments.workers,
+            working_directory=arguments.waitroom_source,
         ) as waitroom,
         UvicornProcess(BARE_FACTORY, BARE_PATH, workers=arguments.workers) as bare,
     ):
@@ -228,6 +236,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
             "duration_seconds": arguments.duration,
             "rounds": arguments.rounds,
             "distinct_tokens": arguments.tokens,
+            "waitroom_source": str(arguments.waitroom_source or "this checkout"),
             "mode": arguments.mode,
         },
         "summary": summary,

@@ -75,6 +75,8 @@ class UvicornProcess:
     workers: int = 2
     port: int = 0
     extra_flags: Sequence[str] = ()
+    working_directory: Path | None = None
+    """Where the server runs (``python -m`` imports from there first)."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -91,7 +93,9 @@ class UvicornProcess:
     def start(self, timeout_seconds: float = 30.0) -> UvicornProcess:
         if self.port == 0:
             self.port = free_port()
-        self.process = subprocess.Popen(self.command(), env={**os.environ, **self.environment})
+        self.process = subprocess.Popen(
+            self.command(), env={**os.environ, **self.environment}, cwd=self.working_directory
+        )
         deadline = time.monotonic() + timeout_seconds
         ready_in_a_row = 0
         while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from starlette.requests import Request
 
@@ -54,8 +55,9 @@ class Joined:
     created: bool
 
 
-@dataclass(frozen=True, slots=True)
-class StatusAnswer:
+class StatusAnswer(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll."""
+
     claims: PositionClaims
     status: FanStatus
     refreshed_token: str | None

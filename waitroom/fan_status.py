@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from waitroom.admission import FanState, QueueState
 from waitroom.queue_view import QueueView
@@ -16,8 +16,9 @@ ETA_SPREAD = 0.2
 """The ETA range is the point estimate -/+ 20 %, widened to whole minutes when far away."""
 
 
-@dataclass(frozen=True, slots=True)
-class FanStatus:
+class FanStatus(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll (cheapest to make)."""
+
     state: FanState
     position: int
     ahead: int

@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
 
@@ -28,8 +29,9 @@ class _Entry:
     outflow_per_second: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class QueueView:
+class QueueView(NamedTuple):
+    """Immutable; a named tuple because one is handed out for every status poll."""
+
     snapshot: QueueSnapshot
     outflow_per_second: float
     """Measured places admitted per second over the last minute (configured rate until known)."""
