@@ -26,14 +26,25 @@ class ServerProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_seconds: float = 20.0) -> ServerProcess:
+    def start(self, timeout_seconds: float = 20.0, ready_path: str = "/readyz") -> ServerProcess:
         if self.port == 0:
             self.port = free_port()
         environment = {**os.environ, **self.environment}
         command = [
-            sys.executable, "-m", "uvicorn", self.factory, "--factory",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.factory,
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
         ]
         self.process = subprocess.Popen(command, env=environment)
         deadline = time.monotonic() + timeout_seconds
@@ -41,7 +52,10 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.factory} exited with {self.process.returncode}")
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=0.5).status_code == 200:
+                response = httpx.get(f"{self.base_url}{ready_path}", timeout=0.5)
+                if response.status_code == 200 or (
+                    ready_path != "/readyz" and response.status_code < 500
+                ):
                     return self
             except httpx.HTTPError:
                 pass

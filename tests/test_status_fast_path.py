@@ -38,6 +38,7 @@ async def apps(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, htt
 def comparable(response: httpx.Response) -> tuple[int, dict[str, Any], dict[str, str], list[str]]:
     body = response.json()
     body.pop("poll_after_ms", None)  # jittered on every answer
+    body.pop("server_time", None)
     headers = {name: response.headers.get(name, "") for name in ("content-type", "cache-control")}
     cookies = sorted(value.split("=", 1)[0] for value in response.headers.get_list("set-cookie"))
     return response.status_code, body, headers, cookies

@@ -8,6 +8,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from waitroom import audit
+from waitroom.admin_actions import update_queue
 from waitroom.admin_auth import require_admin
 from waitroom.admission import QueueSnapshot
 from waitroom.fan_session import checked_queue_id
@@ -82,15 +84,28 @@ async def read_json_object(request: Request) -> dict[str, Any]:
 async def put_queue(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
-        require_admin(request)
+        actor = require_admin(request)
         queue_id = checked_queue_id(request.path_params["queue_id"])
         fields = await read_json_object(request)
-        created = await runtime.store.configure(queue_id, fields)
-        runtime.views.invalidate(queue_id)
+        created = await update_queue(runtime, queue_id, actor, fields)
         view = await runtime.views.get(queue_id)
     except WaitroomError as error:
         return error_response(error)
     return _json(queue_document(view.snapshot, view.outflow_per_second), 201 if created else 200)
+
+
+async def get_audit(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        require_admin(request)
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        limit_raw = request.query_params.get("limit", "50")
+        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
+            raise InvalidInput("limit must be 1..1000", field="limit")
+        entries = await audit.entries(runtime.redis, queue_id, int(limit_raw))
+    except WaitroomError as error:
+        return error_response(error)
+    return _json({"queue_id": queue_id, "entries": entries})
 
 
 async def get_queue(request: Request) -> Response:

@@ -124,6 +124,8 @@ class QueueSnapshot:
     opened: bool
     prequeue_length: int
     config: QueueConfig
+    tickets_remaining: int | None = None
+    """The shop's ``remaining_total`` from ``part("stock")``; None when it publishes none."""
 
     @property
     def queue_length(self) -> int:
@@ -153,6 +155,15 @@ def _load_lua(name: str) -> str:
 
 def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _optional_count(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return max(0, int(_decode(value)))
+    except ValueError:
+        return None
 
 
 def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
@@ -211,7 +222,8 @@ class AdmissionStore:
         return [keys.config, keys.counters, keys.visitors, keys.prequeue]
 
     async def snapshot(self, queue_id: str) -> QueueSnapshot:
-        raw = await self._view(keys=self._keys(queue_id), args=[self.default_burst])
+        keys = [*self._keys(queue_id), QueueKeys(queue_id).part("stock")]
+        raw = await self._view(keys=keys, args=[self.default_burst])
         if not raw:
             raise QueueNotFound(queue_id)
         pairs = [_decode(item) for item in raw[6]]
@@ -225,6 +237,7 @@ class AdmissionStore:
             opened=_decode(raw[4]) == "1",
             prequeue_length=int(raw[5]),
             config=QueueConfig.from_hash(config, self.default_burst),
+            tickets_remaining=_optional_count(raw[7] if len(raw) > 7 else None),
         )
 
     async def join(self, queue_id: str, visitor_id: str) -> JoinResult:

@@ -14,6 +14,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from waitroom import admin_api, fan_api, operations, queue_page
+from waitroom.admin_routes import fairness_routes, organizer_routes
+from waitroom.fan_routes import fan_extra_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
 from waitroom.redis_client import redis_from_url
@@ -24,12 +26,19 @@ from waitroom.status_fast_path import StatusFastPath
 PAGES_DIR = Path(__file__).parent / "pages"
 
 
+def untranslated(message: str, **values: object) -> str:
+    return message % values if values else message
+
+
 def page_templates() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(PAGES_DIR / "templates"),
         autoescape=select_autoescape(["html"]),
         auto_reload=False,
     )
+    # pages rendered without a fan language (e.g. by other parts) show the English source text
+    environment.globals["_"] = untranslated
+    return environment
 
 
 def waitroom_routes() -> list[BaseRoute]:
@@ -37,9 +46,12 @@ def waitroom_routes() -> list[BaseRoute]:
         Route("/q/{queue_id}", queue_page.queue_page, methods=["GET"]),
         Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
         Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
+        *fan_extra_routes(),
         Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
         Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
+        *organizer_routes(),
+        *fairness_routes(),
         Route("/healthz", operations.healthz, methods=["GET"]),
         Route("/readyz", operations.readyz, methods=["GET"]),
         Route("/metrics", operations.metrics_endpoint, methods=["GET"]),

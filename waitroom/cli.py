@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 
 from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.settings import Settings, SettingsError
+from waitroom.metrics_multiprocess import prepare_multiprocess_directory
+from waitroom.queue_cli import add_queue_commands, main_queue
+from waitroom.settings import Settings, SettingsError, generate_secret
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,10 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    add_queue_commands(commands)
     return parser
 
 
 def run_demo(host: str, port: int) -> int:
+    from sale_backend.shop_settings import ShopSettings
     from waitroom.demo import create_demo_app, demo_urls
 
     settings = Settings.from_environ()
@@ -43,6 +48,7 @@ def run_demo(host: str, port: int) -> int:
         embedded = EmbeddedRedis(appendfsync_always=True).start()
         settings = settings.with_overrides(redis_url=embedded.url)
     try:
+        shop_settings = ShopSettings.from_settings(settings)
         urls = demo_urls(host, port)
         print("waitroom demo", flush=True)
         print(f"  Redis:           {settings.redis_url}" + (" (embedded)" if embedded else ""))
@@ -50,8 +56,10 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Shop:            {urls.shop_url}")
         print(f"  Admin dashboard: {urls.dashboard_url}")
         print(f"  Admin token:     {settings.admin_token}")
+        print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
         print("  Press Ctrl+C to stop.", flush=True)
-        uvicorn.run(create_demo_app(settings), host=host, port=port, log_level="warning")
+        app = create_demo_app(settings, shop_settings)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         if embedded is not None:
             embedded.stop()
@@ -69,6 +77,13 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if settings.admin_token_generated:
         os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
         print(f"Admin token: {settings.admin_token}", flush=True)
+    if arguments.app == "shop" and not os.environ.get("WAITROOM_STAFF_TOKEN"):
+        os.environ["WAITROOM_STAFF_TOKEN"] = generate_secret()
+        print(f"Shop staff token: {os.environ['WAITROOM_STAFF_TOKEN']}", flush=True)
+    metrics_directory_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    metrics_directory = prepare_multiprocess_directory(arguments.workers)
+    if metrics_directory is not None:
+        print(f"Prometheus multiprocess directory: {metrics_directory}", flush=True)
     factory = (
         "waitroom.app:create_app_from_environ"
         if arguments.app == "waitroom"
@@ -85,6 +100,8 @@ def run_serve(arguments: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
     )
+    if metrics_directory is not None and not metrics_directory_given:
+        shutil.rmtree(metrics_directory, ignore_errors=True)
     return 0
 
 
@@ -95,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(arguments.host, arguments.port)
         if arguments.command == "serve":
             return run_serve(arguments)
+        if arguments.command in {"queue", "verify-shuffle"}:
+            return main_queue(arguments)
     except SettingsError as error:
         print(f"waitroom: invalid setting {error}", file=sys.stderr)
         return 2

@@ -5,16 +5,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from waitroom.admission import AdmissionStore
 from waitroom.app import create_app
 from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
 
+if TYPE_CHECKING:
+    from sale_backend.shop_settings import ShopSettings
+
 DEMO_QUEUE_ID = "demo"
 DEMO_RATE_PER_MINUTE = 30
+SHOP_MOUNT_PATH = "/shop"
 
 
 @dataclass(frozen=True)
@@ -33,11 +39,16 @@ def demo_urls(host: str, port: int) -> DemoUrls:
     )
 
 
-async def seed_demo(settings: Settings) -> None:
-    """Create the sample queue (idempotent: an existing queue keeps its place counters)."""
+async def seed_demo(settings: Settings, sale_redis_url: str | None = None) -> None:
+    """Create the sample queue and its sample event (idempotent: existing data is kept)."""
+    from sale_backend.demo_event import seed_demo_event
+    from sale_backend.store import SaleStore
+
     assert settings.redis_url is not None
     redis = redis_from_url(settings.redis_url)
+    sale_redis = redis_from_url(sale_redis_url) if sale_redis_url else redis
     try:
+        event_id = await seed_demo_event(SaleStore(sale_redis), DEMO_QUEUE_ID)
         store = AdmissionStore(redis, settings.default_burst)
         await store.configure(
             DEMO_QUEUE_ID,
@@ -45,22 +56,39 @@ async def seed_demo(settings: Settings) -> None:
                 "name": "Demo concert",
                 "rate_per_minute": DEMO_RATE_PER_MINUTE,
                 "state": "open",
-                "redirect_url": "/shop/",
+                "redirect_url": SHOP_MOUNT_PATH + "/",
+                "event_id": event_id,
             },
         )
     finally:
         await redis.aclose()
+        if sale_redis is not redis:
+            await sale_redis.aclose()
 
 
-def create_demo_app(settings: Settings) -> Starlette:
+def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = None) -> Starlette:
+    """The waiting room with the shop mounted at ``/shop`` (gate sends fans to /q/demo)."""
+    from sale_backend.app import create_app as create_shop_app
+    from sale_backend.shop_settings import ShopSettings
+
     app = create_app(settings)
+    shop_config = (shop_settings or ShopSettings.from_settings(settings)).with_overrides(
+        queue_id=DEMO_QUEUE_ID, queue_url=f"/q/{DEMO_QUEUE_ID}"
+    )
+    shop = create_shop_app(settings, shop_config)
+    app.router.routes.append(Mount(SHOP_MOUNT_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[None]:
-        await seed_demo(settings)
-        async with inner_lifespan(application):
+        await seed_demo(settings, shop_config.sale_redis_url)
+        async with inner_lifespan(application), shop.router.lifespan_context(shop):
             yield
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def create_demo_app_from_environ() -> Starlette:
+    """Factory for uvicorn (tests, ``--factory``): the demo on an existing ``REDIS_URL``."""
+    return create_demo_app(Settings.from_environ())

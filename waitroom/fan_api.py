@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -36,7 +37,10 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
         "serving": status.serving,
         "queue_length": status.queue_length,
         "progress": round(status.progress, 4),
+        "server_time": round(time.time(), 3),
     }
+    if status.tickets_remaining is not None:
+        body["tickets_remaining"] = status.tickets_remaining
     if status.opens_at:
         body["opens_at"] = status.opens_at
     if status.pause_reason and status.state.value == "paused":

@@ -161,6 +161,9 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     expires_at: int | None = None
     redirect: str | None = None
     if answer.state is FanState.ADMITTED:
+        # once per fan: a place given up with "leave" (or reassigned) earns no pass
+        if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
+            raise TokenRejected(_Reset("this place was given up: join the queue again"))
         pass_id = derive_pass_id(claims.queue_id, claims.epoch, claims.position, claims.visitor_id)
         pass_token, pass_claims = runtime.codec.issue_pass(
             claims.queue_id, claims.visitor_id, pass_id, now

@@ -31,6 +31,8 @@ class FanStatus(NamedTuple):
     pause_reason: str
     progress: float
     """Share of the way from joining to the front, 0..1 (place vs pointer at the last read)."""
+    tickets_remaining: int | None = None
+    """The shop's published stock (a hint for fans), None when unknown."""
 
 
 def fan_status(
@@ -77,6 +79,7 @@ def fan_status(
         opens_at=config.opens_at,
         pause_reason=config.pause_reason,
         progress=min(1.0, max(0.0, progress)),
+        tickets_remaining=snapshot.tickets_remaining,
     )
 
 

@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from waitroom.organizer_metrics import refresh_organizer_gauges
 from waitroom.runtime import runtime_of
 
 
@@ -61,3 +62,4 @@ async def refresh_queue_gauges(request: Request) -> None:
         metrics.tail_position.labels(queue_id).set(snapshot.tail)
         metrics.rate_per_minute.labels(queue_id).set(snapshot.config.rate_per_minute)
         metrics.outflow_per_minute.labels(queue_id).set(view.outflow_per_second * 60)
+        await refresh_organizer_gauges(runtime, view)

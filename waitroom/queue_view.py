@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
+from waitroom.admission_history import ServingHistory
 
 OUTFLOW_WINDOW_SECONDS = 60.0
 
@@ -43,6 +44,7 @@ class QueueViewCache:
         self.store = store
         self.refresh_seconds = refresh_seconds
         self._entries: dict[str, _Entry] = {}
+        self.history = ServingHistory(store.redis)
 
     async def get(self, queue_id: str) -> QueueView:
         now = time.monotonic()
@@ -83,6 +85,7 @@ class QueueViewCache:
                 entry.samples.append((time.monotonic(), snapshot.serving))
                 # computed once per refresh, not per status poll
                 entry.outflow_per_second = _outflow(entry)
+                await self.history.maybe_record(queue_id, snapshot.redis_now_ms, snapshot.serving)
             entry.fetched_at = time.monotonic()
             future.set_result(None)
         except BaseException as error:

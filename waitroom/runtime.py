@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from starlette.requests import Request
 
 from waitroom.admission import AdmissionStore
+from waitroom.fan_services import FanServices
 from waitroom.metrics import WaitroomMetrics
 from waitroom.queue_view import QueueViewCache
 from waitroom.settings import Settings
@@ -22,6 +23,7 @@ class Runtime:
     views: QueueViewCache
     codec: TokenCodec
     metrics: WaitroomMetrics
+    fan: FanServices
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
@@ -33,6 +35,7 @@ class Runtime:
             views=QueueViewCache(store, settings.queue_view_refresh_seconds),
             codec=codec_for(settings),
             metrics=metrics,
+            fan=FanServices.build(redis),
         )
 
     def cookie_secure(self, request: Request) -> bool:

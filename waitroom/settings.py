@@ -79,6 +79,7 @@ class Settings:
     cookie_secure: bool | None = None
     trusted_proxy_count: int = 0
     max_token_length: int = 1024
+    profile_ttl_seconds: int = 24 * 3600
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +108,7 @@ class Settings:
             if cookie_secure_raw == ""
             else _bool(env, "WAITROOM_COOKIE_SECURE", False),
             trusted_proxy_count=_int(env, "WAITROOM_TRUSTED_PROXY_COUNT", 0),
+            profile_ttl_seconds=_int(env, "WAITROOM_PROFILE_TTL_SECONDS", 24 * 3600, minimum=60),
         )
         if admin_token:
             settings = replace(settings, admin_token=admin_token, admin_token_generated=False)

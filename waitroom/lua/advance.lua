@@ -9,20 +9,34 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- Published pre-queue id of a visitor: sha1("waitroom-prequeue:" .. queue_id .. ":" .. visitor_id).
+-- The list of these hashes is public before opening (waitroom/prequeue_publication.py); the raw
+-- visitor ids (cookie values) are never published, and the queue id keeps queues unlinkable.
+local function prequeue_hash(config_key, visitor_id)
+  local queue_id = string.match(config_key, '{q:(.-)}') or ''
+  return redis.sha1hex('waitroom-prequeue:' .. queue_id .. ':' .. visitor_id)
+end
+
 -- Fair opening: everyone who joined before opens_at gets a place in the order of
--- sha1(seed .. visitor_id), which anyone can recompute once the seed is revealed.
+-- sha1(seed .. hashed_id) (ties by hashed_id), which anyone can recompute from the published
+-- hashed ids once the seed (committed as shuffle_seed_sha256) is revealed.
 local function open_prequeue(config_key, counters_key, visitors_key, prequeue_key, tail)
   local seed = redis.call('HGET', config_key, 'shuffle_seed') or ''
   local ids = redis.call('LRANGE', prequeue_key, 0, -1)
   local entries = {}
   for i = 1, #ids do
-    entries[i] = { redis.sha1hex(seed .. ids[i]), ids[i] }
+    local hashed = prequeue_hash(config_key, ids[i])
+    entries[i] = { redis.sha1hex(seed .. hashed), ids[i], hashed }
   end
-  table.sort(entries, function(a, b) return a[1] < b[1] end)
+  table.sort(entries, function(a, b)
+    if a[1] == b[1] then return a[3] < b[3] end
+    return a[1] < b[1]
+  end)
   for i = 1, #entries do
     redis.call('HSET', visitors_key, entries[i][2], tail + i)
   end
-  redis.call('HSET', counters_key, 'opened', 1, 'prequeue_size', #entries)
+  -- prequeue_base: places base+1 .. base+size went to the pre-queue (for the publication)
+  redis.call('HSET', counters_key, 'opened', 1, 'prequeue_size', #entries, 'prequeue_base', tail)
   redis.call('DEL', prequeue_key)
   return tail + #entries
 end
@@ -59,6 +73,16 @@ local function advance(default_burst)
     local units = credit + elapsed * rate
     local whole = math.floor(units / 60000)
     credit = units - whole * 60000
+    -- Priority lane (invite codes, waitroom/codes.py): admissions go to priority fans first;
+    -- the general pointer gets what is left. priority_serving never passes priority_tail.
+    local lane = redis.call('HMGET', counters_key, 'priority_tail', 'priority_serving')
+    local lane_tail = tonumber(lane[1]) or 0
+    local lane_serving = tonumber(lane[2]) or 0
+    if whole > 0 and lane_tail > lane_serving then
+      local taken = math.min(whole, lane_tail - lane_serving)
+      whole = whole - taken
+      redis.call('HSET', counters_key, 'priority_serving', lane_serving + taken)
+    end
     local cap = tail + burst
     if serving + whole >= cap then
       whole = math.max(0, cap - serving)

@@ -1,46 +1,121 @@
-// Queue page: polls the status endpoint at the interval the server returns, with jitter.
+// Queue page: polls the status endpoint at the interval the server returns (with jitter),
+// keeps the fan informed in their language, and alerts them when it is their turn.
+// Every text comes translated from the page (#page-strings); no third-party requests.
 (function () {
   "use strict";
   var section = document.getElementById("status");
   if (!section) { return; }
   var statusUrl = section.getAttribute("data-status-url");
+  var strings = JSON.parse(document.getElementById("page-strings").textContent);
   var initial = JSON.parse(document.getElementById("initial-status").textContent);
-  var messages = {
-    waiting: "You are in the queue. Keep this page open; reloading or closing it keeps your place.",
-    prequeue: "The sale has not opened yet. Everyone who arrives before opening gets a random place at opening: no need to hurry.",
-    paused: "The queue is paused. Your place is kept.",
-    admitted: "It's your turn! Taking you to the shop…",
-    sold_out: "Sorry, all tickets are sold. The queue has ended.",
-    closed: "The queue is closed.",
-    offline: "Connection lost. Your place is kept; retrying…"
-  };
-  var lastMessage = "";
+  var baseTitle = document.title;
+  var lastMessage = document.getElementById("status-message").textContent.trim();
   var firstAhead = null;
+  var clockOffsetSeconds = 0;
+  var passExpiresAt = null;
+  var opensAt = null;
+  var alerted = false;
+  var failures = 0;
+  var byId = function (id) { return document.getElementById(id); };
+  // the script polls: tell the server to stop sending the no-JavaScript Refresh header
+  document.cookie = "wr_js=1; path=/; max-age=2592000; SameSite=Lax";
 
-  function minutes(seconds, round) { return Math[round](seconds / 60); }
+  function t(key, values) {
+    var text = strings[key] || key;
+    if (values) {
+      Object.keys(values).forEach(function (name) {
+        text = text.split("%(" + name + ")s").join(String(values[name]));
+      });
+    }
+    return text;
+  }
+
+  function serverNow() { return Date.now() / 1000 + clockOffsetSeconds; }
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return (h > 0 ? h + ":" + two(m) : String(m)) + ":" + two(s);
+  }
+
+  function etaText(s) {
+    if (s.state === "admitted") { return t("eta_now"); }
+    if (!s.eta_range_seconds) { return "—"; }
+    var low = Math.floor(s.eta_range_seconds[0] / 60), high = Math.ceil(s.eta_range_seconds[1] / 60);
+    return high <= 1 ? t("eta_under_minute") : t("eta_range", { low: low, high: high });
+  }
+
+  function messageFor(s) {
+    if (s.state === "paused" && s.pause_reason) { return t("paused_with_reason", { reason: s.pause_reason }); }
+    return t("state_" + s.state);
+  }
+
+  function announce(text) {
+    if (text && text !== lastMessage) {
+      byId("status-message").textContent = text;
+      lastMessage = text;
+    }
+  }
 
   function render(s) {
+    if (typeof s.server_time === "number") { clockOffsetSeconds = s.server_time - Date.now() / 1000; }
     section.setAttribute("data-state", s.state);
-    document.getElementById("position").textContent = s.position ? String(s.position) : "—";
-    document.getElementById("ahead").textContent = String(s.ahead);
-    var eta = document.getElementById("eta");
-    if (s.state === "admitted") { eta.textContent = "now"; }
-    else if (s.eta_range_seconds) {
-      var low = minutes(s.eta_range_seconds[0], "floor"), high = minutes(s.eta_range_seconds[1], "ceil");
-      eta.textContent = high <= 1 ? "< 1 min" : low + "–" + high + " min";
-    } else { eta.textContent = "—"; }
+    byId("position").textContent = s.position ? String(s.position) : "—";
+    byId("ahead").textContent = String(s.ahead);
+    byId("eta").textContent = etaText(s);
     if (firstAhead === null && s.state === "waiting") { firstAhead = Math.max(1, s.ahead + 1); }
     var progress = s.state === "admitted" ? 1 :
       (firstAhead ? Math.max(s.progress || 0, 1 - (s.ahead + 1) / firstAhead) : (s.progress || 0));
-    var percent = Math.round(progress * 100);
-    document.getElementById("progress-bar").style.width = percent + "%";
-    section.querySelector(".progress").setAttribute("aria-valuenow", String(percent));
-    document.getElementById("updated").textContent = new Date().toLocaleTimeString();
-    var text = messages[s.state] || "";
-    if (s.state === "paused" && s.pause_reason) { text = "The queue is paused: " + s.pause_reason + ". Your place is kept."; }
-    if (text !== lastMessage) {
-      document.getElementById("status-message").textContent = text;
-      lastMessage = text;
+    var percent = Math.round(Math.min(1, Math.max(0, progress)) * 100);
+    byId("progress").value = percent;
+    byId("progress").textContent = percent + "%";
+    byId("tickets").textContent = typeof s.tickets_remaining === "number" ?
+      t("tickets_remaining", { count: s.tickets_remaining }) : "";
+    opensAt = s.state === "prequeue" && s.opens_at ? s.opens_at : null;
+    byId("opens-row").hidden = opensAt === null;
+    tick();
+    var updated = byId("updated");
+    updated.textContent = new Date().toLocaleTimeString(document.documentElement.lang);
+    updated.setAttribute("datetime", new Date().toISOString());
+    announce(messageFor(s));
+    if (s.state === "admitted" && s.redirect_url) { yourTurn(s); }
+  }
+
+  function yourTurn(s) {
+    passExpiresAt = s.pass_expires_at || null;
+    byId("go").setAttribute("href", s.redirect_url);
+    byId("turn").hidden = false;
+    tick();
+    document.title = t("your_turn_title") + " · " + baseTitle;
+    if (alerted) { return; }
+    alerted = true;
+    if (byId("sound-toggle").checked) { beep(); }
+    if ("Notification" in window && Notification.permission === "granted" && document.visibilityState !== "visible") {
+      try { new Notification(t("your_turn_title"), { body: t("notification_body"), tag: "waitroom-turn" }); } catch (e) { /* ignore */ }
+    }
+  }
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    var audio = new Context();
+    [0, 0.3, 0.6].forEach(function (offset) {
+      var oscillator = audio.createOscillator(), gain = audio.createGain();
+      oscillator.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime + offset);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.25);
+      oscillator.connect(gain); gain.connect(audio.destination);
+      oscillator.start(audio.currentTime + offset); oscillator.stop(audio.currentTime + offset + 0.25);
+    });
+  }
+
+  function tick() {
+    if (opensAt !== null) { byId("opens-countdown").textContent = clock(opensAt - serverNow()); }
+    if (passExpiresAt !== null) {
+      var left = passExpiresAt - serverNow();
+      byId("pass-countdown").textContent = clock(left);
+      if (left <= 0) { passExpiresAt = null; alerted = true; poll(); }
     }
   }
 
@@ -58,25 +133,101 @@
       })
       .then(function (s) {
         if (!s) { return; }
+        failures = 0;
         render(s);
-        if (s.state === "admitted" && s.redirect_url) {
-          document.title = "Your turn! · " + document.title.replace(/^Your turn! · /, "");
-          window.setTimeout(function () { window.location.assign(s.redirect_url); }, 1500);
-          return;
-        }
-        if (s.state !== "sold_out" && s.state !== "closed") { schedule(s.poll_after_ms); }
+        if (s.state === "admitted" && passExpiresAt === null) { announce(t("state_expired")); return; }
+        if (s.state !== "sold_out" && s.state !== "closed" && s.state !== "admitted") { schedule(s.poll_after_ms); }
       })
       .catch(function () {
-        document.getElementById("status-message").textContent = messages.offline;
-        lastMessage = messages.offline;
-        schedule(5000);
+        failures += 1;
+        announce(t("state_offline"));
+        schedule(Math.min(30000, 2000 * Math.pow(2, Math.min(failures, 4))));
       });
   }
 
+  function sendJson(form, method, body) {
+    return fetch(form.getAttribute("action"), {
+      method: method, credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  function problemText(result) {
+    if (result.status === 401) { window.location.reload(); return ""; }
+    var field = result.data && result.data.field;
+    if (result.status === 400 && field) { return t("check_field", { field: strings["field_" + field] || field }); }
+    return t("try_again");
+  }
+
+  function surveyProblem(form, result) {
+    var field = result.data && result.data.field;
+    var input = field && window.CSS ? form.querySelector('[name="' + window.CSS.escape(field) + '"]') : null;
+    var legend = input ? input.closest("fieldset").querySelector("legend") : null;
+    return legend ? t("check_field", { field: legend.firstChild.textContent.trim() }) : problemText(result);
+  }
+
+  var profileForm = byId("profile-form");
+  profileForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var data = new FormData(profileForm), body = {};
+    data.forEach(function (value, name) { body[name] = name === "quantity" ? Number(value) : value; });
+    var status = byId("profile-status");
+    sendJson(profileForm, "PUT", body).then(function (result) {
+      status.textContent = result.status === 200 ? t("saved_profile") : problemText(result);
+    }, function () { status.textContent = t("try_again"); });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll(".survey-form"), function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var answers = {};
+      Array.prototype.forEach.call(form.querySelectorAll("input[type=checkbox]"), function (box) {
+        if (!answers[box.name]) { answers[box.name] = []; }
+      });
+      new FormData(form).forEach(function (value, name) {
+        if (Array.isArray(answers[name])) { answers[name].push(value); } else { answers[name] = value; }
+      });
+      var status = form.querySelector(".form-status");
+      sendJson(form, "POST", { answers: answers }).then(function (result) {
+        if (result.status === 201 || result.status === 409) {
+          var done = document.createElement("p");
+          done.className = "form-status";
+          done.setAttribute("role", "status");
+          done.textContent = result.status === 409 ? t("already_answered") : t("answered") +
+            (typeof result.data.score === "number" ? " " + t("quiz_score", { score: result.data.score, total: result.data.out_of }) : "");
+          form.replaceWith(done);
+        } else { status.textContent = surveyProblem(form, result); }
+      }, function () { status.textContent = t("try_again"); });
+    });
+  });
+
+  byId("leave-form").addEventListener("submit", function (event) {
+    if (!window.confirm(t("confirm_leave"))) { event.preventDefault(); }
+  });
+
+  var soundToggle = byId("sound-toggle");
+  try { soundToggle.checked = window.localStorage.getItem("waitroom-sound") === "1"; } catch (e) { /* private mode */ }
+  soundToggle.addEventListener("change", function () {
+    try { window.localStorage.setItem("waitroom-sound", soundToggle.checked ? "1" : "0"); } catch (e) { /* ignore */ }
+  });
+  var notifyButton = byId("notify-button"), alertsStatus = byId("alerts-status");
+  if (!("Notification" in window)) { notifyButton.hidden = true; }
+  else if (Notification.permission === "granted") { alertsStatus.textContent = t("notifications_on"); }
+  notifyButton.addEventListener("click", function () {
+    Notification.requestPermission().then(function (permission) {
+      alertsStatus.textContent = permission === "granted" ? t("notifications_on") : t("notifications_blocked");
+    });
+  });
+
   render(initial);
-  if (initial.state === "admitted" && initial.redirect_url) {
-    window.setTimeout(function () { window.location.assign(initial.redirect_url); }, 1500);
-  } else if (initial.state !== "sold_out" && initial.state !== "closed") {
+  window.setInterval(tick, 1000);
+  tick();
+  if (initial.state !== "sold_out" && initial.state !== "closed" && initial.state !== "admitted") {
     schedule(initial.poll_after_ms);
   }
 }());

@@ -1,0 +1,155 @@
+"""The shop's ASGI app factory. Every route is behind ``waitroom.gate.WaitroomGate`` except
+static files, health checks and the staff API (staff bearer token)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from sale_backend import buyer_api, pages, staff_api
+from sale_backend.background import publish_all, run_background
+from sale_backend.durability import warn_unless_durable
+from sale_backend.payments import PaymentProvider, TestPaymentProvider
+from sale_backend.reconcile import reconcile
+from sale_backend.redis_pool import sale_redis_from_url
+from sale_backend.runtime import ShopRuntime, shop_runtime
+from sale_backend.shop_settings import ShopSettings
+from waitroom.gate import WaitroomGate
+from waitroom.problems import WaitroomError, http_exception_handler
+from waitroom.runtime import codec_for
+from waitroom.settings import Settings
+
+PACKAGE_DIR = Path(__file__).parent
+LOGGER = logging.getLogger("sale_backend")
+PUBLIC_PREFIXES = ("/static/", "/healthz", "/readyz", "/api/v1/staff/")
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await shop_runtime(request).sale_redis.ping()
+    except Exception as error:
+        return JSONResponse(
+            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
+            status_code=503,
+            headers={"cache-control": "no-store", "retry-after": "2"},
+        )
+    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+
+
+def shop_routes() -> list[BaseRoute]:
+    api = "/api/v1"
+    staff = "/api/v1/staff"
+    return [
+        Route("/", pages.index, methods=["GET"]),
+        Route("/events/{event_id}", pages.event_page, methods=["GET"]),
+        Route("/events/{event_id}/hold", pages.hold_form, methods=["POST"]),
+        Route("/holds/{hold_id}", pages.hold_page, methods=["GET"]),
+        Route("/holds/{hold_id}/cancel", pages.cancel_form, methods=["POST"]),
+        Route("/holds/{hold_id}/checkout", pages.checkout_form, methods=["POST"]),
+        Route("/orders/{order_id}", pages.order_page, methods=["GET"]),
+        Route("/orders/{order_id}/refund", pages.refund_form, methods=["POST"]),
+        Route(f"{api}/events", buyer_api.list_events, methods=["GET"]),
+        Route(f"{api}/events/{{event_id}}", buyer_api.get_event, methods=["GET"]),
+        Route(f"{api}/events/{{event_id}}/seats", buyer_api.get_seats, methods=["GET"]),
+        Route(f"{api}/events/{{event_id}}/profile", buyer_api.get_profile, methods=["GET"]),
+        Route(f"{api}/holds", buyer_api.post_hold, methods=["POST"]),
+        Route(f"{api}/holds/{{hold_id}}", buyer_api.get_hold, methods=["GET"]),
+        Route(f"{api}/holds/{{hold_id}}", buyer_api.delete_hold, methods=["DELETE"]),
+        Route(f"{api}/checkout", buyer_api.post_checkout, methods=["POST"]),
+        Route(f"{api}/orders/{{order_id}}", buyer_api.get_order, methods=["GET"]),
+        Route(f"{api}/orders/{{order_id}}/refund", buyer_api.post_refund, methods=["POST"]),
+        Route(f"{staff}/scan", staff_api.post_scan, methods=["POST"]),
+        Route(f"{staff}/events/{{event_id}}", staff_api.put_event, methods=["PUT"]),
+        Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
+        Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
+        Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
+    ]
+
+
+def create_app(
+    settings: Settings,
+    shop_settings: ShopSettings | None = None,
+    provider_factory: Callable[[Redis], PaymentProvider] | None = None,
+) -> Starlette:
+    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
+    ``provider_factory`` builds the payment provider from the sale Redis client (default: the
+    built-in test provider, which works offline)."""
+    shop = shop_settings or ShopSettings.from_settings(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        sale_redis = sale_redis_from_url(shop.sale_redis_url)
+        same = shop.queue_redis_url == shop.sale_redis_url
+        queue_redis = sale_redis if same else sale_redis_from_url(shop.queue_redis_url)
+        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
+        runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
+        app.state.shop = runtime
+        await warn_unless_durable(sale_redis)
+        report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
+        if report.orders_written or report.payments_refunded or report.payments_abandoned:
+            LOGGER.warning("shop reconciliation at start: %s", report)
+        await publish_all(runtime)
+        background = asyncio.get_running_loop().create_task(run_background(runtime))
+        try:
+            yield
+        finally:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+            await runtime.publisher.drain()
+            await sale_redis.aclose()
+            if not same:
+                await queue_redis.aclose()
+
+    gate = Middleware(
+        WaitroomGate,
+        codec=codec_for(settings),
+        queue_id=shop.queue_id,
+        queue_url=shop.queue_url,
+        exempt_path_prefixes=PUBLIC_PREFIXES,
+        api_path_prefixes=("/api/",),
+        cookie_secure=settings.cookie_secure,
+    )
+    app = Starlette(
+        routes=shop_routes(),
+        middleware=[gate],
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            WaitroomError: pages.error_handler,
+            RedisError: pages.unavailable_handler,
+            OSError: pages.unavailable_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.templates = Environment(
+        loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+    return app
+
+
+def create_app_from_environ() -> Starlette:
+    """Factory for ``uvicorn --factory sale_backend.app:create_app_from_environ``."""
+    return create_app(Settings.from_environ())

@@ -1,0 +1,144 @@
+"""After the provider answered: turn a paid hold into an order, or settle the payment.
+
+Shared by checkout (the normal path) and the reconciler (after a crash). Every step is a Lua
+script keyed by the payment id, so running it twice never sells twice or loses an order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sale_backend.catalog import Event
+from sale_backend.errors import HoldExpired, PaymentDeclined
+from sale_backend.holds import Hold
+from sale_backend.orders import build_order, confirm_args, load_order, public_order
+from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
+from sale_backend.stock_publisher import StockPublisher
+from sale_backend.store import SaleStore
+from sale_backend.tickets import TicketCodes
+from waitroom.problems import WaitroomError, problem_body
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The HTTP answer of a checkout (also what an Idempotency-Key replays)."""
+
+    status: int
+    body: bytes
+    order_id: str | None = None
+    replayed: bool = False
+
+
+def error_answer(error: WaitroomError) -> Answer:
+    body = problem_body(error.status, error.title, error.detail, error.type_slug, **error.extra)
+    return Answer(error.status, body)
+
+
+@dataclass
+class Fulfilment:
+    store: SaleStore
+    provider: PaymentProvider
+    publisher: StockPublisher
+    codes: TicketCodes
+    idempotency_ttl_seconds: int
+
+    async def confirm(
+        self, event: Event, hold: Hold, payment: dict[str, Any], idempotency_key: str | None
+    ) -> Answer:
+        """The payment succeeded: make the order (or refund when the hold was lost)."""
+        order = build_order(event, hold, payment["payment_id"], payment["name"], payment["email"])
+        view = public_order(
+            {
+                **order,
+                "status": "paid",
+                "tickets": [{**ticket, "state": "valid"} for ticket in order["tickets"]],
+            },
+            self.codes,
+        )
+        response = orjson.dumps(view)
+        answer = await self.store.run(
+            "confirm",
+            event.event_id,
+            [
+                payment["payment_id"],
+                hold.hold_id,
+                order["order_id"],
+                orjson.dumps(order),
+                self.idempotency_ttl_seconds,
+                response,
+                *confirm_args(order),
+            ],
+            idempotency_key,
+        )
+        if answer[0] == "ok":
+            self.publisher.changed(event, sold_delta=hold.data["units"])
+            if answer[1] == "1":
+                await self.publisher.sold_out(event)
+            return Answer(201, response, order["order_id"])
+        if answer[0] == "done":
+            existing = await load_order(self.store, answer[1], None)
+            return Answer(201, orjson.dumps(public_order(existing, self.codes)), answer[1])
+        return await self.refund_lost_hold(event, payment, idempotency_key)
+
+    async def refund_lost_hold(
+        self, event: Event, payment: dict[str, Any], idempotency_key: str | None
+    ) -> Answer:
+        """Paid, but the hold expired first (the fence held): give the money back. If the
+        provider fails now, the payment stays ``refund_required`` for the reconciler."""
+        self.publisher.changed(event)
+        try:
+            await self.provider.refund(
+                payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
+            )
+        except (PaymentProviderError, PaymentTimeout, OSError):
+            raise HoldExpired(
+                "the hold expired before the payment completed; the payment will be refunded",
+                hold_id=payment["hold_id"],
+            ) from None
+        error = HoldExpired(
+            "the hold expired before the payment completed; the payment was refunded",
+            hold_id=payment["hold_id"],
+        )
+        return await self.settle(event, payment, "refunded", error, idempotency_key)
+
+    async def decline(
+        self, event: Event, payment: dict[str, Any], reason: str, idempotency_key: str | None
+    ) -> Answer:
+        error = PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
+        return await self.settle(event, payment, "declined", error, idempotency_key)
+
+    async def settle(
+        self,
+        event: Event,
+        payment: dict[str, Any],
+        status: str,
+        error: WaitroomError | None,
+        idempotency_key: str | None,
+    ) -> Answer:
+        """Close a payment without an order; an express checkout's hold goes back to stock.
+        With an error, the Idempotency-Key remembers it; without, the key is forgotten."""
+        answer = error_answer(error) if error is not None else Answer(504, b"")
+        idempotency = (
+            ["store", str(answer.status), answer.body.decode(), str(self.idempotency_ttl_seconds)]
+            if error is not None
+            else ["forget"]
+        )
+        release = payment.get("express", False)
+        await self.store.run(
+            "settle_payment",
+            event.event_id,
+            [
+                payment["payment_id"],
+                payment["hold_id"],
+                status,
+                "1" if release else "0",
+                *idempotency,
+            ],
+            idempotency_key,
+        )
+        if release:
+            self.publisher.changed(event)
+        return answer

@@ -1,0 +1,46 @@
+-- Turn a paid hold into an order. The hold id is the fencing token: the hold must still exist,
+-- be unexpired (Redis clock) and be paid by this very payment, else nothing is sold.
+-- ARGV: payment_id, hold_id, order_id, order_json, idempotency_ttl, response_json, then pairs
+-- (ticket_id, seat or '') for every ticket of the order.
+-- Returns {'ok', sold_out_now(0|1)} | {'done', order_id} | {'state', status} | {'expired'}
+local payment_id, hold_id, order_id, order_json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local idempotency_ttl = tonumber(ARGV[5])
+local status = redis.call('HGET', KEYS[7], payment_id)
+if not status then return {'state', 'missing'} end
+if string.sub(status, 1, 10) == 'fulfilled:' then return {'done', string.sub(status, 11)} end
+if status ~= 'pending' then return {'state', status} end
+
+local now = now_ms()
+local raw = redis.call('HGET', KEYS[3], hold_id)
+local expires_at = tonumber(redis.call('ZSCORE', KEYS[4], hold_id) or '0')
+if not raw or expires_at <= now or redis.call('HGET', KEYS[6], hold_id) ~= payment_id then
+  redis.call('HSET', KEYS[7], payment_id, 'refund_required')
+  if raw and expires_at <= now then
+    release_hold(hold_id, cjson.decode(raw))  -- expired anyway: back to stock now
+  elseif raw and redis.call('HGET', KEYS[6], hold_id) == payment_id then
+    redis.call('HDEL', KEYS[6], hold_id)
+  end
+  return {'expired'}
+end
+
+local hold = cjson.decode(raw)
+for tier_id, quantity in pairs(hold.items) do
+  move_stock(tier_id, quantity, 'held', 'sold')
+end
+for index = 7, #ARGV, 2 do
+  redis.call('HSET', KEYS[11], ARGV[index], 'valid')
+  local seat = ARGV[index + 1]
+  if seat ~= '' then redis.call('HSET', KEYS[2], seat, 'sold:' .. ARGV[index]) end
+end
+redis.call('HSET', KEYS[10], order_id, order_json)
+local previous = redis.call('HGET', KEYS[12], hold.buyer)
+redis.call('HSET', KEYS[12], hold.buyer, previous and (previous .. ' ' .. order_id) or order_id)
+redis.call('HDEL', KEYS[3], hold_id)
+redis.call('ZREM', KEYS[4], hold_id)
+redis.call('HDEL', KEYS[6], hold_id)
+redis.call('HSET', KEYS[7], payment_id, 'fulfilled:' .. order_id)
+redis.call('ZREM', KEYS[8], payment_id)
+finish_idempotency(201, ARGV[6], idempotency_ttl)
+local sold = tonumber(redis.call('HGET', KEYS[1], 'sold_total') or '0')
+local capacity = tonumber(redis.call('HGET', KEYS[1], 'capacity_total') or '0')
+return {'ok', (sold >= capacity) and 1 or 0}

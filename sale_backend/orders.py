@@ -1,0 +1,81 @@
+"""Orders: the document written by the confirm script, and its public views."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sale_backend.catalog import Event
+from sale_backend.errors import OrderNotFound
+from sale_backend.holds import Hold
+from sale_backend.keys import derived_id, event_of
+from sale_backend.store import SaleStore
+from sale_backend.tickets import TicketCodes
+
+
+def order_id_for_payment(event_id: str, payment_id: str) -> str:
+    """The order of a payment has a derived id: confirming twice can never make two orders."""
+    return derived_id(event_id, "o", payment_id)
+
+
+def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str) -> dict[str, Any]:
+    order_id = order_id_for_payment(event.event_id, payment_id)
+    tickets = []
+    for index, line in enumerate(hold.data["lines"]):
+        tier = event.tier(line["tier_id"])
+        tickets.append(
+            {
+                "ticket_id": derived_id(event.event_id, "t", f"{order_id}#{index}"),
+                "tier_id": line["tier_id"],
+                "tier_name": tier.name if tier else line["tier_id"],
+                "admits": tier.admits if tier else 1,
+                "seat_id": line["seat_id"],
+                "price_minor": line["price_minor"],
+            }
+        )
+    return {
+        "order_id": order_id,
+        "event_id": event.event_id,
+        "event_name": event.name,
+        "buyer": hold.buyer,
+        "payment_id": payment_id,
+        "hold_id": hold.hold_id,
+        "name": name,
+        "email": email,
+        "amount_minor": hold.data["amount_minor"],
+        "currency": hold.data["currency"],
+        "created_at": int(time.time()),
+        "tickets": tickets,
+    }
+
+
+def confirm_args(order: dict[str, Any]) -> list[str]:
+    args: list[str] = []
+    for ticket in order["tickets"]:
+        args += [ticket["ticket_id"], ticket["seat_id"]]
+    return args
+
+
+async def load_order(store: SaleStore, order_id: Any, buyer: str | None) -> dict[str, Any]:
+    """The order with live ticket states; ``buyer=None`` for staff (any order)."""
+    event_id = event_of(order_id, "order")
+    order = await store.order(event_id, order_id)
+    if order is None or (buyer is not None and order["buyer"] != buyer):
+        raise OrderNotFound("no such order", order_id=order_id)
+    states = await store.ticket_states(event_id, [t["ticket_id"] for t in order["tickets"]])
+    for ticket, state in zip(order["tickets"], states, strict=True):
+        ticket["state"] = (state or "missing").partition(":")[0]
+    live = [t for t in order["tickets"] if t["state"] != "refunded"]
+    order["status"] = "refunded" if not live else "paid"
+    if live and len(live) < len(order["tickets"]):
+        order["status"] = "partially_refunded"
+    return order
+
+
+def public_order(order: dict[str, Any], codes: TicketCodes) -> dict[str, Any]:
+    """The order as the buyer sees it: ticket codes included, internal ids left out."""
+    view = {key: value for key, value in order.items() if key not in {"buyer", "hold_id"}}
+    view["tickets"] = [
+        {**ticket, "code": codes.code(ticket["ticket_id"])} for ticket in order["tickets"]
+    ]
+    return view

@@ -1,0 +1,203 @@
+"""The shop's HTML pages: event and seat map, cart with timer and checkout, order with QR codes.
+
+Forms post back to the shop; every page is behind the gate. Domain errors become a friendly
+page (HTML) or a problem body (API paths) in :func:`error_handler`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import orjson
+from jinja2 import Environment
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from sale_backend.checkout import parse_checkout
+from sale_backend.holds import HoldRequest, cancel_hold, create_hold, load_hold
+from sale_backend.keys import event_of
+from sale_backend.orders import load_order, public_order
+from sale_backend.runtime import buyer_of, shop_runtime
+from sale_backend.tickets import qr_svg
+from sale_backend.views import event_view
+from waitroom.problems import InvalidInput, WaitroomError, error_response, problem_response
+
+MAX_FORM_FIELDS = 200
+
+
+def _base(request: Request) -> str:
+    return str(request.scope.get("root_path", ""))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    environment: Environment = request.app.state.templates
+    html = environment.get_template(template).render(base=_base(request), **context)
+    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
+
+
+def _is_api(request: Request) -> bool:
+    relative = request.url.path[len(_base(request)) :]
+    return relative.startswith("/api/")
+
+
+async def error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WaitroomError)
+    if _is_api(request):
+        return error_response(exc)
+    return render(request, "error.html", exc.status, title=exc.title, detail=exc.detail)
+
+
+async def unavailable_handler(request: Request, exc: Exception) -> Response:
+    detail = "the sale store is unavailable, please retry in a moment"
+    if _is_api(request):
+        return problem_response(503, "Service unavailable", detail, "unavailable")
+    return render(request, "error.html", 503, title="Please retry", detail=detail)
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    try:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    except Exception:
+        raise InvalidInput("the form could not be read") from None
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return values
+
+
+async def index(request: Request) -> Response:
+    runtime = shop_runtime(request)
+    events = []
+    for event_id in await runtime.store.event_ids():
+        event = await runtime.event(event_id)
+        events.append(event_view(event, await runtime.store.stock(event_id)))
+    return render(request, "index.html", events=events)
+
+
+async def event_page(request: Request, error: WaitroomError | None = None) -> Response:
+    runtime = shop_runtime(request)
+    event = await runtime.event(request.path_params["event_id"])
+    view = event_view(event, await runtime.store.stock(event.event_id))
+    seats = await runtime.store.seat_states(event.event_id)
+    profile = await runtime.profile(event, buyer_of(request))
+    return render(
+        request,
+        "event.html",
+        error.status if error else 200,
+        event=view,
+        seats=seats,
+        profile=profile,
+        error=error,
+    )
+
+
+async def hold_form(request: Request) -> Response:
+    runtime = shop_runtime(request)
+    event = await runtime.event(request.path_params["event_id"])
+    form = await _form(request)
+    quantities: dict[str, int] = {}
+    for tier in event.tiers:
+        raw = (form.get(f"qty_{tier.tier_id}") or ["0"])[0].strip() or "0"
+        if not raw.isdigit() or int(raw) > 100:
+            raise InvalidInput("quantities must be whole numbers", field="quantity")
+        if int(raw):
+            quantities[tier.tier_id] = int(raw)
+    seats = tuple(dict.fromkeys(form.get("seat", [])))
+    try:
+        hold = await create_hold(
+            runtime.store,
+            event,
+            buyer_of(request),
+            HoldRequest(event.event_id, quantities, seats),
+            runtime.settings.hold_ttl_seconds,
+            time.time(),
+        )
+    except WaitroomError as error:
+        return await event_page(request, error)
+    runtime.publisher.changed(event)
+    return RedirectResponse(f"{_base(request)}/holds/{hold.hold_id}", status_code=303)
+
+
+async def hold_page(request: Request, error: WaitroomError | None = None) -> Response:
+    runtime = shop_runtime(request)
+    buyer = buyer_of(request)
+    hold = await load_hold(runtime.store, request.path_params["hold_id"], buyer)
+    event = await runtime.event(hold.event_id)
+    now_ms = int(time.time() * 1000)
+    return render(
+        request,
+        "hold.html",
+        error.status if error else 200,
+        event=event_view(event, {}),
+        tier_names={tier.tier_id: tier.name for tier in event.tiers},
+        hold=hold.to_dict(now_ms),
+        profile=await runtime.profile(event, buyer),
+        idempotency_key=secrets.token_urlsafe(16),
+        error=error,
+    )
+
+
+async def cancel_form(request: Request) -> Response:
+    runtime = shop_runtime(request)
+    hold_id = request.path_params["hold_id"]
+    event = await runtime.event(event_of(hold_id, "hold"))
+    await cancel_hold(runtime.store, hold_id, buyer_of(request))
+    runtime.publisher.changed(event)
+    return RedirectResponse(f"{_base(request)}/events/{event.event_id}", status_code=303)
+
+
+async def checkout_form(request: Request) -> Response:
+    runtime = shop_runtime(request)
+    buyer = buyer_of(request)
+    form = await _form(request)
+    body = {
+        "hold_id": request.path_params["hold_id"],
+        "card_number": (form.get("card_number") or [""])[0],
+        "name": (form.get("name") or [""])[0],
+        "email": (form.get("email") or [""])[0],
+    }
+    key = (form.get("idempotency_key") or [""])[0]
+    try:
+        checkout_request = parse_checkout(body)
+        event = await runtime.event(checkout_request.event_id)
+        if not key:
+            raise InvalidInput("the form is missing its idempotency key; reload the page")
+        answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
+    except WaitroomError as error:
+        return await hold_page(request, error)
+    if answer.status == 201:
+        order_id = orjson.loads(answer.body)["order_id"]
+        return RedirectResponse(f"{_base(request)}/orders/{order_id}", status_code=303)
+    problem = orjson.loads(answer.body)
+    failure = WaitroomError(str(problem["detail"]))
+    failure.status, failure.title = answer.status, str(problem["title"])
+    try:
+        return await hold_page(request, failure)
+    except WaitroomError:
+        return render(
+            request, "error.html", answer.status, title=failure.title, detail=failure.detail
+        )
+
+
+async def order_page(request: Request) -> Response:
+    runtime = shop_runtime(request)
+    order = await load_order(runtime.store, request.path_params["order_id"], buyer_of(request))
+    view = public_order(order, runtime.codes)
+    for ticket in view["tickets"]:
+        ticket["qr_svg"] = qr_svg(ticket["code"])
+    return render(request, "order.html", order=view)
+
+
+async def refund_form(request: Request) -> Response:
+    runtime = shop_runtime(request)
+    order_id = request.path_params["order_id"]
+    event = await runtime.event(event_of(order_id, "order"))
+    form = await _form(request)
+    ticket_ids = [value for value in form.get("ticket_id", []) if value]
+    for ticket_id in ticket_ids:
+        event_of(ticket_id, "ticket")
+    await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    return RedirectResponse(f"{_base(request)}/orders/{order_id}", status_code=303)

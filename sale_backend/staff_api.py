@@ -1,0 +1,75 @@
+"""Staff JSON API (outside the gate, bearer staff token): entry scans, refunds, event setup."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sale_backend.catalog_parsing import parse_event
+from sale_backend.keys import event_of
+from sale_backend.orders import load_order, public_order
+from sale_backend.refunds import parse_ticket_ids, scan_ticket
+from sale_backend.runtime import shop_runtime
+from sale_backend.views import event_view, json_body, json_response
+from waitroom.fan_session import bearer_token
+from waitroom.problems import InvalidInput, NotAuthenticated
+
+
+def require_staff(request: Request) -> None:
+    presented = bearer_token(request)
+    if presented is None:
+        raise NotAuthenticated("staff bearer token required")
+    expected = shop_runtime(request).settings.staff_token
+    if not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise NotAuthenticated("staff token not accepted")
+
+
+async def post_scan(request: Request) -> Response:
+    require_staff(request)
+    runtime = shop_runtime(request)
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidInput('the body must be {"code": ...}')
+    return json_response(await scan_ticket(runtime.store, runtime.codes, body.get("code")))
+
+
+async def post_refund(request: Request) -> Response:
+    require_staff(request)
+    runtime = shop_runtime(request)
+    order_id = request.path_params["order_id"]
+    ticket_ids = parse_ticket_ids(await json_body(request, required=False))
+    event = await runtime.event(event_of(order_id, "order"))
+    return json_response(await runtime.refunds.refund(event, order_id, ticket_ids, None))
+
+
+async def get_order(request: Request) -> Response:
+    require_staff(request)
+    runtime = shop_runtime(request)
+    order = await load_order(runtime.store, request.path_params["order_id"], None)
+    return json_response(public_order(order, runtime.codes))
+
+
+async def put_event(request: Request) -> Response:
+    require_staff(request)
+    runtime = shop_runtime(request)
+    event_id = request.path_params["event_id"]
+    body = await json_body(request)
+    event = parse_event(event_id, body)
+    answer = await runtime.store.define_event(event, body)
+    if answer[0] != "ok":
+        raise InvalidInput(
+            f"tier {answer[1]} cannot shrink below the tickets already held or sold",
+            field="capacity",
+        )
+    runtime.forget_event(event_id)
+    await runtime.publisher.publish_now(event)
+    return json_response(event_view(event, await runtime.store.stock(event_id)), 200)
+
+
+async def get_event(request: Request) -> Response:
+    require_staff(request)
+    runtime = shop_runtime(request)
+    event = await runtime.event(request.path_params["event_id"])
+    return json_response(event_view(event, await runtime.store.stock(event.event_id)))

@@ -1,0 +1,166 @@
+"""The shop's Redis store: one method per Lua script, every script on one event's keys.
+
+Methods return the script's raw answer as decoded strings; domain modules (holds, checkout,
+refunds, scans) turn answers into results or errors.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from sale_backend.catalog import Event
+from sale_backend.catalog_parsing import parse_event
+from sale_backend.keys import EVENT_REGISTRY_KEY, EventKeys
+from waitroom.problems import NotFound
+
+SCRIPTS = (
+    "hold",
+    "release",
+    "begin_payment",
+    "confirm",
+    "settle_payment",
+    "refund",
+    "scan",
+    "idempotency",
+    "define_event",
+)
+
+
+class EventNotFound(NotFound):
+    type_slug = "event-not-found"
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__(f"no event named {event_id!r}", event_id=event_id)
+
+
+def _load_lua(name: str) -> str:
+    return (resources.files("sale_backend") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+
+
+def decode(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
+    keys = EventKeys(event_id)
+    return [
+        keys.stock,
+        keys.seats,
+        keys.holds,
+        keys.hold_expiry,
+        keys.buyers,
+        keys.hold_payment,
+        keys.payment_status,
+        keys.payments_pending,
+        keys.payments,
+        keys.orders,
+        keys.tickets,
+        keys.buyer_orders,
+        keys.refunds,
+        keys.refunds_pending,
+        idempotency_key or keys.prefix + "idem:none",
+        keys.catalog,
+    ]
+
+
+class SaleStore:
+    """Sale data in Redis. One instance per process; holds the registered scripts."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        prelude = _load_lua("prelude")
+        self._scripts = {
+            name: redis.register_script(prelude + "\n" + _load_lua(name)) for name in SCRIPTS
+        }
+
+    async def run(
+        self, script: str, event_id: str, args: list[Any], idempotency_key: str | None = None
+    ) -> list[str]:
+        raw = await self._scripts[script](keys=script_keys(event_id, idempotency_key), args=args)
+        return [decode(item) for item in raw]
+
+    # -- catalog ---------------------------------------------------------------------------
+    async def define_event(self, event: Event, source: dict[str, Any]) -> list[str]:
+        args: list[Any] = [orjson.dumps(source), len(event.tiers)]
+        for tier in event.tiers:
+            args += [tier.tier_id, tier.capacity]
+        args += list(event.seat_tiers())
+        answer = await self.run("define_event", event.event_id, args)
+        if answer[0] == "ok":
+            await self.redis.sadd(EVENT_REGISTRY_KEY, event.event_id)
+        return answer
+
+    async def load_event(self, event_id: str) -> Event:
+        raw = await self.redis.get(EventKeys(event_id).catalog)
+        if raw is None:
+            raise EventNotFound(event_id)
+        return parse_event(event_id, orjson.loads(raw))
+
+    async def event_ids(self) -> list[str]:
+        return sorted(decode(item) for item in await self.redis.smembers(EVENT_REGISTRY_KEY))
+
+    # -- reads -----------------------------------------------------------------------------
+    async def stock(self, event_id: str) -> dict[str, int]:
+        raw = await self.redis.hgetall(EventKeys(event_id).stock)
+        return {decode(name): int(value) for name, value in raw.items()}
+
+    async def seat_states(self, event_id: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(EventKeys(event_id).seats)
+        return {decode(name): decode(value).partition(":")[0] for name, value in raw.items()}
+
+    async def hold(self, event_id: str, hold_id: str) -> tuple[dict[str, Any], int] | None:
+        keys = EventKeys(event_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.holds, hold_id)
+            pipe.zscore(keys.hold_expiry, hold_id)
+            raw, expires_at = await pipe.execute()
+        if raw is None or expires_at is None:
+            return None
+        return orjson.loads(raw), int(expires_at)
+
+    async def order(self, event_id: str, order_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.hget(EventKeys(event_id).orders, order_id)
+        return None if raw is None else dict(orjson.loads(raw))
+
+    async def ticket_states(self, event_id: str, ticket_ids: list[str]) -> list[str | None]:
+        if not ticket_ids:
+            return []
+        values = await self.redis.hmget(EventKeys(event_id).tickets, ticket_ids)
+        return [None if value is None else decode(value) for value in values]
+
+    async def buyer_order_ids(self, event_id: str, buyer: str) -> list[str]:
+        raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)
+        return [] if raw is None else decode(raw).split()
+
+    async def payment(self, event_id: str, payment_id: str) -> tuple[dict[str, Any], str] | None:
+        keys = EventKeys(event_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.payments, payment_id)
+            pipe.hget(keys.payment_status, payment_id)
+            raw, status = await pipe.execute()
+        if raw is None:
+            return None
+        return dict(orjson.loads(raw)), decode(status or b"missing")
+
+    async def pending_payment_ids(self, event_id: str, older_than_ms: int) -> list[str]:
+        raw = await self.redis.zrangebyscore(
+            EventKeys(event_id).payments_pending, "-inf", older_than_ms
+        )
+        return [decode(item) for item in raw]
+
+    async def pending_refund_ids(self, event_id: str, older_than_ms: int) -> list[str]:
+        raw = await self.redis.zrangebyscore(
+            EventKeys(event_id).refunds_pending, "-inf", older_than_ms
+        )
+        return [decode(item) for item in raw]
+
+    async def refund_record(self, event_id: str, refund_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.hget(EventKeys(event_id).refunds, refund_id)
+        return None if raw is None else dict(orjson.loads(raw))
+
+    async def mark_refund_done(self, event_id: str, refund_id: str) -> None:
+        await self.redis.zrem(EventKeys(event_id).refunds_pending, refund_id)

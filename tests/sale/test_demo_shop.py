@@ -1,0 +1,75 @@
+"""``waitroom demo`` wiring under a real uvicorn: fan joins, is admitted, buys at /shop."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import redis
+
+from sale_backend.payments import CARD_SUCCEEDS
+from tests.conftest import server_environment
+from tests.servers import ServerProcess
+from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.keys import QueueKeys
+
+
+def test_fan_goes_from_queue_to_shop_and_buys() -> None:
+    with EmbeddedRedis(appendfsync_always=True) as redis_server:
+        server = ServerProcess(
+            "waitroom.demo:create_demo_app_from_environ",
+            server_environment(redis_server.url, WAITROOM_STAFF_TOKEN="demo-staff-token-0123456"),
+        ).start()
+        try:
+            queue_redis = redis.Redis.from_url(redis_server.url)
+            published = queue_redis.hgetall(QueueKeys("demo").part("stock"))
+            queue_redis.close()
+            assert published[b"remaining_total"] == published[b"capacity_total"] == b"326"
+            assert published[b"tier:vip:capacity"] == b"16"
+            with httpx.Client(base_url=server.base_url) as fan:
+                blocked = fan.get("/shop/", headers={"accept": "text/html"})
+                assert blocked.status_code == 303 and blocked.headers["location"] == "/q/demo"
+                assert fan.get("/shop/api/v1/events").status_code == 401
+                joined = fan.post("/api/v1/queues/demo/join")
+                assert joined.status_code == 201, joined.text
+                deadline = time.monotonic() + 15
+                while True:
+                    status = fan.get(
+                        "/api/v1/queues/demo/status",
+                        headers={"authorization": f"Bearer {joined.json()['token']}"},
+                    ).json()
+                    if status["state"] != "waiting" or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.25)  # the demo admits 30 fans per minute
+                assert status["state"] == "admitted", status
+                assert status["redirect_url"] == "/shop/"
+                fan.headers["authorization"] = f"Bearer {status['pass']}"
+                shop_page = fan.get("/shop/")
+                assert shop_page.status_code == 200 and "Demo concert" in shop_page.text
+                event = fan.get("/shop/api/v1/events").json()["events"][0]
+                assert event["queue_id"] == "demo" and len(event["tiers"]) == 5
+                assert fan.get(f"/shop/events/{event['event_id']}").text.count('name="seat"') == 16
+                order = fan.post(
+                    "/shop/api/v1/checkout",
+                    json={
+                        "event_id": event["event_id"],
+                        "items": [{"tier_id": "standard", "quantity": 2}],
+                        "card_number": CARD_SUCCEEDS,
+                        "name": "Demo Fan",
+                        "email": "fan@example.org",
+                    },
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                )
+                assert order.status_code == 201, order.text
+                assert order.json()["amount_minor"] == 9000
+                css = httpx.get(f"{server.base_url}/shop/static/shop.css")
+                assert css.status_code == 200
+                scan = httpx.post(
+                    f"{server.base_url}/shop/api/v1/staff/scan",
+                    json={"code": order.json()["tickets"][0]["code"]},
+                    headers={"authorization": "Bearer demo-staff-token-0123456"},
+                )
+                assert scan.status_code == 200 and scan.json()["accepted"] is True
+        finally:
+            server.stop()

@@ -1,0 +1,157 @@
+"""The HTML journey: pre-filled forms from the waiting-room profile, cart timer, QR order page;
+sale phases and sold-out tiers."""
+
+from __future__ import annotations
+
+import re
+
+from sale_backend.payments import CARD_SUCCEEDS
+from tests.sale.conftest import Shop
+from waitroom.keys import QueueKeys
+from waitroom.tokens import new_visitor_id
+
+
+async def test_html_purchase_prefilled_from_the_waiting_room_profile(
+    shop: Shop, unique_id: str
+) -> None:
+    await shop.define(unique_id)
+    visitor = new_visitor_id()
+    profile_key = QueueKeys(unique_id).profile(visitor)
+    await shop.runtime.queue_redis.hset(
+        profile_key,
+        mapping={
+            "name": "Grace <Fan>",
+            "email": "grace@example.org",
+            "tier_id": "standard",
+            "quantity": "3",
+        },
+    )
+    await shop.runtime.queue_redis.expire(profile_key, 600)
+    async with shop.client(visitor, accept="text/html") as buyer:
+        event_page = await buyer.get(f"/events/{unique_id}")
+        assert event_page.status_code == 200
+        assert 'name="qty_standard"' in event_page.text and 'value="3"' in event_page.text
+        assert 'value="A-1-1"' in event_page.text  # the seat map
+
+        hold = await buyer.post(
+            f"/events/{unique_id}/hold", data={"qty_standard": "3", "seat": ["A-1-2", "A-2-1"]}
+        )
+        assert hold.status_code == 303
+        cart = await buyer.get(hold.headers["location"])
+        assert cart.status_code == 200
+        assert 'value="Grace &lt;Fan&gt;"' in cart.text and 'value="grace@example.org"' in cart.text
+        assert 'id="cart-timer"' in cart.text
+        assert "10:00" in cart.text or "9:5" in cart.text
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', cart.text)
+        assert key is not None
+        hold_id = hold.headers["location"].rsplit("/", 1)[1]
+
+        declined = await buyer.post(
+            f"/holds/{hold_id}/checkout",
+            data={
+                "idempotency_key": "other",
+                "name": "Grace",
+                "email": "grace@example.org",
+                "card_number": "4000000000000002",
+            },
+        )
+        assert declined.status_code == 402 and "declined" in declined.text
+        paid = await buyer.post(
+            f"/holds/{hold_id}/checkout",
+            data={
+                "idempotency_key": key.group(1),
+                "name": "Grace",
+                "email": "grace@example.org",
+                "card_number": CARD_SUCCEEDS,
+            },
+        )
+        assert paid.status_code == 303
+        order_page = await buyer.get(paid.headers["location"])
+        assert order_page.status_code == 200
+        assert order_page.text.count("<svg") == 5 and "seat A-2-1" in order_page.text
+
+        taken = await buyer.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
+        assert taken.status_code == 409 and "no longer free" in taken.text
+
+        refund = await buyer.post(paid.headers["location"] + "/refund", data={})
+        assert refund.status_code == 303
+        refunded = await buyer.get(paid.headers["location"])
+        assert refunded.text.count("<svg") == 0 and "Refunded" in refunded.text
+    stock = await shop.runtime.store.stock(unique_id)
+    assert stock["sold_total"] == 0 and stock["remaining_total"] == stock["capacity_total"]
+
+
+async def test_missing_profile_means_an_empty_form(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    async with shop.client() as buyer:
+        profile = await buyer.get(f"/api/v1/events/{unique_id}/profile")
+        assert profile.json() == {"profile": {}}
+        hold = await buyer.post(f"/events/{unique_id}/hold", data={"qty_standard": "1"})
+        cart = await buyer.get(hold.headers["location"])
+        assert 'name="name" required maxlength="120" value=""' in cart.text
+
+
+async def test_phases_set_prices_and_what_is_on_sale(shop: Shop, unique_id: str) -> None:
+    await shop.define(
+        unique_id,
+        phases=[
+            {
+                "phase_id": "presale",
+                "name": "Presale",
+                "starts_at": 0,
+                "ends_at": 4102444800,
+                "tier_ids": ["standard"],
+                "prices_minor": {"standard": 3900},
+            },
+        ],
+    )
+    async with shop.client() as buyer:
+        event = (await buyer.get(f"/api/v1/events/{unique_id}")).json()
+        assert event["phase"]["phase_id"] == "presale"
+        tiers = {tier["tier_id"]: tier for tier in event["tiers"]}
+        assert tiers["standard"]["price_minor"] == 3900 and tiers["group4"]["on_sale"] is False
+        cheap = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 2}]},
+        )
+        assert cheap.json()["amount_minor"] == 7800
+        closed = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "group4", "quantity": 1}]},
+        )
+        assert closed.status_code == 409 and closed.json()["type"].endswith("sale-not-open")
+    await shop.define(
+        unique_id,
+        phases=[{"phase_id": "clearance", "starts_at": 4102444000, "ends_at": 4102444800}],
+    )
+    shop.runtime.forget_event(unique_id)
+    async with shop.client() as buyer:
+        later = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 1}]},
+        )
+        assert later.status_code == 409 and later.json()["type"].endswith("sale-not-open")
+
+
+async def test_a_sold_out_tier_is_shown_and_refused(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    async with shop.client() as first, shop.client() as second:
+        group = await first.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "group4", "quantity": 5}]},
+        )
+        assert group.status_code == 201
+        refused = await second.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "group4", "quantity": 1}]},
+        )
+        assert refused.status_code == 409 and refused.json()["remaining"] == 0
+        page = await second.get(f"/events/{unique_id}")
+        assert "Sold out" in page.text
+        released = await first.delete(f"/api/v1/holds/{group.json()['hold_id']}")
+        assert released.status_code == 204
+        again = await second.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "group4", "quantity": 1}]},
+        )
+        assert again.status_code == 201

@@ -1,0 +1,70 @@
+"""The organizer dashboard in a real headless Chromium: login, live charts drawn from the JSON
+API as inline SVG, a control form that changes the rate, no script errors, no foreign requests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_TOKEN
+from tests.servers import ServerProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system chromium"),
+]
+
+
+def test_dashboard_draws_live_figures_and_applies_controls(
+    waitroom_server: ServerProcess, unique_id: str, admin_headers: dict[str, str]
+) -> None:
+    base = waitroom_server.base_url
+    admin = f"{base}/api/v1/admin/queues/{unique_id}"
+    assert httpx.put(
+        admin, json={"rate_per_minute": 30, "name": "Browser show"}, headers=admin_headers
+    ).is_success
+    for _ in range(3):
+        httpx.post(f"{base}/api/v1/queues/{unique_id}/join")
+    errors: list[str] = []
+    foreign: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on(
+                "request",
+                lambda request: (
+                    None if request.url.startswith(base) else foreign.append(request.url)
+                ),
+            )
+            page.goto(f"{base}/admin/login")
+            page.fill("#token", ADMIN_TOKEN)
+            page.fill("#name", "dana")
+            page.click("button[type=submit]")
+            page.goto(f"{base}/admin/queues/{unique_id}")
+            page.wait_for_function(
+                "document.getElementById('updated').textContent !== 'now'", timeout=5000
+            )
+            assert page.text_content("#fig-rate", timeout=2000).startswith("30 /")  # type: ignore[union-attr]
+            assert page.locator("#chart-admissions polyline").count() == 2
+            assert page.locator("#chart-sales polyline").count() == 1
+            page.fill("#rate", "45")
+            page.click("form:has(#rate) button[type=submit]")
+            page.wait_for_selector("#notice")
+            started = time.monotonic()
+            while "45 /" not in (page.text_content("#fig-rate") or ""):
+                assert time.monotonic() - started < 5
+                page.wait_for_timeout(100)
+            assert "session:dana" in (page.text_content("#audit") or "")
+        finally:
+            browser.close()
+    assert errors == []
+    assert foreign == []
+    assert httpx.get(admin, headers=admin_headers).json()["rate_per_minute"] == 45

@@ -1,0 +1,61 @@
+"""Organizer endpoints for priority/invite codes (bearer token or admin session + CSRF):
+``POST``/``GET /api/v1/admin/queues/{id}/codes`` and ``DELETE .../codes/{code_id}`` (revoke).
+Every change is written to the audit log; the plain code appears only in the creation answer."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from waitroom.admin_actions import record_change
+from waitroom.admin_api import _json, read_json_object
+from waitroom.admin_auth import require_admin
+from waitroom.codes import CodeStore, validate_code_request
+from waitroom.fan_session import checked_queue_id
+from waitroom.problems import WaitroomError, error_response
+from waitroom.runtime import runtime_of
+
+
+async def create_code(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        actor = require_admin(request)
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        kind, max_uses, label, chosen = validate_code_request(await read_json_object(request))
+        plain, document = await CodeStore(runtime.redis).create(
+            queue_id, kind, max_uses, label, chosen
+        )
+        await record_change(
+            runtime,
+            queue_id,
+            actor,
+            "code_create",
+            {"code_id": document["code_id"], "kind": kind.value, "max_uses": max_uses},
+        )
+    except WaitroomError as error:
+        return error_response(error)
+    return _json({**document, "code": plain}, 201)
+
+
+async def list_codes(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        require_admin(request)
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        codes = await CodeStore(runtime.redis).list(queue_id)
+    except WaitroomError as error:
+        return error_response(error)
+    return _json({"queue_id": queue_id, "codes": codes})
+
+
+async def revoke_code(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        actor = require_admin(request)
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        code_id = str(request.path_params["code_id"])
+        document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
+        await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
+    except WaitroomError as error:
+        return error_response(error)
+    return _json(document)

@@ -1,0 +1,224 @@
+"""Organizer pages: ``/admin/login``, ``/admin/logout``, ``/admin`` (queues) and
+``/admin/queues/{queue_id}`` (live dashboard and controls; forms work without JavaScript).
+
+Pages use the session cookie (HttpOnly, SameSite=Strict, Secure over https) and a CSRF token in
+every form; they are served with a strict Content-Security-Policy (no inline script, no
+third-party requests: the charts are drawn as inline SVG by /static/waitroom/admin.js).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from waitroom import audit
+from waitroom.admin_actions import (
+    parse_opens_at,
+    parse_whole_number,
+    record_change,
+    update_queue,
+)
+from waitroom.admin_auth import admin_session, clean_actor, require_admin_form, session_codec
+from waitroom.admin_session import (
+    LOGIN_COOKIE,
+    LOGIN_MAX_AGE_SECONDS,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE_SECONDS,
+    tokens_equal,
+)
+from waitroom.admin_throttle import (
+    LOGIN_FAILURES,
+    TooManyAttempts,
+    admin_throttle,
+    client_address,
+)
+from waitroom.codes import CodeStore, validate_code_request
+from waitroom.cookies import set_cookie_header
+from waitroom.fan_session import checked_queue_id
+from waitroom.problems import InvalidInput, NotAuthenticated, WaitroomError
+from waitroom.runtime import runtime_of
+
+SECURITY_HEADERS = {
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+def _utc(unix_seconds: object) -> str:
+    if not isinstance(unix_seconds, int | float):
+        return ""
+    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    environment: Environment = request.app.state.templates
+    html = environment.get_template(template).render(request=request, **context)
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def _cookie(request: Request, name: str, value: str, max_age_seconds: int) -> str:
+    secure = runtime_of(request).cookie_secure(request)
+    return set_cookie_header(name, value, max_age_seconds, secure).replace(
+        "SameSite=Lax", "SameSite=Strict"
+    )
+
+
+def _login_form(request: Request, status_code: int = 200, error: str = "") -> Response:
+    cookie, form_value = session_codec(request).issue_login_token()
+    response = _page(request, "admin_login.html", status_code, login_csrf=form_value, error=error)
+    response.headers.append(
+        "set-cookie", _cookie(request, LOGIN_COOKIE, cookie, LOGIN_MAX_AGE_SECONDS)
+    )
+    return response
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return _login_form(request)
+    codec = session_codec(request)
+    async with request.form(max_files=0, max_fields=10) as form:
+        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    if not codec.verify_login_token(request.cookies.get(LOGIN_COOKIE), fields.get("csrf_token")):
+        return _login_form(
+            request, 403, "The form expired or was not sent by this page. Try again."
+        )
+    throttle, address = admin_throttle(request), client_address(request)
+    try:
+        throttle.check(LOGIN_FAILURES, address)
+    except TooManyAttempts as error:
+        response = _login_form(request, 429, error.detail)
+        response.headers["retry-after"] = "60"
+        return response
+    expected = runtime_of(request).settings.admin_token
+    if not tokens_equal(fields.get("token", ""), expected):
+        throttle.failed(LOGIN_FAILURES, address)
+        return _login_form(request, 401, "That admin token is not accepted.")
+    who = clean_actor(fields.get("name", "")) or "organizer"
+    cookie, _ = codec.issue(who)
+    response = RedirectResponse("/admin", status_code=303, headers=SECURITY_HEADERS)
+    response.headers.append(
+        "set-cookie", _cookie(request, SESSION_COOKIE, cookie, SESSION_MAX_AGE_SECONDS)
+    )
+    response.headers.append("set-cookie", _cookie(request, LOGIN_COOKIE, "", 0))
+    return response
+
+
+async def logout(request: Request) -> Response:
+    try:
+        await require_admin_form(request)
+    except WaitroomError:
+        return RedirectResponse("/admin/login", status_code=303)
+    response = RedirectResponse("/admin/login", status_code=303, headers=SECURITY_HEADERS)
+    response.headers.append("set-cookie", _cookie(request, SESSION_COOKIE, "", 0))
+    return response
+
+
+async def queues_page(request: Request) -> Response:
+    session = admin_session(request)
+    if session is None:
+        return RedirectResponse("/admin/login", status_code=303)
+    queue_ids = await runtime_of(request).store.queue_ids()
+    if len(queue_ids) == 1:
+        return RedirectResponse(f"/admin/queues/{queue_ids[0]}", status_code=303)
+    return _page(request, "admin_queues.html", queue_ids=queue_ids, session=session)
+
+
+async def dashboard_page(request: Request) -> Response:
+    session = admin_session(request)
+    if session is None:
+        return RedirectResponse("/admin/login", status_code=303)
+    runtime = runtime_of(request)
+    notice, created_code, status_code = "", "", 200
+    try:
+        queue_id = checked_queue_id(request.path_params["queue_id"])
+        if request.method == "POST":
+            actor, form = await require_admin_form(request)
+            try:
+                notice, created_code = await _apply_form(request, queue_id, actor, form)
+            except InvalidInput as error:
+                notice, status_code = f"Not saved: {error.detail}", 400
+        runtime.views.invalidate(queue_id)
+        view = await runtime.views.get(queue_id)
+        codes = await CodeStore(runtime.redis).list(queue_id)
+        entries = [
+            {**entry, "at_text": _utc(entry.get("at"))}
+            for entry in await audit.entries(runtime.redis, queue_id, 20)
+        ]
+    except NotAuthenticated:
+        return RedirectResponse("/admin/login", status_code=303)
+    except WaitroomError as error:
+        return _page(request, "error.html", error.status, detail=error.detail)
+    return _page(
+        request,
+        "admin_dashboard.html",
+        status_code,
+        queue_id=queue_id,
+        config=view.snapshot.config,
+        codes=codes,
+        audit_entries=entries,
+        csrf_token=session.csrf_token,
+        session=session,
+        notice=notice,
+        created_code=created_code,
+    )
+
+
+async def _apply_form(
+    request: Request, queue_id: str, actor: str, form: dict[str, str]
+) -> tuple[str, str]:
+    """Apply one dashboard form; returns (notice, plain code shown once)."""
+    runtime = runtime_of(request)
+    action = form.get("action", "")
+    if action == "settings":
+        fields: dict[str, Any] = {
+            "rate_per_minute": parse_whole_number(
+                form.get("rate_per_minute", ""), "rate_per_minute"
+            ),
+            "active_shopper_cap": parse_whole_number(
+                form.get("active_shopper_cap", "0") or "0", "active_shopper_cap"
+            ),
+        }
+        if "opens_at" in form:
+            fields["opens_at"] = parse_opens_at(form["opens_at"])
+        await update_queue(runtime, queue_id, actor, fields)
+        return "Settings saved.", ""
+    states = {"pause": "paused", "resume": "open", "close": "closed"}
+    if action in states:
+        fields = {"state": states[action]}
+        if action == "pause":
+            fields["pause_reason"] = form.get("pause_reason", "")[:500]
+        elif action == "resume":
+            fields["pause_reason"] = ""
+        await update_queue(runtime, queue_id, actor, fields)
+        return f"Queue {states[action]}.", ""
+    store = CodeStore(runtime.redis)
+    if action == "code_create":
+        kind, max_uses, label, _ = validate_code_request(
+            {
+                "kind": form.get("kind", "priority"),
+                "max_uses": parse_whole_number(form.get("max_uses", "1"), "max_uses"),
+                "label": form.get("label", ""),
+            }
+        )
+        plain, document = await store.create(queue_id, kind, max_uses, label)
+        await record_change(
+            runtime,
+            queue_id,
+            actor,
+            "code_create",
+            {"code_id": document["code_id"], "kind": kind.value, "max_uses": max_uses},
+        )
+        return "Code created: copy it now, it is shown only once.", plain
+    if action == "code_revoke":
+        code_id = form.get("code_id", "")
+        await store.revoke(queue_id, code_id)
+        await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
+        return "Code revoked.", ""
+    raise InvalidInput("unknown action", field="action")

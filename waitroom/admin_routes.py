@@ -1,0 +1,45 @@
+"""Routes of the organizer console, the code lanes, receipts and the pre-queue publication."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from waitroom import (
+    admin_api,
+    admin_codes_api,
+    admin_live_api,
+    admin_pages,
+    lanes_http,
+    prequeue_publication,
+    receipts_api,
+)
+
+
+def organizer_routes() -> list[BaseRoute]:
+    admin = "/api/v1/admin/queues/{queue_id}"
+    return [
+        Route(f"{admin}/live", admin_live_api.live_endpoint, methods=["GET"]),
+        Route(f"{admin}/audit", admin_api.get_audit, methods=["GET"]),
+        Route(f"{admin}/codes", admin_codes_api.create_code, methods=["POST"]),
+        Route(f"{admin}/codes", admin_codes_api.list_codes, methods=["GET"]),
+        Route(f"{admin}/codes/{{code_id}}", admin_codes_api.revoke_code, methods=["DELETE"]),
+        Route("/admin", admin_pages.queues_page, methods=["GET"]),
+        Route("/admin/login", admin_pages.login, methods=["GET", "POST"]),
+        Route("/admin/logout", admin_pages.logout, methods=["POST"]),
+        Route("/admin/queues/{queue_id}", admin_pages.dashboard_page, methods=["GET", "POST"]),
+    ]
+
+
+def fairness_routes() -> list[BaseRoute]:
+    """Fan-facing routes of the fair pre-queue, receipts and code lanes."""
+    fan = "/api/v1/queues/{queue_id}"
+    return [
+        Route(f"{fan}/prequeue", prequeue_publication.publication_endpoint, methods=["GET"]),
+        Route(f"{fan}/receipt", receipts_api.receipt_endpoint, methods=["GET"]),
+        Route(f"{fan}/receipts/verify", receipts_api.verify_receipt_endpoint, methods=["POST"]),
+        Route(f"{fan}/codes/redeem", lanes_http.redeem_endpoint, methods=["POST"]),
+        Route(f"{fan}/lane", lanes_http.lane_endpoint, methods=["GET"]),
+        Route("/q/{queue_id}/receipt", receipts_api.receipt_page, methods=["GET"]),
+        Route("/q/{queue_id}/code", lanes_http.code_page, methods=["GET", "POST"]),
+        Route("/q/{queue_id}/lane", lanes_http.lane_page, methods=["GET"]),
+    ]

@@ -1,0 +1,63 @@
+"""Slows down guessing of the admin token: failed attempts per client address are limited
+(the ``limits`` library, moving window, kept in process memory). Once over the limit, every
+attempt from that address gets 429 for the rest of the window, right token or not.
+
+- login form: ``LOGIN_FAILURES`` (10 per minute);
+- bearer token on the admin API: ``BEARER_FAILURES`` (300 per minute; scripts retry, and a
+  generated token has 256 bits, so this only matters for weak hand-picked tokens).
+Limits are per process: N processes allow N times as many guesses.
+"""
+
+from __future__ import annotations
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
+
+from waitroom.problems import WaitroomError
+from waitroom.runtime import runtime_of
+
+LOGIN_FAILURES = parse("10/minute")
+BEARER_FAILURES = parse("300/minute")
+
+
+class TooManyAttempts(WaitroomError):
+    status = 429
+    title = "Too many attempts"
+    type_slug = "too-many-attempts"
+
+    def __init__(self) -> None:
+        super().__init__("too many failed admin logins from this address: wait a minute")
+
+
+class AdminThrottle:
+    def __init__(self) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, limit: RateLimitItem, address: str) -> None:
+        if not self._limiter.test(limit, "admin-failures", address):
+            raise TooManyAttempts()
+
+    def failed(self, limit: RateLimitItem, address: str) -> None:
+        self._limiter.hit(limit, "admin-failures", address)
+
+
+def admin_throttle(request: Request) -> AdminThrottle:
+    state = request.app.state
+    throttle: AdminThrottle | None = getattr(state, "admin_throttle", None)
+    if throttle is None:
+        throttle = AdminThrottle()
+        state.admin_throttle = throttle
+    return throttle
+
+
+def client_address(request: Request) -> str:
+    """The peer address, or the address ``WAITROOM_TRUSTED_PROXY_COUNT`` proxies saw."""
+    proxies = runtime_of(request).settings.trusted_proxy_count
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies][:64]
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,17 @@
+-- A fan leaves the queue: the place is freed for admission to skip (issue: abandonment).
+-- KEYS[1] visitors hash, KEYS[2] "left" bitmap (bit per position), KEYS[3] prequeue list,
+-- KEYS[4] the fan's profile hash. ARGV[1] visitor id.
+-- Returns the position given up (0 from the pre-queue), or -1 when the visitor held no place.
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if not held then
+  return -1
+end
+local position = tonumber(held)
+redis.call('HDEL', KEYS[1], ARGV[1])
+if position > 0 then
+  redis.call('SETBIT', KEYS[2], position, 1)
+else
+  redis.call('LREM', KEYS[3], 0, ARGV[1])
+end
+redis.call('DEL', KEYS[4])
+return position

@@ -1,0 +1,44 @@
+-- Redeem a priority/invite code for one visitor, atomically (single-use codes stay single-use
+-- under any concurrency). Touches one queue's keys only.
+-- KEYS[1] code hash, KEYS[2] code redeemers hash (visitor -> unix s), KEYS[3] lanes hash
+-- (visitor -> priority place, or 0 for bypass), KEYS[4] counters hash, KEYS[5] config hash.
+-- ARGV[1] visitor id, ARGV[2] now (unix s).
+-- Returns {outcome, kind, priority_place, uses}; outcome is 'redeemed', 'already', 'unknown',
+-- 'revoked', 'exhausted' or 'missing' (no such queue).
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  return { 'missing', '', 0, 0 }
+end
+local code = redis.call('HMGET', KEYS[1], 'kind', 'max_uses', 'uses', 'revoked')
+local kind = code[1]
+if not kind then
+  return { 'unknown', '', 0, 0 }
+end
+local uses = tonumber(code[3]) or 0
+local visitor = ARGV[1]
+local lane = redis.call('HGET', KEYS[3], visitor)
+local place = tonumber(lane or '0')
+if redis.call('HEXISTS', KEYS[2], visitor) == 1 then
+  -- the same fan again (reload, retry): same answer, no second use counted
+  return { 'already', kind, place, uses }
+end
+if code[4] == '1' then
+  return { 'revoked', kind, 0, uses }
+end
+local max_uses = tonumber(code[2]) or 1
+if max_uses > 0 and uses >= max_uses then
+  return { 'exhausted', kind, 0, uses }
+end
+if kind == 'priority' and lane then
+  -- already in a lane through another code: keep the place (or bypass), spend nothing
+  return { 'already', kind, place, uses }
+end
+uses = redis.call('HINCRBY', KEYS[1], 'uses', 1)
+redis.call('HSET', KEYS[2], visitor, ARGV[2])
+if kind == 'priority' then
+  place = redis.call('HINCRBY', KEYS[4], 'priority_tail', 1)
+  redis.call('HSET', KEYS[3], visitor, place)
+else
+  place = 0
+  redis.call('HSET', KEYS[3], visitor, 0)
+end
+return { 'redeemed', kind, place, uses }
