@@ -36,6 +36,13 @@ def checked(response: Any, expected: tuple[int, ...]) -> dict[str, Any] | None:
     return None
 
 
+def _problem_type(response: Any) -> str:
+    try:
+        return str(response.json().get("type", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 class FanUser(FastHttpUser):
     """One fan: queue page, join, poll at the server's interval, admission, then the shop."""
 
@@ -62,6 +69,10 @@ class FanUser(FastHttpUser):
                              f"HTTP {page.status_code}")
                 return
         with self.client.post(f"{api}/join", name="join", catch_response=True) as response:
+            if response.status_code == 409 and _problem_type(response).endswith("not-joinable"):
+                response.success()  # sold out or closed: the right answer, the fan goes home
+                self.log.record("turned_away", state="not_joinable")
+                return
             joined = checked(response, (200, 201))
         if joined is None:
             return

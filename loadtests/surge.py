@@ -13,34 +13,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import json
+import os
 import secrets
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from loadtests.events import read_events
-from loadtests.invariants import (
-    InvariantResult,
-    check_admission_rate,
-    check_admitted_fans,
-    check_http,
-    check_unique_positions,
-    read_locust_totals,
-)
-from loadtests.plots import write_plots
+from loadtests.invariants import InvariantResult
 from loadtests.run_settings import RunSettings
-from loadtests.sampler import QueueSample, sample_until
 from loadtests.servers import WAITROOM_FACTORY, UvicornProcess, waitroom_environment
 from loadtests.shapes import SHAPES, SurgeShape
-from waitroom.admission import AdmissionStore
+from loadtests.shop_system import (
+    BUYER_LIMIT,
+    SURGE_EVENT_ID,
+    define_event,
+    event_figures,
+    surge_event,
+)
+from loadtests.surge_measure import measure
+from loadtests.surge_report import report
+from sale_backend.keys import EventKeys
 from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.keys import QueueKeys
-from waitroom.redis_client import redis_from_url
 
+SURGE_SYSTEM_FACTORY = "loadtests.shop_system:create_surge_system_from_environ"
 LOCUSTFILE = Path(__file__).parent / "locustfile.py"
 
 
@@ -57,16 +56,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--poll-max-ms", type=int, default=10000)
     parser.add_argument("--output", type=Path, default=None, help="report directory")
     parser.add_argument("--quiet", action="store_true", help="no locust console output")
+    parser.add_argument(
+        "--shop", action="store_true", help="mount the shop: admitted fans hold and check out"
+    )
+    parser.add_argument(
+        "--capacity", type=int, default=0, help="tickets on sale (default: 1.25 per fan)"
+    )
     return parser
 
 
-def configure_queue(base_url: str, admin_token: str, queue_id: str, shape: SurgeShape) -> None:
+def configure_queue(
+    base_url: str, admin_token: str, queue_id: str, shape: SurgeShape, shop: bool
+) -> None:
     fields: dict[str, object] = {
         "name": f"surge {shape.name}",
         "rate_per_minute": shape.rate_per_minute,
         "state": "open",
         "redirect_url": "/shop/",
     }
+    if shop:
+        fields["event_id"] = SURGE_EVENT_ID
     if shape.opens_in_seconds > 0:
         fields["opens_at"] = time.time() + shape.opens_in_seconds
     response = httpx.put(
@@ -90,115 +99,51 @@ def locust_command(base_url: str, output: Path, quiet: bool) -> list[str]:
     return command
 
 
-async def run_locust_and_sample(
-    command: list[str], environment: dict[str, str], store: AdmissionStore, queue_id: str,
-    interval_seconds: float, quiet: bool,
-) -> tuple[int, list[QueueSample]]:
-    stop = asyncio.Event()
-    sampling = asyncio.create_task(sample_until(store, queue_id, interval_seconds, stop))
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        env=environment,
-        stdout=asyncio.subprocess.DEVNULL if quiet else None,
-        stderr=asyncio.subprocess.DEVNULL if quiet else None,
-    )
-    return_code = await process.wait()
-    stop.set()
-    return return_code, await sampling
-
-
-async def visitor_positions(redis_url: str, queue_id: str) -> list[int]:
-    redis = redis_from_url(redis_url)
-    try:
-        values = await redis.hvals(QueueKeys(queue_id).visitors)
-    finally:
-        await redis.aclose()
-    return [int(value) for value in values]
-
-
-async def measure(
-    redis_url: str, command: list[str], environment: dict[str, str], queue_id: str,
-    interval_seconds: float, quiet: bool,
-) -> tuple[int, list[QueueSample], list[int]]:
-    redis = redis_from_url(redis_url)
-    try:
-        store = AdmissionStore(redis, default_burst=10)
-        return_code, samples = await run_locust_and_sample(
-            command, environment, store, queue_id, interval_seconds, quiet
-        )
-    finally:
-        await redis.aclose()
-    return return_code, samples, await visitor_positions(redis_url, queue_id)
-
-
 def run(arguments: argparse.Namespace) -> tuple[dict[str, object], list[InvariantResult]]:
-    import os
-
     shape = SHAPES[arguments.shape].scaled(arguments.scale)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     output: Path = arguments.output or Path("loadtests/results") / f"surge-{shape.name}-{stamp}"
     output.mkdir(parents=True, exist_ok=True)
     admin_token = secrets.token_urlsafe(24)
+    staff_token = secrets.token_urlsafe(24)
     queue_id = "surge" + secrets.token_hex(3)
-    settings = RunSettings(queue_id, admin_token, shape, str(output / "events.jsonl"), "none")
+    shop = "sale" if arguments.shop else "none"
+    settings = RunSettings(queue_id, admin_token, shape, str(output / "events.jsonl"), shop)
+    fans = shape.stages[-1].fans
+    capacity = arguments.capacity or max(1, round(fans * 1.25))
     server_environment = waitroom_environment(
         "", admin_token,
         WAITROOM_POLL_INTERVAL_MIN_MS=str(arguments.poll_min_ms),
         WAITROOM_POLL_INTERVAL_MAX_MS=str(arguments.poll_max_ms),
+        WAITROOM_SHOP_QUEUE_ID=queue_id,
+        WAITROOM_STAFF_TOKEN=staff_token,
     )
-    with EmbeddedRedis() as redis_server:
+    event: dict[str, Any] = {}
+    # the sale data runs with AOF appendfsync always, as in production (docs/sale_backend.md)
+    with EmbeddedRedis(appendfsync_always=arguments.shop) as redis_server:
         server_environment["REDIS_URL"] = redis_server.url
+        factory = SURGE_SYSTEM_FACTORY if arguments.shop else WAITROOM_FACTORY
         with UvicornProcess(
-            WAITROOM_FACTORY, "/readyz", server_environment, workers=arguments.workers
+            factory, "/readyz", server_environment, workers=arguments.workers
         ) as server:
-            configure_queue(server.base_url, admin_token, queue_id, shape)
+            configure_queue(server.base_url, admin_token, queue_id, shape, arguments.shop)
+            if arguments.shop:
+                sale_event = surge_event(queue_id, capacity, BUYER_LIMIT)
+                define_event(server.base_url, staff_token, sale_event)
             started = time.time()
-            return_code, samples, positions = asyncio.run(
+            measured = asyncio.run(
                 measure(
                     redis_server.url,
                     locust_command(server.base_url, output, arguments.quiet),
                     {**os.environ, **settings.environment(arguments.scale)},
                     queue_id, arguments.sample_interval, arguments.quiet,
+                    EventKeys(SURGE_EVENT_ID).buyers if arguments.shop else None,
                 )
             )
             elapsed = time.time() - started
-    (output / "samples.jsonl").write_text(
-        "".join(json.dumps(sample.as_dict()) + "\n" for sample in samples), encoding="utf-8"
-    )
-    events = list(read_events(output / "events.jsonl"))
-    admitted = [event for event in events if event["kind"] == "admitted"]
-    totals = read_locust_totals(output / "locust_stats.csv", output / "locust_failures.csv")
-    results = [
-        check_admission_rate(samples),
-        check_unique_positions(positions, samples[-1].tail),
-        check_admitted_fans([int(event["position"]) for event in admitted]),
-        *check_http(totals, arguments.max_failure_ratio),
-    ]
-    if return_code != 0:
-        results.append(InvariantResult("locust_exit", False, f"locust exited with {return_code}"))
-    plots = write_plots(samples, output / "locust_stats_history.csv", output)
-    waits = sorted(float(event["waited_seconds"]) for event in admitted)
-    summary: dict[str, object] = {
-        "shape": shape.name,
-        "description": shape.description,
-        "scale": arguments.scale,
-        "date_utc": stamp,
-        "run_seconds": round(elapsed, 1),
-        "fans_arrived": samples[-1].arrivals,
-        "fans_admitted_by_server": min(samples[-1].serving, samples[-1].tail),
-        "fans_admitted_seen_by_clients": len(admitted),
-        "median_wait_seconds": round(waits[len(waits) // 2], 1) if waits else None,
-        "organizer_actions": [e["label"] for e in events if e["kind"] == "organizer"],
-        "requests": totals,
-        "invariants": [
-            {"name": r.name, "ok": r.ok, "detail": r.detail, "figures": r.figures}
-            for r in results
-        ],
-        "reports": sorted(str(path) for path in [*plots, output / "report.html"]),
-        "output": str(output),
-    }
-    (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return summary, results
+            if arguments.shop:
+                event = event_figures(server.base_url, staff_token)
+    return report(arguments, shape, output, stamp, elapsed, measured, event)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary, results = run(arguments)
     print(f"\nsurge {summary['shape']} (scale {summary['scale']}): {summary['run_seconds']} s, "
           f"{summary['fans_arrived']} fans arrived, {summary['fans_admitted_by_server']} admitted, "
-          f"median wait {summary['median_wait_seconds']} s")
+          f"median wait {summary['median_wait_seconds']} s"
+          + (f", {summary['tickets_sold']} tickets sold" if summary['shop'] else ""))
     print(f"organizer actions: {', '.join(summary['organizer_actions']) or 'none'}")  # type: ignore[arg-type]
     for result in results:
         print(f"  [{'ok' if result.ok else 'FAIL'}] {result.name}: {result.detail}")
