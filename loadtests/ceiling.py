@@ -2,10 +2,11 @@
 
 Both apps run under the same uvicorn settings (2 workers, uvloop, httptools, no access log) on
 an embedded Redis. Status requests rotate through thousands of distinct position tokens obtained
-by really joining, so no answer is served from a single cached token. Targets alternate within
-each round, so ratios compare numbers taken under the same machine load.
+by really joining; checkouts rotate through thousands of admitted fans (visitor cookie + pass),
+so no answer comes from one cached identity. Each target is paired with a bare run measured at
+the same moment, so ratios compare numbers taken under the same machine load.
 
-    python -m loadtests.ceiling --duration 5 --rounds 3
+    python -m loadtests.ceiling --duration 3 --rounds 5 --targets status,join,checkout
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-import httpx
-
 from loadtests.bare_app import BARE_PATH
+from loadtests.ceiling_fans import admitted_fans, configure_queue, waiting_fans, write_identities
 from loadtests.servers import (
     BARE_FACTORY,
     UVICORN_FLAGS,
@@ -34,49 +34,21 @@ from loadtests.servers import (
     UvicornProcess,
     waitroom_environment,
 )
-from loadtests.wrk_runner import WrkResult, run_wrk_together, wrk_command
+from loadtests.shop_system import SURGE_EVENT_ID, TIER_ID, define_event, surge_event
+from loadtests.wrk_runner import RequestSpec, WrkResult, run_wrk_together, wrk_command
 from waitroom.embedded_redis import EmbeddedRedis
 
 QUEUE_ID = "bench"
+SHOP_QUEUE_ID = "benchshop"
 STATUS_GOAL_RATIO = 0.75
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    base_url: str
-    method: str
-    path: str
-    tokens_file: Path | None
-
-
-async def join_many(base_url: str, queue_id: str, count: int, concurrency: int = 32) -> list[str]:
-    """Join ``count`` times as distinct fans; returns their position tokens."""
-    tokens: list[str] = []
-    remaining = iter(range(count))
-
-    async def worker() -> None:
-        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-            for _ in remaining:
-                client.cookies.clear()  # a new fan each time, not a rejoin of the last one
-                response = await client.post(f"/api/v1/queues/{queue_id}/join")
-                response.raise_for_status()
-                tokens.append(response.json()["token"])
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    if len(set(tokens)) != count:
-        raise RuntimeError(f"expected {count} distinct tokens, got {len(set(tokens))}")
-    return tokens
-
-
-def configure_queue(base_url: str, admin_token: str, queue_id: str, rate_per_minute: int) -> None:
-    response = httpx.put(
-        f"{base_url}/api/v1/admin/queues/{queue_id}",
-        json={"rate_per_minute": rate_per_minute, "state": "open", "redirect_url": "/shop/"},
-        headers={"Authorization": f"Bearer {admin_token}"},
-        timeout=10,
-    )
-    response.raise_for_status()
+SHOP_SYSTEM_FACTORY = "loadtests.shop_system:create_surge_system_from_environ"
+CHECKOUT_BODY = {
+    "event_id": SURGE_EVENT_ID,
+    "items": [{"tier_id": TIER_ID, "quantity": 1}],
+    "card_number": "4242424242424242",
+    "name": "Bench Fan",
+    "email": "fan@example.com",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each app")
     parser.add_argument("--tokens", type=int, default=3000, help="distinct fans joined")
     parser.add_argument(
-        "--targets", default="status,join", help="comma-separated: status, join (bare always)"
+        "--targets",
+        default="status,join",
+        help="comma-separated: status, join, checkout (each paired with bare)",
     )
     parser.add_argument(
         "--mode",
@@ -140,78 +114,109 @@ def print_run(round_index: int, name: str, result: WrkResult, cpu_us: float) -> 
     )
 
 
+def prepare_targets(
+    arguments: argparse.Namespace, waitroom_url: str, admin_token: str, staff_token: str,
+    scratch: Path, wanted: list[str],
+) -> dict[str, RequestSpec]:
+    """Real fans for each target, written as wrk identity files."""
+    api = f"/api/v1/queues/{QUEUE_ID}"
+    # a slow rate keeps the joined fans waiting: the common case of a status poll
+    configure_queue(waitroom_url, admin_token, QUEUE_ID, rate_per_minute=6)
+    targets = {"join": RequestSpec("POST", f"{api}/join")}
+    if "status" in wanted:
+        fans = asyncio.run(waiting_fans(waitroom_url, QUEUE_ID, arguments.tokens))
+        targets["status"] = RequestSpec(
+            "GET", f"{api}/status", write_identities(scratch / "waiting.txt", fans)
+        )
+    if "checkout" in wanted:
+        configure_queue(
+            waitroom_url, admin_token, SHOP_QUEUE_ID, rate_per_minute=10_000_000,
+            burst=1_000_000, event_id=SURGE_EVENT_ID,
+        )
+        define_event(waitroom_url, staff_token, surge_event(SHOP_QUEUE_ID, 1_000_000, 4))
+        fans = asyncio.run(admitted_fans(waitroom_url, SHOP_QUEUE_ID, arguments.tokens))
+        body = scratch / "checkout.json"
+        body.write_text(json.dumps(CHECKOUT_BODY), encoding="utf-8")
+        targets["checkout"] = RequestSpec(
+            "POST", "/shop/api/v1/checkout", write_identities(scratch / "admitted.txt", fans),
+            body, idempotency=True,
+        )
+    return targets
+
+
 def run(arguments: argparse.Namespace) -> dict[str, object]:
     admin_token = secrets.token_urlsafe(24)
+    staff_token = secrets.token_urlsafe(24)
     wanted = [name.strip() for name in arguments.targets.split(",") if name.strip()]
     results: dict[str, list[WrkResult]] = {"bare": [], **{name: [] for name in wanted}}
     paired_bare: dict[str, list[WrkResult]] = {name: [] for name in wanted}
     cpu_per_request: dict[str, list[float]] = {"bare": [], **{name: [] for name in wanted}}
     paired_bare_cpu: dict[str, list[float]] = {name: [] for name in wanted}
+    # with checkout the shop is mounted at /shop (as in ``waitroom demo``); its sale data runs
+    # with AOF appendfsync always, as in production
+    with_shop = "checkout" in wanted
+    environment = waitroom_environment(
+        "", admin_token, WAITROOM_SHOP_QUEUE_ID=SHOP_QUEUE_ID, WAITROOM_STAFF_TOKEN=staff_token
+    )
     with (
-        EmbeddedRedis() as redis_server,
+        EmbeddedRedis(appendfsync_always=with_shop) as redis_server,
         tempfile.TemporaryDirectory(prefix="waitroom-ceiling-") as scratch,
-        UvicornProcess(
-            WAITROOM_FACTORY,
-            "/readyz",
-            waitroom_environment(redis_server.url, admin_token),
-            workers=arguments.workers,
-            working_directory=arguments.waitroom_source,
-        ) as waitroom,
-        UvicornProcess(BARE_FACTORY, BARE_PATH, workers=arguments.workers) as bare,
     ):
-        # a slow rate keeps the joined fans waiting: the common case of a status poll
-        configure_queue(waitroom.base_url, admin_token, QUEUE_ID, rate_per_minute=6)
-        tokens = asyncio.run(join_many(waitroom.base_url, QUEUE_ID, arguments.tokens))
-        tokens_file = Path(scratch) / "tokens.txt"
-        tokens_file.write_text("\n".join(tokens) + "\n", encoding="ascii")
-        api = f"/api/v1/queues/{QUEUE_ID}"
-        targets = {
-            "bare": Target("bare", bare.base_url, "GET", BARE_PATH, tokens_file),
-            "status": Target("status", waitroom.base_url, "GET", f"{api}/status", tokens_file),
-            "join": Target("join", waitroom.base_url, "POST", f"{api}/join", None),
-        }
-        servers = {"bare": bare, "status": waitroom, "join": waitroom}
-        commands = {
-            name: wrk_command(
-                target.base_url,
-                target.method,
-                target.path,
-                target.tokens_file,
-                arguments.duration,
-                arguments.connections,
-                arguments.threads,
+        environment["REDIS_URL"] = redis_server.url
+        with (
+            UvicornProcess(
+                SHOP_SYSTEM_FACTORY if with_shop else WAITROOM_FACTORY,
+                "/readyz",
+                environment,
+                workers=arguments.workers,
+                working_directory=arguments.waitroom_source,
+            ) as waitroom,
+            UvicornProcess(BARE_FACTORY, BARE_PATH, workers=arguments.workers) as bare,
+        ):
+            targets = prepare_targets(
+                arguments, waitroom.base_url, admin_token, staff_token, Path(scratch), wanted
             )
-            for name, target in targets.items()
-        }
-        # every target is paired with its own bare run: a concurrent pair shares the machine at
-        # the same moment (the ratio is then the cost ratio); an alternate pair runs back to back
-        for round_index in range(arguments.rounds):
-            for name in wanted:
-                pair = {"bare": commands["bare"], name: commands[name]}
-                batches = (
-                    [pair]
-                    if arguments.mode == "concurrent"
-                    else [
-                        {single: pair[single]}
-                        for single in (name, "bare")[:: 1 - 2 * (round_index % 2)]
-                    ]
+
+            def command(url: str, spec: RequestSpec) -> list[str]:
+                return wrk_command(
+                    url, spec, arguments.duration, arguments.connections, arguments.threads
                 )
-                measured: dict[str, WrkResult] = {}
-                cpu: dict[str, float] = {}
-                for batch in batches:
-                    before = {label: servers[label].cpu_seconds() for label in batch}
-                    measured |= run_wrk_together(batch, arguments.duration + 60)
-                    for label in batch:
-                        used = servers[label].cpu_seconds() - before[label]
-                        cpu[label] = used * 1e6 / max(1, measured[label].requests)
-                results[name].append(measured[name])
-                paired_bare[name].append(measured["bare"])
-                results["bare"].append(measured["bare"])
-                cpu_per_request[name].append(cpu[name])
-                cpu_per_request["bare"].append(cpu["bare"])
-                paired_bare_cpu[name].append(cpu["bare"])
-                for label in (name, "bare"):
-                    print_run(round_index, label, measured[label], cpu[label])
+
+            commands = {name: command(waitroom.base_url, targets[name]) for name in wanted}
+            # bare gets the same method, identities and body as the target it is paired with
+            bare_commands = {
+                name: command(bare.base_url, replace(targets[name], path=BARE_PATH))
+                for name in wanted
+            }
+            servers = {"bare": bare, **{name: waitroom for name in wanted}}
+            # every target is paired with its own bare run: a concurrent pair shares the
+            # machine at the same moment (the ratio is then the cost ratio); an alternate pair
+            # runs back to back
+            for round_index in range(arguments.rounds):
+                for name in wanted:
+                    pair = {"bare": bare_commands[name], name: commands[name]}
+                    order = (name, "bare")[:: 1 - 2 * (round_index % 2)]
+                    batches = (
+                        [pair]
+                        if arguments.mode == "concurrent"
+                        else [{single: pair[single]} for single in order]
+                    )
+                    measured: dict[str, WrkResult] = {}
+                    cpu: dict[str, float] = {}
+                    for batch in batches:
+                        before = {label: servers[label].cpu_seconds() for label in batch}
+                        measured |= run_wrk_together(batch, arguments.duration + 60)
+                        for label in batch:
+                            used = servers[label].cpu_seconds() - before[label]
+                            cpu[label] = used * 1e6 / max(1, measured[label].requests)
+                    results[name].append(measured[name])
+                    paired_bare[name].append(measured["bare"])
+                    results["bare"].append(measured["bare"])
+                    cpu_per_request[name].append(cpu[name])
+                    cpu_per_request["bare"].append(cpu["bare"])
+                    paired_bare_cpu[name].append(cpu["bare"])
+                    for label in (name, "bare"):
+                        print_run(round_index, label, measured[label], cpu[label])
     summary = summarize(results)
     for name, values in cpu_per_request.items():
         summary[name]["server_cpu_us_per_request_median"] = statistics.median(values)

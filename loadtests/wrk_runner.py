@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-WRK_SCRIPT = Path(__file__).parent / "wrk" / "rotating_bearer.lua"
+WRK_SCRIPT = Path(__file__).parent / "wrk" / "rotating_identities.lua"
 SUMMARY_PREFIX = "WRK_JSON "
 
 
@@ -67,11 +67,20 @@ def parse_summary(target: str, output: str) -> WrkResult:
     raise WrkError(f"wrk printed no summary for {target}:\n{output[-2000:]}")
 
 
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """What wrk sends: see the header of ``wrk/rotating_identities.lua``."""
+
+    method: str
+    path: str
+    headers_file: Path | None = None
+    body_file: Path | None = None
+    idempotency: bool = False
+
+
 def wrk_command(
     url: str,
-    method: str,
-    path: str,
-    tokens_file: Path | None,
+    spec: RequestSpec,
     duration_seconds: float,
     connections: int,
     threads: int = 1,
@@ -84,7 +93,8 @@ def wrk_command(
         "--timeout", "5s",
         "-s", str(WRK_SCRIPT),
         url,
-        "--", method, path, str(tokens_file) if tokens_file else "",
+        "--", spec.method, spec.path,
+        str(spec.headers_file or ""), str(spec.body_file or ""), "1" if spec.idempotency else "0",
     ]
 
 
