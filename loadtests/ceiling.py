@@ -133,7 +133,9 @@ def prepare_targets(
             waitroom_url, admin_token, SHOP_QUEUE_ID, rate_per_minute=10_000_000,
             burst=1_000_000, event_id=SURGE_EVENT_ID,
         )
-        define_event(waitroom_url, staff_token, surge_event(SHOP_QUEUE_ID, 1_000_000, 4))
+        # each fan may buy up to 100 here: the runs reuse the fans round after round
+        event = surge_event(SHOP_QUEUE_ID, 1_000_000, 100)
+        define_event(waitroom_url, staff_token, event)
         fans = asyncio.run(admitted_fans(waitroom_url, SHOP_QUEUE_ID, arguments.tokens))
         body = scratch / "checkout.json"
         body.write_text(json.dumps(CHECKOUT_BODY), encoding="utf-8")

@@ -49,7 +49,7 @@ def surge_event(queue_id: str, capacity: int, buyer_limit: int) -> dict[str, Any
         "venue": "Load test hall",
         "starts_at": now + 30 * 24 * 3600,
         "currency": "EUR",
-        "max_tickets_per_order": buyer_limit,
+        "max_tickets_per_order": min(buyer_limit, 100),
         "max_tickets_per_buyer": buyer_limit,
         "tiers": [
             {"tier_id": TIER_ID, "name": "Standing", "price_minor": 4500, "capacity": capacity}

@@ -52,7 +52,9 @@ function init(args)
   end
   idempotency = args[5] == "1"
   if #identities > 0 then
-    counter = ((thread_index or 1) * 7919) % #identities
+    -- a different starting identity for every thread of every run
+    math.randomseed(os.time() * 100 + (thread_index or 1))
+    counter = math.random(#identities)
   end
 end
 
