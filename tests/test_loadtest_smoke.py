@@ -29,7 +29,7 @@ def test_smoke_surge_holds_and_writes_reports(tmp_path: Path) -> None:
     }
     assert all(item["ok"] for item in invariants.values()), invariants
     # 50 tickets for 40 fans buying 1-4 each: the sale sells out, later fans are turned away
-    assert 30 <= summary["fans_arrived"] <= 40
+    assert 20 <= summary["fans_arrived"] <= 40
     assert summary["fans_admitted_seen_by_clients"] > 0
     assert summary["tickets_sold"] == 50
     assert summary["organizer_actions"] == ["rate up", "pause", "resume"]
