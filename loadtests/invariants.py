@@ -103,7 +103,8 @@ def check_admission_rate(samples: Sequence[QueueSample]) -> InvariantResult:
     ok = not bad and worst_interval <= ROUNDING_PLACES and frozen_moves == 0
     detail = (
         f"{total_admitted:.0f} admitted vs {total_expected:.1f} expected at the set rates over "
-        f"{checked_ms / 1000:.1f} s; worst interval off by {worst_interval:.2f} places"
+        f"{checked_ms / 1000:.1f} s in {len(stretches)} stretches (each within one place or "
+        f"1 %); worst interval off by {worst_interval:.2f} places"
     )
     if bad:
         detail += f"; stretches off by more than 1 %: {bad}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -116,12 +118,17 @@ class UvicornProcess:
     def stop(self) -> None:
         if self.process is None:
             return
+        workers = child_pids(self.process.pid)
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+        # a worker still shutting down when its supervisor was killed must not outlive the run
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process = None
 
     def cpu_seconds(self) -> float:
