@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from redis.asyncio import Redis
@@ -26,11 +27,11 @@ from sale_backend.background import publish_all, run_background
 from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
-from sale_backend.redis_pool import sale_redis_from_url
 from sale_backend.runtime import ShopRuntime, shop_runtime
 from sale_backend.shop_settings import ShopSettings
 from waitroom.gate import WaitroomGate
 from waitroom.problems import WaitroomError, http_exception_handler
+from waitroom.redis_client import redis_from_url
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
 from waitroom.tokens import PassClaims
@@ -90,6 +91,10 @@ def shop_routes() -> list[BaseRoute]:
     ]
 
 
+SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0}
+"""A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
+
+
 async def one_session_per_pass(claims: PassClaims, scope: Scope) -> None:
     """The gate's server-side check: one shop session per pass, revoked passes refused
     (waitroom.pass_registry). The registry lives in the queue's Redis, owned by the lifespan."""
@@ -109,9 +114,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sale_redis = sale_redis_from_url(shop.sale_redis_url)
+        sale_redis = redis_from_url(shop.sale_redis_url, **SHOP_POOL)
         same = shop.queue_redis_url == shop.sale_redis_url
-        queue_redis = sale_redis if same else sale_redis_from_url(shop.queue_redis_url)
+        queue_redis = sale_redis if same else redis_from_url(shop.queue_redis_url, **SHOP_POOL)
         chosen = (provider_factory or TestPaymentProvider)(sale_redis)
         runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
         app.state.shop = runtime

@@ -81,12 +81,21 @@ def server_environment(redis_url: str, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def waitroom_server(redis_url: str) -> Iterator[ServerProcess]:
     """One real uvicorn process serving the waiting room for the whole session."""
-    server = ServerProcess("waitroom.app:create_app_from_environ", server_environment(redis_url))
-    server.start()
-    try:
+    with waitroom_process(redis_url) as server:
         yield server
-    finally:
-        server.stop()
+
+
+@pytest.fixture(scope="session")
+def second_waitroom_server(redis_url: str) -> Iterator[ServerProcess]:
+    """A second, independent waiting-room process on the same Redis (multi-process checks)."""
+    with waitroom_process(redis_url) as server:
+        yield server
+
+
+def waitroom_process(redis_url: str, **environment: str) -> ServerProcess:
+    return ServerProcess(
+        "waitroom.app:create_app_from_environ", server_environment(redis_url, **environment)
+    )
 
 
 @pytest.fixture

@@ -63,6 +63,12 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"{self.factory} did not become ready on port {self.port}")
 
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()

@@ -5,25 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from redis.asyncio import Redis
 
-from tests.conftest import server_environment
 from tests.servers import ServerProcess
 from waitroom.admission import AdmissionStore
-
-
-@pytest.fixture(scope="module")
-def second_server(redis_url: str) -> Iterator[ServerProcess]:
-    server = ServerProcess("waitroom.app:create_app_from_environ", server_environment(redis_url))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _rate_seen_by(server: ServerProcess, queue_id: str) -> float | None:
@@ -36,16 +23,17 @@ def _rate_seen_by(server: ServerProcess, queue_id: str) -> float | None:
 
 def test_rate_change_is_seen_by_a_second_process_within_a_second(
     waitroom_server: ServerProcess,
-    second_server: ServerProcess,
+    second_waitroom_server: ServerProcess,
     unique_id: str,
     admin_headers: dict[str, str],
 ) -> None:
     url = f"{waitroom_server.base_url}/api/v1/admin/queues/{unique_id}"
     assert httpx.put(url, json={"rate_per_minute": 60}, headers=admin_headers).status_code == 201
-    assert _rate_seen_by(second_server, unique_id) == 60  # the second process caches the view
+    # the second process caches the view
+    assert _rate_seen_by(second_waitroom_server, unique_id) == 60
     changed_at = time.monotonic()
     assert httpx.put(url, json={"rate_per_minute": 240}, headers=admin_headers).status_code == 200
-    while _rate_seen_by(second_server, unique_id) != 240:
+    while _rate_seen_by(second_waitroom_server, unique_id) != 240:
         assert time.monotonic() - changed_at < 1.0, "second process still shows the old rate"
         time.sleep(0.02)
     assert time.monotonic() - changed_at < 1.0
@@ -59,7 +47,7 @@ async def _serving(client: httpx.AsyncClient, url: str, headers: dict[str, str])
 
 async def test_pause_stops_admission_and_resume_restarts_without_a_burst(
     waitroom_server: ServerProcess,
-    second_server: ServerProcess,
+    second_waitroom_server: ServerProcess,
     redis: Redis,
     unique_id: str,
     admin_headers: dict[str, str],
@@ -77,12 +65,13 @@ async def test_pause_stops_admission_and_resume_restarts_without_a_burst(
         assert paused.status_code == 200
         at_pause = await _serving(client, url, admin_headers)
         # a fan just behind the pointer sees "paused" on the other process within a second
-        join = await client.post(f"{second_server.base_url}/api/v1/queues/{unique_id}/join")
+        second = second_waitroom_server.base_url
+        join = await client.post(f"{second}/api/v1/queues/{unique_id}/join")
         assert join.status_code == 201
         deadline = time.monotonic() + 1.0
         while join.json()["state"] != "paused" and time.monotonic() < deadline:
             join = await client.post(
-                f"{second_server.base_url}/api/v1/queues/{unique_id}/join",
+                f"{second_waitroom_server.base_url}/api/v1/queues/{unique_id}/join",
                 headers={"authorization": f"Bearer {join.json()['token']}"},
             )
         assert join.json()["state"] == "paused"

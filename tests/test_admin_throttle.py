@@ -9,19 +9,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.conftest import ADMIN_TOKEN, waitroom_process
 from tests.servers import ServerProcess
 from waitroom.admin_throttle import BEARER_FAILURES, LOGIN_FAILURES
 
 
 @pytest.fixture
 def throttled_server(redis_url: str) -> Iterator[ServerProcess]:
-    server = ServerProcess("waitroom.app:create_app_from_environ", server_environment(redis_url))
-    server.start()
-    try:
+    # its own process: the throttle counts failures in process memory
+    with waitroom_process(redis_url) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _login(client: httpx.Client, token: str) -> httpx.Response:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from redis.asyncio import Redis
 
-from tests.conftest import server_environment
 from tests.servers import ServerProcess
 from waitroom.keys import QueueKeys
 
@@ -19,24 +16,14 @@ FANS = 400
 WINDOW_SECONDS = 6.0
 
 
-@pytest.fixture
-def second_waitroom(redis_url: str) -> Iterator[ServerProcess]:
-    server = ServerProcess("waitroom.app:create_app_from_environ", server_environment(redis_url))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 async def test_two_processes_admit_exactly_the_rate(
     waitroom_server: ServerProcess,
-    second_waitroom: ServerProcess,
+    second_waitroom_server: ServerProcess,
     admin_headers: dict[str, str],
     redis: Redis,
     unique_id: str,
 ) -> None:
-    servers = [waitroom_server, second_waitroom]
+    servers = [waitroom_server, second_waitroom_server]
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as client:
         url = f"{servers[0].base_url}/api/v1/admin/queues/{unique_id}"
         (

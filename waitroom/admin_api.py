@@ -15,9 +15,9 @@ from waitroom.admission import QueueSnapshot
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import InvalidInput, WaitroomError, error_response
 from waitroom.protection_figures import protection_figures
+from waitroom.request_body import read_json_object
 from waitroom.runtime import runtime_of
 
-MAX_BODY_BYTES = 16 * 1024
 PUBLIC_CONFIG_FIELDS = (
     "name",
     "state",
@@ -68,19 +68,6 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
         # the commitment (sha256 of the seed) is public from creation; the seed after opening
         document["shuffle_seed"] = config.raw["shuffle_seed"]
     return document
-
-
-async def read_json_object(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput("request body too large")
-    try:
-        data = orjson.loads(body or b"{}")
-    except orjson.JSONDecodeError:
-        raise InvalidInput("request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("request body must be a JSON object")
-    return data
 
 
 async def put_queue(request: Request) -> Response:

@@ -8,11 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from waitroom.admin_actions import record_change
-from waitroom.admin_api import _json, read_json_object
+from waitroom.admin_api import _json
 from waitroom.admin_auth import require_admin
 from waitroom.codes import CodeStore, validate_code_request
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import WaitroomError, error_response
+from waitroom.request_body import read_json_object
 from waitroom.runtime import runtime_of
 
 

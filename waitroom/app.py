@@ -23,6 +23,7 @@ from waitroom.problems import WaitroomError, http_exception_handler, waitroom_er
 from waitroom.redis_client import redis_from_url
 from waitroom.runtime import Runtime
 from waitroom.settings import Settings
+from waitroom.status_fast_path import StatusFastPath
 
 PAGES_DIR = Path(__file__).parent / "pages"
 
@@ -85,7 +86,10 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
 
     app = Starlette(
         routes=waitroom_routes(),
-        middleware=[Middleware(RequestTimingMiddleware, histogram=app_metrics.request_duration)],
+        middleware=[
+            Middleware(StatusFastPath, histogram=app_metrics.request_duration),
+            Middleware(RequestTimingMiddleware, histogram=app_metrics.request_duration),
+        ],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: waitroom_error_handler,

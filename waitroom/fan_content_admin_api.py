@@ -12,12 +12,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from waitroom.admin_api import _json, read_json_object
+from waitroom.admin_api import _json
 from waitroom.admin_auth import require_admin
 from waitroom.fan_content import FanContent, surveys_document, upsells_document
 from waitroom.fan_profile import parse_profile_form
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import WaitroomError, error_response
+from waitroom.request_body import read_json_object
 from waitroom.runtime import Runtime, runtime_of
 from waitroom.survey_definitions import parse_surveys
 from waitroom.survey_results import survey_results

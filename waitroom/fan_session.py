@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from starlette.requests import Request
 
@@ -57,8 +58,9 @@ class Joined:
     created: bool
 
 
-@dataclass(frozen=True, slots=True)
-class StatusAnswer:
+class StatusAnswer(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll."""
+
     claims: PositionClaims
     status: FanStatus
     refreshed_token: str | None
@@ -132,10 +134,14 @@ def verify_for_status(
     codec: TokenCodec, request: Request, queue_id: str
 ) -> tuple[PositionClaims, str]:
     token, _ = presented_token(request, queue_id)
+    return verify_status_token(codec, token, queue_id), token or ""
+
+
+def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> PositionClaims:
     if token is None:
         raise TokenRejected(TokenMissing("no position token: join the queue first"))
     try:
-        return codec.verify_position(token, queue_id=queue_id), token
+        return codec.verify_position(token, queue_id=queue_id)
     except TokenError as error:
         raise TokenRejected(error) from None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from waitroom.admission import FanState, QueueState
 from waitroom.queue_view import QueueView
@@ -16,8 +16,9 @@ ETA_SPREAD = 0.2
 """The ETA range is the point estimate -/+ 20 %, widened to whole minutes when far away."""
 
 
-@dataclass(frozen=True, slots=True)
-class FanStatus:
+class FanStatus(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll (cheapest to make)."""
+
     state: FanState
     position: int
     ahead: int
@@ -108,7 +109,7 @@ def _poll_after_ms(
 ) -> int:
     if state is FanState.ADMITTED:
         return poll_max_ms
-    if state in {FanState.CLOSED, FanState.SOLD_OUT}:
+    if state is FanState.CLOSED or state is FanState.SOLD_OUT:
         return poll_max_ms * 3
     if state is FanState.PREQUEUE and seconds_to_open > 0:
         base = min(poll_max_ms, max(poll_min_ms, int(seconds_to_open * 1000 / 2)))

@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from waitroom import fan_session, lanes
-from waitroom.admin_api import read_json_object
 from waitroom.admission import FanState
 from waitroom.fan_api import json_response
 from waitroom.problems import WaitroomError, error_response
+from waitroom.request_body import read_json_object
 from waitroom.runtime import runtime_of
 
 

@@ -98,6 +98,8 @@ class RequestTimingMiddleware:
     def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
         self.app = app
         self.histogram = histogram
+        # labelled children by (method, route template, status): labels() takes a lock per call
+        self._children: dict[tuple[str, str, int], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,8 +116,12 @@ class RequestTimingMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            elapsed_seconds = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.histogram.labels(scope.get("method", ""), template, str(status_holder[0])).observe(
-                time.perf_counter() - started
-            )
+            key = (scope.get("method", ""), template, status_holder[0])
+            child = self._children.get(key)
+            if child is None:
+                child = self.histogram.labels(key[0], template, str(key[2]))
+                self._children[key] = child
+            child.observe(elapsed_seconds)

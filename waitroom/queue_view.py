@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
 from waitroom.admission_history import ServingHistory
@@ -29,10 +30,12 @@ class _Entry:
     samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
     refreshing: asyncio.Future[None] | None = None
     failed_at: float = float("-inf")
+    outflow_per_second: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class QueueView:
+class QueueView(NamedTuple):
+    """Immutable; a named tuple because one is handed out for every status poll."""
+
     snapshot: QueueSnapshot
     outflow_per_second: float
     """Measured places admitted per second over the last minute (configured rate until known)."""
@@ -62,7 +65,7 @@ class QueueViewCache:
             raise QueueNotFound(queue_id)
         return QueueView(
             snapshot=entry.snapshot,
-            outflow_per_second=_outflow(entry),
+            outflow_per_second=entry.outflow_per_second,
             age_seconds=now - entry.fetched_at,
         )
 
@@ -88,6 +91,10 @@ class QueueViewCache:
         try:
             try:
                 snapshot = await self._read(queue_id, entry.snapshot)
+                if snapshot is not None:
+                    await self.history.maybe_record(
+                        queue_id, snapshot.redis_now_ms, snapshot.serving
+                    )
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
@@ -95,7 +102,8 @@ class QueueViewCache:
             entry.missing = snapshot is None
             if snapshot is not None:
                 entry.samples.append((time.monotonic(), snapshot.serving))
-                await self.history.maybe_record(queue_id, snapshot.redis_now_ms, snapshot.serving)
+                # computed once per refresh, not per status poll
+                entry.outflow_per_second = _outflow(entry)
             entry.fetched_at = time.monotonic()
             future.set_result(None)
         except BaseException as error:

@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from waitroom import fan_session
-from waitroom.admin_api import read_json_object
 from waitroom.fan_api import json_response
 from waitroom.keys import QueueKeys
 from waitroom.problems import WaitroomError, error_response
 from waitroom.receipts import ReceiptCodec, receipt_claims
+from waitroom.request_body import read_json_object
 from waitroom.runtime import Runtime, runtime_of
 
 

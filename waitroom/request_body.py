@@ -30,6 +30,11 @@ async def read_fields(request: Request) -> dict[str, Any]:
                 values = [value for value in form.getlist(name) if isinstance(value, str)]
                 fields[name] = values[0] if len(values) == 1 else values
             return fields
+    return await read_json_object(request)
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """A JSON object body (``{}`` when empty). Raises InvalidInput."""
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise InvalidInput("request body too large")

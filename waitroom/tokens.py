@@ -10,13 +10,18 @@ Contract (see docs/architecture.md):
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+import orjson
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
+from itsdangerous.signer import HMACAlgorithm, Signer
 
 POSITION_SALT = "waitroom.position"
 PASS_SALT = "waitroom.pass"
@@ -85,11 +90,93 @@ def derive_pass_id(queue_id: str, epoch: int, position: int, visitor_id: str) ->
     return digest[:12].hex()
 
 
+class _KeyedHMACAlgorithm(HMACAlgorithm):
+    """HMAC-SHA256 exactly as itsdangerous computes it, with the keyed HMAC state (the hashed
+    inner and outer pads) prepared once per key and copied for each message."""
+
+    def __init__(self, digest_method: Any) -> None:
+        super().__init__(digest_method)
+        self._keyed: dict[bytes, hmac.HMAC] = {}
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        keyed = self._keyed.get(key)
+        if keyed is None:
+            keyed = self._keyed[key] = hmac.new(key, digestmod=self.digest_method)
+        mac = keyed.copy()
+        mac.update(value)
+        return mac.digest()
+
+
+class _DerivedKeyCachingSigner(TimestampSigner):
+    """itsdangerous derives the HMAC key from salt and secret key on every call; the result
+    depends on those two only, so each secret key's derived key is computed once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[str | bytes | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        derived = self._derived.get(secret_key)
+        if derived is None:
+            derived = self._derived[secret_key] = super().derive_key(secret_key)
+        return derived
+
+
+class _CompactJSON:
+    """itsdangerous' compact JSON for dumps (tokens stay byte-identical), orjson for loads."""
+
+    @staticmethod
+    def loads(payload: str | bytes) -> Any:
+        return orjson.loads(payload)
+
+    @staticmethod
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("ensure_ascii", False)
+        kwargs.setdefault("separators", (",", ":"))
+        return json.dumps(obj, **kwargs)
+
+
+class _SignerCachingSerializer(URLSafeTimedSerializer):
+    """``URLSafeTimedSerializer`` that builds its signer for its own salt once, not per call."""
+
+    default_signer = _DerivedKeyCachingSigner
+    default_serializer = _CompactJSON
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        if salt is not None and want_bytes(salt) != self.salt:
+            return super().make_signer(salt)
+        cached: Signer | None = getattr(self, "_own_signer", None)
+        if cached is None:
+            cached = super().make_signer(None)
+            self._own_signer = cached
+        return cached
+
+    def loads(  # type: ignore[override]
+        self,
+        s: str | bytes,
+        max_age: int | None = None,
+        return_timestamp: bool = False,
+        salt: str | bytes | None = None,
+    ) -> Any:
+        """As ``TimedSerializer.loads``; with one signer and no timestamp wanted, it skips the
+        signer generator and the datetime the base method builds and throws away."""
+        if return_timestamp or salt is not None or self.fallback_signers:
+            return super().loads(s, max_age, return_timestamp, salt)
+        signer = self.make_signer()
+        assert isinstance(signer, TimestampSigner)
+        return self.load_payload(signer.unsign(s, max_age=max_age))
+
+
 def _serializer(secret_keys: Sequence[str], salt: str) -> URLSafeTimedSerializer:
     if not secret_keys:
         raise ValueError("at least one secret key is required")
-    return URLSafeTimedSerializer(
-        list(secret_keys), salt=salt, signer_kwargs={"digest_method": hashlib.sha256}
+    return _SignerCachingSerializer(
+        list(secret_keys),
+        salt=salt,
+        signer_kwargs={
+            "digest_method": hashlib.sha256,
+            "algorithm": _KeyedHMACAlgorithm(hashlib.sha256),
+        },
     )
 
 

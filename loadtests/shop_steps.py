@@ -1,0 +1,115 @@
+"""What an admitted fan does next. The waiting-room journey ends at admission; shop steps plug in
+here (``WAITROOM_LOADTEST_SHOP``), so the same fan user drives any shop behind the gate."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any, Protocol
+
+from loadtests.events import EventLog
+from loadtests.shop_system import BUYER_LIMIT, SHOP_PATH, SURGE_EVENT_ID, TIER_ID
+
+TEST_CARD = "4242424242424242"
+EXPECTED_REFUSALS = ("sold-out", "buyer-limit", "hold-expired")
+
+
+class FanClient(Protocol):
+    """The parts of a locust HTTP session the shop steps use (FastHttpSession fits)."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+
+
+class ShopSteps(Protocol):
+    name: str
+
+    def after_admission(self, client: FanClient, admitted: dict[str, Any], log: EventLog) -> None:
+        """Run the shop part of one fan's journey, with the status answer that admitted it."""
+
+
+class NoShop:
+    """Stop at admission (the waiting room alone is under test)."""
+
+    name = "none"
+
+    def after_admission(self, client: FanClient, admitted: dict[str, Any], log: EventLog) -> None:
+        return None
+
+
+class SaleShopSteps:
+    """Hold tickets and check out with the test payment provider (``sale_backend``).
+
+    Every fan holds 1..limit tickets and pays; every fifth fan then tries to hold the full limit
+    again, which the shop must refuse (409 ``buyer-limit``) so nobody ends over the limit.
+    """
+
+    name = "sale"
+    _fans = itertools.count()
+
+    def __init__(self, buyer_limit: int = BUYER_LIMIT) -> None:
+        self.buyer_limit = buyer_limit
+
+    def after_admission(self, client: FanClient, admitted: dict[str, Any], log: EventLog) -> None:
+        number = next(self._fans)
+        quantity = 1 + number % self.buyer_limit
+        total = quantity if self._buy(client, quantity, log) else 0
+        if total and number % 5 == 0 and self._buy(client, self.buyer_limit, log, greedy=True):
+            total += self.buyer_limit
+        log.record("fan_bought", tickets=total)
+
+    def _buy(self, client: FanClient, quantity: int, log: EventLog, greedy: bool = False) -> bool:
+        api = f"{SHOP_PATH}/api/v1"
+        body = {"event_id": SURGE_EVENT_ID, "items": [{"tier_id": TIER_ID, "quantity": quantity}]}
+        with client.request(
+            "POST", f"{api}/holds", json=body, name="hold", catch_response=True
+        ) as response:
+            hold = _answer(response, (201,), greedy)
+        if hold is None:
+            log.record("hold_refused", quantity=quantity, greedy=greedy)
+            return False
+        log.record("held", quantity=quantity, greedy=greedy)
+        checkout = {
+            "hold_id": hold["hold_id"], "card_number": TEST_CARD, "name": "Load Fan",
+            "email": "fan@example.com",
+        }
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        with client.request(
+            "POST", f"{api}/checkout", json=checkout, headers=headers, name="checkout",
+            catch_response=True,
+        ) as response:
+            order = _answer(response, (201,), greedy)
+        if order is None:
+            log.record("checkout_refused", quantity=quantity, greedy=greedy)
+            return False
+        log.record("bought", quantity=quantity, greedy=greedy, order_id=order["order_id"])
+        return True
+
+
+def _answer(response: Any, expected: tuple[int, ...], greedy: bool) -> dict[str, Any] | None:
+    """The JSON body when expected; shop refusals the run provokes are not failures."""
+    if response.status_code in expected:
+        response.success()
+        body: dict[str, Any] = response.json()
+        return body
+    problem_type = ""
+    if response.status_code == 409:
+        try:
+            problem_type = str(response.json().get("type", ""))
+        except ValueError:
+            problem_type = ""
+    if any(problem_type.endswith(refusal) for refusal in EXPECTED_REFUSALS):
+        response.success()
+        return None
+    kind = "server error" if response.status_code >= 500 else "unexpected answer"
+    response.failure(f"{kind}: HTTP {response.status_code} {problem_type}".rstrip())
+    return None
+
+
+SHOP_STEPS: dict[str, type[ShopSteps]] = {NoShop.name: NoShop, SaleShopSteps.name: SaleShopSteps}
+
+
+def shop_steps(name: str) -> ShopSteps:
+    try:
+        return SHOP_STEPS[name]()
+    except KeyError:
+        raise ValueError(f"unknown shop steps {name!r}; known: {sorted(SHOP_STEPS)}") from None
