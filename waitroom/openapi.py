@@ -1,6 +1,6 @@
 """The waiting room's OpenAPI 3.1 document, served at ``GET /openapi.json``.
 
-Kept by hand next to the routes (paths per area in openapi_fan.py and openapi_admin.py);
+Kept by hand next to the routes (paths per area in the openapi_*.py modules);
 tests/test_openapi.py checks that every route is described and runs schemathesis against it
 (no 500 on any generated input).
 """
@@ -13,9 +13,12 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from waitroom.openapi_admin import admin_api_paths, admin_page_paths, operations_paths
+from waitroom.openapi_admin import admin_api_paths
+from waitroom.openapi_admin_pages import admin_page_paths, operations_paths
 from waitroom.openapi_common import PROBLEM_SCHEMA
-from waitroom.openapi_fan import STATUS_SCHEMA, extras_paths, fairness_paths, queue_paths
+from waitroom.openapi_fairness import fairness_paths
+from waitroom.openapi_fan import STATUS_SCHEMA, queue_paths
+from waitroom.openapi_fan_extras import extras_paths
 
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer"},
