@@ -48,6 +48,13 @@ QUEUE_CONFIG = obj(
 QUEUE_DOCUMENT = obj(
     {
         **QUEUE_CONFIG["properties"],
+        # fields other than the four typed ones are shown as stored (Redis hash strings)
+        "active_shopper_cap": {"type": ["integer", "string"]},
+        "abandon_after_seconds": {"type": ["integer", "string"]},
+        "created_at": {"type": ["number", "string"]},
+        "shuffle_seed_sha256": STRING,
+        "shuffle_seed": STRING,
+        "prequeue": {"type": "boolean"},
         "queue_id": STRING,
         "queue_length": INTEGER,
         "prequeue_length": INTEGER,

@@ -10,6 +10,8 @@ from waitroom.openapi_common import (
     html,
     json_answer,
     obj,
+    problem,
+    problem_or_page,
     redirect,
 )
 from waitroom.openapi_fan import QUEUE_ID
@@ -37,6 +39,7 @@ def admin_page_paths() -> dict[str, Any]:
                 ),
                 "responses": {
                     "303": redirect("Logged in: to /admin"),
+                    "400": problem("The form could not be read"),
                     "401": html("Token not accepted"),
                     "403": html("Form expired or forged"),
                     "429": html("Too many failed logins"),
@@ -47,7 +50,10 @@ def admin_page_paths() -> dict[str, Any]:
             "post": {
                 "summary": "Log out",
                 "requestBody": form_body(obj({"csrf_token": STRING}), required=False),
-                "responses": {"303": redirect("To /admin/login")},
+                "responses": {
+                    "303": redirect("To /admin/login"),
+                    "400": problem("The form could not be read"),
+                },
             }
         },
         "/admin/queues/{queue_id}": {
@@ -87,7 +93,9 @@ def admin_page_paths() -> dict[str, Any]:
                 "responses": {
                     "200": html("Saved"),
                     "303": to_login,
-                    "400": html("Not saved (reason shown)"),
+                    "400": problem_or_page(
+                        "Not saved (reason shown), or the form could not be read"
+                    ),
                     "403": html("Wrong CSRF token"),
                     "404": html("No such queue or code"),
                     "503": html("Unavailable"),

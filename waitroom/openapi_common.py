@@ -58,6 +58,17 @@ def problem(description: str) -> dict[str, Any]:
     }
 
 
+def problem_or_page(description: str) -> dict[str, Any]:
+    """Handlers that also take HTML form posts answer those with a friendly page."""
+    return {
+        "description": f"{description} (a page for form posts)",
+        "content": {
+            "application/problem+json": {"schema": PROBLEM},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+
+
 def json_answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "description": description,

@@ -16,6 +16,7 @@ from waitroom.openapi_common import (
     json_body,
     obj,
     problem,
+    problem_or_page,
     redirect,
 )
 from waitroom.openapi_fan import (
@@ -123,7 +124,7 @@ def fairness_paths() -> dict[str, Any]:
                 "requestBody": form_body(code_body),
                 "responses": {
                     "303": redirect("To the lane page"),
-                    "400": html("The form again, with the reason"),
+                    "400": problem_or_page("The form again, with the reason"),
                 },
             },
         },

@@ -17,6 +17,7 @@ from waitroom.openapi_common import (
     obj,
     path_parameter,
     problem,
+    problem_or_page,
 )
 
 QUEUE_ID = path_parameter("queue_id", ID_PATTERN)
@@ -92,12 +93,18 @@ PAGE_ERRORS = {
 }
 
 
-def _fan(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+FORM_ERRORS = {code: problem_or_page(answer["description"]) for code, answer in FAN_ERRORS.items()}
+"""Errors of endpoints that also take form posts from the page without JavaScript."""
+
+
+def _fan(
+    summary: str, responses: dict[str, Any], form: bool = False, **extra: Any
+) -> dict[str, Any]:
     return {
         "summary": summary,
         "parameters": [QUEUE_ID, *extra.pop("parameters", [])],
         "security": FAN_SECURITY,
-        "responses": {**FAN_ERRORS, **responses},
+        "responses": {**(FORM_ERRORS if form else FAN_ERRORS), **responses},
         **extra,
     }
 
@@ -111,6 +118,8 @@ def queue_paths() -> dict[str, Any]:
                 "parameters": [QUEUE_ID],
                 "responses": {
                     "200": html("Queue page (or the proof-of-work page, or queue closed)"),
+                    "400": html("Bad input"),
+                    "401": html("The presented token is not valid for this queue"),
                     "404": html("No such queue"),
                     "409": html("Queue not joinable"),
                     "428": html("Proof of work required"),

@@ -14,6 +14,7 @@ from waitroom.openapi_common import (
     obj,
     path_parameter,
     problem,
+    problem_or_page,
     redirect,
 )
 from waitroom.openapi_fan import (
@@ -22,6 +23,19 @@ from waitroom.openapi_fan import (
     QUEUE_ID,
     _fan,
 )
+
+LEFT = {
+    "description": "Left (position null when the place was already gone; a page for forms)",
+    "content": {
+        "application/json": {
+            "schema": obj(
+                {"state": {"const": "left"}, "position": {"type": ["integer", "null"]}},
+                ("state", "position"),
+            )
+        },
+        "text/html": {"schema": STRING},
+    },
+}
 
 
 def extras_paths() -> dict[str, Any]:
@@ -64,6 +78,7 @@ def extras_paths() -> dict[str, Any]:
             "put": _fan(
                 "Save the pre-checkout profile",
                 {"200": profile_answer},
+                form=True,
                 requestBody=json_body(PROFILE),
             ),
             "post": _fan(
@@ -72,6 +87,7 @@ def extras_paths() -> dict[str, Any]:
                     "200": profile_answer,
                     "303": redirect("Form posts go back to the queue page"),
                 },
+                form=True,
                 requestBody=json_or_form_body(PROFILE, PROFILE_FORM),
             ),
         },
@@ -92,9 +108,10 @@ def extras_paths() -> dict[str, Any]:
                         ),
                     ),
                     "303": redirect("Form posts go back to the queue page"),
-                    "404": problem("No such queue or survey"),
-                    "409": problem("Already answered from this place"),
+                    "404": problem_or_page("No such queue or survey"),
+                    "409": problem_or_page("Already answered from this place"),
                 },
+                form=True,
                 parameters=[survey_id],
                 requestBody=json_or_form_body(
                     obj(
@@ -115,14 +132,8 @@ def extras_paths() -> dict[str, Any]:
         f"{api}/leave": {
             "post": _fan(
                 "Give up the place (clears the cookies)",
-                {
-                    "200": json_answer(
-                        "Left (an HTML page for form posts)",
-                        obj(
-                            {"state": {"const": "left"}, "position": INTEGER}, ("state", "position")
-                        ),
-                    ),
-                },
+                {"200": LEFT},
+                form=True,
             ),
         },
         "/q/{queue_id}/upsells/{upsell_id}": {
