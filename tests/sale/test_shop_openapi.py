@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+import redis as sync_redis
 import schemathesis
 
 from sale_backend import openapi
 from sale_backend.app import shop_routes
+from sale_backend.keys import EVENT_REGISTRY_KEY, EventKeys
 from sale_backend.payments import CARD_SUCCEEDS
 from tests.conftest import server_environment
 from tests.openapi_support import (
@@ -57,9 +59,13 @@ shop_schema = schemathesis.openapi.from_dict(
 
 @pytest.fixture(scope="module")
 def shop_server(redis_url: str) -> Iterator[ServerProcess]:
+    """A real shop with one event on sale. Events the fuzzed staff API defines are removed
+    afterwards, so later shops on the same Redis do not sweep and publish them."""
     environment = server_environment(
         redis_url, WAITROOM_SHOP_QUEUE_ID=QUEUE_ID, WAITROOM_STAFF_TOKEN=STAFF_TOKEN
     )
+    store = sync_redis.Redis.from_url(redis_url)
+    known_before = set(store.smembers(EVENT_REGISTRY_KEY))
     server = ServerProcess("sale_backend.app:create_app_from_environ", environment).start()
     try:
         response = httpx.put(
@@ -72,6 +78,13 @@ def shop_server(redis_url: str) -> Iterator[ServerProcess]:
         yield server
     finally:
         server.stop()
+        for event_id in set(store.smembers(EVENT_REGISTRY_KEY)) - known_before:
+            store.srem(EVENT_REGISTRY_KEY, event_id)
+            prefix = EventKeys(event_id.decode()).prefix
+            keys = list(store.scan_iter(match=prefix + "*", count=1000))
+            if keys:
+                store.delete(*keys)
+        store.close()
 
 
 def buyer_credentials() -> tuple[dict[str, str], dict[str, str]]:
