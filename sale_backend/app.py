@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from sale_backend import buyer_api, pages, staff_api
+from sale_backend import buyer_api, openapi, pages, staff_api
 from sale_backend.background import publish_all, run_background
 from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
@@ -38,7 +38,7 @@ from waitroom.tokens import PassClaims
 
 PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
-PUBLIC_PREFIXES = ("/static/", "/healthz", "/readyz", "/api/v1/staff/")
+PUBLIC_PREFIXES = ("/static/", "/healthz", "/readyz", "/api/v1/staff/", "/openapi.json")
 
 
 async def healthz(request: Request) -> Response:
@@ -87,6 +87,7 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
 

@@ -49,9 +49,12 @@ def test_dashboard_draws_live_figures_and_applies_controls(
             page.fill("#name", "dana")
             page.click("button[type=submit]")
             page.goto(f"{base}/admin/queues/{unique_id}")
-            page.wait_for_function(
-                "document.getElementById('updated').textContent !== 'now'", timeout=20000
-            )
+            # polled from Python: a string predicate of wait_for_function is evaluated with
+            # eval() once it is not true at once, which the page's CSP (rightly) refuses
+            started = time.monotonic()
+            while (page.text_content("#updated") or "now") == "now":
+                assert time.monotonic() - started < 20
+                page.wait_for_timeout(100)
             assert page.text_content("#fig-rate", timeout=10000).startswith("30 /")  # type: ignore[union-attr]
             assert page.locator("#chart-admissions polyline").count() == 2
             assert page.locator("#chart-sales polyline").count() == 1

@@ -1,49 +1,57 @@
 """The OpenAPI document matches the routes, and schemathesis finds no 500 behind it.
 
-To cover another app (e.g. the shop), add a ``(document, server fixture)`` pair: load its
-document with ``schemathesis.openapi.from_dict`` and reuse :func:`call_without_server_error`.
+Each generated request goes to a real uvicorn server twice: without credentials, and with them
+(the admin token on organizer paths, a fan's position token elsewhere). The queue id of a real
+queue is an example value, so the examples phase reaches the handlers behind "not found".
+The shop's document is tested the same way in tests/sale/test_shop_openapi.py.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from starlette.routing import Mount, Route
 
 from tests.conftest import ADMIN_TOKEN
+from tests.openapi_support import (
+    FUZZ_CONFIG,
+    FUZZ_SETTINGS,
+    assert_routes_documented,
+    with_examples,
+)
 from tests.servers import ServerProcess
 from waitroom import openapi
 from waitroom.app import waitroom_routes
 
-waitroom_schema = schemathesis.openapi.from_dict(openapi.document())
-FUZZ_SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
+QUEUE_ID = f"openapi-{secrets.token_hex(4)}"
+waitroom_schema = schemathesis.openapi.from_dict(
+    with_examples(openapi.document(), {"queue_id": QUEUE_ID}), config=FUZZ_CONFIG
 )
 
 
-def call_without_server_error(case: schemathesis.Case, base_url: str) -> None:
-    """Sends the generated request twice (as anyone, then as the organizer): never a 5xx."""
-    for headers in ({}, {"Authorization": f"Bearer {ADMIN_TOKEN}"}):
-        response = case.call(base_url=base_url, headers=headers or None, timeout=10)
-        assert response.status_code < 500, (case.method, case.formatted_path, response.text)
+@pytest.fixture(scope="module")
+def fan_token(waitroom_server: ServerProcess) -> Iterator[str]:
+    """Creates the example queue (open) and returns the position token of one fan in it."""
+    base = waitroom_server.base_url
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    response = httpx.put(
+        f"{base}/api/v1/admin/queues/{QUEUE_ID}",
+        json={"state": "open", "rate_per_minute": 60, "name": "OpenAPI fuzz"},
+        headers=admin,
+        timeout=10,
+    )
+    assert response.status_code in {200, 201}, response.text
+    joined = httpx.post(f"{base}/api/v1/queues/{QUEUE_ID}/join", timeout=10)
+    assert joined.status_code == 201, joined.text
+    yield str(joined.json()["token"])
 
 
 def test_every_route_is_documented() -> None:
-    documented = openapi.document()["paths"]
-    for route in waitroom_routes():
-        if isinstance(route, Mount):
-            continue
-        assert isinstance(route, Route)
-        assert route.path in documented, route.path
-        for method in route.methods or ():
-            if method != "HEAD":
-                assert method.lower() in documented[route.path], (route.path, method)
+    assert_routes_documented(waitroom_routes(), openapi.document())
 
 
 def test_the_document_is_served(waitroom_server: ServerProcess) -> None:
@@ -56,9 +64,24 @@ def test_the_document_is_served(waitroom_server: ServerProcess) -> None:
 @waitroom_schema.parametrize()
 @FUZZ_SETTINGS
 def test_waitroom_never_answers_500(
-    case: schemathesis.Case, waitroom_server: ServerProcess
+    case: schemathesis.Case, waitroom_server: ServerProcess, fan_token: str
 ) -> None:
-    call_without_server_error(case, waitroom_server.base_url)
+    organizer = case.path.startswith(("/api/v1/admin/", "/admin"))
+    credential = ADMIN_TOKEN if organizer else fan_token
+    for headers in ({}, {"Authorization": f"Bearer {credential}"}):
+        response = case.call(
+            base_url=waitroom_server.base_url,
+            headers=headers or None,
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert response.status_code < 500, (
+            case.method,
+            case.formatted_path,
+            case.body,
+            response.status_code,
+            response.text,
+        )
 
 
 @pytest.mark.parametrize("path", ["/api/v1/queues/%00/status", "/q/" + "a" * 300, "/q/%ff%fe"])

@@ -1,0 +1,121 @@
+"""Building blocks of the hand-kept OpenAPI documents (waiting room and shop)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ID_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details (extra members carry data about the error)",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+}
+
+
+def path_parameter(name: str, pattern: str | None = None, max_length: int = 200) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length}
+    if pattern is not None:
+        schema = {"type": "string", "pattern": pattern}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def header_parameter(
+    name: str, description: str, required: bool = False, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def query_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": PROBLEM}},
+    }
+
+
+def problem_or_page(description: str) -> dict[str, Any]:
+    """Handlers that also take HTML form posts answer those with a friendly page."""
+    return {
+        "description": f"{description} (a page for form posts)",
+        "content": {
+            "application/problem+json": {"schema": PROBLEM},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+
+
+def json_answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema or ANY_OBJECT}},
+    }
+
+
+def html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def redirect(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
+
+
+def json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def form_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {
+        "required": required,
+        "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+    }
+
+
+def json_or_form_body(schema: dict[str, Any], form_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schema},
+            "application/x-www-form-urlencoded": {"schema": form_schema},
+        },
+    }
+
+
+def obj(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+STRING: dict[str, Any] = {"type": "string"}
+INTEGER: dict[str, Any] = {"type": "integer"}
+NUMBER: dict[str, Any] = {"type": "number"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
