@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -63,8 +63,9 @@ class TokenForeign(TokenError):
     reason = "foreign"
 
 
-@dataclass(frozen=True, slots=True)
-class PositionClaims:
+class PositionClaims(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll."""
+
     queue_id: str
     epoch: int
     position: int
@@ -244,13 +245,34 @@ class TokenCodec:
     def verify_position(self, token: str | None, queue_id: str | None = None) -> PositionClaims:
         max_age = self.position_max_age_seconds
         payload = self._load(self._position, self._position_fast, token, max_age)
-        claims = PositionClaims(
-            queue_id=_require_str(payload, "q"),
-            epoch=_require_int(payload, "e"),
-            position=_require_int(payload, "p"),
-            visitor_id=_require_str(payload, "v"),
-            issued_at=_require_int(payload, "iat"),
-        )
+        # the checks of _require_str / _require_int, inline: this runs on every status poll
+        token_queue_id = payload.get("q")
+        epoch = payload.get("e")
+        position = payload.get("p")
+        visitor_id = payload.get("v")
+        issued_at = payload.get("iat")
+        if (
+            type(token_queue_id) is not str
+            or type(visitor_id) is not str
+            or not 0 < len(token_queue_id) <= 128
+            or not 0 < len(visitor_id) <= 128
+            or type(epoch) is not int
+            or type(position) is not int
+            or type(issued_at) is not int
+            or epoch < 0
+            or position < 0
+            or issued_at < 0
+        ):
+            # the slow checks name the claim at fault
+            claims = PositionClaims(
+                queue_id=_require_str(payload, "q"),
+                epoch=_require_int(payload, "e"),
+                position=_require_int(payload, "p"),
+                visitor_id=_require_str(payload, "v"),
+                issued_at=_require_int(payload, "iat"),
+            )
+        else:
+            claims = PositionClaims(token_queue_id, epoch, position, visitor_id, issued_at)
         if queue_id is not None and claims.queue_id != queue_id:
             raise TokenForeign("the token belongs to another queue")
         return claims
