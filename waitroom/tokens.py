@@ -127,7 +127,7 @@ class _DerivedKeyCachingSigner(TimestampSigner):
 
 
 class _CompactJSON:
-    """itsdangerous' compact JSON for dumps (tokens stay byte-identical), orjson for loads."""
+    """itsdangerous' compact JSON for dumps (same payload bytes), orjson for loads."""
 
     @staticmethod
     def loads(payload: str | bytes) -> Any:
