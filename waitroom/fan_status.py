@@ -64,22 +64,27 @@ def fan_status(
         eta = math.ceil(until_open + average_wait)
         eta_range = (math.ceil(until_open), math.ceil(until_open + 2 * average_wait))
     poll = _poll_after_ms(state, eta, config.opens_at - now_seconds, poll_min_ms, poll_max_ms, rng)
-    progress = 1.0 if state is FanState.ADMITTED else (
-        serving / position if position > 0 and serving > 0 else 0.0
-    )
+    admitted = state is FanState.ADMITTED
+    if admitted:
+        progress = 1.0
+    elif position > 0 and serving > 0:
+        progress = min(1.0, serving / position)
+    else:
+        progress = 0.0
+    # positional: one is built for every status poll
     return FanStatus(
-        state=state,
-        position=position,
-        ahead=ahead if state is not FanState.ADMITTED else 0,
-        eta_seconds=eta if state is not FanState.ADMITTED else 0,
-        eta_range_seconds=eta_range,
-        poll_after_ms=poll,
-        serving=serving,
-        queue_length=snapshot.queue_length,
-        opens_at=config.opens_at,
-        pause_reason=config.pause_reason,
-        progress=min(1.0, max(0.0, progress)),
-        tickets_remaining=snapshot.tickets_remaining,
+        state,
+        position,
+        0 if admitted else ahead,
+        0 if admitted else eta,
+        eta_range,
+        poll,
+        serving,
+        snapshot.queue_length,
+        config.opens_at,
+        config.pause_reason,
+        progress,
+        snapshot.tickets_remaining,
     )
 
 

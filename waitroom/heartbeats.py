@@ -41,9 +41,13 @@ class HeartbeatRecorder:
         """Records a poll (in memory); starts a background flush when one is due."""
         if position <= 0:
             return
-        self._pending.setdefault(queue_id, set()).add(position)
-        if time.monotonic() - self._last_flush >= self.flush_interval_seconds:
-            self._last_flush = time.monotonic()
+        pending = self._pending.get(queue_id)
+        if pending is None:
+            pending = self._pending[queue_id] = set()
+        pending.add(position)
+        now = time.monotonic()
+        if now - self._last_flush >= self.flush_interval_seconds:
+            self._last_flush = now
             task = asyncio.get_running_loop().create_task(self.flush())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

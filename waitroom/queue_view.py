@@ -63,11 +63,7 @@ class QueueViewCache:
             entry = await self._refresh(queue_id, entry)
         if entry.missing or entry.snapshot is None:
             raise QueueNotFound(queue_id)
-        return QueueView(
-            snapshot=entry.snapshot,
-            outflow_per_second=entry.outflow_per_second,
-            age_seconds=now - entry.fetched_at,
-        )
+        return QueueView(entry.snapshot, entry.outflow_per_second, now - entry.fetched_at)
 
     def last_known(self, queue_id: str) -> QueueSnapshot | None:
         """The last snapshot read, however old (for messages while Redis is away)."""

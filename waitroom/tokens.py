@@ -16,12 +16,15 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import want_bytes
+from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.signer import HMACAlgorithm, Signer
+from itsdangerous.url_safe import URLSafeSerializerMixin
+
+from waitroom.token_fast_verify import FastTimedLoader
 
 POSITION_SALT = "waitroom.position"
 PASS_SALT = "waitroom.pass"
@@ -60,8 +63,9 @@ class TokenForeign(TokenError):
     reason = "foreign"
 
 
-@dataclass(frozen=True, slots=True)
-class PositionClaims:
+class PositionClaims(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll."""
+
     queue_id: str
     epoch: int
     position: int
@@ -123,7 +127,7 @@ class _DerivedKeyCachingSigner(TimestampSigner):
 
 
 class _CompactJSON:
-    """itsdangerous' compact JSON for dumps (tokens stay byte-identical), orjson for loads."""
+    """itsdangerous' compact JSON for dumps (same payload bytes), orjson for loads."""
 
     @staticmethod
     def loads(payload: str | bytes) -> Any:
@@ -137,10 +141,22 @@ class _CompactJSON:
 
 
 class _SignerCachingSerializer(URLSafeTimedSerializer):
-    """``URLSafeTimedSerializer`` that builds its signer for its own salt once, not per call."""
+    """``URLSafeTimedSerializer`` that builds its signer for its own salt once, not per call,
+    and issues tokens without zlib compression."""
 
     default_signer = _DerivedKeyCachingSigner
     default_serializer = _CompactJSON
+
+    def dump_payload(self, obj: Any) -> bytes:
+        """The base64 JSON without the optional zlib step (no leading ``.``): a form plain
+        ``URLSafeTimedSerializer.loads`` reads, which saves a decompression on every poll."""
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
+
+    def fast_loader(self) -> FastTimedLoader:
+        """The common-case loader, keyed like this serializer's signer (newest key first)."""
+        signer = self.make_signer()
+        keys = [signer.derive_key(secret_key) for secret_key in reversed(signer.secret_keys)]
+        return FastTimedLoader(keys, hashlib.sha256)
 
     def make_signer(self, salt: str | bytes | None = None) -> Signer:
         if salt is not None and want_bytes(salt) != self.salt:
@@ -167,7 +183,7 @@ class _SignerCachingSerializer(URLSafeTimedSerializer):
         return self.load_payload(signer.unsign(s, max_age=max_age))
 
 
-def _serializer(secret_keys: Sequence[str], salt: str) -> URLSafeTimedSerializer:
+def _serializer(secret_keys: Sequence[str], salt: str) -> _SignerCachingSerializer:
     if not secret_keys:
         raise ValueError("at least one secret key is required")
     return _SignerCachingSerializer(
@@ -206,6 +222,8 @@ class TokenCodec:
     ) -> None:
         self._position = _serializer(secret_keys, POSITION_SALT)
         self._pass = _serializer(secret_keys, PASS_SALT)
+        self._position_fast = self._position.fast_loader()
+        self._pass_fast = self._pass.fast_loader()
         self.position_max_age_seconds = position_max_age_seconds
         self.pass_ttl_seconds = pass_ttl_seconds
         self.max_token_length = max_token_length
@@ -225,14 +243,36 @@ class TokenCodec:
         )
 
     def verify_position(self, token: str | None, queue_id: str | None = None) -> PositionClaims:
-        payload = self._load(self._position, token, self.position_max_age_seconds)
-        claims = PositionClaims(
-            queue_id=_require_str(payload, "q"),
-            epoch=_require_int(payload, "e"),
-            position=_require_int(payload, "p"),
-            visitor_id=_require_str(payload, "v"),
-            issued_at=_require_int(payload, "iat"),
-        )
+        max_age = self.position_max_age_seconds
+        payload = self._load(self._position, self._position_fast, token, max_age)
+        # the checks of _require_str / _require_int, inline: this runs on every status poll
+        token_queue_id = payload.get("q")
+        epoch = payload.get("e")
+        position = payload.get("p")
+        visitor_id = payload.get("v")
+        issued_at = payload.get("iat")
+        if (
+            type(token_queue_id) is not str
+            or type(visitor_id) is not str
+            or not 0 < len(token_queue_id) <= 128
+            or not 0 < len(visitor_id) <= 128
+            or type(epoch) is not int
+            or type(position) is not int
+            or type(issued_at) is not int
+            or epoch < 0
+            or position < 0
+            or issued_at < 0
+        ):
+            # the slow checks name the claim at fault
+            claims = PositionClaims(
+                queue_id=_require_str(payload, "q"),
+                epoch=_require_int(payload, "e"),
+                position=_require_int(payload, "p"),
+                visitor_id=_require_str(payload, "v"),
+                issued_at=_require_int(payload, "iat"),
+            )
+        else:
+            claims = PositionClaims(token_queue_id, epoch, position, visitor_id, issued_at)
         if queue_id is not None and claims.queue_id != queue_id:
             raise TokenForeign("the token belongs to another queue")
         return claims
@@ -255,7 +295,7 @@ class TokenCodec:
         visitor_id: str | None = None,
         now_seconds: float | None = None,
     ) -> PassClaims:
-        payload = self._load(self._pass, token, self.pass_ttl_seconds + 5)
+        payload = self._load(self._pass, self._pass_fast, token, self.pass_ttl_seconds + 5)
         claims = PassClaims(
             queue_id=_require_str(payload, "q"),
             visitor_id=_require_str(payload, "v"),
@@ -272,7 +312,11 @@ class TokenCodec:
 
     # -- shared ----------------------------------------------------------------------------
     def _load(
-        self, serializer: URLSafeTimedSerializer, token: str | None, max_age_seconds: int
+        self,
+        serializer: URLSafeTimedSerializer,
+        fast: FastTimedLoader,
+        token: str | None,
+        max_age_seconds: int,
     ) -> dict[str, Any]:
         if token is None or token == "":
             raise TokenMissing("no token was sent")
@@ -280,7 +324,13 @@ class TokenCodec:
             raise TokenMalformed("the token is too long or not text")
         if not token.isascii():
             raise TokenMalformed("the token contains non-ASCII characters")
+        payload = fast.loads(token, max_age_seconds)
+        if payload is not None:
+            if not isinstance(payload, dict):
+                raise TokenMalformed("the token payload is not an object")
+            return payload
         try:
+            # anything the common case did not accept: itsdangerous decides, with its errors
             payload = serializer.loads(token, max_age=max_age_seconds)
         except SignatureExpired:
             raise TokenExpired("the token has expired") from None
