@@ -11,6 +11,11 @@ from sale_backend.store import SaleStore
 DEMO_EVENT_ID = "demo-concert"
 
 
+def demo_event_id(queue_id: str) -> str:
+    """The sample event of a demo queue: ``demo-concert`` for the queue ``demo``."""
+    return f"{queue_id[:56]}-concert"
+
+
 def demo_event_source(queue_id: str, now_seconds: float | None = None) -> dict[str, Any]:
     now = time.time() if now_seconds is None else now_seconds
     return {
@@ -81,10 +86,22 @@ def demo_event_source(queue_id: str, now_seconds: float | None = None) -> dict[s
     }
 
 
+def demo_profile_form(queue_id: str) -> dict[str, Any]:
+    """The queue page's pre-checkout form for the sample event: the ticket types the shop can
+    pre-select from a profile (seated tiers are picked on the seat map) and the order limit."""
+    event = parse_event(demo_event_id(queue_id), demo_event_source(queue_id))
+    unseated = [tier for tier in event.tiers if not tier.seated]
+    return {
+        "tiers": [{"id": tier.tier_id, "label": tier.name} for tier in unseated],
+        "max_quantity": event.max_tickets_per_order,
+    }
+
+
 async def seed_demo_event(store: SaleStore, queue_id: str) -> str:
     """Create the sample event once (an existing demo event keeps its sales)."""
-    if DEMO_EVENT_ID in await store.event_ids():
-        return DEMO_EVENT_ID
+    event_id = demo_event_id(queue_id)
+    if event_id in await store.event_ids():
+        return event_id
     source = demo_event_source(queue_id)
-    await store.define_event(parse_event(DEMO_EVENT_ID, source), source)
-    return DEMO_EVENT_ID
+    await store.define_event(parse_event(event_id, source), source)
+    return event_id

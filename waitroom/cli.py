@@ -49,7 +49,7 @@ def run_demo(host: str, port: int) -> int:
         settings = settings.with_overrides(redis_url=embedded.url)
     try:
         shop_settings = ShopSettings.from_settings(settings)
-        urls = demo_urls(host, port)
+        urls = demo_urls(host, port, shop_settings.queue_id)
         print("waitroom demo", flush=True)
         print(f"  Redis:           {settings.redis_url}" + (" (embedded)" if embedded else ""))
         print(f"  Fan queue page:  {urls.fan_url}")

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import orjson
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from waitroom.admission import AdmissionStore
 from waitroom.app import create_app
+from waitroom.fan_content import content_key
 from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
 
@@ -30,28 +32,31 @@ class DemoUrls:
     shop_url: str
 
 
-def demo_urls(host: str, port: int) -> DemoUrls:
+def demo_urls(host: str, port: int, queue_id: str = DEMO_QUEUE_ID) -> DemoUrls:
     base = f"http://{host}:{port}"
     return DemoUrls(
-        fan_url=f"{base}/q/{DEMO_QUEUE_ID}",
+        fan_url=f"{base}/q/{queue_id}",
         dashboard_url=f"{base}/admin",
-        shop_url=f"{base}/shop/",
+        shop_url=f"{base}{SHOP_MOUNT_PATH}/",
     )
 
 
-async def seed_demo(settings: Settings, sale_redis_url: str | None = None) -> None:
-    """Create the sample queue and its sample event (idempotent: existing data is kept)."""
-    from sale_backend.demo_event import seed_demo_event
+async def seed_demo(
+    settings: Settings, sale_redis_url: str | None = None, queue_id: str = DEMO_QUEUE_ID
+) -> None:
+    """Create the sample queue, its sample event and the queue page's pre-checkout form
+    offering the event's ticket types (idempotent: existing sales and forms are kept)."""
+    from sale_backend.demo_event import demo_profile_form, seed_demo_event
     from sale_backend.store import SaleStore
 
     assert settings.redis_url is not None
     redis = redis_from_url(settings.redis_url)
     sale_redis = redis_from_url(sale_redis_url) if sale_redis_url else redis
     try:
-        event_id = await seed_demo_event(SaleStore(sale_redis), DEMO_QUEUE_ID)
+        event_id = await seed_demo_event(SaleStore(sale_redis), queue_id)
         store = AdmissionStore(redis, settings.default_burst)
         await store.configure(
-            DEMO_QUEUE_ID,
+            queue_id,
             {
                 "name": "Demo concert",
                 "rate_per_minute": DEMO_RATE_PER_MINUTE,
@@ -60,6 +65,8 @@ async def seed_demo(settings: Settings, sale_redis_url: str | None = None) -> No
                 "event_id": event_id,
             },
         )
+        form = orjson.dumps(demo_profile_form(queue_id))
+        await redis.set(content_key(queue_id, "profile_form"), form, nx=True)
     finally:
         await redis.aclose()
         if sale_redis is not redis:
@@ -67,21 +74,21 @@ async def seed_demo(settings: Settings, sale_redis_url: str | None = None) -> No
 
 
 def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = None) -> Starlette:
-    """The waiting room with the shop mounted at ``/shop`` (gate sends fans to /q/demo)."""
+    """The waiting room with the shop mounted at ``/shop``. The queue is the shop's
+    (``WAITROOM_SHOP_QUEUE_ID``, default ``demo``); the gate sends fans to ``/q/<queue>``."""
     from sale_backend.app import create_app as create_shop_app
     from sale_backend.shop_settings import ShopSettings
 
     app = create_app(settings)
-    shop_config = (shop_settings or ShopSettings.from_settings(settings)).with_overrides(
-        queue_id=DEMO_QUEUE_ID, queue_url=f"/q/{DEMO_QUEUE_ID}"
-    )
+    chosen = shop_settings or ShopSettings.from_settings(settings)
+    shop_config = chosen.with_overrides(queue_url=f"/q/{chosen.queue_id}")
     shop = create_shop_app(settings, shop_config)
     app.router.routes.append(Mount(SHOP_MOUNT_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[None]:
-        await seed_demo(settings, shop_config.sale_redis_url)
+        await seed_demo(settings, shop_config.sale_redis_url, shop_config.queue_id)
         async with inner_lifespan(application), shop.router.lifespan_context(shop):
             yield
 

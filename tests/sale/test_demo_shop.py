@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -33,6 +34,23 @@ def test_fan_goes_from_queue_to_shop_and_buys() -> None:
                 assert fan.get("/shop/api/v1/events").status_code == 401
                 joined = fan.post("/api/v1/queues/demo/join")
                 assert joined.status_code == 201, joined.text
+                # the queue page's profile form offers the event's ticket types
+                token = {"authorization": f"Bearer {joined.json()['token']}"}
+                form = fan.get("/api/v1/queues/demo/content", headers=token).json()
+                offered = [tier["id"] for tier in form["profile_form"]["tiers"]]
+                assert offered == ["standard", "child", "group4", "bundle"]
+                assert form["profile_form"]["max_quantity"] == 6
+                saved = fan.put(
+                    "/api/v1/queues/demo/profile",
+                    json={
+                        "name": "Demo Fan",
+                        "email": "fan@example.org",
+                        "tier_id": "child",
+                        "quantity": 3,
+                    },
+                    headers=token,
+                )
+                assert saved.status_code == 200, saved.text
                 deadline = time.monotonic() + 15
                 while True:
                     status = fan.get(
@@ -49,7 +67,10 @@ def test_fan_goes_from_queue_to_shop_and_buys() -> None:
                 assert shop_page.status_code == 200 and "Demo concert" in shop_page.text
                 event = fan.get("/shop/api/v1/events").json()["events"][0]
                 assert event["queue_id"] == "demo" and len(event["tiers"]) == 5
-                assert fan.get(f"/shop/events/{event['event_id']}").text.count('name="seat"') == 16
+                event_page = fan.get(f"/shop/events/{event['event_id']}").text
+                assert event_page.count('name="seat"') == 16
+                assert re.search(r'name="qty_child"[^>]*value="3"', event_page)  # from the profile
+                assert re.search(r'name="qty_standard"[^>]*value="0"', event_page)
                 order = fan.post(
                     "/shop/api/v1/checkout",
                     json={
