@@ -15,6 +15,7 @@ from sale_backend.openapi_buyer import EVENT_ID, buyer_paths, id_parameter, page
 from waitroom.openapi_common import (
     PROBLEM_SCHEMA,
     STRING,
+    health_paths,
     json_answer,
     json_body,
     obj,
@@ -98,18 +99,7 @@ def staff_paths() -> dict[str, Any]:
 
 
 def operations_paths() -> dict[str, Any]:
-    return {
-        "/openapi.json": {"get": {"responses": {"200": json_answer("This document")}}},
-        "/healthz": {"get": {"responses": {"200": json_answer("Alive")}}},
-        "/readyz": {
-            "get": {
-                "responses": {
-                    "200": json_answer("Ready"),
-                    "503": json_answer("Sale Redis unreachable"),
-                }
-            }
-        },
-    }
+    return health_paths("Sale Redis")
 
 
 def document() -> dict[str, Any]:

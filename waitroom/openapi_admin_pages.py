@@ -7,8 +7,8 @@ from typing import Any
 from waitroom.openapi_common import (
     STRING,
     form_body,
+    health_paths,
     html,
-    json_answer,
     obj,
     problem,
     problem_or_page,
@@ -107,16 +107,7 @@ def admin_page_paths() -> dict[str, Any]:
 
 def operations_paths() -> dict[str, Any]:
     return {
-        "/openapi.json": {"get": {"responses": {"200": json_answer("This document")}}},
-        "/healthz": {"get": {"responses": {"200": json_answer("Alive")}}},
-        "/readyz": {
-            "get": {
-                "responses": {
-                    "200": json_answer("Ready"),
-                    "503": json_answer("Redis unreachable"),
-                }
-            }
-        },
+        **health_paths("Redis"),
         "/metrics": {
             "get": {
                 "responses": {

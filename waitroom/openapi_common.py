@@ -119,3 +119,19 @@ STRING: dict[str, Any] = {"type": "string"}
 INTEGER: dict[str, Any] = {"type": "integer"}
 NUMBER: dict[str, Any] = {"type": "number"}
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
+
+
+def health_paths(store_description: str) -> dict[str, Any]:
+    """``/openapi.json``, ``/healthz`` and ``/readyz``, which both apps serve alike."""
+    return {
+        "/openapi.json": {"get": {"responses": {"200": json_answer("This document")}}},
+        "/healthz": {"get": {"responses": {"200": json_answer("Alive")}}},
+        "/readyz": {
+            "get": {
+                "responses": {
+                    "200": json_answer("Ready"),
+                    "503": json_answer(f"{store_description} unreachable"),
+                }
+            }
+        },
+    }
