@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 import zlib
 
@@ -10,6 +11,7 @@ import pytest
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
+from waitroom.token_fast_verify import PaddedHmac
 from waitroom.tokens import (
     POSITION_SALT,
     PositionClaims,
@@ -92,3 +94,15 @@ def test_age_limits_match_timestamp_signer(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(time, "time", lambda: issued_at - 5)  # signed "in the future"
     with pytest.raises(TokenExpired):
         codec.verify_position(token)
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 63, 64, 65, 200])
+def test_padded_hmac_is_the_standard_hmac(key_length: int) -> None:
+    """Keys shorter than, as long as and longer than the hash block (64 bytes)."""
+    key = bytes(index % 251 for index in range(key_length))
+    for digest_method, name in ((hashlib.sha256, "sha256"), (hashlib.sha1, "sha1")):
+        keyed = PaddedHmac(key, digest_method)
+        for message in (b"", b"x", b"eyJxIjoicTEifQ.awRQrw", bytes(range(256)) * 3):
+            assert keyed.digest(message) == hmac.digest(key, message, name)
+            # the hash states made once are copied, never consumed
+            assert keyed.digest(message) == hmac.digest(key, message, name)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import math
 import random
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from waitroom.admission import FanState, QueueState
-from waitroom.queue_view import QueueView
+
+if TYPE_CHECKING:
+    from waitroom.queue_view import QueueView
 
 ETA_SPREAD = 0.2
-"""The ETA range is the point estimate -/+ 20 %, widened to whole minutes when far away."""
+"""The ETA range is the point estimate -/+ 20 % (whole seconds, rounded outwards)."""
 
 
 class FanStatus(NamedTuple):
@@ -53,11 +55,8 @@ def fan_status(
     if state is FanState.WAITING:
         outflow = view.outflow_per_second
         if outflow > 0:
-            eta = math.ceil((ahead + 1) / outflow)
-            eta_range = (
-                math.floor(eta * (1 - ETA_SPREAD)),
-                math.ceil(eta * (1 + ETA_SPREAD)),
-            )
+            eta = waiting_eta_seconds(ahead, outflow)
+            eta_range = eta_range_seconds(eta)
     elif state is FanState.PREQUEUE and config.rate_per_minute > 0:
         until_open = max(0.0, config.opens_at - now_seconds)
         average_wait = (snapshot.prequeue_length / 2) / (config.rate_per_minute / 60.0)
@@ -86,6 +85,31 @@ def fan_status(
         progress,
         snapshot.tickets_remaining,
     )
+
+
+def waiting_eta_seconds(ahead: int, outflow_per_second: float) -> int:
+    """Seconds until a waiting fan with ``ahead`` people in front is admitted (outflow > 0)."""
+    return math.ceil((ahead + 1) / outflow_per_second)
+
+
+def eta_range_seconds(eta_seconds: int) -> tuple[int, int]:
+    return math.floor(eta_seconds * (1 - ETA_SPREAD)), math.ceil(eta_seconds * (1 + ETA_SPREAD))
+
+
+def waiting_poll_after_ms(
+    eta_seconds: int | None, poll_min_ms: int, poll_max_ms: int, jitter: float
+) -> int:
+    """A tenth of the remaining wait, within the bounds: fans near the front see every move."""
+    if eta_seconds is None:
+        base = poll_max_ms
+    else:
+        base = min(poll_max_ms, max(poll_min_ms, eta_seconds * 100))
+    return max(poll_min_ms // 2, int(base * jitter))
+
+
+def poll_jitter(rng: random.Random | None = None) -> float:
+    """Spreads the polls of fans who joined together, so they do not arrive in waves."""
+    return (rng or random).uniform(0.9, 1.1)
 
 
 def _fan_state(view: QueueView, position: int, now_seconds: float) -> FanState:
@@ -118,10 +142,6 @@ def _poll_after_ms(
         return poll_max_ms * 3
     if state is FanState.PREQUEUE and seconds_to_open > 0:
         base = min(poll_max_ms, max(poll_min_ms, int(seconds_to_open * 1000 / 2)))
-    elif state is FanState.PAUSED or eta_seconds is None:
-        base = poll_max_ms
-    else:
-        # a tenth of the remaining wait: fans near the front see every move
-        base = min(poll_max_ms, max(poll_min_ms, eta_seconds * 100))
-    jitter = (rng or random).uniform(0.9, 1.1)
-    return max(poll_min_ms // 2, int(base * jitter))
+        return max(poll_min_ms // 2, int(base * poll_jitter(rng)))
+    # paused (no ETA): the longest interval; otherwise a tenth of the wait
+    return waiting_poll_after_ms(eta_seconds, poll_min_ms, poll_max_ms, poll_jitter(rng))

@@ -18,6 +18,7 @@ from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
 from waitroom.admission_history import ServingHistory
 from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.state_guard import StateGuard
+from waitroom.waiting_status import WaitingFrame, waiting_frame
 
 OUTFLOW_WINDOW_SECONDS = 60.0
 
@@ -31,6 +32,7 @@ class _Entry:
     refreshing: asyncio.Future[None] | None = None
     failed_at: float = float("-inf")
     outflow_per_second: float = 0.0
+    waiting: WaitingFrame | None = None
 
 
 class QueueView(NamedTuple):
@@ -64,6 +66,19 @@ class QueueViewCache:
         if entry.missing or entry.snapshot is None:
             raise QueueNotFound(queue_id)
         return QueueView(entry.snapshot, entry.outflow_per_second, now - entry.fetched_at)
+
+    def waiting_frame(self, queue_id: str) -> WaitingFrame | None:
+        """The frame for waiting fans of a fresh view, without awaiting anything; None when
+        the view is due for a refresh, the store failed moments ago, or nobody can be waiting
+        (the caller then takes :meth:`get` and the general path)."""
+        entry = self._entries.get(queue_id)
+        if entry is None:
+            return None
+        now = time.monotonic()
+        refresh_seconds = self.refresh_seconds
+        if now - entry.fetched_at >= refresh_seconds or now - entry.failed_at < refresh_seconds:
+            return None
+        return entry.waiting
 
     def last_known(self, queue_id: str) -> QueueSnapshot | None:
         """The last snapshot read, however old (for messages while Redis is away)."""
@@ -100,6 +115,7 @@ class QueueViewCache:
                 entry.samples.append((time.monotonic(), snapshot.serving))
                 # computed once per refresh, not per status poll
                 entry.outflow_per_second = _outflow(entry)
+                entry.waiting = waiting_frame(snapshot, entry.outflow_per_second)
             entry.fetched_at = time.monotonic()
             future.set_result(None)
         except BaseException as error:

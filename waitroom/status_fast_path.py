@@ -23,6 +23,7 @@ from waitroom.cookies import position_cookie_name
 from waitroom.fan_api import status_body
 from waitroom.problems import WaitroomError, error_response
 from waitroom.runtime import Runtime
+from waitroom.waiting_status import waiting_body
 
 STATUS_ROUTE_PATH = "/api/v1/queues/{queue_id}/status"
 _PREFIX = "/api/v1/queues/"
@@ -51,8 +52,9 @@ def _presented_token(headers: list[tuple[bytes, bytes]], queue_id: str) -> str |
 class StatusFastPath:
     """Answers ``GET`` status polls; hands every other request to the wrapped app.
 
-    It sits in front of :class:`~waitroom.metrics.RequestTimingMiddleware` and observes the
-    same histogram with the same labels itself, which saves wrapping ``send``.
+    :class:`waitroom.app.WaitroomApp` puts it in front of every other middleware. It observes
+    the histogram of :class:`~waitroom.metrics.RequestTimingMiddleware` with the same labels
+    itself, which saves wrapping ``send``.
     """
 
     def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
@@ -96,36 +98,68 @@ class StatusFastPath:
         timer.observe(elapsed_seconds)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, queue_id: str) -> int:
-        scope["route"] = self._status_route(scope)
-        scope["path_params"] = {"queue_id": queue_id}
         runtime: Runtime = scope["app"].state.runtime
         try:
             fan_session.checked_queue_id(queue_id)
             token = _presented_token(scope["headers"], queue_id)
             claims = fan_session.verify_status_token(runtime.codec, token, queue_id)
+            frame = runtime.views.waiting_frame(queue_id)
+            if frame is not None and frame.holds(claims.epoch, claims.position):
+                # the common case: a waiting fan in a fresh view (waitroom/waiting_status.py)
+                runtime.protection.heartbeats.seen(queue_id, claims.position)
+                settings = runtime.settings
+                body = orjson.dumps(
+                    waiting_body(
+                        frame,
+                        claims.position,
+                        settings.poll_interval_min_ms,
+                        settings.poll_interval_max_ms,
+                    )
+                )
+                await _send_json(send, body, [])
+                return 200
             answer = await fan_session.status(runtime, claims)
         except fan_session.TokenRejected as error:
             runtime.metrics.token_rejections.labels(str(error.extra.get("reason", "invalid"))).inc()
-            response = error_response(error)
-            await response(scope, receive, send)
-            return response.status_code
+            return await self._problem(scope, receive, send, queue_id, error)
         except WaitroomError as error:
-            response = error_response(error)
-            await response(scope, receive, send)
-            return response.status_code
+            return await self._problem(scope, receive, send, queue_id, error)
         except REDIS_ERRORS:
             # this middleware sits outside the app's exception handlers: fail closed here
             unavailable = QueueUnavailable(queue_id, runtime.protection.retry_after_seconds)
-            response = error_response(unavailable)
-            await response(scope, receive, send)
-            return response.status_code
-        body = orjson.dumps(status_body(answer))
-        headers = [(b"content-length", str(len(body)).encode("latin-1")), *_STATIC_HEADERS]
+            return await self._problem(scope, receive, send, queue_id, unavailable)
+        cookies: list[tuple[bytes, bytes]] = []
         if answer.refreshed_token is not None or answer.pass_token is not None:
-            cookies = fan_session.cookie_headers(
-                runtime, Request(scope), queue_id, answer.refreshed_token, None, answer.pass_token
-            )
-            headers += [(b"set-cookie", cookie.encode("latin-1")) for cookie in cookies]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            self._starlette_scope(scope, queue_id)
+            cookies = [
+                (b"set-cookie", cookie.encode("latin-1"))
+                for cookie in fan_session.cookie_headers(
+                    runtime,
+                    Request(scope),
+                    queue_id,
+                    answer.refreshed_token,
+                    None,
+                    answer.pass_token,
+                )
+            ]
+        await _send_json(send, orjson.dumps(status_body(answer)), cookies)
         return 200
+
+    def _starlette_scope(self, scope: Scope, queue_id: str) -> None:
+        """What the Starlette route would have set, for the Starlette objects used below."""
+        scope["route"] = self._status_route(scope)
+        scope["path_params"] = {"queue_id": queue_id}
+
+    async def _problem(
+        self, scope: Scope, receive: Receive, send: Send, queue_id: str, error: WaitroomError
+    ) -> int:
+        self._starlette_scope(scope, queue_id)
+        response = error_response(error)
+        await response(scope, receive, send)
+        return response.status_code
+
+
+async def _send_json(send: Send, body: bytes, extra_headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [(b"content-length", str(len(body)).encode("latin-1")), *_STATIC_HEADERS]
+    await send({"type": "http.response.start", "status": 200, "headers": headers + extra_headers})
+    await send({"type": "http.response.body", "body": body})

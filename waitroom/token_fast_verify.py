@@ -32,11 +32,40 @@ def _urlsafe_decode(data: bytes) -> bytes:
     return binascii.a2b_base64(data.translate(_TO_STANDARD) + b"=" * (-len(data) % 4))
 
 
+class PaddedHmac:
+    """HMAC (RFC 2104) of one key with its padded inner and outer hash states made once.
+
+    ``hmac.new(key).copy()`` per token builds a Python ``HMAC`` object and copies an OpenSSL
+    HMAC context; copying two plain hash states is about half the work. The result is the
+    same bytes as ``hmac.digest(key, message, digest)`` (tested).
+    """
+
+    def __init__(self, key: bytes, digest_method: Any) -> None:
+        block_size = digest_method().block_size
+        if len(key) > block_size:
+            key = digest_method(key).digest()
+        key = key.ljust(block_size, b"\0")
+        self._inner = digest_method(key.translate(_INNER_PAD))
+        self._outer = digest_method(key.translate(_OUTER_PAD))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        digest: bytes = outer.digest()
+        return digest
+
+
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
 class FastTimedLoader:
     """Loads tokens of one serializer (one salt); ``derived_keys`` newest first."""
 
     def __init__(self, derived_keys: Sequence[bytes], digest_method: Any) -> None:
-        self._keyed = [hmac.new(key, digestmod=digest_method) for key in derived_keys]
+        self._keyed = [PaddedHmac(key, digest_method) for key in derived_keys]
 
     def loads(self, token: str, max_age_seconds: int) -> Any | None:
         """The payload, or ``None`` when itsdangerous must decide (accept or raise)."""
@@ -46,9 +75,7 @@ class FastTimedLoader:
             if not separator:
                 return None
             for keyed in self._keyed:
-                mac = keyed.copy()
-                mac.update(value)
-                expected = binascii.b2a_base64(mac.digest(), newline=False)
+                expected = binascii.b2a_base64(keyed.digest(value), newline=False)
                 if hmac.compare_digest(expected.translate(_TO_URLSAFE).rstrip(b"="), signature):
                     break
             else:
