@@ -80,6 +80,9 @@ class WaitroomApp(Starlette):
     def __init__(self, *, status_histogram: Histogram, **options: Any) -> None:
         super().__init__(**options)
         self.status_histogram = status_histogram
+        self.runtime: Runtime | None = None
+        """The lifespan's runtime (also ``state.runtime``), read by the fast path as a plain
+        attribute: ``State`` looks attributes up through ``__getattr__``."""
 
     def build_middleware_stack(self) -> ASGIApp:
         return StatusFastPath(super().build_middleware_stack(), self.status_histogram)
@@ -93,13 +96,15 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
     app_metrics = metrics or WaitroomMetrics.create()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: WaitroomApp) -> AsyncIterator[None]:
         redis = redis_from_url(redis_url)
-        app.state.runtime = Runtime.build(settings, redis, app_metrics)
+        runtime = Runtime.build(settings, redis, app_metrics)
+        app.runtime = app.state.runtime = runtime
         try:
             yield
         finally:
-            await app.state.runtime.protection.close()
+            app.runtime = None
+            await runtime.protection.close()
             await redis.aclose()
 
     app = WaitroomApp(

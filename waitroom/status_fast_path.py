@@ -98,12 +98,14 @@ class StatusFastPath:
         timer.observe(elapsed_seconds)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, queue_id: str) -> int:
-        runtime: Runtime = scope["app"].state.runtime
+        runtime: Runtime = scope["app"].runtime
         try:
-            fan_session.checked_queue_id(queue_id)
+            frame = runtime.views.waiting_frame(queue_id)
+            if frame is None:
+                # a frame exists only for a queue in the store, whose id was checked
+                fan_session.checked_queue_id(queue_id)
             token = _presented_token(scope["headers"], queue_id)
             claims = fan_session.verify_status_token(runtime.codec, token, queue_id)
-            frame = runtime.views.waiting_frame(queue_id)
             if frame is not None and frame.holds(claims.epoch, claims.position):
                 # the common case: a waiting fan in a fresh view (waitroom/waiting_status.py)
                 runtime.protection.heartbeats.seen(queue_id, claims.position)

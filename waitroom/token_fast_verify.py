@@ -27,9 +27,13 @@ _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
+_PADDING = (b"", b"===", b"==", b"=")
+"""By length modulo 4: the ``=`` that make a base64 length a multiple of 4."""
+
+
 def _urlsafe_decode(data: bytes) -> bytes:
     """As ``itsdangerous.encoding.base64_decode`` (pads, then the non-strict decoder)."""
-    return binascii.a2b_base64(data.translate(_TO_STANDARD) + b"=" * (-len(data) % 4))
+    return binascii.a2b_base64(data.translate(_TO_STANDARD) + _PADDING[len(data) % 4])
 
 
 class PaddedHmac:
@@ -83,12 +87,15 @@ class FastTimedLoader:
             payload, separator, timestamp = value.rpartition(b".")
             if not separator:
                 return None
-            age = int(time.time()) - int.from_bytes(_urlsafe_decode(timestamp), "big")
+            # _urlsafe_decode, inline for the two pieces of every token
+            timestamp = timestamp.translate(_TO_STANDARD) + _PADDING[len(timestamp) % 4]
+            age = int(time.time()) - int.from_bytes(binascii.a2b_base64(timestamp), "big")
             if age > max_age_seconds or age < 0:
                 return None
             if payload[:1] == b".":
                 return orjson.loads(zlib.decompress(_urlsafe_decode(payload[1:])))
-            return orjson.loads(_urlsafe_decode(payload))
+            payload = payload.translate(_TO_STANDARD) + _PADDING[len(payload) % 4]
+            return orjson.loads(binascii.a2b_base64(payload))
         except (ValueError, TypeError, zlib.error):
             # binascii.Error and orjson.JSONDecodeError are ValueErrors
             return None
