@@ -244,7 +244,12 @@ class TokenCodec:
 
     def verify_position(self, token: str | None, queue_id: str | None = None) -> PositionClaims:
         max_age = self.position_max_age_seconds
-        payload = self._load(self._position, self._position_fast, token, max_age)
+        payload: Any = None
+        if type(token) is str and len(token) <= self.max_token_length:
+            payload = self._position_fast.loads(token, max_age)
+        if type(payload) is not dict:
+            # anything the common case did not accept: the full checks, with their errors
+            payload = self._load(self._position, self._position_fast, token, max_age)
         # the checks of _require_str / _require_int, inline: this runs on every status poll
         token_queue_id = payload.get("q")
         epoch = payload.get("e")
