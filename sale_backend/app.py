@@ -3,7 +3,6 @@ static files, health checks and the staff API (staff bearer token)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -23,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from sale_backend import buyer_api, openapi, pages, staff_api
-from sale_backend.background import publish_all, run_background
+from sale_backend.background import BackgroundWork, publish_all
 from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
@@ -126,13 +125,11 @@ def create_app(
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
         await publish_all(runtime)
-        background = asyncio.get_running_loop().create_task(run_background(runtime))
+        background = BackgroundWork(runtime)
         try:
             yield
         finally:
-            background.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await background
+            await background.stop()
             await runtime.publisher.drain()
             await sale_redis.aclose()
             if not same:

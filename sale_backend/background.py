@@ -17,6 +17,8 @@ from sale_backend.store import EventNotFound
 LOGGER = logging.getLogger("sale_backend")
 RECONCILE_INTERVAL_SECONDS = 30.0
 EXPIRED_PER_SWEEP = 500
+STOP_TIMEOUT_SECONDS = 15.0
+"""Longer than a round's Redis calls can take (socket and pool timeouts are 5 s each)."""
 
 
 async def sweep_expired_holds(runtime: ShopRuntime) -> int:
@@ -46,11 +48,19 @@ async def publish_all(runtime: ShopRuntime) -> None:
             await runtime.publisher.sold_out(event)
 
 
-async def run_background(runtime: ShopRuntime) -> None:
-    """Runs until cancelled; Redis hiccups are logged and retried on the next round."""
+async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
+    """Runs until ``stop`` is set; Redis hiccups are logged and retried on the next round.
+
+    It stops on an event rather than on ``Task.cancel``: a cancellation that lands inside a
+    Redis call's timeout block can be absorbed there (redis/redis-py#2551), and a shutdown that
+    awaited the cancelled loop would then wait forever (seen in the test suite).
+    """
     next_reconcile = time.monotonic() + RECONCILE_INTERVAL_SECONDS
-    while True:
-        await asyncio.sleep(runtime.settings.sweep_interval_seconds)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), runtime.settings.sweep_interval_seconds)
+        if stop.is_set():
+            return
         try:
             await sweep_expired_holds(runtime)
             if time.monotonic() >= next_reconcile:
@@ -58,3 +68,23 @@ async def run_background(runtime: ShopRuntime) -> None:
                 await reconcile(runtime.fulfilment, runtime.settings.reconcile_after_seconds)
         except (RedisError, OSError) as error:
             LOGGER.warning("shop background round failed: %s", error)
+
+
+class BackgroundWork:
+    """The shop's background loop, started with the app and stopped with a bounded wait."""
+
+    def __init__(self, runtime: ShopRuntime) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(run_background(runtime, self._stop))
+
+    async def stop(self, timeout_seconds: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Lets the current round finish (Redis calls time out after a few seconds), then
+        gives up on it: shutting down never waits forever."""
+        self._stop.set()
+        done, _ = await asyncio.wait({self._task}, timeout=timeout_seconds)
+        if not done:
+            LOGGER.warning("shop background round still running at shutdown: cancelled")
+            self._task.cancel()
+            return
+        if not self._task.cancelled() and self._task.exception() is not None:
+            LOGGER.error("shop background loop failed", exc_info=self._task.exception())
