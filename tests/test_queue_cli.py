@@ -50,7 +50,7 @@ def test_queue_commands_cover_the_organizer_controls(
         "--opens-at", str(opens_at), "--cap", "40",
     )  # fmt: skip
     assert created["rate_per_minute"] == 90 and created["name"] == "CLI show"
-    assert created["active_shopper_cap"] == "40" and created["prequeue"] is True
+    assert created["active_shopper_cap"] == 40 and created["prequeue"] is True
     iso = "2031-01-02T03:04:05+00:00"
     changed = run_cli(waitroom_server, "set", unique_id, "--rate", "120", "--opens-at", iso)
     assert (
@@ -69,6 +69,8 @@ def test_queue_commands_cover_the_organizer_controls(
     assert run_cli(waitroom_server, "close", unique_id)["state"] == "closed"
     shown = run_cli(waitroom_server, "show", unique_id)
     assert shown["state"] == "closed"
+    # numbers stored as Redis strings come back as JSON numbers
+    assert shown["active_shopper_cap"] == 40 and isinstance(shown["created_at"], float)
     assert unique_id in run_cli(waitroom_server, "list")["queues"]
     entries = run_cli(waitroom_server, "audit", unique_id)["entries"]
     assert [entry["action"] for entry in entries] == [

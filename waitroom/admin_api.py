@@ -11,7 +11,7 @@ from starlette.responses import Response
 from waitroom import audit
 from waitroom.admin_actions import update_queue
 from waitroom.admin_auth import require_admin
-from waitroom.admission import QueueSnapshot
+from waitroom.admission import QueueSnapshot, optional_count
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import InvalidInput, WaitroomError, error_response
 from waitroom.protection_figures import protection_figures
@@ -43,12 +43,28 @@ def _json(body: dict[str, Any], status_code: int = 200) -> Response:
     )
 
 
+STORED_INTEGER_FIELDS = ("active_shopper_cap", "abandon_after_seconds")
+
+
+def _seconds(stored: str) -> float | None:
+    try:
+        return float(stored)
+    except ValueError:
+        return None
+
+
 def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[str, Any]:
     config = snapshot.config
     document: dict[str, Any] = {"queue_id": snapshot.queue_id}
     for name in PUBLIC_CONFIG_FIELDS:
         if name in config.raw:
             document[name] = config.raw[name]
+    # numbers stored as Redis hash strings go out as JSON numbers
+    for name in STORED_INTEGER_FIELDS:
+        if name in document:
+            document[name] = optional_count(document[name])
+    if "created_at" in document:
+        document["created_at"] = _seconds(document["created_at"])
     document.update(
         rate_per_minute=config.rate_per_minute,
         state=config.state.value,

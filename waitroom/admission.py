@@ -159,7 +159,8 @@ def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _optional_count(value: Any) -> int | None:
+def optional_count(value: Any) -> int | None:
+    """A non-negative count stored in Redis (bytes or text); None when absent or not a number."""
     if value is None:
         return None
     try:
@@ -239,7 +240,7 @@ class AdmissionStore:
             opened=_decode(raw[4]) == "1",
             prequeue_length=int(raw[5]),
             config=QueueConfig.from_hash(config, self.default_burst),
-            tickets_remaining=_optional_count(raw[7] if len(raw) > 7 else None),
+            tickets_remaining=optional_count(raw[7] if len(raw) > 7 else None),
         )
 
     async def join(self, queue_id: str, visitor_id: str) -> JoinResult:

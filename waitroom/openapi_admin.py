@@ -48,10 +48,9 @@ QUEUE_CONFIG = obj(
 QUEUE_DOCUMENT = obj(
     {
         **QUEUE_CONFIG["properties"],
-        # fields other than the four typed ones are shown as stored (Redis hash strings)
-        "active_shopper_cap": {"type": ["integer", "string"]},
-        "abandon_after_seconds": {"type": ["integer", "string"]},
-        "created_at": {"type": ["number", "string"]},
+        "active_shopper_cap": {"type": ["integer", "null"], "minimum": 0},
+        "abandon_after_seconds": {"type": ["integer", "null"], "minimum": 0},
+        "created_at": {"type": ["number", "null"]},
         "shuffle_seed_sha256": STRING,
         "shuffle_seed": STRING,
         "prequeue": {"type": "boolean"},
