@@ -13,12 +13,13 @@ import time
 
 import orjson
 from prometheus_client import Histogram
-from starlette.requests import Request, cookie_parser
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from waitroom import fan_session
 from waitroom.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.cookie_lookup import cookie_value
 from waitroom.cookies import position_cookie_name
 from waitroom.fan_api import status_body
 from waitroom.problems import WaitroomError, error_response
@@ -46,7 +47,7 @@ def _presented_token(headers: list[tuple[bytes, bytes]], queue_id: str) -> str |
             return credential.strip()
     if cookie is None:
         return None
-    return cookie_parser(cookie.decode("latin-1")).get(position_cookie_name(queue_id))
+    return cookie_value(cookie.decode("latin-1"), position_cookie_name(queue_id))
 
 
 class StatusFastPath:
