@@ -51,7 +51,7 @@ CHECKOUT_BODY = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (all targets each round)")
@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="serve the waiting room from another checkout (e.g. an older commit exported with "
         "git archive) to compare versions; the benchmark itself runs from this one",
+    )
+    parser.add_argument(
+        "--status-as",
+        choices=["api", "browser"],
+        default="api",
+        help="api: status polls carry the bearer token; browser: the site's cookies and a "
+        "browser's headers, as the queue page polls (bare gets the same headers either way)",
     )
     parser.add_argument("--output", type=Path, default=Path("loadtests/results"))
     return parser
@@ -124,7 +131,8 @@ def prepare_targets(
     configure_queue(waitroom_url, admin_token, QUEUE_ID, rate_per_minute=6)
     targets = {"join": RequestSpec("POST", f"{api}/join")}
     if "status" in wanted:
-        fans = asyncio.run(waiting_fans(waitroom_url, QUEUE_ID, arguments.tokens))
+        as_browser = arguments.status_as == "browser"
+        fans = asyncio.run(waiting_fans(waitroom_url, QUEUE_ID, arguments.tokens, as_browser))
         targets["status"] = RequestSpec(
             "GET", f"{api}/status", write_identities(scratch / "waiting.txt", fans)
         )
@@ -245,6 +253,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
             "distinct_tokens": arguments.tokens,
             "waitroom_source": str(arguments.waitroom_source or "this checkout"),
             "mode": arguments.mode,
+            "status_as": arguments.status_as,
         },
         "summary": summary,
         "ratios_per_round": ratios,
@@ -258,7 +267,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    arguments = argument_parser().parse_args(argv)
     report = run(arguments)
     arguments.output.mkdir(parents=True, exist_ok=True)
     stamp = str(report["date_utc"]).replace(":", "").replace("+0000", "Z")

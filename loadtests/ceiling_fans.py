@@ -55,6 +55,27 @@ class _Join:
         return f"Authorization: Bearer {response.json()['token']}"
 
 
+BROWSER_HEADERS = (
+    "Accept: application/json\tAccept-Language: en-GB,en;q=0.9\tAccept-Encoding: gzip, deflate, br"
+    "\tUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0 Safari/537.36\tSec-Fetch-Mode: cors\tSec-Fetch-Site: same-origin"
+)
+"""What a browser's queue page sends besides its cookies when it polls the status."""
+
+
+class _JoinAsBrowser(_Join):
+    """The identity as the queue page polls: the site's cookies and a browser's headers."""
+
+    async def __call__(self, client: httpx.AsyncClient) -> str:
+        response = await client.post(f"/api/v1/queues/{self.queue_id}/join")
+        response.raise_for_status()
+        cookies = "; ".join(
+            [f"{name}={value}" for name, value in client.cookies.items()]
+            + ["wr_js=1", "_ga=GA1.1.1234567890.1795444911"]
+        )
+        return f"Cookie: {cookies}\t{BROWSER_HEADERS}"
+
+
 class _JoinUntilAdmitted(_Join):
     async def __call__(self, client: httpx.AsyncClient) -> str:
         await super().__call__(client)  # keeps the visitor and position cookies
@@ -75,9 +96,14 @@ def write_identities(path: Path, lines: list[str]) -> Path:
     return path
 
 
-async def waiting_fans(base_url: str, queue_id: str, count: int) -> list[str]:
-    """``Authorization: Bearer <position token>`` of ``count`` distinct fans who joined."""
-    return await _many(count, 32, _Join(base_url, queue_id))
+async def waiting_fans(
+    base_url: str, queue_id: str, count: int, as_browser: bool = False
+) -> list[str]:
+    """``Authorization: Bearer <position token>`` of ``count`` distinct fans who joined, or
+    with ``as_browser`` their cookies (visitor, position, ``wr_js``, one more) and a browser's
+    request headers, as the queue page polls."""
+    join = _JoinAsBrowser(base_url, queue_id) if as_browser else _Join(base_url, queue_id)
+    return await _many(count, 32, join)
 
 
 async def admitted_fans(base_url: str, queue_id: str, count: int) -> list[str]:
