@@ -1,5 +1,6 @@
 """The shop's ASGI app factory. Every route is behind ``waitroom.gate.WaitroomGate`` except
-static files, health checks and the staff API (staff bearer token)."""
+static files, health checks, the staff API (staff bearer token) and the door scanner pages
+(staff session)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from sale_backend import buyer_api, openapi, pages, staff_api
+from sale_backend import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.background import BackgroundWork, publish_all
 from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
@@ -37,7 +38,14 @@ from waitroom.tokens import PassClaims
 
 PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
-PUBLIC_PREFIXES = ("/static/", "/healthz", "/readyz", "/api/v1/staff/", "/openapi.json")
+PUBLIC_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/api/v1/staff/",
+    "/staff/",
+    "/openapi.json",
+)
 
 
 async def healthz(request: Request) -> Response:
@@ -68,6 +76,10 @@ def shop_routes() -> list[BaseRoute]:
         Route("/holds/{hold_id}/checkout", pages.checkout_form, methods=["POST"]),
         Route("/orders/{order_id}", pages.order_page, methods=["GET"]),
         Route("/orders/{order_id}/refund", pages.refund_form, methods=["POST"]),
+        Route("/staff/scan", staff_pages.scan_page, methods=["GET"]),
+        Route("/staff/scan", staff_pages.scan_form, methods=["POST"]),
+        Route("/staff/login", staff_pages.login, methods=["GET", "POST"]),
+        Route("/staff/logout", staff_pages.logout, methods=["POST"]),
         Route(f"{api}/events", buyer_api.list_events, methods=["GET"]),
         Route(f"{api}/events/{{event_id}}", buyer_api.get_event, methods=["GET"]),
         Route(f"{api}/events/{{event_id}}/seats", buyer_api.get_seats, methods=["GET"]),

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from sale_backend import openapi_schemas as schemas
 from sale_backend.openapi_buyer import EVENT_ID, buyer_paths, id_parameter, page_paths
+from sale_backend.openapi_staff_pages import staff_page_paths
 from waitroom.openapi_common import (
     PROBLEM_SCHEMA,
     STRING,
@@ -119,10 +120,17 @@ def document() -> dict[str, Any]:
                     "scheme": "bearer",
                     "description": "WAITROOM_STAFF_TOKEN",
                 },
+                "staff_session": {"type": "apiKey", "in": "cookie", "name": "wr_staff"},
             },
             "schemas": {"Problem": PROBLEM_SCHEMA},
         },
-        "paths": {**page_paths(), **buyer_paths(), **staff_paths(), **operations_paths()},
+        "paths": {
+            **page_paths(),
+            **buyer_paths(),
+            **staff_paths(),
+            **staff_page_paths(),
+            **operations_paths(),
+        },
     }
 
 

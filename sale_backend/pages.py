@@ -27,18 +27,18 @@ from waitroom.problems import InvalidInput, WaitroomError, error_response, probl
 MAX_FORM_FIELDS = 200
 
 
-def _base(request: Request) -> str:
+def base_path(request: Request) -> str:
     return str(request.scope.get("root_path", ""))
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     environment: Environment = request.app.state.templates
-    html = environment.get_template(template).render(base=_base(request), **context)
+    html = environment.get_template(template).render(base=base_path(request), **context)
     return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
 
 
 def _is_api(request: Request) -> bool:
-    relative = request.url.path[len(_base(request)) :]
+    relative = request.url.path[len(base_path(request)) :]
     return relative.startswith("/api/")
 
 
@@ -56,7 +56,7 @@ async def unavailable_handler(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", 503, title="Please retry", detail=detail)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
+async def read_form(request: Request) -> dict[str, list[str]]:
     try:
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     except Exception:
@@ -93,7 +93,7 @@ async def event_page(request: Request, error: WaitroomError | None = None) -> Re
 async def hold_form(request: Request) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
-    form = await _form(request)
+    form = await read_form(request)
     quantities: dict[str, int] = {}
     for tier in event.tiers:
         raw = (form.get(f"qty_{tier.tier_id}") or ["0"])[0].strip() or "0"
@@ -114,7 +114,7 @@ async def hold_form(request: Request) -> Response:
     except WaitroomError as error:
         return await event_page(request, error)
     runtime.publisher.changed(event)
-    return RedirectResponse(f"{_base(request)}/holds/{hold.hold_id}", status_code=303)
+    return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
 
 async def hold_page(request: Request, error: WaitroomError | None = None) -> Response:
@@ -142,13 +142,13 @@ async def cancel_form(request: Request) -> Response:
     event = await runtime.event(event_of(hold_id, "hold"))
     await cancel_hold(runtime.store, hold_id, buyer_of(request))
     runtime.publisher.changed(event)
-    return RedirectResponse(f"{_base(request)}/events/{event.event_id}", status_code=303)
+    return RedirectResponse(f"{base_path(request)}/events/{event.event_id}", status_code=303)
 
 
 async def checkout_form(request: Request) -> Response:
     runtime = shop_runtime(request)
     buyer = buyer_of(request)
-    form = await _form(request)
+    form = await read_form(request)
     body = {
         "hold_id": request.path_params["hold_id"],
         "card_number": (form.get("card_number") or [""])[0],
@@ -168,7 +168,7 @@ async def checkout_form(request: Request) -> Response:
         return await hold_page(request, error)
     if answer.status == 201:
         order_id = orjson.loads(answer.body)["order_id"]
-        return RedirectResponse(f"{_base(request)}/orders/{order_id}", status_code=303)
+        return RedirectResponse(f"{base_path(request)}/orders/{order_id}", status_code=303)
     problem = orjson.loads(answer.body)
     failure = WaitroomError(str(problem["detail"]))
     failure.status, failure.title = answer.status, str(problem["title"])
@@ -193,10 +193,10 @@ async def refund_form(request: Request) -> Response:
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
     event = await runtime.event(event_of(order_id, "order"))
-    form = await _form(request)
+    form = await read_form(request)
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
     record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
     runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
-    return RedirectResponse(f"{_base(request)}/orders/{order_id}", status_code=303)
+    return RedirectResponse(f"{base_path(request)}/orders/{order_id}", status_code=303)

@@ -12,10 +12,11 @@ from starlette.requests import Request
 
 from sale_backend.catalog import Event
 from sale_backend.checkout import CheckoutService
+from sale_backend.errors import TicketRejected
 from sale_backend.fulfilment import Answer, Fulfilment
 from sale_backend.keys import is_valid_event_id
 from sale_backend.payments import PaymentProvider
-from sale_backend.refunds import RefundService
+from sale_backend.refunds import RefundService, scan_ticket
 from sale_backend.shop_metrics import ShopMetrics
 from sale_backend.shop_settings import ShopSettings
 from sale_backend.stock_publisher import StockPublisher
@@ -110,6 +111,16 @@ class ShopRuntime:
         if answer.status == 201 and not answer.replayed:
             tickets = orjson.loads(answer.body).get("tickets", [])
             self.metrics.tickets_sold.labels(event.event_id).inc(len(tickets))
+
+    async def scan(self, code: Any) -> dict[str, Any]:
+        """An entry scan (:func:`scan_ticket`), counted in ``metrics.scans`` by result."""
+        try:
+            accepted = await scan_ticket(self.store, self.codes, code)
+        except TicketRejected as error:
+            self.metrics.scans.labels(str(error.extra.get("reason", "rejected"))).inc()
+            raise
+        self.metrics.scans.labels("accepted").inc()
+        return accepted
 
     def forget_event(self, event_id: str) -> None:
         self._events.pop(event_id, None)

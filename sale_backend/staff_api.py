@@ -8,10 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sale_backend.catalog_parsing import parse_event
-from sale_backend.errors import TicketRejected
 from sale_backend.keys import event_of
 from sale_backend.orders import load_order, public_order
-from sale_backend.refunds import parse_ticket_ids, scan_ticket
+from sale_backend.refunds import parse_ticket_ids
 from sale_backend.runtime import shop_runtime
 from sale_backend.views import event_view, json_body, json_response
 from waitroom.fan_session import bearer_token
@@ -33,13 +32,7 @@ async def post_scan(request: Request) -> Response:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise InvalidInput('the body must be {"code": ...}')
-    try:
-        accepted = await scan_ticket(runtime.store, runtime.codes, body.get("code"))
-    except TicketRejected as error:
-        runtime.metrics.scans.labels(str(error.extra.get("reason", "rejected"))).inc()
-        raise
-    runtime.metrics.scans.labels("accepted").inc()
-    return json_response(accepted)
+    return json_response(await runtime.scan(body.get("code")))
 
 
 async def post_refund(request: Request) -> Response:

@@ -23,32 +23,12 @@ from waitroom.admin_actions import (
     update_queue,
 )
 from waitroom.admin_auth import admin_session, clean_actor, require_admin_form, session_codec
-from waitroom.admin_session import (
-    LOGIN_COOKIE,
-    LOGIN_MAX_AGE_SECONDS,
-    SESSION_COOKIE,
-    SESSION_MAX_AGE_SECONDS,
-    tokens_equal,
-)
-from waitroom.admin_throttle import (
-    LOGIN_FAILURES,
-    TooManyAttempts,
-    admin_throttle,
-    client_address,
-)
+from waitroom.admin_throttle import admin_throttle, client_address
 from waitroom.codes import CodeStore, validate_code_request
-from waitroom.cookies import set_cookie_header
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import InvalidInput, NotAuthenticated, WaitroomError
 from waitroom.runtime import runtime_of
-
-SECURITY_HEADERS = {
-    "cache-control": "no-store",
-    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
-}
+from waitroom.session_door import SECURITY_HEADERS, LoginFormRenderer, SessionDoor
 
 
 def _utc(unix_seconds: object) -> str:
@@ -63,51 +43,35 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def _cookie(request: Request, name: str, value: str, max_age_seconds: int) -> str:
-    secure = runtime_of(request).cookie_secure(request)
-    return set_cookie_header(name, value, max_age_seconds, secure).replace(
-        "SameSite=Lax", "SameSite=Strict"
+def _door(request: Request) -> SessionDoor:
+    runtime = runtime_of(request)
+    return SessionDoor(
+        session_codec(request),
+        runtime.settings.admin_token,
+        admin_throttle(request),
+        client_address(request),
+        runtime.cookie_secure(request),
     )
 
 
-def _login_form(request: Request, status_code: int = 200, error: str = "") -> Response:
-    cookie, form_value = session_codec(request).issue_login_token()
-    response = _page(request, "admin_login.html", status_code, login_csrf=form_value, error=error)
-    response.headers.append(
-        "set-cookie", _cookie(request, LOGIN_COOKIE, cookie, LOGIN_MAX_AGE_SECONDS)
-    )
-    return response
+def _login_page(request: Request) -> LoginFormRenderer:
+    def render(status_code: int, login_csrf: str, error: str) -> Response:
+        return _page(request, "admin_login.html", status_code, login_csrf=login_csrf, error=error)
+
+    return render
 
 
 async def login(request: Request) -> Response:
+    door = _door(request)
     if request.method == "GET":
-        return _login_form(request)
-    codec = session_codec(request)
-    async with request.form(max_files=0, max_fields=10) as form:
-        fields = {name: value for name, value in form.items() if isinstance(value, str)}
-    if not codec.verify_login_token(request.cookies.get(LOGIN_COOKIE), fields.get("csrf_token")):
-        return _login_form(
-            request, 403, "The form expired or was not sent by this page. Try again."
-        )
-    throttle, address = admin_throttle(request), client_address(request)
-    try:
-        throttle.check(LOGIN_FAILURES, address)
-    except TooManyAttempts as error:
-        response = _login_form(request, 429, error.detail)
-        response.headers["retry-after"] = "60"
-        return response
-    expected = runtime_of(request).settings.admin_token
-    if not tokens_equal(fields.get("token", ""), expected):
-        throttle.failed(LOGIN_FAILURES, address)
-        return _login_form(request, 401, "That admin token is not accepted.")
-    who = clean_actor(fields.get("name", "")) or "organizer"
-    cookie, _ = codec.issue(who)
-    response = RedirectResponse("/admin", status_code=303, headers=SECURITY_HEADERS)
-    response.headers.append(
-        "set-cookie", _cookie(request, SESSION_COOKIE, cookie, SESSION_MAX_AGE_SECONDS)
+        return door.login_form(_login_page(request))
+    return await door.login(
+        request,
+        _login_page(request),
+        "/admin",
+        lambda fields: clean_actor(fields.get("name", "")) or "organizer",
+        "That admin token is not accepted.",
     )
-    response.headers.append("set-cookie", _cookie(request, LOGIN_COOKIE, "", 0))
-    return response
 
 
 async def logout(request: Request) -> Response:
@@ -115,9 +79,7 @@ async def logout(request: Request) -> Response:
         await require_admin_form(request)
     except WaitroomError:
         return RedirectResponse("/admin/login", status_code=303)
-    response = RedirectResponse("/admin/login", status_code=303, headers=SECURITY_HEADERS)
-    response.headers.append("set-cookie", _cookie(request, SESSION_COOKIE, "", 0))
-    return response
+    return _door(request).logged_out("/admin/login")
 
 
 async def queues_page(request: Request) -> Response:

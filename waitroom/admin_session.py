@@ -6,6 +6,9 @@ payload ``{"sid", "csrf", "who", "fp"}``: ``fp`` is a fingerprint of the admin t
 the dashboard's fetch calls) must present the CSRF token (form field ``csrf_token`` or header
 ``X-CSRF-Token``), compared in constant time. The login form itself is protected by a
 double-submit token in a separate short-lived cookie.
+
+Other token-protected pages (the shop's door scanner) use the same codec with their own
+:class:`SessionNames`: different salts and cookies, so one kind of session never opens the other.
 """
 
 from __future__ import annotations
@@ -26,6 +29,21 @@ SESSION_MAX_AGE_SECONDS = 12 * 3600
 LOGIN_MAX_AGE_SECONDS = 30 * 60
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+TOKEN_LABEL = "waitroom.admin-token"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionNames:
+    """Cookie names and signing salts of one kind of browser session."""
+
+    session_cookie: str = SESSION_COOKIE
+    login_cookie: str = LOGIN_COOKIE
+    session_salt: str = SESSION_SALT
+    login_salt: str = LOGIN_SALT
+    token_label: str = TOKEN_LABEL
+
+
+ADMIN_NAMES = SessionNames()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +53,8 @@ class AdminSession:
     who: str
 
 
-def token_fingerprint(admin_token: str) -> str:
-    return hashlib.sha256(b"waitroom.admin-token|" + admin_token.encode()).hexdigest()[:16]
+def token_fingerprint(admin_token: str, label: str = TOKEN_LABEL) -> str:
+    return hashlib.sha256(f"{label}|".encode() + admin_token.encode()).hexdigest()[:16]
 
 
 def tokens_equal(presented: str, expected: str) -> bool:
@@ -44,14 +62,18 @@ def tokens_equal(presented: str, expected: str) -> bool:
 
 
 class AdminSessionCodec:
-    def __init__(self, secret_keys: Sequence[str], admin_token: str) -> None:
+    def __init__(
+        self, secret_keys: Sequence[str], admin_token: str, names: SessionNames = ADMIN_NAMES
+    ) -> None:
+        signer = {"digest_method": hashlib.sha256}
+        self.names = names
         self._sessions = URLSafeTimedSerializer(
-            list(secret_keys), salt=SESSION_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+            list(secret_keys), salt=names.session_salt, signer_kwargs=signer
         )
         self._logins = URLSafeTimedSerializer(
-            list(secret_keys), salt=LOGIN_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+            list(secret_keys), salt=names.login_salt, signer_kwargs=signer
         )
-        self._fingerprint = token_fingerprint(admin_token)
+        self._fingerprint = token_fingerprint(admin_token, names.token_label)
 
     def issue(self, who: str) -> tuple[str, AdminSession]:
         session = AdminSession(secrets.token_urlsafe(12), secrets.token_urlsafe(24), who)

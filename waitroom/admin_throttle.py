@@ -6,6 +6,7 @@ attempt from that address gets 429 for the rest of the window, right token or no
 - bearer token on the admin API: ``BEARER_FAILURES`` (300 per minute; scripts retry, and a
   generated token has 256 bits, so this only matters for weak hand-picked tokens).
 Limits are per process: N processes allow N times as many guesses.
+The shop's staff login uses the same throttle under its own name (:func:`throttle_of`).
 """
 
 from __future__ import annotations
@@ -27,34 +28,46 @@ class TooManyAttempts(WaitroomError):
     title = "Too many attempts"
     type_slug = "too-many-attempts"
 
-    def __init__(self) -> None:
-        super().__init__("too many failed admin logins from this address: wait a minute")
+    def __init__(self, who: str = "admin") -> None:
+        super().__init__(f"too many failed {who} logins from this address: wait a minute")
 
 
 class AdminThrottle:
-    def __init__(self) -> None:
+    def __init__(self, who: str = "admin") -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._who = who
 
     def check(self, limit: RateLimitItem, address: str) -> None:
-        if not self._limiter.test(limit, "admin-failures", address):
-            raise TooManyAttempts()
+        if not self._limiter.test(limit, f"{self._who}-failures", address):
+            raise TooManyAttempts(self._who)
 
     def failed(self, limit: RateLimitItem, address: str) -> None:
-        self._limiter.hit(limit, "admin-failures", address)
+        self._limiter.hit(limit, f"{self._who}-failures", address)
 
 
-def admin_throttle(request: Request) -> AdminThrottle:
+def throttle_of(request: Request, who: str) -> AdminThrottle:
+    """The app's throttle of failed ``who`` logins (one per app and name, made on first use)."""
     state = request.app.state
-    throttle: AdminThrottle | None = getattr(state, "admin_throttle", None)
+    attribute = f"{who}_throttle"
+    throttle: AdminThrottle | None = getattr(state, attribute, None)
     if throttle is None:
-        throttle = AdminThrottle()
-        state.admin_throttle = throttle
+        throttle = AdminThrottle(who)
+        setattr(state, attribute, throttle)
     return throttle
 
 
-def client_address(request: Request) -> str:
-    """The peer address, or the address ``WAITROOM_TRUSTED_PROXY_COUNT`` proxies saw."""
-    proxies = runtime_of(request).settings.trusted_proxy_count
+def admin_throttle(request: Request) -> AdminThrottle:
+    return throttle_of(request, "admin")
+
+
+def client_address(request: Request, trusted_proxy_count: int | None = None) -> str:
+    """The peer address, or the address ``WAITROOM_TRUSTED_PROXY_COUNT`` proxies saw (the
+    waiting room's setting unless ``trusted_proxy_count`` is given)."""
+    proxies = (
+        runtime_of(request).settings.trusted_proxy_count
+        if trusted_proxy_count is None
+        else trusted_proxy_count
+    )
     forwarded = request.headers.get("x-forwarded-for", "")
     if proxies > 0 and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]

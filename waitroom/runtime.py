@@ -49,9 +49,14 @@ class Runtime:
         )
 
     def cookie_secure(self, request: Request) -> bool:
-        if self.settings.cookie_secure is not None:
-            return self.settings.cookie_secure
-        return request.url.scheme == "https"
+        return cookie_secure_for(self.settings, request)
+
+
+def cookie_secure_for(settings: Settings, request: Request) -> bool:
+    """``WAITROOM_COOKIE_SECURE`` when set, else whether the request came over https."""
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return request.url.scheme == "https"
 
 
 def codec_for(settings: Settings) -> TokenCodec:
