@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,16 +11,19 @@ from sale_backend.orders import load_order, public_order
 from sale_backend.refunds import parse_ticket_ids
 from sale_backend.runtime import shop_runtime
 from sale_backend.views import event_view, json_body, json_response
+from waitroom.admin_throttle import bearer_accepted, client_address, throttle_of
 from waitroom.fan_session import bearer_token
 from waitroom.problems import InvalidInput, NotAuthenticated
 
 
 def require_staff(request: Request) -> None:
+    """A staff bearer token; wrong guesses are throttled per address like the admin token's."""
     presented = bearer_token(request)
     if presented is None:
         raise NotAuthenticated("staff bearer token required")
-    expected = shop_runtime(request).settings.staff_token
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
+    settings = shop_runtime(request).settings
+    address = client_address(request, settings.base.trusted_proxy_count)
+    if not bearer_accepted(throttle_of(request, "staff"), address, presented, settings.staff_token):
         raise NotAuthenticated("staff token not accepted")
 
 

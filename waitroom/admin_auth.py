@@ -20,11 +20,7 @@ from waitroom.admin_session import (
     AdminSessionCodec,
     tokens_equal,
 )
-from waitroom.admin_throttle import (
-    BEARER_FAILURES,
-    admin_throttle,
-    client_address,
-)
+from waitroom.admin_throttle import admin_throttle, bearer_accepted, client_address
 from waitroom.fan_session import bearer_token
 from waitroom.problems import Forbidden, NotAuthenticated
 from waitroom.runtime import runtime_of
@@ -51,11 +47,10 @@ def require_admin(request: Request) -> str:
     """Returns the actor name for the audit log; raises NotAuthenticated / Forbidden."""
     presented = bearer_token(request)
     if presented is not None:
-        throttle, address = admin_throttle(request), client_address(request)
-        throttle.check(BEARER_FAILURES, address)
         expected = runtime_of(request).settings.admin_token
-        if not tokens_equal(presented, expected):
-            throttle.failed(BEARER_FAILURES, address)
+        if not bearer_accepted(
+            admin_throttle(request), client_address(request), presented, expected
+        ):
             raise NotAuthenticated("admin token not accepted")
         named = clean_actor(request.headers.get(ACTOR_HEADER, ""))
         return f"token:{named}" if named else "token"

@@ -3,8 +3,9 @@
 attempt from that address gets 429 for the rest of the window, right token or not.
 
 - login form: ``LOGIN_FAILURES`` (10 per minute);
-- bearer token on the admin API: ``BEARER_FAILURES`` (300 per minute; scripts retry, and a
-  generated token has 256 bits, so this only matters for weak hand-picked tokens).
+- bearer token on the admin API (and the shop's staff API): ``BEARER_FAILURES`` (300 per
+  minute; scripts retry, and a generated token has 256 bits, so this only matters for weak
+  hand-picked tokens).
 Limits are per process: N processes allow N times as many guesses.
 The shop's staff login uses the same throttle under its own name (:func:`throttle_of`).
 """
@@ -16,6 +17,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 
+from waitroom.admin_session import tokens_equal
 from waitroom.problems import WaitroomError
 from waitroom.runtime import runtime_of
 
@@ -43,6 +45,16 @@ class AdminThrottle:
 
     def failed(self, limit: RateLimitItem, address: str) -> None:
         self._limiter.hit(limit, f"{self._who}-failures", address)
+
+
+def bearer_accepted(throttle: AdminThrottle, address: str, presented: str, expected: str) -> bool:
+    """Compares a bearer token in constant time, counting failures per address against
+    :data:`BEARER_FAILURES`; raises TooManyAttempts once over the limit (right token or not)."""
+    throttle.check(BEARER_FAILURES, address)
+    if tokens_equal(presented, expected):
+        return True
+    throttle.failed(BEARER_FAILURES, address)
+    return False
 
 
 def throttle_of(request: Request, who: str) -> AdminThrottle:

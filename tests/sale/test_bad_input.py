@@ -11,6 +11,7 @@ from starlette.routing import Route
 from sale_backend.app import PUBLIC_PREFIXES, shop_routes
 from sale_backend.payments import CARD_SUCCEEDS
 from tests.sale.conftest import Shop
+from waitroom.admin_throttle import BEARER_FAILURES
 
 
 def bad_requests(event_id: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -130,6 +131,18 @@ async def test_every_bad_input_is_a_4xx(shop: Shop, unique_id: str) -> None:
             if path.startswith("/api/"):
                 assert response.headers["content-type"].startswith("application/problem+json")
                 assert response.json()["status"] == response.status_code
+
+
+async def test_staff_token_guesses_are_throttled(shop: Shop) -> None:
+    """Wrong staff bearer tokens are counted per address; once over the limit even the right
+    token waits (the app's own throttle: each test's shop is a new app)."""
+    async with shop.client("", authorization="Bearer wrong") as guesser, shop.staff() as staff:
+        assert (await staff.get("/api/v1/staff/metrics")).status_code == 200
+        for _ in range(BEARER_FAILURES.amount):
+            assert (await guesser.get("/api/v1/staff/metrics")).status_code == 401
+        blocked = await staff.get("/api/v1/staff/metrics")
+        assert blocked.status_code == 429
+        assert blocked.json()["type"].endswith("/too-many-attempts")
 
 
 async def test_staff_endpoints_need_the_staff_token(shop: Shop, unique_id: str) -> None:
