@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from waitroom import audit
+from waitroom.codes import CodeKind, CodeStore
 from waitroom.organizer_metrics import organizer_metrics
 from waitroom.problems import InvalidInput
 from waitroom.runtime import Runtime
@@ -30,6 +31,34 @@ async def update_queue(runtime: Runtime, queue_id: str, actor: str, fields: dict
     await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
     runtime.views.invalidate(queue_id)
     return created
+
+
+async def create_code(
+    runtime: Runtime,
+    queue_id: str,
+    actor: str,
+    kind: CodeKind,
+    max_uses: int,
+    label: str,
+    code: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Create a priority/bypass code and record it (never the plain code); (plain, document)."""
+    plain, document = await CodeStore(runtime.redis).create(queue_id, kind, max_uses, label, code)
+    await record_change(
+        runtime,
+        queue_id,
+        actor,
+        "code_create",
+        {"code_id": document["code_id"], "kind": kind.value, "max_uses": max_uses},
+    )
+    return plain, document
+
+
+async def revoke_code(runtime: Runtime, queue_id: str, actor: str, code_id: str) -> dict[str, Any]:
+    """Revoke a code and record it; the code's public description."""
+    document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
+    await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
+    return document
 
 
 async def record_change(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from waitroom.admin_actions import record_change
+from waitroom import admin_actions
 from waitroom.admin_api import _json
 from waitroom.admin_auth import require_admin
 from waitroom.codes import CodeStore, validate_code_request
@@ -23,15 +23,8 @@ async def create_code(request: Request) -> Response:
         actor = require_admin(request)
         queue_id = checked_queue_id(request.path_params["queue_id"])
         kind, max_uses, label, chosen = validate_code_request(await read_json_object(request))
-        plain, document = await CodeStore(runtime.redis).create(
-            queue_id, kind, max_uses, label, chosen
-        )
-        await record_change(
-            runtime,
-            queue_id,
-            actor,
-            "code_create",
-            {"code_id": document["code_id"], "kind": kind.value, "max_uses": max_uses},
+        plain, document = await admin_actions.create_code(
+            runtime, queue_id, actor, kind, max_uses, label, chosen
         )
     except WaitroomError as error:
         return error_response(error)
@@ -55,8 +48,7 @@ async def revoke_code(request: Request) -> Response:
         actor = require_admin(request)
         queue_id = checked_queue_id(request.path_params["queue_id"])
         code_id = str(request.path_params["code_id"])
-        document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
-        await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
+        document = await admin_actions.revoke_code(runtime, queue_id, actor, code_id)
     except WaitroomError as error:
         return error_response(error)
     return _json(document)

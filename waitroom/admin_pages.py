@@ -17,9 +17,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from waitroom import audit
 from waitroom.admin_actions import (
+    create_code,
     parse_opens_at,
     parse_whole_number,
-    record_change,
+    revoke_code,
     update_queue,
 )
 from waitroom.admin_auth import admin_session, clean_actor, require_admin_form, session_codec
@@ -160,7 +161,6 @@ async def _apply_form(
             fields["pause_reason"] = ""
         await update_queue(runtime, queue_id, actor, fields)
         return f"Queue {states[action]}.", ""
-    store = CodeStore(runtime.redis)
     if action == "code_create":
         kind, max_uses, label, _ = validate_code_request(
             {
@@ -169,18 +169,9 @@ async def _apply_form(
                 "label": form.get("label", ""),
             }
         )
-        plain, document = await store.create(queue_id, kind, max_uses, label)
-        await record_change(
-            runtime,
-            queue_id,
-            actor,
-            "code_create",
-            {"code_id": document["code_id"], "kind": kind.value, "max_uses": max_uses},
-        )
+        plain, _ = await create_code(runtime, queue_id, actor, kind, max_uses, label)
         return "Code created: copy it now, it is shown only once.", plain
     if action == "code_revoke":
-        code_id = form.get("code_id", "")
-        await store.revoke(queue_id, code_id)
-        await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
+        await revoke_code(runtime, queue_id, actor, form.get("code_id", ""))
         return "Code revoked.", ""
     raise InvalidInput("unknown action", field="action")
