@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +19,7 @@ from waitroom.openapi_common import (
     json_answer,
     json_body,
     obj,
+    openapi_response,
     problem,
 )
 
@@ -135,8 +135,4 @@ def document() -> dict[str, Any]:
 
 
 async def openapi_endpoint(request: Request) -> Response:
-    return Response(
-        orjson.dumps(document()),
-        media_type="application/json",
-        headers={"cache-control": "public, max-age=300"},
-    )
+    return openapi_response(document())

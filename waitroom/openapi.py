@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from waitroom.openapi_admin import admin_api_paths
 from waitroom.openapi_admin_pages import admin_page_paths, operations_paths
-from waitroom.openapi_common import PROBLEM_SCHEMA
+from waitroom.openapi_common import PROBLEM_SCHEMA, openapi_response
 from waitroom.openapi_fairness import fairness_paths
 from waitroom.openapi_fan import STATUS_SCHEMA, queue_paths
 from waitroom.openapi_fan_extras import extras_paths
@@ -46,8 +45,4 @@ def document() -> dict[str, Any]:
 
 
 async def openapi_endpoint(request: Request) -> Response:
-    return Response(
-        orjson.dumps(document()),
-        media_type="application/json",
-        headers={"cache-control": "public, max-age=300"},
-    )
+    return openapi_response(document())

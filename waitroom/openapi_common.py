@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from starlette.responses import Response
+
 ID_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -135,3 +138,12 @@ def health_paths(store_description: str) -> dict[str, Any]:
             }
         },
     }
+
+
+def openapi_response(document: dict[str, Any]) -> Response:
+    """``/openapi.json`` of either app: the document, cacheable for five minutes."""
+    return Response(
+        orjson.dumps(document),
+        media_type="application/json",
+        headers={"cache-control": "public, max-age=300"},
+    )
