@@ -244,12 +244,7 @@ class TokenCodec:
 
     def verify_position(self, token: str | None, queue_id: str | None = None) -> PositionClaims:
         max_age = self.position_max_age_seconds
-        payload: Any = None
-        if type(token) is str and len(token) <= self.max_token_length:
-            payload = self._position_fast.loads(token, max_age)
-        if type(payload) is not dict:
-            # anything the common case did not accept: the full checks, with their errors
-            payload = self._load(self._position, self._position_fast, token, max_age)
+        payload = self._load(self._position, self._position_fast, token, max_age)
         # the checks of _require_str / _require_int, inline: this runs on every status poll
         token_queue_id = payload.get("q")
         epoch = payload.get("e")
@@ -323,17 +318,16 @@ class TokenCodec:
         token: str | None,
         max_age_seconds: int,
     ) -> dict[str, Any]:
+        if type(token) is str and len(token) <= self.max_token_length:
+            payload: Any = fast.loads(token, max_age_seconds)
+            if type(payload) is dict:
+                return payload  # the common case, first: it runs on every status poll
         if token is None or token == "":
             raise TokenMissing("no token was sent")
         if not isinstance(token, str) or len(token) > self.max_token_length:
             raise TokenMalformed("the token is too long or not text")
         if not token.isascii():
             raise TokenMalformed("the token contains non-ASCII characters")
-        payload = fast.loads(token, max_age_seconds)
-        if payload is not None:
-            if not isinstance(payload, dict):
-                raise TokenMalformed("the token payload is not an object")
-            return payload
         try:
             # anything the common case did not accept: itsdangerous decides, with its errors
             payload = serializer.loads(token, max_age=max_age_seconds)
