@@ -69,14 +69,11 @@ class QueueViewCache:
 
     def waiting_frame(self, queue_id: str) -> WaitingFrame | None:
         """The frame for waiting fans of a fresh view, without awaiting anything; None when
-        the view is due for a refresh, the store failed moments ago, or nobody can be waiting
-        (the caller then takes :meth:`get` and the general path)."""
+        the view is due for a refresh (a failed refresh leaves it due, so the store's failure
+        is :meth:`get`'s to answer) or nobody can be waiting (the caller then takes
+        :meth:`get` and the general path)."""
         entry = self._entries.get(queue_id)
-        if entry is None:
-            return None
-        now = time.monotonic()
-        refresh_seconds = self.refresh_seconds
-        if now - entry.fetched_at >= refresh_seconds or now - entry.failed_at < refresh_seconds:
+        if entry is None or time.monotonic() - entry.fetched_at >= self.refresh_seconds:
             return None
         return entry.waiting
 
