@@ -162,7 +162,7 @@ def create_app(
         pass_check=one_session_per_pass,
     )
     page_security = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=settings.cookie_secure),
     ]
     app = Starlette(

@@ -18,7 +18,7 @@ from sale_backend.app import shop_routes
 from sale_backend.form_tokens import CSRF_SALT, FormTokens
 from sale_backend.keys import new_id
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.sale.conftest import STAFF_TOKEN, Shop, form_token
+from tests.sale.conftest import STAFF_TOKEN, Shop, ShopFactory, form_token
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -104,6 +104,20 @@ async def test_every_shop_response_carries_the_security_headers(
         to_the_queue = await stranger.get("/")
         assert to_the_queue.status_code == 303
         assert_security_headers(to_the_queue)
+
+
+async def test_a_waiting_room_on_another_origin_is_the_one_more_form_target(
+    shop_factory: ShopFactory,
+) -> None:
+    """A form post may be answered with the way back to the queue: its origin, and only it,
+    joins ``form-action``."""
+    queue_url = "https://queue.example.org:8443/q/sale?x=1"
+    async with shop_factory(queue_url=queue_url) as shop, shop.client("") as stranger:
+        page = await stranger.get("/staff/scan")
+    policy = page.headers["content-security-policy"]
+    assert policy == CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self';", "form-action 'self' https://queue.example.org:8443;"
+    )
 
 
 async def test_the_csrf_cookie_is_the_shops_own_strict_httponly_cookie(

@@ -3,7 +3,8 @@ page served from another port of the same host (same-site: the fan's cookies, ev
 SameSite=Strict ones, go along) that auto-submits a refund form to the shop: refused (403), the
 order is still paid; the same refund from the order page succeeds. A form whose token was
 removed is refused too. No shop page, the fans' or the door staff's, reports a violation of its
-Content-Security-Policy, and every page the browser loads carries the security headers."""
+Content-Security-Policy, and every page the browser loads carries the security headers; a form
+answered with the way back to a waiting room on another host is not blocked by form-action."""
 
 from __future__ import annotations
 
@@ -55,10 +56,10 @@ def shop_server(redis_url: str) -> Iterator[tuple[ServerProcess, str]]:
         yield server, queue_id
 
 
-class _Attacker:
-    """Another web server on the same host, another port: its page posts to the shop."""
+class _Site:
+    """Another web server (the attacker's, or a stand-in waiting room) serving one page."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, host: str = "127.0.0.1") -> None:
         body = html.encode()
 
         class Page(BaseHTTPRequestHandler):
@@ -72,11 +73,11 @@ class _Attacker:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/prize"
+        self.server = ThreadingHTTPServer((host, free_port()), Page)
+        self.url = f"http://{host}:{self.server.server_address[1]}/prize"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> _Attacker:
+    def __enter__(self) -> _Site:
         self.thread.start()
         return self
 
@@ -211,7 +212,7 @@ def test_a_same_site_attacker_page_cannot_refund_the_fans_order(
             '<input type="hidden" name="csrf_token" value="guessed"></form>'
             "<script>document.forms[0].submit()</script>"
         )
-        with _Attacker(attack) as attacker:
+        with _Site(attack) as attacker:  # same host, another port: same-site
             with page.expect_response(f"{order_url}/refund") as attacked:
                 page.goto(attacker.url)
             response = attacked.value
@@ -270,3 +271,40 @@ def test_staff_and_error_pages_report_no_policy_violation(
         watched.assert_clean()
         watched.assert_headers()
         browser.close()
+
+
+def test_a_form_answered_with_the_way_back_to_a_queue_on_another_host_is_not_blocked(
+    redis_url: str, settings: Settings
+) -> None:
+    """``form-action`` also governs a form's redirect: when the fan's pass has run out, the gate
+    answers a form post with a 303 to the waiting room, here on another host (127.0.0.2)."""
+    queue_page = "<!doctype html><title>Waiting room</title><h1>The queue</h1>"
+    with _Site(queue_page, "127.0.0.2") as queue:
+        queue_id = "t" + secrets.token_hex(5)
+        environment = server_environment(
+            redis_url,
+            WAITROOM_SHOP_QUEUE_ID=queue_id,
+            WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
+            WAITROOM_SHOP_QUEUE_URL=queue.url,
+        )
+        with (
+            ServerProcess("sale_backend.app:create_app_from_environ", environment) as server,
+            _chromium() as playwright,
+        ):
+            base_url = server.base_url
+            _define_event(base_url, queue_id, f"{queue_id}-later")
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(locale="en-GB")
+            context.add_init_script(WATCH_CSP)
+            context.add_cookies(_admitted_fan_cookies(settings, base_url, queue_id))
+            watched = _Watched(context, base_url)
+            page = watched.page
+            page.goto(f"{base_url}/events/{queue_id}-later")
+            watched.assert_clean()
+            context.clear_cookies(name=pass_cookie_name(queue_id))  # the pass ran out
+            page.get_by_label("Quantity of Standard").fill("1")
+            page.get_by_role("button", name="Hold my tickets").click()
+            page.wait_for_url(queue.url)
+            assert page.get_by_role("heading", name="The queue").count() == 1
+            assert watched.console_violations == []
+            browser.close()
