@@ -15,8 +15,10 @@ request without a CORS preflight, which the shop does not grant.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -48,7 +50,7 @@ def origin_of(scheme: str, host: str) -> str | None:
     return f"{parts.scheme}://{netloc}"
 
 
-def refusal_reason(headers: dict[str, str], own_origin: str | None) -> str | None:
+def refusal_reason(headers: Mapping[str, str], own_origin: str | None) -> str | None:
     """Why an unsafe request must be refused, or None when the browser's headers allow it."""
     site = headers.get("sec-fetch-site", "").strip().lower()
     if site in REFUSED_SITES:
@@ -75,7 +77,7 @@ class CrossSiteGuard:
         if scope["type"] != "http" or scope.get("method", "GET") in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        headers = _header_map(scope)
+        headers = Headers(scope=scope)
         if headers.get("authorization", "")[:7].lower() == "bearer ":
             await self.app(scope, receive, send)
             return
@@ -88,11 +90,3 @@ class CrossSiteGuard:
         response = await error_handler(request, CrossSiteRequest(REFUSED, reason=reason))
         await response(scope, receive, send)
 
-
-def _header_map(scope: Scope) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", []):
-        name = raw_name.decode("latin-1").lower()
-        if name not in result:
-            result[name] = raw_value.decode("latin-1")
-    return result

@@ -8,6 +8,7 @@ answered with the way back to a waiting room on another host is not blocked by f
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import shutil
@@ -90,6 +91,7 @@ class _Watched:
     """A Chromium page whose CSP violations and loaded documents are recorded."""
 
     def __init__(self, context: Any, shop_url: str) -> None:
+        self.context = context
         self.page = context.new_page()
         self.shop_url = shop_url
         self.console_violations: list[str] = []
@@ -120,12 +122,22 @@ class _Watched:
                 assert headers.get(name) == value, (document.url, name)
 
 
-def _chromium() -> Any:
+@contextlib.contextmanager
+def _admitted_fan(settings: Settings, base_url: str, queue_id: str) -> Iterator[_Watched]:
+    """A Chromium page of a fan the waiting room admitted, watched for CSP violations."""
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    return sync_playwright()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB")
+        context.add_init_script(WATCH_CSP)
+        context.add_cookies(_admitted_fan_cookies(settings, base_url, queue_id))
+        try:
+            yield _Watched(context, base_url)
+        finally:
+            browser.close()
 
 
 def _define_event(base_url: str, queue_id: str, event_id: str) -> None:
@@ -166,12 +178,7 @@ def test_a_same_site_attacker_page_cannot_refund_the_fans_order(
     base_url = server.base_url
     event_id = f"{queue_id}-refunds"
     _define_event(base_url, queue_id, event_id)
-    with _chromium() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB")
-        context.add_init_script(WATCH_CSP)
-        context.add_cookies(_admitted_fan_cookies(settings, base_url, queue_id))
-        watched = _Watched(context, base_url)
+    with _admitted_fan(settings, base_url, queue_id) as watched:
         page = watched.page
 
         page.goto(f"{base_url}/")
@@ -233,7 +240,6 @@ def test_a_same_site_attacker_page_cannot_refund_the_fans_order(
         watched.assert_clean()
         assert _order_status(base_url, order_id) == "refunded"
         watched.assert_headers()
-        browser.close()
 
 
 def test_staff_and_error_pages_report_no_policy_violation(
@@ -241,12 +247,7 @@ def test_staff_and_error_pages_report_no_policy_violation(
 ) -> None:
     server, queue_id = shop_server
     base_url = server.base_url
-    with _chromium() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB")
-        context.add_init_script(WATCH_CSP)
-        context.add_cookies(_admitted_fan_cookies(settings, base_url, queue_id))
-        watched = _Watched(context, base_url)
+    with _admitted_fan(settings, base_url, queue_id) as watched:
         page = watched.page
 
         page.goto(f"{base_url}/staff/scan")
@@ -270,7 +271,6 @@ def test_staff_and_error_pages_report_no_policy_violation(
         assert malformed is not None and malformed.status == 400
         watched.assert_clean()
         watched.assert_headers()
-        browser.close()
 
 
 def test_a_form_answered_with_the_way_back_to_a_queue_on_another_host_is_not_blocked(
@@ -287,24 +287,16 @@ def test_a_form_answered_with_the_way_back_to_a_queue_on_another_host_is_not_blo
             WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
             WAITROOM_SHOP_QUEUE_URL=queue.url,
         )
-        with (
-            ServerProcess("sale_backend.app:create_app_from_environ", environment) as server,
-            _chromium() as playwright,
-        ):
+        with ServerProcess("sale_backend.app:create_app_from_environ", environment) as server:
             base_url = server.base_url
             _define_event(base_url, queue_id, f"{queue_id}-later")
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(locale="en-GB")
-            context.add_init_script(WATCH_CSP)
-            context.add_cookies(_admitted_fan_cookies(settings, base_url, queue_id))
-            watched = _Watched(context, base_url)
-            page = watched.page
-            page.goto(f"{base_url}/events/{queue_id}-later")
-            watched.assert_clean()
-            context.clear_cookies(name=pass_cookie_name(queue_id))  # the pass ran out
-            page.get_by_label("Quantity of Standard").fill("1")
-            page.get_by_role("button", name="Hold my tickets").click()
-            page.wait_for_url(queue.url)
-            assert page.get_by_role("heading", name="The queue").count() == 1
-            assert watched.console_violations == []
-            browser.close()
+            with _admitted_fan(settings, base_url, queue_id) as watched:
+                page = watched.page
+                page.goto(f"{base_url}/events/{queue_id}-later")
+                watched.assert_clean()
+                watched.context.clear_cookies(name=pass_cookie_name(queue_id))  # the pass ran out
+                page.get_by_label("Quantity of Standard").fill("1")
+                page.get_by_role("button", name="Hold my tickets").click()
+                page.wait_for_url(queue.url)
+                assert page.get_by_role("heading", name="The queue").count() == 1
+                assert watched.console_violations == []
