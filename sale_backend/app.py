@@ -1,6 +1,8 @@
 """The shop's ASGI app factory. Every route is behind ``waitroom.gate.WaitroomGate`` except
 static files, health checks, the staff API (staff bearer token) and the door scanner pages
-(staff session)."""
+(staff session). In front of the gate: the browser security headers on every response
+(:mod:`sale_backend.security_headers`) and the refusal of unsafe requests from other sites
+(:mod:`sale_backend.cross_site`)."""
 
 from __future__ import annotations
 
@@ -24,10 +26,12 @@ from starlette.types import Scope
 
 from sale_backend import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.background import BackgroundWork, publish_all
+from sale_backend.cross_site import CrossSiteGuard
 from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.runtime import ShopRuntime, shop_runtime
+from sale_backend.security_headers import SecurityHeaders
 from sale_backend.shop_settings import ShopSettings
 from waitroom.gate import WaitroomGate
 from waitroom.problems import WaitroomError, http_exception_handler
@@ -157,9 +161,13 @@ def create_app(
         cookie_secure=settings.cookie_secure,
         pass_check=one_session_per_pass,
     )
+    page_security = [
+        Middleware(SecurityHeaders, queue_url=shop.queue_url),
+        Middleware(CrossSiteGuard, https=settings.cookie_secure),
+    ]
     app = Starlette(
         routes=shop_routes(),
-        middleware=[gate],
+        middleware=[*page_security, gate],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: pages.error_handler,

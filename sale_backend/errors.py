@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from waitroom.problems import Conflict, InvalidInput, NotFound, WaitroomError
+from waitroom.problems import Conflict, Forbidden, InvalidInput, NotFound, WaitroomError
 
 
 class SaleNotOpen(Conflict):
@@ -88,3 +88,17 @@ class TicketNotRefundable(Conflict):
 class TicketRejected(Conflict):
     title = "Ticket rejected"
     type_slug = "ticket-rejected"
+
+
+class FormTokenInvalid(Forbidden):
+    """A form posted without this browser's CSRF token (sale_backend.csrf)."""
+
+    title = "This form has expired"
+    type_slug = "form-token-invalid"
+
+
+class CrossSiteRequest(Forbidden):
+    """An unsafe request that the browser says came from another site or origin."""
+
+    title = "Request from another site refused"
+    type_slug = "cross-site-request"

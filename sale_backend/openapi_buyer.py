@@ -25,7 +25,10 @@ PASS: list[dict[str, list[str]]] = [{"pass": [], "visitor": []}]
 it is bound to; the gate also keeps one session per pass (cookie ``wr_sess_<queue>``)."""
 GATE_ERRORS = {
     "401": problem("No valid pass (join the waiting room)"),
-    "403": problem("Pass of another visitor, or in use in another session"),
+    "403": problem(
+        "Pass of another visitor, or in use in another session; or (no bearer) a request "
+        "that the browser marks as sent from another site or origin"
+    ),
     "503": problem("The sale store or the pass check is unavailable"),
 }
 PAGE_ERRORS = {
@@ -59,6 +62,10 @@ def _page(summary: str, parameters: list[dict[str, Any]], **extra: Any) -> dict[
     responses = {"200": html(summary), **PAGE_ERRORS}
     if "requestBody" in extra:
         responses.pop("200")
+        responses["403"] = html(
+            "CSRF token (csrf_token) missing or not this browser's, or a form sent from another "
+            "site or origin: nothing changed (friendly page; problem JSON for JSON clients)"
+        )
     return {
         "summary": summary,
         "parameters": parameters,
@@ -69,7 +76,8 @@ def _page(summary: str, parameters: list[dict[str, Any]], **extra: Any) -> dict[
 
 
 def page_paths() -> dict[str, Any]:
-    form = obj({}, ())
+    """Every form carries ``csrf_token``, the page's token of the ``shop_csrf`` cookie."""
+    form = obj({"csrf_token": STRING}, ("csrf_token",))
     form["additionalProperties"] = STRING
     return {
         "/": {"get": _page("Events on sale", [])},
@@ -84,7 +92,7 @@ def page_paths() -> dict[str, Any]:
         },
         "/holds/{hold_id}/cancel": {
             "post": _page(
-                "Cancel the hold", [id_parameter("hold_id")], requestBody=form_body(form, False)
+                "Cancel the hold", [id_parameter("hold_id")], requestBody=form_body(form)
             )
         },
         "/holds/{hold_id}/checkout": {
@@ -99,7 +107,7 @@ def page_paths() -> dict[str, Any]:
             "post": _page(
                 "Refund tickets (fields ticket_id)",
                 [id_parameter("order_id")],
-                requestBody=form_body(form, False),
+                requestBody=form_body(form),
             )
         },
     }

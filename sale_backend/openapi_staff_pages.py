@@ -9,7 +9,10 @@ from waitroom.openapi_common import STRING, form_body, html, obj, redirect
 STAFF_SESSION: list[dict[str, list[str]]] = [{"staff_session": []}]
 FORM_ERRORS = {
     "400": html("The form could not be read, or no usable code (friendly page)"),
-    "403": html("Form expired or forged: CSRF token missing or wrong (friendly page)"),
+    "403": html(
+        "Form expired or forged: the shop's CSRF token missing or not this browser's, or sent "
+        "from another site or origin (friendly page)"
+    ),
     "503": html("The sale store is unavailable (friendly page)"),
 }
 
@@ -26,7 +29,10 @@ def staff_page_paths() -> dict[str, Any]:
                 "summary": "Scan one ticket code and show ADMIT or REJECTED",
                 "security": STAFF_SESSION,
                 "requestBody": form_body(
-                    obj({"code": STRING, "csrf_token": STRING, "history": STRING}, ("code",))
+                    obj(
+                        {"code": STRING, "csrf_token": STRING, "history": STRING},
+                        ("code", "csrf_token"),
+                    )
                 ),
                 "responses": {
                     "200": html("ADMIT"),
@@ -42,7 +48,7 @@ def staff_page_paths() -> dict[str, Any]:
                 "responses": {"200": html("Form"), "303": redirect("To /staff/scan")},
             },
             "post": {
-                "summary": "Log in with the staff token (double-submit CSRF token)",
+                "summary": "Log in with the staff token (the shop's CSRF token)",
                 "requestBody": form_body(
                     obj({"token": STRING, "csrf_token": STRING}, ("token", "csrf_token"))
                 ),
@@ -59,7 +65,7 @@ def staff_page_paths() -> dict[str, Any]:
             "post": {
                 "summary": "Log out (CSRF-checked)",
                 "security": STAFF_SESSION,
-                "requestBody": form_body(obj({"csrf_token": STRING}), required=False),
+                "requestBody": form_body(obj({"csrf_token": STRING}, ("csrf_token",))),
                 "responses": {"303": redirect("To /staff/scan"), **FORM_ERRORS},
             }
         },

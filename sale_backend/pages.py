@@ -1,7 +1,9 @@
 """The shop's HTML pages: event and seat map, cart with timer and checkout, order with QR codes.
 
-Forms post back to the shop; every page is behind the gate. Domain errors become a friendly
-page (HTML) or a problem body (API paths) in :func:`error_handler`.
+Forms post back to the shop; every page is behind the gate. Every form carries the browser's
+CSRF token (:mod:`sale_backend.csrf`), checked by :func:`protected_form` before anything changes.
+Domain errors become a friendly page (HTML) or a problem body (API paths and JSON clients) in
+:func:`error_handler`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sale_backend.checkout import parse_checkout
+from sale_backend.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
 from sale_backend.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.keys import event_of
 from sale_backend.orders import load_order, public_order
@@ -32,14 +35,25 @@ def base_path(request: Request) -> str:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A shop page; its forms get the browser's CSRF token as ``csrf_token``."""
     environment: Environment = request.app.state.templates
-    html = environment.get_template(template).render(base=base_path(request), **context)
-    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
+    csrf_token, new_cookie = page_form_token(request)
+    html = environment.get_template(template).render(
+        base=base_path(request), csrf_token=csrf_token, **context
+    )
+    response = HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
+    if new_cookie is not None:
+        set_form_cookie(request, response, new_cookie)
+    return response
 
 
 def _is_api(request: Request) -> bool:
+    """API paths, and JSON clients (``Accept`` JSON and not HTML) on any path."""
     relative = request.url.path[len(base_path(request)) :]
-    return relative.startswith("/api/")
+    if relative.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
 
 
 async def error_handler(request: Request, exc: Exception) -> Response:
@@ -68,6 +82,15 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     return values
 
 
+async def protected_form(request: Request) -> dict[str, list[str]]:
+    """The posted form, once its CSRF token is found to be this browser's; raises
+    :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes."""
+    form = await read_form(request)
+    presented = form.get(CSRF_FIELD)
+    require_form_token(request, presented[0] if presented else None)
+    return form
+
+
 async def index(request: Request) -> Response:
     runtime = shop_runtime(request)
     return render(request, "index.html", events=await runtime.event_views())
@@ -91,9 +114,9 @@ async def event_page(request: Request, error: WaitroomError | None = None) -> Re
 
 
 async def hold_form(request: Request) -> Response:
+    form = await protected_form(request)
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
-    form = await read_form(request)
     quantities: dict[str, int] = {}
     for tier in event.tiers:
         raw = (form.get(f"qty_{tier.tier_id}") or ["0"])[0].strip() or "0"
@@ -137,6 +160,7 @@ async def hold_page(request: Request, error: WaitroomError | None = None) -> Res
 
 
 async def cancel_form(request: Request) -> Response:
+    await protected_form(request)
     runtime = shop_runtime(request)
     hold_id = request.path_params["hold_id"]
     event = await runtime.event(event_of(hold_id, "hold"))
@@ -146,9 +170,9 @@ async def cancel_form(request: Request) -> Response:
 
 
 async def checkout_form(request: Request) -> Response:
+    form = await protected_form(request)
     runtime = shop_runtime(request)
     buyer = buyer_of(request)
-    form = await read_form(request)
     body = {
         "hold_id": request.path_params["hold_id"],
         "card_number": (form.get("card_number") or [""])[0],
@@ -190,10 +214,10 @@ async def order_page(request: Request) -> Response:
 
 
 async def refund_form(request: Request) -> Response:
+    form = await protected_form(request)
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
     event = await runtime.event(event_of(order_id, "order"))
-    form = await read_form(request)
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")

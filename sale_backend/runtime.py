@@ -13,6 +13,7 @@ from starlette.requests import Request
 from sale_backend.catalog import Event
 from sale_backend.checkout import CheckoutService
 from sale_backend.errors import TicketRejected
+from sale_backend.form_tokens import FormTokens
 from sale_backend.fulfilment import Answer, Fulfilment
 from sale_backend.keys import is_valid_event_id
 from sale_backend.payments import PaymentProvider
@@ -45,6 +46,7 @@ class ShopRuntime:
     refunds: RefundService
     metrics: ShopMetrics
     passes: PassRegistry
+    form_tokens: FormTokens
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +76,7 @@ class ShopRuntime:
             refunds=RefundService(store, provider, publisher),
             metrics=ShopMetrics.create(),
             passes=PassRegistry(queue_redis, settings.base.cookie_secure),
+            form_tokens=FormTokens(settings.base.secret_keys),
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:

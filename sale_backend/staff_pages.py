@@ -1,17 +1,19 @@
 """The door scanner for staff: ``/staff/scan`` (outside the fan gate, opened by a staff
 session), ``/staff/login`` and ``/staff/logout``. Plain forms that work without JavaScript and
 with hardware scanners that type the code and press Enter; every answer is a page, bad input a
-friendly 4xx page."""
+friendly 4xx page. Every form (login, scan, logout) carries the shop's CSRF token
+(:mod:`sale_backend.csrf`, the same as the fans' forms); a form without it is answered 403 and
+changes nothing."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
+from sale_backend.csrf import CSRF_FIELD, form_token_valid
 from sale_backend.errors import TicketRejected
 from sale_backend.pages import base_path, read_form, render
 from sale_backend.runtime import shop_runtime
@@ -19,23 +21,17 @@ from sale_backend.scan_results import ScanHistory, ScanResult, admitted, rejecte
 from sale_backend.staff_session import staff_door
 from sale_backend.store import EventNotFound
 from sale_backend.tickets import MAX_CODE_LENGTH
-from waitroom.admin_session import CSRF_FIELD, AdminSession, tokens_equal
+from waitroom.admin_session import AdminSession
 from waitroom.problems import InvalidInput
 from waitroom.request_body import MAX_BODY_BYTES
-from waitroom.session_door import FORM_EXPIRED, SECURITY_HEADERS, LoginFormRenderer
+from waitroom.session_door import FORM_EXPIRED, LoginFormRenderer
 
 SESSION_ENDED = "Your staff session has ended. Log in again."
 
 
-def _page(request: Request, template: str, status_code: int, **context: Any) -> HTMLResponse:
-    response = render(request, template, status_code, **context)
-    response.headers.update(SECURITY_HEADERS)
-    return response
-
-
 def _login_page(request: Request) -> LoginFormRenderer:
-    def page(status_code: int, login_csrf: str, error: str) -> Response:
-        return _page(request, "staff_login.html", status_code, login_csrf=login_csrf, error=error)
+    def page(status_code: int, login_token: str, error: str) -> Response:
+        return render(request, "staff_login.html", status_code, error=error)
 
     return page
 
@@ -50,11 +46,10 @@ def _scanner(
     runtime = shop_runtime(request)
     history = ScanHistory(runtime.settings.base.secret_keys, session.session_id)
     shown = results or []
-    return _page(
+    return render(
         request,
         "staff_scan.html",
         status_code,
-        csrf_token=session.csrf_token,
         result=shown[0] if shown and not notice else None,
         earlier=shown[1:] if not notice else shown,
         history=history.dump(shown),
@@ -70,23 +65,21 @@ async def _fields(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in (await read_form(request)).items()}
 
 
-def _csrf_ok(session: AdminSession, fields: dict[str, str]) -> bool:
-    presented = fields.get(CSRF_FIELD, "")
-    return bool(presented) and tokens_equal(presented, session.csrf_token)
-
-
 async def login(request: Request) -> Response:
     door, page = staff_door(request), _login_page(request)
     scanner = f"{base_path(request)}/staff/scan"
     if request.method == "GET":
         if door.session(request) is not None:
-            return RedirectResponse(scanner, status_code=303, headers=SECURITY_HEADERS)
+            return RedirectResponse(scanner, status_code=303)
         return door.login_form(page)
     try:
+        fields = await _fields(request)
+        if not form_token_valid(request, fields.get(CSRF_FIELD)):
+            return door.login_form(page, 403, FORM_EXPIRED)
         return await door.login(
             request, page, scanner, lambda fields: "staff", "That staff token is not accepted."
         )
-    except HTTPException:
+    except (HTTPException, InvalidInput):
         return door.login_form(page, 400, "The form could not be read. Try again.")
 
 
@@ -99,7 +92,7 @@ async def logout(request: Request) -> Response:
         fields = await _fields(request)
     except InvalidInput as error:
         return _scanner(request, session, 400, notice=f"Not logged out: {error.detail}.")
-    if not _csrf_ok(session, fields):
+    if not form_token_valid(request, fields.get(CSRF_FIELD)):
         return _scanner(request, session, 403, notice=FORM_EXPIRED)
     return door.logged_out(f"{base_path(request)}/staff/scan")
 
@@ -125,7 +118,7 @@ async def scan_form(request: Request) -> Response:
     earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
         fields.get("history")
     )
-    if not _csrf_ok(session, fields):
+    if not form_token_valid(request, fields.get(CSRF_FIELD)):
         return _scanner(request, session, 403, earlier, FORM_EXPIRED)
     code = fields.get("code", "").strip()
     if not code:

@@ -1,7 +1,8 @@
 """Browser sessions of door staff: the organizer session machinery
 (:mod:`waitroom.admin_session`, :mod:`waitroom.session_door`) with the staff token and its own
-salts and cookies (``wr_staff``, ``wr_staff_login``), so an organizer session never opens the
-scanner and a staff session never opens the organizer pages."""
+salts and cookie (``wr_staff``), so an organizer session never opens the scanner and a staff
+session never opens the organizer pages. The login form is guarded by the shop's CSRF token
+(:mod:`sale_backend.csrf`) instead of the door's own login token."""
 
 from __future__ import annotations
 
@@ -33,4 +34,5 @@ def staff_door(request: Request) -> SessionDoor:
         client_address(request, base.trusted_proxy_count),
         cookie_secure_for(base, request),
         cookie_path=base_path(request) or "/",
+        login_token=False,
     )

@@ -1,10 +1,11 @@
 """Login and logout of a token-protected browser session: the organizer pages and the shop's
 door scanner each open one with their own :class:`~waitroom.admin_session.SessionNames`.
 
-Login: the form carries a double-submit token (short-lived cookie), failures are throttled per
-client address, the token is compared in constant time, and success sets the signed session
-cookie (HttpOnly, SameSite=Strict, Secure over https) and redirects (303). Pages answered here
-carry :data:`SECURITY_HEADERS`.
+Login: the form carries a double-submit token (short-lived cookie; a site that checks every
+form's CSRF token itself, like the shop, turns it off with ``login_token=False``), failures are
+throttled per client address, the token is compared in constant time, and success sets the
+signed session cookie (HttpOnly, SameSite=Strict, Secure over https) and redirects (303).
+Pages answered here carry :data:`SECURITY_HEADERS`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class SessionDoor:
     address: str
     secure: bool
     cookie_path: str = "/"
+    login_token: bool = True
+    """The login form's own double-submit token; False where the site checks every form's
+    CSRF token before :meth:`login` (the shop: :mod:`sale_backend.csrf`)."""
 
     def cookie(self, name: str, value: str, max_age_seconds: int) -> str:
         return set_cookie_header(
@@ -58,6 +62,8 @@ class SessionDoor:
     def login_form(
         self, render: LoginFormRenderer, status_code: int = 200, error: str = ""
     ) -> Response:
+        if not self.login_token:
+            return render(status_code, "", error)
         cookie, form_value = self.codec.issue_login_token()
         response = render(status_code, form_value, error)
         response.headers.append(
@@ -77,7 +83,7 @@ class SessionDoor:
         names = self.codec.names
         async with request.form(max_files=0, max_fields=10) as form:
             fields = {name: value for name, value in form.items() if isinstance(value, str)}
-        if not self.codec.verify_login_token(
+        if self.login_token and not self.codec.verify_login_token(
             request.cookies.get(names.login_cookie), fields.get("csrf_token")
         ):
             return self.login_form(render, 403, FORM_EXPIRED)
@@ -95,7 +101,8 @@ class SessionDoor:
         response.headers.append(
             "set-cookie", self.cookie(names.session_cookie, cookie, SESSION_MAX_AGE_SECONDS)
         )
-        response.headers.append("set-cookie", self.cookie(names.login_cookie, "", 0))
+        if self.login_token:
+            response.headers.append("set-cookie", self.cookie(names.login_cookie, "", 0))
         return response
 
     def logged_out(self, to: str) -> Response:

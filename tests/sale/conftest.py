@@ -4,6 +4,7 @@ holding real waiting-room passes."""
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,13 +20,21 @@ from sale_backend.payments import PaymentProvider
 from sale_backend.runtime import ShopRuntime
 from sale_backend.shop_settings import ShopSettings
 from waitroom.admission import AdmissionStore
-from waitroom.cookies import VISITOR_COOKIE
+from waitroom.cookies import VISITOR_COOKIE, pass_cookie_name
 from waitroom.pass_registry import session_cookie_name
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
 
 STAFF_TOKEN = "test-staff-token-0123456789"
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(page: httpx.Response) -> str:
+    """The CSRF token in a shop page's forms, which a browser posts back with the form."""
+    found = FORM_TOKEN.search(page.text)
+    assert found is not None, f"no csrf_token field on {page.url}"
+    return found.group(1)
 
 
 def sample_event(queue_id: str, **overrides: Any) -> dict[str, Any]:
@@ -92,6 +101,17 @@ class Shop:
             # one shop session per pass: this client is one browser session
             client.cookies.set(session_cookie_name(self.queue_id), secrets.token_hex(16))
         client.headers.update(headers)
+        return client
+
+    def browser(self, base_url: str = "http://shop.test") -> httpx.AsyncClient:
+        """A buyer whose pass is in the shop's cookie, as a browser holds it (no bearer token:
+        bearer requests are not cross-site candidates)."""
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=base_url)
+        visitor = new_visitor_id()
+        token, _ = codec_for(self.settings).issue_pass(self.queue_id, visitor, secrets.token_hex(6))
+        client.cookies.set(pass_cookie_name(self.queue_id), token)
+        client.cookies.set(VISITOR_COOKIE, visitor)
+        client.cookies.set(session_cookie_name(self.queue_id), secrets.token_hex(16))
         return client
 
     def staff(self) -> httpx.AsyncClient:

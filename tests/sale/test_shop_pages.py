@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.sale.conftest import Shop
+from tests.sale.conftest import Shop, form_token
 from waitroom.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
@@ -34,7 +34,12 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         assert 'value="A-1-1"' in event_page.text  # the seat map
 
         hold = await buyer.post(
-            f"/events/{unique_id}/hold", data={"qty_standard": "3", "seat": ["A-1-2", "A-2-1"]}
+            f"/events/{unique_id}/hold",
+            data={
+                "qty_standard": "3",
+                "seat": ["A-1-2", "A-2-1"],
+                "csrf_token": form_token(event_page),
+            },
         )
         assert hold.status_code == 303
         cart = await buyer.get(hold.headers["location"])
@@ -49,6 +54,7 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         declined = await buyer.post(
             f"/holds/{hold_id}/checkout",
             data={
+                "csrf_token": form_token(cart),
                 "idempotency_key": "other",
                 "name": "Grace",
                 "email": "grace@example.org",
@@ -59,6 +65,7 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         paid = await buyer.post(
             f"/holds/{hold_id}/checkout",
             data={
+                "csrf_token": form_token(declined),
                 "idempotency_key": key.group(1),
                 "name": "Grace",
                 "email": "grace@example.org",
@@ -70,10 +77,14 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         assert order_page.status_code == 200
         assert order_page.text.count("<svg") == 5 and "seat A-2-1" in order_page.text
 
-        taken = await buyer.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
+        taken = await buyer.post(
+            f"/events/{unique_id}/hold", data={"seat": "A-1-2", "csrf_token": form_token(cart)}
+        )
         assert taken.status_code == 409 and "no longer free" in taken.text
 
-        refund = await buyer.post(paid.headers["location"] + "/refund", data={})
+        refund = await buyer.post(
+            paid.headers["location"] + "/refund", data={"csrf_token": form_token(order_page)}
+        )
         assert refund.status_code == 303
         refunded = await buyer.get(paid.headers["location"])
         assert refunded.text.count("<svg") == 0 and "Refunded" in refunded.text
@@ -86,7 +97,11 @@ async def test_missing_profile_means_an_empty_form(shop: Shop, unique_id: str) -
     async with shop.client() as buyer:
         profile = await buyer.get(f"/api/v1/events/{unique_id}/profile")
         assert profile.json() == {"profile": {}}
-        hold = await buyer.post(f"/events/{unique_id}/hold", data={"qty_standard": "1"})
+        event_page = await buyer.get(f"/events/{unique_id}")
+        hold = await buyer.post(
+            f"/events/{unique_id}/hold",
+            data={"qty_standard": "1", "csrf_token": form_token(event_page)},
+        )
         cart = await buyer.get(hold.headers["location"])
         assert 'name="name" required maxlength="120" value=""' in cart.text
 
