@@ -7,6 +7,7 @@ Starlette's ASGI types and httpx only). See docs/connector.md for the contract.
 from __future__ import annotations
 
 from waitroom.connector.client import ConnectorClient, SessionGrant, SessionState
+from waitroom.connector.connector import WaitroomConnector
 from waitroom.connector.environment import SettingsError
 from waitroom.connector.errors import (
     ConnectorError,
@@ -51,6 +52,7 @@ __all__ = [
     "SiteAuthRejected",
     "SiteSession",
     "SiteSessionCodec",
+    "WaitroomConnector",
     "session_cookie_name",
     "visitor_hash",
 ]

@@ -29,9 +29,7 @@ def env_int(environ: Mapping[str, str], name: str, default: int, minimum: int = 
     return value
 
 
-def env_float(
-    environ: Mapping[str, str], name: str, default: float, minimum: float = 0.0
-) -> float:
+def env_float(environ: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
         return default

@@ -26,6 +26,8 @@ from waitroom.connector.signing import (
 )
 
 MAX_PASS_CHARS = 1024
+PASS_QUERY_PARAMETER = "waitroom_pass"
+"""The query parameter that carries a pass once, from the queue page to the site."""
 
 
 @dataclass(frozen=True, slots=True)

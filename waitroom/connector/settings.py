@@ -40,14 +40,17 @@ class ConnectorSettings:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ConnectorSettings:
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, secret_keys: tuple[str, ...] = ()
+    ) -> ConnectorSettings:
         """``WAITROOM_SECRET_KEYS``, ``WAITROOM_SHOP_QUEUE_ID``, ``WAITROOM_SHOP_QUEUE_URL``,
         ``WAITROOM_CONNECTOR_URL`` (default: the origin of the queue URL),
         ``WAITROOM_CLOCK_LEEWAY_SECONDS``, ``WAITROOM_PASS_TTL_SECONDS``,
         ``WAITROOM_SESSION_MAX_SECONDS``, ``WAITROOM_SESSION_CHECK_SECONDS``,
-        ``WAITROOM_COOKIE_SECURE``, ``WAITROOM_CONNECTOR_TIMEOUT_SECONDS``."""
+        ``WAITROOM_COOKIE_SECURE``, ``WAITROOM_CONNECTOR_TIMEOUT_SECONDS``. ``secret_keys``
+        are used when the environment has none (a process that generated its own)."""
         env = os.environ if environ is None else environ
-        keys = env_secret_keys(env)
+        keys = env_secret_keys(env) or secret_keys
         if not keys:
             raise SettingsError(
                 "WAITROOM_SECRET_KEYS", "", "a protected site needs the waiting room's keys"
