@@ -13,6 +13,7 @@ import httpx
 import pytest
 import redis as sync_redis
 import schemathesis
+from waitroom.pass_registry import session_cookie_name
 
 from sale_backend import openapi
 from sale_backend.app import shop_routes
@@ -28,7 +29,6 @@ from tests.openapi_support import (
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
 from waitroom.cookies import VISITOR_COOKIE
-from waitroom.pass_registry import session_cookie_name
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id

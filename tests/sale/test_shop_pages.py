@@ -70,10 +70,16 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         assert order_page.status_code == 200
         assert order_page.text.count("<svg") == 5 and "seat A-2-1" in order_page.text
 
-        taken = await buyer.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
-        assert taken.status_code == 409 and "no longer free" in taken.text
+        # the purchase ended the shopping session: the order page is reached by its link
+        ended = await buyer.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
+        assert ended.status_code == 410
+        assert ended.json()["closed_reason"] == "purchase_completed"
+        async with shop.client(accept="text/html") as other:
+            taken = await other.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
+            assert taken.status_code == 409 and "no longer free" in taken.text
 
-        refund = await buyer.post(paid.headers["location"] + "/refund", data={})
+        order_path, _, query = paid.headers["location"].partition("?")
+        refund = await buyer.post(order_path + "/refund", data={"access": query[len("access="):]})
         assert refund.status_code == 303
         refunded = await buyer.get(paid.headers["location"])
         assert refunded.text.count("<svg") == 0 and "Refunded" in refunded.text

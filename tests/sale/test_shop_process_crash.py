@@ -10,6 +10,7 @@ import uuid
 import httpx
 import pytest
 import redis
+from waitroom.pass_registry import session_cookie_name
 
 from sale_backend.keys import EventKeys
 from sale_backend.payments import CARD_SLOW
@@ -18,7 +19,6 @@ from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
 from waitroom.cookies import VISITOR_COOKIE
 from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.pass_registry import session_cookie_name
 from waitroom.runtime import codec_for
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
