@@ -12,11 +12,11 @@ from pathlib import Path
 
 import httpx
 from redis.asyncio import Redis
+from waitroom.pass_registry import PassRegistry
 
 from tests.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
 from waitroom.embedded_redis import EmbeddedRedis, free_port
 from waitroom.keys import QueueKeys
-from waitroom.pass_registry import PassRegistry
 from waitroom.tokens import PassClaims
 
 

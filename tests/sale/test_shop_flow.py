@@ -154,7 +154,8 @@ async def test_buyers_see_only_their_own_holds_and_orders(shop: Shop, unique_id:
         assert refund.status_code == 404
         # the owner's purchase ended the owner's session; the hold of another visitor's
         # session stays theirs, the order opens with its link
-        assert (await owner.get(order_path, params={"access": order["access_key"]})).status_code == 200
+        owned = await owner.get(order_path, params={"access": order["access_key"]})
+        assert owned.status_code == 200
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["tier:standard:sold"] == 1 and stock["tier:standard:held"] == 1
 
