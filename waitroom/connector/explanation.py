@@ -51,7 +51,7 @@ def explanation(error: ConnectorError) -> Explanation:
         when = f" at {ended_at}" if ended_at else ""
         return Explanation(
             "Your shopping time has ended",
-            f"Your shopping time ended{when}; the tickets in your cart were released.",
+            f"Your shopping time ended{when}; tickets held in your cart go back on sale.",
             "Join the queue again to get a new place at the back.",
             REJOIN,
         )
