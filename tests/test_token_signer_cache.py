@@ -56,7 +56,7 @@ def test_rotation_many_calls_and_both_salts() -> None:
 
 
 def test_max_age_is_enforced(monkeypatch: pytest.MonkeyPatch) -> None:
-    codec = TokenCodec([NEW_KEY], 60)
+    codec = TokenCodec([NEW_KEY], 60, clock_leeway_seconds=0)
     signer = plain([NEW_KEY], POSITION_SALT)
     token = signer.dumps({"q": "q1", "e": 0, "p": 1, "v": "visitor-abcdefghijkl", "iat": 0})
     assert codec.verify_position(token).position == 1

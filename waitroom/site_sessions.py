@@ -14,6 +14,7 @@ Domain code: raises the connector's errors (:mod:`waitroom.connector.errors`), k
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -37,6 +38,7 @@ RECORD_KEEP_SECONDS = 24 * 3600
 END_REASONS = ("purchase_completed", "session_ended")
 PASS_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_CACHED_RECORDS = 100_000
 
 
 class QueueMissing(LookupError):
@@ -101,6 +103,12 @@ class SiteSessions:
         self.pass_ttl_seconds = settings.pass_ttl_seconds
         self.session_max_seconds = settings.session_max_seconds
         self.clock_leeway_seconds = settings.clock_leeway_seconds
+        self.cache_seconds = settings.queue_view_refresh_seconds
+        self._records: dict[str, tuple[float, PassRecord]] = {}
+        """Recent records by pass id: an admitted fan who keeps polling costs Redis one plain
+        read per refresh interval, like the queue view (a claim, extension or end on this
+        process forgets the entry at once; another process's change shows within the
+        interval)."""
         self._issue = redis.register_script(_script("pass_issue"))
         self._claim = redis.register_script(_script("session_claim"))
         self._extend = redis.register_script(_script("session_extend"))
@@ -110,6 +118,16 @@ class SiteSessions:
         self, queue_id: str, pass_id: str, position: int, visitor_id: str, now_seconds: float
     ) -> PassRecord:
         """The place's pass record, created (with its fixed expiry) on the first call."""
+        cached = self._records.get(pass_id)
+        if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
+            return cached[1]
+        values = await self.redis.hmget(
+            record_key(queue_id, pass_id), ["exp", "state", "deadline", "reason"]
+        )
+        if values[0] is not None:
+            found = [_text(value) if value is not None else "" for value in values]
+            record = PassRecord(int(found[0]), found[1] or "issued", int(found[2] or 0), found[3])
+            return self._remember(pass_id, record)
         keys = [record_key(queue_id, pass_id), QueueKeys(queue_id).part("passes_issued")]
         args: list[str | int] = [
             position,
@@ -119,7 +137,13 @@ class SiteSessions:
             RECORD_KEEP_SECONDS,
         ]
         raw = [_text(item) for item in await self._issue(keys=keys, args=args)]
-        return PassRecord(int(raw[0]), raw[1], int(raw[2]), raw[3])
+        return self._remember(pass_id, PassRecord(int(raw[0]), raw[1], int(raw[2]), raw[3]))
+
+    def _remember(self, pass_id: str, record: PassRecord) -> PassRecord:
+        if len(self._records) >= MAX_CACHED_RECORDS:
+            self._records.clear()
+        self._records[pass_id] = (time.monotonic(), record)
+        return record
 
     async def claim(self, claims: PassClaims, session_id: str, now_seconds: float) -> Claimed:
         """Bind a verified pass to ``session_id``. Raises PassInUse, PassEnded, PassExpired
@@ -137,9 +161,11 @@ class SiteSessions:
             self.clock_leeway_seconds,
             RECORD_KEEP_SECONDS,
         ]
+        self._records.pop(claims.pass_id, None)
         outcome, deadline, reason = (
             _text(item) for item in await self._claim(keys=keys, args=args)
         )
+        self._records.pop(claims.pass_id, None)  # a poll may have cached the old state meanwhile
         if outcome == "missing":
             raise QueueMissing(claims.queue_id)
         if outcome == "in_use":
@@ -176,9 +202,11 @@ class SiteSessions:
             self.session_max_seconds,
             RECORD_KEEP_SECONDS,
         ]
+        self._records.pop(pass_id, None)
         outcome, deadline, reason = (
             _text(item) for item in await self._extend(keys=keys, args=args)
         )
+        self._records.pop(pass_id, None)
         if outcome == "ended":
             raise SessionEnded("the session has ended", closed_reason=reason)
         if outcome == "expired":
@@ -191,7 +219,9 @@ class SiteSessions:
         """End the session for good; True when this call ended it. Idempotent."""
         keys = [record_key(queue_id, pass_id), active_sessions_key(queue_id)]
         args: list[str | int] = [pass_id, reason, int(now_seconds), RECORD_KEEP_SECONDS]
+        self._records.pop(pass_id, None)
         outcome = _text((await self._end(keys=keys, args=args))[0])
+        self._records.pop(pass_id, None)
         if outcome == "missing":
             raise SessionNotFound("no pass with this id was issued or claimed")
         return outcome == "ended"

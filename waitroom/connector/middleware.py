@@ -45,6 +45,7 @@ from waitroom.connector.site_session import (
 SEND_TO_QUEUE = (PassMissing, PassInvalid, SessionInvalid)
 """Refusals a browser answers by going (back) to the queue page."""
 RETRY_AFTER_SECONDS = 2
+EXPLAIN_AFTER_DEADLINE_SECONDS = 3600
 
 
 class ConnectorMiddleware:
@@ -183,7 +184,9 @@ class ConnectorMiddleware:
         return request.secure if secure is None else secure
 
     def _set_cookie(self, session: SiteSession, request: IncomingRequest) -> tuple[bytes, bytes]:
-        max_age = session.deadline - int(time.time()) + self.settings.clock_leeway_seconds
+        # the browser keeps the cookie past the deadline, so the shop can say the time is up
+        # (and clear it) instead of sending the fan to the queue as a stranger
+        max_age = session.deadline - int(time.time()) + EXPLAIN_AFTER_DEADLINE_SECONDS
         value = self.connector.cookies.encode(session)
         return b"set-cookie", cookie_header(self.cookie_name, value, max_age, self._secure(request))
 
@@ -197,9 +200,10 @@ class ConnectorMiddleware:
 
     async def _refuse(self, request: IncomingRequest, send: Send, error: ConnectorError) -> None:
         headers: list[tuple[bytes, bytes]] = []
-        if request.cookies.get(self.cookie_name) is not None and not isinstance(
-            error, ConnectorUnavailable
+        if request.cookies.get(self.cookie_name) is not None and isinstance(
+            error, SessionEnded | SessionExpired | SessionInvalid
         ):
+            # the cookie's session is over (a refused pass leaves another session alone)
             headers.append((b"set-cookie", self._clear_cookie(request)))
         if isinstance(error, ConnectorUnavailable):
             headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
