@@ -4,11 +4,12 @@ waiting-room passes (issued by the waiting room's own pass records) as bearer to
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -74,6 +75,7 @@ class Shop:
     shop_settings: ShopSettings
     queue_id: str
     waitroom: Runtime
+    issuing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
 
     @property
     def runtime(self) -> ShopRuntime:
@@ -131,7 +133,8 @@ class _PassAuth(httpx.Auth):
     ) -> AsyncIterator[httpx.Request]:  # type: ignore[override]
         if "authorization" not in request.headers:
             if self.token is None:
-                self.token = await self.shop.issue_pass(self.visitor_id)
+                async with self.shop.issuing:  # a thousand buyers at once: not all at once
+                    self.token = await self.shop.issue_pass(self.visitor_id)
             request.headers["authorization"] = f"Bearer {self.token}"
         yield request
 
