@@ -1,8 +1,10 @@
 """Checkout benchmark: throughput and latency percentiles of ``POST /api/v1/checkout``.
 
 Starts a Redis (embedded, AOF ``appendfsync always`` like production sale data, unless
-``REDIS_URL`` is set) and the shop under a real uvicorn process, defines an event, then fires
-express checkouts (one ticket each, distinct buyers with real passes) at a fixed concurrency.
+``REDIS_URL`` is set), the waiting room and the shop under real uvicorn processes, defines an
+event, then fires express checkouts (one ticket each, distinct buyers with real passes as
+bearer tokens: each checkout claims its pass at the waiting room and ends the session) at a
+fixed concurrency.
 
     python -m loadtests.bench_checkout --checkouts 2000 --concurrency 32
 """
@@ -22,28 +24,33 @@ from collections import Counter
 
 import httpx
 
-from waitroom.cookies import VISITOR_COOKIE
+from waitroom.connector import PassClaims, PassCodec, visitor_hash
 from waitroom.embedded_redis import EmbeddedRedis, free_port
-from waitroom.tokens import TokenCodec, new_visitor_id
+from waitroom.tokens import new_visitor_id
 
 SECRET_KEY = "bench-secret-key-" + "0" * 16
 STAFF_TOKEN = "bench-staff-token-0123456789"
+ADMIN_TOKEN = "bench-admin-token-0123456789"
 QUEUE_ID = "bench"
 
 
-def start_shop(redis_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    factory: str, redis_url: str, port: int, workers: int, **extra: str
+) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
         "REDIS_URL": redis_url,
         "WAITROOM_SECRET_KEYS": SECRET_KEY,
         "WAITROOM_STAFF_TOKEN": STAFF_TOKEN,
+        "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
         "WAITROOM_SHOP_QUEUE_ID": QUEUE_ID,
+        **extra,
     }
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "sale_backend.app:create_app_from_environ",
+        factory,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -64,7 +71,7 @@ def start_shop(redis_url: str, port: int, workers: int) -> subprocess.Popen[byte
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("the shop did not start")
+    raise RuntimeError(f"{factory} did not start")
 
 
 async def run(base_url: str, checkouts: int, concurrency: int) -> None:
@@ -82,15 +89,16 @@ async def run(base_url: str, checkouts: int, concurrency: int) -> None:
             headers={"authorization": f"Bearer {STAFF_TOKEN}"},
         )
         response.raise_for_status()
-        codec = TokenCodec([SECRET_KEY], position_max_age_seconds=3600, pass_ttl_seconds=900)
+        codec = PassCodec([SECRET_KEY], pass_ttl_seconds=900)
         latencies: list[float] = []
         statuses: Counter[int] = Counter()
         remaining = iter(range(checkouts))
 
         async def worker() -> None:
             for _ in remaining:
-                visitor = new_visitor_id()
-                token, _ = codec.issue_pass(QUEUE_ID, visitor, secrets.token_hex(6))
+                buyer = visitor_hash([SECRET_KEY], new_visitor_id())
+                expires_at = int(time.time()) + 900
+                token = codec.issue(PassClaims(QUEUE_ID, buyer, secrets.token_hex(12), expires_at))
                 started = time.perf_counter()
                 answer = await client.post(
                     "/api/v1/checkout",
@@ -103,7 +111,6 @@ async def run(base_url: str, checkouts: int, concurrency: int) -> None:
                     },
                     headers={
                         "authorization": f"Bearer {token}",
-                        "cookie": f"{VISITOR_COOKIE}={visitor}",
                         "idempotency-key": str(uuid.uuid4()),
                     },
                 )
@@ -132,13 +139,28 @@ def main() -> int:
     if not redis_url:
         embedded = EmbeddedRedis(appendfsync_always=True).start()
         redis_url = embedded.url
-    port = free_port()
-    shop = start_shop(redis_url, port, arguments.workers)
+    waitroom_port, port = free_port(), free_port()
+    waitroom = start_server(
+        "waitroom.app:create_app_from_environ", redis_url, waitroom_port, arguments.workers
+    )
+    shop = start_server(
+        "sale_backend.app:create_app_from_environ",
+        redis_url,
+        port,
+        arguments.workers,
+        WAITROOM_CONNECTOR_URL=f"http://127.0.0.1:{waitroom_port}",
+    )
     try:
+        httpx.put(
+            f"http://127.0.0.1:{waitroom_port}/api/v1/admin/queues/{QUEUE_ID}",
+            json={"rate_per_minute": 60, "state": "open"},
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        ).raise_for_status()
         asyncio.run(run(f"http://127.0.0.1:{port}", arguments.checkouts, arguments.concurrency))
     finally:
-        shop.terminate()
-        shop.wait(timeout=10)
+        for process in (shop, waitroom):
+            process.terminate()
+            process.wait(timeout=10)
         if embedded is not None:
             embedded.stop()
     return 0

@@ -9,8 +9,6 @@ from typing import Any
 
 import httpx
 
-from waitroom.cookies import VISITOR_COOKIE, pass_cookie_name
-
 
 def configure_queue(
     base_url: str, admin_token: str, queue_id: str, rate_per_minute: int, **fields: Any
@@ -83,10 +81,8 @@ class _JoinUntilAdmitted(_Join):
             response = await client.get(f"/api/v1/queues/{self.queue_id}/status")
             response.raise_for_status()
             if response.json()["state"] == "admitted":
-                visitor = client.cookies[VISITOR_COOKIE]
-                pass_token = response.json()["pass"]
-                pass_cookie = pass_cookie_name(self.queue_id)
-                return f"Cookie: {VISITOR_COOKIE}={visitor}; {pass_cookie}={pass_token}"
+                # an API client's way in: the pass as a bearer token (claimed on first use)
+                return f"Authorization: Bearer {response.json()['pass']}"
             await asyncio.sleep(0.1)
         raise RuntimeError("a fan was not admitted within 10 s")
 
@@ -107,5 +103,5 @@ async def waiting_fans(
 
 
 async def admitted_fans(base_url: str, queue_id: str, count: int) -> list[str]:
-    """``Cookie: wr_vid=...; wr_pass_<queue>=...`` of ``count`` distinct admitted fans."""
+    """``Authorization: Bearer <pass>`` of ``count`` distinct admitted fans."""
     return await _many(count, 32, _JoinUntilAdmitted(base_url, queue_id))

@@ -184,6 +184,12 @@ def measure(
         wrk = run_wrk(base_url, path, tokens, arguments.seconds, arguments.connections)
         poll_work = useful_work(commandstats(node_urls) - before_poll)
         poll_usec = script_microseconds(node_urls) - before_poll_usec
+        admin = httpx.get(
+            f"{base_url}/api/v1/admin/queues/{queue_id}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        admin.raise_for_status()
+        places_admitted = int(admin.json()["serving_position"])
     requests = max(wrk["requests"], 1.0)
     poll_commands = sum(poll_work.values())
     seconds_between_polls = arguments.fans / max(wrk["requests_per_second"], 1e-9)
@@ -200,6 +206,7 @@ def measure(
         "redis_script_calls_per_join": round(script_calls(join_work) / joined, 2),
         "redis_script_microseconds_per_join": round(join_usec / joined, 1),
         "redis_bytes_per_fan": round(visitors_bytes / joined, 1),
+        "places_admitted": places_admitted,
         "redis_script_calls_per_second_while_polling": round(
             script_calls(poll_work) / arguments.seconds, 1
         ),

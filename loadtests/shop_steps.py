@@ -1,5 +1,6 @@
 """What an admitted fan does next. The waiting-room journey ends at admission; shop steps plug in
-here (``WAITROOM_LOADTEST_SHOP``), so the same fan user drives any shop behind the gate."""
+here (``WAITROOM_LOADTEST_SHOP``), so the same fan user drives any shop behind the waiting room
+(the fan presents the pass as a bearer token, as an app does)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from loadtests.events import EventLog
 from loadtests.shop_system import BUYER_LIMIT, SHOP_PATH, SURGE_EVENT_ID, TIER_ID
 
 TEST_CARD = "4242424242424242"
-EXPECTED_REFUSALS = ("sold-out", "buyer-limit", "hold-expired")
+EXPECTED_REFUSALS = ("sold-out", "buyer-limit", "hold-expired", "session-ended")
+"""``session-ended``: a purchase ends the fan's shop session, so a greedy second attempt with
+the same pass is refused before it reaches the buyer limit."""
 
 
 class FanClient(Protocol):
@@ -40,7 +43,8 @@ class SaleShopSteps:
     """Hold tickets and check out with the test payment provider (``sale_backend``).
 
     Every fan holds 1..limit tickets and pays; every fifth fan then tries to hold the full limit
-    again, which the shop must refuse (409 ``buyer-limit``) so nobody ends over the limit.
+    again, which the shop must refuse (410 ``session-ended``: the purchase used the pass up) so
+    nobody ends over the limit.
     """
 
     name = "sale"
@@ -52,16 +56,26 @@ class SaleShopSteps:
     def after_admission(self, client: FanClient, admitted: dict[str, Any], log: EventLog) -> None:
         number = next(self._fans)
         quantity = 1 + number % self.buyer_limit
-        total = quantity if self._buy(client, quantity, log) else 0
-        if total and number % 5 == 0 and self._buy(client, self.buyer_limit, log, greedy=True):
+        bearer = {"authorization": f"Bearer {admitted.get('pass', '')}"}
+        total = quantity if self._buy(client, bearer, quantity, log) else 0
+        if total and number % 5 == 0 and self._buy(
+            client, bearer, self.buyer_limit, log, greedy=True
+        ):
             total += self.buyer_limit
         log.record("fan_bought", tickets=total)
 
-    def _buy(self, client: FanClient, quantity: int, log: EventLog, greedy: bool = False) -> bool:
+    def _buy(
+        self,
+        client: FanClient,
+        bearer: dict[str, str],
+        quantity: int,
+        log: EventLog,
+        greedy: bool = False,
+    ) -> bool:
         api = f"{SHOP_PATH}/api/v1"
         body = {"event_id": SURGE_EVENT_ID, "items": [{"tier_id": TIER_ID, "quantity": quantity}]}
         with client.request(
-            "POST", f"{api}/holds", json=body, name="hold", catch_response=True
+            "POST", f"{api}/holds", json=body, headers=bearer, name="hold", catch_response=True
         ) as response:
             hold = _answer(response, (201,), greedy)
         if hold is None:
@@ -72,7 +86,7 @@ class SaleShopSteps:
             "hold_id": hold["hold_id"], "card_number": TEST_CARD, "name": "Load Fan",
             "email": "fan@example.com",
         }
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        headers = {"Idempotency-Key": uuid.uuid4().hex, **bearer}
         with client.request(
             "POST", f"{api}/checkout", json=checkout, headers=headers, name="checkout",
             catch_response=True,
@@ -92,7 +106,7 @@ def _answer(response: Any, expected: tuple[int, ...], greedy: bool) -> dict[str,
         body: dict[str, Any] = response.json()
         return body
     problem_type = ""
-    if response.status_code == 409:
+    if response.status_code in {409, 410}:
         try:
             problem_type = str(response.json().get("type", ""))
         except ValueError:

@@ -28,7 +28,11 @@ def create_surge_system_from_environ() -> Starlette:
 
     settings = Settings.from_environ()
     app = create_app(settings)
-    shop = create_shop_app(settings, ShopSettings.from_settings(settings))
+    # as in the demo: the shop's connector calls the waiting room in process
+    transport = httpx.ASGITransport(app=app)
+    shop = create_shop_app(
+        settings, ShopSettings.from_settings(settings), connector_transport=transport
+    )
     app.router.routes.append(Mount(SHOP_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 

@@ -1,17 +1,20 @@
-"""The shop's ASGI app factory. Every route is behind ``waitroom.gate.WaitroomGate`` except
-static files, health checks, the staff API (staff bearer token) and the door scanner pages
-(staff session). In front of the gate: the browser security headers on every response
-(:mod:`sale_backend.security_headers`) and the refusal of unsafe requests from other sites
-(:mod:`sale_backend.cross_site`)."""
+"""The shop's ASGI app factory. Every route is behind the waiting room's connector
+(``waitroom.connector``: a fan needs a shopping session) except static files, health checks,
+the staff API (staff bearer token), the door scanner pages (staff session) and orders (their
+order link's access key). In front of the connector: the browser security headers on every
+response (:mod:`sale_backend.security_headers`) and the refusal of unsafe requests from other
+sites (:mod:`sale_backend.cross_site`)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -22,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from sale_backend import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.background import BackgroundWork, publish_all
@@ -33,12 +35,11 @@ from sale_backend.reconcile import reconcile
 from sale_backend.runtime import ShopRuntime, shop_runtime
 from sale_backend.security_headers import SecurityHeaders
 from sale_backend.shop_settings import ShopSettings
-from waitroom.gate import WaitroomGate
+from waitroom.connector import WaitroomConnector
+from waitroom.connector.middleware import ConnectorMiddleware
 from waitroom.problems import WaitroomError, http_exception_handler
 from waitroom.redis_client import redis_from_url
-from waitroom.runtime import codec_for
 from waitroom.settings import Settings
-from waitroom.tokens import PassClaims
 
 PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
@@ -49,6 +50,8 @@ PUBLIC_PREFIXES = (
     "/api/v1/staff/",
     "/staff/",
     "/openapi.json",
+    "/orders/",
+    "/api/v1/orders/",
 )
 
 
@@ -111,22 +114,19 @@ SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0
 """A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
 
 
-async def one_session_per_pass(claims: PassClaims, scope: Scope) -> None:
-    """The gate's server-side check: one shop session per pass, revoked passes refused
-    (waitroom.pass_registry). The registry lives in the queue's Redis, owned by the lifespan."""
-    runtime: ShopRuntime = scope["app"].state.shop
-    await runtime.passes.pass_check(claims, scope)
-
-
 def create_app(
     settings: Settings,
     shop_settings: ShopSettings | None = None,
     provider_factory: Callable[[Redis], PaymentProvider] | None = None,
+    connector_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
     ``provider_factory`` builds the payment provider from the sale Redis client (default: the
-    built-in test provider, which works offline)."""
+    built-in test provider, which works offline); ``connector_transport`` carries the
+    connector's calls to a waiting room in the same process (the demo), else they go over
+    HTTP to ``WAITROOM_CONNECTOR_URL``."""
     shop = shop_settings or ShopSettings.from_settings(settings)
+    connector = WaitroomConnector(shop.connector_settings(), connector_transport)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -134,7 +134,7 @@ def create_app(
         same = shop.queue_redis_url == shop.sale_redis_url
         queue_redis = sale_redis if same else redis_from_url(shop.queue_redis_url, **SHOP_POOL)
         chosen = (provider_factory or TestPaymentProvider)(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen)
+        runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen, connector)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
@@ -150,16 +150,13 @@ def create_app(
             await sale_redis.aclose()
             if not same:
                 await queue_redis.aclose()
+            await connector.aclose()
 
     gate = Middleware(
-        WaitroomGate,
-        codec=codec_for(settings),
-        queue_id=shop.queue_id,
-        queue_url=shop.queue_url,
+        ConnectorMiddleware,
+        connector=connector,
         exempt_path_prefixes=PUBLIC_PREFIXES,
         api_path_prefixes=("/api/",),
-        cookie_secure=settings.cookie_secure,
-        pass_check=one_session_per_pass,
     )
     page_security = [
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
@@ -176,12 +173,19 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.templates = Environment(
+    templates = Environment(
         loader=FileSystemLoader(PACKAGE_DIR / "templates"),
         autoescape=select_autoescape(["html"]),
         auto_reload=False,
     )
+    templates.filters["utc_clock"] = utc_clock
+    app.state.templates = templates
     return app
+
+
+def utc_clock(unix_seconds: int) -> str:
+    """``14:05 UTC``: the deadline as the shop's pages print it."""
+    return time.strftime("%H:%M UTC", time.gmtime(unix_seconds))
 
 
 def create_app_from_environ() -> Starlette:

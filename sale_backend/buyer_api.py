@@ -1,4 +1,6 @@
-"""The buyer's JSON API (behind the gate): events, holds, checkout, orders, refunds."""
+"""The buyer's JSON API: events, holds and checkout behind the connector (a shopping session);
+orders and refunds by their order link's access key (``?access=``, the order's
+``access_key``), since the session ends with the purchase."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from starlette.responses import Response
 from sale_backend.checkout import checked_idempotency_key, parse_checkout
 from sale_backend.holds import cancel_hold, create_hold, load_hold, parse_hold_request
 from sale_backend.keys import event_of
+from sale_backend.order_links import ACCESS_PARAMETER
 from sale_backend.orders import load_order, public_order
 from sale_backend.refunds import parse_ticket_ids
-from sale_backend.runtime import buyer_of, shop_runtime
+from sale_backend.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.views import event_view, json_body, json_response
 from waitroom.problems import problem_response
 
@@ -38,8 +41,8 @@ async def get_seats(request: Request) -> Response:
 
 async def get_profile(request: Request) -> Response:
     runtime = shop_runtime(request)
-    event = await runtime.event(request.path_params["event_id"])
-    return json_response({"profile": await runtime.profile(event, buyer_of(request))})
+    await runtime.event(request.path_params["event_id"])  # 404 for another queue's event
+    return json_response({"profile": await runtime.profile(session_of(request))})
 
 
 async def post_hold(request: Request) -> Response:
@@ -55,6 +58,7 @@ async def post_hold(request: Request) -> Response:
         time.time(),
     )
     runtime.publisher.changed(event)
+    await runtime.cart_held(session_of(request), hold)
     return json_response(hold.to_dict(int(time.time() * 1000)), 201)
 
 
@@ -82,6 +86,8 @@ async def post_checkout(request: Request) -> Response:
     started = time.perf_counter()
     answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
     runtime.record_checkout(event, answer, time.perf_counter() - started)
+    if answer.status == 201 and not answer.replayed:
+        await runtime.purchase_completed(session_of(request))
     media_type = "application/json" if answer.status < 400 else "application/problem+json"
     headers = {"cache-control": "no-store"}
     if answer.replayed:
@@ -93,8 +99,9 @@ async def post_checkout(request: Request) -> Response:
 
 async def get_order(request: Request) -> Response:
     runtime = shop_runtime(request)
-    order = await load_order(runtime.store, request.path_params["order_id"], buyer_of(request))
-    return json_response(public_order(order, runtime.codes))
+    order = await load_order(runtime.store, request.path_params["order_id"], None)
+    runtime.links.check(order, request.query_params.get(ACCESS_PARAMETER))
+    return json_response(public_order(order, runtime.codes, runtime.links))
 
 
 async def post_refund(request: Request) -> Response:
@@ -102,7 +109,9 @@ async def post_refund(request: Request) -> Response:
     order_id = request.path_params["order_id"]
     ticket_ids = parse_ticket_ids(await json_body(request, required=False))
     event = await runtime.event(event_of(order_id, "order"))
-    record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    order = await load_order(runtime.store, order_id, None)
+    runtime.links.check(order, request.query_params.get(ACCESS_PARAMETER))
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, order["buyer"])
     runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
     return json_response(record, 200)
 

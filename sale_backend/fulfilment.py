@@ -14,6 +14,7 @@ import orjson
 from sale_backend.catalog import Event
 from sale_backend.errors import HoldExpired, PaymentDeclined
 from sale_backend.holds import Hold
+from sale_backend.order_links import OrderLinks
 from sale_backend.orders import build_order, confirm_args, load_order, public_order
 from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
 from sale_backend.stock_publisher import StockPublisher
@@ -43,6 +44,7 @@ class Fulfilment:
     provider: PaymentProvider
     publisher: StockPublisher
     codes: TicketCodes
+    links: OrderLinks
     idempotency_ttl_seconds: int
 
     async def confirm(
@@ -57,6 +59,7 @@ class Fulfilment:
                 "tickets": [{**ticket, "state": "valid"} for ticket in order["tickets"]],
             },
             self.codes,
+            self.links,
         )
         response = orjson.dumps(view)
         answer = await self.store.run(
@@ -80,7 +83,8 @@ class Fulfilment:
             return Answer(201, response, order["order_id"])
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
-            return Answer(201, orjson.dumps(public_order(existing, self.codes)), answer[1])
+            view = public_order(existing, self.codes, self.links)
+            return Answer(201, orjson.dumps(view), answer[1])
         return await self.refund_lost_hold(event, payment, idempotency_key)
 
     async def refund_lost_hold(

@@ -9,6 +9,7 @@ from sale_backend.catalog import Event
 from sale_backend.errors import OrderNotFound
 from sale_backend.holds import Hold
 from sale_backend.keys import derived_id, event_of
+from sale_backend.order_links import OrderLinks
 from sale_backend.store import SaleStore
 from sale_backend.tickets import TicketCodes
 
@@ -72,9 +73,11 @@ async def load_order(store: SaleStore, order_id: Any, buyer: str | None) -> dict
     return order
 
 
-def public_order(order: dict[str, Any], codes: TicketCodes) -> dict[str, Any]:
-    """The order as the buyer sees it: ticket codes included, internal ids left out."""
+def public_order(order: dict[str, Any], codes: TicketCodes, links: OrderLinks) -> dict[str, Any]:
+    """The order as the buyer sees it: ticket codes and the order link's ``access_key``
+    included, internal ids left out."""
     view = {key: value for key, value in order.items() if key not in {"buyer", "hold_id"}}
+    view["access_key"] = links.key(order["order_id"], order["buyer"])
     view["tickets"] = [
         {**ticket, "code": codes.code(ticket["ticket_id"])} for ticket in order["tickets"]
     ]

@@ -1,9 +1,10 @@
 """The shop's HTML pages: event and seat map, cart with timer and checkout, order with QR codes.
 
-Forms post back to the shop; every page is behind the gate. Every form carries the browser's
-CSRF token (:mod:`sale_backend.csrf`), checked by :func:`protected_form` before anything changes.
-Domain errors become a friendly page (HTML) or a problem body (API paths and JSON clients) in
-:func:`error_handler`.
+Forms post back to the shop; every page but the order (reached by its order link) is behind the
+connector, and every page shows the shopping time left (the base template). Every form carries
+the browser's CSRF token (:mod:`sale_backend.csrf`), checked by :func:`protected_form` before
+anything changes. Domain errors become a friendly page (HTML) or a problem body (API paths and
+JSON clients) in :func:`error_handler`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from sale_backend.checkout import parse_checkout
 from sale_backend.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
 from sale_backend.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.keys import event_of
+from sale_backend.order_links import ACCESS_PARAMETER
 from sale_backend.orders import load_order, public_order
-from sale_backend.runtime import buyer_of, shop_runtime
+from sale_backend.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.tickets import qr_svg
 from sale_backend.views import event_view
 from waitroom.problems import InvalidInput, WaitroomError, error_response, problem_response
@@ -38,8 +40,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """A shop page; its forms get the browser's CSRF token as ``csrf_token``."""
     environment: Environment = request.app.state.templates
     csrf_token, new_cookie = page_form_token(request)
+    session = request.scope.get("state", {}).get("waitroom_session")
     html = environment.get_template(template).render(
-        base=base_path(request), csrf_token=csrf_token, **context
+        base=base_path(request), csrf_token=csrf_token, session=session, now=time.time(),
+        **context,
     )
     response = HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
     if new_cookie is not None:
@@ -101,7 +105,7 @@ async def event_page(request: Request, error: WaitroomError | None = None) -> Re
     event = await runtime.event(request.path_params["event_id"])
     view = event_view(event, await runtime.store.stock(event.event_id))
     seats = await runtime.store.seat_states(event.event_id)
-    profile = await runtime.profile(event, buyer_of(request))
+    profile = await runtime.profile(session_of(request))
     return render(
         request,
         "event.html",
@@ -137,6 +141,7 @@ async def hold_form(request: Request) -> Response:
     except WaitroomError as error:
         return await event_page(request, error)
     runtime.publisher.changed(event)
+    await runtime.cart_held(session_of(request), hold)
     return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
 
@@ -153,7 +158,7 @@ async def hold_page(request: Request, error: WaitroomError | None = None) -> Res
         event=event_view(event, {}),
         tier_names={tier.tier_id: tier.name for tier in event.tiers},
         hold=hold.to_dict(now_ms),
-        profile=await runtime.profile(event, buyer),
+        profile=await runtime.profile(session_of(request)),
         idempotency_key=secrets.token_urlsafe(16),
         error=error,
     )
@@ -191,8 +196,14 @@ async def checkout_form(request: Request) -> Response:
     except WaitroomError as error:
         return await hold_page(request, error)
     if answer.status == 201:
-        order_id = orjson.loads(answer.body)["order_id"]
-        return RedirectResponse(f"{base_path(request)}/orders/{order_id}", status_code=303)
+        order = orjson.loads(answer.body)
+        if not answer.replayed:
+            await runtime.purchase_completed(session_of(request))
+        location = (
+            f"{base_path(request)}/orders/{order['order_id']}"
+            f"?{ACCESS_PARAMETER}={order['access_key']}"
+        )
+        return RedirectResponse(location, status_code=303)
     problem = orjson.loads(answer.body)
     failure = WaitroomError(str(problem["detail"]))
     failure.status, failure.title = answer.status, str(problem["title"])
@@ -206,8 +217,9 @@ async def checkout_form(request: Request) -> Response:
 
 async def order_page(request: Request) -> Response:
     runtime = shop_runtime(request)
-    order = await load_order(runtime.store, request.path_params["order_id"], buyer_of(request))
-    view = public_order(order, runtime.codes)
+    order = await load_order(runtime.store, request.path_params["order_id"], None)
+    runtime.links.check(order, request.query_params.get(ACCESS_PARAMETER))
+    view = public_order(order, runtime.codes, runtime.links)
     for ticket in view["tickets"]:
         ticket["qr_svg"] = qr_svg(ticket["code"])
     return render(request, "order.html", order=view)
@@ -218,9 +230,13 @@ async def refund_form(request: Request) -> Response:
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
     event = await runtime.event(event_of(order_id, "order"))
+    order = await load_order(runtime.store, order_id, None)
+    key = (form.get(ACCESS_PARAMETER) or [""])[0]
+    runtime.links.check(order, key)
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
-    record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, order["buyer"])
     runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
-    return RedirectResponse(f"{base_path(request)}/orders/{order_id}", status_code=303)
+    location = f"{base_path(request)}/orders/{order_id}?{ACCESS_PARAMETER}={key}"
+    return RedirectResponse(location, status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,21 +16,23 @@ from sale_backend.checkout import CheckoutService
 from sale_backend.errors import TicketRejected
 from sale_backend.form_tokens import FormTokens
 from sale_backend.fulfilment import Answer, Fulfilment
+from sale_backend.holds import Hold
 from sale_backend.keys import is_valid_event_id
+from sale_backend.order_links import OrderLinks
 from sale_backend.payments import PaymentProvider
 from sale_backend.refunds import RefundService, scan_ticket
 from sale_backend.shop_metrics import ShopMetrics
 from sale_backend.shop_settings import ShopSettings
 from sale_backend.stock_publisher import StockPublisher
-from sale_backend.store import EventNotFound, SaleStore, decode
+from sale_backend.store import EventNotFound, SaleStore
 from sale_backend.tickets import TicketCodes
 from sale_backend.views import event_view
-from waitroom.keys import QueueKeys
-from waitroom.pass_registry import PassRegistry
+from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 from waitroom.problems import NotAuthenticated
 
 CATALOG_CACHE_SECONDS = 2.0
 PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
+LOGGER = logging.getLogger("sale_backend")
 
 
 @dataclass
@@ -45,7 +48,8 @@ class ShopRuntime:
     checkout: CheckoutService
     refunds: RefundService
     metrics: ShopMetrics
-    passes: PassRegistry
+    connector: WaitroomConnector
+    links: OrderLinks
     form_tokens: FormTokens
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
@@ -56,11 +60,15 @@ class ShopRuntime:
         sale_redis: Redis,
         queue_redis: Redis,
         provider: PaymentProvider,
+        connector: WaitroomConnector,
     ) -> ShopRuntime:
         store = SaleStore(sale_redis)
         publisher = StockPublisher(store, queue_redis, settings.base.default_burst)
         codes = TicketCodes(settings.base.secret_keys)
-        fulfilment = Fulfilment(store, provider, publisher, codes, settings.idempotency_ttl_seconds)
+        links = OrderLinks(settings.base.secret_keys)
+        fulfilment = Fulfilment(
+            store, provider, publisher, codes, links, settings.idempotency_ttl_seconds
+        )
         return cls(
             settings=settings,
             sale_redis=sale_redis,
@@ -75,7 +83,8 @@ class ShopRuntime:
             ),
             refunds=RefundService(store, provider, publisher),
             metrics=ShopMetrics.create(),
-            passes=PassRegistry(queue_redis, settings.base.cookie_secure),
+            connector=connector,
+            links=links,
             form_tokens=FormTokens(settings.base.secret_keys),
         )
 
@@ -128,11 +137,33 @@ class ShopRuntime:
     def forget_event(self, event_id: str) -> None:
         self._events.pop(event_id, None)
 
-    async def profile(self, event: Event, buyer: str) -> dict[str, str]:
-        """The fan's pre-checkout profile saved in the waiting room (empty when none)."""
-        raw = await self.queue_redis.hgetall(QueueKeys(event.queue_id).profile(buyer))
-        values = {decode(key): decode(value) for key, value in raw.items()}
-        return {name: values[name][:200] for name in PROFILE_FIELDS if name in values}
+    async def profile(self, session: SiteSession) -> dict[str, str]:
+        """The pre-checkout profile the fan filled in while waiting, through the connector
+        (empty when none, or when the waiting room cannot say right now)."""
+        try:
+            values = await self.connector.profile(session)
+        except ConnectorError as error:
+            LOGGER.warning("pre-checkout profile unavailable: %s", error.detail)
+            return {}
+        return {
+            name: str(values[name])[:200]
+            for name in PROFILE_FIELDS
+            if values.get(name) not in (None, "")
+        }
+
+    async def cart_held(self, session: SiteSession, hold: Hold) -> None:
+        """A cart is held: the shopping session lasts at least until the hold expires."""
+        try:
+            await self.connector.extend(session, -(-hold.expires_at_ms // 1000))
+        except ConnectorError as error:
+            LOGGER.warning("session not extended for hold %s: %s", hold.hold_id, error.detail)
+
+    async def purchase_completed(self, session: SiteSession) -> None:
+        """A new order: the session ends at once (the active-shopper slot is freed)."""
+        try:
+            await self.connector.end(session, "purchase_completed")
+        except ConnectorError as error:
+            LOGGER.warning("session %s not ended: %s", session.pass_id, error.detail)
 
 
 def _problem_slug(body: bytes) -> str:
@@ -148,9 +179,14 @@ def shop_runtime(request: Request) -> ShopRuntime:
     return runtime
 
 
-def buyer_of(request: Request) -> str:
-    """The buyer is the visitor id inside the waiting room's pass (verified by the gate)."""
-    claims = getattr(request.state, "waitroom_pass", None)
-    if claims is None:
+def session_of(request: Request) -> SiteSession:
+    """The shopping session the connector's middleware let this request in with."""
+    session = getattr(request.state, "waitroom_session", None)
+    if not isinstance(session, SiteSession):
         raise NotAuthenticated("a waiting room pass is required")
-    return str(claims.visitor_id)
+    return session
+
+
+def buyer_of(request: Request) -> str:
+    """The buyer: the session's keyed visitor hash (the pass's ``vh``), stable per fan."""
+    return session_of(request).buyer

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from waitroom.connector import ConnectorSettings
 from waitroom.settings import Settings, SettingsError, generate_secret
 
 
@@ -50,6 +51,10 @@ class ShopSettings:
     reconcile_after_seconds: float = 60.0
     sweep_interval_seconds: float = 1.0
     idempotency_ttl_seconds: int = 24 * 3600
+    connector_url: str = ""
+    """The waiting room's base URL for the connector API; "" = the origin of ``queue_url``
+    (or, with a path queue URL, an in-process transport such as the demo's)."""
+    session_check_seconds: float = 2.0
 
     @classmethod
     def from_settings(
@@ -59,15 +64,17 @@ class ShopSettings:
         if base.redis_url is None and not env.get("WAITROOM_SALE_REDIS_URL"):
             raise SettingsError("REDIS_URL", "", "the shop needs REDIS_URL or a sale Redis URL")
         sale_redis_url = env.get("WAITROOM_SALE_REDIS_URL") or str(base.redis_url)
-        queue_id = env.get("WAITROOM_SHOP_QUEUE_ID", "demo").strip() or "demo"
+        connector = ConnectorSettings.from_environ(env, secret_keys=base.secret_keys)
         staff_token = env.get("WAITROOM_STAFF_TOKEN", "").strip()
         if staff_token and len(staff_token) < 16:
             raise SettingsError("WAITROOM_STAFF_TOKEN", "<hidden>", "needs 16+ chars")
         settings = cls(
             base=base,
             sale_redis_url=sale_redis_url,
-            queue_id=queue_id,
-            queue_url=env.get("WAITROOM_SHOP_QUEUE_URL", "") or f"/q/{queue_id}",
+            queue_id=connector.queue_id,
+            queue_url=connector.queue_url,
+            connector_url=connector.connector_url,
+            session_check_seconds=connector.session_check_seconds,
             hold_ttl_seconds=_positive_int(env, "WAITROOM_SALE_HOLD_TTL_SECONDS", 600),
             payment_timeout_seconds=_positive_float(
                 env, "WAITROOM_SALE_PAYMENT_TIMEOUT_SECONDS", 10.0
@@ -84,6 +91,21 @@ class ShopSettings:
     def queue_redis_url(self) -> str:
         """The waiting room's Redis (queue state, stock figures, pre-checkout profiles)."""
         return str(self.base.redis_url or self.sale_redis_url)
+
+    def connector_settings(self) -> ConnectorSettings:
+        """The connector's settings: this shop's queue, the waiting room's keys and times."""
+        base = self.base
+        return ConnectorSettings(
+            secret_keys=base.secret_keys,
+            queue_id=self.queue_id,
+            queue_url=self.queue_url,
+            connector_url=self.connector_url,
+            clock_leeway_seconds=base.clock_leeway_seconds,
+            pass_ttl_seconds=base.pass_ttl_seconds,
+            session_max_seconds=base.session_max_seconds,
+            session_check_seconds=self.session_check_seconds,
+            cookie_secure=base.cookie_secure,
+        )
 
     def with_overrides(self, **changes: object) -> ShopSettings:
         from dataclasses import replace

@@ -57,7 +57,7 @@ async def get_order(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
     order = await load_order(runtime.store, request.path_params["order_id"], None)
-    return json_response(public_order(order, runtime.codes))
+    return json_response(public_order(order, runtime.codes, runtime.links))
 
 
 async def put_event(request: Request) -> Response:

@@ -14,10 +14,9 @@ import httpx
 from redis.asyncio import Redis
 
 from tests.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
+from waitroom.connector import ConnectorClient, ConnectorSettings, PassClaims
 from waitroom.embedded_redis import EmbeddedRedis, free_port
 from waitroom.keys import QueueKeys
-from waitroom.pass_registry import PassRegistry
-from waitroom.tokens import PassClaims
 
 
 async def join_fans(client: httpx.AsyncClient, queue_id: str, count: int) -> list[str]:
@@ -110,21 +109,34 @@ async def test_left_places_are_skipped_even_without_abandonment_tracking(
 async def test_active_shopper_cap_holds_the_pointer(
     redis_url: str, redis: Redis, unique_id: str
 ) -> None:
-    registry = PassRegistry(redis)
-    async with running_app(redis_url) as (_, client):
+    """Sessions count by their real deadline (through the connector API): a claim adds, an
+    extension moves, an end frees the slot at once."""
+    async with running_app(redis_url) as (app, client):
+        runtime = app.state.runtime
+        settings = ConnectorSettings(runtime.settings.secret_keys, unique_id, "/q", "")
+        site = ConnectorClient(settings, httpx.ASGITransport(app=app))
         await create_queue(client, unique_id, rate_per_minute=0, active_shopper_cap=2, burst=1)
         await join_fans(client, unique_id, 10)
         expiry = int(time.time()) + 600
         for number in range(2):
-            claims = PassClaims(unique_id, f"visitor{number}", f"pass{number}", expiry)
-            assert await registry.claim(claims, f"session{number}") == "claimed"
-        assert await registry.active_sessions(unique_id) == 2
+            token = runtime.passes.issue(PassClaims(unique_id, "h" * 22, f"pass{number}", expiry))
+            grant = await site.claim(token, f"session-number-{number}")
+            assert grant.created and grant.deadline == expiry
+        assert (await admin_document(client, unique_id))["active_sessions"] == 2
+        granted = await site.extend("pass1", expiry + 7200)  # at most the session maximum
+        assert (
+            granted
+            == int(await redis.hget(QueueKeys(unique_id).part("pass:pass1"), "claimed_at")) + 3600
+        )
         await create_queue(client, unique_id, rate_per_minute=6000)
         await asyncio.sleep(0.5)
         assert (await admin_document(client, unique_id))["serving_position"] == 0
-        assert await registry.revoke(unique_id, "pass0")
+        await site.end("pass0")
+        await site.end("pass0")  # idempotent
+        assert (await admin_document(client, unique_id))["active_sessions"] == 1
         await asyncio.sleep(0.5)
         assert (await admin_document(client, unique_id))["serving_position"] > 0
+        await site.aclose()
 
 
 async def test_a_store_outage_does_not_make_everyone_look_gone(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from waitroom.connector import PassClaims, PassCodec, PassExpired, PassInvalid
+from waitroom.connector.signing import PASS_SALT
 from waitroom.tokens import (
-    PASS_SALT,
     POSITION_SALT,
     PositionClaims,
     TokenCodec,
@@ -24,7 +25,12 @@ KEYS = ("first-secret-key-0123456789", "second-secret-key-0123456789")
 
 
 def make_codec(keys: tuple[str, ...] = KEYS) -> TokenCodec:
-    return TokenCodec(keys, position_max_age_seconds=3600, pass_ttl_seconds=600)
+    return TokenCodec(keys, position_max_age_seconds=3600)
+
+
+def a_pass(pass_id: str = "p1", expires_in_seconds: int = 600) -> str:
+    claims = PassClaims("concert", "h" * 22, pass_id, int(time.time()) + expires_in_seconds)
+    return PassCodec(KEYS, 600).issue(claims)
 
 
 def claims(position: int = 7) -> PositionClaims:
@@ -81,26 +87,22 @@ def test_tampered_token_never_gives_a_better_position() -> None:
 
 def test_kinds_do_not_mix() -> None:
     codec = make_codec()
-    pass_token, _ = codec.issue_pass("concert", "visitor-abcdefghij", "p1")
     with pytest.raises(TokenInvalid):
-        codec.verify_position(pass_token)
-    with pytest.raises(TokenInvalid):
-        codec.verify_pass(codec.issue_position(claims()))
+        codec.verify_position(a_pass())
+    with pytest.raises(PassInvalid):
+        PassCodec(KEYS, 600).verify(codec.issue_position(claims()), "concert")
 
 
 def test_foreign_queue_and_visitor_rejected() -> None:
     codec = make_codec()
     with pytest.raises(TokenForeign):
         codec.verify_position(codec.issue_position(claims()), queue_id="other")
-    pass_token, _ = codec.issue_pass("concert", "visitor-abcdefghij", "p1")
-    with pytest.raises(TokenForeign):
-        codec.verify_pass(pass_token, queue_id="concert", visitor_id="someone-else-123")
-    with pytest.raises(TokenForeign):
-        codec.verify_pass(pass_token, queue_id="other")
+    with pytest.raises(PassInvalid, match="another queue"):
+        PassCodec(KEYS, 600).verify(a_pass(), "other")
 
 
 def test_expired_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    codec = TokenCodec(KEYS, position_max_age_seconds=60, pass_ttl_seconds=30)
+    codec = TokenCodec(KEYS, position_max_age_seconds=60)
     fresh = codec.issue_position(claims())
     real_time = time.time
     with monkeypatch.context() as patch:
@@ -109,9 +111,8 @@ def test_expired_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     assert codec.verify_position(fresh) == claims()
     with pytest.raises(TokenExpired):
         codec.verify_position(old)
-    pass_token, pass_claims = codec.issue_pass("concert", "v" * 16, "p1", now_seconds=real_time())
-    with pytest.raises(TokenExpired):
-        codec.verify_pass(pass_token, now_seconds=pass_claims.expires_at + 1)
+    with pytest.raises(PassExpired):
+        PassCodec(KEYS, 600).verify(a_pass(expires_in_seconds=-6), "concert")
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from waitroom import admin_api, fan_api, openapi, operations, proof_of_work_page, queue_page
 from waitroom.admin_routes import fairness_routes, organizer_routes
 from waitroom.availability import redis_error_handler
+from waitroom.connector_api import connector_routes
 from waitroom.fan_routes import fan_extra_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
@@ -63,6 +64,7 @@ def waitroom_routes() -> list[BaseRoute]:
         Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
         *organizer_routes(),
         *fairness_routes(),
+        *connector_routes(),
         Route("/healthz", operations.healthz, methods=["GET"]),
         Route("/readyz", operations.readyz, methods=["GET"]),
         Route("/metrics", operations.metrics_endpoint, methods=["GET"]),

@@ -1,4 +1,5 @@
-"""Cookie names and attributes shared by the waiting room and the gate."""
+"""Cookie names and attributes of the waiting room's own host (a protected site never reads
+them: it has its own session cookie, waitroom.connector)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,6 @@ VISITOR_COOKIE_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 def position_cookie_name(queue_id: str) -> str:
     return f"wr_pos_{queue_id}"
-
-
-def pass_cookie_name(queue_id: str) -> str:
-    return f"wr_pass_{queue_id}"
 
 
 def set_cookie_header(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -75,14 +76,17 @@ async def seed_demo(
 
 def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = None) -> Starlette:
     """The waiting room with the shop mounted at ``/shop``. The queue is the shop's
-    (``WAITROOM_SHOP_QUEUE_ID``, default ``demo``); the gate sends fans to ``/q/<queue>``."""
+    (``WAITROOM_SHOP_QUEUE_ID``, default ``demo``); the shop's connector sends fans to
+    ``/q/<queue>`` and calls the waiting room's connector API in process (an httpx ASGI
+    transport to this very app: the same calls, no socket)."""
     from sale_backend.app import create_app as create_shop_app
     from sale_backend.shop_settings import ShopSettings
 
     app = create_app(settings)
     chosen = shop_settings or ShopSettings.from_settings(settings)
     shop_config = chosen.with_overrides(queue_url=f"/q/{chosen.queue_id}")
-    shop = create_shop_app(settings, shop_config)
+    transport = httpx.ASGITransport(app=app)
+    shop = create_shop_app(settings, shop_config, connector_transport=transport)
     app.router.routes.append(Mount(SHOP_MOUNT_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 

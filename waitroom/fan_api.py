@@ -49,6 +49,10 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
         body["pass"] = answer.pass_token
         body["pass_expires_at"] = answer.pass_expires_at
         body["redirect_url"] = answer.redirect_url
+    if answer.session_deadline is not None:
+        body["session_deadline"] = answer.session_deadline
+    if answer.closed_reason is not None:
+        body["closed_reason"] = answer.closed_reason
     if answer.refreshed_token is not None:
         body["token"] = answer.refreshed_token
     if answer.degraded:
@@ -68,7 +72,7 @@ async def join_endpoint(request: Request) -> Response:
     body["token"] = answer.refreshed_token or joined.token
     body["queue_id"] = queue_id
     cookies = fan_session.cookie_headers(
-        runtime, request, queue_id, body["token"], joined.claims.visitor_id, answer.pass_token
+        runtime, request, queue_id, body["token"], joined.claims.visitor_id
     )
     return json_response(body, 201 if joined.created else 200, cookies)
 
@@ -85,8 +89,8 @@ async def status_endpoint(request: Request) -> Response:
     except WaitroomError as error:
         return error_response(error)
     cookies: list[str] = []
-    if answer.refreshed_token is not None or answer.pass_token is not None:
+    if answer.refreshed_token is not None:
         cookies = fan_session.cookie_headers(
-            runtime, request, queue_id, answer.refreshed_token, None, answer.pass_token
+            runtime, request, queue_id, answer.refreshed_token, None
         )
     return json_response(status_body(answer), 200, cookies)

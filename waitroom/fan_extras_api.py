@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from waitroom import fan_session
-from waitroom.cookies import pass_cookie_name, position_cookie_name
+from waitroom.cookies import position_cookie_name
 from waitroom.fan_api import json_response
 from waitroom.fan_content import FanContent, surveys_document, upsells_document
 from waitroom.fan_page_context import render_page
@@ -139,10 +139,7 @@ async def leave_endpoint(request: Request) -> Response:
     except WaitroomError as error:
         return failure(request, error)
     runtime.views.invalidate(queue_id)
-    cookies = [
-        f"{name}=; Max-Age=0; Path=/; SameSite=Lax; HttpOnly"
-        for name in (position_cookie_name(queue_id), pass_cookie_name(queue_id))
-    ]
+    cookies = [f"{position_cookie_name(queue_id)}=; Max-Age=0; Path=/; SameSite=Lax; HttpOnly"]
     if is_form(request):
         response = render_page(request, "left.html", 200, queue_id=queue_id)
     else:

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute, Route
 
 from waitroom import fan_content_admin_api as admin
 from waitroom import fan_extras_api as fan
+from waitroom.rejoin import rejoin_endpoint
 
 QUEUE_API = "/api/v1/queues/{queue_id}"
 ADMIN_API = "/api/v1/admin/queues/{queue_id}"
@@ -22,6 +23,7 @@ def fan_extra_routes() -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route(f"{QUEUE_API}/leave", fan.leave_endpoint, methods=["POST"]),
+        Route(f"{QUEUE_API}/rejoin", rejoin_endpoint, methods=["POST"]),
         Route("/q/{queue_id}/upsells/{upsell_id}", fan.upsell_click_endpoint, methods=["GET"]),
         Route(f"{ADMIN_API}/surveys", admin.put_surveys, methods=["PUT"]),
         Route(f"{ADMIN_API}/surveys", admin.get_surveys, methods=["GET"]),

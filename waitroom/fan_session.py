@@ -17,14 +17,13 @@ from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.cookies import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECONDS,
-    pass_cookie_name,
     position_cookie_name,
     set_cookie_header,
 )
 from waitroom.fan_status import FanStatus, fan_status
 from waitroom.fault_status import paused_by_fault, was_skipped
-from waitroom.gate import PASS_QUERY_PARAMETER
 from waitroom.keys import is_valid_queue_id
+from waitroom.place_passes import place_pass
 from waitroom.problems import NotAuthenticated
 from waitroom.runtime import Runtime
 from waitroom.token_witness import view_checked_against_token
@@ -34,7 +33,6 @@ from waitroom.tokens import (
     TokenError,
     TokenMalformed,
     TokenMissing,
-    derive_pass_id,
     new_visitor_id,
 )
 
@@ -69,6 +67,11 @@ class StatusAnswer(NamedTuple):
     redirect_url: str | None
     degraded: bool = False
     """True while the store is unreachable: the answer is a fail-closed pause."""
+    closed_reason: str | None = None
+    """Why a ``closed`` answer is closed: ``purchase_completed``, ``pass_expired``,
+    ``session_ended`` (this place is done) or ``queue_closed`` (the whole queue)."""
+    session_deadline: int | None = None
+    """While the pass is in use at the site: the session's deadline (unix s)."""
 
 
 def checked_queue_id(queue_id: str) -> str:
@@ -176,11 +179,10 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     answer = fan_status(
         view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
     )
-    pass_token: str | None = None
-    expires_at: int | None = None
-    redirect: str | None = None
     if answer.state is FanState.WAITING or answer.state is FanState.PAUSED:
         runtime.protection.heartbeats.seen(claims.queue_id, claims.position)
+    if answer.state is FanState.CLOSED:
+        return StatusAnswer(claims, answer, refreshed, None, None, None, False, "queue_closed")
     if answer.state is FanState.ADMITTED:
         # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
@@ -188,14 +190,41 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
         if await was_skipped(runtime.redis, claims.queue_id, claims.position):
             # the page had stopped polling and the pointer passed this place: queue again
             return await _requeue(runtime, claims)
-        pass_id = derive_pass_id(claims.queue_id, claims.epoch, claims.position, claims.visitor_id)
-        pass_token, pass_claims = runtime.codec.issue_pass(
-            claims.queue_id, claims.visitor_id, pass_id, now
+        redirect_url = snapshot.config.redirect_url
+        return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
+    return StatusAnswer(claims, answer, refreshed, None, None, None)
+
+
+async def _admitted(
+    runtime: Runtime,
+    claims: PositionClaims,
+    answer: FanStatus,
+    refreshed: str | None,
+    redirect_url: str,
+    now: float,
+) -> StatusAnswer:
+    issued = await place_pass(
+        runtime, claims.queue_id, claims.epoch, claims.position, claims.visitor_id,
+        redirect_url, now,
+    )
+    if issued.closed_reason is not None:
+        closed = answer._replace(
+            state=FanState.CLOSED, poll_after_ms=runtime.settings.poll_interval_max_ms * 3
         )
-        expires_at = pass_claims.expires_at
-        redirect = redirect_with_pass(snapshot.config.redirect_url, pass_token)
-        runtime.metrics.passes_issued.labels(claims.queue_id).inc()
-    return StatusAnswer(claims, answer, refreshed, pass_token, expires_at, redirect)
+        return StatusAnswer(
+            claims, closed, refreshed, None, None, None, False, issued.closed_reason
+        )
+    return StatusAnswer(
+        claims,
+        answer,
+        refreshed,
+        issued.token,
+        issued.expires_at,
+        issued.redirect_url,
+        False,
+        None,
+        issued.session_deadline,
+    )
 
 
 async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
@@ -209,19 +238,9 @@ async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
         claims.queue_id, result.epoch, result.position, claims.visitor_id, int(time.time())
     )
     answer = await status(runtime, fresh)
-    token = answer.refreshed_token or runtime.codec.issue_position(fresh)
-    return StatusAnswer(
-        answer.claims, answer.status, token, answer.pass_token, answer.pass_expires_at,
-        answer.redirect_url, answer.degraded,
+    return answer._replace(
+        refreshed_token=answer.refreshed_token or runtime.codec.issue_position(fresh)
     )
-
-
-def redirect_with_pass(redirect_url: str, pass_token: str) -> str:
-    """Same-origin shops read the pass cookie; other origins get it once in the URL."""
-    if redirect_url.startswith("/"):
-        return redirect_url
-    separator = "&" if "?" in redirect_url else "?"
-    return f"{redirect_url}{separator}{PASS_QUERY_PARAMETER}={pass_token}"
 
 
 class _Reset(TokenError):
@@ -234,7 +253,6 @@ def cookie_headers(
     queue_id: str,
     position_token: str | None,
     visitor_id: str | None,
-    pass_token: str | None = None,
 ) -> list[str]:
     secure = runtime.cookie_secure(request)
     headers: list[str] = []
@@ -249,12 +267,6 @@ def cookie_headers(
                 position_token,
                 runtime.settings.position_token_max_age_seconds,
                 secure,
-            )
-        )
-    if pass_token is not None:
-        headers.append(
-            set_cookie_header(
-                pass_cookie_name(queue_id), pass_token, runtime.settings.pass_ttl_seconds, secure
             )
         )
     return headers

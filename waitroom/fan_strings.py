@@ -26,7 +26,14 @@ STATE_MESSAGES: dict[str, str] = {
     "closed": N_("The queue is closed."),
     "offline": N_("Connection lost. Your place is kept; retrying…"),
     "expired": N_("Your pass has expired. Join the queue again to get a new place."),
+    "closed_purchase_completed": N_("You have completed your purchase. Thank you!"),
+    "closed_pass_expired": N_("Your pass or your shopping time has run out."),
+    "closed_session_ended": N_("Your shopping session was ended."),
 }
+
+PLACE_CLOSED_REASONS = ("purchase_completed", "pass_expired", "session_ended")
+"""``closed_reason`` values that end one fan's place (not the whole queue): the page says why
+and offers to join the queue again."""
 
 SCRIPT_STRINGS: dict[str, str] = {
     "paused_with_reason": N_("The queue is paused: %(reason)s. Your place is kept."),

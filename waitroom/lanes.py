@@ -20,9 +20,10 @@ from waitroom import fan_session
 from waitroom.admission import FanState, QueueState
 from waitroom.codes import CodeKind, CodeNotAccepted, CodeStore
 from waitroom.organizer_metrics import organizer_metrics
+from waitroom.place_passes import place_pass
 from waitroom.problems import NotFound
 from waitroom.runtime import Runtime
-from waitroom.tokens import PositionClaims, derive_pass_id
+from waitroom.tokens import PositionClaims
 
 LANE_POLL_MS = 3000
 
@@ -43,6 +44,7 @@ class LaneStatus:
     pass_token: str | None
     pass_expires_at: int | None
     redirect_url: str | None
+    closed_reason: str | None = None
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -56,6 +58,8 @@ class LaneStatus:
             body["pass"] = self.pass_token
             body["pass_expires_at"] = self.pass_expires_at
             body["redirect_url"] = self.redirect_url
+        if self.closed_reason is not None:
+            body["closed_reason"] = self.closed_reason
         return body
 
 
@@ -87,11 +91,17 @@ async def lane_status(runtime: Runtime, claims: PositionClaims) -> LaneStatus:
     ahead = max(0, place - priority_serving - 1) if kind is CodeKind.PRIORITY else 0
     if state is not FanState.ADMITTED:
         return LaneStatus(kind, state, place, ahead, None, None, None)
-    pass_id = derive_pass_id(queue_id, claims.epoch, 0, claims.visitor_id)
-    token, pass_claims = runtime.codec.issue_pass(queue_id, claims.visitor_id, pass_id, time.time())
-    runtime.metrics.passes_issued.labels(queue_id).inc()
-    redirect = fan_session.redirect_with_pass(snapshot.config.redirect_url, token)
-    return LaneStatus(kind, state, place, 0, token, pass_claims.expires_at, redirect)
+    issued = await place_pass(
+        runtime, queue_id, claims.epoch, 0, claims.visitor_id, snapshot.config.redirect_url,
+        time.time(),
+    )
+    if issued.closed_reason is not None:
+        return LaneStatus(
+            kind, FanState.CLOSED, place, 0, None, None, None, issued.closed_reason
+        )
+    return LaneStatus(
+        kind, state, place, 0, issued.token, issued.expires_at, issued.redirect_url
+    )
 
 
 async def redeem(runtime: Runtime, request: Request, queue_id: str, code: object) -> LaneStatus:

@@ -14,13 +14,6 @@ from waitroom.request_body import read_json_object
 from waitroom.runtime import runtime_of
 
 
-def _cookies(request: Request, queue_id: str, status: lanes.LaneStatus) -> list[str]:
-    if status.pass_token is None:
-        return []
-    runtime = runtime_of(request)
-    return fan_session.cookie_headers(runtime, request, queue_id, None, None, status.pass_token)
-
-
 async def redeem_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
@@ -29,7 +22,7 @@ async def redeem_endpoint(request: Request) -> Response:
         status = await lanes.redeem(runtime, request, queue_id, body.get("code"))
     except WaitroomError as error:
         return error_response(error)
-    return json_response(status.body(), 200, _cookies(request, queue_id, status))
+    return json_response(status.body(), 200, [])
 
 
 async def lane_endpoint(request: Request) -> Response:
@@ -40,7 +33,7 @@ async def lane_endpoint(request: Request) -> Response:
         status = await lanes.lane_status(runtime, claims)
     except WaitroomError as error:
         return error_response(error)
-    return json_response(status.body(), 200, _cookies(request, queue_id, status))
+    return json_response(status.body(), 200, [])
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
@@ -86,6 +79,4 @@ async def lane_page(request: Request) -> Response:
         response.headers["refresh"] = f"1; url={status.redirect_url}"
     elif status.state not in {FanState.CLOSED, FanState.SOLD_OUT}:
         response.headers["refresh"] = str(lanes.LANE_POLL_MS // 1000)
-    for cookie in _cookies(request, queue_id, status):
-        response.headers.append("set-cookie", cookie)
     return response

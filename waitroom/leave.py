@@ -25,18 +25,14 @@ class QueueLeaving:
         script = (resources.files("waitroom") / "lua" / "leave.lua").read_text("utf-8")
         self._leave = redis.register_script(script)
 
-    async def leave(self, queue_id: str, visitor_id: str) -> int | None:
-        """The position given up (0 from the pre-queue), None when no place was held."""
+    async def leave(
+        self, queue_id: str, visitor_id: str, keep_profile: bool = False
+    ) -> int | None:
+        """The position given up (0 from the pre-queue), None when no place was held. The
+        profile is deleted unless ``keep_profile`` (the fan joins again at once)."""
         keys = QueueKeys(queue_id)
-        position = int(
-            await self._leave(
-                keys=[
-                    keys.visitors,
-                    left_bitmap_key(queue_id),
-                    keys.prequeue,
-                    keys.profile(visitor_id),
-                ],
-                args=[visitor_id],
-            )
-        )
+        names = [keys.visitors, left_bitmap_key(queue_id), keys.prequeue]
+        if not keep_profile:
+            names.append(keys.profile(visitor_id))
+        position = int(await self._leave(keys=names, args=[visitor_id]))
         return None if position < 0 else position

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from waitroom.openapi_admin import admin_api_paths
 from waitroom.openapi_admin_pages import admin_page_paths, operations_paths
 from waitroom.openapi_common import PROBLEM_SCHEMA, openapi_response
+from waitroom.openapi_connector import connector_paths
 from waitroom.openapi_fairness import fairness_paths
 from waitroom.openapi_fan import STATUS_SCHEMA, queue_paths
 from waitroom.openapi_fan_extras import extras_paths
@@ -22,6 +23,12 @@ from waitroom.openapi_fan_extras import extras_paths
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer"},
     "admin_session": {"type": "apiKey", "in": "cookie", "name": "wr_admin"},
+    "site": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "Site <token> (docs/connector.md, section 6)",
+    },
 }
 
 
@@ -37,6 +44,7 @@ def document() -> dict[str, Any]:
             **queue_paths(),
             **extras_paths(),
             **fairness_paths(),
+            **connector_paths(),
             **admin_api_paths(),
             **admin_page_paths(),
             **operations_paths(),

@@ -44,6 +44,10 @@ STATUS_SCHEMA = obj(
         "pass": STRING,
         "pass_expires_at": INTEGER,
         "redirect_url": STRING,
+        "session_deadline": INTEGER,
+        "closed_reason": {
+            "enum": ["purchase_completed", "pass_expired", "session_ended", "queue_closed"]
+        },
         "degraded": BOOLEAN,
     },
     ("state", "position", "ahead", "eta_seconds", "poll_after_ms"),
@@ -58,6 +62,7 @@ LANE_SCHEMA = obj(
         "pass": STRING,
         "pass_expires_at": INTEGER,
         "redirect_url": STRING,
+        "closed_reason": STRING,
     },
     ("lane", "state", "priority_position", "ahead", "poll_after_ms"),
 )

@@ -136,6 +136,16 @@ def extras_paths() -> dict[str, Any]:
                 form=True,
             ),
         },
+        f"{api}/rejoin": {
+            "post": _fan(
+                "Join the queue again: give up a place that is done, take a new one at the back",
+                {
+                    "201": json_answer("The new place", {"$ref": "#/components/schemas/Status"}),
+                    "303": redirect("Form post: back to the queue page"),
+                },
+                form=True,
+            ),
+        },
         "/q/{queue_id}/upsells/{upsell_id}": {
             "get": {
                 "summary": "Follow an upsell card (counts the click)",

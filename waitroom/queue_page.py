@@ -21,7 +21,7 @@ from waitroom.fan_api import status_body
 from waitroom.fan_content import FanContent
 from waitroom.fan_page_context import json_for_script, render_page
 from waitroom.fan_profile import Profile, load_profile
-from waitroom.fan_strings import SCRIPT_STRINGS, STATE_MESSAGES
+from waitroom.fan_strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.i18n import Translate
 from waitroom.problems import WaitroomError
 from waitroom.proof_of_work_page import proof_of_work_page
@@ -38,6 +38,8 @@ CONTENT_SECURITY_POLICY = (
 def state_message(body: dict[str, Any], translate: Translate) -> str:
     if body["state"] == "paused" and body.get("pause_reason"):
         return translate(SCRIPT_STRINGS["paused_with_reason"], reason=body["pause_reason"])
+    if body["state"] == "closed" and body.get("closed_reason") in PLACE_CLOSED_REASONS:
+        return translate(STATE_MESSAGES["closed_" + body["closed_reason"]])
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
 
 
@@ -140,6 +142,7 @@ async def queue_page(request: Request) -> Response:
         status_url=f"/api/v1/queues/{queue_id}/status",
         base_api_url=f"/api/v1/queues/{queue_id}",
         joined_now=created,
+        rejoin_offered=body.get("closed_reason") in PLACE_CLOSED_REASONS,
         refresh_seconds=refresh_seconds,
         updated_utc=time.strftime("%H:%M:%S UTC", time.gmtime()),
         surveys=content.surveys,
@@ -162,7 +165,6 @@ async def queue_page(request: Request) -> Response:
         queue_id,
         answer.refreshed_token or token,
         claims.visitor_id,
-        answer.pass_token,
     ):
         response.headers.append("set-cookie", cookie)
     return response

@@ -8,11 +8,14 @@ from redis.asyncio import Redis
 from starlette.requests import Request
 
 from waitroom.admission import AdmissionStore
+from waitroom.connector.passes import PassCodec
+from waitroom.connector.site_auth import SiteAuth
 from waitroom.fan_services import FanServices
 from waitroom.metrics import WaitroomMetrics
 from waitroom.protection import Protection
 from waitroom.queue_view import QueueViewCache
 from waitroom.settings import Settings
+from waitroom.site_sessions import SiteSessions
 from waitroom.state_guard import StateGuard
 from waitroom.tokens import TokenCodec
 
@@ -27,6 +30,9 @@ class Runtime:
     metrics: WaitroomMetrics
     fan: FanServices
     protection: Protection
+    passes: PassCodec
+    sessions: SiteSessions
+    site_auth: SiteAuth
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
@@ -46,6 +52,9 @@ class Runtime:
             metrics=metrics,
             fan=FanServices.build(redis),
             protection=Protection.build(settings, redis, metrics.registry),
+            passes=pass_codec_for(settings),
+            sessions=SiteSessions(redis, settings),
+            site_auth=SiteAuth(settings.secret_keys, settings.clock_leeway_seconds),
         )
 
     def cookie_secure(self, request: Request) -> bool:
@@ -63,9 +72,13 @@ def codec_for(settings: Settings) -> TokenCodec:
     return TokenCodec(
         settings.secret_keys,
         position_max_age_seconds=settings.position_token_max_age_seconds,
-        pass_ttl_seconds=settings.pass_ttl_seconds,
         max_token_length=settings.max_token_length,
+        clock_leeway_seconds=settings.clock_leeway_seconds,
     )
+
+
+def pass_codec_for(settings: Settings) -> PassCodec:
+    return PassCodec(settings.secret_keys, settings.pass_ttl_seconds, settings.clock_leeway_seconds)
 
 
 def runtime_of(request: Request) -> Runtime:

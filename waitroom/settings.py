@@ -7,55 +7,18 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from waitroom.connector.environment import (
+    SettingsError,
+    env_bool,
+    env_float,
+    env_int,
+    env_secret_keys,
+)
+from waitroom.connector.settings import DEFAULT_SESSION_MAX_SECONDS
+from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS
 from waitroom.protection_settings import ProtectionSettings
 
-
-class SettingsError(ValueError):
-    """A setting has a value that cannot be used."""
-
-    def __init__(self, name: str, value: str, reason: str) -> None:
-        super().__init__(f"{name}={value!r}: {reason}")
-        self.name = name
-        self.value = value
-        self.reason = reason
-
-
-def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(name, raw, "not an integer") from None
-    if value < minimum:
-        raise SettingsError(name, raw, f"must be >= {minimum}")
-    return value
-
-
-def _float(environ: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(name, raw, "not a number") from None
-    if value < minimum:
-        raise SettingsError(name, raw, f"must be >= {minimum}")
-    return value
-
-
-def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(name, raw, "expected true/false")
+__all__ = ["Settings", "SettingsError", "generate_secret"]
 
 
 def generate_secret() -> str:
@@ -82,36 +45,39 @@ class Settings:
     trusted_proxy_count: int = 0
     max_token_length: int = 1024
     profile_ttl_seconds: int = 24 * 3600
+    clock_leeway_seconds: int = DEFAULT_CLOCK_LEEWAY_SECONDS
+    """Accepted clock difference for passes, position tokens and site sessions."""
+    session_max_seconds: int = DEFAULT_SESSION_MAX_SECONDS
+    """The longest a site session may last after its claim (extensions stop there)."""
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         admin_token = env.get("WAITROOM_ADMIN_TOKEN", "").strip()
-        keys_raw = env.get("WAITROOM_SECRET_KEYS", "").strip()
-        keys = tuple(key.strip() for key in keys_raw.split(",") if key.strip())
-        for key in keys:
-            if len(key) < 16:
-                raise SettingsError("WAITROOM_SECRET_KEYS", "<hidden>", "each key needs 16+ chars")
-        cookie_secure_raw = env.get("WAITROOM_COOKIE_SECURE", "")
+        keys = env_secret_keys(env)
         settings = cls(
             redis_url=env.get("REDIS_URL") or env.get("WAITROOM_REDIS_URL") or None,
-            position_token_max_age_seconds=_int(
+            position_token_max_age_seconds=env_int(
                 env, "WAITROOM_POSITION_TOKEN_MAX_AGE_SECONDS", 2 * 24 * 3600, minimum=60
             ),
-            pass_ttl_seconds=_int(env, "WAITROOM_PASS_TTL_SECONDS", 15 * 60, minimum=10),
-            queue_view_refresh_seconds=_float(
+            pass_ttl_seconds=env_int(env, "WAITROOM_PASS_TTL_SECONDS", 15 * 60, minimum=1),
+            queue_view_refresh_seconds=env_float(
                 env, "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS", 0.5, minimum=0.05
             ),
-            poll_interval_min_ms=_int(env, "WAITROOM_POLL_INTERVAL_MIN_MS", 2000, minimum=200),
-            poll_interval_max_ms=_int(env, "WAITROOM_POLL_INTERVAL_MAX_MS", 10000, minimum=200),
-            default_burst=_int(env, "WAITROOM_DEFAULT_BURST", 10, minimum=1),
+            poll_interval_min_ms=env_int(env, "WAITROOM_POLL_INTERVAL_MIN_MS", 2000, minimum=200),
+            poll_interval_max_ms=env_int(env, "WAITROOM_POLL_INTERVAL_MAX_MS", 10000, minimum=200),
+            default_burst=env_int(env, "WAITROOM_DEFAULT_BURST", 10, minimum=1),
             public_base_url=env.get("WAITROOM_PUBLIC_BASE_URL", "").rstrip("/"),
-            cookie_secure=None
-            if cookie_secure_raw == ""
-            else _bool(env, "WAITROOM_COOKIE_SECURE", False),
-            trusted_proxy_count=_int(env, "WAITROOM_TRUSTED_PROXY_COUNT", 0),
-            profile_ttl_seconds=_int(env, "WAITROOM_PROFILE_TTL_SECONDS", 24 * 3600, minimum=60),
+            cookie_secure=env_bool(env, "WAITROOM_COOKIE_SECURE", None),
+            trusted_proxy_count=env_int(env, "WAITROOM_TRUSTED_PROXY_COUNT", 0),
+            profile_ttl_seconds=env_int(env, "WAITROOM_PROFILE_TTL_SECONDS", 24 * 3600, minimum=60),
+            clock_leeway_seconds=env_int(
+                env, "WAITROOM_CLOCK_LEEWAY_SECONDS", DEFAULT_CLOCK_LEEWAY_SECONDS
+            ),
+            session_max_seconds=env_int(
+                env, "WAITROOM_SESSION_MAX_SECONDS", DEFAULT_SESSION_MAX_SECONDS, minimum=1
+            ),
             protection=ProtectionSettings.from_environ(env),
         )
         if admin_token:

@@ -132,7 +132,7 @@ class StatusFastPath:
             unavailable = QueueUnavailable(queue_id, runtime.protection.retry_after_seconds)
             return await self._problem(scope, receive, send, queue_id, unavailable)
         cookies: list[tuple[bytes, bytes]] = []
-        if answer.refreshed_token is not None or answer.pass_token is not None:
+        if answer.refreshed_token is not None:
             self._starlette_scope(scope, queue_id)
             cookies = [
                 (b"set-cookie", cookie.encode("latin-1"))
@@ -142,7 +142,6 @@ class StatusFastPath:
                     queue_id,
                     answer.refreshed_token,
                     None,
-                    answer.pass_token,
                 )
             ]
         await _send_json(send, orjson.dumps(status_body(answer)), cookies)

@@ -1,10 +1,12 @@
-"""Sign and verify position tokens and passes (itsdangerous, HMAC-SHA256).
+"""Sign and verify position tokens (itsdangerous, HMAC-SHA256).
 
 Contract (see docs/architecture.md):
 - ``URLSafeTimedSerializer`` with ``signer_kwargs={"digest_method": hashlib.sha256}``;
-- a distinct salt per kind: ``waitroom.position`` and ``waitroom.pass``;
+- a distinct salt per kind: ``waitroom.position`` here, ``waitroom.pass`` for passes (issued and
+  verified by :mod:`waitroom.connector.passes`, the same code every protected site runs);
 - secret keys as a list for rotation: the newest (last) signs, all verify;
-- ``max_age`` is always passed on verification.
+- ``max_age`` is always passed on verification, with the clock leeway
+  (``WAITROOM_CLOCK_LEEWAY_SECONDS``) of :func:`waitroom.connector.signing.loads_with_leeway`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import orjson
@@ -24,10 +24,10 @@ from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.signer import HMACAlgorithm, Signer
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
+from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS, loads_with_leeway
 from waitroom.token_fast_verify import FastTimedLoader
 
 POSITION_SALT = "waitroom.position"
-PASS_SALT = "waitroom.pass"
 MAX_TOKEN_LENGTH = 1024
 
 
@@ -71,17 +71,6 @@ class PositionClaims(NamedTuple):
     position: int
     visitor_id: str
     issued_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class PassClaims:
-    queue_id: str
-    visitor_id: str
-    pass_id: str
-    expires_at: int
-
-    def is_expired(self, now_seconds: float | None = None) -> bool:
-        return (time.time() if now_seconds is None else now_seconds) >= self.expires_at
 
 
 def new_visitor_id() -> str:
@@ -211,22 +200,20 @@ def _require_int(payload: dict[str, Any], name: str) -> int:
 
 
 class TokenCodec:
-    """Issues and verifies both token kinds with one rotation list of secret keys."""
+    """Issues and verifies position tokens with one rotation list of secret keys."""
 
     def __init__(
         self,
         secret_keys: Sequence[str],
         position_max_age_seconds: int,
-        pass_ttl_seconds: int,
         max_token_length: int = MAX_TOKEN_LENGTH,
+        clock_leeway_seconds: int = DEFAULT_CLOCK_LEEWAY_SECONDS,
     ) -> None:
         self._position = _serializer(secret_keys, POSITION_SALT)
-        self._pass = _serializer(secret_keys, PASS_SALT)
         self._position_fast = self._position.fast_loader()
-        self._pass_fast = self._pass.fast_loader()
         self.position_max_age_seconds = position_max_age_seconds
-        self.pass_ttl_seconds = pass_ttl_seconds
         self.max_token_length = max_token_length
+        self.clock_leeway_seconds = clock_leeway_seconds
 
     # -- position tokens -------------------------------------------------------------------
     def issue_position(self, claims: PositionClaims) -> str:
@@ -277,39 +264,6 @@ class TokenCodec:
             raise TokenForeign("the token belongs to another queue")
         return claims
 
-    # -- passes ----------------------------------------------------------------------------
-    def issue_pass(
-        self, queue_id: str, visitor_id: str, pass_id: str, now_seconds: float | None = None
-    ) -> tuple[str, PassClaims]:
-        now = int(time.time() if now_seconds is None else now_seconds)
-        claims = PassClaims(queue_id, visitor_id, pass_id, now + self.pass_ttl_seconds)
-        token = self._pass.dumps(
-            {"q": queue_id, "v": visitor_id, "pid": pass_id, "exp": claims.expires_at}
-        )
-        return str(token), claims
-
-    def verify_pass(
-        self,
-        token: str | None,
-        queue_id: str | None = None,
-        visitor_id: str | None = None,
-        now_seconds: float | None = None,
-    ) -> PassClaims:
-        payload = self._load(self._pass, self._pass_fast, token, self.pass_ttl_seconds + 5)
-        claims = PassClaims(
-            queue_id=_require_str(payload, "q"),
-            visitor_id=_require_str(payload, "v"),
-            pass_id=_require_str(payload, "pid"),
-            expires_at=_require_int(payload, "exp"),
-        )
-        if claims.is_expired(now_seconds):
-            raise TokenExpired("the pass has expired")
-        if queue_id is not None and claims.queue_id != queue_id:
-            raise TokenForeign("the pass belongs to another queue")
-        if visitor_id is not None and claims.visitor_id != visitor_id:
-            raise TokenForeign("the pass was issued to another visitor")
-        return claims
-
     # -- shared ----------------------------------------------------------------------------
     def _load(
         self,
@@ -318,6 +272,7 @@ class TokenCodec:
         token: str | None,
         max_age_seconds: int,
     ) -> dict[str, Any]:
+        max_age_seconds += self.clock_leeway_seconds
         if type(token) is str and len(token) <= self.max_token_length:
             payload: Any = fast.loads(token, max_age_seconds)
             if type(payload) is dict:
@@ -330,7 +285,11 @@ class TokenCodec:
             raise TokenMalformed("the token contains non-ASCII characters")
         try:
             # anything the common case did not accept: itsdangerous decides, with its errors
-            payload = serializer.loads(token, max_age=max_age_seconds)
+            # a timestamp up to the leeway in the future is accepted (a clock running ahead)
+            payload = loads_with_leeway(
+                serializer, token, max_age_seconds - self.clock_leeway_seconds,
+                self.clock_leeway_seconds,
+            )
         except SignatureExpired:
             raise TokenExpired("the token has expired") from None
         except BadData:

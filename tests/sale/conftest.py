@@ -1,13 +1,16 @@
-"""Shop fixtures: the shop app on the real test Redis, driven in-process over ASGI, and buyers
-holding real waiting-room passes."""
+"""Shop fixtures: the shop app on the real test Redis, driven in-process over ASGI, its connector
+talking to a real waiting-room app (in process, over an ASGI transport), and buyers holding real
+waiting-room passes (issued by the waiting room's own pass records) as bearer tokens."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,9 +23,9 @@ from sale_backend.payments import PaymentProvider
 from sale_backend.runtime import ShopRuntime
 from sale_backend.shop_settings import ShopSettings
 from waitroom.admission import AdmissionStore
-from waitroom.cookies import VISITOR_COOKIE, pass_cookie_name
-from waitroom.pass_registry import session_cookie_name
-from waitroom.runtime import codec_for
+from waitroom.app import create_app as create_waitroom_app
+from waitroom.connector import PassClaims, visitor_hash
+from waitroom.runtime import Runtime
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
 
@@ -80,38 +83,46 @@ class Shop:
     settings: Settings
     shop_settings: ShopSettings
     queue_id: str
+    waitroom: Runtime
+    issuing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
 
     @property
     def runtime(self) -> ShopRuntime:
         runtime: ShopRuntime = self.app.state.shop
         return runtime
 
+    def buyer(self, visitor_id: str) -> str:
+        """The buyer id the shop sees for a visitor: the pass's keyed visitor hash."""
+        return visitor_hash(self.settings.secret_keys, visitor_id)
+
+    async def issue_pass(self, visitor_id: str | None = None, position: int = 0) -> str:
+        """A pass of a fresh place, issued by the waiting room's own records (fixed expiry,
+        the visitor id kept there for the profile)."""
+        visitor = visitor_id or new_visitor_id()
+        pass_id = secrets.token_hex(12)
+        record = await self.waitroom.sessions.issue(
+            self.queue_id, pass_id, position, visitor, time.time()
+        )
+        claims = PassClaims(self.queue_id, self.buyer(visitor), pass_id, record.expires_at)
+        return self.waitroom.passes.issue(claims)
+
     def client(self, visitor_id: str | None = None, **headers: str) -> httpx.AsyncClient:
-        """A buyer with a valid pass (or ``visitor_id=""`` for no pass at all)."""
+        """A buyer with a valid pass as a bearer token (``visitor_id=""``: no pass at all).
+        The pass is issued on the first request (``auth``), so this stays synchronous."""
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://shop.test"
         )
         if visitor_id != "":
-            visitor = visitor_id or new_visitor_id()
-            token, _ = codec_for(self.settings).issue_pass(
-                self.queue_id, visitor, secrets.token_hex(6)
-            )
-            client.headers["authorization"] = f"Bearer {token}"
-            client.cookies.set(VISITOR_COOKIE, visitor)
-            # one shop session per pass: this client is one browser session
-            client.cookies.set(session_cookie_name(self.queue_id), secrets.token_hex(16))
+            client.auth = _PassAuth(self, visitor_id or new_visitor_id())
         client.headers.update(headers)
         return client
 
     def browser(self, base_url: str = "http://shop.test") -> httpx.AsyncClient:
-        """A buyer whose pass is in the shop's cookie, as a browser holds it (no bearer token:
-        bearer requests are not cross-site candidates)."""
+        """A buyer as a browser holds it: the site-session cookie from the pass handoff (a pass
+        in the URL once, the shop's own 303 and cookie), made on the first request. No bearer
+        token: bearer requests are not cross-site candidates."""
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=base_url)
-        visitor = new_visitor_id()
-        token, _ = codec_for(self.settings).issue_pass(self.queue_id, visitor, secrets.token_hex(6))
-        client.cookies.set(pass_cookie_name(self.queue_id), token)
-        client.cookies.set(VISITOR_COOKIE, visitor)
-        client.cookies.set(session_cookie_name(self.queue_id), secrets.token_hex(16))
+        client.auth = _SiteSessionHandoff(self, client)
         return client
 
     def staff(self) -> httpx.AsyncClient:
@@ -124,6 +135,53 @@ class Shop:
             )
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+
+class _PassAuth(httpx.Auth):
+    """``Authorization: Bearer <pass>``: one pass per client, issued on its first request."""
+
+    def __init__(self, shop: Shop, visitor_id: str) -> None:
+        self.shop = shop
+        self.visitor_id = visitor_id
+        self.token: str | None = None
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncIterator[httpx.Request]:  # type: ignore[override]
+        if "authorization" not in request.headers:
+            if self.token is None:
+                async with self.shop.issuing:  # a thousand buyers at once: not all at once
+                    self.token = await self.shop.issue_pass(self.visitor_id)
+            request.headers["authorization"] = f"Bearer {self.token}"
+        yield request
+
+
+class _SiteSessionHandoff(httpx.Auth):
+    """Before a browser's first request: the handoff, as a fan arriving from the queue makes it."""
+
+    def __init__(self, shop: Shop, client: httpx.AsyncClient) -> None:
+        self.shop = shop
+        self.client = client
+        self.done = False
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncIterator[httpx.Request]:  # type: ignore[override]
+        if not self.done:
+            self.done = True
+            async with self.shop.issuing:
+                token = await self.shop.issue_pass()
+            handoff = httpx.Request(
+                "GET", request.url.copy_with(path="/", query=f"waitroom_pass={token}".encode())
+            )
+            response = yield handoff
+            assert response.status_code == 303, response.text
+            name, _, value = response.headers["set-cookie"].split(";", 1)[0].partition("=")
+            self.client.cookies.set(name, value)
+            pair = f"{name}={value}"
+            existing = request.headers.get("cookie")
+            request.headers["cookie"] = f"{existing}; {pair}" if existing else pair
+        yield request
 
 
 ShopFactory = Callable[..., contextlib.AbstractAsyncContextManager[Shop]]
@@ -147,13 +205,15 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
         }
         values.update(overrides)
         shop_settings = ShopSettings(base=base, sale_redis_url=str(base.redis_url), **values)
-        app = create_app(base, shop_settings, provider_factory)
-        async with app.router.lifespan_context(app):
+        waitroom = create_waitroom_app(base)
+        transport = httpx.ASGITransport(app=waitroom)
+        app = create_app(base, shop_settings, provider_factory, connector_transport=transport)
+        async with waitroom.router.lifespan_context(waitroom), app.router.lifespan_context(app):
             queue_redis = app.state.shop.queue_redis
             await AdmissionStore(queue_redis, 10).configure(
                 unique_id, {"name": "Test queue", "state": "open", "event_id": unique_id}
             )
-            yield Shop(app, base, shop_settings, unique_id)
+            yield Shop(app, base, shop_settings, unique_id, waitroom.state.runtime)
 
     return start
 

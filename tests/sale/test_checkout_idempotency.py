@@ -14,6 +14,7 @@ from sale_backend.payments import (
     TestPaymentProvider,
 )
 from tests.sale.conftest import Shop, ShopFactory
+from waitroom.tokens import new_visitor_id
 
 
 def body(event_id: str, card: str = CARD_SUCCEEDS, quantity: int = 1) -> dict[str, object]:
@@ -35,8 +36,15 @@ def provider_of(shop: Shop) -> TestPaymentProvider:
 async def test_same_key_same_body_replays_the_first_answer(shop: Shop, unique_id: str) -> None:
     await shop.define(unique_id)
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    async with shop.client() as buyer:
+    visitor = new_visitor_id()
+    async with shop.client(visitor) as buyer, shop.client(visitor) as again:
         first = await buyer.post("/api/v1/checkout", json=body(unique_id, quantity=2), headers=key)
+        # the purchase ended this pass's session: the same pass buys nothing more
+        ended = await buyer.post("/api/v1/checkout", json=body(unique_id, quantity=2), headers=key)
+        assert ended.status_code == 410
+        assert ended.json()["closed_reason"] == "purchase_completed"
+        # the same buyer with a new pass (queued again): keys are per buyer, so it replays
+        buyer = again
         second = await buyer.post("/api/v1/checkout", json=body(unique_id, quantity=2), headers=key)
         assert first.status_code == second.status_code == 201
         assert second.content == first.content
@@ -99,7 +107,8 @@ async def test_declined_card_keeps_an_explicit_hold_for_another_try(
     shop: Shop, unique_id: str
 ) -> None:
     await shop.define(unique_id)
-    async with shop.client() as buyer:
+    buyer_visitor = new_visitor_id()
+    async with shop.client(buyer_visitor) as buyer:
         hold = (
             await buyer.post(
                 "/api/v1/holds",
@@ -119,6 +128,7 @@ async def test_declined_card_keeps_an_explicit_hold_for_another_try(
             headers={"Idempotency-Key": "try-2"},
         )
         assert paid.status_code == 201 and len(paid.json()["tickets"]) == 2
+    async with shop.client(buyer_visitor) as buyer:
         reused = await buyer.post(
             "/api/v1/checkout",
             json={**details, "card_number": CARD_SUCCEEDS},

@@ -61,7 +61,7 @@ def test_fan_goes_from_queue_to_shop_and_buys() -> None:
                         break
                     time.sleep(0.25)  # the demo admits 30 fans per minute
                 assert status["state"] == "admitted", status
-                assert status["redirect_url"] == "/shop/"
+                assert status["redirect_url"] == f"/shop/?waitroom_pass={status['pass']}"
                 fan.headers["authorization"] = f"Bearer {status['pass']}"
                 shop_page = fan.get("/shop/")
                 assert shop_page.status_code == 200 and "Demo concert" in shop_page.text

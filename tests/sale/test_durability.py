@@ -112,12 +112,13 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
     shop_factory: ShopFactory, unique_id: str
 ) -> None:
     with EmbeddedRedis() as server:
-        buyer = new_visitor_id()
+        visitor = new_visitor_id()
         key = str(uuid.uuid4())
         request_body = {**body(unique_id), "items": [{"tier_id": "standard", "quantity": 2}]}
         async with shop_factory(redis_url=server.url) as shop:
             await shop.define(unique_id)
             runtime = shop.runtime
+            buyer = shop.buyer(visitor)  # the id the shop knows the fan by (the pass's vh)
             event = await runtime.event(unique_id)
             # What checkout does up to the provider's "succeeded", then the process dies.
             idempotency_key = EventKeys(unique_id).idempotency(buyer, key)
@@ -159,7 +160,7 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
             young = await reconcile(runtime.fulfilment, 60)  # another process may still run it
             assert young.orders_written == [] and young.payments_abandoned == 0
             assert await runtime.sale_redis.hlen(EventKeys(unique_id).orders) == 0
-            async with shop.client(buyer) as client:
+            async with shop.client(visitor) as client:
                 busy = await client.post(
                     "/api/v1/checkout", json=request_body, headers={"Idempotency-Key": key}
                 )
@@ -176,13 +177,14 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
             again = await reconcile(restarted.runtime.fulfilment, 0)
             assert again.orders_written == []
             assert await restarted.runtime.sale_redis.hlen(keys.orders) == 1
-            async with restarted.client(buyer) as client:
+            async with restarted.client(visitor) as client:
                 replay = await client.post(
                     "/api/v1/checkout", json=request_body, headers={"Idempotency-Key": key}
                 )
                 assert replay.status_code == 201
                 assert replay.json()["order_id"] == order["order_id"]
-                page = await client.get(f"/api/v1/orders/{order['order_id']}")
+                link = f"/api/v1/orders/{order['order_id']}?access={replay.json()['access_key']}"
+                page = await client.get(link)
                 assert page.status_code == 200 and page.json()["status"] == "paid"
 
 

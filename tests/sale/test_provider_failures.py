@@ -138,7 +138,10 @@ async def test_failed_refunds_are_finished_by_the_reconciler(
                     "/api/v1/checkout", json=body(unique_id), headers={"Idempotency-Key": "ok"}
                 )
                 assert paid.status_code == 201
-                refund = await buyer.post(f"/api/v1/orders/{paid.json()['order_id']}/refund")
+                order_link = f"/api/v1/orders/{paid.json()['order_id']}"
+                refund = await buyer.post(
+                    f"{order_link}/refund", params={"access": paid.json()["access_key"]}
+                )
                 assert refund.status_code == 200 and refund.json()["status"] == "pending"
             assert await provider.refunded_minor(late_payment.decode()) == 0
             assert await provider.refunded_minor(paid.json()["payment_id"]) == 0

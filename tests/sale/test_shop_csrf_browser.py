@@ -23,22 +23,15 @@ import pytest
 
 from sale_backend.keys import new_id
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.conftest import server_environment
+from tests.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
 from tests.sale.conftest import sample_event
 from tests.sale.test_shop_csrf import SECURITY_HEADERS
-from tests.servers import ServerProcess
-from waitroom.cookies import VISITOR_COOKIE, pass_cookie_name
 from waitroom.embedded_redis import free_port
-from waitroom.pass_registry import session_cookie_name
-from waitroom.runtime import codec_for
-from waitroom.settings import Settings
-from waitroom.tokens import new_visitor_id
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-STAFF_TOKEN = "browser-staff-token-" + "y" * 16
 WATCH_CSP = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -48,13 +41,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture(scope="module")
-def shop_server(redis_url: str) -> Iterator[tuple[ServerProcess, str]]:
-    queue_id = "t" + secrets.token_hex(5)
-    environment = server_environment(
-        redis_url, WAITROOM_SHOP_QUEUE_ID=queue_id, WAITROOM_STAFF_TOKEN=STAFF_TOKEN
-    )
-    with ServerProcess("sale_backend.app:create_app_from_environ", environment) as server:
-        yield server, queue_id
+def hosts(redis_url: str) -> Iterator[Hosts]:
+    """The deployed topology: the queue on 127.0.0.1, the shop on 127.0.0.2."""
+    with protected_shop(redis_url, "csrf" + secrets.token_hex(4)) as started:
+        yield started
 
 
 class _Site:
@@ -90,8 +80,9 @@ class _Site:
 class _Watched:
     """A Chromium page whose CSP violations and loaded documents are recorded."""
 
-    def __init__(self, context: Any, shop_url: str) -> None:
+    def __init__(self, context: Any, shop_url: str, queue_origin: str) -> None:
         self.context = context
+        self.queue_origin = queue_origin
         self.page = context.new_page()
         self.shop_url = shop_url
         self.console_violations: list[str] = []
@@ -119,12 +110,17 @@ class _Watched:
         for document in self.documents:
             headers = document.all_headers()
             for name, value in SECURITY_HEADERS.items():
-                assert headers.get(name) == value, (document.url, name)
+                # the waiting room on another origin joins form-action (the way back to it)
+                expected = value.replace(
+                    "form-action 'self'", f"form-action 'self' {self.queue_origin}"
+                )
+                assert headers.get(name) == expected, (document.url, name)
 
 
 @contextlib.contextmanager
-def _admitted_fan(settings: Settings, base_url: str, queue_id: str) -> Iterator[_Watched]:
-    """A Chromium page of a fan the waiting room admitted, watched for CSP violations."""
+def _admitted_fan(hosts: Hosts) -> Iterator[_Watched]:
+    """A Chromium page of a fan the waiting room admitted, entered into the shop by the
+    connector's handoff, watched for CSP violations."""
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -133,9 +129,12 @@ def _admitted_fan(settings: Settings, base_url: str, queue_id: str) -> Iterator[
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-GB")
         context.add_init_script(WATCH_CSP)
-        context.add_cookies(_admitted_fan_cookies(settings, base_url, queue_id))
         try:
-            yield _Watched(context, base_url)
+            watched = _Watched(context, hosts.shop.base_url, hosts.queue.base_url)
+            watched.page.goto(hosts.queue_url)
+            watched.page.get_by_role("link", name="Go to the shop").click()
+            watched.page.wait_for_url(f"{hosts.shop.base_url}/")
+            yield watched
         finally:
             browser.close()
 
@@ -158,30 +157,13 @@ def _order_status(base_url: str, order_id: str) -> str:
     return str(response.json()["status"])
 
 
-def _admitted_fan_cookies(settings: Settings, base_url: str, queue_id: str) -> list[Any]:
-    """What a browser holds once the waiting room admitted it: the visitor cookie, the pass
-    and its shop session (the connector's handoff itself is tested with the gate)."""
-    visitor = new_visitor_id()
-    token, _ = codec_for(settings).issue_pass(queue_id, visitor, secrets.token_hex(6))
-    values = {
-        VISITOR_COOKIE: visitor,
-        pass_cookie_name(queue_id): token,
-        session_cookie_name(queue_id): secrets.token_hex(16),
-    }
-    return [{"name": name, "value": value, "url": base_url} for name, value in values.items()]
-
-
-def test_a_same_site_attacker_page_cannot_refund_the_fans_order(
-    shop_server: tuple[ServerProcess, str], settings: Settings
-) -> None:
-    server, queue_id = shop_server
-    base_url = server.base_url
+def test_a_same_site_attacker_page_cannot_refund_the_fans_order(hosts: Hosts) -> None:
+    base_url, queue_id = hosts.shop.base_url, hosts.queue_id
     event_id = f"{queue_id}-refunds"
     _define_event(base_url, queue_id, event_id)
-    with _admitted_fan(settings, base_url, queue_id) as watched:
+    with _admitted_fan(hosts) as watched:
         page = watched.page
 
-        page.goto(f"{base_url}/")
         watched.assert_clean()
         page.get_by_role("link", name="Browser concert").click()
         page.wait_for_url(f"**/events/{event_id}")
@@ -208,25 +190,27 @@ def test_a_same_site_attacker_page_cannot_refund_the_fans_order(
         page.get_by_role("button", name=re.compile(r"^Pay ")).click()
         page.wait_for_url("**/orders/*")
         order_url = page.url
-        order_id = order_url.rsplit("/", 1)[1]
+        order_path, _, query = order_url.partition("?")
+        order_id = order_path.rsplit("/", 1)[1]
         assert page.locator(".qr svg").count() == 2
         watched.assert_clean()  # the inline QR codes use no inline style
         assert _order_status(base_url, order_id) == "paid"
 
         attack = (
             "<!doctype html><title>You won!</title>"
-            f'<form method="post" action="{order_url}/refund">'
+            f'<form method="post" action="{order_path}/refund">'
+            f'<input type="hidden" name="access" value="{query[len("access="):]}">'
             '<input type="hidden" name="csrf_token" value="guessed"></form>'
             "<script>document.forms[0].submit()</script>"
         )
-        with _Site(attack) as attacker:  # same host, another port: same-site
-            with page.expect_response(f"{order_url}/refund") as attacked:
+        with _Site(attack, "127.0.0.2") as attacker:  # the shop's host, another port: same-site
+            with page.expect_response(f"{order_path}/refund") as attacked:
                 page.goto(attacker.url)
             response = attacked.value
             assert response.status == 403
             sent = response.request.all_headers()
             assert sent.get("sec-fetch-site") == "same-site"
-            assert pass_cookie_name(queue_id) in sent.get("cookie", "")  # the cookies went along
+            # the purchase ended the shopping session; the shop's own cookie went along
             assert "shop_csrf=" in sent.get("cookie", "")
             page.wait_for_load_state()
             assert page.get_by_role("heading", name="Request from another site refused").count()
@@ -242,12 +226,9 @@ def test_a_same_site_attacker_page_cannot_refund_the_fans_order(
         watched.assert_headers()
 
 
-def test_staff_and_error_pages_report_no_policy_violation(
-    shop_server: tuple[ServerProcess, str], settings: Settings
-) -> None:
-    server, queue_id = shop_server
-    base_url = server.base_url
-    with _admitted_fan(settings, base_url, queue_id) as watched:
+def test_staff_and_error_pages_report_no_policy_violation(hosts: Hosts) -> None:
+    base_url, queue_id = hosts.shop.base_url, hosts.queue_id
+    with _admitted_fan(hosts) as watched:
         page = watched.page
 
         page.goto(f"{base_url}/staff/scan")
@@ -274,29 +255,19 @@ def test_staff_and_error_pages_report_no_policy_violation(
 
 
 def test_a_form_answered_with_the_way_back_to_a_queue_on_another_host_is_not_blocked(
-    redis_url: str, settings: Settings
+    hosts: Hosts,
 ) -> None:
-    """``form-action`` also governs a form's redirect: when the fan's pass has run out, the gate
-    answers a form post with a 303 to the waiting room, here on another host (127.0.0.2)."""
-    queue_page = "<!doctype html><title>Waiting room</title><h1>The queue</h1>"
-    with _Site(queue_page, "127.0.0.2") as queue:
-        queue_id = "t" + secrets.token_hex(5)
-        environment = server_environment(
-            redis_url,
-            WAITROOM_SHOP_QUEUE_ID=queue_id,
-            WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
-            WAITROOM_SHOP_QUEUE_URL=queue.url,
-        )
-        with ServerProcess("sale_backend.app:create_app_from_environ", environment) as server:
-            base_url = server.base_url
-            _define_event(base_url, queue_id, f"{queue_id}-later")
-            with _admitted_fan(settings, base_url, queue_id) as watched:
-                page = watched.page
-                page.goto(f"{base_url}/events/{queue_id}-later")
-                watched.assert_clean()
-                watched.context.clear_cookies(name=pass_cookie_name(queue_id))  # the pass ran out
-                page.get_by_label("Quantity of Standard").fill("1")
-                page.get_by_role("button", name="Hold my tickets").click()
-                page.wait_for_url(queue.url)
-                assert page.get_by_role("heading", name="The queue").count() == 1
-                assert watched.console_violations == []
+    """``form-action`` also governs a form's redirect: a form posted without a shopping session
+    is answered with a 303 to the waiting room, here on another host (127.0.0.1)."""
+    base_url, queue_id = hosts.shop.base_url, hosts.queue_id
+    _define_event(base_url, queue_id, f"{queue_id}-later")
+    with _admitted_fan(hosts) as watched:
+        page = watched.page
+        page.goto(f"{base_url}/events/{queue_id}-later")
+        watched.assert_clean()
+        watched.context.clear_cookies(name=f"wr_site_{queue_id}")  # the session is gone
+        page.get_by_label("Quantity of Standard").fill("1")
+        page.get_by_role("button", name="Hold my tickets").click()
+        page.wait_for_url(f"{hosts.queue_url}*")
+        assert page.url.startswith(hosts.queue_url)
+        assert watched.console_violations == []

@@ -54,9 +54,10 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
         assert stock["sold_total"] == 3 and stock["held_total"] == 0
         assert stock["remaining_total"] + stock["sold_total"] == stock["capacity_total"]
 
-        fetched = (await buyer.get(f"/api/v1/orders/{order['order_id']}")).json()
+        link = {"access": order["access_key"]}
+        fetched = (await buyer.get(f"/api/v1/orders/{order['order_id']}", params=link)).json()
         assert fetched["tickets"] == order["tickets"]
-        page = await buyer.get(f"/orders/{order['order_id']}")
+        page = await buyer.get(f"/orders/{order['order_id']}", params=link)
         assert page.status_code == 200 and page.text.count("<svg") == 3
 
         code = order["tickets"][0]["code"]
@@ -71,6 +72,7 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
         refund = await buyer.post(
             f"/api/v1/orders/{order['order_id']}/refund",
             json={"ticket_ids": [refunded_ticket["ticket_id"]]},
+            params=link,
         )
         assert refund.status_code == 200, refund.text
         assert refund.json()["amount_minor"] == refunded_ticket["price_minor"]
@@ -82,15 +84,17 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
         used_refund = await buyer.post(
             f"/api/v1/orders/{order['order_id']}/refund",
             json={"ticket_ids": [order["tickets"][0]["ticket_id"]]},
+            params=link,
         )
         assert used_refund.status_code == 409
 
         whole = await staff.post(f"/api/v1/staff/orders/{order['order_id']}/refund")
         assert whole.status_code == 200
         assert whole.json()["ticket_ids"] == [order["tickets"][2]["ticket_id"]]
-        seats = (await buyer.get(f"/api/v1/events/{unique_id}/seats")).json()["seats"]
+        async with shop.client(visitor) as returning:  # the purchase ended the first session
+            seats = (await returning.get(f"/api/v1/events/{unique_id}/seats")).json()["seats"]
         assert seats["A-1-1"] == "free"
-        final = (await buyer.get(f"/api/v1/orders/{order['order_id']}")).json()
+        final = (await buyer.get(f"/api/v1/orders/{order['order_id']}", params=link)).json()
         assert final["status"] == "partially_refunded"
         assert [ticket["state"] for ticket in final["tickets"]] == ["used", "refunded", "refunded"]
 
@@ -104,7 +108,7 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
 
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["sold_total"] == 1 and stock["remaining_total"] == stock["capacity_total"] - 1
-    counted = await shop.runtime.sale_redis.hget(EventKeys(unique_id).buyers, visitor)
+    counted = await shop.runtime.sale_redis.hget(EventKeys(unique_id).buyers, shop.buyer(visitor))
     assert counted == b"1"  # two of three tickets refunded: the limit was credited
     await shop.runtime.publisher.drain()
     published = await shop.runtime.queue_redis.hgetall(QueueKeys(unique_id).part("stock"))
@@ -141,12 +145,17 @@ async def test_buyers_see_only_their_own_holds_and_orders(shop: Shop, unique_id:
             headers={"Idempotency-Key": "steal"},
         )
         assert stolen.status_code == 404
-        assert (await stranger.get(f"/api/v1/orders/{order['order_id']}")).status_code == 404
+        order_path = f"/api/v1/orders/{order['order_id']}"
+        assert (await stranger.get(order_path)).status_code == 404
         assert (await stranger.get(f"/orders/{order['order_id']}")).status_code == 404
-        refund = await stranger.post(f"/api/v1/orders/{order['order_id']}/refund")
+        forged = {"access": order["access_key"][:-2] + "AA"}
+        assert (await stranger.get(order_path, params=forged)).status_code == 404
+        refund = await stranger.post(f"{order_path}/refund")
         assert refund.status_code == 404
-        assert (await owner.get(f"/api/v1/holds/{hold['hold_id']}")).status_code == 200
-        assert (await owner.get(f"/api/v1/orders/{order['order_id']}")).status_code == 200
+        # the owner's purchase ended the owner's session; the hold of another visitor's
+        # session stays theirs, the order opens with its link
+        owned = await owner.get(order_path, params={"access": order["access_key"]})
+        assert owned.status_code == 200
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["tier:standard:sold"] == 1 and stock["tier:standard:held"] == 1
 

@@ -19,6 +19,7 @@ from sale_backend.app import shop_routes
 from sale_backend.keys import EVENT_REGISTRY_KEY, EventKeys
 from sale_backend.payments import CARD_SUCCEEDS
 from tests.conftest import server_environment
+from tests.connector_support import mint_pass, open_queue
 from tests.openapi_support import (
     FUZZ_CONFIG,
     FUZZ_SETTINGS,
@@ -27,11 +28,6 @@ from tests.openapi_support import (
 )
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
-from waitroom.cookies import VISITOR_COOKIE
-from waitroom.pass_registry import session_cookie_name
-from waitroom.runtime import codec_for
-from waitroom.settings import Settings
-from waitroom.tokens import new_visitor_id
 
 QUEUE_ID = f"openapi-{secrets.token_hex(4)}"
 EVENT_ID = f"openapi-{secrets.token_hex(4)}"
@@ -58,12 +54,16 @@ shop_schema = schemathesis.openapi.from_dict(
 
 
 @pytest.fixture(scope="module")
-def shop_server(redis_url: str) -> Iterator[ServerProcess]:
+def shop_server(redis_url: str, waitroom_server: ServerProcess) -> Iterator[ServerProcess]:
     """A real shop with one event on sale. Events the fuzzed staff API defines are removed
     afterwards, so later shops on the same Redis do not sweep and publish them."""
     environment = server_environment(
-        redis_url, WAITROOM_SHOP_QUEUE_ID=QUEUE_ID, WAITROOM_STAFF_TOKEN=STAFF_TOKEN
+        redis_url,
+        WAITROOM_SHOP_QUEUE_ID=QUEUE_ID,
+        WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
+        WAITROOM_CONNECTOR_URL=waitroom_server.base_url,
     )
+    open_queue(waitroom_server.base_url, QUEUE_ID)
     store = sync_redis.Redis.from_url(redis_url)
     known_before = set(store.smembers(EVENT_REGISTRY_KEY))
     server = ServerProcess("sale_backend.app:create_app_from_environ", environment).start()
@@ -88,12 +88,8 @@ def shop_server(redis_url: str) -> Iterator[ServerProcess]:
 
 
 def buyer_credentials() -> tuple[dict[str, str], dict[str, str]]:
-    """(headers, cookies) of a fresh buyer holding a valid pass, as the waiting room issues."""
-    settings = Settings.from_environ(server_environment("redis://unused"))
-    visitor = new_visitor_id()
-    token, _ = codec_for(settings).issue_pass(QUEUE_ID, visitor, secrets.token_hex(6))
-    cookies = {VISITOR_COOKIE: visitor, session_cookie_name(QUEUE_ID): secrets.token_hex(16)}
-    return {"Authorization": f"Bearer {token}"}, cookies
+    """(headers, cookies) of a fresh buyer holding a valid pass (as a bearer token)."""
+    return {"Authorization": f"Bearer {mint_pass(QUEUE_ID)}"}, {}
 
 
 def test_every_shop_route_is_documented() -> None:

@@ -77,13 +77,24 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         assert order_page.status_code == 200
         assert order_page.text.count("<svg") == 5 and "seat A-2-1" in order_page.text
 
-        taken = await buyer.post(
+        # the purchase ended the shopping session: the order page is reached by its link
+        ended = await buyer.post(
             f"/events/{unique_id}/hold", data={"seat": "A-1-2", "csrf_token": form_token(cart)}
         )
-        assert taken.status_code == 409 and "no longer free" in taken.text
+        assert ended.status_code == 410
+        assert ended.json()["closed_reason"] == "purchase_completed"
+        async with shop.client(accept="text/html") as other:
+            event_page = await other.get(f"/events/{unique_id}")
+            taken = await other.post(
+                f"/events/{unique_id}/hold",
+                data={"seat": "A-1-2", "csrf_token": form_token(event_page)},
+            )
+            assert taken.status_code == 409 and "no longer free" in taken.text
 
+        order_path, _, query = paid.headers["location"].partition("?")
         refund = await buyer.post(
-            paid.headers["location"] + "/refund", data={"csrf_token": form_token(order_page)}
+            order_path + "/refund",
+            data={"access": query[len("access="):], "csrf_token": form_token(order_page)},
         )
         assert refund.status_code == 303
         refunded = await buyer.get(paid.headers["location"])

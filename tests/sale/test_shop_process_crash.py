@@ -14,14 +14,11 @@ import redis
 from sale_backend.keys import EventKeys
 from sale_backend.payments import CARD_SLOW
 from tests.conftest import server_environment
+from tests.connector_support import mint_pass, open_queue
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
-from waitroom.cookies import VISITOR_COOKIE
 from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.pass_registry import session_cookie_name
-from waitroom.runtime import codec_for
 from waitroom.settings import Settings
-from waitroom.tokens import new_visitor_id
 
 
 @pytest.mark.slow
@@ -36,11 +33,14 @@ def test_shop_killed_during_payment_is_reconciled_on_start(
             WAITROOM_SALE_RECONCILE_AFTER_SECONDS="0.2",
         )
         factory = "sale_backend.app:create_app_from_environ"
-        visitor = new_visitor_id()
-        token, _ = codec_for(settings).issue_pass(unique_id, visitor, "crash-test")
+        waitroom = ServerProcess(
+            "waitroom.app:create_app_from_environ", server_environment(redis_server.url)
+        ).start()
+        open_queue(waitroom.base_url, unique_id)
+        environment = {**environment, "WAITROOM_CONNECTOR_URL": waitroom.base_url}
+        token = mint_pass(unique_id)
         headers = {"authorization": f"Bearer {token}", "idempotency-key": str(uuid.uuid4())}
-        # one browser session (one shop session per pass)
-        browser_cookies = {VISITOR_COOKIE: visitor, session_cookie_name(unique_id): "a1" * 16}
+        browser_cookies: dict[str, str] = {}
         body = {
             "event_id": unique_id,
             "items": [{"tier_id": "standard", "quantity": 2}],
@@ -101,4 +101,5 @@ def test_shop_killed_during_payment_is_reconciled_on_start(
             assert int(store.hget(keys.stock, "sold_total") or 0) == 2
         finally:
             second.stop()
+            waitroom.stop()
             store.close()

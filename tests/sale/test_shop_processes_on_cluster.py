@@ -15,12 +15,11 @@ from redis.asyncio import Redis
 
 from sale_backend.keys import EventKeys
 from tests.cluster import event_ids_on_distinct_masters
-from tests.conftest import SECRET_KEYS, server_environment
+from tests.conftest import server_environment
+from tests.connector_support import mint_pass, open_queue
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.sale.test_never_oversells import checkout_body
 from tests.servers import ServerProcess
-from waitroom.cookies import VISITOR_COOKIE
-from waitroom.tokens import TokenCodec, new_visitor_id
 
 CAPACITY = 25
 ATTEMPTS = 100
@@ -34,29 +33,29 @@ def shop_queue_id() -> str:
 
 @pytest.fixture(scope="module")
 def shop_servers(cluster_url: str, shop_queue_id: str) -> Iterator[list[ServerProcess]]:
+    waitroom = ServerProcess(
+        "waitroom.app:create_app_from_environ", server_environment(cluster_url)
+    ).start()
     environment = server_environment(
-        cluster_url, WAITROOM_SHOP_QUEUE_ID=shop_queue_id, WAITROOM_STAFF_TOKEN=STAFF_TOKEN
+        cluster_url,
+        WAITROOM_SHOP_QUEUE_ID=shop_queue_id,
+        WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
+        WAITROOM_CONNECTOR_URL=waitroom.base_url,
     )
-    started: list[ServerProcess] = []
+    open_queue(waitroom.base_url, shop_queue_id)
+    started: list[ServerProcess] = [waitroom]
     try:
         for workers in (2, 1):
             started.append(ServerProcess(SHOP_FACTORY, environment, workers=workers).start())
-        yield started
+        yield started[1:]
     finally:
         for server in started:
             server.stop()
 
 
 def buyer_headers(queue_id: str) -> dict[str, str]:
-    """A fan who came through the waiting room: a pass bound to their visitor cookie."""
-    visitor = new_visitor_id()
-    codec = TokenCodec(SECRET_KEYS, position_max_age_seconds=3600, pass_ttl_seconds=600)
-    token, _ = codec.issue_pass(queue_id, visitor, secrets.token_hex(6))
-    return {
-        "authorization": f"Bearer {token}",
-        "cookie": f"{VISITOR_COOKIE}={visitor}",
-        "idempotency-key": str(uuid.uuid4()),
-    }
+    """A fan who came through the waiting room: a pass as a bearer token."""
+    return {"authorization": f"Bearer {mint_pass(queue_id)}", "idempotency-key": str(uuid.uuid4())}
 
 
 async def test_two_shop_servers_on_a_cluster_sell_exactly_the_capacity(

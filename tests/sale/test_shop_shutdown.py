@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -14,6 +15,7 @@ from sale_backend.payments import TestPaymentProvider
 from sale_backend.runtime import ShopRuntime
 from sale_backend.shop_settings import ShopSettings
 from tests.sale.conftest import ShopFactory
+from waitroom.connector import WaitroomConnector
 from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
 
@@ -35,6 +37,12 @@ async def silent_redis_url() -> AsyncIterator[str]:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+
+def refuse(request: httpx.Request) -> httpx.Response:
+    """This test never calls the waiting room (background work only)."""
+    return httpx.Response(503)
 
 
 async def test_the_background_loop_stops_between_rounds(
@@ -60,7 +68,10 @@ async def test_a_round_stuck_in_redis_does_not_hold_the_shutdown(
         queue_id=unique_id,
         sweep_interval_seconds=0.01,
     )
-    runtime = ShopRuntime.build(shop_settings, silent, silent, TestPaymentProvider(silent))
+    connector = WaitroomConnector(shop_settings.connector_settings(), httpx.MockTransport(refuse))
+    runtime = ShopRuntime.build(
+        shop_settings, silent, silent, TestPaymentProvider(silent), connector
+    )
     try:
         background = BackgroundWork(runtime)
         await asyncio.sleep(0.2)  # the first round now waits on a Redis that never answers

@@ -1,6 +1,7 @@
 -- A fan leaves the queue: the place is freed for admission to skip (issue: abandonment).
 -- KEYS[1] visitors hash, KEYS[2] "left" bitmap (bit per position), KEYS[3] prequeue list,
--- KEYS[4] the fan's profile hash. ARGV[1] visitor id.
+-- KEYS[4] (optional: kept when absent, as on "join the queue again") the fan's profile hash.
+-- ARGV[1] visitor id.
 -- Returns the position given up (0 from the pre-queue), or -1 when the visitor held no place.
 local held = redis.call('HGET', KEYS[1], ARGV[1])
 if not held then
@@ -13,5 +14,7 @@ if position > 0 then
 else
   redis.call('LREM', KEYS[3], 0, ARGV[1])
 end
-redis.call('DEL', KEYS[4])
+if KEYS[4] then
+  redis.call('DEL', KEYS[4])
+end
 return position

@@ -48,6 +48,9 @@
 
   function messageFor(s) {
     if (s.state === "paused" && s.pause_reason) { return t("paused_with_reason", { reason: s.pause_reason }); }
+    if (s.state === "closed" && s.closed_reason && strings["state_closed_" + s.closed_reason]) {
+      return t("state_closed_" + s.closed_reason);
+    }
     return t("state_" + s.state);
   }
 
@@ -79,11 +82,15 @@
     updated.textContent = new Date().toLocaleTimeString(document.documentElement.lang);
     updated.setAttribute("datetime", new Date().toISOString());
     announce(messageFor(s));
+    byId("turn").hidden = s.state !== "admitted";
+    // a place that is done (purchase completed, time run out): offer a new place at the back
+    byId("rejoin").hidden = !(s.state === "closed" && s.closed_reason && s.closed_reason !== "queue_closed");
     if (s.state === "admitted" && s.redirect_url) { yourTurn(s); }
   }
 
   function yourTurn(s) {
-    passExpiresAt = s.pass_expires_at || null;
+    // while the pass is in use at the shop, the countdown shows the shopping time left
+    passExpiresAt = s.session_deadline || s.pass_expires_at || null;
     byId("go").setAttribute("href", s.redirect_url);
     byId("turn").hidden = false;
     tick();

@@ -1,0 +1,58 @@
+"""``waitroom.connector``: everything a protected Python site needs from the waiting room.
+
+Self-contained: it imports nothing of ``waitroom`` outside this package (itsdangerous,
+Starlette's ASGI types and httpx only). See docs/connector.md for the contract.
+"""
+
+from __future__ import annotations
+
+from waitroom.connector.client import ConnectorClient, SessionGrant, SessionState
+from waitroom.connector.connector import WaitroomConnector
+from waitroom.connector.environment import SettingsError
+from waitroom.connector.errors import (
+    ConnectorError,
+    ConnectorUnavailable,
+    PassEnded,
+    PassExpired,
+    PassInUse,
+    PassInvalid,
+    PassMissing,
+    SessionEnded,
+    SessionExpired,
+    SessionInvalid,
+    SessionNotFound,
+    SiteAuthRejected,
+)
+from waitroom.connector.passes import PassClaims, PassCodec
+from waitroom.connector.settings import ConnectorSettings
+from waitroom.connector.signing import visitor_hash
+from waitroom.connector.site_auth import SiteAuth
+from waitroom.connector.site_session import SiteSession, SiteSessionCodec, session_cookie_name
+
+__all__ = [
+    "ConnectorClient",
+    "ConnectorError",
+    "ConnectorSettings",
+    "ConnectorUnavailable",
+    "PassClaims",
+    "PassCodec",
+    "PassEnded",
+    "PassExpired",
+    "PassInUse",
+    "PassInvalid",
+    "PassMissing",
+    "SessionEnded",
+    "SessionExpired",
+    "SessionGrant",
+    "SessionInvalid",
+    "SessionNotFound",
+    "SessionState",
+    "SettingsError",
+    "SiteAuth",
+    "SiteAuthRejected",
+    "SiteSession",
+    "SiteSessionCodec",
+    "WaitroomConnector",
+    "session_cookie_name",
+    "visitor_hash",
+]

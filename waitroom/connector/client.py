@@ -1,0 +1,166 @@
+"""An async client (httpx) for the waiting room's connector API (contract sections 5 and 6).
+
+Every call is site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`). Problem
+bodies come back as the connector's errors (``pass-in-use`` raises :class:`PassInUse`, ...);
+a waiting room that cannot be reached, times out or answers 5xx raises
+:class:`ConnectorUnavailable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from waitroom.connector.errors import (
+    ERRORS_BY_SLUG,
+    ConnectorError,
+    ConnectorProtocolError,
+    ConnectorUnavailable,
+)
+from waitroom.connector.settings import ConnectorSettings
+from waitroom.connector.site_auth import SiteAuth
+
+API_PREFIX = "/api/v1/connector/queues"
+IN_PROCESS_BASE_URL = "http://waitroom.internal"
+"""Base URL of calls that go through an in-process transport (no network)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    """The answer to a claim: the session is bound (``created``) or was already this one's."""
+
+    pass_id: str
+    session_id: str
+    deadline: int
+    buyer: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    state: str
+    """``active``, ``ended`` or ``expired``."""
+    deadline: int
+    reason: str = ""
+    """Why an ended session ended (``purchase_completed``, ``session_ended``)."""
+
+
+class ConnectorClient:
+    """One per process; ``transport`` lets a site in the same process call the waiting room
+    without a socket (``httpx.ASGITransport``)."""
+
+    def __init__(
+        self, settings: ConnectorSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        if not settings.connector_url and transport is None:
+            raise ValueError(
+                "WAITROOM_CONNECTOR_URL is needed when the queue URL is a path on the site"
+            )
+        self.queue_id = settings.queue_id
+        self._auth = SiteAuth(settings.secret_keys, settings.clock_leeway_seconds)
+        self._http = httpx.AsyncClient(
+            base_url=settings.connector_url or IN_PROCESS_BASE_URL,
+            transport=transport,
+            timeout=settings.timeout_seconds,
+            headers={"accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def claim(self, pass_token: str, session_id: str) -> SessionGrant:
+        """Bind the pass to ``session_id`` (201), or confirm it is bound to it (200)."""
+        status, body = await self._call(
+            "POST", "sessions", {"pass": pass_token, "session_id": session_id}
+        )
+        return SessionGrant(
+            pass_id=_text(body, "pass_id"),
+            session_id=_text(body, "session_id"),
+            deadline=_whole(body, "deadline"),
+            buyer=_text(body, "buyer"),
+            created=status == 201,
+        )
+
+    async def state(self, pass_id: str) -> SessionState:
+        _, body = await self._call("GET", f"sessions/{quote(pass_id, safe='')}")
+        state = _text(body, "state")
+        if state not in {"active", "ended", "expired"}:
+            raise ConnectorProtocolError(f"unknown session state {state[:32]!r}")
+        return SessionState(state, _whole(body, "deadline"), str(body.get("reason") or ""))
+
+    async def extend(self, pass_id: str, until: int) -> int:
+        """Ask for the session to last until ``until`` (unix s); returns the granted deadline."""
+        _, body = await self._call(
+            "POST", f"sessions/{quote(pass_id, safe='')}/extend", {"until": int(until)}
+        )
+        return _whole(body, "deadline")
+
+    async def end(self, pass_id: str, reason: str = "purchase_completed") -> None:
+        """End the session (idempotent): the active-shopper slot is freed at once."""
+        await self._call("POST", f"sessions/{quote(pass_id, safe='')}/end", {"reason": reason})
+
+    async def profile(self, pass_id: str) -> dict[str, Any]:
+        """The pre-checkout profile the fan filled in while waiting ({} when none)."""
+        _, body = await self._call("GET", f"sessions/{quote(pass_id, safe='')}/profile")
+        profile = body.get("profile")
+        return dict(profile) if isinstance(profile, dict) else {}
+
+    async def report_stock(self, event_id: str, stock: dict[str, Any]) -> dict[str, Any]:
+        """``PUT events/{event_id}/stock`` (section 5): ``remaining``, ``capacity``, ``sold``,
+        ``held``, ``tiers`` and ``sold_by_minute`` of one event."""
+        _, body = await self._call("PUT", f"events/{quote(event_id, safe='')}/stock", stock)
+        return body
+
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        url = f"{API_PREFIX}/{quote(self.queue_id, safe='')}/{path}"
+        headers = {"authorization": self._auth.header(self.queue_id)}
+        try:
+            response = await self._http.request(method, url, json=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise ConnectorUnavailable(
+                f"the waiting room cannot be reached ({type(error).__name__})"
+            ) from None
+        if response.status_code >= 500:
+            raise ConnectorUnavailable(f"the waiting room answered {response.status_code}")
+        try:
+            answer = response.json() if response.content else {}
+        except ValueError:
+            raise ConnectorProtocolError("the waiting room's answer is not JSON") from None
+        if not isinstance(answer, dict):
+            raise ConnectorProtocolError("the waiting room's answer is not a JSON object")
+        if response.status_code >= 400:
+            raise _problem(response.status_code, answer)
+        return response.status_code, answer
+
+
+def _problem(status: int, body: dict[str, Any]) -> ConnectorError:
+    slug = str(body.get("type", "")).rsplit("/", 1)[-1]
+    detail = str(body.get("detail") or body.get("title") or f"HTTP {status}")
+    extra = {
+        key: value
+        for key, value in body.items()
+        if key not in {"type", "title", "status", "detail"}
+    }
+    error_class = ERRORS_BY_SLUG.get(slug)
+    if error_class is None:
+        return ConnectorProtocolError(f"{status} {slug or 'error'}: {detail}", status=status)
+    return error_class(detail, **extra)
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ConnectorProtocolError(f"the answer has no text {name!r}")
+    return value
+
+
+def _whole(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConnectorProtocolError(f"the answer has no whole number {name!r}")
+    return value
