@@ -122,24 +122,28 @@ async def test_last_hundred_tickets_under_1100_concurrent_attempts(
 
 
 async def test_buyer_limit_holds_under_20_concurrent_checkouts(shop: Shop, unique_id: str) -> None:
+    """One buyer (one visitor) with 20 passes at once, as a scalper who queued 20 times: each
+    purchase ends its own session, and the buyer limit still holds across all of them."""
     await shop.define(unique_id, max_tickets_per_buyer=4)
-    async with shop.client() as buyer:
+    visitor = new_visitor_id()
 
-        async def attempt(index: int) -> int:
+    async def attempt(index: int) -> int:
+        async with shop.client(visitor) as buyer:
             response = await buyer.post(
                 "/api/v1/checkout",
                 json=checkout_body(unique_id),
                 headers={"Idempotency-Key": f"limit-{index}"},
             )
-            return response.status_code
+        return response.status_code
 
-        statuses = Counter(await asyncio.gather(*(attempt(index) for index in range(20))))
-        assert statuses[201] == 4 and statuses[409] == 16, statuses
+    statuses = Counter(await asyncio.gather(*(attempt(index) for index in range(20))))
+    assert statuses[201] == 4 and statuses[409] == 16, statuses
+    async with shop.client(visitor) as buyer:
         more = await buyer.post(
             "/api/v1/holds",
             json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 1}]},
         )
-        assert more.status_code == 409 and more.json()["type"].endswith("buyer-limit")
+    assert more.status_code == 409 and more.json()["type"].endswith("buyer-limit")
     stock = await shop.runtime.store.stock(unique_id)
     assert stock["tier:standard:sold"] == 4 and stock["held_total"] == 0
 
