@@ -1,5 +1,5 @@
-"""Sale side of a surge: the stock figures the shop publishes into the queue's Redis, sampled
-during the run, and the sale invariants checked after it."""
+"""Sale side of a surge: the stock totals the waiting room keeps from the shop's reports
+(``waitroom/queue_stock.py``), sampled during the run, and the sale invariants checked after it."""
 
 from __future__ import annotations
 

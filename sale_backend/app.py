@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from sale_backend import buyer_api, openapi, pages, staff_api, staff_pages
-from sale_backend.background import BackgroundWork, publish_all
+from sale_backend.background import BackgroundWork, report_all_stock
 from sale_backend.cross_site import CrossSiteGuard
 from sale_backend.durability import warn_unless_durable
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
@@ -131,25 +131,21 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sale_redis = redis_from_url(shop.sale_redis_url, **SHOP_POOL)
-        same = shop.queue_redis_url == shop.sale_redis_url
-        queue_redis = sale_redis if same else redis_from_url(shop.queue_redis_url, **SHOP_POOL)
         chosen = (provider_factory or TestPaymentProvider)(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, queue_redis, chosen, connector)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
-        await publish_all(runtime)
+        await report_all_stock(runtime)
         background = BackgroundWork(runtime)
         try:
             yield
         finally:
             await background.stop()
-            await runtime.publisher.drain()
+            await runtime.reporter.drain()
             await sale_redis.aclose()
-            if not same:
-                await queue_redis.aclose()
             await connector.aclose()
 
     gate = Middleware(

@@ -1,5 +1,7 @@
 """Background work of a shop process: release expired holds (stock returns even when nobody
-buys) and reconcile payment intents that a crashed process left behind."""
+buys), report every event's stock to the waiting room again every few seconds (retries what
+failed, repairs a waiting room that lost its figures) and reconcile payment intents that a
+crashed process left behind."""
 
 from __future__ import annotations
 
@@ -30,22 +32,16 @@ async def sweep_expired_holds(runtime: ShopRuntime) -> int:
             released_total += released
             runtime.metrics.holds_expired.inc(released)
             with contextlib.suppress(EventNotFound):
-                runtime.publisher.changed(await runtime.event(event_id, any_queue=True))
+                runtime.reporter.changed(await runtime.event(event_id, any_queue=True))
     return released_total
 
 
-async def publish_all(runtime: ShopRuntime) -> None:
-    """At start: publish every event's stock for the waiting room, and repeat the sold-out
-    signal for events that sold out (a crash may have come between the sale and the signal)."""
+async def report_all_stock(runtime: ShopRuntime) -> None:
+    """Report every event of the shop's queue to the waiting room (at start and periodically);
+    the reports run in the background and never wait for the waiting room here."""
     for event_id in await runtime.store.event_ids():
-        try:
-            event = await runtime.event(event_id, any_queue=True)
-        except EventNotFound:
-            continue
-        await runtime.publisher.publish_now(event)
-        stock = await runtime.store.stock(event_id)
-        if 0 < stock.get("capacity_total", 0) <= stock.get("sold_total", 0):
-            await runtime.publisher.sold_out(event)
+        with contextlib.suppress(EventNotFound):
+            runtime.reporter.changed(await runtime.event(event_id, any_queue=True))
 
 
 async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
@@ -56,6 +52,7 @@ async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
     awaited the cancelled loop would then wait forever (seen in the test suite).
     """
     next_reconcile = time.monotonic() + RECONCILE_INTERVAL_SECONDS
+    next_report = time.monotonic() + runtime.settings.stock_report_seconds
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), runtime.settings.sweep_interval_seconds)
@@ -63,6 +60,9 @@ async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
             return
         try:
             await sweep_expired_holds(runtime)
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + runtime.settings.stock_report_seconds
+                await report_all_stock(runtime)
             if time.monotonic() >= next_reconcile:
                 next_reconcile = time.monotonic() + RECONCILE_INTERVAL_SECONDS
                 await reconcile(runtime.fulfilment, runtime.settings.reconcile_after_seconds)

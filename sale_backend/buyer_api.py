@@ -57,7 +57,7 @@ async def post_hold(request: Request) -> Response:
         runtime.settings.hold_ttl_seconds,
         time.time(),
     )
-    runtime.publisher.changed(event)
+    runtime.reporter.changed(event)
     await runtime.cart_held(session_of(request), hold)
     return json_response(hold.to_dict(int(time.time() * 1000)), 201)
 
@@ -72,7 +72,7 @@ async def delete_hold(request: Request) -> Response:
     runtime = shop_runtime(request)
     hold_id = request.path_params["hold_id"]
     await cancel_hold(runtime.store, hold_id, buyer_of(request))
-    runtime.publisher.changed(await runtime.event(event_of(hold_id, "hold")))
+    runtime.reporter.changed(await runtime.event(event_of(hold_id, "hold")))
     return Response(status_code=204, headers={"cache-control": "no-store"})
 
 

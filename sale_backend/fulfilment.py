@@ -17,7 +17,7 @@ from sale_backend.holds import Hold
 from sale_backend.order_links import OrderLinks
 from sale_backend.orders import build_order, confirm_args, load_order, public_order
 from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
-from sale_backend.stock_publisher import StockPublisher
+from sale_backend.stock_reporter import StockReporter
 from sale_backend.store import SaleStore
 from sale_backend.tickets import TicketCodes
 from waitroom.problems import WaitroomError, problem_body
@@ -42,7 +42,7 @@ def error_answer(error: WaitroomError) -> Answer:
 class Fulfilment:
     store: SaleStore
     provider: PaymentProvider
-    publisher: StockPublisher
+    reporter: StockReporter
     codes: TicketCodes
     links: OrderLinks
     idempotency_ttl_seconds: int
@@ -77,9 +77,7 @@ class Fulfilment:
             idempotency_key,
         )
         if answer[0] == "ok":
-            self.publisher.changed(event, sold_delta=hold.data["units"])
-            if answer[1] == "1":
-                await self.publisher.sold_out(event)
+            self.reporter.changed(event, sold_delta=hold.data["units"])
             return Answer(201, response, order["order_id"])
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
@@ -92,7 +90,7 @@ class Fulfilment:
     ) -> Answer:
         """Paid, but the hold expired first (the fence held): give the money back. If the
         provider fails now, the payment stays ``refund_required`` for the reconciler."""
-        self.publisher.changed(event)
+        self.reporter.changed(event)
         try:
             await self.provider.refund(
                 payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
@@ -144,5 +142,5 @@ class Fulfilment:
             idempotency_key,
         )
         if release:
-            self.publisher.changed(event)
+            self.reporter.changed(event)
         return answer

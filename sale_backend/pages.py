@@ -140,7 +140,7 @@ async def hold_form(request: Request) -> Response:
         )
     except WaitroomError as error:
         return await event_page(request, error)
-    runtime.publisher.changed(event)
+    runtime.reporter.changed(event)
     await runtime.cart_held(session_of(request), hold)
     return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
@@ -170,7 +170,7 @@ async def cancel_form(request: Request) -> Response:
     hold_id = request.path_params["hold_id"]
     event = await runtime.event(event_of(hold_id, "hold"))
     await cancel_hold(runtime.store, hold_id, buyer_of(request))
-    runtime.publisher.changed(event)
+    runtime.reporter.changed(event)
     return RedirectResponse(f"{base_path(request)}/events/{event.event_id}", status_code=303)
 
 

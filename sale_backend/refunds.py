@@ -17,7 +17,7 @@ from sale_backend.catalog import Event
 from sale_backend.errors import OrderNotFound, TicketNotRefundable, TicketRejected
 from sale_backend.keys import event_of, new_id
 from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
-from sale_backend.stock_publisher import StockPublisher
+from sale_backend.stock_reporter import StockReporter
 from sale_backend.store import SaleStore
 from sale_backend.tickets import TicketCodes
 from waitroom.problems import InvalidInput
@@ -41,7 +41,7 @@ def parse_ticket_ids(data: Any) -> list[str]:
 class RefundService:
     store: SaleStore
     provider: PaymentProvider
-    publisher: StockPublisher
+    reporter: StockReporter
 
     async def refund(
         self, event: Event, order_id: str, ticket_ids: list[str], buyer: str | None
@@ -66,7 +66,7 @@ class RefundService:
                 state=answer[2],
             )
         record: dict[str, Any] = orjson.loads(answer[2])
-        self.publisher.changed(event, sold_delta=-len(record["ticket_ids"]))
+        self.reporter.changed(event, sold_delta=-len(record["ticket_ids"]))
         try:
             await self.provider.refund(record["payment_id"], refund_id, int(answer[1]))
         except (PaymentProviderError, PaymentTimeout, OSError):

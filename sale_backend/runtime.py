@@ -23,7 +23,7 @@ from sale_backend.payments import PaymentProvider
 from sale_backend.refunds import RefundService, scan_ticket
 from sale_backend.shop_metrics import ShopMetrics
 from sale_backend.shop_settings import ShopSettings
-from sale_backend.stock_publisher import StockPublisher
+from sale_backend.stock_reporter import StockReporter
 from sale_backend.store import EventNotFound, SaleStore
 from sale_backend.tickets import TicketCodes
 from sale_backend.views import event_view
@@ -39,10 +39,9 @@ LOGGER = logging.getLogger("sale_backend")
 class ShopRuntime:
     settings: ShopSettings
     sale_redis: Redis
-    queue_redis: Redis
     store: SaleStore
     provider: PaymentProvider
-    publisher: StockPublisher
+    reporter: StockReporter
     codes: TicketCodes
     fulfilment: Fulfilment
     checkout: CheckoutService
@@ -58,30 +57,28 @@ class ShopRuntime:
         cls,
         settings: ShopSettings,
         sale_redis: Redis,
-        queue_redis: Redis,
         provider: PaymentProvider,
         connector: WaitroomConnector,
     ) -> ShopRuntime:
         store = SaleStore(sale_redis)
-        publisher = StockPublisher(store, queue_redis, settings.base.default_burst)
+        reporter = StockReporter(store, connector, settings.queue_id)
         codes = TicketCodes(settings.base.secret_keys)
         links = OrderLinks(settings.base.secret_keys)
         fulfilment = Fulfilment(
-            store, provider, publisher, codes, links, settings.idempotency_ttl_seconds
+            store, provider, reporter, codes, links, settings.idempotency_ttl_seconds
         )
         return cls(
             settings=settings,
             sale_redis=sale_redis,
-            queue_redis=queue_redis,
             store=store,
             provider=provider,
-            publisher=publisher,
+            reporter=reporter,
             codes=codes,
             fulfilment=fulfilment,
             checkout=CheckoutService(
                 fulfilment, settings.hold_ttl_seconds, settings.payment_timeout_seconds
             ),
-            refunds=RefundService(store, provider, publisher),
+            refunds=RefundService(store, provider, reporter),
             metrics=ShopMetrics.create(),
             connector=connector,
             links=links,

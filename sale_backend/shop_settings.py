@@ -55,6 +55,8 @@ class ShopSettings:
     """The waiting room's base URL for the connector API; "" = the origin of ``queue_url``
     (or, with a path queue URL, an in-process transport such as the demo's)."""
     session_check_seconds: float = 2.0
+    stock_report_seconds: float = 5.0
+    """Every event's stock is reported to the waiting room again this often (retries)."""
 
     @classmethod
     def from_settings(
@@ -82,15 +84,11 @@ class ShopSettings:
             reconcile_after_seconds=_positive_float(
                 env, "WAITROOM_SALE_RECONCILE_AFTER_SECONDS", 60.0
             ),
+            stock_report_seconds=_positive_float(env, "WAITROOM_SALE_STOCK_REPORT_SECONDS", 5.0),
         )
         if staff_token:
             settings = settings.with_overrides(staff_token=staff_token, staff_token_generated=False)
         return settings
-
-    @property
-    def queue_redis_url(self) -> str:
-        """The waiting room's Redis (queue state, stock figures, pre-checkout profiles)."""
-        return str(self.base.redis_url or self.sale_redis_url)
 
     def connector_settings(self) -> ConnectorSettings:
         """The connector's settings: this shop's queue, the waiting room's keys and times."""

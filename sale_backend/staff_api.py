@@ -73,7 +73,7 @@ async def put_event(request: Request) -> Response:
             field="capacity",
         )
     runtime.forget_event(event_id)
-    await runtime.publisher.publish_now(event)
+    runtime.reporter.changed(event)
     return json_response(event_view(event, await runtime.store.stock(event_id)), 200)
 
 

@@ -27,6 +27,7 @@ SCRIPTS = (
     "scan",
     "idempotency",
     "define_event",
+    "stock_snapshot",
 )
 
 
@@ -107,6 +108,16 @@ class SaleStore:
     async def stock(self, event_id: str) -> dict[str, int]:
         raw = await self.redis.hgetall(EventKeys(event_id).stock)
         return {decode(name): int(value) for name, value in raw.items()}
+
+    async def stock_snapshot(self, event_id: str) -> tuple[int, dict[str, int]]:
+        """(the sale Redis time of the read in unix microseconds, the event's stock figures):
+        the time orders stock reports of one event across shop processes."""
+        raw = await self._scripts["stock_snapshot"](keys=script_keys(event_id), args=[])
+        pairs = raw[1:]
+        figures = {
+            decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
+        }
+        return int(raw[0]), figures
 
     async def seat_states(self, event_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(EventKeys(event_id).seats)

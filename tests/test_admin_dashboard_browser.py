@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import ADMIN_TOKEN
 from tests.servers import ServerProcess
+from tests.stock_support import figures, site_headers, stock_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -31,6 +32,14 @@ def test_dashboard_draws_live_figures_and_applies_controls(
     ).is_success
     for _ in range(3):
         httpx.post(f"{base}/api/v1/queues/{unique_id}/join")
+    for event_id, body in (
+        ("evening", figures(120, 500, tiers=[{"tier_id": "ga", "name": "GA", "remaining": 120}])),
+        ("matinee", figures(7, 300)),
+    ):
+        reported = httpx.put(
+            f"{base}{stock_url(unique_id, event_id)}", json=body, headers=site_headers(unique_id)
+        )
+        assert reported.status_code == 200, reported.text
     errors: list[str] = []
     foreign: list[str] = []
     with playwright_api.sync_playwright() as playwright:
@@ -58,6 +67,10 @@ def test_dashboard_draws_live_figures_and_applies_controls(
             assert page.text_content("#fig-rate", timeout=10000).startswith("30 /")  # type: ignore[union-attr]
             assert page.locator("#chart-admissions polyline").count() == 2
             assert page.locator("#chart-sales polyline").count() == 1
+            assert page.text_content("#fig-remaining") == "127"  # over both events
+            stock_bars = page.text_content("#stock-tiers") or ""
+            for caption in ("evening: 120 / 500", "evening · GA: 120", "matinee: 7 / 300"):
+                assert caption in stock_bars
             page.fill("#rate", "45")
             page.click("form:has(#rate) button[type=submit]")
             page.wait_for_selector("#notice")

@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.fan_client import fan_client
+from tests.stock_support import figures, report
 from waitroom.keys import QueueKeys
 from waitroom.settings import Settings
 
@@ -357,13 +358,14 @@ async def test_upsell_click_counted_then_redirected(
     assert cards.json()["upsells"][0]["fans"] == 1
 
 
-async def test_tickets_remaining_hint_from_the_shop_stock(
-    client: httpx.AsyncClient, unique_id: str, admin_headers: dict[str, str], redis: Redis
+async def test_tickets_remaining_hint_is_the_sum_over_the_reported_events(
+    client: httpx.AsyncClient, unique_id: str, admin_headers: dict[str, str]
 ) -> None:
     await make_queue(client, unique_id, admin_headers)
     joined = await join(client, unique_id)
     assert "tickets_remaining" not in joined
-    await redis.hset(QueueKeys(unique_id).part("stock"), mapping={"remaining_total": "137"})
+    await report(client, unique_id, "matinee", figures(100, 500))
+    await report(client, unique_id, "evening", figures(37, 800))
     await client.get(f"/api/v1/admin/queues/{unique_id}", headers=admin_headers)  # refresh view
     status = await client.get(f"/api/v1/queues/{unique_id}/status")
     assert status.json()["tickets_remaining"] == 137

@@ -9,6 +9,7 @@ import httpx
 from redis.asyncio import Redis
 
 from tests.servers import ServerProcess
+from tests.stock_support import figures, report
 from waitroom.keys import QueueKeys
 from waitroom.live_figures import (
     SERIES_MINUTES,
@@ -73,23 +74,23 @@ async def test_live_endpoint_aggregates_every_source(
         keys.part("active_sessions"), {"a": now + 300, "b": now + 60, "expired": now - 5}
     )
     await redis.set(keys.part("abandoned_total"), 7)
-    await redis.hset(
-        keys.part("stock"),
-        mapping={
-            "remaining_total": 90,
-            "capacity_total": 100,
-            "sold_total": 10,
-            "held_total": 0,
-            "tier:ga:remaining": 80,
-            "tier:ga:capacity": 85,
-            "tier:ga:name": "General admission",
-            "tier:vip:remaining": 10,
-            "tier:vip:capacity": 15,
-            "tier:vip:name": "VIP",
-            "updated_at": now,
-        },
-    )
-    await redis.hset(keys.part("sales_per_minute"), mapping={str(minute - 1): 6, str(minute): 4})
+    async with httpx.AsyncClient(base_url=base) as site:
+        await report(
+            site,
+            unique_id,
+            "evening",
+            figures(
+                90,
+                100,
+                held=0,
+                tiers=[
+                    {"tier_id": "ga", "name": "General admission", "remaining": 80, "capacity": 85},
+                    {"tier_id": "vip", "name": "VIP", "remaining": 10, "capacity": 15},
+                ],
+                sold_by_minute={str(minute - 1): 6, str(minute): 4},
+            ),
+        )
+        await report(site, unique_id, "matinee", figures(0, 50))
     await redis.hset(keys.part("survey_results"), mapping={"genre:rock": 3, "genre:jazz": 1})
     for index in range(4):
         fan = await _request("POST", f"{base}/api/v1/queues/{unique_id}/join")
@@ -97,14 +98,13 @@ async def test_live_endpoint_aggregates_every_source(
     live = (await _request("GET", f"{admin}/live", headers=admin_headers)).json()
     assert live["active_shoppers"] == 2 and live["active_shopper_cap"] == 50
     assert live["abandoned_total"] == 7
-    assert live["stock"]["remaining_total"] == 90
-    assert [tier["name"] for tier in live["stock"]["tiers"]] == ["General admission", "VIP"]
-    assert live["stock"]["tiers"][1] == {
-        "tier_id": "vip",
-        "remaining": 10,
-        "capacity": 15,
-        "name": "VIP",
-    }
+    stock = live["stock"]
+    assert (stock["remaining_total"], stock["capacity_total"], stock["sold_total"]) == (90, 150, 60)
+    assert [event["event_id"] for event in stock["events"]] == ["evening", "matinee"]
+    evening, matinee = stock["events"]
+    assert [tier["name"] for tier in evening["tiers"]] == ["General admission", "VIP"]
+    assert evening["tiers"][1] == {"tier_id": "vip", "remaining": 10, "capacity": 15, "name": "VIP"}
+    assert matinee["remaining"] == 0 and not stock["sold_out"]  # the evening has tickets
     assert live["series"]["sales_per_minute"][-2:] == [6, 4]
     assert live["predicted_sell_out"]["seconds"] > 0
     assert live["survey_results"] == {"genre:rock": 3, "genre:jazz": 1}

@@ -15,6 +15,7 @@ from waitroom.admission import QueueSnapshot, optional_count
 from waitroom.fan_session import checked_queue_id
 from waitroom.problems import InvalidInput, WaitroomError, error_response
 from waitroom.protection_figures import protection_figures
+from waitroom.queue_stock import stock_figures
 from waitroom.request_body import read_json_object
 from waitroom.runtime import runtime_of
 
@@ -80,6 +81,9 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
         epoch=snapshot.epoch,
         measured_outflow_per_minute=round(outflow_per_second * 60, 2),
     )
+    if config.state.value == "sold_out":
+        # a stock report reopens it (the organizer did not set sold_out themselves)
+        document["sold_out_by_stock"] = "sold_out_by_stock" in config.raw
     if snapshot.opened and "shuffle_seed" in config.raw:
         # the commitment (sha256 of the seed) is public from creation; the seed after opening
         document["shuffle_seed"] = config.raw["shuffle_seed"]
@@ -124,6 +128,7 @@ async def get_queue(request: Request) -> Response:
         return error_response(error)
     document = queue_document(view.snapshot, view.outflow_per_second)
     document.update(await protection_figures(runtime, queue_id))
+    document["stock"] = await stock_figures(runtime.redis, queue_id)
     return _json(document)
 
 

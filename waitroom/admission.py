@@ -127,7 +127,8 @@ class QueueSnapshot:
     prequeue_length: int
     config: QueueConfig
     tickets_remaining: int | None = None
-    """The shop's ``remaining_total`` from ``part("stock")``; None when it publishes none."""
+    """``remaining_total`` of ``part("stock")``: the sum over the events the queue fronts
+    (:mod:`waitroom.queue_stock`); None before the site reports any."""
 
     @property
     def queue_length(self) -> int:
@@ -277,10 +278,6 @@ class AdmissionStore:
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
         await self.redis.set(INSTANCE_MARKER_KEY, repr(time.time()), nx=True)
         return bool(int(created))
-
-    async def mark_sold_out(self, queue_id: str) -> None:
-        """Called by the shop when stock runs out: fans are told at the next poll."""
-        await self.configure(queue_id, {"state": QueueState.SOLD_OUT.value})
 
     async def queue_ids(self) -> list[str]:
         members = await self.redis.smembers(QUEUE_REGISTRY_KEY)

@@ -24,6 +24,8 @@ from waitroom.problems import InvalidInput, WaitroomError, error_response, probl
 from waitroom.request_body import read_json_object
 from waitroom.runtime import Runtime, runtime_of
 from waitroom.site_sessions import END_REASONS, PASS_ID_PATTERN, SESSION_ID_PATTERN, QueueMissing
+from waitroom.stock_actions import apply_report
+from waitroom.stock_reports import checked_event_id, parse_stock_report
 
 CONNECTOR_API = "/api/v1/connector/queues/{queue_id}"
 MAX_UNTIL_SECONDS = 2**40
@@ -125,6 +127,20 @@ async def _profile(request: Request) -> Response:
     return json_response({"profile": profile.document() if profile else {}}, 200, [])
 
 
+async def _stock(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    event_id = checked_event_id(request.path_params["event_id"])
+    report = parse_stock_report(event_id, await read_json_object(request))
+    outcome = await apply_report(runtime, queue_id, report)
+    answer: dict[str, Any] = {
+        "queue_state": outcome.queue_state,
+        "remaining_total": outcome.remaining_total,
+    }
+    if outcome.stale:
+        answer["stale"] = True
+    return json_response(answer, 200, [])
+
+
 async def claim_endpoint(request: Request) -> Response:
     """``POST sessions`` ``{"pass", "session_id"}``: 201 bound now, 200 already this one's."""
     return await _answer(request, _claim)
@@ -150,6 +166,12 @@ async def profile_endpoint(request: Request) -> Response:
     return await _answer(request, _profile)
 
 
+async def stock_endpoint(request: Request) -> Response:
+    """``PUT events/{event_id}/stock``: one event's figures; ``{"queue_state",
+    "remaining_total"}`` (the queue's state after the report, and stock over all its events)."""
+    return await _answer(request, _stock)
+
+
 def connector_routes() -> list[BaseRoute]:
     sessions = f"{CONNECTOR_API}/sessions"
     return [
@@ -158,5 +180,6 @@ def connector_routes() -> list[BaseRoute]:
         Route(f"{sessions}/{{pass_id}}/extend", extend_endpoint, methods=["POST"]),
         Route(f"{sessions}/{{pass_id}}/end", end_endpoint, methods=["POST"]),
         Route(f"{sessions}/{{pass_id}}/profile", profile_endpoint, methods=["GET"]),
+        Route(f"{CONNECTOR_API}/events/{{event_id}}/stock", stock_endpoint, methods=["PUT"]),
     ]
 

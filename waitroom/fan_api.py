@@ -41,6 +41,8 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
     }
     if status.tickets_remaining is not None:
         body["tickets_remaining"] = status.tickets_remaining
+    if status.stock_may_return:
+        body["stock_may_return"] = True
     if status.opens_at:
         body["opens_at"] = status.opens_at
     if status.pause_reason and status.state.value == "paused":

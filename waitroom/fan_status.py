@@ -34,7 +34,10 @@ class FanStatus(NamedTuple):
     progress: float
     """Share of the way from joining to the front, 0..1 (place vs pointer at the last read)."""
     tickets_remaining: int | None = None
-    """The shop's published stock (a hint for fans), None when unknown."""
+    """Tickets left over every event the queue fronts (a hint for fans), None when unknown."""
+    stock_may_return: bool = False
+    """Sold out by the site's stock reports (not by the organizer): tickets that come back
+    (a cart runs out, a refund) reopen the queue, so the fan's page keeps polling."""
 
 
 def fan_status(
@@ -50,6 +53,7 @@ def fan_status(
     serving = snapshot.serving
     ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
     state = _fan_state(view, position, now_seconds)
+    stock_may_return = state is FanState.SOLD_OUT and "sold_out_by_stock" in config.raw
     eta: int | None = None
     eta_range: tuple[int, int] | None = None
     if state is FanState.WAITING:
@@ -63,6 +67,8 @@ def fan_status(
         eta = math.ceil(until_open + average_wait)
         eta_range = (math.ceil(until_open), math.ceil(until_open + 2 * average_wait))
     poll = _poll_after_ms(state, eta, config.opens_at - now_seconds, poll_min_ms, poll_max_ms, rng)
+    if stock_may_return:
+        poll = max(poll_min_ms // 2, int(poll_max_ms * poll_jitter(rng)))
     admitted = state is FanState.ADMITTED
     if admitted:
         progress = 1.0
@@ -84,6 +90,7 @@ def fan_status(
         config.pause_reason,
         progress,
         snapshot.tickets_remaining,
+        stock_may_return,
     )
 
 

@@ -23,6 +23,10 @@ STATE_MESSAGES: dict[str, str] = {
     "paused": N_("The queue is paused. Your place is kept."),
     "admitted": N_("It's your turn! Go to the shop before your pass runs out."),
     "sold_out": N_("Sorry, all tickets are sold. The queue has ended."),
+    "sold_out_for_now": N_(
+        "All tickets are taken right now, but some may come back (a cart runs out, a refund). "
+        "Keep this page open: your place is kept."
+    ),
     "closed": N_("The queue is closed."),
     "offline": N_("Connection lost. Your place is kept; retrying…"),
     "expired": N_("Your pass has expired. Join the queue again to get a new place."),

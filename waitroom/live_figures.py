@@ -3,7 +3,8 @@
 Sources (absent keys read as zero / none, so a queue without a shop or survey still works):
 - the queue view (length, pointer, rate, measured outflow) and ``serving_by_minute``;
 - ``active_sessions`` (sorted set, score = expiry unix s) and ``abandoned_total`` (abuse guard);
-- ``stock`` and ``sales_per_minute`` hashes (the shop); ``survey_results`` hash (fan pages);
+- the stock per event and its totals (:mod:`waitroom.queue_stock`, reported by the site) and
+  ``sales_per_minute``; ``survey_results`` hash (fan pages);
 - the audit log, replayed to draw the configured rate over time.
 """
 
@@ -17,6 +18,7 @@ from redis.asyncio import Redis
 from waitroom import audit
 from waitroom.admission_history import serving_history_key
 from waitroom.keys import QueueKeys
+from waitroom.queue_stock import stock_document
 from waitroom.queue_view import QueueView
 
 SERIES_MINUTES = 30
@@ -116,23 +118,6 @@ def predicted_sell_out(
     return {"seconds": round(seconds, 1), "at": round(now_seconds + seconds, 1)}
 
 
-def stock_document(raw: dict[Any, Any]) -> dict[str, Any] | None:
-    values = {_text(name): _text(value) for name, value in raw.items()}
-    if not values:
-        return None
-    tiers: dict[str, dict[str, Any]] = {}
-    totals: dict[str, int | float | str] = {}
-    for name, value in values.items():
-        if name.startswith("tier:"):
-            _, _, rest = name.partition(":")
-            tier_id, _, field = rest.rpartition(":")
-            if tier_id:
-                tiers.setdefault(tier_id, {"tier_id": tier_id})[field] = _number(value)
-        else:
-            totals[name] = _number(value)
-    return {**totals, "tiers": sorted(tiers.values(), key=lambda tier: tier["tier_id"])}
-
-
 async def live_document(
     redis: Redis, view: QueueView, now_seconds: float | None = None
 ) -> dict[str, Any]:
@@ -144,17 +129,29 @@ async def live_document(
     pipe.zcount(keys.part("active_sessions"), f"({now}", "+inf")
     pipe.get(keys.part("abandoned_total"))
     pipe.hgetall(keys.part("stock"))
+    pipe.hgetall(keys.part("stock_events"))
+    pipe.smembers(keys.part("stock_removed"))
     pipe.hgetall(keys.part("sales_per_minute"))
     pipe.hgetall(keys.part("survey_results"))
     pipe.hgetall(serving_history_key(queue_id))
     pipe.hmget(keys.counters, "priority_tail", "priority_serving")
-    active, abandoned, stock_raw, sales_raw, survey_raw, history_raw, lane = await pipe.execute()
+    (
+        active,
+        abandoned,
+        totals_raw,
+        events_raw,
+        removed_raw,
+        sales_raw,
+        survey_raw,
+        history_raw,
+        lane,
+    ) = await pipe.execute()
     audit_entries = await audit.entries(redis, queue_id, 200)
     now_minute = int(now // 60)
     config = snapshot.config
     outflow_per_minute = view.outflow_per_second * 60
     wait_rate = outflow_per_minute or float(config.rate_per_minute)
-    stock = stock_document(stock_raw)
+    stock = stock_document(totals_raw, events_raw, removed_raw)
     sales = sales_series(_int_map(sales_raw), now_minute)
     remaining = stock.get("remaining_total") if stock else None
     cap = int(config.raw.get("active_shopper_cap", "0") or 0)

@@ -7,6 +7,7 @@ from typing import Any
 from waitroom.openapi_common import (
     ANY_OBJECT,
     BEARER,
+    BOOLEAN,
     INTEGER,
     NUMBER,
     STRING,
@@ -19,6 +20,7 @@ from waitroom.openapi_common import (
     query_parameter,
 )
 from waitroom.openapi_fan import QUEUE_ID
+from waitroom.openapi_stock import EVENT_ID, STOCK_FIGURES
 
 ADMIN_SECURITY: list[dict[str, list[str]]] = [*BEARER, {"admin_session": []}]
 """The admin bearer token, or the dashboard's session cookie (plus X-CSRF-Token to change)."""
@@ -63,6 +65,8 @@ QUEUE_DOCUMENT = obj(
         "tail_position": INTEGER,
         "epoch": INTEGER,
         "measured_outflow_per_minute": NUMBER,
+        "sold_out_by_stock": BOOLEAN,
+        "stock": {"oneOf": [STOCK_FIGURES, {"type": "null"}]},
     },
     ("queue_id", "state", "rate_per_minute", "queue_length", "admitted_total"),
 )
@@ -237,6 +241,45 @@ def admin_api_paths() -> dict[str, Any]:
                 },
                 unsafe=True,
                 parameters=[path_parameter("code_id", max_length=64)],
+            ),
+        },
+        f"{admin}/events/{{event_id}}": {
+            "delete": _admin(
+                "Remove an event from the queue (its later reports are refused)",
+                {
+                    "200": json_answer(
+                        "Removed",
+                        obj(
+                            {
+                                "queue_id": STRING,
+                                "event_id": STRING,
+                                "removed": BOOLEAN,
+                                "had_figures": BOOLEAN,
+                                "queue_state": STRING,
+                                "stock": {"oneOf": [STOCK_FIGURES, {"type": "null"}]},
+                            },
+                            ("queue_id", "event_id", "queue_state"),
+                        ),
+                    )
+                },
+                unsafe=True,
+                parameters=[EVENT_ID],
+            ),
+        },
+        f"{admin}/events/{{event_id}}/restore": {
+            "post": _admin(
+                "Accept a removed event's reports again",
+                {
+                    "200": json_answer(
+                        "Restored (false: it was not removed)",
+                        obj(
+                            {"queue_id": STRING, "event_id": STRING, "restored": BOOLEAN},
+                            ("queue_id", "event_id", "restored"),
+                        ),
+                    )
+                },
+                unsafe=True,
+                parameters=[EVENT_ID],
             ),
         },
         f"{admin}/surveys": _content_pair("surveys and quizzes"),

@@ -37,6 +37,7 @@ STATUS_SCHEMA = obj(
         "progress": NUMBER,
         "server_time": NUMBER,
         "tickets_remaining": INTEGER,
+        "stock_may_return": BOOLEAN,
         "opens_at": NUMBER,
         "pause_reason": STRING,
         "token": STRING,

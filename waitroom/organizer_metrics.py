@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from redis.exceptions import RedisError
 
 from waitroom.keys import QueueKeys
-from waitroom.live_figures import stock_document
+from waitroom.queue_stock import stock_document
 from waitroom.queue_view import QueueView
 from waitroom.runtime import Runtime
 
@@ -67,8 +67,8 @@ class OrganizerMetrics:
             ),
             tickets_remaining=gauge(
                 "waitroom_tickets_remaining",
-                "Unsold tickets reported by the shop",
-                ["queue", "tier"],
+                "Unsold tickets reported by the site, per event and tier ('all' = the total)",
+                ["queue", "event", "tier"],
             ),
         )
 
@@ -91,8 +91,10 @@ async def refresh_organizer_gauges(runtime: Runtime, view: QueueView) -> None:
     pipe.get(keys.part("abandoned_total"))
     pipe.hmget(keys.counters, "priority_tail", "priority_serving")
     pipe.hgetall(keys.part("stock"))
+    pipe.hgetall(keys.part("stock_events"))
+    pipe.smembers(keys.part("stock_removed"))
     try:
-        active, abandoned, lane, stock_raw = await pipe.execute()
+        active, abandoned, lane, totals_raw, events_raw, removed_raw = await pipe.execute()
     except (RedisError, OSError):
         return
     metrics = organizer_metrics(runtime)
@@ -103,12 +105,18 @@ async def refresh_organizer_gauges(runtime: Runtime, view: QueueView) -> None:
     metrics.priority_lane_waiting.labels(queue_id).set(
         max(0, int(lane[0] or 0) - int(lane[1] or 0))
     )
-    stock = stock_document(stock_raw)
-    if stock is not None:
-        for tier in stock["tiers"]:
-            remaining = tier.get("remaining")
-            if isinstance(remaining, int | float):
-                metrics.tickets_remaining.labels(queue_id, str(tier["tier_id"])).set(remaining)
-        total = stock.get("remaining_total")
-        if isinstance(total, int | float):
-            metrics.tickets_remaining.labels(queue_id, "all").set(total)
+    stock = stock_document(totals_raw, events_raw, removed_raw)
+    if stock is None:
+        return
+    remaining = metrics.tickets_remaining
+    for event in stock["events"]:
+        event_id = str(event.get("event_id", ""))
+        for tier in event.get("tiers", []):
+            if isinstance(tier, dict) and isinstance(tier.get("remaining"), int):
+                remaining.labels(queue_id, event_id, str(tier.get("tier_id"))).set(
+                    tier["remaining"]
+                )
+        if isinstance(event.get("remaining"), int):
+            remaining.labels(queue_id, event_id, "all").set(event["remaining"])
+    if stock["remaining_total"] is not None:
+        remaining.labels(queue_id, "all", "all").set(stock["remaining_total"])

@@ -40,6 +40,8 @@ def state_message(body: dict[str, Any], translate: Translate) -> str:
         return translate(SCRIPT_STRINGS["paused_with_reason"], reason=body["pause_reason"])
     if body["state"] == "closed" and body.get("closed_reason") in PLACE_CLOSED_REASONS:
         return translate(STATE_MESSAGES["closed_" + body["closed_reason"]])
+    if body["state"] == "sold_out" and body.get("stock_may_return"):
+        return translate(STATE_MESSAGES["sold_out_for_now"])
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
 
 
@@ -129,7 +131,10 @@ async def queue_page(request: Request) -> Response:
         return response
     snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
-    final = answer.status.state in {FanState.CLOSED, FanState.SOLD_OUT, FanState.ADMITTED}
+    final = (
+        answer.status.state in {FanState.CLOSED, FanState.SOLD_OUT, FanState.ADMITTED}
+        and not answer.status.stock_may_return  # stock that comes back reopens the queue
+    )
     refresh_seconds = 0 if final else max(2, math.ceil(answer.status.poll_after_ms / 1000))
     response = render_page(
         request,

@@ -13,6 +13,7 @@ from waitroom.connector.site_auth import SiteAuth
 from waitroom.fan_services import FanServices
 from waitroom.metrics import WaitroomMetrics
 from waitroom.protection import Protection
+from waitroom.queue_stock import QueueStock
 from waitroom.queue_view import QueueViewCache
 from waitroom.settings import Settings
 from waitroom.site_sessions import SiteSessions
@@ -33,6 +34,7 @@ class Runtime:
     passes: PassCodec
     sessions: SiteSessions
     site_auth: SiteAuth
+    stock: QueueStock
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
@@ -55,6 +57,7 @@ class Runtime:
             passes=pass_codec_for(settings),
             sessions=SiteSessions(redis, settings),
             site_auth=SiteAuth(settings.secret_keys, settings.clock_leeway_seconds),
+            stock=QueueStock(redis, settings.default_burst),
         )
 
     def cookie_secure(self, request: Request) -> bool:

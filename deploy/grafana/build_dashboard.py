@@ -180,7 +180,7 @@ def build() -> dict[str, Any]:
         timeseries(
             "Tickets remaining",
             [
-                (f"waitroom_tickets_remaining{{{QUEUE}}}", "{{queue}} {{tier}}"),
+                (f"waitroom_tickets_remaining{{{QUEUE}}}", "{{queue}} {{event}} {{tier}}"),
             ],
             "short",
             0,

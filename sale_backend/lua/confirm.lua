@@ -2,7 +2,7 @@
 -- be unexpired (Redis clock) and be paid by this very payment, else nothing is sold.
 -- ARGV: payment_id, hold_id, order_id, order_json, idempotency_ttl, response_json, then pairs
 -- (ticket_id, seat or '') for every ticket of the order.
--- Returns {'ok', sold_out_now(0|1)} | {'done', order_id} | {'state', status} | {'expired'}
+-- Returns {'ok'} | {'done', order_id} | {'state', status} | {'expired'}
 local payment_id, hold_id, order_id, order_json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local idempotency_ttl = tonumber(ARGV[5])
 local status = redis.call('HGET', KEYS[7], payment_id)
@@ -41,6 +41,4 @@ redis.call('HDEL', KEYS[6], hold_id)
 redis.call('HSET', KEYS[7], payment_id, 'fulfilled:' .. order_id)
 redis.call('ZREM', KEYS[8], payment_id)
 finish_idempotency(201, ARGV[6], idempotency_ttl)
-local sold = tonumber(redis.call('HGET', KEYS[1], 'sold_total') or '0')
-local capacity = tonumber(redis.call('HGET', KEYS[1], 'capacity_total') or '0')
-return {'ok', (sold >= capacity) and 1 or 0}
+return {'ok'}

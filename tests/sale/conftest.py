@@ -22,9 +22,9 @@ from sale_backend.app import create_app
 from sale_backend.payments import PaymentProvider
 from sale_backend.runtime import ShopRuntime
 from sale_backend.shop_settings import ShopSettings
-from waitroom.admission import AdmissionStore
 from waitroom.app import create_app as create_waitroom_app
 from waitroom.connector import PassClaims, visitor_hash
+from waitroom.queue_stock import stock_figures
 from waitroom.runtime import Runtime
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
@@ -128,6 +128,12 @@ class Shop:
     def staff(self) -> httpx.AsyncClient:
         return self.client("", authorization=f"Bearer {STAFF_TOKEN}")
 
+    async def reported_stock(self) -> dict[str, Any] | None:
+        """The stock the waiting room holds for the queue, once every report in flight
+        reached it (through the connector: the shop never writes the queue's keys)."""
+        await self.runtime.reporter.drain()
+        return await stock_figures(self.waitroom.redis, self.queue_id)
+
     async def define(self, event_id: str, **overrides: Any) -> dict[str, Any]:
         async with self.staff() as staff:
             response = await staff.put(
@@ -193,6 +199,9 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
     async def start(
         redis_url: str | None = None,
         provider_factory: Callable[[Redis], PaymentProvider] | None = None,
+        wrap_connector: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] = (
+            lambda transport: transport
+        ),
         **overrides: Any,
     ) -> AsyncIterator[Shop]:
         base = settings if redis_url is None else settings.with_overrides(redis_url=redis_url)
@@ -206,11 +215,10 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
         values.update(overrides)
         shop_settings = ShopSettings(base=base, sale_redis_url=str(base.redis_url), **values)
         waitroom = create_waitroom_app(base)
-        transport = httpx.ASGITransport(app=waitroom)
+        transport = wrap_connector(httpx.ASGITransport(app=waitroom))
         app = create_app(base, shop_settings, provider_factory, connector_transport=transport)
         async with waitroom.router.lifespan_context(waitroom), app.router.lifespan_context(app):
-            queue_redis = app.state.shop.queue_redis
-            await AdmissionStore(queue_redis, 10).configure(
+            await waitroom.state.runtime.store.configure(
                 unique_id, {"name": "Test queue", "state": "open", "event_id": unique_id}
             )
             yield Shop(app, base, shop_settings, unique_id, waitroom.state.runtime)

@@ -5,15 +5,28 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from typing import Any
 
 import httpx
-import redis
 
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.conftest import server_environment
+from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.servers import ServerProcess
 from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.keys import QueueKeys
+
+
+def reported_stock(base_url: str, queue_id: str) -> dict[str, Any]:
+    """The stock organizers see, once the shop's first report arrived."""
+    deadline = time.monotonic() + 10
+    while True:
+        queue = httpx.get(
+            f"{base_url}/api/v1/admin/queues/{queue_id}",
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        ).json()
+        if queue.get("stock") or time.monotonic() > deadline:
+            stock: dict[str, Any] = queue["stock"]
+            return stock
+        time.sleep(0.05)
 
 
 def test_fan_goes_from_queue_to_shop_and_buys() -> None:
@@ -23,11 +36,12 @@ def test_fan_goes_from_queue_to_shop_and_buys() -> None:
             server_environment(redis_server.url, WAITROOM_STAFF_TOKEN="demo-staff-token-0123456"),
         ).start()
         try:
-            queue_redis = redis.Redis.from_url(redis_server.url)
-            published = queue_redis.hgetall(QueueKeys("demo").part("stock"))
-            queue_redis.close()
-            assert published[b"remaining_total"] == published[b"capacity_total"] == b"326"
-            assert published[b"tier:vip:capacity"] == b"16"
+            # the shop reports its stock at start, through the connector
+            stock = reported_stock(server.base_url, "demo")
+            assert stock["remaining_total"] == stock["capacity_total"] == 326
+            [event] = stock["events"]
+            vip = next(tier for tier in event["tiers"] if tier["tier_id"] == "vip")
+            assert event["event_id"] == "demo-concert" and vip["capacity"] == 16
             with httpx.Client(base_url=server.base_url) as fan:
                 blocked = fan.get("/shop/", headers={"accept": "text/html"})
                 assert blocked.status_code == 303 and blocked.headers["location"] == "/q/demo"

@@ -12,8 +12,7 @@ from redis.asyncio import Redis
 from sale_backend.keys import EventKeys
 from sale_backend.payments import CARD_SUCCEEDS
 from tests.sale.conftest import Shop
-from waitroom.admission import AdmissionStore, QueueState
-from waitroom.keys import QueueKeys
+from waitroom.admission import QueueState
 from waitroom.tokens import new_visitor_id
 
 ATTEMPTS = 1100
@@ -114,11 +113,11 @@ async def test_last_hundred_tickets_under_1100_concurrent_attempts(
     assert stock["held_total"] == 0 and stock["capacity_total"] == 400
     orders = await redis.hvals(EventKeys(unique_id).orders)
     assert sum(len(orjson.loads(order)["tickets"]) for order in orders) == 400
-    snapshot = await AdmissionStore(shop.runtime.queue_redis, 10).snapshot(unique_id)
+    reported = await shop.reported_stock()
+    assert reported is not None
+    assert reported["remaining_total"] == 0 and reported["sold_total"] == 400
+    snapshot = await shop.waitroom.store.snapshot(unique_id)
     assert snapshot.config.state is QueueState.SOLD_OUT
-    await shop.runtime.publisher.drain()
-    published = await shop.runtime.queue_redis.hgetall(QueueKeys(unique_id).part("stock"))
-    assert published[b"remaining_total"] == b"0" and published[b"sold_total"] == b"400"
 
 
 async def test_buyer_limit_holds_under_20_concurrent_checkouts(shop: Shop, unique_id: str) -> None:

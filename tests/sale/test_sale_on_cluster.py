@@ -37,7 +37,6 @@ async def test_events_on_three_masters_never_oversell(
 ) -> None:
     shop = cluster_shop
     assert isinstance(shop.runtime.store.redis, RedisCluster)
-    assert isinstance(shop.runtime.queue_redis, RedisCluster)
     event_ids = await event_ids_on_distinct_masters(cluster_redis, 3, "sale")
     tier = {"tier_id": "standard", "name": "Standard", "price_minor": 5000, "capacity": CAPACITY}
     for event_id in event_ids:

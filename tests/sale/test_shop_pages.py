@@ -17,7 +17,7 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
     await shop.define(unique_id)
     visitor = new_visitor_id()
     profile_key = QueueKeys(unique_id).profile(visitor)
-    await shop.runtime.queue_redis.hset(
+    await shop.waitroom.redis.hset(
         profile_key,
         mapping={
             "name": "Grace <Fan>",
@@ -26,7 +26,7 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
             "quantity": "3",
         },
     )
-    await shop.runtime.queue_redis.expire(profile_key, 600)
+    await shop.waitroom.redis.expire(profile_key, 600)
     async with shop.client(visitor, accept="text/html") as buyer:
         event_page = await buyer.get(f"/events/{unique_id}")
         assert event_page.status_code == 200

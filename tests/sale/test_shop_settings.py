@@ -11,7 +11,7 @@ from waitroom.settings import Settings, SettingsError
 def test_sale_redis_defaults_to_redis_url_and_can_be_separate() -> None:
     base = Settings.from_environ({"REDIS_URL": "redis://queue:6379/0"})
     shared = ShopSettings.from_settings(base, {})
-    assert shared.sale_redis_url == shared.queue_redis_url == "redis://queue:6379/0"
+    assert shared.sale_redis_url == "redis://queue:6379/0"
     assert shared.staff_token_generated and len(shared.staff_token) >= 16
     separate = ShopSettings.from_settings(
         base,
@@ -23,7 +23,6 @@ def test_sale_redis_defaults_to_redis_url_and_can_be_separate() -> None:
         },
     )
     assert separate.sale_redis_url == "redis://sale:6380/0"
-    assert separate.queue_redis_url == "redis://queue:6379/0"
     assert separate.staff_token == "staff-token-0123456789" and not separate.staff_token_generated
     assert separate.queue_url == "/q/spring-tour" and separate.hold_ttl_seconds == 300
 

@@ -69,9 +69,7 @@ async def test_a_round_stuck_in_redis_does_not_hold_the_shutdown(
         sweep_interval_seconds=0.01,
     )
     connector = WaitroomConnector(shop_settings.connector_settings(), httpx.MockTransport(refuse))
-    runtime = ShopRuntime.build(
-        shop_settings, silent, silent, TestPaymentProvider(silent), connector
-    )
+    runtime = ShopRuntime.build(shop_settings, silent, TestPaymentProvider(silent), connector)
     try:
         background = BackgroundWork(runtime)
         await asyncio.sleep(0.2)  # the first round now waits on a Redis that never answers

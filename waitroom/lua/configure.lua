@@ -14,6 +14,10 @@ local fields = {}
 for i = 3, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
+  if ARGV[i] == 'state' then
+    -- the organizer decided: a stock report no longer reopens the queue (stock_state.lua)
+    redis.call('HDEL', KEYS[1], 'sold_out_by_stock')
+  end
 end
 if #fields > 0 then
   redis.call('HSET', KEYS[1], unpack(fields))

@@ -1,5 +1,5 @@
 -- Advance and read one queue's state for the in-process view cache.
--- ARGV[1] default burst. KEYS[5] (optional) the shop's stock hash.
+-- ARGV[1] default burst. KEYS[5] (optional) the stock totals (queue_stock.py: the sum over events).
 -- Returns {serving, tail, epoch, now_ms, opened, prequeue_length, config..., remaining_total}
 local result = advance(tonumber(ARGV[1]))
 if not result then

@@ -112,7 +112,8 @@
     text("fig-abandoned", live.abandoned_total);
     text("fig-active", live.active_shoppers + " / " + (live.active_shopper_cap || "no cap"));
     text("fig-priority", live.priority_waiting);
-    text("fig-remaining", live.stock ? live.stock.remaining_total : "–");
+    var stock = live.stock && live.stock.remaining_total !== null ? live.stock : null;
+    text("fig-remaining", stock ? stock.remaining_total + (stock.sold_out ? " (sold out)" : "") : "–");
     text("fig-sell-out", live.predicted_sell_out ? "in " + duration(live.predicted_sell_out.seconds) : "–");
     var styles = getComputedStyle(document.documentElement);
     var accent = styles.getPropertyValue("--accent").trim() || "#0b63ce";
@@ -127,10 +128,16 @@
       label: "active shoppers", value: live.active_shoppers, maximum: cap,
       over: cap > 0 && live.active_shoppers > cap
     }], "");
-    var tiers = live.stock && live.stock.tiers ? live.stock.tiers : [];
-    bars(document.getElementById("stock-tiers"), tiers.map(function (tier) {
-      return { label: tier.name || tier.tier_id, value: tier.remaining || 0, maximum: tier.capacity || 0 };
-    }), "No stock figures yet.");
+    // one bar per event (remaining of capacity), then one per tier of it
+    var stockRows = [];
+    (stock ? stock.events : []).forEach(function (event) {
+      stockRows.push({ label: event.event_id, value: event.remaining || 0, maximum: event.capacity || 0 });
+      (event.tiers || []).forEach(function (tier) {
+        stockRows.push({ label: event.event_id + " · " + (tier.name || tier.tier_id),
+          value: tier.remaining || 0, maximum: tier.capacity || 0 });
+      });
+    });
+    bars(document.getElementById("stock-tiers"), stockRows, "No stock figures yet.");
     var survey = live.survey_results || {};
     var keys = Object.keys(survey).sort();
     var total = keys.reduce(function (sum, key) {

@@ -51,6 +51,7 @@
     if (s.state === "closed" && s.closed_reason && strings["state_closed_" + s.closed_reason]) {
       return t("state_closed_" + s.closed_reason);
     }
+    if (s.state === "sold_out" && s.stock_may_return) { return t("state_sold_out_for_now"); }
     return t("state_" + s.state);
   }
 
@@ -131,6 +132,12 @@
     window.setTimeout(poll, Math.max(500, Math.round(ms * jitter)));
   }
 
+  // final states stop polling; a queue sold out by stock may reopen when tickets come back
+  function keepsPolling(s) {
+    if (s.state === "sold_out") { return Boolean(s.stock_may_return); }
+    return s.state !== "closed" && s.state !== "admitted";
+  }
+
   function poll() {
     fetch(statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
       .then(function (response) {
@@ -143,7 +150,7 @@
         failures = 0;
         render(s);
         if (s.state === "admitted" && passExpiresAt === null) { announce(t("state_expired")); return; }
-        if (s.state !== "sold_out" && s.state !== "closed" && s.state !== "admitted") { schedule(s.poll_after_ms); }
+        if (keepsPolling(s)) { schedule(s.poll_after_ms); }
       })
       .catch(function () {
         failures += 1;
@@ -234,7 +241,5 @@
   render(initial);
   window.setInterval(tick, 1000);
   tick();
-  if (initial.state !== "sold_out" && initial.state !== "closed" && initial.state !== "admitted") {
-    schedule(initial.poll_after_ms);
-  }
+  if (keepsPolling(initial)) { schedule(initial.poll_after_ms); }
 }());

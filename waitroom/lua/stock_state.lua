@@ -1,0 +1,60 @@
+-- Prelude of the stock scripts (waitroom/queue_stock.py), after advance.lua.
+-- KEYS[1] config, KEYS[2] counters, KEYS[3] visitors, KEYS[4] prequeue (for advance()),
+-- KEYS[5] stock (totals over the events), KEYS[6] stock_events (event id -> JSON figures),
+-- KEYS[7] sales_per_minute, KEYS[8] stock_removed (event ids the organizer removed).
+--
+-- The queue fronts the events that reported (and were not removed). It is sold out by stock
+-- when every one of them has remaining == 0. The state changes on an edge of that condition
+-- (kept in stock.condition), so an organizer's later decision stands until stock changes:
+--   available -> sold_out: an open or paused queue becomes sold_out, remembering the state
+--                          it had in config.sold_out_by_stock;
+--   sold_out -> available: a queue still sold out by stock returns to that state.
+-- A queue the organizer closed or set sold_out is never touched (configure.lua drops
+-- sold_out_by_stock whenever the organizer sets a state).
+
+local function set_state(default_burst, state)
+  advance(default_burst) -- settle the pointer under the old state: no banked admissions
+  redis.call('HSET', KEYS[1], 'state', state)
+  advance(default_burst)
+end
+
+-- Recomputes the totals and applies the condition. Returns {state, remaining_total, changed}.
+local function settle_stock(default_burst, updated_at)
+  local remaining, capacity, sold, held = 0, 0, 0, 0
+  local documents = redis.call('HVALS', KEYS[6])
+  for _, raw in ipairs(documents) do
+    local figures = cjson.decode(raw)
+    remaining = remaining + (tonumber(figures.remaining) or 0)
+    capacity = capacity + (tonumber(figures.capacity) or 0)
+    sold = sold + (tonumber(figures.sold) or 0)
+    held = held + (tonumber(figures.held) or 0)
+  end
+  local condition = 'available'
+  if #documents > 0 and remaining == 0 then
+    condition = 'sold_out'
+  end
+  local previous = redis.call('HGET', KEYS[5], 'condition')
+  redis.call('DEL', KEYS[5])
+  if #documents > 0 then
+    redis.call('HSET', KEYS[5], 'remaining_total', remaining, 'capacity_total', capacity,
+               'sold_total', sold, 'held_total', held, 'events', #documents,
+               'condition', condition, 'updated_at', updated_at)
+  end
+  local state = redis.call('HGET', KEYS[1], 'state') or ''
+  local changed = 0
+  if condition ~= previous then
+    if condition == 'sold_out' and (state == 'open' or state == 'paused') then
+      set_state(default_burst, 'sold_out')
+      redis.call('HSET', KEYS[1], 'sold_out_by_stock', state)
+      state, changed = 'sold_out', 1
+    elseif condition == 'available' and state == 'sold_out' then
+      local before = redis.call('HGET', KEYS[1], 'sold_out_by_stock')
+      if before then
+        set_state(default_burst, before)
+        redis.call('HDEL', KEYS[1], 'sold_out_by_stock')
+        state, changed = before, 1
+      end
+    end
+  end
+  return { state, remaining, changed }
+end
