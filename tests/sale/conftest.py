@@ -125,6 +125,12 @@ class Shop:
         client.auth = _SiteSessionHandoff(self, client)
         return client
 
+    def readmit(self, browser: httpx.AsyncClient) -> None:
+        """The browser comes back through the queue (a purchase ended its session): its next
+        request makes the handoff of a new pass; the shop's own cookies stay."""
+        assert isinstance(browser.auth, _SiteSessionHandoff)
+        browser.auth.done = False
+
     def staff(self) -> httpx.AsyncClient:
         return self.client("", authorization=f"Bearer {STAFF_TOKEN}")
 

@@ -51,7 +51,7 @@ async def held(buyer: httpx.AsyncClient, event_id: str, quantity: int = 1) -> st
 
 
 async def bought(buyer: httpx.AsyncClient, event_id: str, quantity: int = 1) -> str:
-    """An order paid through the cart page's form; its order path."""
+    """An order paid through the cart page's form; its order link (path and access key)."""
     cart = await buyer.get(await held(buyer, event_id, quantity))
     answer = await buyer.post(
         f"{cart.url.path}/checkout",
@@ -65,6 +65,12 @@ async def bought(buyer: httpx.AsyncClient, event_id: str, quantity: int = 1) -> 
     )
     assert answer.status_code == 303, answer.text
     return str(answer.headers["location"])
+
+
+def split_link(order_link: str) -> tuple[str, str]:
+    """An order link (the order page's address with its access key): its path and the key."""
+    path, _, query = order_link.partition("?")
+    return path, query.removeprefix("access=")
 
 
 async def order_status(shop: Shop, order_path: str) -> str:
@@ -83,9 +89,10 @@ async def test_every_shop_response_carries_the_security_headers(
 ) -> None:
     await shop.define(unique_id)
     async with shop.browser() as buyer:
-        order_path = await bought(buyer, unique_id)
+        order_link = await bought(buyer, unique_id)
+        shop.readmit(buyer)  # the purchase ended the session: back through the queue
         cart_path = await held(buyer, unique_id)
-        for path in ("/", f"/events/{unique_id}", cart_path, order_path):
+        for path in ("/", f"/events/{unique_id}", cart_path, order_link):
             page = await buyer.get(path)
             assert page.status_code == 200 and "text/html" in page.headers["content-type"]
             assert_security_headers(page)
@@ -149,7 +156,9 @@ async def test_forms_without_this_browsers_token_are_refused_and_change_nothing(
 ) -> None:
     await shop.define(unique_id)
     async with shop.browser() as buyer, shop.browser() as other_browser:
-        order_path = await bought(buyer, unique_id, 2)
+        order_link = await bought(buyer, unique_id, 2)
+        order_path, access = split_link(order_link)
+        shop.readmit(buyer)  # the purchase ended the session: back through the queue
         cart_path = await held(buyer, unique_id)
         cart = await buyer.get(cart_path)
         foreign_token = form_token(await other_browser.get(f"/events/{unique_id}"))
@@ -164,7 +173,7 @@ async def test_forms_without_this_browsers_token_are_refused_and_change_nothing(
             (f"/events/{unique_id}/hold", {"qty_standard": "1"}),
             (f"{cart_path}/checkout", checkout_fields),
             (f"{cart_path}/cancel", {}),
-            (f"{order_path}/refund", {}),
+            (f"{order_path}/refund", {"access": access}),
         ]
         for path, fields in attempts:
             for token in (None, "", "forged", foreign_token, form_token(cart)[:-2] + "AA"):
@@ -175,7 +184,7 @@ async def test_forms_without_this_browsers_token_are_refused_and_change_nothing(
                 assert "<html" in refused.text
                 assert_security_headers(refused)
         json_client = await buyer.post(
-            f"{order_path}/refund", data={}, headers={"accept": "application/json"}
+            f"{order_path}/refund", data={"access": access}, headers={"accept": "application/json"}
         )
         assert json_client.status_code == 403
         assert json_client.headers["content-type"] == "application/problem+json"
@@ -188,7 +197,8 @@ async def test_forms_without_this_browsers_token_are_refused_and_change_nothing(
         other_cookie = other_browser.cookies.get("shop_csrf")
         assert other_cookie and other_cookie != buyer.cookies.get("shop_csrf")
         refund = await buyer.post(
-            f"{order_path}/refund", data={"csrf_token": form_token(await buyer.get(order_path))}
+            f"{order_path}/refund",
+            data={"access": access, "csrf_token": form_token(await buyer.get(order_link))},
         )
         assert refund.status_code == 303
         assert await order_status(shop, order_path) == "refunded"
@@ -199,8 +209,9 @@ async def test_requests_from_another_site_or_origin_are_refused_even_with_the_to
 ) -> None:
     await shop.define(unique_id)
     async with shop.browser() as buyer:
-        order_path = await bought(buyer, unique_id)
-        token = form_token(await buyer.get(order_path))
+        order_link = await bought(buyer, unique_id)
+        order_path, _access = split_link(order_link)
+        token = form_token(await buyer.get(order_link))
         refund = f"{order_path}/refund"
         for headers in (
             {"sec-fetch-site": "same-site"},
@@ -211,7 +222,9 @@ async def test_requests_from_another_site_or_origin_are_refused_even_with_the_to
             {"origin": "null"},
             {"sec-fetch-site": "same-origin", "origin": "http://127.0.0.1:9"},
         ):
-            refused = await buyer.post(refund, data={"csrf_token": token}, headers=headers)
+            refused = await buyer.post(
+                refund, data={"access": access, "csrf_token": token}, headers=headers
+            )
             assert refused.status_code == 403, headers
             assert REFUSED_SITE in refused.text and "<html" in refused.text
             assert_security_headers(refused)
@@ -226,11 +239,11 @@ async def test_requests_from_another_site_or_origin_are_refused_even_with_the_to
             {"sec-fetch-site": "same-origin", "origin": "http://shop.test"},
             {"origin": "HTTP://Shop.Test:80"},
         ):
-            refused_token = await buyer.post(refund, data={}, headers=headers)
+            refused_token = await buyer.post(refund, data={"access": access}, headers=headers)
             assert refused_token.status_code == 403 and REFUSED_FORM in refused_token.text
         accepted = await buyer.post(
             refund,
-            data={"csrf_token": token},
+            data={"access": access, "csrf_token": token},
             headers={"sec-fetch-site": "same-origin", "origin": "http://shop.test"},
         )
         assert accepted.status_code == 303
@@ -259,7 +272,9 @@ async def test_every_form_route_of_the_shop_refuses_a_post_without_its_token(
     that forgot the check would change something here."""
     await shop.define(unique_id)
     async with shop.browser() as buyer:
-        order_path = await bought(buyer, unique_id)
+        order_link = await bought(buyer, unique_id)
+        order_path, access = split_link(order_link)
+        shop.readmit(buyer)  # the purchase ended the session: back through the queue
         cart_path = await held(buyer, unique_id)
         login_page = await buyer.get("/staff/login")
         logged_in = await buyer.post(
