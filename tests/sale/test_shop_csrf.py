@@ -210,7 +210,7 @@ async def test_requests_from_another_site_or_origin_are_refused_even_with_the_to
     await shop.define(unique_id)
     async with shop.browser() as buyer:
         order_link = await bought(buyer, unique_id)
-        order_path, _access = split_link(order_link)
+        order_path, access = split_link(order_link)
         token = form_token(await buyer.get(order_link))
         refund = f"{order_path}/refund"
         for headers in (
@@ -273,7 +273,7 @@ async def test_every_form_route_of_the_shop_refuses_a_post_without_its_token(
     await shop.define(unique_id)
     async with shop.browser() as buyer:
         order_link = await bought(buyer, unique_id)
-        order_path, access = split_link(order_link)
+        order_path, _access = split_link(order_link)
         shop.readmit(buyer)  # the purchase ended the session: back through the queue
         cart_path = await held(buyer, unique_id)
         login_page = await buyer.get("/staff/login")
