@@ -24,6 +24,7 @@ from waitroom.connector_api import connector_routes
 from waitroom.fan_routes import fan_extra_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
+from waitroom.proxy_api import proxy_routes
 from waitroom.redis_client import redis_from_url
 from waitroom.runtime import Runtime
 from waitroom.settings import Settings
@@ -65,6 +66,7 @@ def waitroom_routes() -> list[BaseRoute]:
         *organizer_routes(),
         *fairness_routes(),
         *connector_routes(),
+        *proxy_routes(),
         Route("/healthz", operations.healthz, methods=["GET"]),
         Route("/readyz", operations.readyz, methods=["GET"]),
         Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
