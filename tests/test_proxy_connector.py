@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -209,3 +210,38 @@ def test_bad_input_gets_a_problem_body_never_a_500(world: Topology) -> None:
     assert browser.get(f"{world.site.base_url}/.waitroom/auth").status_code == 404
     forged = browser.get(f"{world.site.base_url}/tickets.html?waitroom_pass=not-a-pass")
     assert forged.status_code == 303 and forged.headers["location"] == world.queue_url
+
+
+def test_passes_and_sessions_that_ran_out_are_explained_without_a_loop(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Short settings: a pass lasts 3 s, no clock leeway. One fan comes too late, one stays
+    past the deadline; then the waiting room goes away and nginx says so itself."""
+    short = {"WAITROOM_PASS_TTL_SECONDS": "3", "WAITROOM_CLOCK_LEEWAY_SECONDS": "0"}
+    queue_id = "px" + secrets.token_hex(4)
+    with topology(tmp_path, redis_url, queue_id, **short) as short_world:
+        late = admitted_fan(short_world)
+        shopping = enter(short_world)
+        deadline = int(shopping.handed[4])
+        assert follow(shopping.browser, f"{short_world.site.base_url}/tickets.html")[-1].is_success
+        time.sleep(max(0.0, deadline - time.time()) + 0.2)
+
+        too_late = follow(short_world.site_client(), late.redirect_url)
+        assert [answer.status_code for answer in too_late] == [401]
+        assert "Your pass has expired" in too_late[0].text
+        assert f'href="{short_world.queue_url}"' in too_late[0].text
+        status = late.queue.get(f"/api/v1/queues/{queue_id}/status").json()
+        assert (status["state"], status["closed_reason"]) == ("closed", "pass_expired")
+
+        ran_out = follow(shopping.browser, f"{short_world.site.base_url}/tickets.html")
+        assert [answer.status_code for answer in ran_out] == [401]
+        assert "Your shopping time has ended" in ran_out[0].text
+        assert "Join the queue again" in ran_out[0].text
+        cookie_name = session_cookie_name(queue_id)
+        assert cookie_name not in shopping.browser.cookies  # cleared with the explanation
+        assert follow(shopping.browser, f"{short_world.site.base_url}/")[0].status_code == 303
+
+        short_world.waitroom.stop()
+        down = short_world.site_client().get(f"{short_world.site.base_url}/tickets.html")
+        assert down.status_code == 503 and down.headers["retry-after"] == "5"
+        assert "try again in a moment" in down.text
