@@ -48,9 +48,19 @@ class WaitroomServe:
 
     def start(self, timeout_seconds: float = 30.0) -> WaitroomServe:
         command = [
-            sys.executable, "-m", "waitroom.cli", "serve", "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(self.workers),
-            "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1",
+            sys.executable,
+            "-m",
+            "waitroom.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--proxy-headers",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
         ]
         self.process = subprocess.Popen(
             command, env={**os.environ, **self.environment}, stdout=subprocess.DEVNULL

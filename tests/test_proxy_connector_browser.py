@@ -74,9 +74,7 @@ def test_a_fan_queues_shops_behind_nginx_and_leaves_through_the_done_link(
         page.goto(f"{site}/")
         page.get_by_role("link", name="I am done shopping").click()
         page.wait_for_url(world.queue_url)
-        expect(page.locator("#status-message")).to_contain_text(
-            "You have completed your purchase"
-        )
+        expect(page.locator("#status-message")).to_contain_text("You have completed your purchase")
         page.screenshot(path=str(ARTIFACTS / "proxy_queue_after_end.png"), full_page=True)
         assert not [c for c in context.cookies() if c["domain"] == "127.0.0.2"]
 
