@@ -18,6 +18,7 @@ from waitroom.openapi_common import PROBLEM_SCHEMA, openapi_response
 from waitroom.openapi_fairness import fairness_paths
 from waitroom.openapi_fan import STATUS_SCHEMA, queue_paths
 from waitroom.openapi_fan_extras import extras_paths
+from waitroom.openapi_proxy import proxy_paths
 
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer"},
@@ -40,6 +41,7 @@ def document() -> dict[str, Any]:
             **admin_api_paths(),
             **admin_page_paths(),
             **operations_paths(),
+            **proxy_paths(),
         },
     }
 
