@@ -131,6 +131,8 @@ class ProtectedSite:
     waitroom_address: str
     queue_id: str
     nginx_workers: int = 1
+    origin_address: str = ""
+    """An origin that runs already (``host:port``); empty: a static site in ``site/``."""
     https_port: int = 0
     http_port: int = 0
     origin_port: int = 0
@@ -177,6 +179,8 @@ class ProtectedSite:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def _start_origin(self) -> None:
+        if self.origin_address:
+            return
         self.origin_port = self.origin_port or free_port_on("127.0.0.1")
         command = [
             sys.executable, "-m", "http.server", str(self.origin_port),
@@ -185,6 +189,7 @@ class ProtectedSite:
         origin = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._processes.append(origin)
         wait_for_port("127.0.0.1", self.origin_port, 10.0, origin)
+        self.origin_address = f"127.0.0.1:{self.origin_port}"
 
     def _start_nginx(self) -> None:
         prefix = self.directory / "nginx"
@@ -198,7 +203,7 @@ class ProtectedSite:
             render_site_config(
                 DEPLOY_CONFIG.read_text(),
                 waitroom_address=self.waitroom_address,
-                origin_address=f"127.0.0.1:{self.origin_port}",
+                origin_address=self.origin_address,
                 https_port=self.https_port,
                 http_port=self.http_port,
                 queue_id=self.queue_id,
