@@ -1,12 +1,13 @@
 """A site protected by the reverse-proxy connector, for tests and benchmarks, all on loopback.
 
 - the origin: an unmodified static site (``python -m http.server`` in a directory);
-- nginx (Debian's ``/usr/sbin/nginx``) with ``deploy/nginx/protect-any-site.conf`` itself, the
-  addresses, ports, queue id and certificate paths substituted, on its own address
-  (``127.0.0.2``) with TLS (a self-signed certificate for that address, made by ``openssl``);
+- the proxy: Debian's nginx with ``deploy/nginx/protect-any-site.conf``, or Debian's Caddy
+  with ``deploy/caddy/Caddyfile``, the files themselves with this machine's addresses, ports,
+  queue id and certificate (loadtests/proxy_configs.py), on their own address (``127.0.0.2``)
+  with TLS (a self-signed certificate for that address, made by ``openssl``);
 - the waiting room: whatever the caller started (``waitroom serve``), named by its address.
 
-The access log records, per request, what nginx handed the origin (``X-Waitroom-Pass-Id``,
+nginx's access log records, per request, what it handed the origin (``X-Waitroom-Pass-Id``,
 ``-Buyer``, ``-Deadline``), so tests can read it.
 """
 
@@ -21,35 +22,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtests.proxy_configs import (
+    SiteValues,
+    caddyfile,
+    nginx_main_config,
+    nginx_site_config,
+)
 from waitroom.embedded_redis import stop_process
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-DEPLOY_CONFIG = REPOSITORY / "deploy" / "nginx" / "protect-any-site.conf"
 NGINX_BINARY = "/usr/sbin/nginx"
+CADDY_BINARY = "/usr/bin/caddy"
 SITE_HOST = "127.0.0.2"
-ACCESS_LOG_FIELDS = "$request_uri $status $waitroom_pass_id $waitroom_buyer $waitroom_deadline"
-
-MAIN_CONFIG = """\
-daemon off;
-{user}worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    log_format handed '{log_fields}';
-    access_log {access_log} handed;
-    client_body_temp_path {prefix}/temp/body;
-    proxy_temp_path {prefix}/temp/proxy;
-    fastcgi_temp_path {prefix}/temp/fastcgi;
-    uwsgi_temp_path {prefix}/temp/uwsgi;
-    scgi_temp_path {prefix}/temp/scgi;
-    include {site_config};
-}}
-"""
-
-
-class ConfigMismatch(ValueError):
-    """The deploy file no longer has a line the substitution expects."""
 
 
 def nginx_binary() -> str:
@@ -80,34 +63,6 @@ def wait_for_port(
     raise RuntimeError(f"nothing listens on {host}:{port} after {timeout_seconds} s")
 
 
-def render_site_config(
-    text: str,
-    *,
-    waitroom_address: str,
-    origin_address: str,
-    https_port: int,
-    http_port: int,
-    queue_id: str,
-    certificate: Path,
-    certificate_key: Path,
-) -> str:
-    """The deploy file with this machine's values; each substituted line must be there once."""
-    substitutions = {
-        "listen 443 ssl http2;": f"listen {SITE_HOST}:{https_port} ssl http2;",
-        "listen 80;": f"listen {SITE_HOST}:{http_port};",
-        "server 10.0.1.11:8000 ": f"server {waitroom_address} ",
-        "server 10.0.3.11:8080;": f"server {origin_address};",
-        "/etc/nginx/tls/shop.example.com.crt;": f"{certificate};",
-        "/etc/nginx/tls/shop.example.com.key;": f"{certificate_key};",
-        "set $waitroom_queue demo;": f"set $waitroom_queue {queue_id};",
-    }
-    for old, new in substitutions.items():
-        if text.count(old) != 1:
-            raise ConfigMismatch(f"{DEPLOY_CONFIG.name} should contain {old!r} once")
-        text = text.replace(old, new)
-    return text
-
-
 def self_signed_certificate(directory: Path, host: str) -> tuple[Path, Path]:
     certificate, key = directory / "site.crt", directory / "site.key"
     subprocess.run(
@@ -122,20 +77,24 @@ def self_signed_certificate(directory: Path, host: str) -> tuple[Path, Path]:
     return certificate, key
 
 
+PROXIES = ("nginx", "caddy")
+
+
 @dataclass
 class ProtectedSite:
-    """nginx in front of a static origin; ``start()`` / ``stop()`` or a ``with`` block."""
+    """A proxy (``nginx`` or ``caddy``) in front of an origin; ``start()`` / ``stop()`` or a
+    ``with`` block."""
 
     directory: Path
-    """Holds the origin's files (``site/``), nginx's prefix (``nginx/``) and the certificate."""
+    """Holds the origin's files (``site/``), the proxy's files and the certificate."""
     waitroom_address: str
     queue_id: str
+    proxy: str = "nginx"
     nginx_workers: int = 1
     origin_address: str = ""
     """An origin that runs already (``host:port``); empty: a static site in ``site/``."""
     https_port: int = 0
     http_port: int = 0
-    origin_port: int = 0
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
 
     @property
@@ -152,13 +111,32 @@ class ProtectedSite:
 
     @property
     def access_log(self) -> Path:
+        """nginx's log of what it handed the origin (see loadtests/proxy_configs.py)."""
         return self.directory / "nginx" / "access.log"
 
     def start(self) -> ProtectedSite:
+        if self.proxy not in PROXIES:
+            raise ValueError(f"proxy must be one of {PROXIES}")
         self.site_root.mkdir(parents=True, exist_ok=True)
         try:
             self._start_origin()
-            self._start_nginx()
+            certificate, key = self_signed_certificate(self.directory, SITE_HOST)
+            self.https_port = self.https_port or free_port_on(SITE_HOST)
+            self.http_port = self.http_port or free_port_on(SITE_HOST)
+            values = SiteValues(
+                SITE_HOST,
+                self.https_port,
+                self.http_port,
+                self.waitroom_address,
+                self.origin_address,
+                self.queue_id,
+                certificate,
+                key,
+            )
+            if self.proxy == "nginx":
+                self._start_nginx(values)
+            else:
+                self._start_caddy(values)
         except BaseException:
             self.stop()
             raise
@@ -174,61 +152,53 @@ class ProtectedSite:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def error_log(self) -> str:
-        path = self.directory / "nginx" / "error.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
     def _start_origin(self) -> None:
         if self.origin_address:
             return
-        self.origin_port = self.origin_port or free_port_on("127.0.0.1")
+        port = free_port_on("127.0.0.1")
         command = [
-            sys.executable, "-m", "http.server", str(self.origin_port),
+            sys.executable, "-m", "http.server", str(port),
             "--bind", "127.0.0.1", "--directory", str(self.site_root),
         ]
         origin = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._processes.append(origin)
-        wait_for_port("127.0.0.1", self.origin_port, 10.0, origin)
-        self.origin_address = f"127.0.0.1:{self.origin_port}"
+        wait_for_port("127.0.0.1", port, 10.0, origin)
+        self.origin_address = f"127.0.0.1:{port}"
 
-    def _start_nginx(self) -> None:
+    def _start_nginx(self, values: SiteValues) -> None:
         prefix = self.directory / "nginx"
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (prefix / "temp" / name).mkdir(parents=True, exist_ok=True)
-        certificate, key = self_signed_certificate(self.directory, SITE_HOST)
-        self.https_port = self.https_port or free_port_on(SITE_HOST)
-        self.http_port = self.http_port or free_port_on(SITE_HOST)
         site_config = prefix / "protect-any-site.conf"
-        site_config.write_text(
-            render_site_config(
-                DEPLOY_CONFIG.read_text(),
-                waitroom_address=self.waitroom_address,
-                origin_address=self.origin_address,
-                https_port=self.https_port,
-                http_port=self.http_port,
-                queue_id=self.queue_id,
-                certificate=certificate,
-                certificate_key=key,
-            )
-        )
+        site_config.write_text(nginx_site_config(values))
         main_config = prefix / "nginx.conf"
         main_config.write_text(
-            MAIN_CONFIG.format(
-                # started as root, nginx would run its workers as nobody, who cannot reach a
-                # private temporary directory
-                user="user root;\n" if os.geteuid() == 0 else "",
-                workers=self.nginx_workers,
-                prefix=prefix,
-                log_fields=ACCESS_LOG_FIELDS,
-                access_log=self.access_log,
-                site_config=site_config,
-            )
+            nginx_main_config(prefix, site_config, self.nginx_workers, os.geteuid() == 0)
         )
         error_log = prefix / "error.log"
         command = [nginx_binary(), "-p", str(prefix), "-c", str(main_config), "-e", str(error_log)]
         checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
         if checked.returncode != 0:
             raise RuntimeError(f"nginx -t refused the configuration:\n{checked.stderr}")
-        nginx = subprocess.Popen(command)
-        self._processes.append(nginx)
-        wait_for_port(SITE_HOST, self.https_port, 10.0, nginx)
+        self._run(command, {})
+
+    def _start_caddy(self, values: SiteValues) -> None:
+        home = self.directory / "caddy"
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "Caddyfile"
+        config.write_text(caddyfile(values, home / "storage"))
+        binary = CADDY_BINARY if os.access(CADDY_BINARY, os.X_OK) else shutil.which("caddy")
+        if binary is None:
+            raise FileNotFoundError("caddy is not installed: apt-get install -y caddy")
+        environment = {"HOME": str(home), "XDG_DATA_HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+        command = [binary, "run", "--config", str(config), "--adapter", "caddyfile"]
+        self._run(command, environment)
+
+    def _run(self, command: list[str], environment: dict[str, str]) -> None:
+        log = (self.directory / f"{self.proxy}.log").open("wb")
+        process = subprocess.Popen(
+            command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        self._processes.append(process)
+        wait_for_port(SITE_HOST, self.https_port, 10.0, process)

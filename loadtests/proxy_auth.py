@@ -137,7 +137,10 @@ def measure(arguments: argparse.Namespace) -> dict[str, Any]:
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": "python -m loadtests.proxy_auth " + " ".join(sys.argv[1:]),
-        "settings": vars(arguments),
+        "settings": {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(arguments).items()
+        },
         "rounds": results,
         "medians": {name: medians(runs) for name, runs in results.items()},
     }

@@ -1,7 +1,7 @@
 """The deployed topology of the reverse-proxy connector, for tests: a real ``waitroom serve``
-(several workers) on 127.0.0.1, nginx with ``deploy/nginx/protect-any-site.conf`` on
-127.0.0.2 (TLS) in front of an unmodified static site, one Redis; and fans that join the queue
-and follow redirects by hand, counting them."""
+(several workers) on 127.0.0.1, nginx with ``deploy/nginx/protect-any-site.conf`` (or Caddy
+with ``deploy/caddy/Caddyfile``) on 127.0.0.2 (TLS) in front of an unmodified static site, one
+Redis; and fans that join the queue and follow redirects by hand, counting them."""
 
 from __future__ import annotations
 
@@ -128,14 +128,14 @@ class Topology:
 
 @contextmanager
 def topology(
-    directory: Path, redis_url: str, queue_id: str, **environment: str
+    directory: Path, redis_url: str, queue_id: str, proxy: str = "nginx", **environment: str
 ) -> Iterator[Topology]:
     port = free_port()
     settings = server_environment(
         redis_url, WAITROOM_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", **environment
     )
     waitroom = WaitroomServe(settings, port=port).start()
-    site = ProtectedSite(directory, f"127.0.0.1:{port}", queue_id)
+    site = ProtectedSite(directory, f"127.0.0.1:{port}", queue_id, proxy=proxy)
     try:
         for name, text in ORIGIN_FILES.items():
             path = site.site_root / name
