@@ -14,7 +14,8 @@ Targets, each run alone for ``--duration`` seconds, ``--rounds`` times in turn:
 - ``site-gated``: a page of the site through nginx with the cookie (auth subrequest + origin);
 - ``site-origin``: the origin direct, for the cost the gate adds end to end.
 
-For each: req/s, latency, waiting-room CPU per request, and the Redis commands per request
+For each: req/s, latency, CPU per request of the waiting room and of the origin (all their
+worker processes), and the Redis commands per request
 (Redis's own ``INFO commandstats``; the commands a Lua script runs are counted too, inside the
 one ``EVALSHA`` round trip that runs them).
 
@@ -122,16 +123,17 @@ def measure(arguments: argparse.Namespace) -> dict[str, Any]:
                 bearers = headers_file(directory, "bearer", f"Authorization: Bearer {bearer}")
                 auth = f"/api/v1/connector/auth?queue={QUEUE_ID}"
                 targets = {
-                    "bare": (origin.base_url, RequestSpec("GET", BARE_PATH), None),
-                    "auth-cookie": (waitroom.base_url, RequestSpec("GET", auth, cookies), waitroom),
-                    "auth-bearer": (waitroom.base_url, RequestSpec("GET", auth, bearers), waitroom),
-                    "site-gated": (site.base_url, RequestSpec("GET", BARE_PATH, cookies), waitroom),
-                    "site-origin": (origin.base_url, RequestSpec("GET", BARE_PATH, cookies), None),
+                    "bare": (origin.base_url, RequestSpec("GET", BARE_PATH)),
+                    "auth-cookie": (waitroom.base_url, RequestSpec("GET", auth, cookies)),
+                    "auth-bearer": (waitroom.base_url, RequestSpec("GET", auth, bearers)),
+                    "site-gated": (site.base_url, RequestSpec("GET", BARE_PATH, cookies)),
+                    "site-origin": (origin.base_url, RequestSpec("GET", BARE_PATH, cookies)),
                 }
+                servers = {"waitroom": waitroom, "origin": origin}
                 for _ in range(arguments.rounds):
-                    for name, (url, spec, measured) in targets.items():
+                    for name, (url, spec) in targets.items():
                         results.setdefault(name, []).append(
-                            run_target(name, url, spec, measured, counter, arguments)
+                            run_target(name, url, spec, servers, counter, arguments)
                         )
         counter.close()
     return {
@@ -150,27 +152,28 @@ def run_target(
     name: str,
     url: str,
     spec: RequestSpec,
-    measured: UvicornProcess | None,
+    servers: dict[str, UvicornProcess],
     counter: redis.Redis,
     arguments: argparse.Namespace,
 ) -> dict[str, Any]:
     command = wrk_command(url, spec, arguments.duration, arguments.connections)
-    cpu_before = measured.cpu_seconds() if measured else 0.0
+    cpu_before = {role: server.cpu_seconds() for role, server in servers.items()}
     calls_before = command_calls(counter)
     result: WrkResult = run_wrk_together({name: command}, arguments.duration + 30)[name]
     calls = command_calls(counter)
-    cpu = (measured.cpu_seconds() - cpu_before) if measured else 0.0
     requests = max(1, result.requests)
+    cpu = {
+        f"{role}_cpu_us_per_request": round(
+            (server.cpu_seconds() - cpu_before[role]) / requests * 1e6, 1
+        )
+        for role, server in servers.items()
+    }
     per_request = {
         command: round((count - calls_before.get(command, 0)) / requests, 3)
         for command, count in calls.items()
         if count > calls_before.get(command, 0)
     }
-    return {
-        **result.as_dict(),
-        "waitroom_cpu_us_per_request": round(cpu / requests * 1e6, 1) if measured else None,
-        "redis_commands_per_request": per_request,
-    }
+    return {**result.as_dict(), **cpu, "redis_commands_per_request": per_request}
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -185,6 +188,7 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "latency_p50_ms",
             "latency_p99_ms",
             "waitroom_cpu_us_per_request",
+            "origin_cpu_us_per_request",
             "errors",
             "non_2xx_3xx",
         )
@@ -209,15 +213,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="write the results as JSON here")
     arguments = parser.parse_args(argv)
     report = measure(arguments)
-    print(f"{'target':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>7}  redis")
+    print(
+        f"{'target':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'waitroom us':>11} {'origin us':>9}  redis commands per request"
+    )
     for name, row in report["medians"].items():
-        cpu = row["waitroom_cpu_us_per_request"]
         redis_calls = " ".join(
             f"{command}={count}" for command, count in row["redis_commands_per_request"].items()
         )
         print(
             f"{name:<12} {row['requests_per_second']:>9,.0f} {row['latency_p50_ms']:>7} "
-            f"{row['latency_p99_ms']:>7} {cpu if cpu is not None else '-':>7}  {redis_calls}"
+            f"{row['latency_p99_ms']:>7} {row['waitroom_cpu_us_per_request']:>11} "
+            f"{row['origin_cpu_us_per_request']:>9}  {redis_calls}"
         )
     if arguments.output is not None:
         arguments.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -21,9 +21,7 @@ def traefik() -> dict[str, Any]:
     return document
 
 
-def test_traefik_routes_the_site_through_forward_auth_and_the_end_link_to_the_waiting_room() -> (
-    None
-):
+def test_traefik_gates_the_site_and_routes_the_end_link_to_the_waiting_room() -> None:
     http = traefik()
     routers, middlewares, services = http["routers"], http["middlewares"], http["services"]
     for router in routers.values():

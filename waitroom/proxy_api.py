@@ -79,7 +79,8 @@ def session_headers(session: SiteSession) -> Headers:
 
 async def refuse(
     runtime: Runtime, send: Send, queue_id: str, request: IncomingRequest, error: ConnectorError
-) -> None:
+) -> int:
+    """Send the shared refusal (:mod:`waitroom.connector.refusal`); its status."""
     refused = refusal(
         request,
         error,
@@ -89,19 +90,19 @@ async def refuse(
         api_path_prefixes=API_PATH_PREFIXES,
     )
     await answer(send, refused.status, refused.body, refused.headers)
+    return refused.status
 
 
 async def hand_off(
     runtime: Runtime, send: Send, queue_id: str, request: IncomingRequest, token: str
-) -> None:
+) -> int:
     """Claim the pass and answer the site's own 303 to the URL without it, with the cookie."""
     now = time.time()
     held = runtime.proxy.held(queue_id, cookie_of(request, queue_id), now)
     try:
         session = await runtime.proxy.hand_off(queue_id, token, held, now)
     except ConnectorError as error:
-        await refuse(runtime, send, queue_id, request, error)
-        return
+        return await refuse(runtime, send, queue_id, request, error)
     headers: Headers = [(b"location", request.url_without_pass().encode("latin-1"))]
     if session is not None:
         value = runtime.proxy.cookies.encode(session)
@@ -110,35 +111,42 @@ async def hand_off(
         cookie = cookie_header(session_cookie_name(queue_id), value, max_age, secure)
         headers.append((b"set-cookie", cookie))
     await answer(send, 303, b"", headers)
+    return 303
+
+
+async def answer_auth(scope: Scope, send: Send) -> int:
+    """``GET /api/v1/connector/auth?queue=<id>[&proxy=forward]``: the status it answered.
+    Raises InvalidInput (and ProxyNotConfigured) before answering anything."""
+    runtime = _runtime(scope)
+    parameters = query_parameters(scope)
+    queue_id = checked_queue(parameters.get("queue"), "queue")
+    mode = parameters.get("proxy")
+    if mode not in {None, FORWARD_MODE}:
+        raise InvalidInput('"proxy" must be "forward" or absent (nginx)', field="proxy")
+    request = original_request(scope, keep_own_query=False)
+    if mode == FORWARD_MODE:
+        token = request.query_pass()
+        if token is not None:
+            return await hand_off(runtime, send, queue_id, request, token)
+    try:
+        session = await runtime.proxy.session(
+            queue_id, cookie_of(request, queue_id), request.bearer(), time.time()
+        )
+    except ConnectorError as error:
+        if mode == FORWARD_MODE:
+            return await refuse(runtime, send, queue_id, request, error)
+        await answer(send, 401, b"", [(b"x-waitroom-reason", error.slug.encode())])
+        return 401
+    await answer(send, 204, b"", session_headers(session))
+    return 204
 
 
 class AuthEndpoint:
-    """``GET /api/v1/connector/auth?queue=<id>[&proxy=forward]``."""
+    """The route of the auth endpoint (``HEAD``, and ``GET`` where no fast path runs:
+    :class:`waitroom.proxy_fast_path.AuthFastPath` answers ``GET`` before routing)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime = _runtime(scope)
-        parameters = query_parameters(scope)
-        queue_id = checked_queue(parameters.get("queue"), "queue")
-        mode = parameters.get("proxy")
-        if mode not in {None, FORWARD_MODE}:
-            raise InvalidInput('"proxy" must be "forward" or absent (nginx)', field="proxy")
-        request = original_request(scope, keep_own_query=False)
-        if mode == FORWARD_MODE:
-            token = request.query_pass()
-            if token is not None:
-                await hand_off(runtime, send, queue_id, request, token)
-                return
-        try:
-            session = await runtime.proxy.session(
-                queue_id, cookie_of(request, queue_id), request.bearer(), time.time()
-            )
-        except ConnectorError as error:
-            if mode == FORWARD_MODE:
-                await refuse(runtime, send, queue_id, request, error)
-            else:
-                await answer(send, 401, b"", [(b"x-waitroom-reason", error.slug.encode())])
-            return
-        await answer(send, 204, b"", session_headers(session))
+        await answer_auth(scope, send)
 
 
 class EnterEndpoint:
