@@ -74,6 +74,8 @@ def server_environment(redis_url: str, **extra: str) -> dict[str, str]:
         "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
         "WAITROOM_SECRET_KEYS": ",".join(SECRET_KEYS),
         "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS": "0.25",
+        # where the reverse-proxy connector sends fans (the queue pages' host)
+        "WAITROOM_PUBLIC_BASE_URL": "http://127.0.0.1",
         **extra,
     }
 

@@ -24,6 +24,8 @@ from waitroom.connector_api import connector_routes
 from waitroom.fan_routes import fan_extra_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.problems import WaitroomError, http_exception_handler, waitroom_error_handler
+from waitroom.proxy_api import proxy_routes
+from waitroom.proxy_fast_path import AuthFastPath
 from waitroom.redis_client import redis_from_url
 from waitroom.runtime import Runtime
 from waitroom.settings import Settings
@@ -65,6 +67,7 @@ def waitroom_routes() -> list[BaseRoute]:
         *organizer_routes(),
         *fairness_routes(),
         *connector_routes(),
+        *proxy_routes(),
         Route("/healthz", operations.healthz, methods=["GET"]),
         Route("/readyz", operations.readyz, methods=["GET"]),
         Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
@@ -76,7 +79,9 @@ class WaitroomApp(Starlette):
     """Starlette with the status fast path outside every other middleware.
 
     Status polls are most of the traffic; :class:`StatusFastPath` answers them itself and
-    handles its own errors, so they skip the error middleware's ``send`` wrapper too.
+    handles its own errors, so they skip the error middleware's ``send`` wrapper too. The
+    reverse proxy's auth question (one per request to a protected site) gets the same
+    treatment from :class:`AuthFastPath`.
     """
 
     def __init__(self, *, status_histogram: Histogram, **options: Any) -> None:
@@ -87,7 +92,8 @@ class WaitroomApp(Starlette):
         attribute: ``State`` looks attributes up through ``__getattr__``."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return StatusFastPath(super().build_middleware_stack(), self.status_histogram)
+        stack = AuthFastPath(super().build_middleware_stack(), self.status_histogram)
+        return StatusFastPath(stack, self.status_histogram)
 
 
 def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> Starlette:

@@ -92,6 +92,25 @@ class WaitroomMetrics:
         )
 
 
+class RouteTimer:
+    """One route's durations by status, observed into the request histogram with the labels
+    :class:`RequestTimingMiddleware` uses: for the fast paths, which answer outside it."""
+
+    def __init__(self, histogram: Histogram, method: str, template: str) -> None:
+        self.histogram = histogram
+        self.method = method
+        self.template = template
+        # labels() takes a lock per call: one child per status, made once
+        self._children: dict[int, Histogram] = {}
+
+    def observe(self, status_code: int, elapsed_seconds: float) -> None:
+        child = self._children.get(status_code)
+        if child is None:
+            child = self.histogram.labels(self.method, self.template, str(status_code))
+            self._children[status_code] = child
+        child.observe(elapsed_seconds)
+
+
 class RequestTimingMiddleware:
     """Observes request durations labelled by route template (never by raw path)."""
 

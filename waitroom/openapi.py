@@ -19,6 +19,7 @@ from waitroom.openapi_connector import connector_paths
 from waitroom.openapi_fairness import fairness_paths
 from waitroom.openapi_fan import STATUS_SCHEMA, queue_paths
 from waitroom.openapi_fan_extras import extras_paths
+from waitroom.openapi_proxy import proxy_paths
 from waitroom.openapi_stock import connector_stock_paths
 
 SECURITY_SCHEMES = {
@@ -50,6 +51,7 @@ def document() -> dict[str, Any]:
             **admin_page_paths(),
             **operations_paths(),
             **connector_stock_paths(),
+            **proxy_paths(),
         },
     }
 

@@ -13,6 +13,7 @@ from waitroom.connector.site_auth import SiteAuth
 from waitroom.fan_services import FanServices
 from waitroom.metrics import WaitroomMetrics
 from waitroom.protection import Protection
+from waitroom.proxy_gate import ProxyGate
 from waitroom.queue_stock import QueueStock
 from waitroom.queue_view import QueueViewCache
 from waitroom.settings import Settings
@@ -35,6 +36,8 @@ class Runtime:
     sessions: SiteSessions
     site_auth: SiteAuth
     stock: QueueStock
+    proxy: ProxyGate
+    """The reverse-proxy connector's checks (:mod:`waitroom.proxy_api`)."""
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
@@ -45,6 +48,8 @@ class Runtime:
             settings.protection.redis_retry_after_seconds,
         )
         views.state_guard = StateGuard(redis)
+        passes = pass_codec_for(settings)
+        sessions = SiteSessions(redis, settings)
         return cls(
             settings=settings,
             redis=redis,
@@ -54,10 +59,11 @@ class Runtime:
             metrics=metrics,
             fan=FanServices.build(redis),
             protection=Protection.build(settings, redis, metrics.registry),
-            passes=pass_codec_for(settings),
-            sessions=SiteSessions(redis, settings),
+            passes=passes,
+            sessions=sessions,
             site_auth=SiteAuth(settings.secret_keys, settings.clock_leeway_seconds),
             stock=QueueStock(redis, settings.default_burst),
+            proxy=ProxyGate(settings, sessions, passes),
         )
 
     def cookie_secure(self, request: Request) -> bool:

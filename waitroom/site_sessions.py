@@ -95,6 +95,8 @@ class SessionView:
     """``active``, ``ended`` or ``expired``."""
     deadline: int
     reason: str
+    session_id: str = ""
+    """The site session the pass is bound to (the claim's ``session_id``)."""
 
 
 class SiteSessions:
@@ -179,17 +181,20 @@ class SiteSessions:
     async def view(self, queue_id: str, pass_id: str, now_seconds: float) -> SessionView:
         """The state of a claimed pass's session; SessionNotFound when never claimed."""
         values = await self.redis.hmget(
-            record_key(queue_id, pass_id), ["state", "deadline", "reason"]
+            record_key(queue_id, pass_id), ["state", "deadline", "reason", "session"]
         )
-        state, deadline, reason = (None if value is None else _text(value) for value in values)
+        state, deadline, reason, session = (
+            None if value is None else _text(value) for value in values
+        )
+        session_id = session or ""
         if state == "ended":
-            return SessionView("ended", int(deadline or 0), reason or "session_ended")
+            return SessionView("ended", int(deadline or 0), reason or "session_ended", session_id)
         if state != "active":
             raise SessionNotFound("no session was started with this pass")
         deadline_seconds = int(deadline or 0)
         if now_seconds >= deadline_seconds:
-            return SessionView("expired", deadline_seconds, "pass_expired")
-        return SessionView("active", deadline_seconds, "")
+            return SessionView("expired", deadline_seconds, "pass_expired", session_id)
+        return SessionView("active", deadline_seconds, "", session_id)
 
     async def extend(self, queue_id: str, pass_id: str, until: int, now_seconds: float) -> int:
         """The granted deadline (at most the session maximum after the claim, never earlier

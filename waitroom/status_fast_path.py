@@ -22,6 +22,7 @@ from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.cookie_lookup import cookie_value
 from waitroom.cookies import position_cookie_name
 from waitroom.fan_api import status_body
+from waitroom.metrics import RouteTimer
 from waitroom.problems import WaitroomError, error_response
 from waitroom.runtime import Runtime
 from waitroom.waiting_status import waiting_body
@@ -62,7 +63,7 @@ class StatusFastPath:
         self.app = app
         self.histogram = histogram
         self._route: BaseRoute | None = None
-        self._timers: dict[int, Histogram] = {}
+        self._timer = RouteTimer(histogram, "GET", STATUS_ROUTE_PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -78,7 +79,7 @@ class StatusFastPath:
                     try:
                         status_code = await self._answer(scope, receive, send, queue_id)
                     finally:
-                        self._observe(status_code, time.perf_counter() - started)
+                        self._timer.observe(status_code, time.perf_counter() - started)
                     return
         await self.app(scope, receive, send)
 
@@ -90,13 +91,6 @@ class StatusFastPath:
                     self._route = route
                     break
         return self._route
-
-    def _observe(self, status_code: int, elapsed_seconds: float) -> None:
-        timer = self._timers.get(status_code)
-        if timer is None:
-            timer = self.histogram.labels("GET", STATUS_ROUTE_PATH, str(status_code))
-            self._timers[status_code] = timer
-        timer.observe(elapsed_seconds)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, queue_id: str) -> int:
         runtime: Runtime = scope["app"].runtime

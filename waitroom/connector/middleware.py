@@ -20,21 +20,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from waitroom.connector.asgi import IncomingRequest, answer, cookie_header
 from waitroom.connector.connector import WaitroomConnector
-from waitroom.connector.errors import (
-    ConnectorError,
-    ConnectorUnavailable,
-    PassInvalid,
-    PassMissing,
-    SessionEnded,
-    SessionExpired,
-    SessionInvalid,
-)
-from waitroom.connector.explanation import explanation_page
+from waitroom.connector.errors import ConnectorError, PassMissing
+from waitroom.connector.refusal import refusal
 from waitroom.connector.site_session import (
     SiteSession,
     bearer_session_id,
@@ -42,9 +33,6 @@ from waitroom.connector.site_session import (
     session_cookie_name,
 )
 
-SEND_TO_QUEUE = (PassMissing, PassInvalid, SessionInvalid)
-"""Refusals a browser answers by going (back) to the queue page."""
-RETRY_AFTER_SECONDS = 2
 EXPLAIN_AFTER_DEADLINE_SECONDS = 3600
 
 
@@ -199,45 +187,12 @@ class ConnectorMiddleware:
         await answer(send, 303, b"", [(b"location", location.encode("latin-1")), *headers])
 
     async def _refuse(self, request: IncomingRequest, send: Send, error: ConnectorError) -> None:
-        headers: list[tuple[bytes, bytes]] = []
-        if request.cookies.get(self.cookie_name) is not None and isinstance(
-            error, SessionEnded | SessionExpired | SessionInvalid
-        ):
-            # the cookie's session is over (a refused pass leaves another session alone)
-            headers.append((b"set-cookie", self._clear_cookie(request)))
-        if isinstance(error, ConnectorUnavailable):
-            headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
-        if request.wants_json(self.api_path_prefixes):
-            await self._problem(send, error, headers)
-        elif isinstance(error, SEND_TO_QUEUE):
-            await self._redirect(send, self.settings.queue_url, headers)
-        else:
-            action = (
-                request.url()
-                if isinstance(error, ConnectorUnavailable)
-                else (self.settings.queue_url)
-            )
-            body = explanation_page(error, action)
-            headers.append((b"content-type", b"text/html; charset=utf-8"))
-            await answer(send, error.status, body, headers)
-
-    async def _problem(
-        self, send: Send, error: ConnectorError, headers: list[tuple[bytes, bytes]]
-    ) -> None:
-        slug = "session-required" if isinstance(error, SessionInvalid) else error.slug
-        status = 401 if isinstance(error, SessionInvalid) else error.status
-        body: dict[str, object] = {
-            "type": f"https://waitroom.dev/problems/{slug}",
-            "title": slug.replace("-", " ").capitalize(),
-            "status": status,
-            "detail": error.detail,
-            "queue_url": self.settings.queue_url,
-        }
-        reason = error.extra.get("closed_reason")
-        if isinstance(error, SessionEnded | SessionExpired) or reason:
-            body["closed_reason"] = reason or "pass_expired"
-        if status == 401:
-            headers.append((b"www-authenticate", b'Bearer realm="waitroom"'))
-        headers.append((b"content-type", b"application/problem+json"))
-        await answer(send, status, orjson.dumps(body), headers)
-
+        refused = refusal(
+            request,
+            error,
+            queue_url=self.settings.queue_url,
+            cookie_name=self.cookie_name,
+            cookie_secure=self._secure(request),
+            api_path_prefixes=self.api_path_prefixes,
+        )
+        await answer(send, refused.status, refused.body, refused.headers)
