@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Iterator
@@ -114,7 +115,7 @@ async def test_the_end_link_ends_the_session_and_the_old_cookie_opens_nothing(
         status = fan.queue.get(f"/api/v1/queues/{world.queue_id}/status").json()
         if status["state"] == "closed" or time.monotonic() > deadline:
             break
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)
     assert status["state"] == "closed" and status["closed_reason"] == "purchase_completed"
 
     # the old cookie (a copy kept) opens nothing, at once, on every worker
