@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import RedisClusterStorage, RedisStorage
@@ -22,7 +23,7 @@ from limits.errors import StorageError
 from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.client_ip import subnet_of
 from waitroom.problems import WaitroomError
-from waitroom.redis_client import is_cluster_url
+from waitroom.redis_client import CLUSTER_RETRIES, is_cluster_url, reconnect_retry
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *REDIS_ERRORS)
 
@@ -48,8 +49,9 @@ class _Rule:
 
 def limits_storage(redis_url: str) -> RedisStorage:
     """``limits`` storage on the same Redis; ``redis+cluster://`` (see redis_client) included."""
-    options: dict[str, float | str | bool] = {"socket_timeout": 2, "socket_connect_timeout": 1}
+    options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 1}
     if is_cluster_url(redis_url):
+        options["retry"] = reconnect_retry(CLUSTER_RETRIES)
         scheme, _, rest = redis_url.partition("://")
         if scheme.lower().startswith("rediss"):
             options["ssl"] = True
@@ -60,6 +62,7 @@ def limits_storage(redis_url: str) -> RedisStorage:
             key_prefix="wr-limits",
             **options,
         )
+    options["retry"] = reconnect_retry()
     storage_url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
     return RedisStorage(
         storage_url,
