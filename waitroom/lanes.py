@@ -17,11 +17,12 @@ from typing import Any
 from starlette.requests import Request
 
 from waitroom import fan_session
-from waitroom.admission import FanState, QueueState
+from waitroom.admission import FanState, QueueNotFound, QueueState
 from waitroom.codes import CodeKind, CodeNotAccepted, CodeStore
 from waitroom.organizer_metrics import organizer_metrics
 from waitroom.problems import NotFound
 from waitroom.runtime import Runtime
+from waitroom.token_witness import view_checked_against_token
 from waitroom.tokens import PositionClaims, derive_pass_id
 
 LANE_POLL_MS = 3000
@@ -99,8 +100,15 @@ async def redeem(runtime: Runtime, request: Request, queue_id: str, code: object
     if not isinstance(code, str):
         code = ""
     counter = organizer_metrics(runtime).code_redemptions
+    store = code_store(runtime)
     try:
-        redemption = await code_store(runtime).redeem(queue_id, code.strip(), claims.visitor_id)
+        try:
+            redemption = await store.redeem(queue_id, code.strip(), claims.visitor_id)
+        except QueueNotFound:
+            # the token witnesses the queue: one Redis lost is restored (paused), not "not found"
+            runtime.views.invalidate(queue_id)
+            await view_checked_against_token(runtime, claims)
+            redemption = await store.redeem(queue_id, code.strip(), claims.visitor_id)
     except CodeNotAccepted as error:
         counter.labels(queue_id, str(error.extra.get("outcome", "rejected"))).inc()
         raise
