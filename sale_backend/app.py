@@ -29,6 +29,7 @@ from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.runtime import ShopRuntime, shop_runtime
 from sale_backend.shop_settings import ShopSettings
+from waitroom.body_limit import RequestBodyLimit
 from waitroom.gate import WaitroomGate
 from waitroom.problems import WaitroomError, http_exception_handler
 from waitroom.redis_client import redis_from_url
@@ -103,6 +104,9 @@ def shop_routes() -> list[BaseRoute]:
     ]
 
 
+SHOP_MAX_BODY_BYTES = 64 * 1024
+"""Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
+
 SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0}
 """A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
 
@@ -157,9 +161,14 @@ def create_app(
         cookie_secure=settings.cookie_secure,
         pass_check=one_session_per_pass,
     )
+    body_limit = Middleware(
+        RequestBodyLimit,
+        max_body_bytes=SHOP_MAX_BODY_BYTES,
+        read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+    )
     app = Starlette(
         routes=shop_routes(),
-        middleware=[gate],
+        middleware=[body_limit, gate],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: pages.error_handler,

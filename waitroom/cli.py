@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.http_protocol import uvicorn_options
 from waitroom.metrics_multiprocess import prepare_multiprocess_directory
 from waitroom.queue_cli import add_queue_commands, main_queue
 from waitroom.settings import Settings, SettingsError, generate_secret
@@ -59,7 +60,13 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
         print("  Press Ctrl+C to stop.", flush=True)
         app = create_demo_app(settings, shop_settings)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            **uvicorn_options(settings.server_limits),
+        )
     finally:
         if embedded is not None:
             embedded.stop()
@@ -99,6 +106,7 @@ def run_serve(arguments: argparse.Namespace) -> int:
         forwarded_allow_ips=arguments.forwarded_allow_ips,
         log_level="warning",
         access_log=False,
+        **uvicorn_options(settings.server_limits),
     )
     if metrics_directory is not None and not metrics_directory_given:
         shutil.rmtree(metrics_directory, ignore_errors=True)
