@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 
 from waitroom.keys import INSTANCE_MARKER_KEY, QUEUE_REGISTRY_KEY, QueueKeys
 from waitroom.problems import InvalidInput, NotFound
+from waitroom.text_input import clean_text
 
 
 class QueueState(StrEnum):
@@ -65,6 +66,9 @@ class QueueNotJoinable(InvalidInput):
 MAX_RATE_PER_MINUTE = 10_000_000
 MAX_BURST = 1_000_000
 DEFAULT_ABANDON_AFTER_SECONDS = 120
+
+TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64}
+"""Organizer texts of a queue (others: 2048 characters)."""
 
 CONFIG_FIELDS: dict[str, type] = {
     "rate_per_minute": int,
@@ -192,8 +196,12 @@ def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
                 )
             result[name] = repr(float(value))
         else:
-            if not isinstance(value, str) or len(value) > 2048:
-                raise InvalidInput(f"{name} must be a string of at most 2048 chars", field=name)
+            value = clean_text(
+                value,
+                name,
+                TEXT_FIELD_MAX_CHARS.get(name, 2048),
+                required=name in {"state", "redirect_url"},
+            )
             if name == "state":
                 try:
                     QueueState(value)
