@@ -22,7 +22,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from waitroom.keys import INSTANCE_MARKER_KEY, QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.keys import QUEUE_REGISTRY_KEY, QueueKeys
 from waitroom.problems import InvalidInput, NotFound
 from waitroom.text_input import clean_text
 
@@ -283,7 +283,7 @@ class AdmissionStore:
             args += [name, value]
         created = await self._configure(keys=self._keys(queue_id), args=args)
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
-        await self.redis.set(INSTANCE_MARKER_KEY, repr(time.time()), nx=True)
+        await self.redis.set(keys.instance_marker, repr(time.time()), nx=True)
         return bool(int(created))
 
     async def mark_sold_out(self, queue_id: str) -> None:
