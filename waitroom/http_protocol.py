@@ -8,11 +8,13 @@ for ever; uvicorn's keep-alive timeout only covers idle time *between* requests)
 adds both, and nothing else:
 
 - **size**: more than ``max_request_head_bytes`` of request line and headers is answered with
-  431 and the connection is closed. Bytes are counted as they arrive, so at most the limit plus
-  one socket read is ever held;
+  431 and the connection is closed. Bytes of an unfinished head are counted as they arrive, so
+  at most the limit plus one socket read is ever held; a finished head is measured once;
 - **time**: a request head (from the connection's start, or from the first byte of the next
   request on a kept-alive connection) that is not complete within
-  ``request_head_timeout_seconds`` is answered with 408 and the connection is closed.
+  ``request_head_timeout_seconds`` is answered with 408 and the connection is closed (one
+  that never sent a byte is just closed). One lazily re-armed timer per connection: a request
+  costs one clock read, no timer work.
 
 Bodies are limited by the ASGI layer (waitroom/body_limit.py). Limits come from
 :class:`waitroom.settings.ServerLimits` (``WAITROOM_*`` environment, read once per process).
@@ -64,25 +66,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         limits = process_limits()
         self.max_head_bytes = limits.max_request_head_bytes
         self.head_timeout_seconds = limits.request_head_timeout_seconds
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._head_bytes_parsed = 0
+        self._head_started: float | None = None
+        """Loop time at which the head being read began; None while no head is being read."""
         self._head_bytes_received = 0
+        self._read_bytes = 0
+        self._head_timer: asyncio.TimerHandle | None = None
+        """At most one per connection, re-armed lazily: no timer work per request."""
         self._refusal: tuple[int, str] | None = None
 
     # connection lifetime
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_head_timer()
+        self._start_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._refusal is not None:
             return
+        self._read_bytes = len(data)
         super().data_received(data)
-        if self._head_timer is not None and self._refusal is None:
+        if self._head_started is not None and self._refusal is None:
             # still inside a request head after this read: count what it is holding
             self._head_bytes_received += len(data)
             if self._head_bytes_received > self.max_head_bytes:
@@ -91,26 +99,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # parser callbacks
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_bytes_parsed = 0
-        self._head_bytes_received = 0
-        if self._head_timer is None:
-            self._arm_head_timer()
-
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + HEADER_OVERHEAD_BYTES)
-        super().on_header(name, value)
+        self._start_head()
 
     def on_headers_complete(self) -> None:
-        self._cancel_head_timer()
-        self._head_bytes_received = 0
+        self._head_started = None
+        # the head came within the bytes counted so far plus this read: only when those could
+        # exceed the limit is the head itself measured
+        if (
+            self._head_bytes_received + self._read_bytes > self.max_head_bytes
+            and self._parsed_head_bytes() > self.max_head_bytes
+        ):
+            self._refusal = (431, self._too_large_detail())
+            raise RequestHeadTooLarge  # the parser stops; uvicorn calls send_400_response
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        """uvicorn's answer to a parser error, which our callbacks raise for a large head."""
+        """uvicorn's answer to a parser error, which on_headers_complete raises for a large
+        head."""
         if self._refusal is not None:
             status, detail = self._refusal
             self._refusal = None
@@ -119,26 +124,27 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().send_400_response(msg)
 
     # the limits
-    def _count(self, size: int) -> None:
-        self._head_bytes_parsed += size
-        if self._head_bytes_parsed > self.max_head_bytes:
-            self._refusal = (431, self._too_large_detail())
-            raise RequestHeadTooLarge
+    def _parsed_head_bytes(self) -> int:
+        return len(self.url) + sum(
+            len(name) + len(value) + HEADER_OVERHEAD_BYTES for name, value in self.headers
+        )
 
-    def _too_large_detail(self) -> str:
-        return f"the request line and headers are larger than {self.max_head_bytes} bytes"
+    def _start_head(self) -> None:
+        self._head_started = self.loop.time()
+        self._head_bytes_received = 0
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout_seconds, self._head_check)
 
-    def _arm_head_timer(self) -> None:
-        self._head_timer = self.loop.call_later(self.head_timeout_seconds, self._head_timed_out)
-
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timed_out(self) -> None:
+    def _head_check(self) -> None:
         self._head_timer = None
-        if self._head_bytes_received == 0 and self._head_bytes_parsed == 0:
+        started = self._head_started
+        if started is None:
+            return  # between requests: uvicorn's keep-alive timeout watches the idle time
+        remaining = started + self.head_timeout_seconds - self.loop.time()
+        if remaining > 0:
+            self._head_timer = self.loop.call_later(remaining, self._head_check)
+            return
+        if self._head_bytes_received == 0:
             # nothing of a request arrived (an idle or speculative connection): just close
             self._refusal = (408, "")
             if not self.transport.is_closing():
@@ -147,9 +153,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         detail = f"the request headers did not arrive within {self.head_timeout_seconds:g} s"
         self._refuse(408, detail)
 
+    def _too_large_detail(self) -> str:
+        return f"the request line and headers are larger than {self.max_head_bytes} bytes"
+
     def _refuse(self, status: int, detail: str) -> None:
         """Answer ``status`` with a problem body and close: nothing more is read."""
-        self._cancel_head_timer()
+        self._head_started = None
         self._refusal = (status, detail)  # later reads are ignored
         if self.transport.is_closing():
             return
