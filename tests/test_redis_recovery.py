@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Iterator
 from http.cookiejar import DefaultCookiePolicy
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,23 +20,14 @@ import redis as sync_redis
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis, free_port
+from tests.test_state_loss_join import create_queue
+from waitroom.embedded_redis import EmbeddedRedis
 from waitroom.keys import QueueKeys
 from waitroom.local_cluster import LocalRedisCluster
 
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 STAFF_HEADERS = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 BURST = 300
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis", appendfsync_always=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def burst(
@@ -56,6 +45,17 @@ async def burst(
         return Counter(await asyncio.gather(*(one() for _ in range(count))))
 
 
+def limited_environment(redis_url: str) -> dict[str, str]:
+    """The join limiter's own Redis client is on the join path too: limit, but never reach it
+    (loopback is exempt by default)."""
+    return server_environment(
+        redis_url,
+        WAITROOM_JOIN_LIMIT_PER_IP="1000000/minute",
+        WAITROOM_JOIN_LIMIT_PER_SUBNET="1000000/minute",
+        WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS="192.0.2.0/24",
+    )
+
+
 def crash_and_restart(redis: EmbeddedRedis) -> None:
     redis.kill()  # SIGKILL: every pooled connection in every worker is now dead
     time.sleep(0.3)
@@ -66,20 +66,9 @@ def crash_and_restart(redis: EmbeddedRedis) -> None:
 def test_joins_after_redis_returns_fail_at_most_once_per_process(
     own_redis: EmbeddedRedis, unique_id: str
 ) -> None:
-    environment = server_environment(
-        own_redis.url,
-        # the join limiter's own Redis client is on the path too: limit, but never reach it
-        WAITROOM_JOIN_LIMIT_PER_IP="1000000/minute",
-        WAITROOM_JOIN_LIMIT_PER_SUBNET="1000000/minute",
-        WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS="192.0.2.0/24",
-    )
+    environment = limited_environment(own_redis.url)
     with ServerProcess("waitroom.app:create_app_from_environ", environment, workers=2) as server:
-        created = httpx.put(
-            f"{server.base_url}/api/v1/admin/queues/{unique_id}",
-            json={"rate_per_minute": 0},
-            headers=ADMIN_HEADERS,
-        )
-        assert created.status_code == 201
+        create_queue(server, unique_id)
         join_path = f"/api/v1/queues/{unique_id}/join"
         warm = asyncio.run(burst(server.base_url, "POST", join_path, BURST))
         assert warm == {201: BURST}  # both workers now hold many pooled connections
@@ -138,20 +127,10 @@ def test_a_cluster_node_restart_causes_no_error_burst_and_no_lost_queue(unique_i
     that lived on the node is restored and paused by the state guard (its instance marker was
     on the same node), not answered with "not found"."""
     with LocalRedisCluster() as cluster:
-        environment = server_environment(
-            cluster.seed_url,
-            WAITROOM_JOIN_LIMIT_PER_IP="1000000/minute",
-            WAITROOM_JOIN_LIMIT_PER_SUBNET="1000000/minute",
-            WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS="192.0.2.0/24",
-        )
+        environment = limited_environment(cluster.seed_url)
         factory = "waitroom.app:create_app_from_environ"
         with ServerProcess(factory, environment, workers=2) as server:
-            created = httpx.put(
-                f"{server.base_url}/api/v1/admin/queues/{unique_id}",
-                json={"rate_per_minute": 0},
-                headers=ADMIN_HEADERS,
-            )
-            assert created.status_code == 201
+            create_queue(server, unique_id)
             join_path = f"/api/v1/queues/{unique_id}/join"
             assert asyncio.run(burst(server.base_url, "POST", join_path, BURST)) == {201: BURST}
             with sync_redis.RedisCluster(host="127.0.0.1", port=cluster.nodes[0].port) as client:

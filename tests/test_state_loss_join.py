@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from http.cookiejar import DefaultCookiePolicy
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +19,8 @@ import redis as sync_redis
 
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis, free_port
+from tests.test_redis_faults import lose_redis_state
+from waitroom.embedded_redis import EmbeddedRedis
 from waitroom.state_guard import STATE_LOST_REASON
 
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -29,14 +28,13 @@ EARLY_FANS = 120
 NEW_FANS = 60
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis", appendfsync_always=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def create_queue(server: ServerProcess, queue_id: str, **fields: object) -> None:
+    created = httpx.put(
+        f"{server.base_url}/api/v1/admin/queues/{queue_id}",
+        json={"rate_per_minute": 0, **fields},
+        headers=ADMIN_HEADERS,
+    )
+    assert created.status_code == 201
 
 
 async def joins(base_url: str, queue_id: str, count: int) -> list[httpx.Response]:
@@ -66,16 +64,6 @@ async def polls(base_url: str, queue_id: str, tokens: list[str]) -> list[httpx.R
         )
 
 
-def wipe_and_restart_empty(redis: EmbeddedRedis) -> EmbeddedRedis:
-    port, data_dir = redis.port, redis.data_dir
-    redis.kill()
-    assert data_dir is not None
-    for item in data_dir.iterdir():
-        if item.is_file():
-            item.unlink()
-    return EmbeddedRedis(port=port, data_dir=data_dir).start()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("loss", ["flushall", "restart_empty"])
 def test_new_fans_find_the_queue_restored_after_redis_lost_its_data(
@@ -89,12 +77,7 @@ def test_new_fans_find_the_queue_restored_after_redis_lost_its_data(
     fresh: EmbeddedRedis | None = None
     with ServerProcess("waitroom.app:create_app_from_environ", environment, workers=2) as server:
         try:
-            created = httpx.put(
-                f"{server.base_url}/api/v1/admin/queues/{unique_id}",
-                json={"rate_per_minute": 0, "name": "Arena"},
-                headers=ADMIN_HEADERS,
-            )
-            assert created.status_code == 201
+            create_queue(server, unique_id, name="Arena")
             early = asyncio.run(joins(server.base_url, unique_id, EARLY_FANS))
             assert {response.status_code for response in early} == {201}
             tokens = [response.json()["token"] for response in early]
@@ -108,7 +91,7 @@ def test_new_fans_find_the_queue_restored_after_redis_lost_its_data(
                 with sync_redis.Redis.from_url(own_redis.url) as direct:
                     direct.flushall()
             else:
-                fresh = wipe_and_restart_empty(own_redis)
+                fresh = lose_redis_state(own_redis)
 
             newcomers = asyncio.run(joins(server.base_url, unique_id, NEW_FANS))
             statuses = [response.status_code for response in newcomers]
@@ -138,11 +121,7 @@ def test_a_queue_removed_on_purpose_is_not_brought_back_by_a_join(
     """Redis kept its other data (the instance marker): a deleted queue stays deleted."""
     environment = server_environment(own_redis.url)
     with ServerProcess("waitroom.app:create_app_from_environ", environment) as server:
-        httpx.put(
-            f"{server.base_url}/api/v1/admin/queues/{unique_id}",
-            json={"rate_per_minute": 0},
-            headers=ADMIN_HEADERS,
-        )
+        create_queue(server, unique_id)
         assert httpx.post(f"{server.base_url}/api/v1/queues/{unique_id}/join").status_code == 201
         with sync_redis.Redis.from_url(own_redis.url) as direct:
             direct.delete(*direct.keys(f"wr:{{q:{unique_id}}}:*"))
@@ -162,11 +141,7 @@ def test_places_handed_out_since_the_last_view_refresh_are_not_handed_out_again(
         WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS="127.0.0.0/8",
     )
     with ServerProcess("waitroom.app:create_app_from_environ", environment) as server:
-        httpx.put(
-            f"{server.base_url}/api/v1/admin/queues/{unique_id}",
-            json={"rate_per_minute": 0},
-            headers=ADMIN_HEADERS,
-        )
+        create_queue(server, unique_id)
         places = [
             httpx.post(f"{server.base_url}/api/v1/queues/{unique_id}/join").json()["position"]
             for _ in range(5)
@@ -186,11 +161,7 @@ def test_redeeming_a_code_after_redis_lost_its_data_restores_the_queue(
     """The fan's position token is the witness on the code path too: no "not found"."""
     environment = server_environment(own_redis.url)
     with ServerProcess("waitroom.app:create_app_from_environ", environment) as server:
-        httpx.put(
-            f"{server.base_url}/api/v1/admin/queues/{unique_id}",
-            json={"rate_per_minute": 0},
-            headers=ADMIN_HEADERS,
-        )
+        create_queue(server, unique_id)
         token = httpx.post(f"{server.base_url}/api/v1/queues/{unique_id}/join").json()["token"]
         with sync_redis.Redis.from_url(own_redis.url) as direct:
             direct.flushall()

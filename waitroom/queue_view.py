@@ -160,6 +160,12 @@ class QueueViewCache:
             snapshot = None
         if await self._state_lost(previous, snapshot):
             return await self.store.snapshot(queue_id)
+        if snapshot is None and previous is not None:
+            # another process may have restored the queue between this read and the check
+            try:
+                return await self.store.snapshot(queue_id)
+            except QueueNotFound:
+                return None
         return snapshot
 
     async def _state_lost(
