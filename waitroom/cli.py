@@ -121,13 +121,14 @@ def run_serve(arguments: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        with stop_on_signals():  # SIGTERM / SIGINT: children stopped, exit 0, no traceback
-            if arguments.command == "demo":
-                return run_demo(arguments.host, arguments.port)
-            if arguments.command == "serve":
+        if arguments.command in {"demo", "serve"}:
+            # servers with children: SIGTERM / SIGINT stop them all, exit 0, no traceback
+            with stop_on_signals():
+                if arguments.command == "demo":
+                    return run_demo(arguments.host, arguments.port)
                 return run_serve(arguments)
-            if arguments.command in {"queue", "verify-shuffle"}:
-                return main_queue(arguments)
+        if arguments.command in {"queue", "verify-shuffle"}:
+            return main_queue(arguments)
     except StopRequested:
         return 0
     except SettingsError as error:
