@@ -35,6 +35,7 @@ from sale_backend.reconcile import reconcile
 from sale_backend.runtime import ShopRuntime, shop_runtime
 from sale_backend.security_headers import SecurityHeaders
 from sale_backend.shop_settings import ShopSettings
+from waitroom.body_limit import RequestBodyLimit
 from waitroom.connector import WaitroomConnector
 from waitroom.connector.middleware import ConnectorMiddleware
 from waitroom.problems import WaitroomError, http_exception_handler
@@ -110,6 +111,9 @@ def shop_routes() -> list[BaseRoute]:
     ]
 
 
+SHOP_MAX_BODY_BYTES = 64 * 1024
+"""Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
+
 SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0}
 """A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
 
@@ -154,13 +158,18 @@ def create_app(
         exempt_path_prefixes=PUBLIC_PREFIXES,
         api_path_prefixes=("/api/",),
     )
+    body_limit = Middleware(
+        RequestBodyLimit,
+        max_body_bytes=SHOP_MAX_BODY_BYTES,
+        read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+    )
     page_security = [
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=settings.cookie_secure),
     ]
     app = Starlette(
         routes=shop_routes(),
-        middleware=[*page_security, gate],
+        middleware=[body_limit, *page_security, gate],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: pages.error_handler,

@@ -12,6 +12,7 @@ from sale_backend.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.keys import is_valid_event_id
 from waitroom.keys import is_valid_queue_id
 from waitroom.problems import InvalidInput
+from waitroom.text_input import clean_text
 
 TIER_KINDS = ("standard", "vip", "child", "group", "bundle", "accessible", "other")
 LOCAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -19,6 +20,7 @@ CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 MAX_PRICE_MINOR = 100_000_000
 MAX_CAPACITY = 1_000_000
 MAX_SEATS = 20_000
+MAX_TEXT_CHARS = 200
 
 
 def _field(data: dict[str, Any], name: str, kind: type, default: Any = None) -> Any:
@@ -38,6 +40,13 @@ def _field(data: dict[str, Any], name: str, kind: type, default: Any = None) -> 
     if kind is dict and not isinstance(value, dict):
         raise InvalidInput(f"{name} must be an object", field=name)
     return value
+
+
+def _text(data: dict[str, Any], name: str, default: str, where: str = "") -> str:
+    """An organizer's text (a name, the venue): normalized, one line, at most 200 chars."""
+    return clean_text(
+        data.get(name, default), f"{where}{name}", MAX_TEXT_CHARS, required=bool(default)
+    )
 
 
 def _local_id(data: dict[str, Any], name: str) -> str:
@@ -74,7 +83,7 @@ def _parse_sections(raw: list[Any]) -> tuple[Section, ...]:
         sections.append(
             Section(
                 section_id,
-                _field(data, "name", str, section_id),
+                _text(data, "name", section_id, "sections."),
                 _local_id(data, "tier_id"),
                 tuple(rows),
             )
@@ -103,11 +112,8 @@ def _parse_phases(raw: list[Any], tier_ids: set[str]) -> tuple[Phase, ...]:
         ends_at = _field(data, "ends_at", float, 4_102_444_800)
         if ends_at <= starts_at:
             raise InvalidInput(f"phase {phase_id} ends before it starts", field="phases")
-        phases.append(
-            Phase(
-                phase_id, _field(data, "name", str, phase_id), starts_at, ends_at, offered, prices
-            )
-        )
+        name = _text(data, "name", phase_id, "phases.")
+        phases.append(Phase(phase_id, name, starts_at, ends_at, offered, prices))
     return tuple(sorted(phases, key=lambda phase: phase.starts_at))
 
 
@@ -140,14 +146,14 @@ def parse_event(event_id: str, data: Any) -> Event:
         tiers.append(
             Tier(
                 tier_id=tier_id,
-                name=_field(tier_data, "name", str, tier_id),
+                name=_text(tier_data, "name", tier_id, "tiers."),
                 price_minor=_bounded(
                     _field(tier_data, "price_minor", int), "price_minor", 0, MAX_PRICE_MINOR
                 ),
                 capacity=_bounded(capacity, "capacity", 0, MAX_CAPACITY),
                 kind=kind,
                 admits=_bounded(_field(tier_data, "admits", int, 1), "admits", 1, 50),
-                includes=_field(tier_data, "includes", str, ""),
+                includes=_text(tier_data, "includes", "", "tiers."),
                 seated=seated,
             )
         )
@@ -160,12 +166,12 @@ def parse_event(event_id: str, data: Any) -> Event:
     return Event(
         event_id=event_id,
         queue_id=queue_id,
-        name=_field(data, "name", str, event_id),
+        name=_text(data, "name", event_id),
         currency=currency,
         tiers=tuple(tiers),
         phases=phases,
         sections=sections,
-        venue=_field(data, "venue", str, ""),
+        venue=_text(data, "venue", ""),
         starts_at=_field(data, "starts_at", float, 0),
         max_tickets_per_order=_bounded(
             _field(data, "max_tickets_per_order", int, 10), "max_tickets_per_order", 1, 100

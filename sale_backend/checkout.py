@@ -35,11 +35,14 @@ from sale_backend.holds import HoldRequest, create_hold, load_hold, parse_hold_r
 from sale_backend.keys import EventKeys, event_of, new_id
 from sale_backend.payments import PaymentProviderError, PaymentTimeout
 from waitroom.problems import InvalidInput, WaitroomError
+from waitroom.text_input import clean_text
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 CARD_PATTERN = re.compile(r"^[0-9]{12,19}$")
 IDEMPOTENCY_LEASE_SECONDS = 120
+MAX_NAME_CHARS = 120
+MAX_EMAIL_CHARS = 254
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +70,9 @@ def parse_checkout(data: Any) -> CheckoutRequest:
     card = data.get("card_number")
     if not isinstance(card, str) or not CARD_PATTERN.match(card.replace(" ", "")):
         raise InvalidInput("card_number must be 12-19 digits", field="card_number")
-    name = data.get("name")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 120:
-        raise InvalidInput("name must be 1-120 characters", field="name")
-    email = data.get("email")
-    if not isinstance(email, str) or not EMAIL_PATTERN.match(email.strip()):
+    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
+    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+    if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email is not a valid address", field="email")
     hold_id = data.get("hold_id")
     hold_request = None
@@ -80,9 +81,7 @@ def parse_checkout(data: Any) -> CheckoutRequest:
         event_id = hold_request.event_id
     else:
         event_id = event_of(hold_id, "hold")
-    return CheckoutRequest(
-        event_id, hold_id, hold_request, card.replace(" ", ""), name.strip(), email.strip()
-    )
+    return CheckoutRequest(event_id, hold_id, hold_request, card.replace(" ", ""), name, email)
 
 
 def body_digest(data: Any) -> str:

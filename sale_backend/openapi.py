@@ -21,6 +21,7 @@ from waitroom.openapi_common import (
     obj,
     openapi_response,
     problem,
+    with_body_limits,
 )
 
 STAFF: list[dict[str, list[str]]] = [{"staff": []}]
@@ -124,13 +125,15 @@ def document() -> dict[str, Any]:
             },
             "schemas": {"Problem": PROBLEM_SCHEMA},
         },
-        "paths": {
-            **page_paths(),
-            **buyer_paths(),
-            **staff_paths(),
-            **staff_page_paths(),
-            **operations_paths(),
-        },
+        "paths": with_body_limits(
+            {
+                **page_paths(),
+                **buyer_paths(),
+                **staff_paths(),
+                **staff_page_paths(),
+                **operations_paths(),
+            }
+        ),
     }
 
 

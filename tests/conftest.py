@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import redis as sync_redis
 from redis.asyncio import Redis
 
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.embedded_redis import EmbeddedRedis, free_port
 from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
 
@@ -30,6 +31,18 @@ def redis_url() -> Iterator[str]:
         return
     with EmbeddedRedis() as server:
         yield server.url
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A redis-server of the test's own (AOF, fsync always, data kept in tmp_path) that the
+    test may kill, restart or empty: fault tests."""
+    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis", appendfsync_always=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -16,23 +16,29 @@ from waitroom.embedded_redis import free_port, stop_process
 
 @dataclass
 class ServerProcess:
+    """``factory`` under plain uvicorn; with ``serve_app`` ("waitroom" or "shop") the production
+    command ``waitroom serve --app <serve_app>`` instead (its protocol and limits)."""
+
     factory: str
     environment: Mapping[str, str]
     port: int = 0
     workers: int = 1
     host: str = "127.0.0.1"
     """127.0.0.2 is loopback too: a second host for cross-origin journeys."""
+    serve_app: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout_seconds: float = 20.0, ready_path: str = "/readyz") -> ServerProcess:
-        if self.port == 0:
-            self.port = free_port()
-        environment = {**os.environ, **self.environment}
-        command = [
+    def command(self) -> list[str]:
+        if self.serve_app is not None:
+            return [
+                sys.executable, "-m", "waitroom.cli", "serve", "--app", self.serve_app,
+                "--host", self.host, "--port", str(self.port), "--workers", str(self.workers),
+            ]  # fmt: skip
+        return [
             sys.executable,
             "-m",
             "uvicorn",
@@ -48,7 +54,12 @@ class ServerProcess:
             "warning",
             "--no-access-log",
         ]
-        self.process = subprocess.Popen(command, env=environment)
+
+    def start(self, timeout_seconds: float = 20.0, ready_path: str = "/readyz") -> ServerProcess:
+        if self.port == 0:
+            self.port = free_port()
+        environment = {**os.environ, **self.environment}
+        self.process = subprocess.Popen(self.command(), env=environment)
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -170,7 +170,7 @@ async def test_bad_survey_requests_are_4xx(
     await join(client, unique_id)
     assert (await client.post(url, content=b"{not json")).status_code == 400
     assert (await client.post(url, content=b"[1, 2]")).status_code == 400
-    assert (await client.post(url, content=b"{" * 40_000)).status_code == 400
+    assert (await client.post(url, content=b"{" * 40_000)).status_code == 413
     missing = await client.post(f"/api/v1/queues/{unique_id}/surveys/nope/answers", json={})
     assert missing.status_code == 404
     assert (await client.post("/api/v1/queues/BAD!/surveys/x/answers", json={})).status_code == 404

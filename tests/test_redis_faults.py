@@ -6,8 +6,6 @@ Each test runs its own redis-server on a fixed port and stops/restarts that proc
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,18 +13,8 @@ import pytest
 from tests.abuse_support import ADMIN_HEADERS
 from tests.conftest import server_environment
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis, free_port
+from waitroom.embedded_redis import EmbeddedRedis
 from waitroom.state_guard import STATE_LOST_REASON
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis", appendfsync_always=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def start_waitroom(redis_url: str) -> ServerProcess:

@@ -22,8 +22,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from waitroom.keys import INSTANCE_MARKER_KEY, QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.keys import QUEUE_REGISTRY_KEY, QueueKeys
 from waitroom.problems import InvalidInput, NotFound
+from waitroom.text_input import clean_text
 
 
 class QueueState(StrEnum):
@@ -65,6 +66,9 @@ class QueueNotJoinable(InvalidInput):
 MAX_RATE_PER_MINUTE = 10_000_000
 MAX_BURST = 1_000_000
 DEFAULT_ABANDON_AFTER_SECONDS = 120
+
+TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64}
+"""Organizer texts of a queue (others: 2048 characters)."""
 
 CONFIG_FIELDS: dict[str, type] = {
     "rate_per_minute": int,
@@ -193,8 +197,12 @@ def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
                 )
             result[name] = repr(float(value))
         else:
-            if not isinstance(value, str) or len(value) > 2048:
-                raise InvalidInput(f"{name} must be a string of at most 2048 chars", field=name)
+            value = clean_text(
+                value,
+                name,
+                TEXT_FIELD_MAX_CHARS.get(name, 2048),
+                required=name in {"state", "redirect_url"},
+            )
             if name == "state":
                 try:
                     QueueState(value)
@@ -276,7 +284,7 @@ class AdmissionStore:
             args += [name, value]
         created = await self._configure(keys=self._keys(queue_id), args=args)
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
-        await self.redis.set(INSTANCE_MARKER_KEY, repr(time.time()), nx=True)
+        await self.redis.set(keys.instance_marker, repr(time.time()), nx=True)
         return bool(int(created))
 
     async def queue_ids(self) -> list[str]:

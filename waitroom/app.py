@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from waitroom import admin_api, fan_api, openapi, operations, proof_of_work_page, queue_page
 from waitroom.admin_routes import fairness_routes, organizer_routes
 from waitroom.availability import redis_error_handler
+from waitroom.body_limit import BodyLimitRule, RequestBodyLimit
 from waitroom.connector_api import connector_routes
 from waitroom.fan_routes import fan_extra_routes
 from waitroom.metrics import RequestTimingMiddleware, WaitroomMetrics
@@ -32,6 +33,14 @@ from waitroom.settings import Settings
 from waitroom.status_fast_path import StatusFastPath
 
 PAGES_DIR = Path(__file__).parent / "pages"
+FAN_MAX_BODY_BYTES = 32 * 1024
+"""Fans post small things: a join, a profile, survey answers, a code."""
+ORGANIZER_MAX_BODY_BYTES = 256 * 1024
+"""Organizers post content documents (surveys, upsells) and dashboard forms."""
+ORGANIZER_BODY_RULES = (
+    BodyLimitRule("/api/v1/admin/", ORGANIZER_MAX_BODY_BYTES),
+    BodyLimitRule("/admin/", ORGANIZER_MAX_BODY_BYTES),
+)
 
 
 def untranslated(message: str, **values: object) -> str:
@@ -96,8 +105,15 @@ class WaitroomApp(Starlette):
         return StatusFastPath(stack, self.status_histogram)
 
 
-def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> Starlette:
-    """Build the waiting room. The lifespan opens the Redis client and closes it on shutdown."""
+def create_app(
+    settings: Settings,
+    metrics: WaitroomMetrics | None = None,
+    body_limit_rules: Sequence[BodyLimitRule] = (),
+) -> Starlette:
+    """Build the waiting room. The lifespan opens the Redis client and closes it on shutdown.
+
+    ``body_limit_rules`` come before the waiting room's own (e.g. a mounted app that limits
+    its bodies itself)."""
     if settings.redis_url is None:
         raise ValueError("settings.redis_url is required (the CLI starts an embedded Redis)")
     redis_url: str = settings.redis_url
@@ -118,7 +134,15 @@ def create_app(settings: Settings, metrics: WaitroomMetrics | None = None) -> St
     app = WaitroomApp(
         status_histogram=app_metrics.request_duration,
         routes=waitroom_routes(),
-        middleware=[Middleware(RequestTimingMiddleware, histogram=app_metrics.request_duration)],
+        middleware=[
+            Middleware(RequestTimingMiddleware, histogram=app_metrics.request_duration),
+            Middleware(
+                RequestBodyLimit,
+                max_body_bytes=FAN_MAX_BODY_BYTES,
+                rules=(*body_limit_rules, *ORGANIZER_BODY_RULES),
+                read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+            ),
+        ],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: waitroom_error_handler,

@@ -16,6 +16,8 @@ from typing import Any
 from redis.asyncio import RedisCluster
 from redis.exceptions import MaxConnectionsError
 
+from waitroom.cluster_connections import guard_cluster_connections
+
 
 class BoundedRedisCluster(RedisCluster):
     def __init__(
@@ -26,6 +28,7 @@ class BoundedRedisCluster(RedisCluster):
         **kwargs: Any,
     ) -> None:
         super().__init__(max_connections=max_connections, **kwargs)
+        guard_cluster_connections(self)  # waitroom/cluster_connections.py
         self._in_flight = asyncio.Semaphore(max_connections)
         self.connection_wait_seconds = connection_wait_seconds
 

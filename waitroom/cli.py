@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import uvicorn
 
 from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.http_protocol import uvicorn_options
 from waitroom.metrics_multiprocess import prepare_multiprocess_directory
+from waitroom.process_signals import StopRequested, stop_on_signals
 from waitroom.queue_cli import add_queue_commands, main_queue
 from waitroom.settings import Settings, SettingsError, generate_secret
 
@@ -43,11 +45,10 @@ def run_demo(host: str, port: int) -> int:
     from waitroom.demo import create_demo_app, demo_urls
 
     settings = Settings.from_environ()
-    embedded: EmbeddedRedis | None = None
-    if settings.redis_url is None:
-        embedded = EmbeddedRedis(appendfsync_always=True).start()
-        settings = settings.with_overrides(redis_url=embedded.url)
+    embedded = EmbeddedRedis(appendfsync_always=True) if settings.redis_url is None else None
     try:
+        if embedded is not None:
+            settings = settings.with_overrides(redis_url=embedded.start().url)
         shop_settings = ShopSettings.from_settings(settings)
         urls = demo_urls(host, port, shop_settings.queue_id)
         print("waitroom demo", flush=True)
@@ -57,10 +58,17 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Admin dashboard: {urls.dashboard_url}")
         print(f"  Admin token:     {settings.admin_token}")
         print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
-        print("  Press Ctrl+C to stop.", flush=True)
+        print("  Press Ctrl+C to stop (or send SIGTERM).", flush=True)
         app = create_demo_app(settings, shop_settings)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            **uvicorn_options(settings.server_limits),
+        )
     finally:
+        # after the app has shut down (its lifespan still needs Redis)
         if embedded is not None:
             embedded.stop()
     return 0
@@ -89,31 +97,40 @@ def run_serve(arguments: argparse.Namespace) -> int:
         if arguments.app == "waitroom"
         else "sale_backend.app:create_app_from_environ"
     )
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=arguments.host,
-        port=arguments.port,
-        workers=arguments.workers,
-        proxy_headers=arguments.proxy_headers,
-        forwarded_allow_ips=arguments.forwarded_allow_ips,
-        log_level="warning",
-        access_log=False,
-    )
-    if metrics_directory is not None and not metrics_directory_given:
-        shutil.rmtree(metrics_directory, ignore_errors=True)
+    try:
+        # with workers, uvicorn's supervisor stops them on SIGTERM/SIGINT and returns; one
+        # in-process server shuts down and raises the signal again (StopRequested)
+        uvicorn.run(
+            factory,
+            factory=True,
+            host=arguments.host,
+            port=arguments.port,
+            workers=arguments.workers,
+            proxy_headers=arguments.proxy_headers,
+            forwarded_allow_ips=arguments.forwarded_allow_ips,
+            log_level="warning",
+            access_log=False,
+            **uvicorn_options(settings.server_limits),
+        )
+    finally:
+        if metrics_directory is not None and not metrics_directory_given:
+            shutil.rmtree(metrics_directory, ignore_errors=True)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        if arguments.command == "demo":
-            return run_demo(arguments.host, arguments.port)
-        if arguments.command == "serve":
-            return run_serve(arguments)
+        if arguments.command in {"demo", "serve"}:
+            # servers with children: SIGTERM / SIGINT stop them all, exit 0, no traceback
+            with stop_on_signals():
+                if arguments.command == "demo":
+                    return run_demo(arguments.host, arguments.port)
+                return run_serve(arguments)
         if arguments.command in {"queue", "verify-shuffle"}:
             return main_queue(arguments)
+    except StopRequested:
+        return 0
     except SettingsError as error:
         print(f"waitroom: invalid setting {error}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ from redis.typing import EncodableT, FieldT
 from waitroom.admission import QueueNotFound
 from waitroom.keys import QueueKeys
 from waitroom.problems import Conflict, InvalidInput, NotFound
+from waitroom.text_input import clean_text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 MAX_CODE_USES = 1_000_000
@@ -100,12 +101,12 @@ def validate_code_request(body: dict[str, Any]) -> tuple[CodeKind, int, str, str
         raise InvalidInput("max_uses must be an integer (0 = unlimited)", field="max_uses")
     if not 0 <= max_uses <= MAX_CODE_USES:
         raise InvalidInput("max_uses is out of range", field="max_uses")
-    label = body.get("label", "")
-    if not isinstance(label, str) or len(label) > 200:
-        raise InvalidInput("label must be a string of at most 200 chars", field="label")
+    label = clean_text(body.get("label", ""), "label", 200, required=False)
     code = body.get("code")
-    if code is not None and (not isinstance(code, str) or not CODE_PATTERN.match(code)):
-        raise InvalidInput("code must be 6-64 chars of A-Z a-z 0-9 _ -", field="code")
+    if code is not None:
+        code = clean_text(code, "code", 64)
+        if not CODE_PATTERN.match(code):
+            raise InvalidInput("code must be 6-64 chars of A-Z a-z 0-9 _ -", field="code")
     return kind, max_uses, label, code
 
 

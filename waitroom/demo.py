@@ -14,6 +14,7 @@ from starlette.routing import Mount
 
 from waitroom.admission import AdmissionStore
 from waitroom.app import create_app
+from waitroom.body_limit import BodyLimitRule
 from waitroom.fan_content import content_key
 from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
@@ -82,7 +83,8 @@ def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = Non
     from sale_backend.app import create_app as create_shop_app
     from sale_backend.shop_settings import ShopSettings
 
-    app = create_app(settings)
+    # the shop limits its own request bodies
+    app = create_app(settings, body_limit_rules=(BodyLimitRule(SHOP_MOUNT_PATH + "/", None),))
     chosen = shop_settings or ShopSettings.from_settings(settings)
     shop_config = chosen.with_overrides(queue_url=f"/q/{chosen.queue_id}")
     transport = httpx.ASGITransport(app=app)

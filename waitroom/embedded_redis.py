@@ -107,8 +107,10 @@ class EmbeddedRedis:
         else:
             arguments += ["--appendonly", "no"]
         arguments += list(self.extra_args)
+        # its own session: a terminal's Ctrl+C (sent to the whole foreground process group)
+        # must not stop Redis under an app that is still shutting down; stop() stops it after
         self.process = subprocess.Popen(
-            arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:

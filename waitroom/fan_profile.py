@@ -8,7 +8,6 @@ settings (tier choices, largest quantity) are validated here too.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,7 @@ from redis.asyncio import Redis
 
 from waitroom.keys import QueueKeys
 from waitroom.problems import InvalidInput
-from waitroom.survey_definitions import checked_text
+from waitroom.text_input import clean_text
 
 PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
 MAX_NAME_CHARS = 100
@@ -74,7 +73,7 @@ def parse_profile_form(document: Any) -> ProfileForm:
         tier_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(tier_id, str) or not TIER_ID_PATTERN.match(tier_id):
             raise InvalidInput(f"tiers[{index}].id: 1-64 letters, digits, '_.:-'", field="tiers")
-        tiers.append(Tier(tier_id, checked_text(raw.get("label"), f"tiers[{index}].label", 120)))
+        tiers.append(Tier(tier_id, clean_text(raw.get("label"), f"tiers[{index}].label", 120)))
     if len({tier.id for tier in tiers}) != len(tiers):
         raise InvalidInput("tiers: ids must be unique", field="tiers")
     max_quantity = document.get("max_quantity", DEFAULT_MAX_QUANTITY)
@@ -87,26 +86,13 @@ def parse_profile_form(document: Any) -> ProfileForm:
     return ProfileForm(tuple(tiers), max_quantity)
 
 
-def _clean_text(value: Any, field: str, max_chars: int) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text", field=field)
-    text = unicodedata.normalize("NFC", value).strip()
-    if not text:
-        raise InvalidInput(f"{field} is required", field=field)
-    if len(text) > max_chars:
-        raise InvalidInput(f"{field} is longer than {max_chars} characters", field=field)
-    if any(unicodedata.category(character) in {"Cc", "Cf", "Cs", "Co"} for character in text):
-        raise InvalidInput(f"{field} contains control characters", field=field)
-    return text
-
-
 def parse_profile(data: dict[str, Any], form: ProfileForm) -> Profile:
     """Validate a fan's submission (JSON values or form strings). Raises InvalidInput."""
     unknown = sorted(set(data) - set(PROFILE_FIELDS))
     if unknown:
         raise InvalidInput(f"unknown field {unknown[0]!r}", field=unknown[0])
-    name = _clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = _clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
+    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email does not look like an e-mail address", field="email")
     tier_id = data.get("tier_id") or ""

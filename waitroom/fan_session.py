@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from starlette.requests import Request
 
-from waitroom.admission import FanState, QueueNotFound
+from waitroom.admission import FanState, JoinResult, QueueNotFound
 from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.cookies import (
     VISITOR_COOKIE,
@@ -122,15 +122,28 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
         visitor_id = visitor_cookie(request) or new_visitor_id()
         # no place proven by a token: proof of work and join rate limits (429/428/503)
         await runtime.protection.before_new_place(request, runtime.redis, queue_id)
-    try:
-        result = await runtime.store.join(queue_id, visitor_id)
-    except REDIS_ERRORS:
-        raise QueueUnavailable(queue_id, runtime.protection.retry_after_seconds) from None
+    result = await _join_store(runtime, queue_id, visitor_id)
+    runtime.views.note_place(queue_id, result.epoch, result.position)
     runtime.metrics.joins.labels(queue_id, result.outcome).inc()
     if claims is not None and claims.epoch == result.epoch and claims.position == result.position:
         return Joined(claims, token or "", created=False)
     fresh = PositionClaims(queue_id, result.epoch, result.position, visitor_id, int(time.time()))
     return Joined(fresh, runtime.codec.issue_position(fresh), created=result.is_new)
+
+
+async def _join_store(runtime: Runtime, queue_id: str, visitor_id: str) -> JoinResult:
+    """The join script; a queue Redis forgot is first put back by the state guard when this
+    process's view proves it existed (waitroom/state_guard.py), so a new fan never hears "not
+    found" for a queue that exists, and gets a place above every place already given."""
+    try:
+        try:
+            return await runtime.store.join(queue_id, visitor_id)
+        except QueueNotFound:
+            if await runtime.views.confirm_missing(queue_id):
+                raise
+            return await runtime.store.join(queue_id, visitor_id)
+    except REDIS_ERRORS:
+        raise QueueUnavailable(queue_id, runtime.protection.retry_after_seconds) from None
 
 
 def verify_for_status(
@@ -228,10 +241,7 @@ async def _admitted(
 
 
 async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
-    try:
-        result = await runtime.store.join(claims.queue_id, claims.visitor_id)
-    except REDIS_ERRORS:
-        raise QueueUnavailable(claims.queue_id, runtime.protection.retry_after_seconds) from None
+    result = await _join_store(runtime, claims.queue_id, claims.visitor_id)
     if result.position == claims.position:
         raise TokenRejected(_Reset("this place was given up: join again"))
     fresh = PositionClaims(

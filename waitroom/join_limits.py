@@ -13,16 +13,19 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from redis.asyncio import RedisCluster
 
 from waitroom.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.client_ip import subnet_of
+from waitroom.cluster_connections import guard_cluster_connections
 from waitroom.problems import WaitroomError
-from waitroom.redis_client import is_cluster_url
+from waitroom.redis_client import CLUSTER_RETRIES, is_cluster_url, reconnect_retry
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *REDIS_ERRORS)
 
@@ -48,18 +51,24 @@ class _Rule:
 
 def limits_storage(redis_url: str) -> RedisStorage:
     """``limits`` storage on the same Redis; ``redis+cluster://`` (see redis_client) included."""
-    options: dict[str, float | str | bool] = {"socket_timeout": 2, "socket_connect_timeout": 1}
+    options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 1}
     if is_cluster_url(redis_url):
+        options["retry"] = reconnect_retry(CLUSTER_RETRIES)
         scheme, _, rest = redis_url.partition("://")
         if scheme.lower().startswith("rediss"):
             options["ssl"] = True
-        return RedisClusterStorage(
+        storage = RedisClusterStorage(
             "async+redis+cluster://" + rest.split("/", 1)[0],
             implementation="redispy",
             wrap_exceptions=True,
             key_prefix="wr-limits",
             **options,
         )
+        client = getattr(getattr(storage, "bridge", None), "storage", None)
+        if isinstance(client, RedisCluster):
+            guard_cluster_connections(client)  # waitroom/cluster_connections.py
+        return storage
+    options["retry"] = reconnect_retry()
     storage_url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
     return RedisStorage(
         storage_url,

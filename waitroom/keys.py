@@ -66,9 +66,15 @@ class QueueKeys:
         """Any further key of this queue (keeps the hash tag)."""
         return self.prefix + name
 
+    @property
+    def instance_marker(self) -> str:
+        """String: set when the queue is configured. It lives in the queue's slot (so on the
+        same node of a cluster) but outside ``wr:{q:<id>}:*``: a queue whose keys are gone while
+        the marker is gone too was lost with its Redis (node); one removed by hand, with the
+        marker left, was removed on purpose (waitroom/state_guard.py)."""
+        return f"wr:instance:{{q:{self.queue_id}}}"
+
 
 QUEUE_REGISTRY_KEY = "wr:queues"
 """Set of known queue ids (not hash-tagged: read only by admin listings, never inside scripts)."""
 
-INSTANCE_MARKER_KEY = "wr:instance"
-"""Set when the first queue is configured; its absence means Redis lost its data (state_guard)."""

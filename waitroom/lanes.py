@@ -17,15 +17,20 @@ from typing import Any
 from starlette.requests import Request
 
 from waitroom import fan_session
-from waitroom.admission import FanState, QueueState
+from waitroom.admission import FanState, QueueNotFound, QueueState
 from waitroom.codes import CodeKind, CodeNotAccepted, CodeStore
 from waitroom.organizer_metrics import organizer_metrics
 from waitroom.place_passes import place_pass
 from waitroom.problems import NotFound
 from waitroom.runtime import Runtime
+from waitroom.text_input import clean_text
+from waitroom.token_witness import view_checked_against_token
 from waitroom.tokens import PositionClaims
 
 LANE_POLL_MS = 3000
+MAX_TYPED_CODE_CHARS = 200
+"""What a fan may type into the code field (a real code is 6-64 characters; a longer one is
+"unknown", a 404, like any other wrong code)."""
 
 
 class NotInLane(NotFound):
@@ -106,11 +111,17 @@ async def lane_status(runtime: Runtime, claims: PositionClaims) -> LaneStatus:
 
 async def redeem(runtime: Runtime, request: Request, queue_id: str, code: object) -> LaneStatus:
     claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
-    if not isinstance(code, str):
-        code = ""
+    typed = clean_text(code, "code", MAX_TYPED_CODE_CHARS)
     counter = organizer_metrics(runtime).code_redemptions
+    store = code_store(runtime)
     try:
-        redemption = await code_store(runtime).redeem(queue_id, code.strip(), claims.visitor_id)
+        try:
+            redemption = await store.redeem(queue_id, typed, claims.visitor_id)
+        except QueueNotFound:
+            # the token witnesses the queue: one Redis lost is restored (paused), not "not found"
+            runtime.views.invalidate(queue_id)
+            await view_checked_against_token(runtime, claims)
+            redemption = await store.redeem(queue_id, typed, claims.visitor_id)
     except CodeNotAccepted as error:
         counter.labels(queue_id, str(error.extra.get("outcome", "rejected"))).inc()
         raise

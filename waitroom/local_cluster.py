@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from waitroom.embedded_redis import EmbeddedRedis, EmbeddedRedisError, redis_binary
+from waitroom.embedded_redis import EmbeddedRedis, EmbeddedRedisError, redis_binary, stop_process
+from waitroom.process_signals import StopRequested, stop_on_signals
 
 CLUSTER_SLOTS = 16384
 CLUSTER_BUS_PORT_OFFSET = 10000
@@ -146,9 +147,17 @@ def main(argv: list[str] | None = None) -> int:
     if not command:
         print(main.__doc__, file=sys.stderr)
         return 2
-    with LocalRedisCluster() as cluster:
-        environment = {**os.environ, "REDIS_URL": cluster.seed_url}
-        return subprocess.run(command, env=environment, check=False).returncode
+    try:
+        # SIGTERM / SIGINT: the command is stopped first, then the cluster (exit 0)
+        with stop_on_signals(), LocalRedisCluster() as cluster:
+            environment = {**os.environ, "REDIS_URL": cluster.seed_url}
+            child = subprocess.Popen(command, env=environment)
+            try:
+                return child.wait()
+            finally:
+                stop_process(child)  # a no-op once it has exited
+    except StopRequested:
+        return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from waitroom.openapi_admin import admin_api_paths
 from waitroom.openapi_admin_pages import admin_page_paths, operations_paths
-from waitroom.openapi_common import PROBLEM_SCHEMA, openapi_response
+from waitroom.openapi_common import PROBLEM_SCHEMA, openapi_response, with_body_limits
 from waitroom.openapi_connector import connector_paths
 from waitroom.openapi_fairness import fairness_paths
 from waitroom.openapi_fan import STATUS_SCHEMA, queue_paths
@@ -42,17 +42,19 @@ def document() -> dict[str, Any]:
             "securitySchemes": SECURITY_SCHEMES,
             "schemas": {"Problem": PROBLEM_SCHEMA, "Status": STATUS_SCHEMA},
         },
-        "paths": {
-            **queue_paths(),
-            **extras_paths(),
-            **fairness_paths(),
-            **connector_paths(),
-            **admin_api_paths(),
-            **admin_page_paths(),
-            **operations_paths(),
-            **connector_stock_paths(),
-            **proxy_paths(),
-        },
+        "paths": with_body_limits(
+            {
+                **queue_paths(),
+                **extras_paths(),
+                **fairness_paths(),
+                **connector_paths(),
+                **admin_api_paths(),
+                **admin_page_paths(),
+                **operations_paths(),
+                **connector_stock_paths(),
+                **proxy_paths(),
+            }
+        ),
     }
 
 

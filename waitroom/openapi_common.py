@@ -140,6 +140,18 @@ def health_paths(store_description: str) -> dict[str, Any]:
     }
 
 
+def with_body_limits(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation that takes a body may also answer 413 and 408 (waitroom/body_limit.py:
+    too large for the route, or not sent in time)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("408", problem("The body did not arrive in time"))
+                responses.setdefault("413", problem("The body is larger than this path accepts"))
+    return paths
+
+
 def openapi_response(document: dict[str, Any]) -> Response:
     """``/openapi.json`` of either app: the document, cacheable for five minutes."""
     return Response(

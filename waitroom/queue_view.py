@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
@@ -33,6 +33,9 @@ class _Entry:
     failed_at: float = float("-inf")
     outflow_per_second: float = 0.0
     waiting: WaitingFrame | None = None
+    highest_place: int = 0
+    """The highest place this process handed out in the snapshot's epoch (joins between two
+    refreshes): part of what the state guard restores."""
 
 
 class QueueView(NamedTuple):
@@ -82,6 +85,29 @@ class QueueViewCache:
         entry = self._entries.get(queue_id)
         return None if entry is None else entry.snapshot
 
+    def note_place(self, queue_id: str, epoch: int, position: int) -> None:
+        """A join handed out ``position``: remembered until the next refresh shows it."""
+        entry = self._entries.get(queue_id)
+        if entry is not None and entry.snapshot is not None and entry.snapshot.epoch == epoch:
+            entry.highest_place = max(entry.highest_place, position)
+
+    async def confirm_missing(self, queue_id: str) -> bool:
+        """The store just said ``queue_id`` does not exist: True when that stands.
+
+        False when this process's last view of the queue proves it existed and Redis lost it:
+        the refresh runs the state guard, which restores and pauses the queue, so the caller's
+        retry finds it. A process that never read the queue has no witness and adds no Redis
+        call (unknown queue ids cost nothing here)."""
+        entry = self._entries.get(queue_id)
+        if entry is None or entry.snapshot is None:
+            return True
+        self.invalidate(queue_id)
+        try:
+            await self.get(queue_id)
+        except QueueNotFound:
+            return True
+        return False
+
     def invalidate(self, queue_id: str) -> None:
         entry = self._entries.get(queue_id)
         if entry is not None:
@@ -98,7 +124,7 @@ class QueueViewCache:
         entry.refreshing = future
         try:
             try:
-                snapshot = await self._read(queue_id, entry.snapshot)
+                snapshot = await self._read(queue_id, _witness(entry))
                 if snapshot is not None:
                     await self.history.maybe_record(
                         queue_id, snapshot.redis_now_ms, snapshot.serving
@@ -106,6 +132,8 @@ class QueueViewCache:
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
+            if snapshot is None or entry.snapshot is None or snapshot.epoch != entry.snapshot.epoch:
+                entry.highest_place = 0
             entry.snapshot = snapshot
             entry.missing = snapshot is None
             if snapshot is not None:
@@ -132,6 +160,12 @@ class QueueViewCache:
             snapshot = None
         if await self._state_lost(previous, snapshot):
             return await self.store.snapshot(queue_id)
+        if snapshot is None and previous is not None:
+            # another process may have restored the queue between this read and the check
+            try:
+                return await self.store.snapshot(queue_id)
+            except QueueNotFound:
+                return None
         return snapshot
 
     async def _state_lost(
@@ -141,6 +175,15 @@ class QueueViewCache:
         if previous is None or self.state_guard is None:
             return False
         return await self.state_guard.check_view(previous, current)
+
+
+def _witness(entry: _Entry) -> QueueSnapshot | None:
+    """What this process knows of the queue: its last snapshot, with the places it handed
+    out since."""
+    snapshot = entry.snapshot
+    if snapshot is None or entry.highest_place <= snapshot.tail:
+        return snapshot
+    return replace(snapshot, tail=entry.highest_place)
 
 
 def _outflow(entry: _Entry) -> float:

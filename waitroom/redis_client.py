@@ -22,6 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from waitroom.bounded_cluster import BoundedRedisCluster
 
@@ -36,12 +39,29 @@ def is_cluster_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in CLUSTER_SCHEMES
 
 
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+CLUSTER_RETRIES = 3
+
+
+def reconnect_retry(retries: int = 1) -> Retry:
+    """Retry a command ``retries`` times on a new connection after a *connection* error.
+
+    After Redis restarts, every pooled connection to the old server is dead; without a retry
+    each one fails the first command sent on it (a burst of errors well after Redis is back).
+    With it, the failed connection is dropped, a new one is opened and the command is sent
+    again, so a request fails only when the new connection fails too (Redis really is down).
+    Timeouts are not retried: the command may have run, and a second wait doubles the delay.
+    """
+    return Retry(NoBackoff(), retries, supported_errors=(RedisConnectionError,))
+
+
 def _common_options(max_connections: int) -> dict[str, Any]:
     return {
         "max_connections": max_connections,
         "socket_timeout": 5,
         "socket_connect_timeout": 2,
-        "health_check_interval": 30,
+        # a connection idle this long is checked with PING before its next command
+        "health_check_interval": HEALTH_CHECK_INTERVAL_SECONDS,
         "decode_responses": False,
     }
 
@@ -74,11 +94,15 @@ def redis_from_url(
     """The async client for ``url`` (see the module docstring for the URL contract).
 
     When all connections are busy, a command waits up to ``pool_timeout_seconds`` for one
-    instead of failing, so a surge queues inside the process rather than erroring.
+    instead of failing, so a surge queues inside the process rather than erroring. A command
+    that meets a dead pooled connection is sent again on a new one (:func:`reconnect_retry`).
     """
     if not is_cluster_url(url):
         pool = BlockingConnectionPool.from_url(
-            url, timeout=pool_timeout_seconds, **_common_options(max_connections)
+            url,
+            timeout=pool_timeout_seconds,
+            retry=reconnect_retry(),
+            **_common_options(max_connections),
         )
         return Redis.from_pool(pool)
     plain_url, seeds = cluster_seed_nodes(url)
@@ -86,6 +110,10 @@ def redis_from_url(
         plain_url,
         startup_nodes=[ClusterNode(host, port) for host, port in seeds[1:]],
         connection_wait_seconds=pool_timeout_seconds,
+        # the cluster client retries a command after a connection error itself (its node
+        # connections never do): it drops the node's idle connections, reloads the slot map
+        # and sends the command again
+        retry=reconnect_retry(CLUSTER_RETRIES),
         **_common_options(max_connections),
     )
     # Same command API for everything waitroom uses; see the module docstring.

@@ -1,4 +1,7 @@
-"""Read a request body that is either a JSON object or an HTML form (for pages without JS)."""
+"""Read a request body that is either a JSON object or an HTML form (for pages without JS).
+
+Sizes are not checked here: every body reaches a handler through the app's body limit layer
+(waitroom/body_limit.py), which has refused anything larger than the route accepts."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from starlette.requests import Request
 
 from waitroom.problems import InvalidInput
 
-MAX_BODY_BYTES = 32 * 1024
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -20,9 +22,6 @@ def is_form(request: Request) -> bool:
 
 async def read_fields(request: Request) -> dict[str, Any]:
     """A JSON object, or form fields (a list where a name repeats). Raises InvalidInput."""
-    length = request.headers.get("content-length", "0")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise InvalidInput("request body too large")
     if is_form(request):
         async with request.form(max_files=0, max_fields=200) as form:
             fields: dict[str, Any] = {}
@@ -36,8 +35,6 @@ async def read_fields(request: Request) -> dict[str, Any]:
 async def read_json_object(request: Request) -> dict[str, Any]:
     """A JSON object body (``{}`` when empty). Raises InvalidInput."""
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput("request body too large")
     try:
         data = orjson.loads(body or b"{}")
     except orjson.JSONDecodeError:

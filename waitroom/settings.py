@@ -26,6 +26,38 @@ def generate_secret() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """Limits on what one client may hold of a serving process (docs/operations.md).
+
+    The request head (request line and headers) and its arrival time are checked by the
+    connection protocol (waitroom/http_protocol.py), bodies by the body-limit layer
+    (waitroom/body_limit.py), idle keep-alive connections by uvicorn."""
+
+    max_request_head_bytes: int = 32 * 1024
+    request_head_timeout_seconds: float = 10.0
+    keep_alive_timeout_seconds: int = 5
+    body_read_timeout_seconds: float = 15.0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ServerLimits:
+        env = os.environ if environ is None else environ
+        return cls(
+            max_request_head_bytes=env_int(
+                env, "WAITROOM_MAX_REQUEST_HEAD_BYTES", 32 * 1024, minimum=1024
+            ),
+            request_head_timeout_seconds=env_float(
+                env, "WAITROOM_REQUEST_HEAD_TIMEOUT_SECONDS", 10.0, minimum=0.1
+            ),
+            keep_alive_timeout_seconds=env_int(
+                env, "WAITROOM_KEEP_ALIVE_TIMEOUT_SECONDS", 5, minimum=1
+            ),
+            body_read_timeout_seconds=env_float(
+                env, "WAITROOM_BODY_READ_TIMEOUT_SECONDS", 15.0, minimum=0.1
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a waitroom process needs to know; build with :meth:`from_environ`."""
 
@@ -50,6 +82,7 @@ class Settings:
     session_max_seconds: int = DEFAULT_SESSION_MAX_SECONDS
     """The longest a site session may last after its claim (extensions stop there)."""
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
+    server_limits: ServerLimits = field(default_factory=ServerLimits)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +112,7 @@ class Settings:
                 env, "WAITROOM_SESSION_MAX_SECONDS", DEFAULT_SESSION_MAX_SECONDS, minimum=1
             ),
             protection=ProtectionSettings.from_environ(env),
+            server_limits=ServerLimits.from_environ(env),
         )
         if admin_token:
             settings = replace(settings, admin_token=admin_token, admin_token_generated=False)

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from waitroom.admission import QueueSnapshot
 from waitroom.availability import REDIS_ERRORS
-from waitroom.keys import INSTANCE_MARKER_KEY, QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.keys import QUEUE_REGISTRY_KEY, QueueKeys
 
 STATE_LOST_REASON = "the queue is being checked after a technical incident; places are kept"
 logger = logging.getLogger(__name__)
@@ -70,22 +70,22 @@ class StateGuard:
         )
         if restored:
             await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
-            await self.redis.set(INSTANCE_MARKER_KEY, "restored", nx=True)
+            await self.redis.set(keys.instance_marker, "restored", nx=True)
             logger.error(
                 "queue %s: Redis lost its state; restored tail>=%s serving>=%s and paused it",
                 queue_id, tail, serving,
             )
         return restored
 
-    async def data_was_lost(self) -> bool:
-        """The instance marker is gone: Redis restarted without its data."""
-        return not await self.redis.exists(INSTANCE_MARKER_KEY)
+    async def data_was_lost(self, queue_id: str) -> bool:
+        """The queue's instance marker is gone: its Redis (or cluster node) lost its data."""
+        return not await self.redis.exists(QueueKeys(queue_id).instance_marker)
 
     async def check_view(self, previous: QueueSnapshot, current: QueueSnapshot | None) -> bool:
         """Restores and pauses when ``current`` forgot what ``previous`` showed."""
         if not knows_less(previous, current):
             return False
-        if current is None and not await self.data_was_lost():
+        if current is None and not await self.data_was_lost(previous.queue_id):
             return False  # the queue was removed on purpose; Redis kept its other data
         return await self.restore_from_view(previous)
 
@@ -106,7 +106,7 @@ class StateGuard:
         """A signed token proves a place Redis does not know: the queue is gone with all the
         data (``queue_missing``), or its tail is below the token's position (old snapshot)."""
         try:
-            if queue_missing and not await self.data_was_lost():
+            if queue_missing and not await self.data_was_lost(queue_id):
                 return False
             return await self.restore(queue_id, epoch, position, 0, position > 0, "token")
         except REDIS_ERRORS:

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from waitroom.keys import QueueKeys
 from waitroom.problems import Conflict, InvalidInput
 from waitroom.survey_definitions import Question, Survey
+from waitroom.text_input import clean_text
 
 TEXT_ANSWERS_KEPT = 500
 RESULT_TEXTS_SHOWN = 20
@@ -77,16 +78,15 @@ def parse_answers(survey: Survey, data: dict[str, Any]) -> Answers:
         if question.type == "text":
             if len(values) != 1:
                 raise InvalidInput(f"answer to {question.id!r} must be one text", field=question.id)
-            text = values[0].strip()
-            if len(text) > question.max_length:
-                raise InvalidInput(
-                    f"answer to {question.id!r} is longer than {question.max_length} characters",
-                    field=question.id,
-                )
+            text = clean_text(
+                values[0],
+                question.id,
+                question.max_length,
+                required=question.required,
+                multiline=True,
+            )
             if text:
                 answers[question.id] = text
-            elif question.required:
-                raise InvalidInput(f"question {question.id!r} needs an answer", field=question.id)
             continue
         valid = {option.id for option in question.options}
         if any(value not in valid for value in values) or len(set(values)) != len(values):

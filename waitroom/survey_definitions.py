@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from waitroom.problems import InvalidInput
+from waitroom.text_input import clean_text
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MAX_SURVEYS = 10
@@ -58,12 +59,6 @@ def checked_id(value: Any, where: str) -> str:
     return value
 
 
-def checked_text(value: Any, where: str, max_chars: int = MAX_LABEL_CHARS) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > max_chars:
-        raise InvalidInput(f"{where}: a non-empty string of at most {max_chars} chars", field=where)
-    return value.strip()
-
-
 def _list(value: Any, where: str, maximum: int) -> list[Any]:
     if not isinstance(value, list) or not value or len(value) > maximum:
         raise InvalidInput(f"{where}: a list of 1 to {maximum} items", field=where)
@@ -106,7 +101,9 @@ def parse_question(raw: Any, where: str, is_quiz: bool) -> Question:
             options.append(
                 Option(
                     checked_id(option.get("id"), f"{where}.options[{index}].id"),
-                    checked_text(option.get("label"), f"{where}.options[{index}].label"),
+                    clean_text(
+                        option.get("label"), f"{where}.options[{index}].label", MAX_LABEL_CHARS
+                    ),
                     correct,
                 )
             )
@@ -116,7 +113,7 @@ def parse_question(raw: Any, where: str, is_quiz: bool) -> Question:
             raise InvalidInput(f"{where}: a quiz question needs a correct option", field=where)
     return Question(
         question_id,
-        checked_text(data.get("text"), f"{where}.text"),
+        clean_text(data.get("text"), f"{where}.text", MAX_LABEL_CHARS),
         question_type,
         tuple(options),
         max_length,
@@ -137,7 +134,7 @@ def parse_survey(raw: Any, where: str) -> Survey:
         raise InvalidInput(f"{where}.questions: ids must be unique", field=where)
     return Survey(
         checked_id(data.get("id"), f"{where}.id"),
-        checked_text(data.get("title"), f"{where}.title"),
+        clean_text(data.get("title"), f"{where}.title", MAX_LABEL_CHARS),
         kind,
         tuple(questions),
     )

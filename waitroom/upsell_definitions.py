@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from waitroom.problems import InvalidInput
-from waitroom.survey_definitions import checked_id, checked_text
+from waitroom.survey_definitions import checked_id
+from waitroom.text_input import clean_text
 
 MAX_UPSELLS = 12
 MAX_URL_CHARS = 2048
@@ -70,13 +71,13 @@ def parse_upsell(raw: Any, where: str) -> Upsell:
     currency = raw.get("currency", "EUR")
     if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
         raise InvalidInput(f"{where}.currency: an ISO 4217 code like EUR", field=where)
-    description = raw.get("description", "")
-    if description:
-        description = checked_text(description, f"{where}.description", 500)
+    description = clean_text(
+        raw.get("description", ""), f"{where}.description", 500, required=False, multiline=True
+    )
     return Upsell(
         id=checked_id(raw.get("id"), f"{where}.id"),
-        title=checked_text(raw.get("title"), f"{where}.title", 120),
-        description=description or "",
+        title=clean_text(raw.get("title"), f"{where}.title", 120),
+        description=description,
         image_url=checked_url(raw.get("image_url"), f"{where}.image_url", required=False),
         price_minor=price,
         currency=currency,
