@@ -81,6 +81,11 @@ def settings(redis_url: str) -> Settings:
     )
 
 
+NO_WAITING_ROOM = {"WAITROOM_CONNECTOR_URL": "http://127.0.0.1:9"}
+"""For a shop started alone (staff API, limits, recovery): its connector points at a closed
+port, so a fan would be refused with 503 (the shop fails closed), while the rest works."""
+
+
 def server_environment(redis_url: str, **extra: str) -> dict[str, str]:
     return {
         "REDIS_URL": redis_url,

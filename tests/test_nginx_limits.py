@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.conftest import ADMIN_TOKEN, NO_WAITING_ROOM, server_environment
 from tests.sale.conftest import STAFF_TOKEN
 from tests.servers import ServerProcess
 from tests.test_request_limits_served import CHUNKED_PIECE, send_until_answered
@@ -59,7 +59,9 @@ def render(config: str, upstreams: tuple[int, int], listen: tuple[int, int]) -> 
 
 @pytest.fixture(scope="module")
 def proxy(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
-    environment = server_environment(redis_url, WAITROOM_STAFF_TOKEN=STAFF_TOKEN)
+    environment = server_environment(
+        redis_url, WAITROOM_STAFF_TOKEN=STAFF_TOKEN, **NO_WAITING_ROOM
+    )
     root = tmp_path_factory.mktemp("nginx")
     with (
         ServerProcess("", environment, serve_app="waitroom") as waitroom,

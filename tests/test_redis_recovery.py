@@ -17,7 +17,7 @@ import httpx
 import pytest
 import redis as sync_redis
 
-from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.conftest import ADMIN_TOKEN, NO_WAITING_ROOM, server_environment
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
 from tests.test_state_loss_join import create_queue
@@ -91,7 +91,10 @@ def test_shop_requests_after_redis_returns_fail_at_most_once_per_process(
     own_redis: EmbeddedRedis, unique_id: str
 ) -> None:
     environment = server_environment(
-        own_redis.url, WAITROOM_SHOP_QUEUE_ID=unique_id, WAITROOM_STAFF_TOKEN=STAFF_TOKEN
+        own_redis.url,
+        WAITROOM_SHOP_QUEUE_ID=unique_id,
+        WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
+        **NO_WAITING_ROOM,
     )
     with ServerProcess("sale_backend.app:create_app_from_environ", environment, workers=2) as shop:
         event_path = f"/api/v1/staff/events/{unique_id}"

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import server_environment
+from tests.conftest import NO_WAITING_ROOM, server_environment
 from tests.sale.conftest import STAFF_TOKEN
 from tests.servers import ServerProcess
 
@@ -43,6 +43,7 @@ def limits_environment(redis_url: str) -> dict[str, str]:
         WAITROOM_REQUEST_HEAD_TIMEOUT_SECONDS=str(HEAD_TIMEOUT_SECONDS),
         WAITROOM_KEEP_ALIVE_TIMEOUT_SECONDS="1",
         WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
+        **NO_WAITING_ROOM,
     )
 
 

@@ -10,7 +10,7 @@ import uuid
 import httpx
 
 from sale_backend.payments import CARD_SUCCEEDS
-from tests.sale.conftest import Shop, sample_event
+from tests.sale.conftest import Shop, form_token, sample_event
 from tests.test_text_input import COMPOSED, DECOMPOSED, NUL, RIGHT_TO_LEFT_OVERRIDE, assert_refused
 from waitroom.tokens import new_visitor_id
 
@@ -53,7 +53,12 @@ async def test_checkout_names_and_emails_are_checked_and_normalized(
         assert stock["sold_total"] == 0 and stock["held_total"] == 0  # nothing taken or stored
         paid = await express_checkout(buyer, unique_id, name=f"  {DECOMPOSED} ")
         assert paid.status_code == 201, paid.text
-        order = (await buyer.get(f"/api/v1/orders/{paid.json()['order_id']}")).json()
+        bought = paid.json()  # the order is read by its order link (the purchase ended the session)
+        order = (
+            await buyer.get(
+                f"/api/v1/orders/{bought['order_id']}", params={"access": bought["access_key"]}
+            )
+        ).json()
         assert order["name"] == COMPOSED
 
 
@@ -61,13 +66,18 @@ async def test_the_cart_page_refuses_a_name_with_controls_with_a_friendly_page(
     shop: Shop, unique_id: str
 ) -> None:
     await shop.define(unique_id)
-    async with shop.client(new_visitor_id(), accept="text/html") as buyer:
-        hold = await buyer.post(f"/events/{unique_id}/hold", data={"qty_standard": "1"})
+    async with shop.browser() as buyer:
+        event_page = await buyer.get(f"/events/{unique_id}")
+        hold = await buyer.post(
+            f"/events/{unique_id}/hold",
+            data={"qty_standard": "1", "csrf_token": form_token(event_page)},
+        )
         assert hold.status_code == 303
-        hold_id = hold.headers["location"].rsplit("/", 1)[1]
+        cart = await buyer.get(hold.headers["location"])
         refused = await buyer.post(
-            f"/holds/{hold_id}/checkout",
+            f"{cart.url.path}/checkout",
             data={
+                "csrf_token": form_token(cart),
                 "idempotency_key": str(uuid.uuid4()),
                 "name": f"Grace{RIGHT_TO_LEFT_OVERRIDE}",
                 "email": "grace@example.org",
