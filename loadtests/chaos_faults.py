@@ -16,11 +16,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import httpx
+
 from loadtests.chaos_system import ChaosSystem, ServeProcess
 from waitroom.embedded_redis import EmbeddedRedis
 from waitroom.keys import QueueKeys
 
 WORKER_RESTART_TIMEOUT_SECONDS = 30.0
+PROBE_JOINS = 3
 
 
 @dataclass
@@ -30,6 +33,8 @@ class FaultTimes:
     ended: float
     """Unix seconds when the component was back."""
     notes: list[str] = field(default_factory=list)
+    probes: list[int] = field(default_factory=list)
+    """HTTP statuses of the joins sent the moment the component was back (0: no answer)."""
 
 
 FaultAction = Callable[[ChaosSystem, float], Awaitable[FaultTimes]]
@@ -42,6 +47,9 @@ class Fault:
     """``standalone`` (one queue Redis) or ``cluster`` (the queue store is a Redis Cluster)."""
     description: str
     action: FaultAction
+    store_users: tuple[str, ...] = ()
+    """The apps that talk to the store this fault kills: after it returns, each of their
+    processes may fail its first request (docs/operations.md); nothing else may fail."""
 
 
 async def _kill_and_restart(server: EmbeddedRedis, down_seconds: float, empty: bool) -> FaultTimes:
@@ -71,7 +79,24 @@ async def queue_redis_kill(system: ChaosSystem, down_seconds: float) -> FaultTim
 
 
 async def queue_redis_empty(system: ChaosSystem, down_seconds: float) -> FaultTimes:
-    return await _kill_and_restart(_store(system), down_seconds, empty=True)
+    """Restarted empty; the first joins after it come from new fans (an app, no page, no
+    token) before anyone polls: the queue must not answer them "queue not found"."""
+    times = await _kill_and_restart(_store(system), down_seconds, empty=True)
+    times.probes = await _probe_joins(system, PROBE_JOINS)
+    times.notes.append(f"joins sent the moment Redis was back answered {times.probes}")
+    return times
+
+
+async def _probe_joins(system: ChaosSystem, count: int) -> list[int]:
+    url = f"{system.waitroom.base_url}/api/v1/queues/{system.queue_id}/join"
+    statuses = []
+    for _ in range(count):
+        async with httpx.AsyncClient(timeout=10) as client:  # a new fan each time
+            try:
+                statuses.append((await client.post(url)).status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+    return statuses
 
 
 async def sale_redis_kill(system: ChaosSystem, down_seconds: float) -> FaultTimes:
@@ -133,22 +158,26 @@ async def cluster_master_kill(system: ChaosSystem, down_seconds: float) -> Fault
     )
 
 
+BOTH_APPS = ("waitroom", "shop")  # the shop reads passes and publishes stock in the queue store
+
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
         Fault("queue-redis-kill", "standalone",
-              "kill -9 of the queue Redis, restarted with its data (AOF)", queue_redis_kill),
+              "kill -9 of the queue Redis, restarted with its data (AOF)", queue_redis_kill,
+              BOTH_APPS),
         Fault("queue-redis-empty", "standalone",
-              "kill -9 of the queue Redis, restarted empty (data lost)", queue_redis_empty),
+              "kill -9 of the queue Redis, restarted empty (data lost)", queue_redis_empty,
+              BOTH_APPS),
         Fault("sale-redis-kill", "standalone",
               "kill -9 of the sale Redis, restarted from its AOF (appendfsync always)",
-              sale_redis_kill),
+              sale_redis_kill, ("shop",)),
         Fault("waitroom-worker-kill", "standalone",
               "kill -9 of one waiting-room uvicorn worker", waitroom_worker_kill),
         Fault("shop-worker-kill", "standalone",
               "kill -9 of one shop uvicorn worker", shop_worker_kill),
         Fault("cluster-master-kill", "cluster",
               "kill -9 of the cluster master owning the queue's slot (replica promoted)",
-              cluster_master_kill),
+              cluster_master_kill, BOTH_APPS),
     )
 }

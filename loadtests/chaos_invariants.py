@@ -9,6 +9,11 @@
   store, and the tickets of the stored orders match the sold figures;
 - **acknowledged_orders_kept**: every order a fan got a 201 for is in the store, with its tickets;
 - **errors_stop**: after each fault ended, the last error came within the bound;
+- **errors_after_return**: after a store came back, at most one failed request per process
+  of the apps that use it (its first, on a pooled connection to the dead server:
+  docs/operations.md); after a worker restart, none;
+- **queue_never_not_found**: no fan was told "queue not found" (404) for the run's queue, not
+  even by the first joins after the queue Redis came back empty;
 - **baseline_clean**: no error before the first fault;
 - **no_500**: no answer was a 500 (an unhandled error; a store outage must give 503).
 """
@@ -181,6 +186,34 @@ def check_errors_stop(recoveries: dict[str, float], bound_seconds: float) -> Inv
         "errors_stop", not late,
         f"last error after each fault's end (bound {bound_seconds:g} s): {detail or 'no faults'}",
         {"recovery_seconds": recoveries, "bound_seconds": bound_seconds},
+    )
+
+
+def check_errors_after_return(
+    errors_after: dict[str, tuple[int, int]],
+) -> InvariantResult:
+    """``errors_after``: per fault, (errors after its end, errors allowed)."""
+    over = {name: counts for name, counts in errors_after.items() if counts[0] > counts[1]}
+    detail = ", ".join(
+        f"{name} {errors} (allowed {allowed})" for name, (errors, allowed) in errors_after.items()
+    )
+    return InvariantResult(
+        "errors_after_return", not over,
+        f"errors after each fault's end: {detail or 'no faults'}",
+        {"errors_after_end": {name: list(counts) for name, counts in errors_after.items()}},
+    )
+
+
+def check_queue_never_not_found(
+    requests: Sequence[RequestRecord], probes: Sequence[int]
+) -> InvariantResult:
+    answered = sum(1 for record in requests if record.error.endswith("queue-not-found"))
+    probed = sum(1 for status in probes if status == 404)
+    return InvariantResult(
+        "queue_never_not_found", answered == 0 and probed == 0,
+        f"{answered} fan requests and {probed} of {len(probes)} joins sent the moment the "
+        "queue Redis came back were answered 404 queue-not-found",
+        {"fan_requests": answered, "probe_joins": probed, "probes": len(probes)},
     )
 
 

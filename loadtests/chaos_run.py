@@ -62,6 +62,9 @@ class Window:
     settled: float
     """The end of the observation window (the next fault starts here)."""
     notes: tuple[str, ...] = ()
+    allowed_errors_after: int = 0
+    """Errors allowed after the end: one per process of the apps that use the killed store."""
+    probes: tuple[int, ...] = ()
 
 
 @dataclass
@@ -193,9 +196,10 @@ async def run_scenario(
         for fault in faults:
             times = await fault.action(system, timing.down_seconds)
             await asyncio.sleep(timing.settle_seconds)
-            record.windows.append(
-                Window(fault.name, times.injected, times.ended, time.time(), tuple(times.notes))
-            )
+            record.windows.append(Window(
+                fault.name, times.injected, times.ended, time.time(), tuple(times.notes),
+                system.settings.workers * len(fault.store_users), tuple(times.probes),
+            ))
         stop_path.touch()
         record.locust_exit_code = await asyncio.wait_for(
             locust.wait(), LOCUST_EXIT_TIMEOUT_SECONDS

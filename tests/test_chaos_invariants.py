@@ -8,10 +8,12 @@ from loadtests.chaos_invariants import (
     Join,
     check_acknowledged_orders,
     check_admissions_bounded,
+    check_errors_after_return,
     check_errors_stop,
     check_no_500,
     check_no_oversell,
     check_places_unique,
+    check_queue_never_not_found,
     duplicate_joins,
     fan_admission_excess,
     pointer_excess,
@@ -94,6 +96,21 @@ def test_an_acknowledged_order_missing_from_the_store_is_found() -> None:
     assert not check_acknowledged_orders([{"order_id": "b", "tickets": 2}], stored).ok
 
 
+def test_more_errors_after_a_return_than_processes_break_the_check() -> None:
+    assert check_errors_after_return({"queue-redis-kill": (4, 4), "worker": (0, 0)}).ok
+    result = check_errors_after_return({"queue-redis-kill": (11, 4)})
+    assert not result.ok and "queue-redis-kill 11 (allowed 4)" in result.detail
+    assert not check_errors_after_return({"shop-worker-kill": (1, 0)}).ok
+
+
+def test_queue_not_found_for_the_run_queue_is_never_acceptable() -> None:
+    fine = [RequestRecord(1.0, 5, "join", 503, "server error: HTTP 503 queue-unavailable")]
+    assert check_queue_never_not_found(fine, [201, 503]).ok
+    lost = [RequestRecord(1.0, 5, "join", 404, "unexpected answer: HTTP 404 queue-not-found")]
+    assert not check_queue_never_not_found(lost, []).ok
+    assert not check_queue_never_not_found(fine, [404, 201]).ok
+
+
 def test_errors_must_stop_within_the_bound_and_no_answer_may_be_a_500() -> None:
     assert check_errors_stop({"queue-redis-kill": 0.9}, 5.0).ok
     assert not check_errors_stop({"queue-redis-kill": 0.9, "sale-redis-kill": 7.5}, 5.0).ok
@@ -104,7 +121,8 @@ def test_errors_must_stop_within_the_bound_and_no_answer_may_be_a_500() -> None:
 
 
 def test_window_figures_count_by_the_end_of_each_request(tmp_path: Path) -> None:
-    window = Window("queue-redis-kill", started=100.0, ended=102.0, settled=110.0)
+    window = Window("queue-redis-kill", started=100.0, ended=102.0, settled=110.0,
+                    allowed_errors_after=4)
     requests = [
         RequestRecord(99.0, 100, "status", 200, ""),  # ended before the window
         RequestRecord(99.99, 50, "join", 503, "server error: HTTP 503 queue-unavailable"),
@@ -126,4 +144,4 @@ def test_window_figures_count_by_the_end_of_each_request(tmp_path: Path) -> None
     assert figures.errors_after_end_by_kind["checkout: no answer"] == [1.5]
     assert not figures.still_failing_at_window_end
     table = markdown_table([figures])
-    assert "| queue-redis-kill | 2.0 | 2 / 3 | 503: 2, no answer: 1 | 2 | 1.5 |" in table
+    assert "| queue-redis-kill | 2.0 | 2 / 3 | 503: 2, no answer: 1 | 2 (4) | 1.5 |" in table
