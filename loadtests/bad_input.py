@@ -32,6 +32,7 @@ from loadtests.raw_http import RawAnswer, exchange
 
 SHORT_SIZES = Sizes(body_bytes=1024 * 1024, header_bytes=256 * 1024)
 PROBLEM_JSON = "application/problem+json"
+METRIC_500_PREFIX = "waitroom_http_request_duration_seconds_count{"
 PARSER_REFUSAL = b"Invalid HTTP request received."
 """uvicorn's own 400 for a request its HTTP parser rejects (before any app code runs)."""
 
@@ -152,6 +153,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         addresses = {name: (server.host, server.port) for name, server in servers.items()}
         outcomes = asyncio.run(send_all(cases, addresses, arguments.concurrency))
         memory_after = {name: resident_bytes(server) for name, server in servers.items()}
+        metric_500s = counted_500s(system.waitroom)
         still_ready = {name: _ready(server) for name, server in servers.items()}
     summary = summarize(outcomes)
     summary.update({
@@ -165,11 +167,23 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             for name in memory_before
         },
         "ready_after": still_ready,
+        "waitroom_metrics_500s": metric_500s,
         "table": markdown_table(summary),
     })
     (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     summary["output"] = str(output)
     return summary
+
+
+def counted_500s(server: ServeProcess) -> int:
+    """Requests the waiting room's own metrics count with status 500 (over all workers): an
+    exception the client never saw (it had gone) still shows up there."""
+    text = httpx.get(server.base_url + "/metrics", timeout=10).text
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(METRIC_500_PREFIX) and 'status="500"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
 
 
 def _ready(server: ServeProcess) -> bool:
@@ -188,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{summary['api_4xx_without_problem_json']} /api/ 4xx without a problem JSON body")
     for case in summary["server_error_cases"][:50]:
         print(f"  5xx: {case['target']} {case['case']} -> {case['status']} {case['body'][:80]}")
+    print(f"the waiting room's metrics counted {summary['waitroom_metrics_500s']} requests "
+          "with status 500 (exceptions the client did not see)")
     print(f"workers' memory (MB): {summary['workers_resident_mb']}; "
           f"ready afterwards: {summary['ready_after']}")
     print(f"report: {summary['output']}/summary.json")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -101,9 +102,15 @@ class ChaosSystem:
         response.raise_for_status()
 
 
+def _fresh(directory: Path) -> Path:
+    """An empty data directory (a reused ``--output`` must not bring back an earlier run)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    return directory
+
+
 def _queue_redis(root: Path, appendfsync: str) -> EmbeddedRedis:
     return EmbeddedRedis(
-        data_dir=root / "queue-redis",
+        data_dir=_fresh(root / "queue-redis"),
         extra_args=("--appendonly", "yes", "--appendfsync", appendfsync),
     )
 
@@ -130,7 +137,7 @@ def chaos_system(settings: ChaosSettings, root: Path, cluster: bool) -> Iterator
             queue_redis = stack.enter_context(_queue_redis(root, settings.queue_appendfsync))
             queue_url = queue_redis.url
         sale_redis = stack.enter_context(
-            EmbeddedRedis(data_dir=root / "sale-redis", appendfsync_always=True)
+            EmbeddedRedis(data_dir=_fresh(root / "sale-redis"), appendfsync_always=True)
         )
         environment = {
             "REDIS_URL": queue_url,
