@@ -100,6 +100,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         if 400 <= o.answer.status < 500 and o.case.path.startswith("/api/")
         and PROBLEM_JSON not in o.answer.content_type and o.answer.body != PARSER_REFUSAL
     ]
+    accepted = [o for o in outcomes if o.case.oversized and 200 <= o.answer.status < 400]
     return {
         "tried": len(outcomes),
         "server_errors": len(server_errors),
@@ -108,6 +109,9 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "refused_by_the_http_parser": len(parser_refusals),
         "unanswered": len(unanswered),
         "unanswered_cases": [_describe(o) for o in unanswered][:200],
+        "oversized": sum(1 for o in outcomes if o.case.oversized),
+        "oversized_accepted": len(accepted),
+        "oversized_accepted_cases": [_describe(o) for o in accepted][:200],
         "api_4xx_without_problem_json": len(unclear),
         "api_4xx_without_problem_json_cases": [_describe(o) for o in unclear][:200],
     }
@@ -202,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{summary['api_4xx_without_problem_json']} /api/ 4xx without a problem JSON body")
     for case in summary["server_error_cases"][:50]:
         print(f"  5xx: {case['target']} {case['case']} -> {case['status']} {case['body'][:80]}")
+    print(f"{summary['oversized_accepted']} of {summary['oversized']} oversized requests (head or "
+          "body over 64 KB) answered 2xx/3xx instead of being refused")
     print(f"the waiting room's metrics counted {summary['waitroom_metrics_500s']} requests "
           "with status 500 (exceptions the client did not see)")
     print(f"workers' memory (MB): {summary['workers_resident_mb']}; "

@@ -37,6 +37,8 @@ METHODS = (
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "BREW",
 )
 CHUNK_BYTES = 64 * 1024
+OVERSIZED_BYTES = 64 * 1024
+"""Twice the waiting room's 32 KB body limit, and far more header than any client needs."""
 POSITION_SALT, PASS_SALT = "waitroom.position", "waitroom.pass"
 
 
@@ -58,6 +60,8 @@ class Case:
     body: Callable[[], Iterable[bytes]] = field(default=lambda: ())
     path: str = ""
     timeout_seconds: float = 10.0
+    oversized: bool = False
+    """Head or body over OVERSIZED_BYTES: a server with size limits refuses it."""
 
 
 def _fill(template: str, values: dict[str, str], override: dict[str, str] | None = None) -> str:
@@ -81,7 +85,10 @@ def _case(
     head = request_head(method.encode(), target_path, host, fields)
     chunks = () if body is None else (body,)
     text_path = target_path.decode("latin-1")
-    return Case(category, target, label, head, lambda: chunks, text_path, timeout_seconds)
+    oversized = max(len(head), len(body or b"")) > OVERSIZED_BYTES
+    return Case(
+        category, target, label, head, lambda: chunks, text_path, timeout_seconds, oversized
+    )
 
 
 class Catalogue:
@@ -210,9 +217,11 @@ class Catalogue:
             where = f"{method} {path}"
             cases += [
                 Case("framing", target, f"{where}: {size} bytes declared and sent",
-                     base + b"Content-Length: %d\r\n\r\n" % size, partial(_zeros, size), path),
+                     base + b"Content-Length: %d\r\n\r\n" % size, partial(_zeros, size), path,
+                     oversized=True),
                 Case("framing", target, f"{where}: {size} bytes chunked",
-                     base + b"Transfer-Encoding: chunked\r\n\r\n", partial(_chunked, size), path),
+                     base + b"Transfer-Encoding: chunked\r\n\r\n", partial(_chunked, size), path,
+                     oversized=True),
             ]
             cases += [
                 Case("framing", target, f"{where}: {label}", base + extra + b"\r\n",
