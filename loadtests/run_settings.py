@@ -16,6 +16,12 @@ class RunSettings:
     shape: SurgeShape
     events_path: str
     shop: str
+    requests_path: str = ""
+    """Where every request is logged, one JSON line each ('' = not logged)."""
+    stop_path: str = ""
+    """When this file exists, the run ends (the chaos suite's open-ended shape)."""
+    api_client_share: float = 0.0
+    """Share of fans that are API clients (an app): they join without opening the queue page."""
 
     def environment(self, scale: float) -> dict[str, str]:
         return {
@@ -25,6 +31,9 @@ class RunSettings:
             "WAITROOM_LOADTEST_SCALE": repr(scale),
             "WAITROOM_LOADTEST_EVENTS": self.events_path,
             "WAITROOM_LOADTEST_SHOP": self.shop,
+            "WAITROOM_LOADTEST_REQUESTS": self.requests_path,
+            "WAITROOM_LOADTEST_STOP": self.stop_path,
+            "WAITROOM_LOADTEST_API_CLIENTS": repr(self.api_client_share),
         }
 
     @classmethod
@@ -37,4 +46,7 @@ class RunSettings:
             shape=SHAPES[env.get("WAITROOM_LOADTEST_SHAPE", "spike")].scaled(scale),
             events_path=env.get("WAITROOM_LOADTEST_EVENTS", ""),
             shop=env.get("WAITROOM_LOADTEST_SHOP", "none"),
+            requests_path=env.get("WAITROOM_LOADTEST_REQUESTS", ""),
+            stop_path=env.get("WAITROOM_LOADTEST_STOP", ""),
+            api_client_share=float(env.get("WAITROOM_LOADTEST_API_CLIENTS", "0")),
         )

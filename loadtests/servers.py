@@ -39,6 +39,13 @@ def _stat_fields(pid: int) -> list[str] | None:
     return raw[raw.rindex(")") + 2 :].split()
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def child_pids(parent_pid: int) -> list[int]:
     children = []
     for entry in Path("/proc").iterdir():
@@ -79,25 +86,35 @@ class UvicornProcess:
     extra_flags: Sequence[str] = ()
     working_directory: Path | None = None
     """Where the server runs (``python -m`` imports from there first)."""
+    host: str = "127.0.0.1"
+    """A loopback address: 127.0.0.2 puts a second app on "another host" of the same machine."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "uvicorn", self.factory, "--factory",
-            "--host", "127.0.0.1", "--port", str(self.port),
+            "--host", self.host, "--port", str(self.port),
             "--workers", str(self.workers), *UVICORN_FLAGS, *self.extra_flags,
         ]
 
     def start(self, timeout_seconds: float = 30.0) -> UvicornProcess:
+        return self.launch().wait_until_ready(timeout_seconds)
+
+    def launch(self) -> UvicornProcess:
+        """Start the process without waiting (start several, then wait for each)."""
         if self.port == 0:
             self.port = free_port()
         self.process = subprocess.Popen(
             self.command(), env={**os.environ, **self.environment}, cwd=self.working_directory
         )
+        return self
+
+    def wait_until_ready(self, timeout_seconds: float = 30.0) -> UvicornProcess:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout_seconds
         ready_in_a_row = 0
         while time.monotonic() < deadline:
@@ -130,6 +147,14 @@ class UvicornProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.process = None
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes uvicorn's supervisor runs (not its resource tracker)."""
+        if self.process is None:
+            return []
+        return [
+            pid for pid in child_pids(self.process.pid) if b"multiprocessing.spawn" in _cmdline(pid)
+        ]
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server and its worker processes."""

@@ -99,6 +99,13 @@ SHAPES: dict[str, SurgeShape] = {
             opens_in_seconds=30,
         ),
         SurgeShape(
+            name="chaos",
+            description="a steady stream of fans for as long as the chaos suite injects faults "
+            "(it ends the run; python -m loadtests.chaos)",
+            stages=(Stage(6 * 3600, 6 * 3600 * 4, 4.0),),
+            rate_per_minute=180,
+        ),
+        SurgeShape(
             name="smoke",
             description="seconds-long spike with a pre-queue and every organizer action (tests)",
             stages=(Stage(6, 30, 10.0), Stage(16, 40, 2.0)),

@@ -6,28 +6,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from loadtests.events import EventLog
+from loadtests.remote_shop_steps import RemoteSaleShopSteps
+from loadtests.shop_protocol import TEST_CARD, FanClient, ShopSteps, shop_answer
 from loadtests.shop_system import BUYER_LIMIT, SHOP_PATH, SURGE_EVENT_ID, TIER_ID
-
-TEST_CARD = "4242424242424242"
-EXPECTED_REFUSALS = ("sold-out", "buyer-limit", "hold-expired", "session-ended")
-"""``session-ended``: a purchase ends the fan's shop session, so a greedy second attempt with
-the same pass is refused before it reaches the buyer limit."""
-
-
-class FanClient(Protocol):
-    """The parts of a locust HTTP session the shop steps use (FastHttpSession fits)."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
-
-
-class ShopSteps(Protocol):
-    name: str
-
-    def after_admission(self, client: FanClient, admitted: dict[str, Any], log: EventLog) -> None:
-        """Run the shop part of one fan's journey, with the status answer that admitted it."""
 
 
 class NoShop:
@@ -77,7 +61,7 @@ class SaleShopSteps:
         with client.request(
             "POST", f"{api}/holds", json=body, headers=bearer, name="hold", catch_response=True
         ) as response:
-            hold = _answer(response, (201,), greedy)
+            hold = shop_answer(response, (201,))
         if hold is None:
             log.record("hold_refused", quantity=quantity, greedy=greedy)
             return False
@@ -91,7 +75,7 @@ class SaleShopSteps:
             "POST", f"{api}/checkout", json=checkout, headers=headers, name="checkout",
             catch_response=True,
         ) as response:
-            order = _answer(response, (201,), greedy)
+            order = shop_answer(response, (201,))
         if order is None:
             log.record("checkout_refused", quantity=quantity, greedy=greedy)
             return False
@@ -99,27 +83,9 @@ class SaleShopSteps:
         return True
 
 
-def _answer(response: Any, expected: tuple[int, ...], greedy: bool) -> dict[str, Any] | None:
-    """The JSON body when expected; shop refusals the run provokes are not failures."""
-    if response.status_code in expected:
-        response.success()
-        body: dict[str, Any] = response.json()
-        return body
-    problem_type = ""
-    if response.status_code in {409, 410}:
-        try:
-            problem_type = str(response.json().get("type", ""))
-        except ValueError:
-            problem_type = ""
-    if any(problem_type.endswith(refusal) for refusal in EXPECTED_REFUSALS):
-        response.success()
-        return None
-    kind = "server error" if response.status_code >= 500 else "unexpected answer"
-    response.failure(f"{kind}: HTTP {response.status_code} {problem_type}".rstrip())
-    return None
-
-
-SHOP_STEPS: dict[str, type[ShopSteps]] = {NoShop.name: NoShop, SaleShopSteps.name: SaleShopSteps}
+SHOP_STEPS: dict[str, type[ShopSteps]] = {
+    steps.name: steps for steps in (NoShop, SaleShopSteps, RemoteSaleShopSteps)
+}
 
 
 def shop_steps(name: str) -> ShopSteps:
