@@ -16,7 +16,6 @@ from loadtests.chaos_event import CHAOS_EVENT_ID, STANDING_TIER
 from loadtests.chaos_system import ChaosSystem
 from loadtests.shop_protocol import TEST_CARD
 from waitroom.cookies import VISITOR_COOKIE, position_cookie_name
-from waitroom.settings import Settings
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 ADMITTED_TIMEOUT_SECONDS = 20.0
@@ -43,19 +42,13 @@ def route_table(routes: list[BaseRoute], prefix: str = "") -> list[RouteInfo]:
 
 
 def app_routes() -> dict[str, list[RouteInfo]]:
-    """Both apps' routes, read from app objects built (not started) with throwaway settings."""
-    from sale_backend.app import create_app as create_shop_app
-    from sale_backend.shop_settings import ShopSettings
-    from waitroom.app import create_app
+    """Both apps' route tables (the same lists the app factories mount)."""
+    from sale_backend.app import shop_routes
+    from waitroom.app import waitroom_routes
 
-    settings = Settings.from_environ({
-        "REDIS_URL": "redis://127.0.0.1:1/0", "WAITROOM_ADMIN_TOKEN": "x" * 24,
-        "WAITROOM_SECRET_KEYS": "y" * 32,
-    })
-    shop = create_shop_app(settings, ShopSettings.from_settings(settings, {}))
     return {
-        "waitroom": route_table(list(create_app(settings).routes)),
-        "shop": route_table(list(shop.routes)),
+        "waitroom": route_table(waitroom_routes()),
+        "shop": route_table(shop_routes()),
     }
 
 
