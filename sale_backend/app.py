@@ -25,6 +25,7 @@ from starlette.types import Scope
 from sale_backend import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.background import BackgroundWork, publish_all
 from sale_backend.durability import warn_unless_durable
+from sale_backend.older_tickets import register_older_tickets
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.runtime import ShopRuntime, shop_runtime
@@ -80,6 +81,7 @@ def shop_routes() -> list[BaseRoute]:
         Route("/staff/scan", staff_pages.scan_form, methods=["POST"]),
         Route("/staff/login", staff_pages.login, methods=["GET", "POST"]),
         Route("/staff/logout", staff_pages.logout, methods=["POST"]),
+        Route("/staff/scanner-sw.js", staff_pages.service_worker, methods=["GET"]),
         Route(f"{api}/events", buyer_api.list_events, methods=["GET"]),
         Route(f"{api}/events/{{event_id}}", buyer_api.get_event, methods=["GET"]),
         Route(f"{api}/events/{{event_id}}/seats", buyer_api.get_seats, methods=["GET"]),
@@ -91,6 +93,8 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{api}/orders/{{order_id}}", buyer_api.get_order, methods=["GET"]),
         Route(f"{api}/orders/{{order_id}}/refund", buyer_api.post_refund, methods=["POST"]),
         Route(f"{staff}/scan", staff_api.post_scan, methods=["POST"]),
+        Route(f"{staff}/events/{{event_id}}/tickets", staff_api.get_tickets, methods=["GET"]),
+        Route(f"{staff}/events/{{event_id}}/scans", staff_api.post_scans, methods=["POST"]),
         Route(f"{staff}/events/{{event_id}}", staff_api.put_event, methods=["PUT"]),
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
@@ -136,6 +140,10 @@ def create_app(
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
+        for event_id in await runtime.store.event_ids():
+            registered = await register_older_tickets(runtime.store, event_id)
+            if registered:
+                LOGGER.warning("short codes given to %d older tickets of %s", registered, event_id)
         await publish_all(runtime)
         background = BackgroundWork(runtime)
         try:

@@ -12,11 +12,12 @@ from starlette.requests import Request
 
 from sale_backend.catalog import Event
 from sale_backend.checkout import CheckoutService
+from sale_backend.entry_scans import EntryScanner, ScanOutcome, ScanRequest
 from sale_backend.errors import TicketRejected
 from sale_backend.fulfilment import Answer, Fulfilment
 from sale_backend.keys import is_valid_event_id
 from sale_backend.payments import PaymentProvider
-from sale_backend.refunds import RefundService, scan_ticket
+from sale_backend.refunds import RefundService
 from sale_backend.shop_metrics import ShopMetrics
 from sale_backend.shop_settings import ShopSettings
 from sale_backend.stock_publisher import StockPublisher
@@ -45,6 +46,7 @@ class ShopRuntime:
     refunds: RefundService
     metrics: ShopMetrics
     passes: PassRegistry
+    scanner: EntryScanner
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +76,7 @@ class ShopRuntime:
             refunds=RefundService(store, provider, publisher),
             metrics=ShopMetrics.create(),
             passes=PassRegistry(queue_redis, settings.base.cookie_secure),
+            scanner=EntryScanner(store, codes),
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:
@@ -112,15 +115,16 @@ class ShopRuntime:
             tickets = orjson.loads(answer.body).get("tickets", [])
             self.metrics.tickets_sold.labels(event.event_id).inc(len(tickets))
 
-    async def scan(self, code: Any) -> dict[str, Any]:
-        """An entry scan (:func:`scan_ticket`), counted in ``metrics.scans`` by result."""
+    async def scan(self, request: ScanRequest, event_id: str | None) -> ScanOutcome:
+        """An entry scan (:class:`EntryScanner`) at a scanner of ``event_id`` (``None``: the
+        signed code's event), counted in ``metrics.scans`` by result."""
         try:
-            accepted = await scan_ticket(self.store, self.codes, code)
+            outcome = await self.scanner.scan(request, event_id)
         except TicketRejected as error:
             self.metrics.scans.labels(str(error.extra.get("reason", "rejected"))).inc()
             raise
-        self.metrics.scans.labels("accepted").inc()
-        return accepted
+        self.metrics.scans.labels("accepted" if outcome.admitted else outcome.outcome).inc()
+        return outcome
 
     def forget_event(self, event_id: str) -> None:
         self._events.pop(event_id, None)

@@ -1,21 +1,27 @@
 """The door scanner for staff: ``/staff/scan`` (outside the fan gate, opened by a staff
 session), ``/staff/login`` and ``/staff/logout``. Plain forms that work without JavaScript and
 with hardware scanners that type the code and press Enter; every answer is a page, bad input a
-friendly 4xx page."""
+friendly 4xx page. The page's script (``static/scanner.js``) adds the camera, the offline list
+and the sync of offline scans on top of the same page; ``/staff/scanner-sw.js`` is its service
+worker (the page loads offline)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from sale_backend.catalog import Event
+from sale_backend.entry_scans import ScanRequest
 from sale_backend.errors import TicketRejected
 from sale_backend.pages import base_path, read_form, render
-from sale_backend.runtime import shop_runtime
-from sale_backend.scan_results import ScanHistory, ScanResult, admitted, rejected
+from sale_backend.runtime import ShopRuntime, shop_runtime
+from sale_backend.scan_batches import clean_door
+from sale_backend.scan_results import LocalClock, ScanHistory, ScanResult, rejected, scan_result
 from sale_backend.staff_session import staff_door
 from sale_backend.store import EventNotFound
 from sale_backend.tickets import MAX_CODE_LENGTH
@@ -24,7 +30,10 @@ from waitroom.problems import InvalidInput
 from waitroom.request_body import MAX_BODY_BYTES
 from waitroom.session_door import FORM_EXPIRED, SECURITY_HEADERS, LoginFormRenderer
 
+SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
 SESSION_ENDED = "Your staff session has ended. Log in again."
+SYNC_SECONDS = 10
+"""How often the page's script sends offline scans and fetches the list's changes."""
 
 
 def _page(request: Request, template: str, status_code: int, **context: Any) -> HTMLResponse:
@@ -43,6 +52,7 @@ def _login_page(request: Request) -> LoginFormRenderer:
 def _scanner(
     request: Request,
     session: AdminSession,
+    event: Event,
     status_code: int = 200,
     results: list[ScanResult] | None = None,
     notice: str = "",
@@ -50,14 +60,46 @@ def _scanner(
     runtime = shop_runtime(request)
     history = ScanHistory(runtime.settings.base.secret_keys, session.session_id)
     shown = results or []
-    return _page(
+    response = _page(
         request,
         "staff_scan.html",
         status_code,
         csrf_token=session.csrf_token,
+        door=clean_door(session.who),
+        event=event,
+        clock=LocalClock(event.time_zone).name if event.time_zone else "",
+        sync_seconds=SYNC_SECONDS,
         result=shown[0] if shown and not notice else None,
         earlier=shown[1:] if not notice else shown,
         history=history.dump(shown),
+        notice=notice,
+    )
+    response.headers["x-scanner-page"] = "1"  # the service worker keeps only these pages
+    return response
+
+
+async def _events(runtime: ShopRuntime) -> list[Event]:
+    events = []
+    for event_id in await runtime.store.event_ids():
+        try:
+            events.append(await runtime.event(event_id, any_queue=True))
+        except EventNotFound:
+            continue
+    return events
+
+
+async def _chooser(
+    request: Request, session: AdminSession, status_code: int = 200, notice: str = ""
+) -> Response:
+    """The events to scan for (a door scans one event's tickets)."""
+    events = await _events(shop_runtime(request))
+    return _page(
+        request,
+        "staff_events.html",
+        status_code,
+        events=events,
+        csrf_token=session.csrf_token,
+        door=clean_door(session.who),
         notice=notice,
     )
 
@@ -84,7 +126,11 @@ async def login(request: Request) -> Response:
         return door.login_form(page)
     try:
         return await door.login(
-            request, page, scanner, lambda fields: "staff", "That staff token is not accepted."
+            request,
+            page,
+            scanner,
+            lambda fields: clean_door(fields.get("door")),
+            "That staff token is not accepted.",
         )
     except HTTPException:
         return door.login_form(page, 400, "The form could not be read. Try again.")
@@ -98,9 +144,9 @@ async def logout(request: Request) -> Response:
     try:
         fields = await _fields(request)
     except InvalidInput as error:
-        return _scanner(request, session, 400, notice=f"Not logged out: {error.detail}.")
+        return await _chooser(request, session, 400, f"Not logged out: {error.detail}.")
     if not _csrf_ok(session, fields):
-        return _scanner(request, session, 403, notice=FORM_EXPIRED)
+        return await _chooser(request, session, 403, FORM_EXPIRED)
     return door.logged_out(f"{base_path(request)}/staff/scan")
 
 
@@ -109,7 +155,18 @@ async def scan_page(request: Request) -> Response:
     session = door.session(request)
     if session is None:
         return door.login_form(_login_page(request))
-    return _scanner(request, session)
+    runtime = shop_runtime(request)
+    chosen = request.query_params.get("event")
+    if not chosen:  # with one event, that one; "?event=" always lets staff choose
+        events = await _events(runtime) if chosen is None else []
+        if len(events) != 1:
+            return await _chooser(request, session)
+        return _scanner(request, session, events[0])
+    try:
+        event = await runtime.event(chosen, any_queue=True)
+    except EventNotFound:
+        return await _chooser(request, session, 404, "There is no such event. Choose one.")
+    return _scanner(request, session, event)
 
 
 async def scan_form(request: Request) -> Response:
@@ -121,25 +178,41 @@ async def scan_form(request: Request) -> Response:
     try:
         fields = await _fields(request)
     except InvalidInput as error:
-        return _scanner(request, session, 400, notice=f"Nothing scanned: {error.detail}.")
+        return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
+    try:
+        event = await runtime.event(fields.get("event_id", ""), any_queue=True)
+    except EventNotFound:
+        return await _chooser(request, session, 400, "Choose the event of this door first.")
     earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
         fields.get("history")
     )
     if not _csrf_ok(session, fields):
-        return _scanner(request, session, 403, earlier, FORM_EXPIRED)
+        return _scanner(request, session, event, 403, earlier, FORM_EXPIRED)
     code = fields.get("code", "").strip()
     if not code:
-        return _scanner(request, session, 400, earlier, "Scan or type a ticket code first.")
+        return _scanner(request, session, event, 400, earlier, "Scan or type a ticket code first.")
     if len(code) > MAX_CODE_LENGTH:
-        return _scanner(request, session, 400, earlier, "That is far too long for a ticket code.")
+        return _scanner(
+            request, session, event, 400, earlier, "That is far too long for a ticket code."
+        )
+    clock = LocalClock(event.time_zone, fields.get("time_zone", ""))
     now = datetime.now(UTC)
+    scan = ScanRequest(code=code, door=clean_door(session.who), device=session.session_id)
     try:
-        accepted = await runtime.scan(code)
+        outcome = await runtime.scan(scan, event.event_id)
     except TicketRejected as error:
-        return _scanner(request, session, 409, [rejected(error, now), *earlier])
-    ticket_id, event_id = str(accepted["ticket_id"]), str(accepted["event_id"])
-    try:
-        event_name = (await runtime.event(event_id, any_queue=True)).name
-    except EventNotFound:
-        event_name = event_id
-    return _scanner(request, session, 200, [admitted(ticket_id, event_name, now), *earlier])
+        return _scanner(
+            request, session, event, error.status, [rejected(error, clock, now), *earlier]
+        )
+    result = scan_result(outcome, event, clock, now)
+    return _scanner(request, session, event, 200 if result.admitted else 409, [result, *earlier])
+
+
+async def service_worker(request: Request) -> Response:
+    """The scanner page's service worker, served under ``/staff/`` so that it may control the
+    scanner page (a worker controls pages under its own path only)."""
+    return FileResponse(
+        SERVICE_WORKER,
+        media_type="text/javascript",
+        headers={"cache-control": "no-cache"},
+    )

@@ -27,6 +27,7 @@ SCRIPTS = (
     "scan",
     "idempotency",
     "define_event",
+    "register_tickets",
 )
 
 
@@ -43,6 +44,10 @@ def _load_lua(name: str) -> str:
 
 def decode(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
@@ -64,6 +69,10 @@ def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
         keys.refunds_pending,
         idempotency_key or keys.prefix + "idem:none",
         keys.catalog,
+        keys.short_codes,
+        keys.ticket_details,
+        keys.entries,
+        keys.ticket_changes,
     ]
 
 
@@ -131,6 +140,57 @@ class SaleStore:
             return []
         values = await self.redis.hmget(EventKeys(event_id).tickets, ticket_ids)
         return [None if value is None else decode(value) for value in values]
+
+    async def ticket_details(self, event_id: str, ticket_ids: list[str]) -> list[bytes | None]:
+        if not ticket_ids:
+            return []
+        values = await self.redis.hmget(EventKeys(event_id).ticket_details, ticket_ids)
+        return [None if value is None else _bytes(value) for value in values]
+
+    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[dict[str, Any]]]:
+        """One HSCAN page of the event's orders: (next cursor, 0 when done; orders)."""
+        next_cursor, batch = await self.redis.hscan(EventKeys(event_id).orders, cursor, count=500)
+        assert isinstance(batch, dict)
+        return int(next_cursor), [dict(orjson.loads(raw)) for raw in batch.values()]
+
+    async def changed_tickets(
+        self, event_id: str, after_version: int, limit: int
+    ) -> list[tuple[str, int]]:
+        """(ticket id, version) of tickets changed after ``after_version``, oldest first."""
+        raw: list[Any] = await self.redis.zrangebyscore(
+            EventKeys(event_id).ticket_changes,
+            f"({after_version}",
+            "+inf",
+            start=0,
+            num=limit,
+            withscores=True,
+        )
+        return [(decode(member), int(score)) for member, score in raw]
+
+    async def ticket_rows(
+        self, event_id: str, ticket_ids: list[str]
+    ) -> list[tuple[str | None, bytes | None, bytes | None]]:
+        """(state, details JSON, entries JSON) of each ticket."""
+        if not ticket_ids:
+            return []
+        keys = EventKeys(event_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(keys.tickets, ticket_ids)
+            pipe.hmget(keys.ticket_details, ticket_ids)
+            pipe.hmget(keys.entries, ticket_ids)
+            states, details, entries = await pipe.execute()
+        return [
+            (
+                None if state is None else decode(state),
+                None if detail is None else _bytes(detail),
+                None if entry is None else _bytes(entry),
+            )
+            for state, detail, entry in zip(states, details, entries, strict=True)
+        ]
+
+    async def ticket_of_short_code(self, event_id: str, short_code: str) -> str | None:
+        raw = await self.redis.hget(EventKeys(event_id).short_codes, short_code)
+        return None if raw is None else decode(raw)
 
     async def buyer_order_ids(self, event_id: str, buyer: str) -> list[str]:
         raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)

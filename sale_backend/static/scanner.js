@@ -1,0 +1,628 @@
+// The door scanner's script, on top of the page's plain form (which works without it):
+// - scans typed codes, hardware scanners (they type and press Enter) and the camera
+//   (BarcodeDetector where the browser has it, else @zxing/library, loaded on first use);
+// - keeps the event's ticket list (hashed codes, tier, seat, holder, state) in IndexedDB and
+//   checks scans against it when the network is gone; offline scans are queued with their time
+//   and sent when the network returns; the server's answers (a ticket let in twice, anywhere)
+//   are shown on every scanner after it synced;
+// - registers a service worker (/staff/scanner-sw.js) so the page itself loads offline.
+(function () {
+  "use strict";
+  var root = document.getElementById("scanner");
+  var form = document.getElementById("scan-form");
+  if (!root || !form || !window.fetch || !window.indexedDB || !window.idb ||
+      !window.crypto || !window.crypto.subtle) {
+    return; // the plain form goes on working
+  }
+
+  var ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+  var CODE_LENGTH = 10;
+  var LOOKS_SHORT = /^[A-Za-z0-9\s\-_.·/]{1,24}$/;
+  var SEPARATORS = /[\s\-_.·/]+/g;
+  var REQUEST_TIMEOUT_MS = 4000;
+  var GONE_AFTER_MS = 1500; // a code out of view this long is scanned again when it returns
+  var HISTORY_SHOWN = 20;
+  var BATCH_SIZE = 200;
+
+  var base = root.dataset.base || "";
+  var eventId = root.dataset.eventId;
+  var door = root.dataset.door || "";
+  var syncSeconds = Number(root.dataset.syncSeconds || "10");
+  var csrf = form.querySelector("input[name=csrf_token]").value;
+  var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  var timeZone = root.dataset.timeZone || browserZone;
+  var api = base + "/api/v1/staff/events/" + encodeURIComponent(eventId);
+  var codeInput = document.getElementById("code");
+  var live = document.getElementById("scan-live");
+  var statusLine = document.getElementById("scanner-status");
+  var historyList = document.getElementById("scan-history");
+  var earlier = document.getElementById("earlier");
+  var zoneField = document.getElementById("browser-time-zone");
+  if (zoneField) zoneField.value = browserZone;
+  var clockName = document.getElementById("clock-name");
+  if (clockName) clockName.textContent = timeZone || "this device's time";
+
+  var timeFormat = new Intl.DateTimeFormat(undefined, {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+    timeZone: timeZone || undefined
+  });
+  var dateFormat = new Intl.DateTimeFormat("en-CA", {
+    year: "numeric", month: "2-digit", day: "2-digit", timeZone: timeZone || undefined
+  });
+  function clock(atMs) {
+    var words = timeFormat.format(new Date(atMs));
+    var day = dateFormat.format(new Date(atMs));
+    if (day !== dateFormat.format(new Date())) words += " on " + day;
+    return words;
+  }
+  function seen(scan) {
+    return clock(scan.at_ms) + (scan.door ? " at " + scan.door : "");
+  }
+
+  // --- device, storage -------------------------------------------------------------------
+  function randomId(bytes) {
+    var values = crypto.getRandomValues(new Uint8Array(bytes));
+    return btoa(String.fromCharCode.apply(null, values))
+      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  var deviceId = localStorage.getItem("waitroom-scanner-device");
+  if (!deviceId) {
+    deviceId = randomId(12);
+    localStorage.setItem("waitroom-scanner-device", deviceId);
+  }
+  var dbPromise = idb.openDB("waitroom-scanner:" + eventId, 1, {
+    upgrade: function (db) {
+      db.createObjectStore("tickets", { keyPath: "ticket_id" });
+      db.createObjectStore("queue", { keyPath: "scan_id" });
+      db.createObjectStore("results", { keyPath: "scan_id" });
+      db.createObjectStore("meta");
+    }
+  });
+
+  var tickets = new Map();   // ticket id -> the list's record
+  var byHash = new Map();    // code hash -> ticket id
+  var pending = new Map();   // ticket id -> this scanner's admission not synced yet
+  var meta = { version: 0, updated_at_ms: 0 };
+  var queued = 0;
+  var online = navigator.onLine;
+  var sessionEnded = false;
+
+  function remember(record) {
+    var previous = tickets.get(record.ticket_id);
+    if (previous) {
+      previous.code_hashes.forEach(function (hash) { byHash.delete(hash); });
+    }
+    tickets.set(record.ticket_id, record);
+    record.code_hashes.forEach(function (hash) { byHash.set(hash, record.ticket_id); });
+    if (record.short_code_hash) byHash.set(record.short_code_hash, record.ticket_id);
+  }
+
+  async function loadStored() {
+    var db = await dbPromise;
+    (await db.getAll("tickets")).forEach(remember);
+    meta = Object.assign(meta, (await db.get("meta", "list")) || {});
+    var waiting = await db.getAll("queue");
+    queued = waiting.length;
+    waiting.forEach(notePending);
+  }
+
+  function notePending(scan) {
+    if (scan.decision === "admitted" && scan.ticket_id && !pending.has(scan.ticket_id)) {
+      pending.set(scan.ticket_id, { at_ms: scan.scanned_at_ms, door: door, scan_id: scan.scan_id });
+    }
+  }
+
+  // --- codes ------------------------------------------------------------------------------
+  function luhnChecksum(code) { // Luhn mod N, as python-stdnum's luhn.checksum
+    var n = ALPHABET.length;
+    var sum = 0;
+    code.split("").reverse().forEach(function (char, index) {
+      var value = ALPHABET.indexOf(char);
+      if (index % 2 === 0) {
+        sum += value;
+      } else {
+        var doubled = value * 2;
+        sum += Math.floor(doubled / n) + (doubled % n);
+      }
+    });
+    return sum % n;
+  }
+  function Mistyped(message) { this.message = message; }
+  // The canonical short code of typed text, null for a signed QR code; throws Mistyped.
+  function parseShortCode(text) {
+    var stripped = text.trim();
+    if (!LOOKS_SHORT.test(stripped)) return null;
+    var code = stripped.replace(SEPARATORS, "").toUpperCase();
+    var wrong = Array.from(new Set(code.split("").filter(function (char) {
+      return ALPHABET.indexOf(char) < 0;
+    }))).sort();
+    if (wrong.length) throw new Mistyped("a ticket code has no " + wrong.join(", ") + ": check the code");
+    if (code.length !== CODE_LENGTH) {
+      throw new Mistyped("a ticket code has " + CODE_LENGTH + " characters, not " + code.length);
+    }
+    if (luhnChecksum(code) !== 0) {
+      throw new Mistyped("the code's last character does not match: a character is mistyped");
+    }
+    return code;
+  }
+  async function codeHash(kind, code) {
+    var text = "waitroom-ticket|" + eventId + "|" + kind + "|" + code;
+    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+    return btoa(String.fromCharCode.apply(null, digest.slice(0, 16)))
+      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  window.waitroomScanner = { parseShortCode: parseShortCode, luhnChecksum: luhnChecksum };
+
+  // --- network ----------------------------------------------------------------------------
+  function NetworkDown(message) { this.message = message; }
+  async function call(path, options) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    var response;
+    try {
+      response = await fetch(path, Object.assign({
+        credentials: "same-origin",
+        signal: controller.signal,
+        headers: { "content-type": "application/json", "x-csrf-token": csrf }
+      }, options || {}));
+    } catch (error) {
+      throw new NetworkDown(String(error));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status === 401 || response.status === 403) {
+      sessionEnded = true;
+      throw new NetworkDown("the staff session has ended");
+    }
+    if (response.status >= 500) throw new NetworkDown("the shop answered " + response.status);
+    if (!response.ok) throw new Error("the shop refused: " + response.status);
+    sessionEnded = false;
+    return response.json();
+  }
+
+  async function pull() {
+    var db = await dbPromise;
+    for (;;) {
+      var page = await call(api + "/tickets?limit=2000&after=" + meta.version, { method: "GET" });
+      var tx = db.transaction(["tickets", "meta"], "readwrite");
+      page.tickets.forEach(function (record) {
+        remember(record);
+        tx.objectStore("tickets").put(record);
+      });
+      meta.version = page.version;
+      meta.updated_at_ms = Date.now();
+      tx.objectStore("meta").put(meta, "list");
+      await tx.done;
+      if (!page.more) break;
+    }
+  }
+
+  async function sendQueue() {
+    var db = await dbPromise;
+    var waiting = await db.getAll("queue");
+    for (var start = 0; start < waiting.length; start += BATCH_SIZE) {
+      var batch = waiting.slice(start, start + BATCH_SIZE);
+      var answer = await call(api + "/scans", {
+        method: "POST",
+        body: JSON.stringify({
+          device_id: deviceId, door: door, device_clock_ms: Date.now(),
+          scans: batch.map(function (scan) {
+            return { scan_id: scan.scan_id, code: scan.code, scanned_at_ms: scan.scanned_at_ms,
+                     decision: scan.decision };
+          })
+        })
+      });
+      for (var index = 0; index < answer.results.length; index++) {
+        var result = answer.results[index];
+        await db.delete("queue", result.scan_id);
+        var entry = await db.get("results", result.scan_id);
+        if (entry) {
+          entry.synced = true;
+          entry.server = result;
+          if (result.ticket_id) entry.ticket_id = result.ticket_id;
+          await db.put("results", entry);
+        }
+      }
+    }
+    pending.clear();
+    queued = 0;
+  }
+
+  var syncing = null;
+  function sync() {
+    if (!syncing) {
+      syncing = (async function () {
+        try {
+          await sendQueue();
+          await pull();
+          online = true;
+        } catch (error) {
+          if (error instanceof NetworkDown) online = false; else console.warn(error);
+        } finally {
+          syncing = null;
+          await renderHistory();
+          renderStatus();
+        }
+      })();
+    }
+    return syncing;
+  }
+
+  // --- one scan ---------------------------------------------------------------------------
+  var REASONS = {
+    refunded: "refunded",
+    forged: "not a ticket of this shop",
+    unknown: "not a ticket of this event",
+    wrong_event: "a ticket for another event",
+    not_admitted: "turned away by an offline scanner"
+  };
+
+  function serverView(result) {
+    var ticket = result.ticket || {};
+    var reason = "";
+    if (result.outcome === "already_scanned" && result.first_scan) {
+      reason = "already scanned: first at " + seen(result.first_scan);
+    } else if (result.outcome === "duplicate" && result.first_scan) {
+      reason = "admitted twice: first at " + seen(result.first_scan);
+    } else if (!result.admitted) {
+      reason = result.detail && (result.outcome === "mistyped" || result.outcome === "wrong_event")
+        ? result.detail : (REASONS[result.outcome] || result.outcome.replace(/_/g, " "));
+    }
+    return {
+      kind: result.admitted ? "admit" : (result.flagged ? "flagged" : "rejected"),
+      ticket: {
+        short_code: ticket.short_code || "", tier_name: ticket.tier_name || "",
+        seat_label: ticket.seat_label || "", holder: ticket.holder || "", admits: ticket.admits || 1
+      },
+      reason: reason
+    };
+  }
+
+  async function checkLocally(scan, isShort) {
+    var ticketId = byHash.get(await codeHash(isShort ? "s" : "q", scan.code));
+    var record = ticketId && tickets.get(ticketId);
+    if (!record) {
+      return { admitted: false, reason: "not in this event's ticket list", ticket: null };
+    }
+    var shown = {
+      short_code: isShort ? formatShort(scan.code) : record.short_code_hint,
+      tier_name: record.tier_name, seat_label: record.seat_label, holder: record.holder,
+      admits: record.admits
+    };
+    scan.ticket_id = ticketId;
+    if (record.state === "refunded") return { admitted: false, reason: "refunded", ticket: shown };
+    var first = pending.get(ticketId) || record.first_scan;
+    if (first || record.state === "used") {
+      var words = first ? "already scanned: first at " + seen(first) : "already scanned";
+      return { admitted: false, reason: words, ticket: shown };
+    }
+    return { admitted: true, reason: "", ticket: shown };
+  }
+  function formatShort(code) {
+    return code.slice(0, 4) + "-" + code.slice(4, 8) + "-" + code.slice(8);
+  }
+
+  async function handleCode(raw) {
+    var text = raw.trim();
+    if (!text) return;
+    var now = Date.now();
+    var shortCode;
+    try {
+      shortCode = parseShortCode(text);
+    } catch (error) {
+      if (!(error instanceof Mistyped)) throw error;
+      show({ kind: "rejected", ticket: null, reason: error.message }, now, false);
+      await addResult({ scan_id: randomId(12), at_ms: now, view: { kind: "rejected",
+        ticket: null, reason: error.message }, synced: true });
+      return;
+    }
+    var scan = { scan_id: randomId(12), code: shortCode || text, scanned_at_ms: now,
+                 decision: "check" };
+    if (navigator.onLine && !sessionEnded) {
+      if (queued) await sync(); // this scanner's offline admissions count first
+    }
+    if (navigator.onLine && !sessionEnded && online) {
+      try {
+        var answer = await call(api + "/scans", {
+          method: "POST",
+          body: JSON.stringify({ device_id: deviceId, door: door, device_clock_ms: Date.now(),
+                                 scans: [scan] })
+        });
+        var result = answer.results[0];
+        var view = serverView(result);
+        show(view, result.scanned_at_ms || now, false);
+        await addResult({ scan_id: scan.scan_id, at_ms: result.scanned_at_ms || now, view: view,
+                          ticket_id: result.ticket_id || "", server: result, synced: true });
+        online = true;
+        if (result.ticket_id && tickets.has(result.ticket_id)) {
+          var record = tickets.get(result.ticket_id);
+          record.state = result.state;
+          record.first_scan = result.first_scan;
+          record.entries = result.entries;
+          record.admissions = result.admissions;
+        }
+        renderStatus();
+        return;
+      } catch (error) {
+        if (!(error instanceof NetworkDown)) {
+          show({ kind: "rejected", ticket: null, reason: String(error.message || error) }, now);
+          return;
+        }
+        online = false; // decided here, from the list
+      }
+    }
+    var local = await checkLocally(scan, Boolean(shortCode));
+    scan.decision = local.admitted ? "admitted" : "rejected";
+    var db = await dbPromise;
+    await db.put("queue", scan);
+    queued += 1;
+    notePending(scan);
+    var offlineView = { kind: local.admitted ? "admit" : "rejected", ticket: local.ticket,
+                        reason: local.reason };
+    show(offlineView, now, true);
+    await addResult({ scan_id: scan.scan_id, at_ms: now, view: offlineView,
+                      ticket_id: scan.ticket_id || "", synced: false });
+    renderStatus();
+  }
+
+  // --- what staff see ---------------------------------------------------------------------
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  var HEADLINES = { admit: "ADMIT", rejected: "REJECTED", flagged: "ADMITTED TWICE" };
+
+  function show(view, atMs, offline) {
+    var box = element("div", "scan-result " + view.kind);
+    box.id = "scan-result";
+    var headline = element("p", "scan-headline");
+    var mark = element("span", "", view.kind === "admit" ? "✔ " : "✖ ");
+    mark.setAttribute("aria-hidden", "true");
+    headline.append(mark, HEADLINES[view.kind]);
+    box.append(headline);
+    var ticket = view.ticket;
+    if (view.kind === "admit" && ticket) box.append(element("p", "scan-admits", "Admits " + ticket.admits));
+    if (view.reason) box.append(element("p", "scan-reason", view.reason));
+    if (ticket) {
+      var facts = element("dl", "scan-ticket");
+      [["Ticket", ticket.short_code], ["Tier", ticket.tier_name], ["Seat", ticket.seat_label],
+       ["Holder", ticket.holder], ["Admits", view.kind === "admit" ? "" : String(ticket.admits)]]
+        .forEach(function (pair) {
+          if (pair[1]) facts.append(element("dt", "", pair[0]), element("dd", "", pair[1]));
+        });
+      box.append(facts);
+    }
+    box.append(element("p", "scan-time", "Scanned " + clock(atMs) +
+      (offline ? " · offline: checked against the list, will sync" : "")));
+    live.replaceChildren(box);
+    feedback(view.kind === "admit");
+  }
+
+  async function addResult(entry) {
+    var db = await dbPromise;
+    await db.put("results", entry);
+    await renderHistory();
+  }
+
+  function flagOf(entry) {
+    // Let in more than once (on any scanner, seen after sync): say where else.
+    var record = entry.ticket_id && tickets.get(entry.ticket_id);
+    var entries = (record && record.entries) || (entry.server && entry.server.entries) || [];
+    var admissions = entries.filter(function (scan) { return scan.admitted; });
+    if (admissions.length < 2 || !entries.some(function (scan) { return scan.scan_id === entry.scan_id; })) {
+      return "";
+    }
+    if (entry.server && entry.server.outcome === "duplicate") return ""; // its headline says so
+    var others = admissions.filter(function (scan) { return scan.scan_id !== entry.scan_id; });
+    return "admitted twice: also " + others.map(seen).join(", also ");
+  }
+
+  async function renderHistory() {
+    var db = await dbPromise;
+    var entries = (await db.getAll("results")).sort(function (a, b) { return b.at_ms - a.at_ms; });
+    historyList.replaceChildren();
+    entries.slice(0, HISTORY_SHOWN).forEach(function (entry) {
+      var view = entry.server ? serverView(entry.server) : entry.view;
+      var flag = flagOf(entry);
+      var kind = flag ? "flagged" : view.kind;
+      var item = element("li", kind);
+      item.dataset.scanId = entry.scan_id;
+      item.append(element("strong", "", HEADLINES[view.kind]), " " + clock(entry.at_ms));
+      var ticket = view.ticket;
+      var words = ticket ? [ticket.short_code, ticket.tier_name, ticket.seat_label]
+        .filter(Boolean).join(" · ") : "";
+      if (words) item.append(": " + words);
+      if (view.reason) item.append(" · " + view.reason);
+      if (flag) item.append(" ", element("strong", "scan-flag", "⚠ " + flag));
+      if (!entry.synced) item.append(" ", element("em", "scan-pending", "(not synced yet)"));
+      historyList.append(item);
+    });
+    earlier.hidden = entries.length === 0;
+  }
+
+  function renderStatus() {
+    var listWords = tickets.size + " tickets in the list" +
+      (meta.updated_at_ms ? ", updated " + clock(meta.updated_at_ms) : "");
+    var waiting = queued ? queued + (queued === 1 ? " scan" : " scans") + " waiting to sync" :
+      "all scans synced";
+    var state = sessionEnded ? "Session ended: log in again to sync" :
+      (online ? "Online" : "Offline: checking against the list");
+    statusLine.textContent = state + " · " + listWords + " · " + waiting;
+    statusLine.className = "scanner-status " + (online && !sessionEnded ? "online" : "offline");
+    statusLine.hidden = false;
+    root.dataset.queued = String(queued);
+    root.dataset.listVersion = String(meta.version);
+  }
+
+  var audio = null;
+  function feedback(good) {
+    if (navigator.vibrate) navigator.vibrate(good ? 80 : [200, 100, 200]);
+    if (!audio) return;
+    var oscillator = audio.createOscillator();
+    var gain = audio.createGain();
+    oscillator.frequency.value = good ? 880 : 220;
+    gain.gain.value = 0.2;
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + (good ? 0.12 : 0.4));
+  }
+  function unlockAudio() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+  }
+
+  // --- camera -----------------------------------------------------------------------------
+  var camera = document.getElementById("camera");
+  var cameraButton = document.getElementById("camera-toggle");
+  var viewfinder = document.getElementById("viewfinder");
+  var video = document.getElementById("camera-video");
+  var cameraError = document.getElementById("camera-error");
+  var stream = null;
+  var decode = null;
+  var busy = false;
+  var lastCode = "";
+  var lastSeenAt = 0;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.append(script);
+    });
+  }
+
+  async function decoder() {
+    if ("BarcodeDetector" in window) {
+      var formats = await window.BarcodeDetector.getSupportedFormats();
+      if (formats.indexOf("qr_code") >= 0) {
+        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        root.dataset.decoder = "barcode-detector";
+        return async function () {
+          var found = await detector.detect(video);
+          return found.length ? found[0].rawValue : null;
+        };
+      }
+    }
+    if (!window.ZXing) await loadScript(base + "/static/vendor/zxing-library.min.js");
+    var reader = new ZXing.QRCodeReader();
+    var canvas = document.createElement("canvas");
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    root.dataset.decoder = "zxing";
+    return async function () {
+      var scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      var source = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
+      try {
+        return reader.decode(new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source))).getText();
+      } catch (error) {
+        return null; // no code in this frame
+      }
+    };
+  }
+
+  async function tick() {
+    if (!stream) return;
+    if (!busy && video.readyState >= 2) {
+      busy = true;
+      try {
+        var text = await decode();
+        var now = Date.now();
+        if (text && (text !== lastCode || now - lastSeenAt > GONE_AFTER_MS)) {
+          lastCode = text; // one scan while the code stays in view
+          await handleCode(text);
+        }
+        if (text) lastSeenAt = Date.now();
+      } catch (error) {
+        console.warn(error);
+      } finally {
+        busy = false;
+      }
+    }
+    setTimeout(tick, 120);
+  }
+
+  async function startCamera() {
+    cameraError.hidden = true;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } }
+      });
+      video.srcObject = stream;
+      await video.play();
+      decode = decode || await decoder();
+    } catch (error) {
+      stopCamera();
+      cameraError.textContent = "The camera could not be started (" + (error.message || error.name) +
+        "). Type the code instead.";
+      cameraError.hidden = false;
+      return;
+    }
+    viewfinder.hidden = false;
+    cameraButton.textContent = "Stop the camera";
+    cameraButton.setAttribute("aria-pressed", "true");
+    tick();
+  }
+  function stopCamera() {
+    lastCode = "";
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    video.srcObject = null;
+    viewfinder.hidden = true;
+    cameraButton.textContent = "Scan with the camera";
+    cameraButton.setAttribute("aria-pressed", "false");
+  }
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    camera.hidden = false;
+    cameraButton.addEventListener("click", function () {
+      unlockAudio();
+      if (stream) stopCamera(); else startCamera();
+    });
+  }
+
+  // --- wiring -----------------------------------------------------------------------------
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    unlockAudio();
+    var text = codeInput.value;
+    codeInput.value = "";
+    codeInput.focus();
+    handleCode(text).catch(function (error) { console.warn(error); });
+  });
+  document.getElementById("sync-now").addEventListener("click", function () { sync(); });
+  document.getElementById("scanner-tools").hidden = false;
+  window.addEventListener("online", function () { online = true; sync(); });
+  window.addEventListener("offline", function () { online = false; renderStatus(); });
+  document.getElementById("logout-form").addEventListener("submit", function (event) {
+    if (queued && !window.confirm(queued + " scans are not synced yet and would be lost. Log out anyway?")) {
+      event.preventDefault();
+      return;
+    }
+    idb.deleteDB("waitroom-scanner:" + eventId);
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "forget" });
+    }
+  });
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(base + "/staff/scanner-sw.js", { scope: base + "/staff/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        registration.active.postMessage({ type: "cache-page", url: location.href });
+        root.dataset.offlineReady = "true";
+      })
+      .catch(function (error) { console.warn("no service worker:", error); });
+  }
+
+  loadStored()
+    .then(function () { renderStatus(); return renderHistory(); })
+    .then(function () { return sync(); })
+    .then(function () { root.dataset.ready = "true"; });
+  setInterval(function () { if (navigator.onLine) sync(); }, syncSeconds * 1000);
+})();
