@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from sale_backend.catalog import Event
 from sale_backend.entry_scans import ScanRequest
 from sale_backend.errors import TicketRejected
+from sale_backend.keys import is_valid_event_id
 from sale_backend.pages import base_path, read_form, render
 from sale_backend.runtime import ShopRuntime, shop_runtime
 from sale_backend.scan_batches import clean_door
@@ -42,9 +43,22 @@ def _page(request: Request, template: str, status_code: int, **context: Any) -> 
     return response
 
 
+def _chosen_event(request: Request) -> str:
+    """The ``?event=`` a login form came from (well-formed ids only), to return to it."""
+    chosen = request.query_params.get("event", "")
+    return chosen if is_valid_event_id(chosen) else ""
+
+
 def _login_page(request: Request) -> LoginFormRenderer:
     def page(status_code: int, login_csrf: str, error: str) -> Response:
-        return _page(request, "staff_login.html", status_code, login_csrf=login_csrf, error=error)
+        return _page(
+            request,
+            "staff_login.html",
+            status_code,
+            login_csrf=login_csrf,
+            error=error,
+            event_id=_chosen_event(request),
+        )
 
     return page
 
@@ -120,6 +134,8 @@ def _csrf_ok(session: AdminSession, fields: dict[str, str]) -> bool:
 async def login(request: Request) -> Response:
     door, page = staff_door(request), _login_page(request)
     scanner = f"{base_path(request)}/staff/scan"
+    if _chosen_event(request):
+        scanner += f"?event={_chosen_event(request)}"
     if request.method == "GET":
         if door.session(request) is not None:
             return RedirectResponse(scanner, status_code=303, headers=SECURITY_HEADERS)

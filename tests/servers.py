@@ -20,11 +20,13 @@ class ServerProcess:
     environment: Mapping[str, str]
     port: int = 0
     workers: int = 1
+    host: str = "127.0.0.1"
+    """Any loopback address: 127.0.0.2 puts the app on another host than the waiting room."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self, timeout_seconds: float = 20.0, ready_path: str = "/readyz") -> ServerProcess:
         if self.port == 0:
@@ -37,7 +39,7 @@ class ServerProcess:
             self.factory,
             "--factory",
             "--host",
-            "127.0.0.1",
+            self.host,
             "--port",
             str(self.port),
             "--workers",

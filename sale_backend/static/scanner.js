@@ -84,6 +84,7 @@
   var pending = new Map();   // ticket id -> this scanner's admission not synced yet
   var meta = { version: 0, updated_at_ms: 0 };
   var queued = 0;
+  var sequence = Date.now() * 1000; // orders scans made within the same millisecond
   var online = navigator.onLine;
   var sessionEnded = false;
 
@@ -199,7 +200,9 @@
 
   async function sendQueue() {
     var db = await dbPromise;
-    var waiting = await db.getAll("queue");
+    var waiting = (await db.getAll("queue")).sort(function (a, b) {
+      return a.scanned_at_ms - b.scanned_at_ms || a.sequence - b.sequence; // as they were made
+    });
     for (var start = 0; start < waiting.length; start += BATCH_SIZE) {
       var batch = waiting.slice(start, start + BATCH_SIZE);
       var answer = await call(api + "/scans", {
@@ -311,13 +314,14 @@
       shortCode = parseShortCode(text);
     } catch (error) {
       if (!(error instanceof Mistyped)) throw error;
-      show({ kind: "rejected", ticket: null, reason: error.message }, now, false);
+      show({ kind: "rejected", ticket: null, reason: error.message }, now);
       await addResult({ scan_id: randomId(12), at_ms: now, view: { kind: "rejected",
         ticket: null, reason: error.message }, synced: true });
       return;
     }
+    sequence += 1;
     var scan = { scan_id: randomId(12), code: shortCode || text, scanned_at_ms: now,
-                 decision: "check" };
+                 decision: "check", sequence: sequence };
     if (navigator.onLine && !sessionEnded) {
       if (queued) await sync(); // this scanner's offline admissions count first
     }
@@ -330,7 +334,7 @@
         });
         var result = answer.results[0];
         var view = serverView(result);
-        show(view, result.scanned_at_ms || now, false);
+        show(view, result.scanned_at_ms || now, "", scan.scan_id);
         await addResult({ scan_id: scan.scan_id, at_ms: result.scanned_at_ms || now, view: view,
                           ticket_id: result.ticket_id || "", server: result, synced: true });
         online = true;
@@ -359,7 +363,7 @@
     notePending(scan);
     var offlineView = { kind: local.admitted ? "admit" : "rejected", ticket: local.ticket,
                         reason: local.reason };
-    show(offlineView, now, true);
+    show(offlineView, now, OFFLINE_NOTE, scan.scan_id);
     await addResult({ scan_id: scan.scan_id, at_ms: now, view: offlineView,
                       ticket_id: scan.ticket_id || "", synced: false });
     renderStatus();
@@ -374,7 +378,10 @@
   }
   var HEADLINES = { admit: "ADMIT", rejected: "REJECTED", flagged: "ADMITTED TWICE" };
 
-  function show(view, atMs, offline) {
+  var shown = { scanId: "", key: "" };
+  // Shows a result big; ``note`` is one more line (offline, or let in twice elsewhere).
+  function show(view, atMs, note, scanId, quiet) {
+    shown = { scanId: scanId || "", key: view.kind + "|" + view.reason + "|" + (note || "") };
     var box = element("div", "scan-result " + view.kind);
     box.id = "scan-result";
     var headline = element("p", "scan-headline");
@@ -394,11 +401,11 @@
         });
       box.append(facts);
     }
-    box.append(element("p", "scan-time", "Scanned " + clock(atMs) +
-      (offline ? " · offline: checked against the list, will sync" : "")));
+    box.append(element("p", "scan-time", "Scanned " + clock(atMs) + (note ? " · " + note : "")));
     live.replaceChildren(box);
-    feedback(view.kind === "admit");
+    if (!quiet) feedback(view.kind === "admit");
   }
+  var OFFLINE_NOTE = "offline: checked against the list, will sync";
 
   async function addResult(entry) {
     var db = await dbPromise;
@@ -438,12 +445,21 @@
       if (flag) item.append(" ", element("strong", "scan-flag", "⚠ " + flag));
       if (!entry.synced) item.append(" ", element("em", "scan-pending", "(not synced yet)"));
       historyList.append(item);
+      if (entry.scan_id === shown.scanId) updateShown(entry, view, flag);
     });
     earlier.hidden = entries.length === 0;
   }
 
+  // The result on screen, once the shop answered for it (after a sync): say so if it changed.
+  function updateShown(entry, view, flag) {
+    var note = flag ? "⚠ " + flag : (entry.synced ? "" : OFFLINE_NOTE);
+    var shownView = flag ? Object.assign({}, view, { kind: "flagged" }) : view;
+    if (shownView.kind + "|" + shownView.reason + "|" + note === shown.key) return;
+    show(shownView, entry.at_ms, note, entry.scan_id, shownView.kind !== "flagged");
+  }
+
   function renderStatus() {
-    var listWords = tickets.size + " tickets in the list" +
+    var listWords = tickets.size + (tickets.size === 1 ? " ticket" : " tickets") + " in the list" +
       (meta.updated_at_ms ? ", updated " + clock(meta.updated_at_ms) : "");
     var waiting = queued ? queued + (queued === 1 ? " scan" : " scans") + " waiting to sync" :
       "all scans synced";
