@@ -76,6 +76,7 @@ def shop_routes() -> list[BaseRoute]:
         Route("/holds/{hold_id}/cancel", pages.cancel_form, methods=["POST"]),
         Route("/holds/{hold_id}/checkout", pages.checkout_form, methods=["POST"]),
         Route("/orders/{order_id}", pages.order_page, methods=["GET"]),
+        Route("/orders/{order_id}/refund", pages.refund_confirmation, methods=["GET"]),
         Route("/orders/{order_id}/refund", pages.refund_form, methods=["POST"]),
         Route("/staff/scan", staff_pages.scan_page, methods=["GET"]),
         Route("/staff/scan", staff_pages.scan_form, methods=["POST"]),

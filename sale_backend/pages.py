@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sale_backend.checkout import parse_checkout
+from sale_backend.errors import TicketNotRefundable
 from sale_backend.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.keys import event_of
 from sale_backend.orders import load_order, public_order
@@ -180,21 +181,78 @@ async def checkout_form(request: Request) -> Response:
         )
 
 
-async def order_page(request: Request) -> Response:
+async def _order_view(request: Request) -> dict[str, Any]:
+    """The buyer's order with each ticket's place in the order, seat in words and the
+    accessible name of its QR code."""
     runtime = shop_runtime(request)
     order = await load_order(runtime.store, request.path_params["order_id"], buyer_of(request))
+    event = await runtime.event(order["event_id"], any_queue=True)
     view = public_order(order, runtime.codes)
+    count = len(view["tickets"])
+    for number, ticket in enumerate(view["tickets"], start=1):
+        place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
+        ticket["number"] = number
+        ticket["seat_label"] = place.label if place else ticket.get("seat_id") or ""
+        ticket["title"] = ", ".join(
+            part
+            for part in (f"Ticket {number} of {count}", ticket["tier_name"], ticket["seat_label"])
+            if part
+        )
+        ticket["qr_label"] = ticket["title"] + (
+            f", code {ticket['short_code']}" if ticket["short_code"] else ""
+        )
+    return view
+
+
+async def order_page(request: Request) -> Response:
+    view = await _order_view(request)
     for ticket in view["tickets"]:
-        ticket["qr_svg"] = qr_svg(ticket["code"])
+        if ticket["state"] != "refunded":
+            ticket["qr_svg"] = qr_svg(ticket["code"])
     return render(request, "order.html", order=view)
 
 
+def _refund_choice(view: dict[str, Any], ticket_ids: list[str]) -> list[dict[str, Any]]:
+    """The valid tickets a refund would take (all valid ones when none is named)."""
+    for ticket_id in ticket_ids:
+        event_of(ticket_id, "ticket")
+    chosen = [
+        ticket
+        for ticket in view["tickets"]
+        if ticket["state"] == "valid" and (not ticket_ids or ticket["ticket_id"] in ticket_ids)
+    ]
+    if not chosen or (ticket_ids and len(chosen) != len(set(ticket_ids))):
+        raise TicketNotRefundable("no ticket of this order can be refunded any more")
+    return chosen
+
+
+async def refund_confirmation(request: Request, ticket_ids: list[str] | None = None) -> Response:
+    """The second step of a refund: what would be refunded, for how much, and one button that
+    does it (no script needed)."""
+    view = await _order_view(request)
+    if ticket_ids is None:
+        ticket_ids = [value for value in request.query_params.getlist("ticket_id") if value]
+    chosen = _refund_choice(view, ticket_ids)
+    return render(
+        request,
+        "refund_confirm.html",
+        order=view,
+        chosen=chosen,
+        whole_order=not ticket_ids,
+        amount_minor=sum(int(ticket["price_minor"]) for ticket in chosen),
+    )
+
+
 async def refund_form(request: Request) -> Response:
+    """Refunds only with ``confirm=yes`` (sent by the confirmation page); without it, the
+    confirmation page."""
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
     event = await runtime.event(event_of(order_id, "order"))
     form = await read_form(request)
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
+    if (form.get("confirm") or [""])[0] != "yes":
+        return await refund_confirmation(request, ticket_ids)
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
     record = await runtime.refunds.refund(event, order_id, ticket_ids, buyer_of(request))

@@ -72,4 +72,3 @@ class RefundService:
             return {**record, "status": "pending"}  # recorded; the reconciler resends it
         await self.store.mark_refund_done(event.event_id, refund_id)
         return {**record, "status": "done"}
-

@@ -28,9 +28,7 @@ def clean_door(text: Any) -> str:
     """A door or scanner name as staff typed it: printable, one line, at most 40 characters."""
     if not isinstance(text, str):
         return DEFAULT_DOOR
-    printable = "".join(
-        char if unicodedata.category(char)[0] not in "CZ" else " " for char in text
-    )
+    printable = "".join(char if unicodedata.category(char)[0] not in "CZ" else " " for char in text)
     return " ".join(printable.split())[:DOOR_MAX_LENGTH] or DEFAULT_DOOR
 
 

@@ -64,8 +64,7 @@ async def ticket_page(
                 "first_scan": None
                 if first is None
                 else {"at_ms": first.at_ms, "door": first.door, "device": first.device},
-                "admissions": sum(1 for entry in entries if entry.admitted)
-                or (1 if first else 0),
+                "admissions": sum(1 for entry in entries if entry.admitted) or (1 if first else 0),
                 "entries": [entry.view() for entry in entries],
             }
         )
