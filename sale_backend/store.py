@@ -98,9 +98,13 @@ class SaleStore:
         for tier in event.tiers:
             args += [tier.tier_id, tier.capacity]
         args += list(event.seat_tiers())
+        keys = EventKeys(event.event_id)
+        new_event = not await self.redis.exists(keys.catalog)
         answer = await self.run("define_event", event.event_id, args)
         if answer[0] == "ok":
             await self.redis.sadd(EVENT_REGISTRY_KEY, event.event_id)
+            if new_event:  # every ticket it sells gets a short code when sold
+                await self.redis.set(keys.tickets_registered, "1")
         return answer
 
     async def load_event(self, event_id: str) -> Event:

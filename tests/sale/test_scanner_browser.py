@@ -10,6 +10,7 @@ through the buyer API with real passes.
   the page downloaded, one of them twice; the page reloads offline from its service worker; a
   mistyped short code is refused by its check character; when the network returns the scans
   are synced and the repeated one is shown as already scanned.
+- The page's own check of typed short codes answers as the server's, code for code.
 - Two scanners offline let the same ticket in: after both synced, both show it was admitted
   twice, and the shop's list counts two admissions."""
 
@@ -28,6 +29,7 @@ import httpx
 import pytest
 
 from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.short_codes import ALPHABET, ShortCodeMistyped, new_short_code, parse_short_code
 from tests.conftest import server_environment
 from tests.fake_camera import qr_video
 from tests.sale.conftest import STAFF_TOKEN, sample_event
@@ -184,6 +186,30 @@ def watch(page: Any, errors: list[str]) -> None:
     )
 
 
+def server_answer(typed: str) -> str | None:
+    try:
+        return parse_short_code(typed)
+    except ShortCodeMistyped as error:
+        return "mistyped: " + error.detail
+
+
+def assert_same_short_code_check_as_the_server(page: Any, printed: str) -> None:
+    """The page checks typed codes offline with its own copy of the rules: same answers."""
+    code = printed.replace("-", "")
+    typed = [printed, printed.lower(), f" {code[:5]} {code[5:]} ", "ab.cd", "x" * 30]
+    typed += [code[:at] + char + code[at + 1 :] for at in range(10) for char in ALPHABET[::7]]
+    typed += [code[:at] + code[at + 1] + code[at] + code[at + 2 :] for at in range(9)]
+    typed += [new_short_code() for _ in range(20)] + ["K7M0-PX2Q-9C", "O7MI-PX2Q"]
+    answers = page.evaluate(
+        """typed => typed.map(text => {
+            try { return window.waitroomScanner.parseShortCode(text); }
+            catch (error) { return "mistyped: " + error.message; }
+        })""",
+        typed,
+    )
+    assert answers == [server_answer(text) for text in typed]
+
+
 def test_camera_scan_admits_then_rejects_with_the_first_scans_time(
     shop: ShopUnderTest, unique_id: str, tmp_path: Path, browser_errors: list[str]
 ) -> None:
@@ -241,6 +267,7 @@ def test_offline_scans_are_checked_locally_and_synced(
             watch(page, browser_errors)
             open_scanner(page, shop.base_url, unique_id, "North gate")
             assert "2 tickets in the list" in page.inner_text("#scanner-status")
+            assert_same_short_code_check_as_the_server(page, second["short_code"])
 
             context.set_offline(True)
             type_code(page, first["code"])  # the QR code, as a hardware scanner types it
