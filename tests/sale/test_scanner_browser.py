@@ -6,8 +6,8 @@ through the buyer API with real passes.
   segno); the page decodes it (@zxing/library: Chromium on Linux has no BarcodeDetector) and
   shows ADMIT with tier, seat and holder; scanning again shows REJECTED with the first scan's
   time in the venue's time zone and its door.
-- Offline: the network is cut (``context.set_offline``); tickets are checked against the list
-  the page downloaded, one of them twice; the page reloads offline from its service worker; a
+- Offline: the network is cut (``context.set_offline``) and the page's clock moved on eleven
+  minutes; tickets are checked against the list the page downloaded, one of them twice; the page reloads offline from its service worker; a
   mistyped short code is refused by its check character; when the network returns the scans
   are synced and the repeated one is shown as already scanned.
 - The page's own check of typed short codes answers as the server's, code for code.
@@ -17,6 +17,7 @@ through the buyer API with real passes.
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -264,6 +265,7 @@ def test_offline_scans_are_checked_locally_and_synced(
         try:
             context = browser.new_context()
             page = context.new_page()
+            page.clock.install()  # the page's clock, moved on below
             watch(page, browser_errors)
             open_scanner(page, shop.base_url, unique_id, "North gate")
             assert "2 tickets in the list" in page.inner_text("#scanner-status")
@@ -273,6 +275,7 @@ def test_offline_scans_are_checked_locally_and_synced(
             type_code(page, first["code"])  # the QR code, as a hardware scanner types it
             one = result_after(page, "", "admit")
             assert "offline" in one and "Standard" in one and HOLDER in one
+            page.clock.fast_forward("11:00")  # eleven minutes without network
             type_code(page, second["short_code"].lower().replace("-", " "))
             two = result_after(page, one, "admit")
             assert second["short_code"] in two
@@ -304,6 +307,11 @@ def test_offline_scans_are_checked_locally_and_synced(
     assert listed["state"] == "used" and listed["admissions"] == 1
     outcomes = [entry["outcome"] for entry in listed["entries"]]
     assert outcomes == ["admitted", "already_scanned"]
+    # the scans kept the eleven minutes between them; the device's clock was set right
+    admitted_at = listed["first_scan"]["at_ms"]
+    second_at = shop.listed(unique_id, second["ticket_id"])["first_scan"]["at_ms"]
+    assert 11 * 60_000 <= second_at - admitted_at < 12 * 60_000
+    assert listed["entries"][1]["at_ms"] <= time.time() * 1000
     assert all(entry["offline"] and entry["door"] == "North gate" for entry in listed["entries"])
     assert shop.listed(unique_id, second["ticket_id"])["state"] == "used"
     assert browser_errors == []
