@@ -361,6 +361,7 @@
     await db.put("queue", scan);
     queued += 1;
     notePending(scan);
+    renderStatus();
     var offlineView = { kind: local.admitted ? "admit" : "rejected", ticket: local.ticket,
                         reason: local.reason };
     show(offlineView, now, OFFLINE_NOTE, scan.scan_id);

@@ -153,6 +153,10 @@ def result_after(page: Any, previous: str, kind: str) -> str:
     raise AssertionError(f"no new {kind} result; the page shows {page.inner_text('#scan-live')}")
 
 
+def wait_for_attribute(page: Any, name: str, value: str) -> None:
+    page.locator(f"#scanner[{name}='{value}']").wait_for(timeout=WAIT_MS)
+
+
 def wait_for_text(page: Any, selector: str, text: str) -> str:
     deadline = WAIT_MS
     while deadline > 0:
@@ -282,7 +286,7 @@ def test_offline_scans_are_checked_locally_and_synced(
             type_code(page, first["short_code"])
             again = result_after(page, "", "rejected")
             assert "already scanned: first at" in again and "at North gate" in again
-            assert page.get_attribute("#scanner", "data-queued") == "3"
+            wait_for_attribute(page, "data-queued", "3")
             screenshot(page, "scanner-offline.png")
 
             page.reload()  # the page itself comes from the service worker
