@@ -6,6 +6,7 @@ refunds, scans) turn answers into results or errors.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Any
 
@@ -50,9 +51,14 @@ def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
+IDEMPOTENCY_SLOT = 14
+"""Index of the request's idempotency record among a script's keys (KEYS[15] in Lua)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _event_script_keys(event_id: str) -> tuple[str, ...]:
     keys = EventKeys(event_id)
-    return [
+    return (
         keys.stock,
         keys.seats,
         keys.holds,
@@ -67,13 +73,21 @@ def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
         keys.buyer_orders,
         keys.refunds,
         keys.refunds_pending,
-        idempotency_key or keys.prefix + "idem:none",
+        keys.prefix + "idem:none",
         keys.catalog,
         keys.short_codes,
         keys.ticket_details,
         keys.entries,
         keys.ticket_changes,
-    ]
+    )
+
+
+def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
+    """The keys every script gets (named once per event, in ``prelude.lua``'s order)."""
+    keys = list(_event_script_keys(event_id))
+    if idempotency_key:
+        keys[IDEMPOTENCY_SLOT] = idempotency_key
+    return keys
 
 
 class SaleStore:
