@@ -16,9 +16,10 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -94,7 +95,11 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{api}/orders/{{order_id}}", buyer_api.get_order, methods=["GET"]),
         Route(f"{api}/orders/{{order_id}}/refund", buyer_api.post_refund, methods=["POST"]),
         Route(f"{staff}/scan", staff_api.post_scan, methods=["POST"]),
-        Route(f"{staff}/events/{{event_id}}/tickets", staff_api.get_tickets, methods=["GET"]),
+        Route(
+            f"{staff}/events/{{event_id}}/tickets",
+            GZipMiddleware(request_response(staff_api.get_tickets), minimum_size=1024),
+            methods=["GET"],
+        ),
         Route(f"{staff}/events/{{event_id}}/scans", staff_api.post_scans, methods=["POST"]),
         Route(f"{staff}/events/{{event_id}}", staff_api.put_event, methods=["PUT"]),
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),

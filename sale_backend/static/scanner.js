@@ -528,15 +528,23 @@
     var reader = new ZXing.QRCodeReader();
     var canvas = document.createElement("canvas");
     var context = canvas.getContext("2d", { willReadFrequently: true });
+    // Frames are tried in turn at full size, at half size, and as a "pure" code (a screen held
+    // straight at the camera): ZXing's finder-pattern search misses some codes in one of the
+    // ways but not in all of them.
+    var pure = new Map([[ZXing.DecodeHintType.PURE_BARCODE, true]]);
+    var attempt = 0;
     root.dataset.decoder = "zxing";
     return async function () {
-      var scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
+      attempt += 1;
+      var scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight)) *
+        (attempt % 3 === 1 ? 0.5 : 1);
       canvas.width = Math.round(video.videoWidth * scale);
       canvas.height = Math.round(video.videoHeight * scale);
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
       var source = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
       try {
-        return reader.decode(new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source))).getText();
+        var bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source));
+        return reader.decode(bitmap, attempt % 3 === 2 ? pure : undefined).getText();
       } catch (error) {
         return null; // no code in this frame
       }

@@ -150,7 +150,12 @@ def result_after(page: Any, previous: str, kind: str) -> str:
             return str(text)
         page.wait_for_timeout(100)
         deadline -= 100
-    raise AssertionError(f"no new {kind} result; the page shows {page.inner_text('#scan-live')}")
+    camera = page.inner_text("#camera") if page.locator("#camera").count() else ""
+    raise AssertionError(
+        f"no new {kind} result; the page shows {page.inner_text('#scan-live')!r}, camera "
+        f"{camera!r}, decoder {page.get_attribute('#scanner', 'data-decoder')!r}, "
+        f"console {CONSOLE[-10:]!r}"
+    )
 
 
 def wait_for_attribute(page: Any, name: str, value: str) -> None:
@@ -179,7 +184,12 @@ def launch(playwright: Any, *extra_args: str) -> Any:
     )
 
 
+CONSOLE: list[str] = []
+"""Every console message of the pages (shown when a wait fails)."""
+
+
 def watch(page: Any, errors: list[str]) -> None:
+    page.on("console", lambda message: CONSOLE.append(f"{message.type}: {message.text}"))
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
