@@ -7,9 +7,10 @@ through the buyer API with real passes.
   shows ADMIT with tier, seat and holder; scanning again shows REJECTED with the first scan's
   time in the venue's time zone and its door.
 - Offline: the network is cut (``context.set_offline``) and the page's clock moved on eleven
-  minutes; tickets are checked against the list the page downloaded, one of them twice; the page reloads offline from its service worker; a
-  mistyped short code is refused by its check character; when the network returns the scans
-  are synced and the repeated one is shown as already scanned.
+  minutes; tickets are checked against the list the page downloaded, one of them twice; the
+  page reloads offline from its service worker; a mistyped short code is refused by its check
+  character; when the network returns the scans are synced and the repeated one is shown as
+  already scanned.
 - The page's own check of typed short codes answers as the server's, code for code.
 - Two scanners offline let the same ticket in: after both synced, both show it was admitted
   twice, and the shop's list counts two admissions."""
