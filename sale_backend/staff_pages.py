@@ -1,7 +1,7 @@
 """The door scanner for staff: ``/staff/scan`` (outside the fan gate, opened by a staff
 session), ``/staff/login`` and ``/staff/logout``. Plain forms that work without JavaScript and
 with hardware scanners that type the code and press Enter; every answer is a page, bad input a
-friendly 4xx page. The page's script (``static/scanner.js``) adds the camera, the offline list
+friendly 4xx page. The page's scripts (``static/scanner*.js``) add the camera, the offline list
 and the sync of offline scans on top of the same page; ``/staff/scanner-sw.js`` is its service
 worker (the page loads offline)."""
 

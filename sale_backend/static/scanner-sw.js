@@ -4,7 +4,7 @@
 // files come from the cache and are refreshed in the background. API calls are not touched:
 // the page keeps its ticket list and offline scans in IndexedDB itself.
 "use strict";
-var CACHE_VERSION = "1";
+var CACHE_VERSION = "2";
 var STATIC_CACHE = "waitroom-scanner-static-" + CACHE_VERSION;
 var PAGE_CACHE = "waitroom-scanner-pages";
 var NETWORK_TIMEOUT_MS = 4000;
@@ -13,6 +13,8 @@ var SCANNER_PAGE = base + "/staff/scan";
 var ASSETS = [
   "/static/shop.css",
   "/static/scanner.js",
+  "/static/scanner-codes.js",
+  "/static/scanner-camera.js",
   "/static/vendor/idb.umd.js",
   "/static/vendor/zxing-library.min.js"
 ].map(function (path) { return base + path; });

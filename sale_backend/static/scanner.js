@@ -1,6 +1,6 @@
 // The door scanner's script, on top of the page's plain form (which works without it):
 // - scans typed codes, hardware scanners (they type and press Enter) and the camera
-//   (BarcodeDetector where the browser has it, else @zxing/library, loaded on first use);
+//   (scanner-camera.js); typed short codes are checked first (scanner-codes.js);
 // - keeps the event's ticket list (hashed codes, tier, seat, holder, state) in IndexedDB and
 //   checks scans against it when the network is gone; offline scans are queued with their time
 //   and sent when the network returns; the server's answers (a ticket let in twice, anywhere)
@@ -11,16 +11,13 @@
   var root = document.getElementById("scanner");
   var form = document.getElementById("scan-form");
   if (!root || !form || !window.fetch || !window.indexedDB || !window.idb ||
-      !window.crypto || !window.crypto.subtle) {
+      !window.crypto || !window.crypto.subtle || !window.waitroomTicketCodes ||
+      !window.waitroomCamera) {
     return; // the plain form goes on working
   }
 
-  var ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-  var CODE_LENGTH = 10;
-  var LOOKS_SHORT = /^[A-Za-z0-9\s\-_.·/]{1,24}$/;
-  var SEPARATORS = /[\s\-_.·/]+/g;
+  var codes = window.waitroomTicketCodes;
   var REQUEST_TIMEOUT_MS = 4000;
-  var GONE_AFTER_MS = 1500; // a code out of view this long is scanned again when it returns
   var HISTORY_SHOWN = 20;
   var BATCH_SIZE = 200;
 
@@ -112,47 +109,6 @@
       pending.set(scan.ticket_id, { at_ms: scan.scanned_at_ms, door: door, scan_id: scan.scan_id });
     }
   }
-
-  // --- codes ------------------------------------------------------------------------------
-  function luhnChecksum(code) { // Luhn mod N, as python-stdnum's luhn.checksum
-    var n = ALPHABET.length;
-    var sum = 0;
-    code.split("").reverse().forEach(function (char, index) {
-      var value = ALPHABET.indexOf(char);
-      if (index % 2 === 0) {
-        sum += value;
-      } else {
-        var doubled = value * 2;
-        sum += Math.floor(doubled / n) + (doubled % n);
-      }
-    });
-    return sum % n;
-  }
-  function Mistyped(message) { this.message = message; }
-  // The canonical short code of typed text, null for a signed QR code; throws Mistyped.
-  function parseShortCode(text) {
-    var stripped = text.trim();
-    if (!LOOKS_SHORT.test(stripped)) return null;
-    var code = stripped.replace(SEPARATORS, "").toUpperCase();
-    var wrong = Array.from(new Set(code.split("").filter(function (char) {
-      return ALPHABET.indexOf(char) < 0;
-    }))).sort();
-    if (wrong.length) throw new Mistyped("a ticket code has no " + wrong.join(", ") + ": check the code");
-    if (code.length !== CODE_LENGTH) {
-      throw new Mistyped("a ticket code has " + CODE_LENGTH + " characters, not " + code.length);
-    }
-    if (luhnChecksum(code) !== 0) {
-      throw new Mistyped("the code's last character does not match: a character is mistyped");
-    }
-    return code;
-  }
-  async function codeHash(kind, code) {
-    var text = "waitroom-ticket|" + eventId + "|" + kind + "|" + code;
-    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-    return btoa(String.fromCharCode.apply(null, digest.slice(0, 16)))
-      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  window.waitroomScanner = { parseShortCode: parseShortCode, luhnChecksum: luhnChecksum };
 
   // --- network ----------------------------------------------------------------------------
   function NetworkDown(message) { this.message = message; }
@@ -282,13 +238,13 @@
   }
 
   async function checkLocally(scan, isShort) {
-    var ticketId = byHash.get(await codeHash(isShort ? "s" : "q", scan.code));
+    var ticketId = byHash.get(await codes.codeHash(eventId, isShort ? "s" : "q", scan.code));
     var record = ticketId && tickets.get(ticketId);
     if (!record) {
       return { admitted: false, reason: "not in this event's ticket list", ticket: null };
     }
     var shown = {
-      short_code: isShort ? formatShort(scan.code) : record.short_code_hint,
+      short_code: isShort ? codes.formatShortCode(scan.code) : record.short_code_hint,
       tier_name: record.tier_name, seat_label: record.seat_label, holder: record.holder,
       admits: record.admits
     };
@@ -301,9 +257,6 @@
     }
     return { admitted: true, reason: "", ticket: shown };
   }
-  function formatShort(code) {
-    return code.slice(0, 4) + "-" + code.slice(4, 8) + "-" + code.slice(8);
-  }
 
   async function handleCode(raw) {
     var text = raw.trim();
@@ -311,9 +264,9 @@
     var now = Date.now();
     var shortCode;
     try {
-      shortCode = parseShortCode(text);
+      shortCode = codes.parseShortCode(text);
     } catch (error) {
-      if (!(error instanceof Mistyped)) throw error;
+      if (!(error instanceof codes.Mistyped)) throw error;
       show({ kind: "rejected", ticket: null, reason: error.message }, now);
       await addResult({ scan_id: randomId(12), at_ms: now, view: { kind: "rejected",
         ticket: null, reason: error.message }, synced: true });
@@ -491,125 +444,7 @@
   }
 
   // --- camera -----------------------------------------------------------------------------
-  var camera = document.getElementById("camera");
-  var cameraButton = document.getElementById("camera-toggle");
-  var viewfinder = document.getElementById("viewfinder");
-  var video = document.getElementById("camera-video");
-  var cameraError = document.getElementById("camera-error");
-  var stream = null;
-  var decode = null;
-  var busy = false;
-  var lastCode = "";
-  var lastSeenAt = 0;
-
-  function loadScript(src) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = src;
-      script.onload = resolve;
-      script.onerror = function () { reject(new Error("could not load " + src)); };
-      document.head.append(script);
-    });
-  }
-
-  async function decoder() {
-    if ("BarcodeDetector" in window) {
-      var formats = await window.BarcodeDetector.getSupportedFormats();
-      if (formats.indexOf("qr_code") >= 0) {
-        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        root.dataset.decoder = "barcode-detector";
-        return async function () {
-          var found = await detector.detect(video);
-          return found.length ? found[0].rawValue : null;
-        };
-      }
-    }
-    if (!window.ZXing) await loadScript(base + "/static/vendor/zxing-library.min.js");
-    var reader = new ZXing.QRCodeReader();
-    var canvas = document.createElement("canvas");
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-    // Frames are tried in turn at full size, at half size, and as a "pure" code (a screen held
-    // straight at the camera): ZXing's finder-pattern search misses some codes in one of the
-    // ways but not in all of them.
-    var pure = new Map([[ZXing.DecodeHintType.PURE_BARCODE, true]]);
-    var attempt = 0;
-    root.dataset.decoder = "zxing";
-    return async function () {
-      attempt += 1;
-      var scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight)) *
-        (attempt % 3 === 1 ? 0.5 : 1);
-      canvas.width = Math.round(video.videoWidth * scale);
-      canvas.height = Math.round(video.videoHeight * scale);
-      context.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var source = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
-      try {
-        var bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source));
-        return reader.decode(bitmap, attempt % 3 === 2 ? pure : undefined).getText();
-      } catch (error) {
-        return null; // no code in this frame
-      }
-    };
-  }
-
-  async function tick() {
-    if (!stream) return;
-    if (!busy && video.readyState >= 2) {
-      busy = true;
-      try {
-        var text = await decode();
-        var now = Date.now();
-        if (text && (text !== lastCode || now - lastSeenAt > GONE_AFTER_MS)) {
-          lastCode = text; // one scan while the code stays in view
-          await handleCode(text);
-        }
-        if (text) lastSeenAt = Date.now();
-      } catch (error) {
-        console.warn(error);
-      } finally {
-        busy = false;
-      }
-    }
-    setTimeout(tick, 120);
-  }
-
-  async function startCamera() {
-    cameraError.hidden = true;
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        audio: false,
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } }
-      });
-      video.srcObject = stream;
-      await video.play();
-      decode = decode || await decoder();
-    } catch (error) {
-      stopCamera();
-      cameraError.textContent = "The camera could not be started (" + (error.message || error.name) +
-        "). Type the code instead.";
-      cameraError.hidden = false;
-      return;
-    }
-    viewfinder.hidden = false;
-    cameraButton.textContent = "Stop the camera";
-    cameraButton.setAttribute("aria-pressed", "true");
-    tick();
-  }
-  function stopCamera() {
-    lastCode = "";
-    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    stream = null;
-    video.srcObject = null;
-    viewfinder.hidden = true;
-    cameraButton.textContent = "Scan with the camera";
-    cameraButton.setAttribute("aria-pressed", "false");
-  }
-  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    camera.hidden = false;
-    cameraButton.addEventListener("click", function () {
-      unlockAudio();
-      if (stream) stopCamera(); else startCamera();
-    });
-  }
+  window.waitroomCamera.attach(root, base, handleCode, unlockAudio);
 
   // --- wiring -----------------------------------------------------------------------------
   form.addEventListener("submit", function (event) {

@@ -218,7 +218,7 @@ def assert_same_short_code_check_as_the_server(page: Any, printed: str) -> None:
     typed += [new_short_code() for _ in range(20)] + ["K7M0-PX2Q-9C", "O7MI-PX2Q"]
     answers = page.evaluate(
         """typed => typed.map(text => {
-            try { return window.waitroomScanner.parseShortCode(text); }
+            try { return window.waitroomTicketCodes.parseShortCode(text); }
             catch (error) { return "mistyped: " + error.message; }
         })""",
         typed,
