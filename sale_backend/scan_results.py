@@ -26,7 +26,7 @@ REASONS = {
     "refunded": "refunded",
     "unknown": "not a ticket of this event",
     "forged": NOT_OURS,
-    "not_admitted": "turned away by an offline scanner",
+    "not_admitted": "turned away offline, but the ticket is valid: let them in if they return",
 }
 
 

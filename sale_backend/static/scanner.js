@@ -213,7 +213,7 @@
     forged: "not a ticket of this shop",
     unknown: "not a ticket of this event",
     wrong_event: "a ticket for another event",
-    not_admitted: "turned away by an offline scanner"
+    not_admitted: "turned away offline, but the ticket is valid: let them in if they return"
   };
 
   function serverView(result) {
