@@ -306,3 +306,17 @@ async def test_single_scan_api_takes_short_codes_at_an_events_door(
             "/api/v1/staff/scan", json={"code": tickets[0]["code"], "event_id": "nope"}
         )
         assert unknown_event.status_code == 404
+
+
+async def test_a_valid_ticket_turned_away_offline_stays_valid(shop: Shop, unique_id: str) -> None:
+    """A ticket sold after the scanner's last download is not in its list: turned away offline.
+    The sync says it was valid, and it still admits its holder."""
+    _, tickets = await bought_tickets(shop, unique_id, 1)
+    now = int(time.time() * 1000)
+    async with shop.staff() as staff:
+        (turned_away,) = await send(
+            staff, unique_id, [offline_scan(tickets[0]["code"], now - 2000, "rejected")]
+        )
+        assert turned_away["outcome"] == "not_admitted" and turned_away["state"] == "valid"
+        (later,) = await send(staff, unique_id, [offline_scan(tickets[0]["code"], now)])
+        assert later["outcome"] == "admitted" and later["flagged"] is False
