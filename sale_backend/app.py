@@ -21,15 +21,17 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
 
 from sale_backend import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.background import BackgroundWork, report_all_stock
 from sale_backend.cross_site import CrossSiteGuard
 from sale_backend.durability import warn_unless_durable
+from sale_backend.older_tickets import register_older_tickets
 from sale_backend.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.reconcile import reconcile
 from sale_backend.runtime import ShopRuntime, shop_runtime
@@ -83,11 +85,13 @@ def shop_routes() -> list[BaseRoute]:
         Route("/holds/{hold_id}/cancel", pages.cancel_form, methods=["POST"]),
         Route("/holds/{hold_id}/checkout", pages.checkout_form, methods=["POST"]),
         Route("/orders/{order_id}", pages.order_page, methods=["GET"]),
+        Route("/orders/{order_id}/refund", pages.refund_confirmation, methods=["GET"]),
         Route("/orders/{order_id}/refund", pages.refund_form, methods=["POST"]),
         Route("/staff/scan", staff_pages.scan_page, methods=["GET"]),
         Route("/staff/scan", staff_pages.scan_form, methods=["POST"]),
         Route("/staff/login", staff_pages.login, methods=["GET", "POST"]),
         Route("/staff/logout", staff_pages.logout, methods=["POST"]),
+        Route("/staff/scanner-sw.js", staff_pages.service_worker, methods=["GET"]),
         Route(f"{api}/events", buyer_api.list_events, methods=["GET"]),
         Route(f"{api}/events/{{event_id}}", buyer_api.get_event, methods=["GET"]),
         Route(f"{api}/events/{{event_id}}/seats", buyer_api.get_seats, methods=["GET"]),
@@ -99,6 +103,12 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{api}/orders/{{order_id}}", buyer_api.get_order, methods=["GET"]),
         Route(f"{api}/orders/{{order_id}}/refund", buyer_api.post_refund, methods=["POST"]),
         Route(f"{staff}/scan", staff_api.post_scan, methods=["POST"]),
+        Route(
+            f"{staff}/events/{{event_id}}/tickets",
+            GZipMiddleware(request_response(staff_api.get_tickets), minimum_size=1024),
+            methods=["GET"],
+        ),
+        Route(f"{staff}/events/{{event_id}}/scans", staff_api.post_scans, methods=["POST"]),
         Route(f"{staff}/events/{{event_id}}", staff_api.put_event, methods=["PUT"]),
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
@@ -142,6 +152,10 @@ def create_app(
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
         if report.orders_written or report.payments_refunded or report.payments_abandoned:
             LOGGER.warning("shop reconciliation at start: %s", report)
+        for event_id in await runtime.store.event_ids():
+            registered = await register_older_tickets(runtime.store, event_id)
+            if registered:
+                LOGGER.warning("short codes given to %d older tickets of %s", registered, event_id)
         await report_all_stock(runtime)
         background = BackgroundWork(runtime)
         try:

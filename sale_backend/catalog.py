@@ -64,6 +64,19 @@ def seat_id(section_id: str, row_id: str, number: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SeatPlace:
+    """Where a seat is, in words: section name, row and seat number."""
+
+    section: str
+    row: str
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.section}, row {self.row}, seat {self.number}"
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     event_id: str
     queue_id: str
@@ -76,12 +89,25 @@ class Event:
     starts_at: float = 0.0
     max_tickets_per_order: int = 10
     max_tickets_per_buyer: int = 6
+    time_zone: str = ""
+    """IANA name of the venue's time zone (``Europe/Tallinn``); empty: the viewer's own."""
 
     def tier(self, tier_id: str) -> Tier | None:
         return next((tier for tier in self.tiers if tier.tier_id == tier_id), None)
 
     def seat_tiers(self) -> dict[str, str]:
         return {seat: section.tier_id for section in self.sections for seat in section.seat_ids()}
+
+    def seat_place(self, seat: str) -> SeatPlace | None:
+        """The section, row and number of a seat id (ids may contain ``-``, so the catalog
+        decides, not the string)."""
+        for section in self.sections:
+            for row in section.rows:
+                prefix = f"{section.section_id}-{row.row_id}-"
+                number = seat[len(prefix) :]
+                if seat.startswith(prefix) and number.isdigit() and int(number) in row.seat_numbers:
+                    return SeatPlace(section.name, row.row_id, int(number))
+        return None
 
     def active_phase(self, now_seconds: float) -> Phase | None:
         return next((phase for phase in self.phases if phase.is_active(now_seconds)), None)

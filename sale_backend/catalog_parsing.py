@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sale_backend.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.keys import is_valid_event_id
@@ -89,6 +90,20 @@ def _parse_sections(raw: list[Any]) -> tuple[Section, ...]:
             )
         )
     return tuple(sections)
+
+
+def _time_zone(data: dict[str, Any]) -> str:
+    """An IANA time zone name (``Europe/Tallinn``), or empty for none."""
+    name = _field(data, "time_zone", str, "")
+    if not name:
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            "time_zone must be an IANA time zone name such as Europe/Tallinn", field="time_zone"
+        ) from None
+    return str(name)
 
 
 def _parse_phases(raw: list[Any], tier_ids: set[str]) -> tuple[Phase, ...]:
@@ -179,4 +194,5 @@ def parse_event(event_id: str, data: Any) -> Event:
         max_tickets_per_buyer=_bounded(
             _field(data, "max_tickets_per_buyer", int, 6), "max_tickets_per_buyer", 1, 1000
         ),
+        time_zone=_time_zone(data),
     )

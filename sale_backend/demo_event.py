@@ -22,6 +22,7 @@ def demo_event_source(queue_id: str, now_seconds: float | None = None) -> dict[s
         "queue_id": queue_id,
         "name": "Demo concert",
         "venue": "Waitroom Arena",
+        "time_zone": "Europe/Tallinn",
         "starts_at": now + 30 * 24 * 3600,
         "currency": "EUR",
         "max_tickets_per_order": 6,

@@ -12,15 +12,24 @@ from typing import Any
 import orjson
 
 from sale_backend.catalog import Event
-from sale_backend.errors import HoldExpired, PaymentDeclined
+from sale_backend.errors import HoldExpired, PaymentDeclined, PaymentStatusUnknown
 from sale_backend.holds import Hold
 from sale_backend.order_links import OrderLinks
-from sale_backend.orders import build_order, confirm_args, load_order, public_order
+from sale_backend.orders import (
+    build_order,
+    confirm_args,
+    load_order,
+    public_order,
+    with_new_short_codes,
+)
 from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
 from sale_backend.stock_reporter import StockReporter
 from sale_backend.store import SaleStore
 from sale_backend.tickets import TicketCodes
 from waitroom.problems import WaitroomError, problem_body
+
+SHORT_CODE_ATTEMPTS = 5
+"""Draws of short codes for one order (a collision within an event is a 1 in 10^8 event)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,29 @@ class Fulfilment:
     ) -> Answer:
         """The payment succeeded: make the order (or refund when the hold was lost)."""
         order = build_order(event, hold, payment["payment_id"], payment["name"], payment["email"])
+        for _ in range(SHORT_CODE_ATTEMPTS):
+            response, answer = await self._confirm_once(order, payment, hold, idempotency_key)
+            if answer[0] != "collision":
+                break
+            order = with_new_short_codes(order)
+        if answer[0] == "collision":  # left pending: the reconciler confirms it later
+            raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
+        if answer[0] == "ok":
+            self.reporter.changed(event, sold_delta=hold.data["units"])
+            return Answer(201, response, order["order_id"])
+        if answer[0] == "done":
+            existing = await load_order(self.store, answer[1], None)
+            view = public_order(existing, self.codes, self.links)
+            return Answer(201, orjson.dumps(view), answer[1])
+        return await self.refund_lost_hold(event, payment, idempotency_key)
+
+    async def _confirm_once(
+        self,
+        order: dict[str, Any],
+        payment: dict[str, Any],
+        hold: Hold,
+        idempotency_key: str | None,
+    ) -> tuple[bytes, list[str]]:
         view = public_order(
             {
                 **order,
@@ -64,7 +96,7 @@ class Fulfilment:
         response = orjson.dumps(view)
         answer = await self.store.run(
             "confirm",
-            event.event_id,
+            order["event_id"],
             [
                 payment["payment_id"],
                 hold.hold_id,
@@ -76,14 +108,7 @@ class Fulfilment:
             ],
             idempotency_key,
         )
-        if answer[0] == "ok":
-            self.reporter.changed(event, sold_delta=hold.data["units"])
-            return Answer(201, response, order["order_id"])
-        if answer[0] == "done":
-            existing = await load_order(self.store, answer[1], None)
-            view = public_order(existing, self.codes, self.links)
-            return Answer(201, orjson.dumps(view), answer[1])
-        return await self.refund_lost_hold(event, payment, idempotency_key)
+        return response, answer
 
     async def refund_lost_hold(
         self, event: Event, payment: dict[str, Any], idempotency_key: str | None

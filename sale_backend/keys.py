@@ -132,6 +132,32 @@ class EventKeys:
         """Sorted set: refunds recorded but not yet confirmed by the payment provider."""
         return self.prefix + "refunds_pending"
 
+    @property
+    def short_codes(self) -> str:
+        """Hash: short ticket code (canonical, ``sale_backend.short_codes``) -> ticket id."""
+        return self.prefix + "short_codes"
+
+    @property
+    def ticket_details(self) -> str:
+        """Hash: ticket id -> JSON (order, short code, tier, seat, admits, holder)."""
+        return self.prefix + "ticket_details"
+
+    @property
+    def entries(self) -> str:
+        """Hash: ticket id -> JSON list of its entry scans (time, door, device, outcome)."""
+        return self.prefix + "entries"
+
+    @property
+    def ticket_changes(self) -> str:
+        """Sorted set: ticket id scored by the version of its last change (sale, refund, scan);
+        door scanners download the changes after the version they have."""
+        return self.prefix + "ticket_changes"
+
+    @property
+    def tickets_registered(self) -> str:
+        """String: set once every ticket sold before short codes existed has its details."""
+        return self.prefix + "tickets_registered"
+
     def idempotency(self, buyer: str, key: str) -> str:
         """Hash: the first answer to one buyer's ``Idempotency-Key`` (state, body hash, answer)."""
         digest = hashlib.sha256(f"{buyer}\x00{key}".encode()).hexdigest()[:32]

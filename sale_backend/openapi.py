@@ -18,13 +18,14 @@ from waitroom.openapi_common import (
     health_paths,
     json_answer,
     json_body,
-    obj,
     openapi_response,
     problem,
+    query_parameter,
     with_body_limits,
 )
 
 STAFF: list[dict[str, list[str]]] = [{"staff": []}]
+STAFF_OR_SESSION: list[dict[str, list[str]]] = [{"staff": []}, {"staff_session": []}]
 STAFF_ERRORS = {
     "400": problem("Malformed input"),
     "401": problem("Staff bearer token required"),
@@ -50,9 +51,46 @@ def staff_paths() -> dict[str, Any]:
                 "Entry scan: accept a genuine ticket once",
                 {
                     "200": json_answer("Accepted", schemas.SCAN),
-                    "409": problem("Rejected: reason forged, already_scanned, refunded, unknown"),
+                    "403": problem("Staff session without its X-CSRF-Token header"),
+                    "409": problem(
+                        "Rejected: reason forged, already_scanned, refunded, unknown, "
+                        "wrong_event (with ticket, first_scan, scanned_at_ms)"
+                    ),
+                    "422": problem("A short code with a mistyped character (reason mistyped)"),
                 },
-                requestBody=json_body(obj({"code": STRING}, ("code",))),
+                requestBody=json_body(schemas.SCAN_REQUEST),
+                security=STAFF_OR_SESSION,
+            )
+        },
+        f"{staff}/events/{{event_id}}/tickets": {
+            "get": _staff(
+                "Door scanners' ticket list: tickets changed after a version (hashed codes)",
+                {
+                    "200": json_answer("A page of the list", schemas.TICKET_LIST),
+                    "403": problem("Staff session without its X-CSRF-Token header"),
+                },
+                parameters=[
+                    EVENT_ID,
+                    query_parameter(
+                        "after", {"type": "integer", "minimum": 0}, "version the scanner has"
+                    ),
+                    query_parameter(
+                        "limit", {"type": "integer", "minimum": 0, "maximum": 5000}, "page size"
+                    ),
+                ],
+                security=STAFF_OR_SESSION,
+            )
+        },
+        f"{staff}/events/{{event_id}}/scans": {
+            "post": _staff(
+                "A scanner's scans (online, and the ones made offline), each once by scan_id",
+                {
+                    "200": json_answer("One answer per scan", schemas.SCAN_RESULTS),
+                    "403": problem("Staff session without its X-CSRF-Token header"),
+                },
+                parameters=[EVENT_ID],
+                requestBody=json_body(schemas.SCAN_BATCH),
+                security=STAFF_OR_SESSION,
             )
         },
         f"{staff}/events/{{event_id}}": {

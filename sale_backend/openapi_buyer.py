@@ -16,6 +16,7 @@ from waitroom.openapi_common import (
     obj,
     path_parameter,
     problem,
+    query_parameter,
     redirect,
 )
 
@@ -104,11 +105,19 @@ def page_paths() -> dict[str, Any]:
         },
         "/orders/{order_id}": {"get": _page("E-tickets with QR codes", [id_parameter("order_id")])},
         "/orders/{order_id}/refund": {
+            "get": _page(
+                "Refund confirmation: what ?ticket_id= (none: the whole order) would refund",
+                [
+                    id_parameter("order_id"),
+                    query_parameter("ticket_id", STRING, "a ticket of the order (repeatable)"),
+                ],
+            ),
             "post": _page(
-                "Refund tickets (fields ticket_id)",
+                "Refund tickets (fields ticket_id, confirm=yes; without confirm: the "
+                "confirmation page)",
                 [id_parameter("order_id")],
-                requestBody=form_body(form),
-            )
+                requestBody=form_body(form, False),
+            ),
         },
     }
 

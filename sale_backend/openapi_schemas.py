@@ -49,6 +49,7 @@ EVENT_VIEW = obj(
         "queue_id": STRING,
         "name": STRING,
         "venue": STRING,
+        "time_zone": STRING,
         "starts_at": NUMBER,
         "currency": STRING,
         "max_tickets_per_order": INTEGER,
@@ -114,6 +115,7 @@ TICKET = obj(
         "seat_id": STRING,
         "price_minor": INTEGER,
         "code": STRING,
+        "short_code": {"type": "string", "description": "printed under the QR: K7M4-PX2Q-9C"},
         "state": STRING,
     },
     ("ticket_id", "tier_id", "code"),
@@ -151,6 +153,7 @@ EVENT_DEFINITION = obj(
         "queue_id": {"type": "string", "pattern": ID_PATTERN},
         "name": {"type": "string", "maxLength": 200},
         "venue": {"type": "string", "maxLength": 200},
+        "time_zone": {"type": "string", "maxLength": 64, "examples": ["Europe/Tallinn"]},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
         "starts_at": NUMBER,
         "max_tickets_per_order": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -206,7 +209,113 @@ EVENT_DEFINITION = obj(
     },
     ("queue_id", "tiers"),
 )
+SCAN_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}
+SCANNED_TICKET = obj(
+    {
+        "ticket_id": STRING,
+        "order_id": STRING,
+        "short_code": STRING,
+        "tier_id": STRING,
+        "tier_name": STRING,
+        "admits": INTEGER,
+        "seat_id": STRING,
+        "seat": {"type": ["object", "null"]},
+        "seat_label": STRING,
+        "holder": STRING,
+    },
+    ("ticket_id",),
+)
+FIRST_SCAN = {
+    "type": ["object", "null"],
+    "properties": {"at_ms": INTEGER, "door": STRING, "device": STRING},
+}
+SCAN_OUTCOME = obj(
+    {
+        "scan_id": STRING,
+        "outcome": {
+            "description": "admitted | already_scanned | duplicate | refunded | not_admitted, "
+            "or for codes that are no ticket of the event: mistyped | forged | unknown | "
+            "wrong_event",
+            "type": "string",
+        },
+        "admitted": BOOLEAN,
+        "flagged": {"type": "boolean", "description": "let in twice, or let in though refunded"},
+        "ticket_id": STRING,
+        "event_id": STRING,
+        "state": STRING,
+        "ticket": SCANNED_TICKET,
+        "scanned_at_ms": {"type": ["integer", "null"]},
+        "first_scan": FIRST_SCAN,
+        "admissions": INTEGER,
+        "entries": array(ANY_OBJECT),
+        "detail": STRING,
+    },
+    ("scan_id", "outcome", "admitted"),
+)
 SCAN = obj(
-    {"accepted": {"const": True}, "ticket_id": STRING, "event_id": STRING},
+    {"accepted": {"const": True}, **SCAN_OUTCOME["properties"]},
     ("accepted", "ticket_id", "event_id"),
+)
+SCAN_REQUEST = obj(
+    {
+        "code": {"type": "string", "description": "the signed QR code, or a short code"},
+        "event_id": {"type": "string", "pattern": ID_PATTERN},
+        "door": {"type": "string", "maxLength": 40},
+        "scan_id": {"type": "string", "maxLength": 64},
+    },
+    ("code",),
+)
+SCAN_BATCH = obj(
+    {
+        "device_id": SCAN_ID,
+        "door": {"type": "string", "maxLength": 40},
+        "device_clock_ms": {"type": "integer", "minimum": 0},
+        "scans": array(
+            obj(
+                {
+                    "scan_id": SCAN_ID,
+                    "code": {"type": "string", "minLength": 1, "maxLength": 300},
+                    "scanned_at_ms": {"type": "integer", "minimum": 0},
+                    "decision": {"enum": ["check", "admitted", "rejected"]},
+                },
+                ("scan_id", "code"),
+            ),
+            200,
+        ),
+    },
+    ("device_id", "scans"),
+)
+SCAN_RESULTS = obj(
+    {"event_id": STRING, "door": STRING, "results": array(SCAN_OUTCOME)},
+    ("event_id", "results"),
+)
+TICKET_LIST = obj(
+    {
+        "event": ANY_OBJECT,
+        "after_version": INTEGER,
+        "version": INTEGER,
+        "more": BOOLEAN,
+        "server_time_ms": INTEGER,
+        "tickets": array(
+            obj(
+                {
+                    "ticket_id": STRING,
+                    "version": INTEGER,
+                    "state": {"enum": ["valid", "used", "refunded", "missing"]},
+                    "code_hashes": array(STRING),
+                    "short_code_hash": STRING,
+                    "short_code_hint": STRING,
+                    "tier_name": STRING,
+                    "admits": INTEGER,
+                    "seat_label": STRING,
+                    "holder": STRING,
+                    "first_scan": FIRST_SCAN,
+                    "admissions": INTEGER,
+                    "entries": array(ANY_OBJECT),
+                },
+                ("ticket_id", "version", "state", "code_hashes"),
+            )
+        ),
+    },
+    ("version", "more", "tickets"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from waitroom.openapi_common import STRING, form_body, html, obj, redirect
+from waitroom.openapi_common import STRING, form_body, html, obj, query_parameter, redirect
 
 STAFF_SESSION: list[dict[str, list[str]]] = [{"staff_session": []}]
 FORM_ERRORS = {
@@ -21,23 +21,38 @@ def staff_page_paths() -> dict[str, Any]:
     return {
         "/staff/scan": {
             "get": {
-                "summary": "Door scanner (no staff session: the login form)",
+                "summary": "Door scanner of ?event= (no staff session: the login form)",
                 "security": STAFF_SESSION,
-                "responses": {"200": html("Scanner, or the login form")},
+                "parameters": [
+                    query_parameter(
+                        "event", STRING, "the door's event (none: the only one, or a choice)"
+                    )
+                ],
+                "responses": {
+                    "200": html("Scanner, the list of events to choose from, or the login form"),
+                    "404": html("No such event: the list of events"),
+                },
             },
             "post": {
                 "summary": "Scan one ticket code and show ADMIT or REJECTED",
                 "security": STAFF_SESSION,
                 "requestBody": form_body(
                     obj(
-                        {"code": STRING, "csrf_token": STRING, "history": STRING},
-                        ("code", "csrf_token"),
+                        {
+                            "code": STRING,
+                            "event_id": STRING,
+                            "csrf_token": STRING,
+                            "history": STRING,
+                            "time_zone": STRING,
+                        },
+                        ("code", "event_id", "csrf_token"),
                     )
                 ),
                 "responses": {
                     "200": html("ADMIT"),
                     "401": html("No staff session: the login form"),
-                    "409": html("REJECTED: already scanned, refunded or not a ticket of this shop"),
+                    "409": html("REJECTED: used before, refunded or not a ticket of this event"),
+                    "422": html("REJECTED: a short code with a mistyped character"),
                     **FORM_ERRORS,
                 },
             },
@@ -50,7 +65,10 @@ def staff_page_paths() -> dict[str, Any]:
             "post": {
                 "summary": "Log in with the staff token (the shop's CSRF token)",
                 "requestBody": form_body(
-                    obj({"token": STRING, "csrf_token": STRING}, ("token", "csrf_token"))
+                    obj(
+                        {"token": STRING, "door": STRING, "csrf_token": STRING},
+                        ("token", "csrf_token"),
+                    )
                 ),
                 "responses": {
                     "303": redirect("Logged in: to /staff/scan"),
@@ -60,6 +78,17 @@ def staff_page_paths() -> dict[str, Any]:
                     "429": html("Too many failed logins"),
                 },
             },
+        },
+        "/staff/scanner-sw.js": {
+            "get": {
+                "summary": "The scanner page's service worker (the page loads offline)",
+                "responses": {
+                    "200": {
+                        "description": "JavaScript",
+                        "content": {"text/javascript": {"schema": STRING}},
+                    }
+                },
+            }
         },
         "/staff/logout": {
             "post": {

@@ -10,7 +10,9 @@ from sale_backend.errors import OrderNotFound
 from sale_backend.holds import Hold
 from sale_backend.keys import derived_id, event_of
 from sale_backend.order_links import OrderLinks
+from sale_backend.short_codes import format_short_code, new_short_code
 from sale_backend.store import SaleStore
+from sale_backend.ticket_details import TicketDetails, order_ticket_details
 from sale_backend.tickets import TicketCodes
 
 
@@ -32,6 +34,7 @@ def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str
                 "admits": tier.admits if tier else 1,
                 "seat_id": line["seat_id"],
                 "price_minor": line["price_minor"],
+                "short_code": new_short_code(),
             }
         )
     return {
@@ -50,11 +53,19 @@ def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str
     }
 
 
-def confirm_args(order: dict[str, Any]) -> list[str]:
-    args: list[str] = []
+def confirm_args(order: dict[str, Any]) -> list[str | bytes]:
+    """Per ticket: id, seat (or ''), short code and the details scanners show."""
+    args: list[str | bytes] = []
     for ticket in order["tickets"]:
-        args += [ticket["ticket_id"], ticket["seat_id"]]
+        details = order_ticket_details(order, ticket).to_json()
+        args += [ticket["ticket_id"], ticket["seat_id"], ticket["short_code"], details]
     return args
+
+
+def with_new_short_codes(order: dict[str, Any]) -> dict[str, Any]:
+    """The same order with freshly drawn short codes (one was taken: a rare collision)."""
+    tickets = [{**ticket, "short_code": new_short_code()} for ticket in order["tickets"]]
+    return {**order, "tickets": tickets}
 
 
 async def load_order(store: SaleStore, order_id: Any, buyer: str | None) -> dict[str, Any]:
@@ -66,6 +77,7 @@ async def load_order(store: SaleStore, order_id: Any, buyer: str | None) -> dict
     states = await store.ticket_states(event_id, [t["ticket_id"] for t in order["tickets"]])
     for ticket, state in zip(order["tickets"], states, strict=True):
         ticket["state"] = (state or "missing").partition(":")[0]
+    await _short_codes_of_older_tickets(store, event_id, order)
     live = [t for t in order["tickets"] if t["state"] != "refunded"]
     order["status"] = "refunded" if not live else "paid"
     if live and len(live) < len(order["tickets"]):
@@ -79,6 +91,24 @@ def public_order(order: dict[str, Any], codes: TicketCodes, links: OrderLinks) -
     view = {key: value for key, value in order.items() if key not in {"buyer", "hold_id"}}
     view["access_key"] = links.key(order["order_id"], order["buyer"])
     view["tickets"] = [
-        {**ticket, "code": codes.code(ticket["ticket_id"])} for ticket in order["tickets"]
+        {
+            **ticket,
+            "code": codes.code(ticket["ticket_id"]),
+            "short_code": format_short_code(ticket.get("short_code", "")),
+        }
+        for ticket in order["tickets"]
     ]
     return view
+
+
+async def _short_codes_of_older_tickets(
+    store: SaleStore, event_id: str, order: dict[str, Any]
+) -> None:
+    """Tickets sold before short codes existed got theirs later (``register_tickets``)."""
+    older = [ticket for ticket in order["tickets"] if not ticket.get("short_code")]
+    if not older:
+        return
+    found = await store.ticket_details(event_id, [ticket["ticket_id"] for ticket in older])
+    for ticket, raw in zip(older, found, strict=True):
+        details = TicketDetails.from_json(ticket["ticket_id"], raw)
+        ticket["short_code"] = details.short_code if details else ""

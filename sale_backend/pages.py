@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sale_backend.checkout import parse_checkout
 from sale_backend.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
+from sale_backend.errors import TicketNotRefundable
 from sale_backend.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.keys import event_of
 from sale_backend.order_links import ACCESS_PARAMETER
@@ -215,17 +216,80 @@ async def checkout_form(request: Request) -> Response:
         )
 
 
-async def order_page(request: Request) -> Response:
+async def _order_view(request: Request, access_key: str | None) -> dict[str, Any]:
+    """The buyer's order (reached by its order link: the access key) with each ticket's place in
+    the order, seat in words and the accessible name of its QR code."""
     runtime = shop_runtime(request)
     order = await load_order(runtime.store, request.path_params["order_id"], None)
-    runtime.links.check(order, request.query_params.get(ACCESS_PARAMETER))
+    runtime.links.check(order, access_key)
+    event = await runtime.event(order["event_id"], any_queue=True)
     view = public_order(order, runtime.codes, runtime.links)
+    count = len(view["tickets"])
+    for number, ticket in enumerate(view["tickets"], start=1):
+        place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
+        ticket["number"] = number
+        ticket["seat_label"] = place.label if place else ticket.get("seat_id") or ""
+        ticket["title"] = ", ".join(
+            part
+            for part in (f"Ticket {number} of {count}", ticket["tier_name"], ticket["seat_label"])
+            if part
+        )
+        ticket["qr_label"] = ticket["title"] + (
+            f", code {ticket['short_code']}" if ticket["short_code"] else ""
+        )
+    return view
+
+
+async def order_page(request: Request) -> Response:
+    view = await _order_view(request, request.query_params.get(ACCESS_PARAMETER))
     for ticket in view["tickets"]:
-        ticket["qr_svg"] = qr_svg(ticket["code"])
+        if ticket["state"] != "refunded":
+            ticket["qr_svg"] = qr_svg(ticket["code"])
     return render(request, "order.html", order=view)
 
 
+def _refund_choice(view: dict[str, Any], ticket_ids: list[str]) -> list[dict[str, Any]]:
+    """The valid tickets a refund would take (all valid ones when none is named)."""
+    for ticket_id in ticket_ids:
+        event_of(ticket_id, "ticket")
+    chosen = [
+        ticket
+        for ticket in view["tickets"]
+        if ticket["state"] == "valid" and (not ticket_ids or ticket["ticket_id"] in ticket_ids)
+    ]
+    if not chosen or (ticket_ids and len(chosen) != len(set(ticket_ids))):
+        raise TicketNotRefundable("no ticket of this order can be refunded any more")
+    return chosen
+
+
+async def refund_confirmation(request: Request) -> Response:
+    """``GET /orders/{id}/refund?access=...[&ticket_id=...]``: the second step of a refund."""
+    return await _refund_confirmation(
+        request,
+        request.query_params.get(ACCESS_PARAMETER),
+        [value for value in request.query_params.getlist("ticket_id") if value],
+    )
+
+
+async def _refund_confirmation(
+    request: Request, access_key: str | None, ticket_ids: list[str]
+) -> Response:
+    """What would be refunded, for how much, and one button that does it (no script needed)."""
+    view = await _order_view(request, access_key)
+    chosen = _refund_choice(view, ticket_ids)
+    return render(
+        request,
+        "refund_confirm.html",
+        order=view,
+        chosen=chosen,
+        whole_order=not ticket_ids,
+        amount_minor=sum(int(ticket["price_minor"]) for ticket in chosen),
+    )
+
+
 async def refund_form(request: Request) -> Response:
+    """Refunds only with ``confirm=yes`` (sent by the confirmation page); without it, the
+    confirmation page. The order link's access key comes with the form."""
     form = await protected_form(request)
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
@@ -234,6 +298,8 @@ async def refund_form(request: Request) -> Response:
     key = (form.get(ACCESS_PARAMETER) or [""])[0]
     runtime.links.check(order, key)
     ticket_ids = [value for value in form.get("ticket_id", []) if value]
+    if (form.get("confirm") or [""])[0] != "yes":
+        return await _refund_confirmation(request, key, ticket_ids)
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
     record = await runtime.refunds.refund(event, order_id, ticket_ids, order["buyer"])

@@ -1,4 +1,4 @@
-"""Refunds of an order or of single tickets, and entry scans.
+"""Refunds of an order or of single tickets.
 
 A refund is recorded by one Lua script (tickets refunded, stock back, seats free, the buyer's
 limit credited, a pending refund record), then sent to the payment provider by refund id (the
@@ -14,12 +14,11 @@ from typing import Any
 import orjson
 
 from sale_backend.catalog import Event
-from sale_backend.errors import OrderNotFound, TicketNotRefundable, TicketRejected
+from sale_backend.errors import OrderNotFound, TicketNotRefundable
 from sale_backend.keys import event_of, new_id
 from sale_backend.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
 from sale_backend.stock_reporter import StockReporter
 from sale_backend.store import SaleStore
-from sale_backend.tickets import TicketCodes
 from waitroom.problems import InvalidInput
 
 
@@ -73,20 +72,3 @@ class RefundService:
             return {**record, "status": "pending"}  # recorded; the reconciler resends it
         await self.store.mark_refund_done(event.event_id, refund_id)
         return {**record, "status": "done"}
-
-
-async def scan_ticket(store: SaleStore, codes: TicketCodes, code: Any) -> dict[str, Any]:
-    """Accept a genuine, unused, unrefunded ticket exactly once; raise TicketRejected else."""
-    event_id, ticket_id = codes.verify(code)
-    answer = await store.run("scan", event_id, [ticket_id])
-    if answer[0] == "ok":
-        return {"accepted": True, "ticket_id": ticket_id, "event_id": event_id}
-    if answer[0] == "used":
-        raise TicketRejected(
-            "this ticket was already scanned",
-            reason="already_scanned",
-            scanned_at_ms=int(answer[1]),
-        )
-    if answer[0] == "refunded":
-        raise TicketRejected("this ticket was refunded", reason="refunded")
-    raise TicketRejected("unknown ticket", reason="unknown")

@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from sale_backend.catalog import Event
 from sale_backend.checkout import CheckoutService
+from sale_backend.entry_scans import EntryScanner, ScanOutcome, ScanRequest
 from sale_backend.errors import TicketRejected
 from sale_backend.form_tokens import FormTokens
 from sale_backend.fulfilment import Answer, Fulfilment
@@ -20,7 +21,7 @@ from sale_backend.holds import Hold
 from sale_backend.keys import is_valid_event_id
 from sale_backend.order_links import OrderLinks
 from sale_backend.payments import PaymentProvider
-from sale_backend.refunds import RefundService, scan_ticket
+from sale_backend.refunds import RefundService
 from sale_backend.shop_metrics import ShopMetrics
 from sale_backend.shop_settings import ShopSettings
 from sale_backend.stock_reporter import StockReporter
@@ -50,6 +51,7 @@ class ShopRuntime:
     connector: WaitroomConnector
     links: OrderLinks
     form_tokens: FormTokens
+    scanner: EntryScanner
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -83,6 +85,7 @@ class ShopRuntime:
             connector=connector,
             links=links,
             form_tokens=FormTokens(settings.base.secret_keys),
+            scanner=EntryScanner(store, codes),
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:
@@ -121,15 +124,16 @@ class ShopRuntime:
             tickets = orjson.loads(answer.body).get("tickets", [])
             self.metrics.tickets_sold.labels(event.event_id).inc(len(tickets))
 
-    async def scan(self, code: Any) -> dict[str, Any]:
-        """An entry scan (:func:`scan_ticket`), counted in ``metrics.scans`` by result."""
+    async def scan(self, request: ScanRequest, event_id: str | None) -> ScanOutcome:
+        """An entry scan (:class:`EntryScanner`) at a scanner of ``event_id`` (``None``: the
+        signed code's event), counted in ``metrics.scans`` by result."""
         try:
-            accepted = await scan_ticket(self.store, self.codes, code)
+            outcome = await self.scanner.scan(request, event_id)
         except TicketRejected as error:
             self.metrics.scans.labels(str(error.extra.get("reason", "rejected"))).inc()
             raise
-        self.metrics.scans.labels("accepted").inc()
-        return accepted
+        self.metrics.scans.labels("accepted" if outcome.admitted else outcome.outcome).inc()
+        return outcome
 
     def forget_event(self, event_id: str) -> None:
         self._events.pop(event_id, None)

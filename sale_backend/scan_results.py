@@ -1,4 +1,6 @@
-"""What the door scanner shows: an entry scan's result in plain words, and the last results of
+"""What the door scanner page shows: an entry scan's result in words staff can act on (which
+ticket: short code, tier, seat, how many it admits, the holder; why it was rejected; when and
+at which door it was scanned first), times in the venue's time zone, and the last results of
 one staff session, carried in the page itself (a signed hidden field bound to the session; the
 server keeps nothing)."""
 
@@ -6,52 +8,109 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
-from datetime import UTC, datetime
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsdangerous import BadData, URLSafeSerializer
 
+from sale_backend.catalog import Event
+from sale_backend.entry_scans import ScanOutcome
 from sale_backend.errors import TicketRejected
 
 HISTORY_SALT = "sale_backend.staff-scan-history"
 HISTORY_LENGTH = 10
-MAX_HISTORY_CHARS = 8192
+MAX_HISTORY_CHARS = 16384
 NOT_OURS = "not a ticket of this shop"
-REASONS = {"refunded": "refunded", "unknown": NOT_OURS, "forged": NOT_OURS}
+REASONS = {
+    "refunded": "refunded",
+    "unknown": "not a ticket of this event",
+    "forged": NOT_OURS,
+    "not_admitted": "turned away offline, but the ticket is valid: let them in if they return",
+}
+
+
+class LocalClock:
+    """Times in the venue's time zone (the event's ``time_zone``; UTC when it has none and the
+    browser did not say its own)."""
+
+    def __init__(self, *time_zones: str) -> None:
+        self.zone: tzinfo = UTC
+        self.name = "UTC"
+        for name in time_zones:
+            try:
+                self.zone, self.name = ZoneInfo(name), name
+                break
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+
+    def clock(self, at_ms: int, now: datetime) -> str:
+        """``19:42:07``, with the date when it was another day than ``now``."""
+        moment = datetime.fromtimestamp(at_ms / 1000, self.zone)
+        words = moment.strftime("%H:%M:%S")
+        if moment.date() != now.astimezone(self.zone).date():
+            words += f" on {moment:%Y-%m-%d}"
+        return words
 
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     admitted: bool
     at: str
-    ticket_id: str = ""
-    event: str = ""
     reason: str = ""
+    short_code: str = ""
+    tier: str = ""
+    seat: str = ""
+    admits: int = 1
+    holder: str = ""
 
     @property
     def headline(self) -> str:
         return "ADMIT" if self.admitted else "REJECTED"
 
-
-def _clock(moment: datetime) -> str:
-    return moment.strftime("%H:%M:%S UTC")
-
-
-def admitted(ticket_id: str, event: str, now: datetime) -> ScanResult:
-    return ScanResult(True, _clock(now), ticket_id=ticket_id, event=event)
+    @property
+    def ticket_words(self) -> str:
+        """``K7M4-PX2Q-9C · General admission · row C seat 12`` (what staff compare)."""
+        return " · ".join(part for part in (self.short_code, self.tier, self.seat) if part)
 
 
-def rejected(error: TicketRejected, now: datetime) -> ScanResult:
+def _seen(at_ms: int, door: str, clock: LocalClock, now: datetime) -> str:
+    return f"{clock.clock(at_ms, now)}" + (f" at {door}" if door else "")
+
+
+def scan_result(outcome: ScanOutcome, event: Event, clock: LocalClock, now: datetime) -> ScanResult:
+    details = outcome.details
+    ticket = details.view(event) if details is not None else {}
+    at = outcome.this_scan.at_ms if outcome.this_scan else int(now.timestamp() * 1000)
+    reason = ""
+    if not outcome.admitted:
+        first = outcome.first_admission
+        if outcome.outcome in {"already_scanned", "duplicate"} and first is not None:
+            reason = "already scanned: first at " + _seen(first.at_ms, first.door, clock, now)
+        else:
+            reason = REASONS.get(outcome.outcome, outcome.outcome.replace("_", " "))
+    return ScanResult(
+        admitted=outcome.admitted,
+        at=clock.clock(at, now),
+        reason=reason,
+        short_code=str(ticket.get("short_code", "")),
+        tier=str(ticket.get("tier_name", "")),
+        seat=str(ticket.get("seat_label", "")),
+        admits=int(ticket.get("admits", 1)),
+        holder=str(ticket.get("holder", "")),
+    )
+
+
+def rejected(error: TicketRejected, clock: LocalClock, now: datetime) -> ScanResult:
+    """A code that is no ticket of this event (mistyped, forged, unknown, another event's)."""
     reason = str(error.extra.get("reason", ""))
-    scanned_at_ms = error.extra.get("scanned_at_ms")
-    if reason == "already_scanned" and isinstance(scanned_at_ms, int):
-        scanned = datetime.fromtimestamp(scanned_at_ms / 1000, UTC)
-        words = f"already scanned at {_clock(scanned)}"
-        if scanned.date() != now.date():
-            words += f" on {scanned:%Y-%m-%d}"
-    else:
-        words = REASONS.get(reason, NOT_OURS)
-    return ScanResult(False, _clock(now), reason=words)
+    words = REASONS.get(reason, NOT_OURS)
+    if reason in {"mistyped", "wrong_event"}:
+        words = error.detail
+    return ScanResult(False, clock.clock(int(now.timestamp() * 1000), now), reason=words)
+
+
+_FIELD_TYPES = [field.type for field in fields(ScanResult)]
 
 
 class ScanHistory:
@@ -79,11 +138,16 @@ class ScanHistory:
         items = payload.get("items")
         results: list[ScanResult] = []
         for item in items[:HISTORY_LENGTH] if isinstance(items, list) else []:
-            if (
-                isinstance(item, list)
-                and len(item) == 5
-                and isinstance(item[0], bool)
-                and all(isinstance(value, str) for value in item[1:])
-            ):
-                results.append(ScanResult(item[0], *item[1:]))
+            if _is_result(item):
+                results.append(ScanResult(*item))
         return results
+
+
+def _is_result(item: object) -> bool:
+    if not isinstance(item, list) or len(item) != len(_FIELD_TYPES):
+        return False
+    expected = {"bool": bool, "str": str, "int": int}
+    return all(
+        type(value) is expected.get(str(kind), str)
+        for value, kind in zip(item, _FIELD_TYPES, strict=True)
+    )

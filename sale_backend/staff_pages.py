@@ -1,23 +1,30 @@
 """The door scanner for staff: ``/staff/scan`` (outside the fan gate, opened by a staff
 session), ``/staff/login`` and ``/staff/logout``. Plain forms that work without JavaScript and
 with hardware scanners that type the code and press Enter; every answer is a page, bad input a
-friendly 4xx page. Every form (login, scan, logout) carries the shop's CSRF token
-(:mod:`sale_backend.csrf`, the same as the fans' forms); a form without it is answered 403 and
-changes nothing."""
+friendly 4xx page. The page's scripts (``static/scanner*.js``) add the camera, the offline list
+and the sync of offline scans on top of the same page; ``/staff/scanner-sw.js`` is its service
+worker (the page loads offline). Every form (login, scan, logout) and the scripts' calls of the
+staff API carry the shop's CSRF token (:mod:`sale_backend.csrf`, the same as the fans' forms);
+a form without it is answered 403 and changes nothing."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
+from sale_backend.catalog import Event
 from sale_backend.csrf import CSRF_FIELD, form_token_valid
+from sale_backend.entry_scans import ScanRequest
 from sale_backend.errors import TicketRejected
+from sale_backend.keys import is_valid_event_id
 from sale_backend.pages import base_path, read_form, render
-from sale_backend.runtime import shop_runtime
-from sale_backend.scan_results import ScanHistory, ScanResult, admitted, rejected
+from sale_backend.runtime import ShopRuntime, shop_runtime
+from sale_backend.scan_batches import clean_door
+from sale_backend.scan_results import LocalClock, ScanHistory, ScanResult, rejected, scan_result
 from sale_backend.staff_session import staff_door
 from sale_backend.store import EventNotFound
 from sale_backend.tickets import MAX_CODE_LENGTH
@@ -25,12 +32,27 @@ from waitroom.admin_session import AdminSession
 from waitroom.problems import InvalidInput
 from waitroom.session_door import FORM_EXPIRED, LoginFormRenderer
 
+SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
 SESSION_ENDED = "Your staff session has ended. Log in again."
+SYNC_SECONDS = 10
+"""How often the page's script sends offline scans and fetches the list's changes."""
+
+
+def _chosen_event(request: Request) -> str:
+    """The ``?event=`` a login form came from (well-formed ids only), to return to it."""
+    chosen = request.query_params.get("event", "")
+    return chosen if is_valid_event_id(chosen) else ""
 
 
 def _login_page(request: Request) -> LoginFormRenderer:
     def page(status_code: int, login_token: str, error: str) -> Response:
-        return render(request, "staff_login.html", status_code, error=error)
+        return render(
+            request,
+            "staff_login.html",
+            status_code,
+            error=error,
+            event_id=_chosen_event(request),
+        )
 
     return page
 
@@ -38,6 +60,7 @@ def _login_page(request: Request) -> LoginFormRenderer:
 def _scanner(
     request: Request,
     session: AdminSession,
+    event: Event,
     status_code: int = 200,
     results: list[ScanResult] | None = None,
     notice: str = "",
@@ -45,13 +68,44 @@ def _scanner(
     runtime = shop_runtime(request)
     history = ScanHistory(runtime.settings.base.secret_keys, session.session_id)
     shown = results or []
-    return render(
+    response = render(
         request,
         "staff_scan.html",
         status_code,
+        door=clean_door(session.who),
+        event=event,
+        clock=LocalClock(event.time_zone).name if event.time_zone else "",
+        sync_seconds=SYNC_SECONDS,
         result=shown[0] if shown and not notice else None,
         earlier=shown[1:] if not notice else shown,
         history=history.dump(shown),
+        notice=notice,
+    )
+    response.headers["x-scanner-page"] = "1"  # the service worker keeps only these pages
+    return response
+
+
+async def _events(runtime: ShopRuntime) -> list[Event]:
+    events = []
+    for event_id in await runtime.store.event_ids():
+        try:
+            events.append(await runtime.event(event_id, any_queue=True))
+        except EventNotFound:
+            continue
+    return events
+
+
+async def _chooser(
+    request: Request, session: AdminSession, status_code: int = 200, notice: str = ""
+) -> Response:
+    """The events to scan for (a door scans one event's tickets)."""
+    events = await _events(shop_runtime(request))
+    return render(
+        request,
+        "staff_events.html",
+        status_code,
+        events=events,
+        door=clean_door(session.who),
         notice=notice,
     )
 
@@ -65,6 +119,8 @@ async def _fields(request: Request) -> dict[str, str]:
 async def login(request: Request) -> Response:
     door, page = staff_door(request), _login_page(request)
     scanner = f"{base_path(request)}/staff/scan"
+    if _chosen_event(request):
+        scanner += f"?event={_chosen_event(request)}"
     if request.method == "GET":
         if door.session(request) is not None:
             return RedirectResponse(scanner, status_code=303)
@@ -74,7 +130,11 @@ async def login(request: Request) -> Response:
         if not form_token_valid(request, fields.get(CSRF_FIELD)):
             return door.login_form(page, 403, FORM_EXPIRED)
         return await door.login(
-            request, page, scanner, lambda fields: "staff", "That staff token is not accepted."
+            request,
+            page,
+            scanner,
+            lambda fields: clean_door(fields.get("door")),
+            "That staff token is not accepted.",
         )
     except (HTTPException, InvalidInput):
         return door.login_form(page, 400, "The form could not be read. Try again.")
@@ -88,9 +148,9 @@ async def logout(request: Request) -> Response:
     try:
         fields = await _fields(request)
     except InvalidInput as error:
-        return _scanner(request, session, 400, notice=f"Not logged out: {error.detail}.")
+        return await _chooser(request, session, 400, f"Not logged out: {error.detail}.")
     if not form_token_valid(request, fields.get(CSRF_FIELD)):
-        return _scanner(request, session, 403, notice=FORM_EXPIRED)
+        return await _chooser(request, session, 403, FORM_EXPIRED)
     return door.logged_out(f"{base_path(request)}/staff/scan")
 
 
@@ -99,7 +159,18 @@ async def scan_page(request: Request) -> Response:
     session = door.session(request)
     if session is None:
         return door.login_form(_login_page(request))
-    return _scanner(request, session)
+    runtime = shop_runtime(request)
+    chosen = request.query_params.get("event")
+    if not chosen:  # with one event, that one; "?event=" always lets staff choose
+        events = await _events(runtime) if chosen is None else []
+        if len(events) != 1:
+            return await _chooser(request, session)
+        return _scanner(request, session, events[0])
+    try:
+        event = await runtime.event(chosen, any_queue=True)
+    except EventNotFound:
+        return await _chooser(request, session, 404, "There is no such event. Choose one.")
+    return _scanner(request, session, event)
 
 
 async def scan_form(request: Request) -> Response:
@@ -111,25 +182,41 @@ async def scan_form(request: Request) -> Response:
     try:
         fields = await _fields(request)
     except InvalidInput as error:
-        return _scanner(request, session, 400, notice=f"Nothing scanned: {error.detail}.")
+        return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
+    try:
+        event = await runtime.event(fields.get("event_id", ""), any_queue=True)
+    except EventNotFound:
+        return await _chooser(request, session, 400, "Choose the event of this door first.")
     earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
         fields.get("history")
     )
     if not form_token_valid(request, fields.get(CSRF_FIELD)):
-        return _scanner(request, session, 403, earlier, FORM_EXPIRED)
+        return _scanner(request, session, event, 403, earlier, FORM_EXPIRED)
     code = fields.get("code", "").strip()
     if not code:
-        return _scanner(request, session, 400, earlier, "Scan or type a ticket code first.")
+        return _scanner(request, session, event, 400, earlier, "Scan or type a ticket code first.")
     if len(code) > MAX_CODE_LENGTH:
-        return _scanner(request, session, 400, earlier, "That is far too long for a ticket code.")
+        return _scanner(
+            request, session, event, 400, earlier, "That is far too long for a ticket code."
+        )
+    clock = LocalClock(event.time_zone, fields.get("time_zone", ""))
     now = datetime.now(UTC)
+    scan = ScanRequest(code=code, door=clean_door(session.who), device=session.session_id)
     try:
-        accepted = await runtime.scan(code)
+        outcome = await runtime.scan(scan, event.event_id)
     except TicketRejected as error:
-        return _scanner(request, session, 409, [rejected(error, now), *earlier])
-    ticket_id, event_id = str(accepted["ticket_id"]), str(accepted["event_id"])
-    try:
-        event_name = (await runtime.event(event_id, any_queue=True)).name
-    except EventNotFound:
-        event_name = event_id
-    return _scanner(request, session, 200, [admitted(ticket_id, event_name, now), *earlier])
+        return _scanner(
+            request, session, event, error.status, [rejected(error, clock, now), *earlier]
+        )
+    result = scan_result(outcome, event, clock, now)
+    return _scanner(request, session, event, 200 if result.admitted else 409, [result, *earlier])
+
+
+async def service_worker(request: Request) -> Response:
+    """The scanner page's service worker, served under ``/staff/`` so that it may control the
+    scanner page (a worker controls pages under its own path only)."""
+    return FileResponse(
+        SERVICE_WORKER,
+        media_type="text/javascript",
+        headers={"cache-control": "no-cache"},
+    )

@@ -6,6 +6,7 @@ refunds, scans) turn answers into results or errors.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Any
 
@@ -28,6 +29,7 @@ SCRIPTS = (
     "idempotency",
     "define_event",
     "stock_snapshot",
+    "register_tickets",
 )
 
 
@@ -46,9 +48,18 @@ def decode(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
-def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+IDEMPOTENCY_SLOT = 14
+"""Index of the request's idempotency record among a script's keys (KEYS[15] in Lua)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _event_script_keys(event_id: str) -> tuple[str, ...]:
     keys = EventKeys(event_id)
-    return [
+    return (
         keys.stock,
         keys.seats,
         keys.holds,
@@ -63,9 +74,21 @@ def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
         keys.buyer_orders,
         keys.refunds,
         keys.refunds_pending,
-        idempotency_key or keys.prefix + "idem:none",
+        keys.prefix + "idem:none",
         keys.catalog,
-    ]
+        keys.short_codes,
+        keys.ticket_details,
+        keys.entries,
+        keys.ticket_changes,
+    )
+
+
+def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
+    """The keys every script gets (named once per event, in ``prelude.lua``'s order)."""
+    keys = list(_event_script_keys(event_id))
+    if idempotency_key:
+        keys[IDEMPOTENCY_SLOT] = idempotency_key
+    return keys
 
 
 class SaleStore:
@@ -90,9 +113,13 @@ class SaleStore:
         for tier in event.tiers:
             args += [tier.tier_id, tier.capacity]
         args += list(event.seat_tiers())
+        keys = EventKeys(event.event_id)
+        new_event = not await self.redis.exists(keys.catalog)
         answer = await self.run("define_event", event.event_id, args)
         if answer[0] == "ok":
             await self.redis.sadd(EVENT_REGISTRY_KEY, event.event_id)
+            if new_event:  # every ticket it sells gets a short code when sold
+                await self.redis.set(keys.tickets_registered, "1")
         return answer
 
     async def load_event(self, event_id: str) -> Event:
@@ -142,6 +169,57 @@ class SaleStore:
             return []
         values = await self.redis.hmget(EventKeys(event_id).tickets, ticket_ids)
         return [None if value is None else decode(value) for value in values]
+
+    async def ticket_details(self, event_id: str, ticket_ids: list[str]) -> list[bytes | None]:
+        if not ticket_ids:
+            return []
+        values = await self.redis.hmget(EventKeys(event_id).ticket_details, ticket_ids)
+        return [None if value is None else _bytes(value) for value in values]
+
+    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[dict[str, Any]]]:
+        """One HSCAN page of the event's orders: (next cursor, 0 when done; orders)."""
+        next_cursor, batch = await self.redis.hscan(EventKeys(event_id).orders, cursor, count=500)
+        assert isinstance(batch, dict)
+        return int(next_cursor), [dict(orjson.loads(raw)) for raw in batch.values()]
+
+    async def changed_tickets(
+        self, event_id: str, after_version: int, limit: int
+    ) -> list[tuple[str, int]]:
+        """(ticket id, version) of tickets changed after ``after_version``, oldest first."""
+        raw: list[Any] = await self.redis.zrangebyscore(
+            EventKeys(event_id).ticket_changes,
+            f"({after_version}",
+            "+inf",
+            start=0,
+            num=limit,
+            withscores=True,
+        )
+        return [(decode(member), int(score)) for member, score in raw]
+
+    async def ticket_rows(
+        self, event_id: str, ticket_ids: list[str]
+    ) -> list[tuple[str | None, bytes | None, bytes | None]]:
+        """(state, details JSON, entries JSON) of each ticket."""
+        if not ticket_ids:
+            return []
+        keys = EventKeys(event_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(keys.tickets, ticket_ids)
+            pipe.hmget(keys.ticket_details, ticket_ids)
+            pipe.hmget(keys.entries, ticket_ids)
+            states, details, entries = await pipe.execute()
+        return [
+            (
+                None if state is None else decode(state),
+                None if detail is None else _bytes(detail),
+                None if entry is None else _bytes(entry),
+            )
+            for state, detail, entry in zip(states, details, entries, strict=True)
+        ]
+
+    async def ticket_of_short_code(self, event_id: str, short_code: str) -> str | None:
+        raw = await self.redis.hget(EventKeys(event_id).short_codes, short_code)
+        return None if raw is None else decode(raw)
 
     async def buyer_order_ids(self, event_id: str, buyer: str) -> list[str]:
         raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)

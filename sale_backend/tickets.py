@@ -18,14 +18,22 @@ TICKET_SALT = "sale_backend.ticket"
 MAX_CODE_LENGTH = 300
 
 
+def _signer(secret_keys: Sequence[str]) -> Signer:
+    return Signer(list(secret_keys), salt=TICKET_SALT, digest_method=hashlib.sha256, sep=".")
+
+
 class TicketCodes:
     def __init__(self, secret_keys: Sequence[str]) -> None:
-        self._signer = Signer(
-            list(secret_keys), salt=TICKET_SALT, digest_method=hashlib.sha256, sep="."
-        )
+        self._signer = _signer(secret_keys)
+        self._each_key = [_signer([key]) for key in secret_keys]
 
     def code(self, ticket_id: str) -> str:
         return self._signer.sign(ticket_id).decode()
+
+    def codes_of_every_key(self, ticket_id: str) -> list[str]:
+        """The ticket's code under each secret key: a ticket printed before a key rotation
+        carries an older key's code, which still verifies."""
+        return [signer.sign(ticket_id).decode() for signer in self._each_key]
 
     def verify(self, code: Any) -> tuple[str, str]:
         """Returns (event_id, ticket_id) of a genuine code; raises TicketRejected otherwise."""

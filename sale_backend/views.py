@@ -64,6 +64,7 @@ def event_view(
         "queue_id": event.queue_id,
         "name": event.name,
         "venue": event.venue,
+        "time_zone": event.time_zone,
         "starts_at": event.starts_at,
         "currency": event.currency,
         "max_tickets_per_order": event.max_tickets_per_order,

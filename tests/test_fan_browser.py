@@ -165,8 +165,11 @@ def pay_and_check_order(page: Any) -> None:
     assert tickets.count() == int(PROFILE["quantity"])
     for index in range(tickets.count()):
         ticket = tickets.nth(index)
-        assert ticket.get_by_role("heading").inner_text() == PROFILE_TIER[1]
+        title = f"Ticket {index + 1} of {tickets.count()}, {PROFILE_TIER[1]}"
+        assert ticket.get_by_role("heading").inner_text() == title
         assert ticket.locator(".qr svg").count() == 1
+        qr_name = re.compile(re.escape(title) + r", code [2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-..$")
+        assert ticket.get_by_role("img", name=qr_name).count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 

@@ -58,6 +58,7 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Admin dashboard: {urls.dashboard_url}")
         print(f"  Admin token:     {settings.admin_token}")
         print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
+        print(f"  Door scanner:    {urls.shop_url.rstrip('/')}/staff/scan")
         print("  Press Ctrl+C to stop (or send SIGTERM).", flush=True)
         app = create_demo_app(settings, shop_settings)
         uvicorn.run(

@@ -35,6 +35,7 @@ for _, ticket in ipairs(chosen) do
   table.insert(ticket_ids, ticket.ticket_id)
 end
 credit_buyer(order.buyer, #chosen)
+tickets_changed(ticket_ids)
 local refund_json = cjson.encode({
   refund_id = refund_id, order_id = order_id, payment_id = order.payment_id,
   amount_minor = amount, currency = order.currency, ticket_ids = ticket_ids,

@@ -10,6 +10,8 @@ from tests.sale.conftest import Shop, form_token
 from waitroom.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
+CODE_IN_NAME = r", code [2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{2}$"
+
 
 async def test_html_purchase_prefilled_from_the_waiting_room_profile(
     shop: Shop, unique_id: str
@@ -75,7 +77,13 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         assert paid.status_code == 303
         order_page = await buyer.get(paid.headers["location"])
         assert order_page.status_code == 200
-        assert order_page.text.count("<svg") == 5 and "seat A-2-1" in order_page.text
+        assert order_page.text.count("<svg") == 5 and "Front, row 2, seat 1" in order_page.text
+        names = re.findall(r'role="img" aria-label="([^"]+)"', order_page.text)
+        assert len(names) == 5 and all(re.search(CODE_IN_NAME, name) for name in names)
+        assert names[0].startswith("Ticket 1 of 5, ")
+        assert any(
+            name.startswith("Ticket 5 of 5, VIP, Front, row 2, seat 1, code ") for name in names
+        )
 
         # the purchase ended the shopping session: the order page is reached by its link
         ended = await buyer.post(
@@ -92,9 +100,16 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
             assert taken.status_code == 409 and "no longer free" in taken.text
 
         order_path, _, query = paid.headers["location"].partition("?")
+        access = query[len("access="):]
+        # the refund asks first (a page, no script), then refunds with confirm=yes
+        asked = await buyer.post(
+            order_path + "/refund", data={"access": access, "csrf_token": form_token(order_page)}
+        )
+        assert asked.status_code == 200 and "Refund the whole order?" in asked.text
+        assert (await buyer.get(paid.headers["location"])).text.count("<svg") == 5
         refund = await buyer.post(
             order_path + "/refund",
-            data={"access": query[len("access="):], "csrf_token": form_token(order_page)},
+            data={"access": access, "csrf_token": form_token(asked), "confirm": "yes"},
         )
         assert refund.status_code == 303
         refunded = await buyer.get(paid.headers["location"])
@@ -181,3 +196,69 @@ async def test_a_sold_out_tier_is_shown_and_refused(shop: Shop, unique_id: str) 
             json={"event_id": unique_id, "items": [{"tier_id": "group4", "quantity": 1}]},
         )
         assert again.status_code == 201
+
+
+async def test_refunds_ask_for_confirmation_without_javascript(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    async with shop.client(accept="text/html") as buyer:
+        hold = await buyer.post(f"/events/{unique_id}/hold", data={"qty_standard": "2"})
+        cart = await buyer.get(hold.headers["location"])
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', cart.text)
+        assert key is not None
+        paid = await buyer.post(
+            hold.headers["location"] + "/checkout",
+            data={
+                "idempotency_key": key.group(1),
+                "name": "Ada",
+                "email": "ada@example.org",
+                "card_number": CARD_SUCCEEDS,
+            },
+        )
+        order_url = paid.headers["location"]
+        order = await buyer.get(order_url)
+        links = re.findall(r'href="(/orders/[^"]+/refund\?ticket_id=[^"]+)"', order.text)
+        assert len(links) == 2 and "<form" not in order.text  # a link to the second step
+        assert 'href="' + order_url + '/refund"' in order.text  # the whole order
+
+        confirm = await buyer.get(links[1].replace("&amp;", "&"))
+        assert confirm.status_code == 200 and "Refund this ticket?" in confirm.text
+        assert "Ticket 2 of 2, Standard, code " in confirm.text and "45.00 EUR" in confirm.text
+        assert 'name="confirm" value="yes"' in confirm.text and "No, keep my ticket" in confirm.text
+        ticket_id = re.search(r'name="ticket_id" value="([^"]+)"', confirm.text)
+        assert ticket_id is not None
+        states = await shop.runtime.store.ticket_states(unique_id, [ticket_id.group(1)])
+        assert states == ["valid"]  # asking refunds nothing
+
+        unconfirmed = await buyer.post(
+            order_url + "/refund", data={"ticket_id": ticket_id.group(1)}
+        )
+        assert unconfirmed.status_code == 200 and "Refund this ticket?" in unconfirmed.text
+        assert await shop.runtime.store.ticket_states(unique_id, [ticket_id.group(1)]) == ["valid"]
+        done = await buyer.post(
+            order_url + "/refund", data={"ticket_id": ticket_id.group(1), "confirm": "yes"}
+        )
+        assert done.status_code == 303 and done.headers["location"] == order_url
+        assert await shop.runtime.store.ticket_states(unique_id, [ticket_id.group(1)]) == [
+            "refunded"
+        ]
+        again = await buyer.get(order_url + "/refund", params={"ticket_id": ticket_id.group(1)})
+        assert again.status_code == 409 and "cannot be refunded" in again.text
+        bad = await buyer.get(order_url + "/refund", params={"ticket_id": "nonsense"})
+        assert bad.status_code == 400
+        whole = await buyer.get(order_url + "/refund")
+        assert "Refund the whole order?" in whole.text and "Ticket 1 of 2" in whole.text
+        assert "Ticket 2 of 2" not in whole.text  # refunded already
+
+
+async def test_seats_are_named_by_row_and_seat_once(shop: Shop, unique_id: str) -> None:
+    await shop.define(unique_id)
+    async with shop.client() as buyer:
+        await buyer.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
+        page = (await buyer.get(f"/events/{unique_id}")).text
+    labels = re.findall(r'<label class="seat (\w+)">(.*?)</label>', page, re.S)
+    assert len(labels) == 8
+    names = [re.sub(r"<[^>]+>", "", body).strip() for _, body in labels]
+    assert names[0] == "Row 1, seat 1" and names[1] == "Row 1, seat 2, taken"
+    assert names[4] == "Row 2, seat 1"
+    assert 'title="' not in page  # no second, different name for the same seat
+    assert '<span class="row-name" aria-hidden="true">Row 1</span>' in page
