@@ -48,6 +48,7 @@ PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
 PUBLIC_PREFIXES = (
     "/static/",
+    "/favicon.ico",  # browsers ask without a session: a 404, never a redirect to the queue
     "/healthz",
     "/readyz",
     "/api/v1/staff/",

@@ -29,18 +29,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from waitroom.pass_registry import session_cookie_name
 
 from sale_backend.payments import CARD_SUCCEEDS
 from sale_backend.short_codes import ALPHABET, ShortCodeMistyped, new_short_code, parse_short_code
-from tests.conftest import server_environment
+from tests.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
 from tests.fake_camera import qr_video
-from tests.sale.conftest import STAFF_TOKEN, sample_event
-from tests.servers import ServerProcess
-from waitroom.cookies import VISITOR_COOKIE
-from waitroom.runtime import codec_for
-from waitroom.settings import Settings
-from waitroom.tokens import new_visitor_id
+from tests.sale.conftest import sample_event
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -59,13 +53,16 @@ WAIT_MS = 20_000
 
 @dataclass
 class ShopUnderTest:
-    server: ServerProcess
-    settings: Settings
-    queue_id: str
+    hosts: Hosts
+    """The queue on 127.0.0.1, the shop (two workers) on 127.0.0.2."""
 
     @property
     def base_url(self) -> str:
-        return self.server.base_url
+        return self.hosts.shop.base_url
+
+    @property
+    def queue_id(self) -> str:
+        return self.hosts.queue_id
 
     def define(self, event_id: str) -> None:
         event = sample_event(self.queue_id, time_zone=VENUE_ZONE, name="Scanner night")
@@ -75,9 +72,10 @@ class ShopUnderTest:
         assert answer.status_code == 200, answer.text
 
     def buy(self, event_id: str, **selection: Any) -> list[dict[str, Any]]:
-        """The tickets of a real order (bearer pass, visitor cookie, one shop session)."""
-        visitor = new_visitor_id()
-        token, _ = codec_for(self.settings).issue_pass(self.queue_id, visitor, secrets.token_hex(6))
+        """The tickets of a real order: a fan joins the queue, is admitted, and buys with the
+        pass as a bearer token (the purchase ends that session)."""
+        with httpx.Client(timeout=10) as fan:
+            token = self.hosts.admitted_status(fan)["pass"]
         answer = httpx.post(
             f"{self.base_url}/api/v1/checkout",
             json={
@@ -88,10 +86,6 @@ class ShopUnderTest:
                 **selection,
             },
             headers={"authorization": f"Bearer {token}", "idempotency-key": str(uuid.uuid4())},
-            cookies={
-                VISITOR_COOKIE: visitor,
-                session_cookie_name(self.queue_id): secrets.token_hex(16),
-            },
             timeout=10,
         )
         assert answer.status_code == 201, answer.text
@@ -106,15 +100,8 @@ class ShopUnderTest:
 
 @pytest.fixture(scope="module")
 def shop(redis_url: str) -> Iterator[ShopUnderTest]:
-    queue_id = "t" + secrets.token_hex(5)
-    environment = server_environment(
-        redis_url, WAITROOM_SHOP_QUEUE_ID=queue_id, WAITROOM_STAFF_TOKEN=STAFF_TOKEN
-    )
-    server = ServerProcess(
-        "sale_backend.app:create_app_from_environ", environment, workers=2, host="127.0.0.2"
-    )
-    with server:
-        yield ShopUnderTest(server, Settings.from_environ(environment), queue_id)
+    with protected_shop(redis_url, "scan" + secrets.token_hex(4)) as hosts:
+        yield ShopUnderTest(hosts)
 
 
 def screenshot(page: Any, name: str) -> None:
