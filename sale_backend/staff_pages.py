@@ -183,14 +183,17 @@ async def scan_form(request: Request) -> Response:
         fields = await _fields(request)
     except InvalidInput as error:
         return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
+    token_valid = form_token_valid(request, fields.get(CSRF_FIELD))
     try:
         event = await runtime.event(fields.get("event_id", ""), any_queue=True)
     except EventNotFound:
-        return await _chooser(request, session, 400, "Choose the event of this door first.")
+        status = 400 if token_valid else 403
+        notice = "Choose the event of this door first." if token_valid else FORM_EXPIRED
+        return await _chooser(request, session, status, notice)
     earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
         fields.get("history")
     )
-    if not form_token_valid(request, fields.get(CSRF_FIELD)):
+    if not token_valid:
         return _scanner(request, session, event, 403, earlier, FORM_EXPIRED)
     code = fields.get("code", "").strip()
     if not code:

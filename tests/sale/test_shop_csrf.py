@@ -196,9 +196,10 @@ async def test_forms_without_this_browsers_token_are_refused_and_change_nothing(
         # a browser's cookie without its token is no better: the cookie alone proves nothing
         other_cookie = other_browser.cookies.get("shop_csrf")
         assert other_cookie and other_cookie != buyer.cookies.get("shop_csrf")
+        asked = await buyer.get(f"{order_path}/refund", params={"access": access})
         refund = await buyer.post(
             f"{order_path}/refund",
-            data={"access": access, "csrf_token": form_token(await buyer.get(order_link))},
+            data={"access": access, "csrf_token": form_token(asked), "confirm": "yes"},
         )
         assert refund.status_code == 303
         assert await order_status(shop, order_path) == "refunded"
@@ -211,8 +212,8 @@ async def test_requests_from_another_site_or_origin_are_refused_even_with_the_to
     async with shop.browser() as buyer:
         order_link = await bought(buyer, unique_id)
         order_path, access = split_link(order_link)
-        token = form_token(await buyer.get(order_link))
         refund = f"{order_path}/refund"
+        token = form_token(await buyer.get(refund, params={"access": access}))
         for headers in (
             {"sec-fetch-site": "same-site"},
             {"sec-fetch-site": "cross-site"},
@@ -243,7 +244,7 @@ async def test_requests_from_another_site_or_origin_are_refused_even_with_the_to
             assert refused_token.status_code == 403 and REFUSED_FORM in refused_token.text
         accepted = await buyer.post(
             refund,
-            data={"access": access, "csrf_token": token},
+            data={"access": access, "csrf_token": token, "confirm": "yes"},
             headers={"sec-fetch-site": "same-origin", "origin": "http://shop.test"},
         )
         assert accepted.status_code == 303
@@ -301,7 +302,7 @@ async def test_every_form_route_of_the_shop_refuses_a_post_without_its_token(
             assert "<html" in refused.text
         assert (await buyer.get(cart_path)).status_code == 200
         assert await order_status(shop, order_path) == "paid"
-        scanner = await buyer.get("/staff/scan")
+        scanner = await buyer.get("/staff/scan", params={"event": unique_id})
         assert 'name="code"' in scanner.text  # still logged in
 
 

@@ -102,8 +102,9 @@ async def test_html_purchase_prefilled_from_the_waiting_room_profile(
         order_path, _, query = paid.headers["location"].partition("?")
         access = query[len("access="):]
         # the refund asks first (a page, no script), then refunds with confirm=yes
+        token = form_token(await buyer.get(order_path + "/refund", params={"access": access}))
         asked = await buyer.post(
-            order_path + "/refund", data={"access": access, "csrf_token": form_token(order_page)}
+            order_path + "/refund", data={"access": access, "csrf_token": token}
         )
         assert asked.status_code == 200 and "Refund the whole order?" in asked.text
         assert (await buyer.get(paid.headers["location"])).text.count("<svg") == 5
@@ -200,25 +201,34 @@ async def test_a_sold_out_tier_is_shown_and_refused(shop: Shop, unique_id: str) 
 
 async def test_refunds_ask_for_confirmation_without_javascript(shop: Shop, unique_id: str) -> None:
     await shop.define(unique_id)
-    async with shop.client(accept="text/html") as buyer:
-        hold = await buyer.post(f"/events/{unique_id}/hold", data={"qty_standard": "2"})
+    async with shop.browser() as buyer:
+        event_page = await buyer.get(f"/events/{unique_id}")
+        hold = await buyer.post(
+            f"/events/{unique_id}/hold",
+            data={"qty_standard": "2", "csrf_token": form_token(event_page)},
+        )
         cart = await buyer.get(hold.headers["location"])
         key = re.search(r'name="idempotency_key" value="([^"]+)"', cart.text)
         assert key is not None
         paid = await buyer.post(
             hold.headers["location"] + "/checkout",
             data={
+                "csrf_token": form_token(cart),
                 "idempotency_key": key.group(1),
                 "name": "Ada",
                 "email": "ada@example.org",
                 "card_number": CARD_SUCCEEDS,
             },
         )
-        order_url = paid.headers["location"]
+        order_url = paid.headers["location"]  # the order link, with its access key
+        order_path, _, query = order_url.partition("?")
+        access = query.removeprefix("access=")
         order = await buyer.get(order_url)
-        links = re.findall(r'href="(/orders/[^"]+/refund\?ticket_id=[^"]+)"', order.text)
+        links = re.findall(
+            r'href="(/orders/[^"]+/refund\?access=[^"]+&amp;ticket_id=[^"]+)"', order.text
+        )
         assert len(links) == 2 and "<form" not in order.text  # a link to the second step
-        assert 'href="' + order_url + '/refund"' in order.text  # the whole order
+        assert f'href="{order_path}/refund?access={access}"' in order.text  # the whole order
 
         confirm = await buyer.get(links[1].replace("&amp;", "&"))
         assert confirm.status_code == 200 and "Refund this ticket?" in confirm.text
@@ -229,31 +239,39 @@ async def test_refunds_ask_for_confirmation_without_javascript(shop: Shop, uniqu
         states = await shop.runtime.store.ticket_states(unique_id, [ticket_id.group(1)])
         assert states == ["valid"]  # asking refunds nothing
 
-        unconfirmed = await buyer.post(
-            order_url + "/refund", data={"ticket_id": ticket_id.group(1)}
-        )
+        token = form_token(confirm)
+        fields = {"ticket_id": ticket_id.group(1), "access": access, "csrf_token": token}
+        unconfirmed = await buyer.post(order_path + "/refund", data=fields)
         assert unconfirmed.status_code == 200 and "Refund this ticket?" in unconfirmed.text
         assert await shop.runtime.store.ticket_states(unique_id, [ticket_id.group(1)]) == ["valid"]
-        done = await buyer.post(
-            order_url + "/refund", data={"ticket_id": ticket_id.group(1), "confirm": "yes"}
-        )
+        done = await buyer.post(order_path + "/refund", data={**fields, "confirm": "yes"})
         assert done.status_code == 303 and done.headers["location"] == order_url
         assert await shop.runtime.store.ticket_states(unique_id, [ticket_id.group(1)]) == [
             "refunded"
         ]
-        again = await buyer.get(order_url + "/refund", params={"ticket_id": ticket_id.group(1)})
+        asking = {"access": access}
+        again = await buyer.get(
+            order_path + "/refund", params={**asking, "ticket_id": ticket_id.group(1)}
+        )
         assert again.status_code == 409 and "cannot be refunded" in again.text
-        bad = await buyer.get(order_url + "/refund", params={"ticket_id": "nonsense"})
+        bad = await buyer.get(order_path + "/refund", params={**asking, "ticket_id": "nonsense"})
         assert bad.status_code == 400
-        whole = await buyer.get(order_url + "/refund")
+        whole = await buyer.get(order_path + "/refund", params=asking)
         assert "Refund the whole order?" in whole.text and "Ticket 1 of 2" in whole.text
         assert "Ticket 2 of 2" not in whole.text  # refunded already
+        stranger = await buyer.get(order_path + "/refund")  # no access key: not this order's link
+        assert stranger.status_code in {403, 404}
 
 
 async def test_seats_are_named_by_row_and_seat_once(shop: Shop, unique_id: str) -> None:
     await shop.define(unique_id)
-    async with shop.client() as buyer:
-        await buyer.post(f"/events/{unique_id}/hold", data={"seat": "A-1-2"})
+    async with shop.browser() as buyer:
+        event_page = await buyer.get(f"/events/{unique_id}")
+        held = await buyer.post(
+            f"/events/{unique_id}/hold",
+            data={"seat": "A-1-2", "csrf_token": form_token(event_page)},
+        )
+        assert held.status_code == 303
         page = (await buyer.get(f"/events/{unique_id}")).text
     labels = re.findall(r'<label class="seat (\w+)">(.*?)</label>', page, re.S)
     assert len(labels) == 8
