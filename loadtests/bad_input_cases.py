@@ -32,7 +32,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from loadtests.bad_input_context import BODY_METHODS, Context, RouteInfo
 from loadtests.raw_http import request_head
 from waitroom.connector import session_cookie_name
-from waitroom.cookies import VISITOR_COOKIE, position_cookie_name
+from waitroom.fan.cookies import VISITOR_COOKIE, position_cookie_name
 
 METHODS = (
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "BREW",

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from loadtests.chaos_event import CHAOS_EVENT_ID, STANDING_TIER
 from loadtests.chaos_system import ChaosSystem
 from loadtests.shop_protocol import TEST_CARD
-from waitroom.cookies import VISITOR_COOKIE, position_cookie_name
+from waitroom.fan.cookies import VISITOR_COOKIE, position_cookie_name
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 ADMITTED_TIMEOUT_SECONDS = 20.0
@@ -43,8 +43,8 @@ def route_table(routes: list[BaseRoute], prefix: str = "") -> list[RouteInfo]:
 
 def app_routes() -> dict[str, list[RouteInfo]]:
     """Both apps' route tables (the same lists the app factories mount)."""
-    from sale_backend.app import shop_routes
-    from waitroom.app import waitroom_routes
+    from sale_backend.web.app import shop_routes
+    from waitroom.web.app import waitroom_routes
 
     return {
         "waitroom": route_table(waitroom_routes()),

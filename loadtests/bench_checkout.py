@@ -25,7 +25,7 @@ from collections import Counter
 import httpx
 
 from waitroom.connector import PassClaims, PassCodec, visitor_hash
-from waitroom.embedded_redis import EmbeddedRedis, free_port
+from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
 from waitroom.tokens import new_visitor_id
 
 SECRET_KEY = "bench-secret-key-" + "0" * 16
@@ -141,10 +141,10 @@ def main() -> int:
         redis_url = embedded.url
     waitroom_port, port = free_port(), free_port()
     waitroom = start_server(
-        "waitroom.app:create_app_from_environ", redis_url, waitroom_port, arguments.workers
+        "waitroom.web.app:create_app_from_environ", redis_url, waitroom_port, arguments.workers
     )
     shop = start_server(
-        "sale_backend.app:create_app_from_environ",
+        "sale_backend.web.app:create_app_from_environ",
         redis_url,
         port,
         arguments.workers,

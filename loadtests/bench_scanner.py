@@ -26,7 +26,7 @@ import httpx
 
 from loadtests.servers import UvicornProcess
 from waitroom.connector import PassClaims, PassCodec, visitor_hash
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.tokens import new_visitor_id
 
 SECRET_KEY = "bench-secret-key-" + "0" * 16
@@ -229,7 +229,9 @@ def main() -> None:
             "WAITROOM_STAFF_TOKEN": STAFF_TOKEN,
             "WAITROOM_SHOP_QUEUE_ID": QUEUE_ID,
         }
-        waitroom = UvicornProcess("waitroom.app:create_app_from_environ", "/readyz", environment)
+        waitroom = UvicornProcess(
+            "waitroom.web.app:create_app_from_environ", "/readyz", environment
+        )
         with waitroom:
             httpx.put(
                 f"{waitroom.base_url}/api/v1/admin/queues/{QUEUE_ID}",
@@ -245,7 +247,7 @@ def run_shop(
 ) -> dict[str, Any]:
     """The shop (its connector pointed at the waiting room) under the benchmark."""
     shop = UvicornProcess(
-        "sale_backend.app:create_app_from_environ",
+        "sale_backend.web.app:create_app_from_environ",
         "/readyz",
         {**environment, "WAITROOM_CONNECTOR_URL": waitroom_url},
         workers=arguments.workers,

@@ -36,7 +36,7 @@ from loadtests.servers import (
 )
 from loadtests.shop_system import SURGE_EVENT_ID, TIER_ID, define_event, surge_event
 from loadtests.wrk_runner import RequestSpec, WrkResult, run_wrk_together, wrk_command
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 QUEUE_ID = "bench"
 SHOP_QUEUE_ID = "benchshop"

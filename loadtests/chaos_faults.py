@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from loadtests.chaos_system import ChaosSystem, ServeProcess
-from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.keys import QueueKeys
+from waitroom.storage.embedded_redis import EmbeddedRedis
+from waitroom.storage.keys import QueueKeys
 
 WORKER_RESTART_TIMEOUT_SECONDS = 30.0
 PROBE_JOINS = 3

@@ -25,12 +25,12 @@ from loadtests.run_settings import RunSettings
 from loadtests.sampler import QueueSample, take_sample
 from loadtests.shapes import SHAPES
 from loadtests.surge import locust_command
-from sale_backend.keys import EventKeys
-from sale_backend.store import decode
+from sale_backend.storage.keys import EventKeys
+from sale_backend.storage.store import decode
+from service_kit.problems import WaitroomError
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
-from waitroom.keys import QueueKeys
-from waitroom.problems import WaitroomError
-from waitroom.redis_client import redis_from_url
+from waitroom.storage.keys import QueueKeys
 
 CHAOS_SHAPE = SHAPES["chaos"]
 FIRST_REQUEST_TIMEOUT_SECONDS = 60.0

@@ -22,8 +22,8 @@ import httpx
 
 from loadtests.chaos_event import CHAOS_EVENT_ID, chaos_event
 from loadtests.servers import UvicornProcess
-from waitroom.embedded_redis import EmbeddedRedis, free_port
-from waitroom.local_cluster import LocalRedisCluster
+from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
+from waitroom.storage.local_cluster import LocalRedisCluster
 
 WAITROOM_HOST = "127.0.0.1"
 SHOP_HOST = "127.0.0.2"

@@ -28,7 +28,7 @@ from loadtests.proxy_configs import (
     nginx_main_config,
     nginx_site_config,
 )
-from waitroom.embedded_redis import stop_process
+from waitroom.storage.embedded_redis import stop_process
 
 NGINX_BINARY = "/usr/sbin/nginx"
 CADDY_BINARY = "/usr/bin/caddy"

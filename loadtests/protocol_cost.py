@@ -6,7 +6,7 @@ the CPU time the server used by the requests it answered. CPU per request does n
 what else the machine is doing, unlike requests per second on a shared machine.
 
 - ``httptools``: uvicorn's C parser, no request head limits;
-- ``guarded``: the protocol ``waitroom serve`` uses (waitroom/http_protocol.py: httptools plus
+- ``guarded``: the protocol ``waitroom serve`` uses (service_kit/http_protocol.py: httptools plus
   the head size and head time limits);
 - ``h11``: uvicorn's pure-Python parser, which has a head size limit of its own.
 
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from loadtests.bare_app import BARE_PATH
 from loadtests.servers import BARE_FACTORY, UvicornProcess
 from loadtests.wrk_runner import wrk_binary
-from waitroom.http_protocol import PROTOCOL
+from service_kit.http_protocol import PROTOCOL
 
 PROTOCOLS = {"httptools": "httptools", "guarded": PROTOCOL, "h11": "h11"}
 REQUESTS_PATTERN = re.compile(r"(\d+) requests in")

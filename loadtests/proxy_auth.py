@@ -43,7 +43,7 @@ from loadtests.protected_site import ProtectedSite
 from loadtests.servers import BARE_FACTORY, WAITROOM_FACTORY, UvicornProcess, waitroom_environment
 from loadtests.wrk_runner import RequestSpec, WrkResult, run_wrk_together, wrk_command
 from waitroom.connector import session_cookie_name
-from waitroom.embedded_redis import EmbeddedRedis, free_port
+from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
 
 QUEUE_ID = "proxybench"
 ADMIN_TOKEN = "proxy-benchmark-admin-token"

@@ -1,5 +1,5 @@
 """Sale side of a surge: the stock totals the waiting room keeps from the shop's reports
-(``waitroom/queue_stock.py``), sampled during the run, and the sale invariants checked after it."""
+(``waitroom/queue/stock.py``), sampled during the run, and the sale invariants checked after it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from loadtests.invariants import InvariantResult
-from waitroom.keys import QueueKeys
+from waitroom.storage.keys import QueueKeys
 
 
 @dataclass(frozen=True, slots=True)

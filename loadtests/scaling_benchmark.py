@@ -35,9 +35,9 @@ from loadtests.redis_commandstats import (
     script_microseconds,
     useful_work,
 )
-from waitroom.embedded_redis import EmbeddedRedis, free_port
-from waitroom.keys import QueueKeys
-from waitroom.local_cluster import LocalRedisCluster
+from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
+from waitroom.storage.keys import QueueKeys
+from waitroom.storage.local_cluster import LocalRedisCluster
 
 ADMIN_TOKEN = "benchmark-admin-token-0123456789"
 SECRET_KEYS = "benchmark-secret-key-0123456789abcdef"
@@ -74,7 +74,7 @@ def waitroom_processes(redis_url: str, workers: int) -> Iterator[str]:
         "WAITROOM_SECRET_KEYS": SECRET_KEYS,
     }
     command = [
-        sys.executable, "-m", "uvicorn", "waitroom.app:create_app_from_environ", "--factory",
+        sys.executable, "-m", "uvicorn", "waitroom.web.app:create_app_from_environ", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
     ]

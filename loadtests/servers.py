@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from waitroom.embedded_redis import free_port
+from waitroom.storage.embedded_redis import free_port
 
-WAITROOM_FACTORY = "waitroom.app:create_app_from_environ"
+WAITROOM_FACTORY = "waitroom.web.app:create_app_from_environ"
 BARE_FACTORY = "loadtests.bare_app:create_bare_app"
 
 UVICORN_FLAGS: tuple[str, ...] = (

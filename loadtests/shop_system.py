@@ -12,8 +12,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from waitroom.app import create_app
 from waitroom.settings import Settings
+from waitroom.web.app import create_app
 
 SHOP_PATH = "/shop"
 SURGE_EVENT_ID = "surge-concert"
@@ -23,8 +23,8 @@ BUYER_LIMIT = 4
 
 def create_surge_system_from_environ() -> Starlette:
     """Factory for uvicorn: ``WAITROOM_SHOP_QUEUE_ID`` names the surge queue the gate serves."""
-    from sale_backend.app import create_app as create_shop_app
-    from sale_backend.shop_settings import ShopSettings
+    from sale_backend.settings import ShopSettings
+    from sale_backend.web.app import create_app as create_shop_app
 
     settings = Settings.from_environ()
     app = create_app(settings)

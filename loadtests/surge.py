@@ -36,8 +36,8 @@ from loadtests.shop_system import (
 )
 from loadtests.surge_measure import measure
 from loadtests.surge_report import report
-from sale_backend.keys import EventKeys
-from waitroom.embedded_redis import EmbeddedRedis
+from sale_backend.storage.keys import EventKeys
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 SURGE_SYSTEM_FACTORY = "loadtests.shop_system:create_surge_system_from_environ"
 LOCUSTFILE = Path(__file__).parent / "locustfile.py"

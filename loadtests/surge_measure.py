@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from loadtests.sales import StockSample, sample_stock_until
 from loadtests.sampler import QueueSample, sample_until
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
-from waitroom.keys import QueueKeys
-from waitroom.redis_client import redis_from_url
+from waitroom.storage.keys import QueueKeys
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sale_backend.catalog_parsing import parse_event
-from sale_backend.store import SaleStore
+from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.storage.store import SaleStore
 
 DEMO_EVENT_ID = "demo-concert"
 

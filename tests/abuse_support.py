@@ -10,8 +10,8 @@ import httpx
 from starlette.applications import Starlette
 
 from tests.conftest import ADMIN_TOKEN, SECRET_KEYS
-from waitroom.app import create_app
 from waitroom.settings import Settings
+from waitroom.web.app import create_app
 
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

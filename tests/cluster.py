@@ -20,8 +20,8 @@ import pytest
 from redis.asyncio import Redis, RedisCluster
 from redis.crc import key_slot
 
-from waitroom.local_cluster import LocalRedisCluster
-from waitroom.redis_client import redis_from_url
+from service_kit.redis_client import redis_from_url
+from waitroom.storage.local_cluster import LocalRedisCluster
 
 
 @pytest.fixture(scope="session")

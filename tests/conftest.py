@@ -11,10 +11,10 @@ import pytest
 import redis as sync_redis
 from redis.asyncio import Redis
 
+from service_kit.redis_client import redis_from_url
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis, free_port
-from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
+from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
 
 ADMIN_TOKEN = "test-admin-token-" + "x" * 16
 SECRET_KEYS = ("test-secret-key-old-0123456789", "test-secret-key-new-0123456789")
@@ -114,7 +114,7 @@ def second_waitroom_server(redis_url: str) -> Iterator[ServerProcess]:
 
 def waitroom_process(redis_url: str, **environment: str) -> ServerProcess:
     return ServerProcess(
-        "waitroom.app:create_app_from_environ", server_environment(redis_url, **environment)
+        "waitroom.web.app:create_app_from_environ", server_environment(redis_url, **environment)
     )
 
 

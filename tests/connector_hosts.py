@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.connector_support import open_queue
 from tests.sale.conftest import sample_event
@@ -67,7 +67,7 @@ def protected_shop(
         WAITROOM_POLL_INTERVAL_MAX_MS="1000",
         **settings,
     )
-    with ServerProcess("waitroom.app:create_app_from_environ", environment) as queue:
+    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as queue:
         shop_environment = {
             **environment,
             "WAITROOM_SHOP_QUEUE_ID": queue_id,
@@ -75,7 +75,7 @@ def protected_shop(
             "WAITROOM_STAFF_TOKEN": STAFF_TOKEN,
         }
         shop = ServerProcess(
-            "sale_backend.app:create_app_from_environ",
+            "sale_backend.web.app:create_app_from_environ",
             shop_environment,
             workers=shop_workers,
             host="127.0.0.2",

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from waitroom.app import create_app
 from waitroom.settings import Settings
+from waitroom.web.app import create_app
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ import httpx
 
 from loadtests.protected_site import ProtectedSite
 from tests.conftest import ADMIN_TOKEN, server_environment
-from waitroom.embedded_redis import free_port, stop_process
+from waitroom.storage.embedded_redis import free_port, stop_process
 
 ORIGIN_FILES = {
     "index.html": (

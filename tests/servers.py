@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from waitroom.embedded_redis import free_port, stop_process
+from waitroom.storage.embedded_redis import free_port, stop_process
 
 
 @dataclass

@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 
 from tests.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
 from waitroom.connector import ConnectorClient, ConnectorSettings, PassClaims
-from waitroom.embedded_redis import EmbeddedRedis, free_port
-from waitroom.keys import QueueKeys
+from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
+from waitroom.storage.keys import QueueKeys
 
 
 async def join_fans(client: httpx.AsyncClient, queue_id: str, count: int) -> list[str]:

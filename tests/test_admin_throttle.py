@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from service_kit.throttle import BEARER_FAILURES, LOGIN_FAILURES
 from tests.conftest import ADMIN_TOKEN, waitroom_process
 from tests.servers import ServerProcess
-from waitroom.admin_throttle import BEARER_FAILURES, LOGIN_FAILURES
 
 
 @pytest.fixture

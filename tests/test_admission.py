@@ -8,16 +8,16 @@ import time
 import pytest
 from redis.asyncio import Redis
 
+from service_kit.problems import InvalidInput
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import (
     AdmissionStore,
     QueueNotFound,
     QueueNotJoinable,
     validate_config_update,
 )
-from waitroom.keys import QueueKeys
-from waitroom.problems import InvalidInput
-from waitroom.redis_client import redis_from_url
-from waitroom.shuffle_verify import hashed_visitor_id, shuffle_order
+from waitroom.queue.shuffle_verify import hashed_visitor_id, shuffle_order
+from waitroom.storage.keys import QueueKeys
 
 
 async def settled_at_ms(redis: Redis, queue_id: str) -> int:

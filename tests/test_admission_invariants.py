@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from service_kit.redis_client import is_cluster_url, redis_from_url
 from tests.cluster import queue_ids_on_distinct_masters
 from waitroom.admission import AdmissionStore, QueueSnapshot
-from waitroom.redis_client import is_cluster_url, redis_from_url
 
 QUEUE_COUNT = 3
 

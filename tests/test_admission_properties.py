@@ -8,9 +8,9 @@ import secrets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
-from waitroom.keys import QueueKeys
-from waitroom.redis_client import redis_from_url
+from waitroom.storage.keys import QueueKeys
 
 PROPERTY_SETTINGS = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -1,4 +1,4 @@
-"""The request body limit layer (waitroom/body_limit.py) on a small app, driven over ASGI.
+"""The request body limit layer (service_kit/body_limit.py) on a small app, driven over ASGI.
 
 The real-process checks (memory of a real uvicorn, both apps) are in
 tests/test_request_limits_served.py.
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from waitroom.body_limit import BodyLimitRule, RequestBodyLimit
+from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
 
 LIMIT = 1000
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from waitroom.client_ip import UNKNOWN_CLIENT, client_ip, subnet_of
+from waitroom.protection.client_ip import UNKNOWN_CLIENT, client_ip, subnet_of
 
 
 def scope(peer: str | None, forwarded: list[str] | None = None) -> dict[str, Any]:

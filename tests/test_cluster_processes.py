@@ -26,7 +26,7 @@ from waitroom.admission import AdmissionStore
 
 FANS_PER_QUEUE = 90
 RATE_PER_MINUTE = 1200  # 20 per second per queue
-FACTORY = "waitroom.app:create_app_from_environ"
+FACTORY = "waitroom.web.app:create_app_from_environ"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.connector_hosts import Hosts, protected_shop
 from tests.test_fan_browser import CHROMIUM, CHROMIUM_ARGS
 

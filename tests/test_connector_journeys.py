@@ -198,7 +198,7 @@ def test_the_shop_fails_closed_when_the_waiting_room_is_down(redis_url: str, hos
     }
     with (
         ServerProcess(
-            "sale_backend.app:create_app_from_environ", environment, host="127.0.0.2"
+            "sale_backend.web.app:create_app_from_environ", environment, host="127.0.0.2"
         ) as lonely,
         httpx.Client() as fan,
     ):

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.requests import cookie_parser
 
-from waitroom.cookie_lookup import cookie_value
+from waitroom.fan.cookie_lookup import cookie_value
 
 NAME = "wr_pos_demo"
 PIECES = st.sampled_from(

@@ -7,11 +7,11 @@ import orjson
 from redis.asyncio import Redis
 
 from sale_backend.demo_event import demo_event_id, demo_profile_form
-from sale_backend.store import SaleStore
+from sale_backend.storage.store import SaleStore
 from waitroom.demo import seed_demo
-from waitroom.fan_content import content_key
-from waitroom.keys import QueueKeys
+from waitroom.fan.content import content_key
 from waitroom.settings import Settings
+from waitroom.storage.keys import QueueKeys
 
 
 def test_the_profile_form_offers_the_unseated_ticket_types_up_to_the_order_limit() -> None:

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from service_kit.redis_client import cluster_seed_nodes, is_cluster_url
 from waitroom.cli import _parser
-from waitroom.redis_client import cluster_seed_nodes, is_cluster_url
 from waitroom.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.servers import ServerProcess
-from waitroom.cookies import VISITOR_COOKIE, position_cookie_name
+from waitroom.fan.cookies import VISITOR_COOKIE, position_cookie_name
 
 
 def create_queue(

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.servers import ServerProcess
 

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 
 from tests.fan_client import fan_client
 from tests.stock_support import figures, report
-from waitroom.keys import QueueKeys
 from waitroom.settings import Settings
+from waitroom.storage.keys import QueueKeys
 
 QUIZ: dict[str, Any] = {
     "id": "warmup",

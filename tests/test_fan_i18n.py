@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from waitroom.i18n import Catalogs, choose_language, locale_directory, parse_accept_language
+from waitroom.fan.i18n import Catalogs, choose_language, locale_directory, parse_accept_language
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED_LANGUAGES = ("et", "ru", "zh_Hans")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from waitroom.metrics import WaitroomMetrics
-from waitroom.organizer_metrics import OrganizerMetrics
+from waitroom.organizer.metrics import OrganizerMetrics
+from waitroom.web.metrics import WaitroomMetrics
 
 GRAFANA_DIRECTORY = Path(__file__).resolve().parent.parent / "deploy" / "grafana"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from redis.asyncio import Redis, RedisCluster
 
 from waitroom.admission import AdmissionStore
-from waitroom.heartbeats import HeartbeatRecorder
-from waitroom.keys import QueueKeys
+from waitroom.queue.heartbeats import HeartbeatRecorder
+from waitroom.storage.keys import QueueKeys
 
 
 async def evalsha_calls(redis: Redis) -> int:

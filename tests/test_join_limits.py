@@ -101,7 +101,7 @@ def limited_server(redis_url: str) -> Iterator[ServerProcess]:
         redis_url, **{**LIMITED, "WAITROOM_JOIN_LIMIT_PER_IP": "20/minute"}
     )
     environment["WAITROOM_JOIN_LIMIT_PER_SUBNET"] = "100/minute"
-    server = ServerProcess("waitroom.app:create_app_from_environ", environment).start()
+    server = ServerProcess("waitroom.web.app:create_app_from_environ", environment).start()
     try:
         yield server
     finally:

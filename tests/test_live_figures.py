@@ -10,13 +10,13 @@ from redis.asyncio import Redis
 
 from tests.servers import ServerProcess
 from tests.stock_support import figures, report
-from waitroom.keys import QueueKeys
-from waitroom.live_figures import (
+from waitroom.organizer.live_figures import (
     SERIES_MINUTES,
     admissions_series,
     predicted_sell_out,
     set_rate_series,
 )
+from waitroom.storage.keys import QueueKeys
 
 
 async def _request(method: str, url: str, **options: object) -> httpx.Response:

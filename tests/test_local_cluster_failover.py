@@ -7,7 +7,7 @@ import time
 
 import redis
 
-from waitroom.local_cluster import LocalRedisCluster
+from waitroom.storage.local_cluster import LocalRedisCluster
 
 
 def test_killed_master_is_replaced_by_its_replica_with_the_data() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import server_environment
 from tests.servers import ServerProcess
-from waitroom.metrics_multiprocess import prepare_multiprocess_directory
+from waitroom.web.metrics_multiprocess import prepare_multiprocess_directory
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def two_worker_server(
     assert prepare_multiprocess_directory(2, environment) == directory
     assert not list(directory.glob("*.db"))
     server = ServerProcess(
-        "waitroom.app:create_app_from_environ",
+        "waitroom.web.app:create_app_from_environ",
         server_environment(redis_url, **environment),
         workers=2,
     )

@@ -9,7 +9,7 @@ import httpx
 from redis.asyncio import Redis
 
 from tests.servers import ServerProcess
-from waitroom.keys import QueueKeys
+from waitroom.storage.keys import QueueKeys
 
 RATE_PER_MINUTE = 1200
 FANS = 400

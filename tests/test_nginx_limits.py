@@ -24,7 +24,7 @@ from tests.conftest import ADMIN_TOKEN, NO_WAITING_ROOM, server_environment
 from tests.sale.conftest import STAFF_TOKEN
 from tests.servers import ServerProcess
 from tests.test_request_limits_served import CHUNKED_PIECE, send_until_answered
-from waitroom.embedded_redis import free_port, stop_process
+from waitroom.storage.embedded_redis import free_port, stop_process
 
 CONFIG = Path(__file__).parent.parent / "deploy" / "nginx" / "waitroom.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -24,8 +24,8 @@ from tests.openapi_support import (
     with_examples,
 )
 from tests.servers import ServerProcess
-from waitroom import openapi
-from waitroom.app import waitroom_routes
+from waitroom.web import openapi
+from waitroom.web.app import waitroom_routes
 
 QUEUE_ID = f"openapi-{secrets.token_hex(4)}"
 waitroom_schema = schemathesis.openapi.from_dict(

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from tests.conftest import ADMIN_TOKEN
 from tests.servers import ServerProcess
 from waitroom.admission import AdmissionStore
-from waitroom.shuffle_verify import (
+from waitroom.queue.shuffle_verify import (
     hashed_visitor_id,
     position_in_order,
     seed_commitment,

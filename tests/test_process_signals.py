@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import server_environment
-from waitroom.embedded_redis import free_port
+from waitroom.storage.embedded_redis import free_port
 
 STOP_TIMEOUT_SECONDS = 30
 
@@ -162,7 +162,7 @@ def test_local_cluster_command_stops_the_command_and_the_nodes(
         "pathlib.Path(sys.argv[1]).write_text('up')\n"
         "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    pass\n"
     )
-    cluster = [sys.executable, "-m", "waitroom.local_cluster"]
+    cluster = [sys.executable, "-m", "waitroom.storage.local_cluster"]
     process = start([*cluster, sys.executable, str(wrapped), str(marker)], {})
     wait_until(marker.exists, process)
     names = [command_name(pid) for pid in descendants(process.pid)]

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from tests.abuse_support import create_queue, running_app
 from tests.conftest import SECRET_KEYS
-from waitroom.proof_of_work import (
+from waitroom.protection.proof_of_work import (
     CHALLENGE_HEADER,
     SOLUTION_HEADER,
     ProofOfWork,

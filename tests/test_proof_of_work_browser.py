@@ -20,7 +20,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture
 def pow_server(redis_url: str) -> Iterator[ServerProcess]:
     environment = server_environment(redis_url, WAITROOM_POW_DIFFICULTY_BITS="12")
-    server = ServerProcess("waitroom.app:create_app_from_environ", environment).start()
+    server = ServerProcess("waitroom.web.app:create_app_from_environ", environment).start()
     try:
         yield server
     finally:

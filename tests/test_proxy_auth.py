@@ -16,11 +16,11 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import ADMIN_TOKEN, SECRET_KEYS
-from waitroom.app import create_app
 from waitroom.connector import session_cookie_name
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.queue.pass_records import active_sessions_key
 from waitroom.settings import Settings
-from waitroom.site_sessions import active_sessions_key
+from waitroom.storage.embedded_redis import EmbeddedRedis
+from waitroom.web.app import create_app
 
 WAITROOM = "http://waitroom.test"
 SITE_URL = "https://site.test"

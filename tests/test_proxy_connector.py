@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from tests.conftest import SECRET_KEYS
 from tests.proxy_support import AdmittedFan, Topology, admitted_fan, follow, topology
 from waitroom.connector import SiteAuth, session_cookie_name
-from waitroom.site_sessions import active_sessions_key
+from waitroom.queue.pass_records import active_sessions_key
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from loadtests.proxy_configs import CADDY_DEPLOY_FILE, NGINX_DEPLOY_FILE, REPOSITORY
-from waitroom.proxy_api import AUTH_PATH, FORWARD_MODE, PROXY_PREFIX
-from waitroom.proxy_request import QUEUE_HEADER
+from waitroom.sites.proxy_api import AUTH_PATH, FORWARD_MODE, PROXY_PREFIX
+from waitroom.sites.proxy_request import QUEUE_HEADER
 
 TRAEFIK_FILE = REPOSITORY / "deploy" / "traefik" / "protect-any-site.yml"
 SESSION_HEADERS = ["X-Waitroom-Pass-Id", "X-Waitroom-Buyer", "X-Waitroom-Deadline"]

@@ -8,8 +8,8 @@ import pytest
 from redis.asyncio import Redis
 
 from waitroom.admission import AdmissionStore
-from waitroom.availability import QueueUnavailable
-from waitroom.queue_view import QueueViewCache
+from waitroom.queue.availability import QueueUnavailable
+from waitroom.queue.view import QueueViewCache
 
 REFRESH_SECONDS = 0.2
 

@@ -8,14 +8,14 @@ import pytest
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
 
-from waitroom.admission import AdmissionStore
-from waitroom.bounded_cluster import BoundedRedisCluster
-from waitroom.redis_client import (
+from service_kit.bounded_cluster import BoundedRedisCluster
+from service_kit.redis_client import (
     RedisUrlError,
     cluster_seed_nodes,
     is_cluster_url,
     redis_from_url,
 )
+from waitroom.admission import AdmissionStore
 
 
 def test_cluster_urls_are_recognised_by_scheme() -> None:

@@ -13,15 +13,15 @@ import pytest
 from tests.abuse_support import ADMIN_HEADERS
 from tests.conftest import server_environment
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.state_guard import STATE_LOST_REASON
+from waitroom.queue.state_guard import STATE_LOST_REASON
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 
 def start_waitroom(redis_url: str) -> ServerProcess:
     environment = server_environment(
         redis_url, WAITROOM_REDIS_RETRY_AFTER_SECONDS="3", WAITROOM_POLL_INTERVAL_MAX_MS="4000"
     )
-    return ServerProcess("waitroom.app:create_app_from_environ", environment).start()
+    return ServerProcess("waitroom.web.app:create_app_from_environ", environment).start()
 
 
 def join(client: httpx.Client, queue_id: str) -> httpx.Response:

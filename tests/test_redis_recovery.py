@@ -1,6 +1,6 @@
 """Redis comes back, errors stop: a real redis-server killed with SIGKILL and restarted with its
 data on the same port; pooled connections to the dead server must not fail request after
-request (waitroom/redis_client.py: one retry on a new connection after a connection error).
+request (service_kit/redis_client.py: one retry on a new connection after a connection error).
 
 Each test runs its own redis-server (AOF, fsync always) or cluster and real uvicorn processes
 with two workers, and warms every worker's connection pool before the crash.
@@ -21,9 +21,9 @@ from tests.conftest import ADMIN_TOKEN, NO_WAITING_ROOM, server_environment
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
 from tests.test_state_loss_join import create_queue
-from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.keys import QueueKeys
-from waitroom.local_cluster import LocalRedisCluster
+from waitroom.storage.embedded_redis import EmbeddedRedis
+from waitroom.storage.keys import QueueKeys
+from waitroom.storage.local_cluster import LocalRedisCluster
 
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 STAFF_HEADERS = {"Authorization": f"Bearer {STAFF_TOKEN}"}
@@ -67,7 +67,8 @@ def test_joins_after_redis_returns_fail_at_most_once_per_process(
     own_redis: EmbeddedRedis, unique_id: str
 ) -> None:
     environment = limited_environment(own_redis.url)
-    with ServerProcess("waitroom.app:create_app_from_environ", environment, workers=2) as server:
+    factory = "waitroom.web.app:create_app_from_environ"
+    with ServerProcess(factory, environment, workers=2) as server:
         create_queue(server, unique_id)
         join_path = f"/api/v1/queues/{unique_id}/join"
         warm = asyncio.run(burst(server.base_url, "POST", join_path, BURST))
@@ -96,7 +97,8 @@ def test_shop_requests_after_redis_returns_fail_at_most_once_per_process(
         WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
         **NO_WAITING_ROOM,
     )
-    with ServerProcess("sale_backend.app:create_app_from_environ", environment, workers=2) as shop:
+    factory = "sale_backend.web.app:create_app_from_environ"
+    with ServerProcess(factory, environment, workers=2) as shop:
         event_path = f"/api/v1/staff/events/{unique_id}"
         defined = httpx.put(
             f"{shop.base_url}{event_path}", json=sample_event(unique_id), headers=STAFF_HEADERS
@@ -126,12 +128,12 @@ def test_a_cluster_node_restart_causes_no_error_burst_and_no_lost_queue(unique_i
     """A node of a real three-node cluster is SIGKILLed and restarted (its data is gone: the
     nodes run without persistence). Once the cluster is healthy again, a burst of joins gets no
     error: no dead pooled connection fails a request (redis-py's cluster retry, with
-    waitroom/cluster_connections.py for connections closed under a command), and the queue
+    service_kit/cluster_connections.py for connections closed under a command), and the queue
     that lived on the node is restored and paused by the state guard (its instance marker was
     on the same node), not answered with "not found"."""
     with LocalRedisCluster() as cluster:
         environment = limited_environment(cluster.seed_url)
-        factory = "waitroom.app:create_app_from_environ"
+        factory = "waitroom.web.app:create_app_from_environ"
         with ServerProcess(factory, environment, workers=2) as server:
             create_queue(server, unique_id)
             join_path = f"/api/v1/queues/{unique_id}/join"

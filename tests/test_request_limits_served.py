@@ -1,5 +1,5 @@
 """Hostile clients against the served configuration: ``waitroom serve`` (uvicorn with
-waitroom/http_protocol.py and the body limit layer) as a real process, over real sockets, with
+service_kit/http_protocol.py and the body limit layer) as a real process, over real sockets, with
 its memory read from /proc.
 
 - a 50 MB chunked body to an unauthenticated endpoint of either app: 413 after the route's limit,

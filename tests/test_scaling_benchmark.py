@@ -10,7 +10,7 @@ import pytest
 
 from loadtests.redis_commandstats import parse_commandstats, script_calls, useful_work
 from loadtests.scaling_benchmark import measure, parse_wrk
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:1
   2 threads and 8 connections

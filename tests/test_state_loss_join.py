@@ -1,7 +1,7 @@
 """A Redis that lost its data never answers "queue not found" to a new fan for a queue that
-existed: the join path runs the state guard (waitroom/state_guard.py) with the process's view as
-witness, so the first new fan already finds the queue restored and paused, with a place above
-every place handed out before.
+existed: the join path runs the state guard (waitroom/queue/state_guard.py) with the process's
+view as witness, so the first new fan already finds the queue restored and paused, with a place
+above every place handed out before.
 
 Real redis-server (FLUSHALL, or SIGKILL and a restart without data on the same port) and a real
 uvicorn process with two workers.
@@ -20,8 +20,8 @@ import redis as sync_redis
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.servers import ServerProcess
 from tests.test_redis_faults import lose_redis_state
-from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.state_guard import STATE_LOST_REASON
+from waitroom.queue.state_guard import STATE_LOST_REASON
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 EARLY_FANS = 120
@@ -75,7 +75,8 @@ def test_new_fans_find_the_queue_restored_after_redis_lost_its_data(
         WAITROOM_REDIS_RETRY_AFTER_SECONDS="1",
     )
     fresh: EmbeddedRedis | None = None
-    with ServerProcess("waitroom.app:create_app_from_environ", environment, workers=2) as server:
+    factory = "waitroom.web.app:create_app_from_environ"
+    with ServerProcess(factory, environment, workers=2) as server:
         try:
             create_queue(server, unique_id, name="Arena")
             early = asyncio.run(joins(server.base_url, unique_id, EARLY_FANS))
@@ -120,7 +121,7 @@ def test_a_queue_removed_on_purpose_is_not_brought_back_by_a_join(
 ) -> None:
     """Redis kept its other data (the instance marker): a deleted queue stays deleted."""
     environment = server_environment(own_redis.url)
-    with ServerProcess("waitroom.app:create_app_from_environ", environment) as server:
+    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as server:
         create_queue(server, unique_id)
         assert httpx.post(f"{server.base_url}/api/v1/queues/{unique_id}/join").status_code == 201
         with sync_redis.Redis.from_url(own_redis.url) as direct:
@@ -140,7 +141,7 @@ def test_places_handed_out_since_the_last_view_refresh_are_not_handed_out_again(
         WAITROOM_QUEUE_VIEW_REFRESH_SECONDS="30",
         WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS="127.0.0.0/8",
     )
-    with ServerProcess("waitroom.app:create_app_from_environ", environment) as server:
+    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as server:
         create_queue(server, unique_id)
         places = [
             httpx.post(f"{server.base_url}/api/v1/queues/{unique_id}/join").json()["position"]
@@ -160,7 +161,7 @@ def test_redeeming_a_code_after_redis_lost_its_data_restores_the_queue(
 ) -> None:
     """The fan's position token is the witness on the code path too: no "not found"."""
     environment = server_environment(own_redis.url)
-    with ServerProcess("waitroom.app:create_app_from_environ", environment) as server:
+    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as server:
         create_queue(server, unique_id)
         token = httpx.post(f"{server.base_url}/api/v1/queues/{unique_id}/join").json()["token"]
         with sync_redis.Redis.from_url(own_redis.url) as direct:

@@ -11,10 +11,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from waitroom import fan_api
-from waitroom.app import create_app
-from waitroom.cookies import position_cookie_name
+from waitroom.fan import api as fan_api
+from waitroom.fan.cookies import position_cookie_name
 from waitroom.settings import Settings
+from waitroom.web.app import create_app
 
 STATUS_TEMPLATE = "/api/v1/queues/{queue_id}/status"
 

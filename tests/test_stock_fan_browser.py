@@ -33,7 +33,7 @@ def server(redis_url: str) -> Iterator[ServerProcess]:
     environment = server_environment(
         redis_url, WAITROOM_POLL_INTERVAL_MIN_MS="300", WAITROOM_POLL_INTERVAL_MAX_MS="800"
     )
-    with ServerProcess("waitroom.app:create_app_from_environ", environment) as process:
+    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as process:
         yield process
 
 

@@ -12,11 +12,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service_kit.problems import InvalidInput
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
-from waitroom.problems import InvalidInput
-from waitroom.queue_stock import EventRemoved, QueueStock
-from waitroom.redis_client import redis_from_url
-from waitroom.stock_reports import parse_stock_report
+from waitroom.queue.stock import EventRemoved, QueueStock
+from waitroom.queue.stock_reports import parse_stock_report
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),

@@ -1,4 +1,4 @@
-"""The one rule for typed text (waitroom/text_input.py), and every entry point of the waiting
+"""The one rule for typed text (service_kit/text_input.py), and every entry point of the waiting
 room that takes typed text, over HTTP with a real Redis: the pre-checkout profile, survey
 answers, queue names and pause reasons (admin API and dashboard), survey / upsell / profile-form
 texts, code labels and typed codes. The shop's entry points are in
@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service_kit.text_input import BIDI_CONTROLS, InvalidText, clean_text
 from tests.conftest import ADMIN_TOKEN
 from tests.fan_client import fan_client
 from tests.test_fan_extras import QUIZ, join, make_queue
 from waitroom.settings import Settings
-from waitroom.text_input import BIDI_CONTROLS, InvalidText, clean_text
 
 NUL = "\x00"
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"

@@ -9,13 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from waitroom.admission import FanState, QueueConfig, QueueSnapshot, QueueState
-from waitroom.fan_api import status_body
-from waitroom.fan_session import StatusAnswer
-from waitroom.fan_status import fan_status
-from waitroom.queue_view import QueueView
-from waitroom.state_guard import STATE_LOST_REASON
+from waitroom.fan.api import status_body
+from waitroom.fan.session import StatusAnswer
+from waitroom.fan.status import fan_status
+from waitroom.fan.waiting import waiting_body, waiting_frame
+from waitroom.queue.state_guard import STATE_LOST_REASON
+from waitroom.queue.view import QueueView
 from waitroom.tokens import PositionClaims
-from waitroom.waiting_status import waiting_body, waiting_frame
 
 POLL_MIN_MS = 2000
 POLL_MAX_MS = 10000

@@ -17,14 +17,14 @@ import secrets
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
 
-from waitroom.keys import QUEUE_REGISTRY_KEY, QueueKeys
-from waitroom.problems import InvalidInput, NotFound
-from waitroom.text_input import clean_text
+from service_kit.lua import lua_source
+from service_kit.problems import InvalidInput, NotFound
+from service_kit.text_input import clean_text
+from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
 
 
 class QueueState(StrEnum):
@@ -132,7 +132,7 @@ class QueueSnapshot:
     config: QueueConfig
     tickets_remaining: int | None = None
     """``remaining_total`` of ``part("stock")``: the sum over the events the queue fronts
-    (:mod:`waitroom.queue_stock`); None before the site reports any."""
+    (:mod:`waitroom.queue.stock`); None before the site reports any."""
 
     @property
     def queue_length(self) -> int:
@@ -157,7 +157,7 @@ class JoinResult:
 
 
 def _load_lua(name: str) -> str:
-    return (resources.files("waitroom") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+    return lua_source("waitroom.storage", name)
 
 
 def _decode(value: Any) -> str:

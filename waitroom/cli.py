@@ -10,12 +10,12 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from waitroom.embedded_redis import EmbeddedRedis
-from waitroom.http_protocol import uvicorn_options
-from waitroom.metrics_multiprocess import prepare_multiprocess_directory
-from waitroom.process_signals import StopRequested, stop_on_signals
-from waitroom.queue_cli import add_queue_commands, main_queue
+from service_kit.http_protocol import uvicorn_options
+from service_kit.process_signals import StopRequested, stop_on_signals
+from waitroom.organizer.cli import add_queue_commands, main_queue
 from waitroom.settings import Settings, SettingsError, generate_secret
+from waitroom.storage.embedded_redis import EmbeddedRedis
+from waitroom.web.metrics_multiprocess import prepare_multiprocess_directory
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_demo(host: str, port: int) -> int:
-    from sale_backend.shop_settings import ShopSettings
+    from sale_backend.settings import ShopSettings
     from waitroom.demo import create_demo_app, demo_urls
 
     settings = Settings.from_environ()
@@ -94,9 +94,9 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if metrics_directory is not None:
         print(f"Prometheus multiprocess directory: {metrics_directory}", flush=True)
     factory = (
-        "waitroom.app:create_app_from_environ"
+        "waitroom.web.app:create_app_from_environ"
         if arguments.app == "waitroom"
-        else "sale_backend.app:create_app_from_environ"
+        else "sale_backend.web.app:create_app_from_environ"
     )
     try:
         # with workers, uvicorn's supervisor stops them on SIGTERM/SIGINT and returns; one

@@ -12,15 +12,15 @@ import orjson
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from service_kit.body_limit import BodyLimitRule
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
-from waitroom.app import create_app
-from waitroom.body_limit import BodyLimitRule
-from waitroom.fan_content import content_key
-from waitroom.redis_client import redis_from_url
+from waitroom.fan.content import content_key
 from waitroom.settings import Settings
+from waitroom.web.app import create_app
 
 if TYPE_CHECKING:
-    from sale_backend.shop_settings import ShopSettings
+    from sale_backend.settings import ShopSettings
 
 DEMO_QUEUE_ID = "demo"
 DEMO_RATE_PER_MINUTE = 30
@@ -49,7 +49,7 @@ async def seed_demo(
     """Create the sample queue, its sample event and the queue page's pre-checkout form
     offering the event's ticket types (idempotent: existing sales and forms are kept)."""
     from sale_backend.demo_event import demo_profile_form, seed_demo_event
-    from sale_backend.store import SaleStore
+    from sale_backend.storage.store import SaleStore
 
     assert settings.redis_url is not None
     redis = redis_from_url(settings.redis_url)
@@ -80,8 +80,8 @@ def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = Non
     (``WAITROOM_SHOP_QUEUE_ID``, default ``demo``); the shop's connector sends fans to
     ``/q/<queue>`` and calls the waiting room's connector API in process (an httpx ASGI
     transport to this very app: the same calls, no socket)."""
-    from sale_backend.app import create_app as create_shop_app
-    from sale_backend.shop_settings import ShopSettings
+    from sale_backend.settings import ShopSettings
+    from sale_backend.web.app import create_app as create_shop_app
 
     # the shop limits its own request bodies
     app = create_app(settings, body_limit_rules=(BodyLimitRule(SHOP_MOUNT_PATH + "/", None),))

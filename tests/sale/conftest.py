@@ -18,16 +18,16 @@ import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from sale_backend.app import create_app
-from sale_backend.payments import PaymentProvider
-from sale_backend.runtime import ShopRuntime
-from sale_backend.shop_settings import ShopSettings
-from waitroom.app import create_app as create_waitroom_app
+from sale_backend.domain.payments import PaymentProvider
+from sale_backend.settings import ShopSettings
+from sale_backend.web.app import create_app
+from sale_backend.web.runtime import ShopRuntime
 from waitroom.connector import PassClaims, visitor_hash
-from waitroom.queue_stock import stock_figures
-from waitroom.runtime import Runtime
+from waitroom.queue.stock import stock_figures
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
+from waitroom.web.app import create_app as create_waitroom_app
+from waitroom.web.runtime import Runtime
 
 STAFF_TOKEN = "test-staff-token-0123456789"
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

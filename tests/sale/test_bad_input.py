@@ -8,10 +8,10 @@ from typing import Any
 
 from starlette.routing import Route
 
-from sale_backend.app import PUBLIC_PREFIXES, shop_routes
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.web.app import PUBLIC_PREFIXES, shop_routes
+from service_kit.throttle import BEARER_FAILURES
 from tests.sale.conftest import Shop
-from waitroom.admin_throttle import BEARER_FAILURES
 
 
 def bad_requests(event_id: str) -> list[tuple[str, str, dict[str, Any]]]:

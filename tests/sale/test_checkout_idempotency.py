@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from sale_backend.keys import EventKeys
-from sale_backend.payments import (
+from sale_backend.domain.payments import (
     CARD_DECLINED,
     CARD_SLOW,
     CARD_SUCCEEDS,
     CARD_TIMEOUT,
     TestPaymentProvider,
 )
+from sale_backend.storage.keys import EventKeys
 from tests.sale.conftest import Shop, ShopFactory
 from waitroom.tokens import new_visitor_id
 

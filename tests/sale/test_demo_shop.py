@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 
 def reported_stock(base_url: str, queue_id: str) -> dict[str, Any]:

@@ -13,14 +13,14 @@ import pytest
 import redis.asyncio as redis_asyncio
 from redis.exceptions import BusyLoadingError
 
-from sale_backend.checkout import body_digest
-from sale_backend.durability import sale_redis_is_durable
-from sale_backend.holds import HoldRequest, create_hold
-from sale_backend.keys import EventKeys, new_id
-from sale_backend.payments import CARD_SUCCEEDS, TestPaymentProvider
-from sale_backend.reconcile import reconcile
+from sale_backend.domain.checkout import body_digest
+from sale_backend.domain.holds import HoldRequest, create_hold
+from sale_backend.domain.payments import CARD_SUCCEEDS, TestPaymentProvider
+from sale_backend.domain.reconcile import reconcile
+from sale_backend.storage.durability import sale_redis_is_durable
+from sale_backend.storage.keys import EventKeys, new_id
 from tests.sale.conftest import ShopFactory
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.tokens import new_visitor_id
 
 

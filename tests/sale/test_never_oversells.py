@@ -9,8 +9,8 @@ from collections import Counter
 import orjson
 from redis.asyncio import Redis
 
-from sale_backend.keys import EventKeys
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.storage.keys import EventKeys
 from tests.sale.conftest import Shop
 from waitroom.admission import QueueState
 from waitroom.tokens import new_visitor_id

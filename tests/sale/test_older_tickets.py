@@ -6,9 +6,9 @@ from __future__ import annotations
 import orjson
 from redis.asyncio import Redis
 
-from sale_backend.keys import EventKeys
-from sale_backend.older_tickets import register_older_tickets
-from sale_backend.short_codes import parse_short_code
+from sale_backend.domain.older_tickets import register_older_tickets
+from sale_backend.domain.short_codes import parse_short_code
+from sale_backend.storage.keys import EventKeys
 from tests.sale.conftest import ShopFactory
 from tests.sale.test_staff_scanner import bought_tickets
 

@@ -7,19 +7,19 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from sale_backend.checkout import parse_checkout
-from sale_backend.errors import IdempotencyKeyBusy
-from sale_backend.keys import EventKeys
-from sale_backend.payments import (
+from sale_backend.domain.checkout import parse_checkout
+from sale_backend.domain.errors import IdempotencyKeyBusy
+from sale_backend.domain.payments import (
     CARD_SLOW,
     CARD_SUCCEEDS,
     PaymentProviderError,
     PaymentResult,
     TestPaymentProvider,
 )
-from sale_backend.reconcile import reconcile
+from sale_backend.domain.reconcile import reconcile
+from sale_backend.storage.keys import EventKeys
 from tests.sale.conftest import ShopFactory
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 
 class UnreliableProvider(TestPaymentProvider):

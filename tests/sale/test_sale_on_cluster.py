@@ -17,7 +17,7 @@ import orjson
 import pytest
 from redis.asyncio import Redis, RedisCluster
 
-from sale_backend.keys import EventKeys
+from sale_backend.storage.keys import EventKeys
 from tests.cluster import event_ids_on_distinct_masters
 from tests.sale.conftest import Shop, ShopFactory
 from tests.sale.test_never_oversells import checkout_body

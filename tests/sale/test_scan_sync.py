@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sale_backend.short_codes import format_short_code, parse_short_code
-from sale_backend.ticket_list import SHORT, SIGNED, code_hash
-from sale_backend.tickets import TicketCodes
+from sale_backend.domain.short_codes import format_short_code, parse_short_code
+from sale_backend.domain.ticket_list import SHORT, SIGNED, code_hash
+from sale_backend.domain.tickets import TicketCodes
 from tests.conftest import SECRET_KEYS
 from tests.sale.conftest import STAFF_TOKEN, Shop
 from tests.sale.test_staff_scanner import bought_tickets, hidden_fields, staff_client

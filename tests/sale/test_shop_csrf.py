@@ -14,10 +14,10 @@ import httpx
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.routing import Route
 
-from sale_backend.app import shop_routes
-from sale_backend.form_tokens import CSRF_SALT, FormTokens
-from sale_backend.keys import new_id
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.storage.keys import new_id
+from sale_backend.web.app import shop_routes
+from sale_backend.web.form_tokens import CSRF_SALT, FormTokens
 from tests.sale.conftest import STAFF_TOKEN, Shop, ShopFactory, form_token
 
 CONTENT_SECURITY_POLICY = (

@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
-from sale_backend.keys import new_id
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.storage.keys import new_id
 from tests.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
 from tests.sale.conftest import sample_event
 from tests.sale.test_shop_csrf import SECURITY_HEADERS
-from waitroom.embedded_redis import free_port
+from waitroom.storage.embedded_redis import free_port
 
 pytestmark = pytest.mark.browser
 

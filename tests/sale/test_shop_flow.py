@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sale_backend.keys import EventKeys
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.storage.keys import EventKeys
 from tests.sale.conftest import Shop, sample_event
-from waitroom.keys import QueueKeys
+from waitroom.storage.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
 

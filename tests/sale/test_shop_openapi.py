@@ -14,10 +14,10 @@ import pytest
 import redis as sync_redis
 import schemathesis
 
-from sale_backend import openapi
-from sale_backend.app import shop_routes
-from sale_backend.keys import EVENT_REGISTRY_KEY, EventKeys
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
+from sale_backend.web import openapi
+from sale_backend.web.app import shop_routes
 from tests.conftest import server_environment
 from tests.connector_support import mint_pass, open_queue
 from tests.openapi_support import (
@@ -66,7 +66,7 @@ def shop_server(redis_url: str, waitroom_server: ServerProcess) -> Iterator[Serv
     open_queue(waitroom_server.base_url, QUEUE_ID)
     store = sync_redis.Redis.from_url(redis_url)
     known_before = set(store.smembers(EVENT_REGISTRY_KEY))
-    server = ServerProcess("sale_backend.app:create_app_from_environ", environment).start()
+    server = ServerProcess("sale_backend.web.app:create_app_from_environ", environment).start()
     try:
         response = httpx.put(
             f"{server.base_url}/api/v1/staff/events/{EVENT_ID}",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.sale.conftest import Shop, form_token
-from waitroom.keys import QueueKeys
+from waitroom.storage.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
 CODE_IN_NAME = r", code [2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{2}$"

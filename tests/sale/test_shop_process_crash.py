@@ -11,14 +11,14 @@ import httpx
 import pytest
 import redis
 
-from sale_backend.keys import EventKeys
-from sale_backend.payments import CARD_SLOW
+from sale_backend.domain.payments import CARD_SLOW
+from sale_backend.storage.keys import EventKeys
 from tests.conftest import server_environment
 from tests.connector_support import mint_pass, open_queue
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis
 from waitroom.settings import Settings
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 
 @pytest.mark.slow
@@ -32,9 +32,9 @@ def test_shop_killed_during_payment_is_reconciled_on_start(
             WAITROOM_STAFF_TOKEN=STAFF_TOKEN,
             WAITROOM_SALE_RECONCILE_AFTER_SECONDS="0.2",
         )
-        factory = "sale_backend.app:create_app_from_environ"
+        factory = "sale_backend.web.app:create_app_from_environ"
         waitroom = ServerProcess(
-            "waitroom.app:create_app_from_environ", server_environment(redis_server.url)
+            "waitroom.web.app:create_app_from_environ", server_environment(redis_server.url)
         ).start()
         open_queue(waitroom.base_url, unique_id)
         environment = {**environment, "WAITROOM_CONNECTOR_URL": waitroom.base_url}

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from sale_backend.keys import EventKeys
+from sale_backend.storage.keys import EventKeys
 from tests.cluster import event_ids_on_distinct_masters
 from tests.conftest import server_environment
 from tests.connector_support import mint_pass, open_queue
@@ -23,7 +23,7 @@ from tests.servers import ServerProcess
 
 CAPACITY = 25
 ATTEMPTS = 100
-SHOP_FACTORY = "sale_backend.app:create_app_from_environ"
+SHOP_FACTORY = "sale_backend.web.app:create_app_from_environ"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def shop_queue_id() -> str:
 @pytest.fixture(scope="module")
 def shop_servers(cluster_url: str, shop_queue_id: str) -> Iterator[list[ServerProcess]]:
     waitroom = ServerProcess(
-        "waitroom.app:create_app_from_environ", server_environment(cluster_url)
+        "waitroom.web.app:create_app_from_environ", server_environment(cluster_url)
     ).start()
     environment = server_environment(
         cluster_url,

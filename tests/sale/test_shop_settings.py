@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sale_backend.shop_settings import ShopSettings
+from sale_backend.settings import ShopSettings
 from waitroom.settings import Settings, SettingsError
 
 

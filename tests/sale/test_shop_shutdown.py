@@ -10,13 +10,13 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from sale_backend.background import BackgroundWork
-from sale_backend.payments import TestPaymentProvider
-from sale_backend.runtime import ShopRuntime
-from sale_backend.shop_settings import ShopSettings
+from sale_backend.domain.payments import TestPaymentProvider
+from sale_backend.settings import ShopSettings
+from sale_backend.web.background import BackgroundWork
+from sale_backend.web.runtime import ShopRuntime
+from service_kit.redis_client import redis_from_url
 from tests.sale.conftest import ShopFactory
 from waitroom.connector import WaitroomConnector
-from waitroom.redis_client import redis_from_url
 from waitroom.settings import Settings
 
 

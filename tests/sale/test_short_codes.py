@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from sale_backend import orders
-from sale_backend.errors import TicketRejected
-from sale_backend.short_codes import (
+from sale_backend.domain import orders
+from sale_backend.domain.errors import TicketRejected
+from sale_backend.domain.short_codes import (
     ALPHABET,
     CODE_LENGTH,
     ShortCodeMistyped,

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from sale_backend.keys import new_id
-from sale_backend.short_codes import ALPHABET
-from sale_backend.staff_session import STAFF_NAMES
+from sale_backend.domain.short_codes import ALPHABET
+from sale_backend.storage.keys import new_id
+from sale_backend.web.staff_session import STAFF_NAMES
+from service_kit.browser_session import AdminSessionCodec
 from tests.conftest import ADMIN_TOKEN
 from tests.sale.conftest import STAFF_TOKEN, Shop
 from tests.sale.test_shop_flow import buyer_details
-from waitroom.admin_session import AdminSessionCodec
 
 SCAN = "/staff/scan"
 HIDDEN = re.compile(r'name="(csrf_token|history|event_id)" value="([^"]*)"')

@@ -15,11 +15,11 @@ import httpx
 import pytest
 import redis
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.sale.conftest import STAFF_TOKEN, sample_event
 from tests.servers import ServerProcess
-from waitroom.embedded_redis import EmbeddedRedis
+from waitroom.storage.embedded_redis import EmbeddedRedis
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 STAFF = {"authorization": f"Bearer {STAFF_TOKEN}"}
@@ -116,12 +116,12 @@ def deployment(redis_url: str) -> Iterator[Deployment]:
     queue_id = "journey-" + uuid.uuid4().hex[:8]
     with EmbeddedRedis() as shop_redis_server:
         waitroom = ServerProcess(
-            "waitroom.app:create_app_from_environ", server_environment(redis_url), workers=2
+            "waitroom.web.app:create_app_from_environ", server_environment(redis_url), workers=2
         ).start()
         shop: ServerProcess | None = None
         try:
             shop = ServerProcess(
-                "sale_backend.app:create_app_from_environ",
+                "sale_backend.web.app:create_app_from_environ",
                 server_environment(
                     shop_redis_server.url,  # the shop's own Redis: no queue keys in it
                     WAITROOM_SHOP_QUEUE_ID=queue_id,

@@ -1,4 +1,4 @@
-"""The shop's stock reports (sale_backend/stock_reporter.py) through the connector to a real
+"""The shop's stock reports (sale_backend/domain/stock_reporter.py) through the connector to a real
 waiting-room app: coalesced per event, soon after every change, never failing a sale, and
 retried by the periodic round with the sales they carry."""
 
@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sale_backend.payments import CARD_SUCCEEDS
-from sale_backend.stock_reporter import MIN_INTERVAL_SECONDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
+from sale_backend.domain.stock_reporter import MIN_INTERVAL_SECONDS
 from tests.sale.conftest import ShopFactory, sample_event
-from waitroom.keys import QueueKeys
+from waitroom.storage.keys import QueueKeys
 
 
 class ConnectorWire(httpx.AsyncBaseTransport):

@@ -1,4 +1,4 @@
-"""Typed text in the shop goes through the one rule (waitroom/text_input.py): checkout name and
+"""Typed text in the shop goes through the one rule (service_kit/text_input.py): checkout name and
 e-mail (JSON API and the cart page's form) and the organizer's event texts (staff API). NUL and
 bidi override characters are refused with a 4xx naming the field and are never stored; accepted
 text is stored in NFC."""
@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 
-from sale_backend.payments import CARD_SUCCEEDS
+from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.sale.conftest import Shop, form_token, sample_event
 from tests.test_text_input import COMPOSED, DECOMPOSED, NUL, RIGHT_TO_LEFT_OVERRIDE, assert_refused
 from waitroom.tokens import new_visitor_id

@@ -6,9 +6,9 @@ Starlette's ASGI types and httpx only). See docs/connector.md for the contract.
 
 from __future__ import annotations
 
+from service_kit.environment import SettingsError
 from waitroom.connector.client import ConnectorClient, SessionGrant, SessionState
 from waitroom.connector.connector import WaitroomConnector
-from waitroom.connector.environment import SettingsError
 from waitroom.connector.errors import (
     ConnectorError,
     ConnectorUnavailable,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from waitroom.connector.environment import (
+from service_kit.environment import (
     SettingsError,
     env_bool,
     env_float,

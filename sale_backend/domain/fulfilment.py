@@ -1,0 +1,171 @@
+"""After the provider answered: turn a paid hold into an order, or settle the payment.
+
+Shared by checkout (the normal path) and the reconciler (after a crash). Every step is a Lua
+script keyed by the payment id, so running it twice never sells twice or loses an order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sale_backend.domain.catalog import Event
+from sale_backend.domain.errors import HoldExpired, PaymentDeclined, PaymentStatusUnknown
+from sale_backend.domain.holds import Hold
+from sale_backend.domain.order_links import OrderLinks
+from sale_backend.domain.orders import (
+    build_order,
+    confirm_args,
+    load_order,
+    public_order,
+    with_new_short_codes,
+)
+from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
+from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.domain.tickets import TicketCodes
+from sale_backend.storage.store import SaleStore
+from service_kit.problems import WaitroomError, problem_body
+
+SHORT_CODE_ATTEMPTS = 5
+"""Draws of short codes for one order (a collision within an event is a 1 in 10^8 event)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The HTTP answer of a checkout (also what an Idempotency-Key replays)."""
+
+    status: int
+    body: bytes
+    order_id: str | None = None
+    replayed: bool = False
+
+
+def error_answer(error: WaitroomError) -> Answer:
+    body = problem_body(error.status, error.title, error.detail, error.type_slug, **error.extra)
+    return Answer(error.status, body)
+
+
+@dataclass
+class Fulfilment:
+    store: SaleStore
+    provider: PaymentProvider
+    reporter: StockReporter
+    codes: TicketCodes
+    links: OrderLinks
+    idempotency_ttl_seconds: int
+
+    async def confirm(
+        self, event: Event, hold: Hold, payment: dict[str, Any], idempotency_key: str | None
+    ) -> Answer:
+        """The payment succeeded: make the order (or refund when the hold was lost)."""
+        order = build_order(event, hold, payment["payment_id"], payment["name"], payment["email"])
+        for _ in range(SHORT_CODE_ATTEMPTS):
+            response, answer = await self._confirm_once(order, payment, hold, idempotency_key)
+            if answer[0] != "collision":
+                break
+            order = with_new_short_codes(order)
+        if answer[0] == "collision":  # left pending: the reconciler confirms it later
+            raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
+        if answer[0] == "ok":
+            self.reporter.changed(event, sold_delta=hold.data["units"])
+            return Answer(201, response, order["order_id"])
+        if answer[0] == "done":
+            existing = await load_order(self.store, answer[1], None)
+            view = public_order(existing, self.codes, self.links)
+            return Answer(201, orjson.dumps(view), answer[1])
+        return await self.refund_lost_hold(event, payment, idempotency_key)
+
+    async def _confirm_once(
+        self,
+        order: dict[str, Any],
+        payment: dict[str, Any],
+        hold: Hold,
+        idempotency_key: str | None,
+    ) -> tuple[bytes, list[str]]:
+        view = public_order(
+            {
+                **order,
+                "status": "paid",
+                "tickets": [{**ticket, "state": "valid"} for ticket in order["tickets"]],
+            },
+            self.codes,
+            self.links,
+        )
+        response = orjson.dumps(view)
+        answer = await self.store.run(
+            "confirm",
+            order["event_id"],
+            [
+                payment["payment_id"],
+                hold.hold_id,
+                order["order_id"],
+                orjson.dumps(order),
+                self.idempotency_ttl_seconds,
+                response,
+                *confirm_args(order),
+            ],
+            idempotency_key,
+        )
+        return response, answer
+
+    async def refund_lost_hold(
+        self, event: Event, payment: dict[str, Any], idempotency_key: str | None
+    ) -> Answer:
+        """Paid, but the hold expired first (the fence held): give the money back. If the
+        provider fails now, the payment stays ``refund_required`` for the reconciler."""
+        self.reporter.changed(event)
+        try:
+            await self.provider.refund(
+                payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
+            )
+        except (PaymentProviderError, PaymentTimeout, OSError):
+            raise HoldExpired(
+                "the hold expired before the payment completed; the payment will be refunded",
+                hold_id=payment["hold_id"],
+            ) from None
+        error = HoldExpired(
+            "the hold expired before the payment completed; the payment was refunded",
+            hold_id=payment["hold_id"],
+        )
+        return await self.settle(event, payment, "refunded", error, idempotency_key)
+
+    async def decline(
+        self, event: Event, payment: dict[str, Any], reason: str, idempotency_key: str | None
+    ) -> Answer:
+        error = PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
+        return await self.settle(event, payment, "declined", error, idempotency_key)
+
+    async def settle(
+        self,
+        event: Event,
+        payment: dict[str, Any],
+        status: str,
+        error: WaitroomError | None,
+        idempotency_key: str | None,
+    ) -> Answer:
+        """Close a payment without an order; an express checkout's hold goes back to stock.
+        With an error, the Idempotency-Key remembers it; without, the key is forgotten."""
+        answer = error_answer(error) if error is not None else Answer(504, b"")
+        idempotency = (
+            ["store", str(answer.status), answer.body.decode(), str(self.idempotency_ttl_seconds)]
+            if error is not None
+            else ["forget"]
+        )
+        release = payment.get("express", False)
+        await self.store.run(
+            "settle_payment",
+            event.event_id,
+            [
+                payment["payment_id"],
+                payment["hold_id"],
+                status,
+                "1" if release else "0",
+                *idempotency,
+            ],
+            idempotency_key,
+        )
+        if release:
+            self.reporter.changed(event)
+        return answer

@@ -1,0 +1,74 @@
+"""Refunds of an order or of single tickets.
+
+A refund is recorded by one Lua script (tickets refunded, stock back, seats free, the buyer's
+limit credited, a pending refund record), then sent to the payment provider by refund id (the
+reconciler resends pending ones after a crash).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sale_backend.domain.catalog import Event
+from sale_backend.domain.errors import OrderNotFound, TicketNotRefundable
+from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
+from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.storage.keys import event_of, new_id
+from sale_backend.storage.store import SaleStore
+from service_kit.problems import InvalidInput
+
+
+def parse_ticket_ids(data: Any) -> list[str]:
+    """``{"ticket_ids": [...]}`` (optional; none means the whole order)."""
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object")
+    ticket_ids = data.get("ticket_ids", [])
+    if not isinstance(ticket_ids, list) or len(ticket_ids) > 100:
+        raise InvalidInput("ticket_ids must be a list of ticket ids", field="ticket_ids")
+    for ticket_id in ticket_ids:
+        event_of(ticket_id, "ticket")
+    return [str(ticket_id) for ticket_id in ticket_ids]
+
+
+@dataclass
+class RefundService:
+    store: SaleStore
+    provider: PaymentProvider
+    reporter: StockReporter
+
+    async def refund(
+        self, event: Event, order_id: str, ticket_ids: list[str], buyer: str | None
+    ) -> dict[str, Any]:
+        """Refund tickets of an order (all valid ones when ``ticket_ids`` is empty).
+        ``buyer`` restricts to the buyer's own orders; ``None`` is staff."""
+        order = await self.store.order(event.event_id, order_id)
+        if order is None or (buyer is not None and order["buyer"] != buyer):
+            raise OrderNotFound("no such order", order_id=order_id)
+        refund_id = new_id(event.event_id, "r")
+        answer = await self.store.run(
+            "refund", event.event_id, [order_id, refund_id, int(time.time()), *ticket_ids]
+        )
+        if answer[0] == "missing":
+            raise OrderNotFound("no such order", order_id=order_id)
+        if answer[0] == "nothing":
+            raise TicketNotRefundable("no ticket of this order can be refunded any more")
+        if answer[0] == "ticket":
+            raise TicketNotRefundable(
+                f"ticket {answer[1]} cannot be refunded ({answer[2]})",
+                ticket_id=answer[1],
+                state=answer[2],
+            )
+        record: dict[str, Any] = orjson.loads(answer[2])
+        self.reporter.changed(event, sold_delta=-len(record["ticket_ids"]))
+        try:
+            await self.provider.refund(record["payment_id"], refund_id, int(answer[1]))
+        except (PaymentProviderError, PaymentTimeout, OSError):
+            return {**record, "status": "pending"}  # recorded; the reconciler resends it
+        await self.store.mark_refund_done(event.event_id, refund_id)
+        return {**record, "status": "done"}

@@ -1,0 +1,213 @@
+"""The shop's ASGI app factory. Every route is behind the waiting room's connector
+(``waitroom.connector``: a fan needs a shopping session) except static files, health checks,
+the staff API (staff bearer token), the door scanner pages (staff session) and orders (their
+order link's access key). In front of the connector: the browser security headers on every
+response (:mod:`sale_backend.web.security_headers`) and the refusal of unsafe requests from other
+sites (:mod:`sale_backend.web.cross_site`)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, request_response
+from starlette.staticfiles import StaticFiles
+
+from sale_backend.domain.older_tickets import register_older_tickets
+from sale_backend.domain.payments import PaymentProvider, TestPaymentProvider
+from sale_backend.domain.reconcile import reconcile
+from sale_backend.settings import ShopSettings
+from sale_backend.storage.durability import warn_unless_durable
+from sale_backend.web import buyer_api, openapi, pages, staff_api, staff_pages
+from sale_backend.web.background import BackgroundWork, report_all_stock
+from sale_backend.web.cross_site import CrossSiteGuard
+from sale_backend.web.runtime import ShopRuntime, shop_runtime
+from sale_backend.web.security_headers import SecurityHeaders
+from service_kit.body_limit import RequestBodyLimit
+from service_kit.problems import WaitroomError, http_exception_handler
+from service_kit.redis_client import redis_from_url
+from waitroom.connector import WaitroomConnector
+from waitroom.connector.middleware import ConnectorMiddleware
+from waitroom.settings import Settings
+
+PACKAGE_DIR = Path(__file__).parent
+LOGGER = logging.getLogger("sale_backend")
+PUBLIC_PREFIXES = (
+    "/static/",
+    "/favicon.ico",  # browsers ask without a session: a 404, never a redirect to the queue
+    "/healthz",
+    "/readyz",
+    "/api/v1/staff/",
+    "/staff/",
+    "/openapi.json",
+    "/orders/",
+    "/api/v1/orders/",
+)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await shop_runtime(request).sale_redis.ping()
+    except Exception as error:
+        return JSONResponse(
+            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
+            status_code=503,
+            headers={"cache-control": "no-store", "retry-after": "2"},
+        )
+    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+
+
+def shop_routes() -> list[BaseRoute]:
+    api = "/api/v1"
+    staff = "/api/v1/staff"
+    return [
+        Route("/", pages.index, methods=["GET"]),
+        Route("/events/{event_id}", pages.event_page, methods=["GET"]),
+        Route("/events/{event_id}/hold", pages.hold_form, methods=["POST"]),
+        Route("/holds/{hold_id}", pages.hold_page, methods=["GET"]),
+        Route("/holds/{hold_id}/cancel", pages.cancel_form, methods=["POST"]),
+        Route("/holds/{hold_id}/checkout", pages.checkout_form, methods=["POST"]),
+        Route("/orders/{order_id}", pages.order_page, methods=["GET"]),
+        Route("/orders/{order_id}/refund", pages.refund_confirmation, methods=["GET"]),
+        Route("/orders/{order_id}/refund", pages.refund_form, methods=["POST"]),
+        Route("/staff/scan", staff_pages.scan_page, methods=["GET"]),
+        Route("/staff/scan", staff_pages.scan_form, methods=["POST"]),
+        Route("/staff/login", staff_pages.login, methods=["GET", "POST"]),
+        Route("/staff/logout", staff_pages.logout, methods=["POST"]),
+        Route("/staff/scanner-sw.js", staff_pages.service_worker, methods=["GET"]),
+        Route(f"{api}/events", buyer_api.list_events, methods=["GET"]),
+        Route(f"{api}/events/{{event_id}}", buyer_api.get_event, methods=["GET"]),
+        Route(f"{api}/events/{{event_id}}/seats", buyer_api.get_seats, methods=["GET"]),
+        Route(f"{api}/events/{{event_id}}/profile", buyer_api.get_profile, methods=["GET"]),
+        Route(f"{api}/holds", buyer_api.post_hold, methods=["POST"]),
+        Route(f"{api}/holds/{{hold_id}}", buyer_api.get_hold, methods=["GET"]),
+        Route(f"{api}/holds/{{hold_id}}", buyer_api.delete_hold, methods=["DELETE"]),
+        Route(f"{api}/checkout", buyer_api.post_checkout, methods=["POST"]),
+        Route(f"{api}/orders/{{order_id}}", buyer_api.get_order, methods=["GET"]),
+        Route(f"{api}/orders/{{order_id}}/refund", buyer_api.post_refund, methods=["POST"]),
+        Route(f"{staff}/scan", staff_api.post_scan, methods=["POST"]),
+        Route(
+            f"{staff}/events/{{event_id}}/tickets",
+            GZipMiddleware(request_response(staff_api.get_tickets), minimum_size=1024),
+            methods=["GET"],
+        ),
+        Route(f"{staff}/events/{{event_id}}/scans", staff_api.post_scans, methods=["POST"]),
+        Route(f"{staff}/events/{{event_id}}", staff_api.put_event, methods=["PUT"]),
+        Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
+        Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
+        Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
+        Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
+    ]
+
+
+SHOP_MAX_BODY_BYTES = 64 * 1024
+"""Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
+
+SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0}
+"""A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
+
+
+def create_app(
+    settings: Settings,
+    shop_settings: ShopSettings | None = None,
+    provider_factory: Callable[[Redis], PaymentProvider] | None = None,
+    connector_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
+    ``provider_factory`` builds the payment provider from the sale Redis client (default: the
+    built-in test provider, which works offline); ``connector_transport`` carries the
+    connector's calls to a waiting room in the same process (the demo), else they go over
+    HTTP to ``WAITROOM_CONNECTOR_URL``."""
+    shop = shop_settings or ShopSettings.from_settings(settings)
+    connector = WaitroomConnector(shop.connector_settings(), connector_transport)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        sale_redis = redis_from_url(shop.sale_redis_url, **SHOP_POOL)
+        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
+        app.state.shop = runtime
+        await warn_unless_durable(sale_redis)
+        report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
+        if report.orders_written or report.payments_refunded or report.payments_abandoned:
+            LOGGER.warning("shop reconciliation at start: %s", report)
+        for event_id in await runtime.store.event_ids():
+            registered = await register_older_tickets(runtime.store, event_id)
+            if registered:
+                LOGGER.warning("short codes given to %d older tickets of %s", registered, event_id)
+        await report_all_stock(runtime)
+        background = BackgroundWork(runtime)
+        try:
+            yield
+        finally:
+            await background.stop()
+            await runtime.reporter.drain()
+            await sale_redis.aclose()
+            await connector.aclose()
+
+    gate = Middleware(
+        ConnectorMiddleware,
+        connector=connector,
+        exempt_path_prefixes=PUBLIC_PREFIXES,
+        api_path_prefixes=("/api/",),
+    )
+    body_limit = Middleware(
+        RequestBodyLimit,
+        max_body_bytes=SHOP_MAX_BODY_BYTES,
+        read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+    )
+    page_security = [
+        Middleware(SecurityHeaders, queue_url=shop.queue_url),
+        Middleware(CrossSiteGuard, https=settings.cookie_secure),
+    ]
+    app = Starlette(
+        routes=shop_routes(),
+        middleware=[body_limit, *page_security, gate],
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            WaitroomError: pages.error_handler,
+            RedisError: pages.unavailable_handler,
+            OSError: pages.unavailable_handler,
+        },
+        lifespan=lifespan,
+    )
+    templates = Environment(
+        loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+    templates.filters["utc_clock"] = utc_clock
+    app.state.templates = templates
+    return app
+
+
+def utc_clock(unix_seconds: int) -> str:
+    """``14:05 UTC``: the deadline as the shop's pages print it."""
+    return time.strftime("%H:%M UTC", time.gmtime(unix_seconds))
+
+
+def create_app_from_environ() -> Starlette:
+    """Factory for ``uvicorn --factory sale_backend.web.app:create_app_from_environ``."""
+    return create_app(Settings.from_environ())

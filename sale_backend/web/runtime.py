@@ -1,0 +1,193 @@
+"""Per-process state of a running shop app, owned by the app's lifespan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from starlette.requests import Request
+
+from sale_backend.domain.catalog import Event
+from sale_backend.domain.checkout import CheckoutService
+from sale_backend.domain.entry_scans import EntryScanner, ScanOutcome, ScanRequest
+from sale_backend.domain.errors import TicketRejected
+from sale_backend.domain.fulfilment import Answer, Fulfilment
+from sale_backend.domain.holds import Hold
+from sale_backend.domain.order_links import OrderLinks
+from sale_backend.domain.payments import PaymentProvider
+from sale_backend.domain.refunds import RefundService
+from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.domain.tickets import TicketCodes
+from sale_backend.settings import ShopSettings
+from sale_backend.storage.keys import is_valid_event_id
+from sale_backend.storage.store import EventNotFound, SaleStore
+from sale_backend.web.form_tokens import FormTokens
+from sale_backend.web.metrics import ShopMetrics
+from sale_backend.web.views import event_view
+from service_kit.problems import NotAuthenticated
+from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
+
+CATALOG_CACHE_SECONDS = 2.0
+PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
+LOGGER = logging.getLogger("sale_backend")
+
+
+@dataclass
+class ShopRuntime:
+    settings: ShopSettings
+    sale_redis: Redis
+    store: SaleStore
+    provider: PaymentProvider
+    reporter: StockReporter
+    codes: TicketCodes
+    fulfilment: Fulfilment
+    checkout: CheckoutService
+    refunds: RefundService
+    metrics: ShopMetrics
+    connector: WaitroomConnector
+    links: OrderLinks
+    form_tokens: FormTokens
+    scanner: EntryScanner
+    _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        settings: ShopSettings,
+        sale_redis: Redis,
+        provider: PaymentProvider,
+        connector: WaitroomConnector,
+    ) -> ShopRuntime:
+        store = SaleStore(sale_redis)
+        reporter = StockReporter(store, connector, settings.queue_id)
+        codes = TicketCodes(settings.base.secret_keys)
+        links = OrderLinks(settings.base.secret_keys)
+        fulfilment = Fulfilment(
+            store, provider, reporter, codes, links, settings.idempotency_ttl_seconds
+        )
+        return cls(
+            settings=settings,
+            sale_redis=sale_redis,
+            store=store,
+            provider=provider,
+            reporter=reporter,
+            codes=codes,
+            fulfilment=fulfilment,
+            checkout=CheckoutService(
+                fulfilment, settings.hold_ttl_seconds, settings.payment_timeout_seconds
+            ),
+            refunds=RefundService(store, provider, reporter),
+            metrics=ShopMetrics.create(),
+            connector=connector,
+            links=links,
+            form_tokens=FormTokens(settings.base.secret_keys),
+            scanner=EntryScanner(store, codes),
+        )
+
+    async def event(self, event_id: object, any_queue: bool = False) -> Event:
+        """The catalog of an event, cached in-process for a few seconds. Buyers only see events
+        of the queue this shop's gate admits from (a pass of one queue buys nothing of another
+        queue's event); staff and background work pass ``any_queue=True``."""
+        if not isinstance(event_id, str) or not is_valid_event_id(event_id):
+            raise EventNotFound(str(event_id)[:64])
+        cached = self._events.get(event_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
+            event = cached[1]
+        else:
+            event = await self.store.load_event(event_id)
+            self._events[event_id] = (now, event)
+        if not any_queue and event.queue_id != self.settings.queue_id:
+            raise EventNotFound(event_id)
+        return event
+
+    async def event_views(self) -> list[dict[str, Any]]:
+        """Every event a buyer of this shop may see, with its stock."""
+        views = []
+        for event_id in await self.store.event_ids():
+            try:
+                event = await self.event(event_id)
+            except EventNotFound:
+                continue
+            views.append(event_view(event, await self.store.stock(event_id)))
+        return views
+
+    def record_checkout(self, event: Event, answer: Answer, seconds: float) -> None:
+        outcome = "order" if answer.status == 201 else _problem_slug(answer.body)
+        self.metrics.checkouts.labels(outcome).inc()
+        self.metrics.checkout_duration.observe(seconds)
+        if answer.status == 201 and not answer.replayed:
+            tickets = orjson.loads(answer.body).get("tickets", [])
+            self.metrics.tickets_sold.labels(event.event_id).inc(len(tickets))
+
+    async def scan(self, request: ScanRequest, event_id: str | None) -> ScanOutcome:
+        """An entry scan (:class:`EntryScanner`) at a scanner of ``event_id`` (``None``: the
+        signed code's event), counted in ``metrics.scans`` by result."""
+        try:
+            outcome = await self.scanner.scan(request, event_id)
+        except TicketRejected as error:
+            self.metrics.scans.labels(str(error.extra.get("reason", "rejected"))).inc()
+            raise
+        self.metrics.scans.labels("accepted" if outcome.admitted else outcome.outcome).inc()
+        return outcome
+
+    def forget_event(self, event_id: str) -> None:
+        self._events.pop(event_id, None)
+
+    async def profile(self, session: SiteSession) -> dict[str, str]:
+        """The pre-checkout profile the fan filled in while waiting, through the connector
+        (empty when none, or when the waiting room cannot say right now)."""
+        try:
+            values = await self.connector.profile(session)
+        except ConnectorError as error:
+            LOGGER.warning("pre-checkout profile unavailable: %s", error.detail)
+            return {}
+        return {
+            name: str(values[name])[:200]
+            for name in PROFILE_FIELDS
+            if values.get(name) not in (None, "")
+        }
+
+    async def cart_held(self, session: SiteSession, hold: Hold) -> None:
+        """A cart is held: the shopping session lasts at least until the hold expires."""
+        try:
+            await self.connector.extend(session, -(-hold.expires_at_ms // 1000))
+        except ConnectorError as error:
+            LOGGER.warning("session not extended for hold %s: %s", hold.hold_id, error.detail)
+
+    async def purchase_completed(self, session: SiteSession) -> None:
+        """A new order: the session ends at once (the active-shopper slot is freed)."""
+        try:
+            await self.connector.end(session, "purchase_completed")
+        except ConnectorError as error:
+            LOGGER.warning("session %s not ended: %s", session.pass_id, error.detail)
+
+
+def _problem_slug(body: bytes) -> str:
+    try:
+        problem_type = str(orjson.loads(body).get("type", ""))
+    except (orjson.JSONDecodeError, AttributeError):
+        return "error"
+    return problem_type.rsplit("/", 1)[-1] or "error"
+
+
+def shop_runtime(request: Request) -> ShopRuntime:
+    runtime: ShopRuntime = request.app.state.shop
+    return runtime
+
+
+def session_of(request: Request) -> SiteSession:
+    """The shopping session the connector's middleware let this request in with."""
+    session = getattr(request.state, "waitroom_session", None)
+    if not isinstance(session, SiteSession):
+        raise NotAuthenticated("a waiting room pass is required")
+    return session
+
+
+def buyer_of(request: Request) -> str:
+    """The buyer: the session's keyed visitor hash (the pass's ``vh``), stable per fan."""
+    return session_of(request).buyer

@@ -1,0 +1,231 @@
+"""The door scanner for staff: ``/staff/scan`` (outside the fan gate, opened by a staff
+session), ``/staff/login`` and ``/staff/logout``. Plain forms that work without JavaScript and
+with hardware scanners that type the code and press Enter; every answer is a page, bad input a
+friendly 4xx page. The page's scripts (``static/scanner*.js``) add the camera, the offline list
+and the sync of offline scans on top of the same page; ``/staff/scanner-sw.js`` is its service
+worker (the page loads offline). Every form (login, scan, logout) and the scripts' calls of the
+staff API carry the shop's CSRF token (:mod:`sale_backend.web.csrf`, the same as the fans' forms);
+a form without it is answered 403 and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from sale_backend.domain.catalog import Event
+from sale_backend.domain.entry_scans import ScanRequest
+from sale_backend.domain.errors import TicketRejected
+from sale_backend.domain.scan_batches import clean_door
+from sale_backend.domain.scan_results import (
+    LocalClock,
+    ScanHistory,
+    ScanResult,
+    rejected,
+    scan_result,
+)
+from sale_backend.domain.tickets import MAX_CODE_LENGTH
+from sale_backend.storage.keys import is_valid_event_id
+from sale_backend.storage.store import EventNotFound
+from sale_backend.web.csrf import CSRF_FIELD, form_token_valid
+from sale_backend.web.pages import base_path, read_form, render
+from sale_backend.web.runtime import ShopRuntime, shop_runtime
+from sale_backend.web.staff_session import staff_door
+from service_kit.browser_session import AdminSession
+from service_kit.problems import InvalidInput
+from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
+
+SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
+SESSION_ENDED = "Your staff session has ended. Log in again."
+SYNC_SECONDS = 10
+"""How often the page's script sends offline scans and fetches the list's changes."""
+
+
+def _chosen_event(request: Request) -> str:
+    """The ``?event=`` a login form came from (well-formed ids only), to return to it."""
+    chosen = request.query_params.get("event", "")
+    return chosen if is_valid_event_id(chosen) else ""
+
+
+def _login_page(request: Request) -> LoginFormRenderer:
+    def page(status_code: int, login_token: str, error: str) -> Response:
+        return render(
+            request,
+            "staff_login.html",
+            status_code,
+            error=error,
+            event_id=_chosen_event(request),
+        )
+
+    return page
+
+
+def _scanner(
+    request: Request,
+    session: AdminSession,
+    event: Event,
+    status_code: int = 200,
+    results: list[ScanResult] | None = None,
+    notice: str = "",
+) -> Response:
+    runtime = shop_runtime(request)
+    history = ScanHistory(runtime.settings.base.secret_keys, session.session_id)
+    shown = results or []
+    response = render(
+        request,
+        "staff_scan.html",
+        status_code,
+        door=clean_door(session.who),
+        event=event,
+        clock=LocalClock(event.time_zone).name if event.time_zone else "",
+        sync_seconds=SYNC_SECONDS,
+        result=shown[0] if shown and not notice else None,
+        earlier=shown[1:] if not notice else shown,
+        history=history.dump(shown),
+        notice=notice,
+    )
+    response.headers["x-scanner-page"] = "1"  # the service worker keeps only these pages
+    return response
+
+
+async def _events(runtime: ShopRuntime) -> list[Event]:
+    events = []
+    for event_id in await runtime.store.event_ids():
+        try:
+            events.append(await runtime.event(event_id, any_queue=True))
+        except EventNotFound:
+            continue
+    return events
+
+
+async def _chooser(
+    request: Request, session: AdminSession, status_code: int = 200, notice: str = ""
+) -> Response:
+    """The events to scan for (a door scans one event's tickets)."""
+    events = await _events(shop_runtime(request))
+    return render(
+        request,
+        "staff_events.html",
+        status_code,
+        events=events,
+        door=clean_door(session.who),
+        notice=notice,
+    )
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    """The first value of each field of a small form (its size is limited by the app's body
+    limit layer); raises InvalidInput."""
+    return {name: values[0] for name, values in (await read_form(request)).items()}
+
+
+async def login(request: Request) -> Response:
+    door, page = staff_door(request), _login_page(request)
+    scanner = f"{base_path(request)}/staff/scan"
+    if _chosen_event(request):
+        scanner += f"?event={_chosen_event(request)}"
+    if request.method == "GET":
+        if door.session(request) is not None:
+            return RedirectResponse(scanner, status_code=303)
+        return door.login_form(page)
+    try:
+        fields = await _fields(request)
+        if not form_token_valid(request, fields.get(CSRF_FIELD)):
+            return door.login_form(page, 403, FORM_EXPIRED)
+        return await door.login(
+            request,
+            page,
+            scanner,
+            lambda fields: clean_door(fields.get("door")),
+            "That staff token is not accepted.",
+        )
+    except (HTTPException, InvalidInput):
+        return door.login_form(page, 400, "The form could not be read. Try again.")
+
+
+async def logout(request: Request) -> Response:
+    door = staff_door(request)
+    session = door.session(request)
+    if session is None:
+        return door.logged_out(f"{base_path(request)}/staff/scan")
+    try:
+        fields = await _fields(request)
+    except InvalidInput as error:
+        return await _chooser(request, session, 400, f"Not logged out: {error.detail}.")
+    if not form_token_valid(request, fields.get(CSRF_FIELD)):
+        return await _chooser(request, session, 403, FORM_EXPIRED)
+    return door.logged_out(f"{base_path(request)}/staff/scan")
+
+
+async def scan_page(request: Request) -> Response:
+    door = staff_door(request)
+    session = door.session(request)
+    if session is None:
+        return door.login_form(_login_page(request))
+    runtime = shop_runtime(request)
+    chosen = request.query_params.get("event")
+    if not chosen:  # with one event, that one; "?event=" always lets staff choose
+        events = await _events(runtime) if chosen is None else []
+        if len(events) != 1:
+            return await _chooser(request, session)
+        return _scanner(request, session, events[0])
+    try:
+        event = await runtime.event(chosen, any_queue=True)
+    except EventNotFound:
+        return await _chooser(request, session, 404, "There is no such event. Choose one.")
+    return _scanner(request, session, event)
+
+
+async def scan_form(request: Request) -> Response:
+    door = staff_door(request)
+    session = door.session(request)
+    if session is None:
+        return door.login_form(_login_page(request), 401, SESSION_ENDED)
+    runtime = shop_runtime(request)
+    try:
+        fields = await _fields(request)
+    except InvalidInput as error:
+        return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
+    token_valid = form_token_valid(request, fields.get(CSRF_FIELD))
+    try:
+        event = await runtime.event(fields.get("event_id", ""), any_queue=True)
+    except EventNotFound:
+        status = 400 if token_valid else 403
+        notice = "Choose the event of this door first." if token_valid else FORM_EXPIRED
+        return await _chooser(request, session, status, notice)
+    earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
+        fields.get("history")
+    )
+    if not token_valid:
+        return _scanner(request, session, event, 403, earlier, FORM_EXPIRED)
+    code = fields.get("code", "").strip()
+    if not code:
+        return _scanner(request, session, event, 400, earlier, "Scan or type a ticket code first.")
+    if len(code) > MAX_CODE_LENGTH:
+        return _scanner(
+            request, session, event, 400, earlier, "That is far too long for a ticket code."
+        )
+    clock = LocalClock(event.time_zone, fields.get("time_zone", ""))
+    now = datetime.now(UTC)
+    scan = ScanRequest(code=code, door=clean_door(session.who), device=session.session_id)
+    try:
+        outcome = await runtime.scan(scan, event.event_id)
+    except TicketRejected as error:
+        return _scanner(
+            request, session, event, error.status, [rejected(error, clock, now), *earlier]
+        )
+    result = scan_result(outcome, event, clock, now)
+    return _scanner(request, session, event, 200 if result.admitted else 409, [result, *earlier])
+
+
+async def service_worker(request: Request) -> Response:
+    """The scanner page's service worker, served under ``/staff/`` so that it may control the
+    scanner page (a worker controls pages under its own path only)."""
+    return FileResponse(
+        SERVICE_WORKER,
+        media_type="text/javascript",
+        headers={"cache-control": "no-cache"},
+    )

@@ -1,0 +1,177 @@
+"""Request body limits: one pure-ASGI layer in front of every app (waiting room and shop).
+
+Every request body reaches a handler through this layer, whatever reads it (``request.body()``,
+``request.form()``, ``request.json()``). The layer
+
+- answers **413** with a problem body at once when ``Content-Length`` is above the route's
+  limit (the body is never read; a client sending ``Expect: 100-continue`` never sends it);
+- otherwise reads the body as it arrives, chunked or not, counting bytes, and answers **413**
+  as soon as the count passes the limit, having held at most the limit in memory;
+- answers **408** when the whole body has not arrived within ``read_timeout_seconds`` (a slow
+  sender holds no handler);
+- hands a body within the limit to the app in one piece (``http.request``, ``more_body``
+  false), so parsers downstream never see more than the limit.
+
+413 and 408 answers carry ``Connection: close``: the rest of an oversized body is not read.
+Requests without a body (no ``Content-Length``, no ``Transfer-Encoding``) pass untouched.
+Limits are per route: the first :class:`BodyLimitRule` whose method and path prefix match
+applies, else the default; a rule with ``max_body_bytes=None`` leaves the path to an inner
+layer (the shop mounted inside the demo app has its own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
+
+DEFAULT_READ_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLimitRule:
+    path_prefix: str
+    """Matched against the path inside the app (a mounted app sees its own paths)."""
+    max_body_bytes: int | None
+    """None: this layer does not limit the path (an inner app's layer does)."""
+    methods: frozenset[str] = frozenset()
+    """Empty: every method."""
+
+    def matches(self, method: str, path: str) -> bool:
+        return path.startswith(self.path_prefix) and (not self.methods or method in self.methods)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestBodyLimit:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        rules: Sequence[BodyLimitRule] = (),
+        read_timeout_seconds: float = DEFAULT_READ_TIMEOUT_SECONDS,
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.rules = tuple(rules)
+        self.read_timeout_seconds = read_timeout_seconds
+
+    def limit_for(self, scope: Scope) -> int | None:
+        method = scope["method"]
+        path = _route_path(scope)
+        for rule in self.rules:
+            if rule.matches(method, path):
+                return rule.max_body_bytes
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared, has_body = _declared_length(scope)
+        limit = self.limit_for(scope) if has_body else None
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        if declared is not None and declared > limit:
+            await _refuse(send, 413, "Request body too large", _too_large(limit), limit)
+            return
+        try:
+            async with asyncio.timeout(self.read_timeout_seconds):
+                body, disconnected = await _read_body(receive, limit)
+        except _TooLarge:
+            await _refuse(send, 413, "Request body too large", _too_large(limit), limit)
+            return
+        except TimeoutError:
+            detail = f"the request body did not arrive within {self.read_timeout_seconds:g} s"
+            await _refuse(send, 408, "Request timeout", detail, limit)
+            return
+        if disconnected:
+            return  # the client went away mid-body: nobody to answer
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path inside this app: a mounted app's scope keeps the full path in ``path`` and
+    its mount point in ``root_path``."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        return path[len(root_path) :] or "/"
+    return path
+
+
+def _declared_length(scope: Scope) -> tuple[int | None, bool]:
+    """(Content-Length or None, whether a body follows)."""
+    declared: int | None = None
+    has_body = False
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = None  # the server refuses malformed lengths before this point
+            has_body = has_body or declared != 0
+        elif name == b"transfer-encoding":
+            has_body = True
+    return declared, has_body
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """(body, disconnected); raises _TooLarge as soon as more than ``limit`` bytes came."""
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"", True
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > limit:
+            raise _TooLarge
+        if chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body once, in one message; then the server's own events (disconnect)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than this endpoint accepts ({limit} bytes)"
+
+
+async def _refuse(send: Send, status: int, title: str, detail: str, limit: int) -> None:
+    slug = "body-too-large" if status == 413 else "body-timeout"
+    payload = problem_body(status, title, detail, slug, max_body_bytes=limit)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload, "more_body": False})

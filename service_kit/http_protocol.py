@@ -1,0 +1,175 @@
+"""uvicorn's httptools protocol with the two limits it lacks: request head size and time.
+
+uvicorn serves HTTP/1.1 with httptools (the C parser the benchmarks use). Its h11 protocol has
+a head size limit (``h11_max_incomplete_event_size``) but is several times slower; its httptools
+protocol has neither a size limit (a 100 MB header was read whole, +200 MB of memory) nor a
+time limit for the head (slowloris connections that send a header byte now and then stay open
+for ever; uvicorn's keep-alive timeout only covers idle time *between* requests). This subclass
+adds both, and nothing else:
+
+- **size**: more than ``max_request_head_bytes`` of request line and headers is answered with
+  431 and the connection is closed. Bytes of an unfinished head are counted as they arrive, so
+  at most the limit plus one socket read is ever held; a finished head is measured once;
+- **time**: a request head (from the connection's start, or from the first byte of the next
+  request on a kept-alive connection) that is not complete within
+  ``request_head_timeout_seconds`` is answered with 408 and the connection is closed (one
+  that never sent a byte is just closed). One lazily re-armed timer per connection: a request
+  costs one clock read, no timer work.
+
+Bodies are limited by the ASGI layer (service_kit/body_limit.py). Limits come from
+:class:`service_kit.server_limits.ServerLimits` (``WAITROOM_*`` environment, read once per process).
+Selected with ``http="service_kit.http_protocol:GuardedHttpToolsProtocol"``, as ``waitroom serve``
+and ``waitroom demo`` do (:func:`uvicorn_options`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from service_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
+from service_kit.server_limits import ServerLimits
+
+PROTOCOL = "service_kit.http_protocol:GuardedHttpToolsProtocol"
+HEADER_OVERHEAD_BYTES = 4
+"""``: `` and CRLF around each header, as sent."""
+
+
+@functools.cache
+def process_limits() -> ServerLimits:
+    return ServerLimits.from_environ()
+
+
+def uvicorn_options(limits: ServerLimits) -> dict[str, Any]:
+    """What ``uvicorn.run`` needs to serve with these limits."""
+    return {"http": PROTOCOL, "timeout_keep_alive": limits.keep_alive_timeout_seconds}
+
+
+class RequestHeadTooLarge(Exception):
+    """Raised inside a parser callback to stop parsing an oversized head."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        limits = process_limits()
+        self.max_head_bytes = limits.max_request_head_bytes
+        self.head_timeout_seconds = limits.request_head_timeout_seconds
+        self._head_started: float | None = None
+        """Loop time at which the head being read began; None while no head is being read."""
+        self._head_bytes_received = 0
+        self._read_bytes = 0
+        self._head_timer: asyncio.TimerHandle | None = None
+        """At most one per connection, re-armed lazily: no timer work per request."""
+        self._refusal: tuple[int, str] | None = None
+
+    # connection lifetime
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return
+        self._read_bytes = len(data)
+        super().data_received(data)
+        if self._head_started is not None and self._refusal is None:
+            # still inside a request head after this read: count what it is holding
+            self._head_bytes_received += len(data)
+            if self._head_bytes_received > self.max_head_bytes:
+                self._refuse(431, self._too_large_detail())
+
+    # parser callbacks
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._start_head()
+
+    def on_headers_complete(self) -> None:
+        self._head_started = None
+        # the head came within the bytes counted so far plus this read: only when those could
+        # exceed the limit is the head itself measured
+        if (
+            self._head_bytes_received + self._read_bytes > self.max_head_bytes
+            and self._parsed_head_bytes() > self.max_head_bytes
+        ):
+            self._refusal = (431, self._too_large_detail())
+            raise RequestHeadTooLarge  # the parser stops; uvicorn calls send_400_response
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a parser error, which on_headers_complete raises for a large
+        head."""
+        if self._refusal is not None:
+            status, detail = self._refusal
+            self._refusal = None
+            self._refuse(status, detail)
+            return
+        super().send_400_response(msg)
+
+    # the limits
+    def _parsed_head_bytes(self) -> int:
+        return len(self.url) + sum(
+            len(name) + len(value) + HEADER_OVERHEAD_BYTES for name, value in self.headers
+        )
+
+    def _start_head(self) -> None:
+        self._head_started = self.loop.time()
+        self._head_bytes_received = 0
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout_seconds, self._head_check)
+
+    def _head_check(self) -> None:
+        self._head_timer = None
+        started = self._head_started
+        if started is None:
+            return  # between requests: uvicorn's keep-alive timeout watches the idle time
+        remaining = started + self.head_timeout_seconds - self.loop.time()
+        if remaining > 0:
+            self._head_timer = self.loop.call_later(remaining, self._head_check)
+            return
+        if self._head_bytes_received == 0:
+            # nothing of a request arrived (an idle or speculative connection): just close
+            self._refusal = (408, "")
+            if not self.transport.is_closing():
+                self.transport.close()
+            return
+        detail = f"the request headers did not arrive within {self.head_timeout_seconds:g} s"
+        self._refuse(408, detail)
+
+    def _too_large_detail(self) -> str:
+        return f"the request line and headers are larger than {self.max_head_bytes} bytes"
+
+    def _refuse(self, status: int, detail: str) -> None:
+        """Answer ``status`` with a problem body and close: nothing more is read."""
+        self._head_started = None
+        self._refusal = (status, detail)  # later reads are ignored
+        if self.transport.is_closing():
+            return
+        title = "Request header fields too large" if status == 431 else "Request timeout"
+        slug = "head-too-large" if status == 431 else "head-timeout"
+        body = problem_body(status, title, detail, slug)
+        head = (
+            f"HTTP/1.1 {status} {title}\r\n"
+            f"content-type: {PROBLEM_CONTENT_TYPE}\r\n"
+            f"content-length: {len(body)}\r\n"
+            "connection: close\r\n\r\n"
+        )
+        self.transport.write(head.encode("ascii") + body)
+        self.transport.close()

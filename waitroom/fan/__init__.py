@@ -1,0 +1,3 @@
+"""Everything a waiting fan sees and does: join and status, the queue page, profile, surveys,
+upsells, code lanes, receipts.
+"""

@@ -1,0 +1,83 @@
+"""HTTP handlers of the code lanes (JSON API and the two small fan pages)."""
+
+from __future__ import annotations
+
+from jinja2 import Environment
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from service_kit.problems import WaitroomError, error_response
+from service_kit.request_body import read_json_object
+from waitroom.admission import FanState
+from waitroom.fan import lanes
+from waitroom.fan import session as fan_session
+from waitroom.fan.api import json_response
+from waitroom.web.runtime import runtime_of
+
+
+async def redeem_endpoint(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+        body = await read_json_object(request)
+        status = await lanes.redeem(runtime, request, queue_id, body.get("code"))
+    except WaitroomError as error:
+        return error_response(error)
+    return json_response(status.body(), 200, [])
+
+
+async def lane_endpoint(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+        claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
+        status = await lanes.lane_status(runtime, claims)
+    except WaitroomError as error:
+        return error_response(error)
+    return json_response(status.body(), 200, [])
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
+    environment: Environment = request.app.state.templates
+    html = environment.get_template(template).render(request=request, **context)
+    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
+
+
+async def code_page(request: Request) -> Response:
+    """GET shows the form; POST redeems and sends the fan to their lane page."""
+    runtime = runtime_of(request)
+    raw_queue_id = request.path_params["queue_id"]
+    error_detail = ""
+    if request.method == "POST":
+        try:
+            queue_id = fan_session.checked_queue_id(raw_queue_id)
+            async with request.form(max_files=0, max_fields=5) as form:
+                code = form.get("code")
+            await lanes.redeem(runtime, request, queue_id, code)
+        except WaitroomError as error:
+            error_detail = error.detail
+        else:
+            return RedirectResponse(f"/q/{queue_id}/lane", status_code=303)
+    return _page(
+        request,
+        "code.html",
+        400 if error_detail else 200,
+        queue_id=raw_queue_id[:64],
+        error_detail=error_detail,
+    )
+
+
+async def lane_page(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+        claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
+        status = await lanes.lane_status(runtime, claims)
+    except WaitroomError as error:
+        return _page(request, "error.html", error.status, detail=error.detail)
+    response = _page(request, "lane.html", queue_id=queue_id, status=status.body())
+    if status.state is FanState.ADMITTED and status.redirect_url:
+        response.headers["refresh"] = f"1; url={status.redirect_url}"
+    elif status.state not in {FanState.CLOSED, FanState.SOLD_OUT}:
+        response.headers["refresh"] = str(lanes.LANE_POLL_MS // 1000)
+    return response

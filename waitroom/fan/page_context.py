@@ -1,0 +1,89 @@
+"""Language and shared template context of the fan pages (queue, left, error pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service_kit.cookies import set_cookie_header
+from waitroom.fan.i18n import (
+    HTML_LANGUAGE_TAGS,
+    LANGUAGE_COOKIE,
+    LANGUAGE_COOKIE_MAX_AGE_SECONDS,
+    LANGUAGE_NAMES,
+    Translate,
+    choose_language,
+)
+from waitroom.fan.strings import translated_strings
+from waitroom.web.runtime import Runtime, runtime_of
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    code: str
+    name: str
+    html_tag: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageLanguage:
+    code: str
+    translate: Translate
+    cookie_header: str | None
+    """Set when the fan picked a language with ``?lang=`` (remembered for later pages)."""
+
+
+def page_language(runtime: Runtime, request: Request) -> PageLanguage:
+    query_value = request.query_params.get("lang")
+    cookie_value = request.cookies.get(LANGUAGE_COOKIE)
+    code = choose_language(query_value, cookie_value, request.headers.get("accept-language", ""))
+    cookie_header = None
+    if query_value == code and cookie_value != code:
+        cookie_header = set_cookie_header(
+            LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_MAX_AGE_SECONDS, runtime.cookie_secure(request)
+        )
+    return PageLanguage(code, runtime.fan.catalogs.translator(code), cookie_header)
+
+
+def json_for_script(value: Any) -> str:
+    """JSON safe inside ``<script type="application/json">`` (no ``</script>`` breakout)."""
+    return (
+        orjson.dumps(value)
+        .decode()
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+def page_context(language: PageLanguage) -> dict[str, Any]:
+    strings = translated_strings(language.translate)
+    return {
+        "_": language.translate,
+        "lang": HTML_LANGUAGE_TAGS[language.code],
+        "language_code": language.code,
+        "languages": [
+            LanguageLink(code, name, HTML_LANGUAGE_TAGS[code], code == language.code)
+            for code, name in LANGUAGE_NAMES.items()
+        ],
+        "strings": strings,
+        "strings_json": json_for_script(strings),
+    }
+
+
+def render_page(request: Request, template: str, status_code: int, **values: Any) -> Response:
+    """A fan page in the fan's language (remembers a ``?lang=`` choice in a cookie)."""
+    language = page_language(runtime_of(request), request)
+    environment = request.app.state.templates
+    html = environment.get_template(template).render(**page_context(language), **values)
+    response = Response(
+        html, status_code=status_code, media_type="text/html", headers={"cache-control": "no-store"}
+    )
+    if language.cookie_header is not None:
+        response.headers.append("set-cookie", language.cookie_header)
+    return response

@@ -1,0 +1,276 @@
+"""Joining and reading a fan's status: shared by the JSON API and the queue page.
+
+Domain-level steps that raise :mod:`service_kit.problems` errors; callers turn them into HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from starlette.requests import Request
+
+from service_kit.cookies import set_cookie_header
+from service_kit.credentials import bearer_token
+from service_kit.problems import NotAuthenticated
+from waitroom.admission import FanState, JoinResult, QueueNotFound
+from waitroom.connector.queue_ids import is_valid_queue_id
+from waitroom.fan.cookies import (
+    VISITOR_COOKIE,
+    VISITOR_COOKIE_MAX_AGE_SECONDS,
+    position_cookie_name,
+)
+from waitroom.fan.fault import paused_by_fault, was_skipped
+from waitroom.fan.passes import place_pass
+from waitroom.fan.status import FanStatus, fan_status
+from waitroom.fan.witness import view_checked_against_token
+from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.tokens import (
+    PositionClaims,
+    TokenCodec,
+    TokenError,
+    TokenMalformed,
+    TokenMissing,
+    new_visitor_id,
+)
+from waitroom.web.runtime import Runtime
+
+VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
+
+
+class TokenRejected(NotAuthenticated):
+    type_slug = "token-rejected"
+
+    def __init__(self, error: TokenError) -> None:
+        super().__init__(error.detail, reason=error.reason)
+        if isinstance(error, TokenMalformed):
+            self.status = 400
+            self.title = "Malformed token"
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    claims: PositionClaims
+    token: str
+    created: bool
+
+
+class StatusAnswer(NamedTuple):
+    """Immutable; a named tuple because one is built for every status poll."""
+
+    claims: PositionClaims
+    status: FanStatus
+    refreshed_token: str | None
+    pass_token: str | None
+    pass_expires_at: int | None
+    redirect_url: str | None
+    degraded: bool = False
+    """True while the store is unreachable: the answer is a fail-closed pause."""
+    closed_reason: str | None = None
+    """Why a ``closed`` answer is closed: ``purchase_completed``, ``pass_expired``,
+    ``session_ended`` (this place is done) or ``queue_closed`` (the whole queue)."""
+    session_deadline: int | None = None
+    """While the pass is in use at the site: the session's deadline (unix s)."""
+
+
+def checked_queue_id(queue_id: str) -> str:
+    if not is_valid_queue_id(queue_id):
+        raise QueueNotFound(queue_id[:64])
+    return queue_id
+
+
+def presented_token(request: Request, queue_id: str) -> tuple[str | None, bool]:
+    """(token, came_from_bearer_header)."""
+    bearer = bearer_token(request)
+    if bearer is not None:
+        return bearer, True
+    return request.cookies.get(position_cookie_name(queue_id)), False
+
+
+def visitor_cookie(request: Request) -> str | None:
+    value = request.cookies.get(VISITOR_COOKIE)
+    if value and VISITOR_ID_PATTERN.match(value):
+        return value
+    return None
+
+
+async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
+    """Join, or return the place this browser or token already holds."""
+    token, from_header = presented_token(request, queue_id)
+    claims: PositionClaims | None = None
+    if token is not None:
+        try:
+            claims = runtime.codec.verify_position(token, queue_id=queue_id)
+        except TokenError as error:
+            runtime.metrics.token_rejections.labels(error.reason).inc()
+            if from_header:
+                raise TokenRejected(error) from None
+            claims = None  # a stale cookie: join again by visitor id, which keeps the place
+    if claims is not None:
+        visitor_id = claims.visitor_id
+        await view_checked_against_token(runtime, claims)
+    else:
+        visitor_id = visitor_cookie(request) or new_visitor_id()
+        # no place proven by a token: proof of work and join rate limits (429/428/503)
+        await runtime.protection.before_new_place(request, runtime.redis, queue_id)
+    result = await _join_store(runtime, queue_id, visitor_id)
+    runtime.views.note_place(queue_id, result.epoch, result.position)
+    runtime.metrics.joins.labels(queue_id, result.outcome).inc()
+    if claims is not None and claims.epoch == result.epoch and claims.position == result.position:
+        return Joined(claims, token or "", created=False)
+    fresh = PositionClaims(queue_id, result.epoch, result.position, visitor_id, int(time.time()))
+    return Joined(fresh, runtime.codec.issue_position(fresh), created=result.is_new)
+
+
+async def _join_store(runtime: Runtime, queue_id: str, visitor_id: str) -> JoinResult:
+    """The join script; a queue Redis forgot is first put back by the state guard when this
+    process's view proves it existed (waitroom/queue/state_guard.py), so a new fan never hears "not
+    found" for a queue that exists, and gets a place above every place already given."""
+    try:
+        try:
+            return await runtime.store.join(queue_id, visitor_id)
+        except QueueNotFound:
+            if await runtime.views.confirm_missing(queue_id):
+                raise
+            return await runtime.store.join(queue_id, visitor_id)
+    except REDIS_ERRORS:
+        raise QueueUnavailable(queue_id, runtime.protection.retry_after_seconds) from None
+
+
+def verify_for_status(
+    codec: TokenCodec, request: Request, queue_id: str
+) -> tuple[PositionClaims, str]:
+    token, _ = presented_token(request, queue_id)
+    return verify_status_token(codec, token, queue_id), token or ""
+
+
+def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> PositionClaims:
+    if token is None:
+        raise TokenRejected(TokenMissing("no position token: join the queue first"))
+    try:
+        return codec.verify_position(token, queue_id=queue_id)
+    except TokenError as error:
+        raise TokenRejected(error) from None
+
+
+async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
+    try:
+        view = await view_checked_against_token(runtime, claims)
+    except QueueUnavailable:
+        paused = paused_by_fault(
+            claims.position,
+            runtime.views.last_known(claims.queue_id),
+            runtime.settings.poll_interval_max_ms,
+        )
+        return StatusAnswer(claims, paused, None, None, None, None, degraded=True)
+    snapshot = view.snapshot
+    if claims.epoch != snapshot.epoch:
+        raise TokenRejected(
+            _Reset("the queue was reset since this token was issued: join again")
+        )
+    refreshed: str | None = None
+    if claims.position == 0 and snapshot.opened:
+        position = await runtime.store.position_of(claims.queue_id, claims.visitor_id)
+        if position is None:
+            raise TokenRejected(_Reset("this place is not known to the queue: join again"))
+        if position > 0:
+            claims = PositionClaims(
+                claims.queue_id, claims.epoch, position, claims.visitor_id, int(time.time())
+            )
+            refreshed = runtime.codec.issue_position(claims)
+    settings = runtime.settings
+    now = time.time()
+    answer = fan_status(
+        view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
+    )
+    if answer.state is FanState.WAITING or answer.state is FanState.PAUSED:
+        runtime.protection.heartbeats.seen(claims.queue_id, claims.position)
+    if answer.state is FanState.CLOSED:
+        return StatusAnswer(claims, answer, refreshed, None, None, None, False, "queue_closed")
+    if answer.state is FanState.ADMITTED:
+        # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
+        if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
+            raise TokenRejected(_Reset("this place was given up: join the queue again"))
+        if await was_skipped(runtime.redis, claims.queue_id, claims.position):
+            # the page had stopped polling and the pointer passed this place: queue again
+            return await _requeue(runtime, claims)
+        redirect_url = snapshot.config.redirect_url
+        return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
+    return StatusAnswer(claims, answer, refreshed, None, None, None)
+
+
+async def _admitted(
+    runtime: Runtime,
+    claims: PositionClaims,
+    answer: FanStatus,
+    refreshed: str | None,
+    redirect_url: str,
+    now: float,
+) -> StatusAnswer:
+    issued = await place_pass(
+        runtime, claims.queue_id, claims.epoch, claims.position, claims.visitor_id,
+        redirect_url, now,
+    )
+    if issued.closed_reason is not None:
+        closed = answer._replace(
+            state=FanState.CLOSED, poll_after_ms=runtime.settings.poll_interval_max_ms * 3
+        )
+        return StatusAnswer(
+            claims, closed, refreshed, None, None, None, False, issued.closed_reason
+        )
+    return StatusAnswer(
+        claims,
+        answer,
+        refreshed,
+        issued.token,
+        issued.expires_at,
+        issued.redirect_url,
+        False,
+        None,
+        issued.session_deadline,
+    )
+
+
+async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
+    result = await _join_store(runtime, claims.queue_id, claims.visitor_id)
+    if result.position == claims.position:
+        raise TokenRejected(_Reset("this place was given up: join again"))
+    fresh = PositionClaims(
+        claims.queue_id, result.epoch, result.position, claims.visitor_id, int(time.time())
+    )
+    answer = await status(runtime, fresh)
+    return answer._replace(
+        refreshed_token=answer.refreshed_token or runtime.codec.issue_position(fresh)
+    )
+
+
+class _Reset(TokenError):
+    reason = "reset"
+
+
+def cookie_headers(
+    runtime: Runtime,
+    request: Request,
+    queue_id: str,
+    position_token: str | None,
+    visitor_id: str | None,
+) -> list[str]:
+    secure = runtime.cookie_secure(request)
+    headers: list[str] = []
+    if visitor_id is not None and request.cookies.get(VISITOR_COOKIE) != visitor_id:
+        headers.append(
+            set_cookie_header(VISITOR_COOKIE, visitor_id, VISITOR_COOKIE_MAX_AGE_SECONDS, secure)
+        )
+    if position_token is not None:
+        headers.append(
+            set_cookie_header(
+                position_cookie_name(queue_id),
+                position_token,
+                runtime.settings.position_token_max_age_seconds,
+                secure,
+            )
+        )
+    return headers
+

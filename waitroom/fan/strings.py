@@ -1,0 +1,69 @@
+"""Strings the queue page script shows, marked for extraction (``N_``) and translated per page.
+
+The page embeds them, translated, as JSON; the script never holds English text of its own.
+"""
+
+from __future__ import annotations
+
+from waitroom.fan.i18n import Translate
+
+
+def N_(message: str) -> str:
+    return message
+
+
+STATE_MESSAGES: dict[str, str] = {
+    "waiting": N_(
+        "You are in the queue. Keep this page open; reloading or closing it keeps your place."
+    ),
+    "prequeue": N_(
+        "The sale has not opened yet. Everyone who arrives before opening gets a random place "
+        "at opening: no need to hurry."
+    ),
+    "paused": N_("The queue is paused. Your place is kept."),
+    "admitted": N_("It's your turn! Go to the shop before your pass runs out."),
+    "sold_out": N_("Sorry, all tickets are sold. The queue has ended."),
+    "sold_out_for_now": N_(
+        "All tickets are taken right now, but some may come back (a cart runs out, a refund). "
+        "Keep this page open: your place is kept."
+    ),
+    "closed": N_("The queue is closed."),
+    "offline": N_("Connection lost. Your place is kept; retrying…"),
+    "expired": N_("Your pass has expired. Join the queue again to get a new place."),
+    "closed_purchase_completed": N_("You have completed your purchase. Thank you!"),
+    "closed_pass_expired": N_("Your pass or your shopping time has run out."),
+    "closed_session_ended": N_("Your shopping session was ended."),
+}
+
+PLACE_CLOSED_REASONS = ("purchase_completed", "pass_expired", "session_ended")
+"""``closed_reason`` values that end one fan's place (not the whole queue): the page says why
+and offers to join the queue again."""
+
+SCRIPT_STRINGS: dict[str, str] = {
+    "paused_with_reason": N_("The queue is paused: %(reason)s. Your place is kept."),
+    "eta_range": N_("%(low)s–%(high)s min"),  # noqa: RUF001 - an en dash for ranges
+    "eta_under_minute": N_("under 1 min"),
+    "eta_now": N_("now"),
+    "your_turn_title": N_("Your turn!"),
+    "tickets_remaining": N_("About %(count)s tickets left"),
+    "confirm_leave": N_("Leave the queue and give up your place?"),
+    "saved_profile": N_("Saved. The shop will fill this in for you."),
+    "check_field": N_("Please check: %(field)s"),
+    "try_again": N_("Something went wrong. Please try again."),
+    "answered": N_("Thank you for answering!"),
+    "already_answered": N_("You already answered this one."),
+    "quiz_score": N_("You got %(score)s of %(total)s right."),
+    "notifications_on": N_("You will get a notification when it's your turn."),
+    "notifications_blocked": N_("Notifications are blocked in this browser."),
+    "notification_body": N_("Your pass is ready. Go to the shop now."),
+    "field_name": N_("Name"),
+    "field_email": N_("E-mail"),
+    "field_tier_id": N_("Preferred ticket type"),
+    "field_quantity": N_("Number of tickets"),
+}
+
+
+def translated_strings(translate: Translate) -> dict[str, str]:
+    strings = {f"state_{key}": translate(value) for key, value in STATE_MESSAGES.items()}
+    strings.update({key: translate(value) for key, value in SCRIPT_STRINGS.items()})
+    return strings

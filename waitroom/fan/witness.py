@@ -1,0 +1,42 @@
+"""Signed position tokens as witnesses of queue state Redis may have lost (see state_guard)."""
+
+from __future__ import annotations
+
+from waitroom.admission import QueueNotFound
+from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.state_guard import STATE_LOST_REASON
+from waitroom.queue.view import QueueView
+from waitroom.tokens import PositionClaims
+from waitroom.web.runtime import Runtime
+
+
+async def view_checked_against_token(runtime: Runtime, claims: PositionClaims) -> QueueView:
+    """The view of the token's queue; when Redis lost what the token proves, the state guard
+    restores the high-water mark and pauses the queue (waitroom/queue/state_guard.py)."""
+    guard = runtime.views.state_guard
+    try:
+        view = await runtime.views.get(claims.queue_id)
+    except QueueNotFound:
+        if guard is None or not await guard.restore_from_token(
+            claims.queue_id, claims.epoch, claims.position, queue_missing=True
+        ):
+            raise
+        runtime.views.invalidate(claims.queue_id)
+        view = await runtime.views.get(claims.queue_id)
+    snapshot = view.snapshot
+    if guard is not None and claims.epoch == snapshot.epoch and claims.position > snapshot.tail:
+        await guard.restore_from_token(
+            claims.queue_id, claims.epoch, claims.position, queue_missing=False
+        )
+        runtime.views.invalidate(claims.queue_id)
+        view = await runtime.views.get(claims.queue_id)
+        snapshot = view.snapshot
+    if guard is not None and snapshot.config.raw.get("pause_reason") == STATE_LOST_REASON:
+        try:
+            await guard.remember_place(
+                claims.queue_id, claims.epoch, snapshot.epoch, claims.visitor_id, claims.position
+            )
+        except REDIS_ERRORS:
+            retry_after = runtime.protection.retry_after_seconds
+            raise QueueUnavailable(claims.queue_id, retry_after) from None
+    return view

@@ -1,0 +1,96 @@
+"""Organizer changes shared by the JSON API and the dashboard forms: apply, then audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from service_kit.problems import InvalidInput
+from waitroom.organizer import audit
+from waitroom.organizer.metrics import organizer_metrics
+from waitroom.queue.codes import CodeKind, CodeStore
+from waitroom.web.runtime import Runtime
+
+
+def audit_action(fields: dict[str, Any], created: bool) -> str:
+    """A short verb for the audit log: create, pause, resume, close, sold_out or update."""
+    if created:
+        return "create"
+    state = fields.get("state")
+    return {"paused": "pause", "open": "resume", "closed": "close", "sold_out": "sold_out"}.get(
+        str(state), "update"
+    )
+
+
+async def update_queue(runtime: Runtime, queue_id: str, actor: str, fields: dict[str, Any]) -> bool:
+    """Create/update the queue (validated by the store), record it, refresh this process's view.
+    Other processes see the change at their next view refresh (<= the refresh interval)."""
+    created = await runtime.store.configure(queue_id, fields)
+    if fields.get("state") == "open" and runtime.views.state_guard is not None:
+        await runtime.views.state_guard.clear_alerts(queue_id)  # the organizer resumed
+    await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
+    runtime.views.invalidate(queue_id)
+    return created
+
+
+async def create_code(
+    runtime: Runtime,
+    queue_id: str,
+    actor: str,
+    kind: CodeKind,
+    max_uses: int,
+    label: str,
+    code: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Create a priority/bypass code and record it (never the plain code); (plain, document)."""
+    plain, document = await CodeStore(runtime.redis).create(queue_id, kind, max_uses, label, code)
+    await record_change(
+        runtime,
+        queue_id,
+        actor,
+        "code_create",
+        {"code_id": document["code_id"], "kind": kind.value, "max_uses": max_uses},
+    )
+    return plain, document
+
+
+async def revoke_code(runtime: Runtime, queue_id: str, actor: str, code_id: str) -> dict[str, Any]:
+    """Revoke a code and record it; the code's public description."""
+    document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
+    await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
+    return document
+
+
+async def record_change(
+    runtime: Runtime, queue_id: str, actor: str, action: str, changes: dict[str, Any]
+) -> None:
+    """Audit log entry plus the ``waitroom_admin_changes_total`` counter."""
+    await audit.record(runtime.redis, queue_id, actor, action, changes)
+    organizer_metrics(runtime).admin_changes.labels(queue_id, action).inc()
+
+
+def parse_opens_at(raw: str) -> float:
+    """Unix seconds, or an ISO 8601 time (UTC when no offset is given); blank = now."""
+    text = raw.strip()
+    if not text:
+        return 0.0
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            "opens_at must be unix seconds or an ISO 8601 time", field="opens_at"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def parse_whole_number(raw: str, name: str) -> int:
+    text = raw.strip()
+    if not text.isdigit():
+        raise InvalidInput(f"{name} must be a whole number", field=name)
+    return int(text)

@@ -1,0 +1,1 @@
+"""Abuse protection: the client's address, join limits, proof of work."""

@@ -1,0 +1,3 @@
+"""The admission engine's companions: the in-process view of each queue, heartbeats, history,
+stock, state-loss guard.
+"""

@@ -1,0 +1,205 @@
+"""In-process cached view of each queue, refreshed at most every ``refresh_seconds``.
+
+The status poll is the hottest request; it reads this cache only, so Redis sees one ``view``
+script call per queue per process per refresh interval, however many fans poll. The cache also
+measures the real outflow (places admitted per second) from its own samples of the serving
+pointer, which the ETA uses instead of the configured rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
+
+from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
+from waitroom.fan.waiting import WaitingFrame, waiting_frame
+from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.history import ServingHistory
+from waitroom.queue.state_guard import StateGuard
+
+OUTFLOW_WINDOW_SECONDS = 60.0
+
+
+@dataclass
+class _Entry:
+    snapshot: QueueSnapshot | None
+    fetched_at: float
+    missing: bool = False
+    samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
+    refreshing: asyncio.Future[None] | None = None
+    failed_at: float = float("-inf")
+    outflow_per_second: float = 0.0
+    waiting: WaitingFrame | None = None
+    highest_place: int = 0
+    """The highest place this process handed out in the snapshot's epoch (joins between two
+    refreshes): part of what the state guard restores."""
+
+
+class QueueView(NamedTuple):
+    """Immutable; a named tuple because one is handed out for every status poll."""
+
+    snapshot: QueueSnapshot
+    outflow_per_second: float
+    """Measured places admitted per second over the last minute (configured rate until known)."""
+    age_seconds: float
+
+
+class QueueViewCache:
+    def __init__(
+        self, store: AdmissionStore, refresh_seconds: float, retry_after_seconds: int = 5
+    ) -> None:
+        self.store = store
+        self.refresh_seconds = refresh_seconds
+        self.retry_after_seconds = retry_after_seconds
+        self.state_guard: StateGuard | None = None
+        self._entries: dict[str, _Entry] = {}
+        self.history = ServingHistory(store.redis)
+
+    async def get(self, queue_id: str) -> QueueView:
+        now = time.monotonic()
+        entry = self._entries.get(queue_id)
+        if entry is not None and now - entry.failed_at < self.refresh_seconds:
+            # Redis failed moments ago: fail fast (closed) instead of queueing on timeouts
+            raise QueueUnavailable(queue_id, self.retry_after_seconds)
+        if entry is None or now - entry.fetched_at >= self.refresh_seconds:
+            entry = await self._refresh(queue_id, entry)
+        if entry.missing or entry.snapshot is None:
+            raise QueueNotFound(queue_id)
+        return QueueView(entry.snapshot, entry.outflow_per_second, now - entry.fetched_at)
+
+    def waiting_frame(self, queue_id: str) -> WaitingFrame | None:
+        """The frame for waiting fans of a fresh view, without awaiting anything; None when
+        the view is due for a refresh (a failed refresh leaves it due, so the store's failure
+        is :meth:`get`'s to answer) or nobody can be waiting (the caller then takes
+        :meth:`get` and the general path)."""
+        entry = self._entries.get(queue_id)
+        if entry is None or time.monotonic() - entry.fetched_at >= self.refresh_seconds:
+            return None
+        return entry.waiting
+
+    def last_known(self, queue_id: str) -> QueueSnapshot | None:
+        """The last snapshot read, however old (for messages while Redis is away)."""
+        entry = self._entries.get(queue_id)
+        return None if entry is None else entry.snapshot
+
+    def note_place(self, queue_id: str, epoch: int, position: int) -> None:
+        """A join handed out ``position``: remembered until the next refresh shows it."""
+        entry = self._entries.get(queue_id)
+        if entry is not None and entry.snapshot is not None and entry.snapshot.epoch == epoch:
+            entry.highest_place = max(entry.highest_place, position)
+
+    async def confirm_missing(self, queue_id: str) -> bool:
+        """The store just said ``queue_id`` does not exist: True when that stands.
+
+        False when this process's last view of the queue proves it existed and Redis lost it:
+        the refresh runs the state guard, which restores and pauses the queue, so the caller's
+        retry finds it. A process that never read the queue has no witness and adds no Redis
+        call (unknown queue ids cost nothing here)."""
+        entry = self._entries.get(queue_id)
+        if entry is None or entry.snapshot is None:
+            return True
+        self.invalidate(queue_id)
+        try:
+            await self.get(queue_id)
+        except QueueNotFound:
+            return True
+        return False
+
+    def invalidate(self, queue_id: str) -> None:
+        entry = self._entries.get(queue_id)
+        if entry is not None:
+            entry.fetched_at = float("-inf")
+
+    async def _refresh(self, queue_id: str, entry: _Entry | None) -> _Entry:
+        if entry is not None and entry.refreshing is not None:
+            await asyncio.shield(entry.refreshing)
+            return entry
+        if entry is None:
+            entry = _Entry(snapshot=None, fetched_at=float("-inf"))
+            self._entries[queue_id] = entry
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry.refreshing = future
+        try:
+            try:
+                snapshot = await self._read(queue_id, _witness(entry))
+                if snapshot is not None:
+                    await self.history.maybe_record(
+                        queue_id, snapshot.redis_now_ms, snapshot.serving
+                    )
+            except REDIS_ERRORS:
+                entry.failed_at = time.monotonic()
+                raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
+            if snapshot is None or entry.snapshot is None or snapshot.epoch != entry.snapshot.epoch:
+                entry.highest_place = 0
+            entry.snapshot = snapshot
+            entry.missing = snapshot is None
+            if snapshot is not None:
+                entry.samples.append((time.monotonic(), snapshot.serving))
+                # computed once per refresh, not per status poll
+                entry.outflow_per_second = _outflow(entry)
+                entry.waiting = waiting_frame(snapshot, entry.outflow_per_second)
+            entry.fetched_at = time.monotonic()
+            future.set_result(None)
+        except BaseException as error:
+            future.set_exception(error)
+            # the waiters see the error; nobody else needs to retrieve it
+            future.exception()
+            raise
+        finally:
+            entry.refreshing = None
+        return entry
+
+
+    async def _read(self, queue_id: str, previous: QueueSnapshot | None) -> QueueSnapshot | None:
+        try:
+            snapshot: QueueSnapshot | None = await self.store.snapshot(queue_id)
+        except QueueNotFound:
+            snapshot = None
+        if await self._state_lost(previous, snapshot):
+            return await self.store.snapshot(queue_id)
+        if snapshot is None and previous is not None:
+            # another process may have restored the queue between this read and the check
+            try:
+                return await self.store.snapshot(queue_id)
+            except QueueNotFound:
+                return None
+        return snapshot
+
+    async def _state_lost(
+        self, previous: QueueSnapshot | None, current: QueueSnapshot | None
+    ) -> bool:
+        """Redis forgot what this process saw: restore the high-water mark and pause."""
+        if previous is None or self.state_guard is None:
+            return False
+        return await self.state_guard.check_view(previous, current)
+
+
+def _witness(entry: _Entry) -> QueueSnapshot | None:
+    """What this process knows of the queue: its last snapshot, with the places it handed
+    out since."""
+    snapshot = entry.snapshot
+    if snapshot is None or entry.highest_place <= snapshot.tail:
+        return snapshot
+    return replace(snapshot, tail=entry.highest_place)
+
+
+def _outflow(entry: _Entry) -> float:
+    snapshot = entry.snapshot
+    assert snapshot is not None
+    configured = snapshot.config.rate_per_minute / 60.0
+    samples = entry.samples
+    if len(samples) < 2:
+        return configured
+    newest_time, newest_serving = samples[-1]
+    oldest_time, oldest_serving = samples[0]
+    for sample_time, sample_serving in samples:
+        if newest_time - sample_time <= OUTFLOW_WINDOW_SECONDS:
+            oldest_time, oldest_serving = sample_time, sample_serving
+            break
+    span = newest_time - oldest_time
+    if span < 5.0:
+        return configured
+    return max(0.0, (newest_serving - oldest_serving) / span)

@@ -1,0 +1,190 @@
+"""The waiting room's side of the connector API (contract section 6).
+
+``/api/v1/connector/queues/{queue_id}/sessions[/{pass_id}[/extend|/end|/profile]]``, JSON in
+and out, site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`); every error
+is an RFC 9457 problem body whose type names the connector error (``pass-in-use``, ...), so
+the Python client maps it back to the same class.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
+from service_kit.request_body import read_json_object
+from waitroom.admission import QueueNotFound
+from waitroom.connector.errors import ConnectorError
+from waitroom.fan import session as fan_session
+from waitroom.fan.api import json_response
+from waitroom.fan.profile import load_profile
+from waitroom.organizer.stock_actions import apply_report
+from waitroom.queue.pass_records import (
+    END_REASONS,
+    PASS_ID_PATTERN,
+    SESSION_ID_PATTERN,
+    QueueMissing,
+)
+from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
+from waitroom.web.runtime import Runtime, runtime_of
+
+CONNECTOR_API = "/api/v1/connector/queues/{queue_id}"
+MAX_UNTIL_SECONDS = 2**40
+
+
+def connector_problem(error: ConnectorError) -> Response:
+    extra = {
+        key: value
+        for key, value in error.extra.items()
+        if isinstance(value, str | int | float | bool)
+    }
+    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error.status == 401 else None
+    title = error.slug.replace("-", " ").capitalize()
+    return problem_response(error.status, title, error.detail, error.slug, headers, **extra)
+
+
+async def _checked(request: Request) -> tuple[Runtime, str]:
+    """The runtime and the queue id of a site-authenticated request (raises)."""
+    runtime = runtime_of(request)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    runtime.site_auth.verify(request.headers.get("authorization"), queue_id)
+    return runtime, queue_id
+
+
+def _pass_id(request: Request) -> str:
+    pass_id = str(request.path_params["pass_id"])
+    if not PASS_ID_PATTERN.match(pass_id):
+        raise InvalidInput("not a pass id", field="pass_id")
+    return pass_id
+
+
+async def _answer(request: Request, step: Any) -> Response:
+    try:
+        return await step(request)  # type: ignore[no-any-return]
+    except ConnectorError as error:
+        return connector_problem(error)
+    except QueueMissing as missing:
+        return error_response(QueueNotFound(str(missing)))
+    except WaitroomError as error:
+        return error_response(error)
+
+
+async def _claim(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    body = await read_json_object(request)
+    token, session_id = body.get("pass"), body.get("session_id")
+    if not isinstance(token, str) or not token:
+        raise InvalidInput('"pass" must be the pass token', field="pass")
+    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+        raise InvalidInput(
+            '"session_id" must be 16-64 letters, digits, "_" or "-"', field="session_id"
+        )
+    claims = runtime.passes.verify(token, queue_id)
+    claimed = await runtime.sessions.claim(claims, session_id, time.time())
+    answer = {
+        "pass_id": claims.pass_id,
+        "session_id": session_id,
+        "deadline": claimed.deadline,
+        "buyer": claims.visitor_hash,
+    }
+    return json_response(answer, 201 if claimed.created else 200, [])
+
+
+async def _state(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    view = await runtime.sessions.view(queue_id, _pass_id(request), time.time())
+    answer: dict[str, Any] = {"state": view.state, "deadline": view.deadline}
+    if view.reason:
+        answer["reason"] = view.reason
+    return json_response(answer, 200, [])
+
+
+async def _extend(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    pass_id = _pass_id(request)
+    until = (await read_json_object(request)).get("until")
+    if not isinstance(until, int) or isinstance(until, bool) or not 0 <= until < MAX_UNTIL_SECONDS:
+        raise InvalidInput('"until" must be unix seconds', field="until")
+    deadline = await runtime.sessions.extend(queue_id, pass_id, until, time.time())
+    return json_response({"deadline": deadline}, 200, [])
+
+
+async def _end(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    pass_id = _pass_id(request)
+    reason = (await read_json_object(request)).get("reason", "session_ended")
+    if reason not in END_REASONS:
+        raise InvalidInput(f'"reason" must be one of {", ".join(END_REASONS)}', field="reason")
+    await runtime.sessions.end(queue_id, pass_id, str(reason), time.time())
+    return json_response({"ended": True}, 200, [])
+
+
+async def _profile(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    visitor_id = await runtime.sessions.visitor_of(queue_id, _pass_id(request))
+    profile = (
+        None if visitor_id is None else await load_profile(runtime.redis, queue_id, visitor_id)
+    )
+    return json_response({"profile": profile.document() if profile else {}}, 200, [])
+
+
+async def _stock(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    event_id = checked_event_id(request.path_params["event_id"])
+    report = parse_stock_report(event_id, await read_json_object(request))
+    outcome = await apply_report(runtime, queue_id, report)
+    answer: dict[str, Any] = {
+        "queue_state": outcome.queue_state,
+        "remaining_total": outcome.remaining_total,
+    }
+    if outcome.stale:
+        answer["stale"] = True
+    return json_response(answer, 200, [])
+
+
+async def claim_endpoint(request: Request) -> Response:
+    """``POST sessions`` ``{"pass", "session_id"}``: 201 bound now, 200 already this one's."""
+    return await _answer(request, _claim)
+
+
+async def state_endpoint(request: Request) -> Response:
+    """``GET sessions/{pass_id}``: ``{"state": "active"|"ended"|"expired", "deadline"}``."""
+    return await _answer(request, _state)
+
+
+async def extend_endpoint(request: Request) -> Response:
+    """``POST sessions/{pass_id}/extend`` ``{"until"}``: the granted deadline."""
+    return await _answer(request, _extend)
+
+
+async def end_endpoint(request: Request) -> Response:
+    """``POST sessions/{pass_id}/end`` ``{"reason"}`` (optional): idempotent."""
+    return await _answer(request, _end)
+
+
+async def profile_endpoint(request: Request) -> Response:
+    """``GET sessions/{pass_id}/profile``: the fan's pre-checkout profile ({} when none)."""
+    return await _answer(request, _profile)
+
+
+async def stock_endpoint(request: Request) -> Response:
+    """``PUT events/{event_id}/stock``: one event's figures; ``{"queue_state",
+    "remaining_total"}`` (the queue's state after the report, and stock over all its events)."""
+    return await _answer(request, _stock)
+
+
+def connector_routes() -> list[BaseRoute]:
+    sessions = f"{CONNECTOR_API}/sessions"
+    return [
+        Route(sessions, claim_endpoint, methods=["POST"]),
+        Route(f"{sessions}/{{pass_id}}", state_endpoint, methods=["GET"]),
+        Route(f"{sessions}/{{pass_id}}/extend", extend_endpoint, methods=["POST"]),
+        Route(f"{sessions}/{{pass_id}}/end", end_endpoint, methods=["POST"]),
+        Route(f"{sessions}/{{pass_id}}/profile", profile_endpoint, methods=["GET"]),
+        Route(f"{CONNECTOR_API}/events/{{event_id}}/stock", stock_endpoint, methods=["PUT"]),
+    ]
+

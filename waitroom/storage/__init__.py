@@ -1,0 +1,1 @@
+"""Redis: key names, the Lua scripts (lua/), the embedded server and the local cluster."""

@@ -1,0 +1,3 @@
+"""The HTTP layer: the app factory, route tables, the status fast path, cookies, runtime, metrics,
+OpenAPI.
+"""

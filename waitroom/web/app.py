@@ -1,0 +1,166 @@
+"""The waiting-room ASGI app factory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from prometheus_client import Histogram
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
+from service_kit.problems import WaitroomError, http_exception_handler, waitroom_error_handler
+from service_kit.redis_client import redis_from_url
+from waitroom.fan import api as fan_api
+from waitroom.fan import page as queue_page
+from waitroom.fan import proof_of_work_page
+from waitroom.organizer import api as admin_api
+from waitroom.settings import Settings
+from waitroom.sites.connector_api import connector_routes
+from waitroom.sites.proxy_api import proxy_routes
+from waitroom.sites.proxy_fast_path import AuthFastPath
+from waitroom.web import openapi, operations
+from waitroom.web.admin_routes import fairness_routes, organizer_routes
+from waitroom.web.fan_routes import fan_extra_routes
+from waitroom.web.fast_path import StatusFastPath
+from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
+from waitroom.web.redis_errors import redis_error_handler
+from waitroom.web.runtime import Runtime
+
+PAGES_DIR = Path(__file__).parent.parent / "pages"
+FAN_MAX_BODY_BYTES = 32 * 1024
+"""Fans post small things: a join, a profile, survey answers, a code."""
+ORGANIZER_MAX_BODY_BYTES = 256 * 1024
+"""Organizers post content documents (surveys, upsells) and dashboard forms."""
+SITE_MAX_BODY_BYTES = 256 * 1024
+"""Protected sites report stock per event (every tier of an event, with its name)."""
+ORGANIZER_BODY_RULES = (
+    BodyLimitRule("/api/v1/admin/", ORGANIZER_MAX_BODY_BYTES),
+    BodyLimitRule("/admin/", ORGANIZER_MAX_BODY_BYTES),
+    BodyLimitRule("/api/v1/connector/", SITE_MAX_BODY_BYTES),
+)
+
+
+def untranslated(message: str, **values: object) -> str:
+    return message % values if values else message
+
+
+def page_templates() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(PAGES_DIR / "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+    # pages rendered without a fan language (e.g. by other parts) show the English source text
+    environment.globals["_"] = untranslated
+    return environment
+
+
+def waitroom_routes() -> list[BaseRoute]:
+    return [
+        Route("/q/{queue_id}", queue_page.queue_page, methods=["GET"]),
+        Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
+        Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
+        *fan_extra_routes(),
+        Route(
+            "/api/v1/queues/{queue_id}/challenge",
+            proof_of_work_page.challenge_endpoint,
+            methods=["GET"],
+        ),
+        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
+        Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
+        Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
+        Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
+        *organizer_routes(),
+        *fairness_routes(),
+        *connector_routes(),
+        *proxy_routes(),
+        Route("/healthz", operations.healthz, methods=["GET"]),
+        Route("/readyz", operations.readyz, methods=["GET"]),
+        Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
+        Mount("/static/waitroom", StaticFiles(directory=PAGES_DIR / "static"), name="static"),
+    ]
+
+
+class WaitroomApp(Starlette):
+    """Starlette with the status fast path outside every other middleware.
+
+    Status polls are most of the traffic; :class:`StatusFastPath` answers them itself and
+    handles its own errors, so they skip the error middleware's ``send`` wrapper too. The
+    reverse proxy's auth question (one per request to a protected site) gets the same
+    treatment from :class:`AuthFastPath`.
+    """
+
+    def __init__(self, *, status_histogram: Histogram, **options: Any) -> None:
+        super().__init__(**options)
+        self.status_histogram = status_histogram
+        self.runtime: Runtime | None = None
+        """The lifespan's runtime (also ``state.runtime``), read by the fast path as a plain
+        attribute: ``State`` looks attributes up through ``__getattr__``."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = AuthFastPath(super().build_middleware_stack(), self.status_histogram)
+        return StatusFastPath(stack, self.status_histogram)
+
+
+def create_app(
+    settings: Settings,
+    metrics: WaitroomMetrics | None = None,
+    body_limit_rules: Sequence[BodyLimitRule] = (),
+) -> Starlette:
+    """Build the waiting room. The lifespan opens the Redis client and closes it on shutdown.
+
+    ``body_limit_rules`` come before the waiting room's own (e.g. a mounted app that limits
+    its bodies itself)."""
+    if settings.redis_url is None:
+        raise ValueError("settings.redis_url is required (the CLI starts an embedded Redis)")
+    redis_url: str = settings.redis_url
+    app_metrics = metrics or WaitroomMetrics.create()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: WaitroomApp) -> AsyncIterator[None]:
+        redis = redis_from_url(redis_url)
+        runtime = Runtime.build(settings, redis, app_metrics)
+        app.runtime = app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            app.runtime = None
+            await runtime.protection.close()
+            await redis.aclose()
+
+    app = WaitroomApp(
+        status_histogram=app_metrics.request_duration,
+        routes=waitroom_routes(),
+        middleware=[
+            Middleware(RequestTimingMiddleware, histogram=app_metrics.request_duration),
+            Middleware(
+                RequestBodyLimit,
+                max_body_bytes=FAN_MAX_BODY_BYTES,
+                rules=(*body_limit_rules, *ORGANIZER_BODY_RULES),
+                read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+            ),
+        ],
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            WaitroomError: waitroom_error_handler,
+            RedisError: redis_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.templates = page_templates()
+    return app
+
+
+def create_app_from_environ() -> Starlette:
+    """Factory for ``uvicorn --factory waitroom.web.app:create_app_from_environ`` (``serve``)."""
+    return create_app(Settings.from_environ())

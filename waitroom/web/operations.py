@@ -1,0 +1,65 @@
+"""``/healthz`` (process alive), ``/readyz`` (Redis reachable) and ``/metrics``."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from waitroom.organizer.metrics import refresh_organizer_gauges
+from waitroom.web.runtime import runtime_of
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
+
+
+async def readyz(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        await runtime.redis.ping()
+    except (RedisError, OSError) as error:
+        return JSONResponse(
+            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
+            status_code=503,
+            headers={"cache-control": "no-store", "retry-after": "2"},
+        )
+    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    runtime = runtime_of(request)
+    await refresh_queue_gauges(request)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        payload = generate_latest(registry)
+    else:
+        payload = generate_latest(runtime.metrics.registry)
+    return Response(payload, media_type=CONTENT_TYPE_LATEST)
+
+
+async def refresh_queue_gauges(request: Request) -> None:
+    """Queue gauges come from the cached views of all known queues (no per-fan cost)."""
+    runtime = runtime_of(request)
+    metrics = runtime.metrics
+    try:
+        queue_ids = await runtime.store.queue_ids()
+    except (RedisError, OSError):
+        return
+    for queue_id in queue_ids:
+        try:
+            view = await runtime.views.get(queue_id)
+        except Exception:
+            continue
+        snapshot = view.snapshot
+        metrics.queue_length.labels(queue_id).set(snapshot.queue_length)
+        metrics.serving_position.labels(queue_id).set(snapshot.serving)
+        metrics.tail_position.labels(queue_id).set(snapshot.tail)
+        metrics.rate_per_minute.labels(queue_id).set(snapshot.config.rate_per_minute)
+        metrics.outflow_per_minute.labels(queue_id).set(view.outflow_per_second * 60)
+        await refresh_organizer_gauges(runtime, view)
