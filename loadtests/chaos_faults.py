@@ -82,21 +82,31 @@ async def queue_redis_empty(system: ChaosSystem, down_seconds: float) -> FaultTi
     """Restarted empty; the first joins after it come from new fans (an app, no page, no
     token) before anyone polls: the queue must not answer them "queue not found"."""
     times = await _kill_and_restart(_store(system), down_seconds, empty=True)
-    times.probes = await _probe_joins(system, PROBE_JOINS)
-    times.notes.append(f"joins sent the moment Redis was back answered {times.probes}")
+    answers = await _probe_joins(system, PROBE_JOINS)
+    times.probes = [status for status, _ in answers]
+    times.notes.append(
+        "joins sent the moment Redis was back answered "
+        + ", ".join(f"{status} {kind}".strip() for status, kind in answers)
+    )
     return times
 
 
-async def _probe_joins(system: ChaosSystem, count: int) -> list[int]:
+async def _probe_joins(system: ChaosSystem, count: int) -> list[tuple[int, str]]:
+    """(status, problem type of a refusal) of ``count`` joins, each by a new fan."""
     url = f"{system.waitroom.base_url}/api/v1/queues/{system.queue_id}/join"
-    statuses = []
+    answers: list[tuple[int, str]] = []
     for _ in range(count):
         async with httpx.AsyncClient(timeout=10) as client:  # a new fan each time
             try:
-                statuses.append((await client.post(url)).status_code)
-            except httpx.HTTPError:
-                statuses.append(0)
-    return statuses
+                response = await client.post(url)
+            except httpx.HTTPError as error:
+                answers.append((0, type(error).__name__))
+                continue
+        kind = ""
+        if response.status_code >= 400:
+            kind = str(response.json().get("type", "")).rsplit("/", 1)[-1] or response.text[:80]
+        answers.append((response.status_code, kind))
+    return answers
 
 
 async def sale_redis_kill(system: ChaosSystem, down_seconds: float) -> FaultTimes:
