@@ -1,7 +1,9 @@
 """Fan endpoints around the wait: profile, survey answers, leaving, upsell clicks, content.
 
 All authenticate with the position token (cookie or bearer) like the status endpoint. Form posts
-(pages without JavaScript) get a 303 back to the queue page; JSON clients get JSON.
+(pages without JavaScript) get a 303 back to the queue page; JSON clients get JSON. A refusal is
+a page only for a browser's form (a form post that accepts ``text/html``); any other client of
+these ``/api/`` paths gets a problem body.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def back_to_page(queue_id: str, anchor: str) -> Response:
 
 
 def failure(request: Request, error: WaitroomError) -> Response:
-    if is_form(request):
+    if is_form(request) and "text/html" in request.headers.get("accept", ""):
         return render_page(request, "error.html", error.status, detail=error.detail)
     return error_response(error)
 
