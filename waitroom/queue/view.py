@@ -62,9 +62,8 @@ class QueueViewCache:
         now = time.monotonic()
         entry = self._entries.get(queue_id)
         if entry is not None and now - entry.failed_at < self.refresh_seconds:
-            # Redis failed moments ago: fail fast (closed) instead of queueing on timeouts
-            raise QueueUnavailable(queue_id, self.retry_after_seconds)
-        if entry is None or now - entry.fetched_at >= self.refresh_seconds:
+            entry = await self._after_failure(queue_id, entry)
+        elif entry is None or now - entry.fetched_at >= self.refresh_seconds:
             entry = await self._refresh(queue_id, entry)
         if entry.missing or entry.snapshot is None:
             raise QueueNotFound(queue_id)
@@ -112,6 +111,21 @@ class QueueViewCache:
         entry = self._entries.get(queue_id)
         if entry is not None:
             entry.fetched_at = float("-inf")
+
+    async def _after_failure(self, queue_id: str, entry: _Entry) -> _Entry:
+        """Redis failed moments ago. One read at a time checks whether it is back (a refresh,
+        like any other); reads that come meanwhile wait for that check at most a refresh
+        interval, then fail closed. So a Redis that hangs holds one request per process for
+        the client's timeout, not all of them, and the reads right after Redis returns are
+        answered (docs/operations.md: at most the first request per process may fail)."""
+        refreshing = entry.refreshing
+        if refreshing is None:
+            return await self._refresh(queue_id, entry)
+        try:
+            await asyncio.wait_for(asyncio.shield(refreshing), self.refresh_seconds)
+        except TimeoutError:
+            raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
+        return entry
 
     async def _refresh(self, queue_id: str, entry: _Entry | None) -> _Entry:
         if entry is not None and entry.refreshing is not None:
