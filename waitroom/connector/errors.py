@@ -87,6 +87,14 @@ class ConnectorUnavailable(ConnectorError):
     status = 503
 
 
+class QueueUnknown(ConnectorUnavailable):
+    """The waiting room does not know the site's queue (``404 queue-not-found``: the queue id
+    is wrong, or the queue was deleted): nobody can be checked, so fans are refused as when the
+    waiting room cannot be reached."""
+
+    slug = "queue-not-found"
+
+
 class ConnectorProtocolError(ConnectorError):
     """The waiting room answered something this connector does not understand."""
 
@@ -108,5 +116,6 @@ ERRORS_BY_SLUG: dict[str, type[ConnectorError]] = {
         SessionNotFound,
         SiteAuthRejected,
         ConnectorUnavailable,
+        QueueUnknown,
     )
 }
