@@ -19,6 +19,7 @@ from waitroom.fan.waiting import WaitingFrame, waiting_frame
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.queue.history import ServingHistory
 from waitroom.queue.state_guard import StateGuard
+from waitroom.queue.unseen_places import TailSamples, unseen_places
 
 OUTFLOW_WINDOW_SECONDS = 60.0
 
@@ -36,6 +37,12 @@ class _Entry:
     highest_place: int = 0
     """The highest place this process handed out in the snapshot's epoch (joins between two
     refreshes): part of what the state guard restores."""
+    tails: TailSamples = field(default_factory=TailSamples)
+    """This process's reads of the tail: the arrival rate (waitroom/queue/unseen_places.py)."""
+    read_at: float = float("-inf")
+    """When the last good read was (``fetched_at`` also moves when the view is invalidated)."""
+    down_since: float | None = None
+    """When the first read after the last good one failed (None: the last read was good)."""
 
 
 class QueueView(NamedTuple):
@@ -107,6 +114,17 @@ class QueueViewCache:
             return True
         return False
 
+    def places_unseen(self, queue_id: str) -> int:
+        """How many places the queue may have handed out since this process last read it,
+        up to the loss of Redis (its first failed read) or now: the state guard's margin."""
+        entry = self._entries.get(queue_id)
+        if entry is None or entry.snapshot is None:
+            return 0
+        until = entry.down_since if entry.down_since is not None else time.monotonic()
+        return unseen_places(
+            entry.tails.places_per_second(), until - entry.read_at, self.refresh_seconds
+        )
+
     def invalidate(self, queue_id: str) -> None:
         entry = self._entries.get(queue_id)
         if entry is not None:
@@ -145,13 +163,19 @@ class QueueViewCache:
                     )
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
+                if entry.down_since is None:
+                    entry.down_since = entry.failed_at
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
             if snapshot is None or entry.snapshot is None or snapshot.epoch != entry.snapshot.epoch:
                 entry.highest_place = 0
+                entry.tails.clear()
             entry.snapshot = snapshot
             entry.missing = snapshot is None
+            entry.down_since = None
+            entry.read_at = time.monotonic()
             if snapshot is not None:
-                entry.samples.append((time.monotonic(), snapshot.serving))
+                entry.samples.append((entry.read_at, snapshot.serving))
+                entry.tails.add(entry.read_at, snapshot.tail)
                 # computed once per refresh, not per status poll
                 entry.outflow_per_second = _outflow(entry)
                 entry.waiting = waiting_frame(snapshot, entry.outflow_per_second)
@@ -172,7 +196,7 @@ class QueueViewCache:
             snapshot: QueueSnapshot | None = await self.store.snapshot(queue_id)
         except QueueNotFound:
             snapshot = None
-        if await self._state_lost(previous, snapshot):
+        if await self._state_lost(previous, snapshot, self.places_unseen(queue_id)):
             return await self.store.snapshot(queue_id)
         if snapshot is None and previous is not None:
             # another process may have restored the queue between this read and the check
@@ -183,12 +207,13 @@ class QueueViewCache:
         return snapshot
 
     async def _state_lost(
-        self, previous: QueueSnapshot | None, current: QueueSnapshot | None
+        self, previous: QueueSnapshot | None, current: QueueSnapshot | None, unseen: int
     ) -> bool:
-        """Redis forgot what this process saw: restore the high-water mark and pause."""
+        """Redis forgot what this process saw: restore the high-water mark (plus ``unseen``
+        places the queue may have handed out since this process's last read) and pause."""
         if previous is None or self.state_guard is None:
             return False
-        return await self.state_guard.check_view(previous, current)
+        return await self.state_guard.check_view(previous, current, unseen)
 
 
 def _witness(entry: _Entry) -> QueueSnapshot | None:
