@@ -27,6 +27,8 @@ from waitroom.storage.local_cluster import LocalRedisCluster
 
 WAITROOM_HOST = "127.0.0.1"
 SHOP_HOST = "127.0.0.2"
+STARTUP_TIMEOUT_SECONDS = 90.0
+"""Four worker processes importing at once on a busy 2-core machine take a while."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def chaos_system(settings: ChaosSettings, root: Path, cluster: bool) -> Iterator
             stack.callback(server.stop)
             server.launch()
         for server in (waitroom, shop):
-            server.wait_until_ready()
+            server.wait_until_ready(STARTUP_TIMEOUT_SECONDS)
         system = ChaosSystem(
             settings, queue_url, sale_redis, waitroom, shop, queue_id, admin_token, staff_token,
             secret_keys, queue_redis=queue_redis, cluster=local_cluster,
