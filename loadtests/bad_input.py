@@ -33,6 +33,8 @@ from loadtests.raw_http import RawAnswer, exchange
 SHORT_SIZES = Sizes(body_bytes=1024 * 1024, header_bytes=256 * 1024)
 PROBLEM_JSON = "application/problem+json"
 METRIC_500_PREFIX = "waitroom_http_request_duration_seconds_count{"
+CATALOGUE_SETTINGS = ChaosSettings(body_read_timeout_seconds=2.0)
+"""Incomplete bodies are answered 408 after 2 s, within the 5 s the catalogue waits for them."""
 PARSER_REFUSAL = b"Invalid HTTP request received."
 """uvicorn's own 400 for a request its HTTP parser rejects (before any app code runs)."""
 
@@ -147,7 +149,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     output: Path = arguments.output or Path("loadtests/results") / f"bad-input-{stamp}"
     output.mkdir(parents=True, exist_ok=True)
-    with chaos_system(ChaosSettings(), output, cluster=False) as system:
+    with chaos_system(CATALOGUE_SETTINGS, output, cluster=False) as system:
         context = prepare(system)
         servers = {"waitroom": system.waitroom, "shop": system.shop}
         host_headers = {name: f"{server.host}:{server.port}" for name, server in servers.items()}

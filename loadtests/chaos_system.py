@@ -46,6 +46,9 @@ class ChaosSettings:
     cluster_node_timeout_ms: int = 1000
     retry_after_seconds: int = 1
     reconcile_after_seconds: float = 5.0
+    body_read_timeout_seconds: float = 15.0
+    """How long the apps wait for a request body (408 after it; the bad-input catalogue
+    shortens it so that incomplete bodies get their answer within its wait)."""
 
 
 @dataclass
@@ -152,6 +155,7 @@ def chaos_system(settings: ChaosSettings, root: Path, cluster: bool) -> Iterator
             "WAITROOM_SHOP_QUEUE_ID": queue_id,
             "WAITROOM_STAFF_TOKEN": staff_token,
             "WAITROOM_SALE_RECONCILE_AFTER_SECONDS": str(settings.reconcile_after_seconds),
+            "WAITROOM_BODY_READ_TIMEOUT_SECONDS": str(settings.body_read_timeout_seconds),
         }
         waitroom = ServeProcess(
             "waitroom", "/readyz", environment, workers=settings.workers,

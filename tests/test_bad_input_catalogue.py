@@ -1,5 +1,6 @@
 """The bad-input catalogue's short form: every category of bad request to both apps over real
-sockets; no answer may be a 5xx and both apps must still be ready afterwards."""
+sockets; no answer may be a 5xx, no /api/ refusal may lack a problem body, the waiting room's
+metrics may count no 500, and both apps must still be ready afterwards."""
 
 from __future__ import annotations
 
@@ -28,4 +29,10 @@ def test_no_bad_input_gets_a_server_error(tmp_path: Path) -> None:
         assert counts.get("4xx", 0) > 0, name  # each category is refused somewhere
     assert summary["tried"] > 800
     assert summary["ready_after"] == {"waitroom": True, "shop": True}
+    # no request ended as an unhandled error the client never saw (a client gone mid-body)
+    assert summary["waitroom_metrics_500s"] == 0
+    # every refusal of an /api/ path is a problem body
+    assert summary["api_4xx_without_problem_json"] == 0, summary[
+        "api_4xx_without_problem_json_cases"
+    ]
     assert "| **all** |" in summary["table"]
