@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from loadtests.chaos_system import ChaosSystem, ServeProcess
+from loadtests.chaos_system import STARTUP_TIMEOUT_SECONDS, ChaosSystem, ServeProcess
 from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.storage.keys import QueueKeys
 
@@ -48,8 +48,9 @@ class Fault:
     description: str
     action: FaultAction
     store_users: tuple[str, ...] = ()
-    """The apps that talk to the store this fault kills: after it returns, each of their
-    processes may fail its first request (docs/operations.md); nothing else may fail."""
+    """The apps that talk to what this fault kills (a store, or the waiting room for the
+    shop's connector): after it returns, each of their processes may fail its first request
+    (docs/operations.md); nothing else may fail."""
 
 
 async def _kill_and_restart(server: EmbeddedRedis, down_seconds: float, empty: bool) -> FaultTimes:
@@ -143,6 +144,23 @@ async def shop_worker_kill(system: ChaosSystem, down_seconds: float) -> FaultTim
     return await _kill_worker(system.shop)
 
 
+async def waitroom_restart(system: ChaosSystem, down_seconds: float) -> FaultTimes:
+    """SIGKILL the whole waiting room (supervisor and workers) and start it again on the same
+    port, as an init system would, while fans shop: ends when it is ready again. The shop's
+    connector calls (claims, session checks and ends, stock reports) meet it gone and back."""
+    server = system.waitroom
+    workers = len(server.worker_pids())
+    injected = time.time()
+    await asyncio.to_thread(server.kill)
+    await asyncio.to_thread(server.start, STARTUP_TIMEOUT_SECONDS)
+    ended = time.time()
+    return FaultTimes(
+        injected, ended,
+        [f"the waiting room (supervisor and {workers} workers) killed; started again on the "
+         f"same port, ready after {ended - injected:.1f} s"],
+    )
+
+
 async def cluster_master_kill(system: ChaosSystem, down_seconds: float) -> FaultTimes:
     """SIGKILL the master that owns the queue's slot; ends when its replica is promoted and the
     cluster is ``ok``. The old master is then restarted and rejoins as a replica."""
@@ -186,6 +204,9 @@ FAULTS: dict[str, Fault] = {
               "kill -9 of one waiting-room uvicorn worker", waitroom_worker_kill),
         Fault("shop-worker-kill", "standalone",
               "kill -9 of one shop uvicorn worker", shop_worker_kill),
+        Fault("waitroom-restart", "standalone",
+              "kill -9 of the whole waiting room, started again on the same port",
+              waitroom_restart, ("shop",)),
         Fault("cluster-master-kill", "cluster",
               "kill -9 of the cluster master owning the queue's slot (replica promoted)",
               cluster_master_kill, BOTH_APPS),
