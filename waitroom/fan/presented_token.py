@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from service_kit.credentials import bearer_credential
 from waitroom.fan.cookie_lookup import cookie_value
 from waitroom.fan.cookies import position_cookie_name
 
@@ -24,9 +25,9 @@ def token_in_headers(
         elif name == b"cookie" and cookie is None:
             cookie = value
     if authorization is not None:
-        scheme, _, credential = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() == "bearer" and credential.strip():
-            return credential.strip(), True
+        bearer = bearer_credential(authorization.decode("latin-1"))
+        if bearer is not None:
+            return bearer, True
     if cookie is None:
         return None, False
     return cookie_value(cookie.decode("latin-1"), position_cookie_name(queue_id)), False
