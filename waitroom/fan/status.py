@@ -101,6 +101,8 @@ def fan_status(
     jitter = poll_jitter(rng)
     eta: int | None = None
     eta_range: tuple[int, int] | None = None
+    stock_may_return = False
+    closed_reason: str | None = None
     if state is WAITING:
         # the commonest answer by far, first
         ahead = position - serving - 1
@@ -109,54 +111,41 @@ def fan_status(
             # the people ahead and the fan, at the measured outflow; the range -/+ ETA_SPREAD
             eta = math.ceil((ahead + 1) / outflow)
             eta_range = (math.floor(eta * (1 - ETA_SPREAD)), math.ceil(eta * (1 + ETA_SPREAD)))
-        return FanStatus(
-            state,
-            position,
-            ahead,
-            eta,
-            eta_range,
-            waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter),
-            serving,
-            snapshot.queue_length,
-            config.opens_at,
-            config.pause_reason,
-            serving / position,  # waiting: 0 <= serving < position
-            snapshot.tickets_remaining,
-        )
-    ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
-    stock_may_return = False
-    closed_reason: str | None = None
-    if state is ADMITTED:
-        ahead, eta, poll = 0, 0, poll_max_ms
-    elif state is PREQUEUE:
-        until_open = config.opens_at - now_seconds
-        if config.rate_per_minute > 0:
-            average_wait = (snapshot.prequeue_length / 2) / (config.rate_per_minute / 60.0)
-            waited = max(0.0, until_open)
-            eta = math.ceil(waited + average_wait)
-            eta_range = (math.ceil(waited), math.ceil(waited + 2 * average_wait))
-        if until_open > 0:
-            base = min(poll_max_ms, max(poll_min_ms, int(until_open * 1000 / 2)))
-            poll = max(poll_min_ms // 2, int(base * jitter))
+        poll = waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter)
+        progress = serving / position  # waiting: 0 <= serving < position
+    else:
+        ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
+        if state is ADMITTED:
+            ahead, eta, poll = 0, 0, poll_max_ms
+        elif state is PREQUEUE:
+            until_open = config.opens_at - now_seconds
+            if config.rate_per_minute > 0:
+                average_wait = (snapshot.prequeue_length / 2) / (config.rate_per_minute / 60.0)
+                waited = max(0.0, until_open)
+                eta = math.ceil(waited + average_wait)
+                eta_range = (math.ceil(waited), math.ceil(waited + 2 * average_wait))
+            if until_open > 0:
+                base = min(poll_max_ms, max(poll_min_ms, int(until_open * 1000 / 2)))
+                poll = max(poll_min_ms // 2, int(base * jitter))
+            else:
+                poll = waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter)
+        elif state is PAUSED:
+            # no ETA while paused: the longest interval
+            poll = waiting_poll_after_ms(None, poll_min_ms, poll_max_ms, jitter)
         else:
-            poll = waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter)
-    elif state is PAUSED:
-        # no ETA while paused: the longest interval
-        poll = waiting_poll_after_ms(None, poll_min_ms, poll_max_ms, jitter)
-    else:
-        poll = poll_max_ms * FINAL_POLL_FACTOR
-        if state is CLOSED:
-            closed_reason = QUEUE_CLOSED_REASON
-        elif "sold_out_by_stock" in config.raw:
-            # the site's stock reports sold it out: tickets that come back reopen the queue
-            stock_may_return = True
-            poll = max(poll_min_ms // 2, int(poll_max_ms * jitter))
-    if state is ADMITTED:
-        progress = 1.0
-    elif position > 0 and serving > 0:
-        progress = min(1.0, serving / position)
-    else:
-        progress = 0.0
+            poll = poll_max_ms * FINAL_POLL_FACTOR
+            if state is CLOSED:
+                closed_reason = QUEUE_CLOSED_REASON
+            elif "sold_out_by_stock" in config.raw:
+                # the site's stock reports sold it out: tickets that come back reopen the queue
+                stock_may_return = True
+                poll = max(poll_min_ms // 2, int(poll_max_ms * jitter))
+        if state is ADMITTED:
+            progress = 1.0
+        elif position > 0 and serving > 0:
+            progress = min(1.0, serving / position)
+        else:
+            progress = 0.0
     return FanStatus(
         state,
         position,
