@@ -35,6 +35,7 @@ from waitroom.fan.status import (
 from waitroom.fan.witness import fresh_view_for_token, view_checked_against_token
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.queue.heartbeats import was_skipped
+from waitroom.queue.view import QueueView
 from waitroom.tokens import (
     PositionClaims,
     TokenCodec,
@@ -157,12 +158,17 @@ def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> 
         raise TokenRejected(error) from None
 
 
-async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
-    """What the fan holding ``claims`` is told, with the pass once admitted.
+async def status(
+    runtime: Runtime, claims: PositionClaims, fresh: QueueView | None = None
+) -> StatusAnswer:
+    """What the fan holding ``claims`` is told, with the pass once admitted. ``fresh``: the
+    fresh view of the queue, when the caller already looked it up.
 
     A waiting fan in a fresh view (nearly every poll) costs no ``await``: the view is cached
     in-process and the heartbeat is recorded in memory."""
-    view = fresh_view_for_token(runtime, claims)
+    if fresh is None:
+        fresh = runtime.views.fresh(claims.queue_id)
+    view = fresh_view_for_token(runtime, claims, fresh)
     if view is None:
         try:
             view = await view_checked_against_token(runtime, claims)

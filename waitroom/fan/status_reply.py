@@ -27,7 +27,8 @@ from waitroom.fan.status_body import status_body
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.web.runtime import Runtime
 
-JSON_HEADERS = ((b"content-type", b"application/json"), (b"cache-control", b"no-store"))
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class StatusReply(NamedTuple):
@@ -42,10 +43,13 @@ async def status_reply(runtime: Runtime, scope: Scope, queue_id: str) -> StatusR
     a problem reply (401 for a missing, invalid or expired token, 400 for a malformed one, 404
     for an unknown queue); a store that fails becomes 503 with ``Retry-After`` (fail closed)."""
     try:
-        checked_queue_id(queue_id)
+        fresh = runtime.views.fresh(queue_id)
+        if fresh is None:
+            # a fresh view exists only for a queue read from the store, whose id was checked
+            checked_queue_id(queue_id)
         token, _ = token_in_headers(scope["headers"], queue_id)
-        claims = verify_status_token(runtime.codec, token, queue_id)
-        answer = await status(runtime, claims)
+        claims = verify_status_token(runtime.codec, token, queue_id)  # of queue_id, or raises
+        answer = await status(runtime, claims, fresh)
     except TokenRejected as error:
         runtime.metrics.token_rejections.labels(str(error.extra.get("reason", "invalid"))).inc()
         return problem_reply(error)
@@ -54,7 +58,7 @@ async def status_reply(runtime: Runtime, scope: Scope, queue_id: str) -> StatusR
     except REDIS_ERRORS:
         return problem_reply(QueueUnavailable(queue_id, runtime.protection.retry_after_seconds))
     body = orjson.dumps(status_body(answer))
-    headers = [(b"content-length", str(len(body)).encode("latin-1")), *JSON_HEADERS]
+    headers = [(b"content-length", b"%d" % len(body)), JSON_CONTENT_TYPE, NO_STORE]
     if answer.refreshed_token is not None:
         # the place changed (pre-queue shuffled, queued again): the cookie follows
         for cookie in cookie_headers(

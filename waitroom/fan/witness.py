@@ -10,16 +10,18 @@ from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime
 
 
-def fresh_view_for_token(runtime: Runtime, claims: PositionClaims) -> QueueView | None:
-    """The fresh view of the token's queue when it needs no witness step (nearly every status
-    poll: no ``await``); None when :func:`view_checked_against_token` must read or check."""
-    view = runtime.views.fresh(claims.queue_id)
-    if view is None or runtime.views.state_guard is None:
-        return view
-    snapshot = view.snapshot
+def fresh_view_for_token(
+    runtime: Runtime, claims: PositionClaims, fresh: QueueView | None
+) -> QueueView | None:
+    """``fresh`` (the fresh view of the token's queue, when there is one) if the token needs no
+    witness step (nearly every status poll: no ``await``); None when
+    :func:`view_checked_against_token` must read or check."""
+    if fresh is None or runtime.views.state_guard is None:
+        return fresh
+    snapshot = fresh.snapshot
     if _place_unknown(snapshot, claims) or _being_checked(snapshot):
         return None
-    return view
+    return fresh
 
 
 def _place_unknown(snapshot: QueueSnapshot, claims: PositionClaims) -> bool:
