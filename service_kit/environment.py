@@ -5,15 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-
-class SettingsError(ValueError):
-    """A setting has a value that cannot be used."""
-
-    def __init__(self, name: str, value: str, reason: str) -> None:
-        super().__init__(f"{name}={value!r}: {reason}")
-        self.name = name
-        self.value = value
-        self.reason = reason
+from service_kit.errors import SettingsError
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:

@@ -27,12 +27,9 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service_kit.bounded_cluster import BoundedRedisCluster
+from service_kit.errors import RedisUrlError
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-
-
-class RedisUrlError(ValueError):
-    """``REDIS_URL`` cannot be used."""
 
 
 def is_cluster_url(url: str) -> bool:

@@ -11,15 +11,9 @@ import pytest
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
+from waitroom.errors import TokenExpired, TokenInvalid, TokenMalformed
 from waitroom.token_fast_verify import PaddedHmac
-from waitroom.tokens import (
-    POSITION_SALT,
-    PositionClaims,
-    TokenCodec,
-    TokenExpired,
-    TokenInvalid,
-    TokenMalformed,
-)
+from waitroom.tokens import POSITION_SALT, PositionClaims, TokenCodec
 
 OLD_KEY = "old-secret-key-0123456789abcdef"
 NEW_KEY = "new-secret-key-0123456789abcdef"

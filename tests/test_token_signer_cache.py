@@ -8,14 +8,8 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from waitroom.tokens import (
-    POSITION_SALT,
-    PositionClaims,
-    TokenCodec,
-    TokenExpired,
-    TokenForeign,
-    TokenInvalid,
-)
+from waitroom.errors import TokenExpired, TokenForeign, TokenInvalid
+from waitroom.tokens import POSITION_SALT, PositionClaims, TokenCodec
 
 OLD_KEY = "old-secret-key-0123456789abcdef"
 NEW_KEY = "new-secret-key-0123456789abcdef"

@@ -21,9 +21,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from service_kit.errors import InvalidInput
 from service_kit.lua import lua_source
-from service_kit.problems import InvalidInput, NotFound
 from service_kit.text_input import clean_text
+from waitroom.errors import QueueNotFound, QueueNotJoinable
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
 
 
@@ -45,22 +46,6 @@ class FanState(StrEnum):
     PAUSED = "paused"
     SOLD_OUT = "sold_out"
     CLOSED = "closed"
-
-
-class QueueNotFound(NotFound):
-    type_slug = "queue-not-found"
-
-    def __init__(self, queue_id: str) -> None:
-        super().__init__(f"no queue named {queue_id!r}", queue_id=queue_id)
-
-
-class QueueNotJoinable(InvalidInput):
-    status = 409
-    title = "Queue not accepting fans"
-    type_slug = "queue-not-joinable"
-
-    def __init__(self, queue_id: str, state: str) -> None:
-        super().__init__(f"queue {queue_id!r} is {state}", queue_id=queue_id, state=state)
 
 
 MAX_RATE_PER_MINUTE = 10_000_000

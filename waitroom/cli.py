@@ -10,10 +10,11 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from service_kit.errors import ErrorKind, ServiceError, SettingsError
 from service_kit.http_protocol import uvicorn_options
 from service_kit.process_signals import StopRequested, stop_on_signals
 from waitroom.organizer.cli import add_queue_commands, main_queue
-from waitroom.settings import Settings, SettingsError, generate_secret
+from waitroom.settings import Settings, generate_secret
 from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.web.metrics_multiprocess import prepare_multiprocess_directory
 
@@ -132,10 +133,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return main_queue(arguments)
     except StopRequested:
         return 0
-    except SettingsError as error:
-        print(f"waitroom: invalid setting {error}", file=sys.stderr)
-        return 2
+    except ServiceError as error:
+        print(f"waitroom: {failure_message(error)}", file=sys.stderr)
+        return exit_code_of(error)
     return 1
+
+
+def failure_message(error: ServiceError) -> str:
+    if isinstance(error, SettingsError):
+        return f"invalid setting {error}"
+    return error.detail
+
+
+def exit_code_of(error: ServiceError) -> int:
+    """2 when what the caller gave must change (a setting, a flag), else 1 (the same command
+    may work later: the waiting room refused or could not be reached)."""
+    return 2 if error.kind is ErrorKind.INVALID_INPUT else 1
 
 
 if __name__ == "__main__":

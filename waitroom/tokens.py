@@ -25,42 +25,17 @@ from itsdangerous.signer import HMACAlgorithm, Signer
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS, loads_with_leeway
+from waitroom.errors import (
+    TokenExpired,
+    TokenForeign,
+    TokenInvalid,
+    TokenMalformed,
+    TokenMissing,
+)
 from waitroom.token_fast_verify import FastTimedLoader
 
 POSITION_SALT = "waitroom.position"
 MAX_TOKEN_LENGTH = 1024
-
-
-class TokenError(Exception):
-    """Base for token problems; ``reason`` is a short machine-readable word."""
-
-    reason = "invalid"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class TokenMissing(TokenError):
-    reason = "missing"
-
-
-class TokenMalformed(TokenError):
-    reason = "malformed"
-
-
-class TokenInvalid(TokenError):
-    reason = "invalid"
-
-
-class TokenExpired(TokenError):
-    reason = "expired"
-
-
-class TokenForeign(TokenError):
-    """Valid signature, but for another queue, epoch or visitor."""
-
-    reason = "foreign"
 
 
 class PositionClaims(NamedTuple):

@@ -38,7 +38,8 @@ from sale_backend.web.cross_site import CrossSiteGuard
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.security_headers import SecurityHeaders
 from service_kit.body_limit import RequestBodyLimit
-from service_kit.problems import WaitroomError, http_exception_handler
+from service_kit.errors import ServiceError
+from service_kit.problem_responses import http_exception_handler
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
 from waitroom.connector.middleware import ConnectorMiddleware
@@ -187,7 +188,7 @@ def create_app(
         middleware=[body_limit, *page_security, gate],
         exception_handlers={
             HTTPException: http_exception_handler,
-            WaitroomError: pages.error_handler,
+            ServiceError: pages.error_handler,
             RedisError: pages.unavailable_handler,
             OSError: pages.unavailable_handler,
         },

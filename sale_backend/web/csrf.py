@@ -18,7 +18,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sale_backend.domain.errors import FormTokenInvalid
+from sale_backend.errors import FormTokenInvalid
 from sale_backend.web.runtime import shop_runtime
 from service_kit.cookies import cookie_is_secure
 

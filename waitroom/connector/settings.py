@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from service_kit.environment import (
-    SettingsError,
     env_bool,
     env_float,
     env_int,
     env_secret_keys,
 )
+from service_kit.errors import SettingsError
 from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS
 
 DEFAULT_PASS_TTL_SECONDS = 15 * 60

@@ -9,7 +9,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
+from waitroom.errors import TokenError
 from waitroom.fan import session as fan_session
 from waitroom.fan.session import StatusAnswer
 from waitroom.web.runtime import runtime_of
@@ -64,12 +64,9 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
 
 async def join_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    joined = await fan_session.join(runtime, request, queue_id)
+    answer = await fan_session.status(runtime, joined.claims)
     body = status_body(answer)
     body["token"] = answer.refreshed_token or joined.token
     body["queue_id"] = queue_id
@@ -81,15 +78,13 @@ async def join_endpoint(request: Request) -> Response:
 
 async def status_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
     try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
         answer = await fan_session.status(runtime, claims)
-    except fan_session.TokenRejected as error:
-        runtime.metrics.token_rejections.labels(str(error.extra.get("reason", "invalid"))).inc()
-        return error_response(error)
-    except WaitroomError as error:
-        return error_response(error)
+    except TokenError as error:
+        runtime.metrics.token_rejections.labels(error.reason).inc()
+        raise
     cookies: list[str] = []
     if answer.refreshed_token is not None:
         cookies = fan_session.cookie_headers(

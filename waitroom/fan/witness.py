@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from waitroom.admission import QueueNotFound
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.errors import QueueNotFound, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.state_guard import STATE_LOST_REASON
 from waitroom.queue.view import QueueView
 from waitroom.tokens import PositionClaims

@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import InvalidInput, WaitroomError, error_response
+from service_kit.errors import InvalidInput
 from service_kit.request_body import read_json_object
 from waitroom.admission import QueueSnapshot, optional_count
 from waitroom.fan.session import checked_queue_id
@@ -92,40 +92,31 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
 
 async def put_queue(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        fields = await read_json_object(request)
-        created = await update_queue(runtime, queue_id, actor, fields)
-        view = await runtime.views.get(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    fields = await read_json_object(request)
+    created = await update_queue(runtime, queue_id, actor, fields)
+    view = await runtime.views.get(queue_id)
     return _json(queue_document(view.snapshot, view.outflow_per_second), 201 if created else 200)
 
 
 async def get_audit(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        limit_raw = request.query_params.get("limit", "50")
-        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
-            raise InvalidInput("limit must be 1..1000", field="limit")
-        entries = await audit.entries(runtime.redis, queue_id, int(limit_raw))
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    limit_raw = request.query_params.get("limit", "50")
+    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
+        raise InvalidInput("limit must be 1..1000", field="limit")
+    entries = await audit.entries(runtime.redis, queue_id, int(limit_raw))
     return _json({"queue_id": queue_id, "entries": entries})
 
 
 async def get_queue(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        runtime.views.invalidate(queue_id)
-        view = await runtime.views.get(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    runtime.views.invalidate(queue_id)
+    view = await runtime.views.get(queue_id)
     document = queue_document(view.snapshot, view.outflow_per_second)
     document.update(await protection_figures(runtime, queue_id))
     document["stock"] = await stock_figures(runtime.redis, queue_id)
@@ -134,8 +125,5 @@ async def get_queue(request: Request) -> Response:
 
 async def list_queues(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
     return _json({"queues": await runtime.store.queue_ids()})

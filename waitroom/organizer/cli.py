@@ -15,21 +15,17 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from service_kit.errors import InvalidInput
+from waitroom.errors import AdminApiFailed
 from waitroom.organizer.actions import parse_opens_at
 from waitroom.queue.shuffle_verify import verify_shuffle
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 
-class CommandFailed(Exception):
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 def http_json(method: str, url: str, token: str | None, body: dict[str, Any] | None = None) -> Any:
     if not url.startswith(("http://", "https://")):
-        raise CommandFailed(f"--url must be an http(s) URL, not {url!r}", 2)
+        raise InvalidInput(f"--url must be an http(s) URL, not {url!r}", field="--url")
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("accept", "application/json")
@@ -45,12 +41,13 @@ def http_json(method: str, url: str, token: str | None, body: dict[str, Any] | N
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         try:
-            detail = json.loads(error.read()).get("detail", error.reason)
+            problem = json.loads(error.read())
         except ValueError:
-            detail = error.reason
-        raise CommandFailed(f"HTTP {error.code}: {detail}") from None
+            problem = None
+        detail = problem.get("detail", error.reason) if isinstance(problem, dict) else error.reason
+        raise AdminApiFailed(f"HTTP {error.code}: {detail}", status=error.code) from None
     except (urllib.error.URLError, OSError) as error:
-        raise CommandFailed(f"cannot reach {url}: {error}") from None
+        raise AdminApiFailed(f"cannot reach {url}: {error}") from None
 
 
 def add_queue_commands(commands: Any) -> None:
@@ -114,7 +111,9 @@ def _queue_fields(arguments: argparse.Namespace) -> dict[str, Any]:
 def run_queue(arguments: argparse.Namespace) -> Any:
     token = os.environ.get("WAITROOM_ADMIN_TOKEN", "")
     if not token:
-        raise CommandFailed("set WAITROOM_ADMIN_TOKEN to the admin token", exit_code=2)
+        raise InvalidInput(
+            "set WAITROOM_ADMIN_TOKEN to the admin token", field="WAITROOM_ADMIN_TOKEN"
+        )
     base = arguments.url.rstrip("/") + "/api/v1/admin/queues"
     command = arguments.queue_command
     if command == "list":
@@ -127,7 +126,7 @@ def run_queue(arguments: argparse.Namespace) -> Any:
     if command in {"create", "set"}:
         fields = _queue_fields(arguments)
         if command == "set" and not fields:
-            raise CommandFailed("nothing to set: give --rate, --opens-at, --cap, ...", 2)
+            raise InvalidInput("nothing to set: give --rate, --opens-at, --cap, ...")
         return http_json("PUT", queue_url, token, fields)
     if command == "pause":
         return http_json(
@@ -150,26 +149,31 @@ def run_queue(arguments: argparse.Namespace) -> Any:
                 body["code"] = arguments.code
             return http_json("POST", f"{queue_url}/codes", token, body)
         return http_json("DELETE", f"{queue_url}/codes/{arguments.code_id}", token)
-    raise CommandFailed(f"unknown command {command!r}", 2)
+    raise InvalidInput(f"unknown command {command!r}")
 
 
-def _load(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
+def _load(path: str, flag: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as error:
+        raise InvalidInput(f"{flag} {path}: {error.strerror or error}", field=flag) from None
+    except ValueError:
+        raise InvalidInput(f"{flag} {path} is not JSON", field=flag) from None
     if not isinstance(data, dict):
-        raise CommandFailed(f"{path} is not a JSON object", 2)
+        raise InvalidInput(f"{flag} {path} is not a JSON object", field=flag)
     return data
 
 
 def run_verify(arguments: argparse.Namespace) -> int:
     if arguments.file:
-        after = _load(arguments.file)
+        after = _load(arguments.file, "--file")
     elif arguments.queue_id:
         url = f"{arguments.url.rstrip('/')}/api/v1/queues/{arguments.queue_id}/prequeue"
         after = http_json("GET", url, None)
     else:
-        raise CommandFailed("give a queue id (with --url) or --file", 2)
-    before = _load(arguments.before) if arguments.before else None
+        raise InvalidInput("give a queue id (with --url) or --file")
+    before = _load(arguments.before, "--before") if arguments.before else None
     result = verify_shuffle(after, before)
     if result.ok:
         print(f"OK: the order of {result.checked_count} pre-queue fans matches the revealed seed")
@@ -180,12 +184,10 @@ def run_verify(arguments: argparse.Namespace) -> int:
 
 
 def main_queue(arguments: argparse.Namespace) -> int:
-    try:
-        if arguments.command == "verify-shuffle":
-            return run_verify(arguments)
-        result = run_queue(arguments)
-    except CommandFailed as error:
-        print(f"waitroom: {error}", file=sys.stderr)
-        return error.exit_code
+    """Runs a queue command; raises InvalidInput for a bad flag (the CLI exits 2) and
+    AdminApiFailed when the waiting room refused or could not be reached (exit 1)."""
+    if arguments.command == "verify-shuffle":
+        return run_verify(arguments)
+    result = run_queue(arguments)
     print(json.dumps(result, indent=2, sort_keys=True))
     return 0

@@ -22,25 +22,12 @@ from limits.errors import StorageError
 from redis.asyncio import RedisCluster
 
 from service_kit.cluster_connections import guard_cluster_connections
-from service_kit.problems import WaitroomError
 from service_kit.redis_client import CLUSTER_RETRIES, is_cluster_url, reconnect_retry
+from waitroom.errors import QueueUnavailable, TooManyJoins
 from waitroom.protection.client_ip import subnet_of
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *REDIS_ERRORS)
-
-
-class TooManyJoins(WaitroomError):
-    status = 429
-    title = "Too many joins"
-    type_slug = "too-many-joins"
-
-    def __init__(self, scope_name: str, retry_after_seconds: int) -> None:
-        super().__init__(
-            f"too many joins from this {scope_name}; try again in {retry_after_seconds} s",
-            limit=scope_name,
-            retry_after_seconds=retry_after_seconds,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,23 +18,14 @@ from dataclasses import dataclass
 from itsdangerous import BadData, URLSafeTimedSerializer
 from redis.asyncio import Redis
 
-from service_kit.problems import WaitroomError
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.errors import ProofOfWorkRequired, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.storage.keys import QueueKeys
 
 POW_SALT = "waitroom.pow"
 CHALLENGE_HEADER = "waitroom-pow-challenge"
 SOLUTION_HEADER = "waitroom-pow-solution"
 MAX_SOLUTION_LENGTH = 20
-
-
-class ProofOfWorkRequired(WaitroomError):
-    status = 428
-    title = "Proof of work required"
-    type_slug = "proof-of-work-required"
-
-    def __init__(self, detail: str, difficulty_bits: int) -> None:
-        super().__init__(detail, difficulty_bits=difficulty_bits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
+from waitroom.admission import AdmissionStore, QueueSnapshot
+from waitroom.errors import QueueNotFound, QueueUnavailable
 from waitroom.fan.waiting import WaitingFrame, waiting_frame
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.history import ServingHistory
 from waitroom.queue.state_guard import StateGuard
 

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from service_kit.environment import (
-    SettingsError,
     env_bool,
     env_float,
     env_int,
     env_secret_keys,
 )
+from service_kit.errors import SettingsError
 from service_kit.server_limits import ServerLimits
 from waitroom.connector.settings import DEFAULT_SESSION_MAX_SECONDS
 from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS

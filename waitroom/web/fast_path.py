@@ -17,13 +17,15 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
+from service_kit.problem_responses import error_response
+from waitroom.errors import QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import status_body
 from waitroom.fan.cookie_lookup import cookie_value
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.fan.waiting import waiting_body
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.web.metrics import RouteTimer
 from waitroom.web.runtime import Runtime
 
@@ -116,10 +118,10 @@ class StatusFastPath:
                 await _send_json(send, body, [])
                 return 200
             answer = await fan_session.status(runtime, claims)
-        except fan_session.TokenRejected as error:
-            runtime.metrics.token_rejections.labels(str(error.extra.get("reason", "invalid"))).inc()
+        except TokenError as error:
+            runtime.metrics.token_rejections.labels(error.reason).inc()
             return await self._problem(scope, receive, send, queue_id, error)
-        except WaitroomError as error:
+        except ServiceError as error:
             return await self._problem(scope, receive, send, queue_id, error)
         except REDIS_ERRORS:
             # this middleware sits outside the app's exception handlers: fail closed here
@@ -147,7 +149,7 @@ class StatusFastPath:
         scope["path_params"] = {"queue_id": queue_id}
 
     async def _problem(
-        self, scope: Scope, receive: Receive, send: Send, queue_id: str, error: WaitroomError
+        self, scope: Scope, receive: Receive, send: Send, queue_id: str, error: ServiceError
     ) -> int:
         self._starlette_scope(scope, queue_id)
         response = error_response(error)

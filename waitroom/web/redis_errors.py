@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import error_response
-from waitroom.queue.availability import QueueUnavailable
+from service_kit.problem_responses import error_response
+from waitroom.errors import QueueUnavailable
 
 
 async def redis_error_handler(request: Request, exc: Exception) -> Response:
