@@ -53,7 +53,7 @@ def fan_status(
     serving = snapshot.serving
     ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
     state = _fan_state(view, position, now_seconds)
-    stock_may_return = state is FanState.SOLD_OUT and "sold_out_by_stock" in config.raw
+    stock_may_return = state is FanState.SOLD_OUT and config.sold_out_by_stock
     eta: int | None = None
     eta_range: tuple[int, int] | None = None
     if state is FanState.WAITING:

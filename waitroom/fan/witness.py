@@ -31,7 +31,7 @@ async def view_checked_against_token(runtime: Runtime, claims: PositionClaims) -
         runtime.views.invalidate(claims.queue_id)
         view = await runtime.views.get(claims.queue_id)
         snapshot = view.snapshot
-    if guard is not None and snapshot.config.raw.get("pause_reason") == STATE_LOST_REASON:
+    if guard is not None and snapshot.config.pause_reason == STATE_LOST_REASON:
         try:
             await guard.remember_place(
                 claims.queue_id, claims.epoch, snapshot.epoch, claims.visitor_id, claims.position

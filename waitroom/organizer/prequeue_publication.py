@@ -64,7 +64,7 @@ async def after_opening(redis: Redis, snapshot: QueueSnapshot) -> bytes:
         "opened": True,
         "opens_at": snapshot.config.opens_at,
         "shuffle_seed_sha256": snapshot.config.shuffle_seed_sha256,
-        "shuffle_seed": snapshot.config.raw.get("shuffle_seed", ""),
+        "shuffle_seed": snapshot.config.shuffle_seed,
         "count": len(placed),
         "first_position": base + 1,
         "ordered_hashed_visitor_ids": [hashed for _, hashed in placed],
