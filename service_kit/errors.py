@@ -202,13 +202,15 @@ class HeadTimeout(ServiceError):
 class SettingsError(ServiceError):
     """A setting (environment variable or command-line flag) has a value that cannot be used.
 
-    ``str(error)`` is one line naming the setting: ``NAME='value': reason``."""
+    ``str(error)`` is one line naming the setting: ``NAME='value': reason`` (``NAME is not set:
+    reason`` for a missing one)."""
 
     kind = ErrorKind.INVALID_INPUT
     type_slug = "invalid-setting"
 
     def __init__(self, name: str, value: str, reason: str) -> None:
-        super().__init__(f"{name}={value!r}: {reason}", name=name, reason=reason)
+        said = f"{name} is not set" if value == "" else f"{name}={value!r}"
+        super().__init__(f"{said}: {reason}", name=name, reason=reason)
         self.name = name
         self.value = value
         self.reason = reason

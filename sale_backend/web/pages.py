@@ -25,6 +25,7 @@ from sale_backend.domain.order_links import ACCESS_PARAMETER
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.tickets import qr_svg
 from sale_backend.errors import TicketNotRefundable
+from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
@@ -88,11 +89,17 @@ async def error_handler(request: Request, exc: Exception) -> Response:
 
 async def unavailable_handler(request: Request, exc: Exception) -> Response:
     """The sale store is unreachable (a Redis or socket error met by any handler)."""
-    error = Unavailable("the sale store is unavailable, please retry in a moment")
+    settings: ShopSettings = request.app.state.settings
+    error = Unavailable(
+        "the sale store is unavailable, please retry in a moment",
+        retry_after_seconds=settings.redis_retry_after_seconds,
+    )
     if _is_api(request):
         return error_response(error)
     status = error_status(error)
-    return render(request, "error.html", status, title="Please retry", detail=error.detail)
+    page = render(request, "error.html", status, title="Please retry", detail=error.detail)
+    page.headers["retry-after"] = str(settings.redis_retry_after_seconds)
+    return page
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:

@@ -65,8 +65,8 @@ class ShopRuntime:
     ) -> ShopRuntime:
         store = SaleStore(sale_redis)
         reporter = StockReporter(store, connector, settings.queue_id)
-        codes = TicketCodes(settings.base.secret_keys)
-        links = OrderLinks(settings.base.secret_keys)
+        codes = TicketCodes(settings.secret_keys)
+        links = OrderLinks(settings.secret_keys)
         fulfilment = Fulfilment(
             store, provider, reporter, codes, links, settings.idempotency_ttl_seconds,
             problem_answer,
@@ -86,7 +86,7 @@ class ShopRuntime:
             metrics=ShopMetrics.create(),
             connector=connector,
             links=links,
-            form_tokens=FormTokens(settings.base.secret_keys),
+            form_tokens=FormTokens(settings.secret_keys),
             scanner=EntryScanner(store, codes),
         )
 

@@ -48,7 +48,7 @@ def require_staff(request: Request, sessions_allowed: bool = False) -> StaffCall
     if presented is None:
         raise NotAuthenticated("staff bearer token required")
     settings = shop_runtime(request).settings
-    address = client_address(request, settings.base.trusted_proxy_count)
+    address = client_address(request, settings.trusted_proxy_count)
     if not bearer_accepted(throttle_of(request, "staff"), address, presented, settings.staff_token):
         raise NotAuthenticated("staff token not accepted")
     return StaffCaller(door=None)

@@ -72,7 +72,7 @@ def _scanner(
     notice: str = "",
 ) -> Response:
     runtime = shop_runtime(request)
-    history = ScanHistory(runtime.settings.base.secret_keys, session.session_id)
+    history = ScanHistory(runtime.settings.secret_keys, session.session_id)
     shown = results or []
     response = render(
         request,
@@ -196,7 +196,7 @@ async def scan_form(request: Request) -> Response:
         status = 400 if token_valid else 403
         notice = "Choose the event of this door first." if token_valid else FORM_EXPIRED
         return await _chooser(request, session, status, notice)
-    earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
+    earlier = ScanHistory(runtime.settings.secret_keys, session.session_id).load(
         fields.get("history")
     )
     if not token_valid:

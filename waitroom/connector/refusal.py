@@ -34,7 +34,6 @@ from waitroom.connector.explanation import explanation_page
 
 SEND_TO_QUEUE = (PassMissing, PassInvalid, SessionInvalid)
 """Refusals a browser answers by going (back) to the queue page."""
-RETRY_AFTER_SECONDS = 2
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -55,6 +54,7 @@ def refusal(
     cookie_name: str,
     cookie_secure: bool,
     api_path_prefixes: Sequence[str],
+    retry_after_seconds: int,
 ) -> Refusal:
     """What to answer ``request`` when ``error`` keeps it out (see the module's text)."""
     headers: Headers = []
@@ -64,7 +64,7 @@ def refusal(
         # the cookie's session is over (a refused pass leaves another session alone)
         headers.append((b"set-cookie", cookie_header(cookie_name, "", 0, cookie_secure)))
     if unavailable:
-        headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
+        headers.append((b"retry-after", str(retry_after_seconds).encode()))
     if request.wants_json(api_path_prefixes):
         return _problem(error, queue_url, headers)
     if isinstance(error, SEND_TO_QUEUE):

@@ -28,6 +28,10 @@ from waitroom.protection.client_ip import subnet_of
 from waitroom.queue.availability import REDIS_ERRORS
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *REDIS_ERRORS)
+LIMITER_SOCKET_TIMEOUT_SECONDS = 2
+LIMITER_CONNECT_TIMEOUT_SECONDS = 1
+"""Shorter than the queue client's: a join waits on the limiter before its place, and a limiter
+that cannot answer fails the join closed (503) rather than holding it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,10 @@ class _Rule:
 
 def limits_storage(redis_url: str) -> RedisStorage:
     """``limits`` storage on the same Redis; ``redis+cluster://`` (see redis_client) included."""
-    options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 1}
+    options: dict[str, Any] = {
+        "socket_timeout": LIMITER_SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": LIMITER_CONNECT_TIMEOUT_SECONDS,
+    }
     if is_cluster_url(redis_url):
         options["retry"] = reconnect_retry(CLUSTER_RETRIES)
         scheme, _, rest = redis_url.partition("://")

@@ -45,6 +45,7 @@ class Protection:
                 settings.secret_keys,
                 options.pow_difficulty_bits,
                 options.pow_challenge_ttl_seconds,
+                options.redis_retry_after_seconds,
             ),
             heartbeats=HeartbeatRecorder(redis, settings.queue_view_refresh_seconds),
             trusted_proxy_count=settings.trusted_proxy_count,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from itsdangerous import BadData, URLSafeTimedSerializer
 from redis.asyncio import Redis
 
+from service_kit.shared_settings import REDIS_RETRY_AFTER
 from waitroom.errors import ProofOfWorkRequired, QueueUnavailable
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.storage.keys import QueueKeys
@@ -55,13 +56,19 @@ def solve(challenge: str, difficulty_bits: int) -> str:
 
 class ProofOfWork:
     def __init__(
-        self, secret_keys: Sequence[str], difficulty_bits: int, ttl_seconds: int
+        self,
+        secret_keys: Sequence[str],
+        difficulty_bits: int,
+        ttl_seconds: int,
+        retry_after_seconds: int = REDIS_RETRY_AFTER.default,
     ) -> None:
         self._serializer = URLSafeTimedSerializer(
             list(secret_keys), salt=POW_SALT, signer_kwargs={"digest_method": hashlib.sha256}
         )
         self.difficulty_bits = difficulty_bits
         self.ttl_seconds = ttl_seconds
+        self.retry_after_seconds = retry_after_seconds
+        """``Retry-After`` when Redis cannot mark a challenge used."""
 
     @property
     def enabled(self) -> bool:
@@ -100,6 +107,6 @@ class ProofOfWork:
         try:
             first_use = await redis.set(key, int(time.time()), nx=True, ex=self.ttl_seconds + 5)
         except REDIS_ERRORS:
-            raise QueueUnavailable(queue_id, 5) from None
+            raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
         if not first_use:
             raise ProofOfWorkRequired("this challenge was already used", self.difficulty_bits)

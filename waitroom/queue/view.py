@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from service_kit.shared_settings import REDIS_RETRY_AFTER
 from waitroom.admission import AdmissionStore, QueueSnapshot
 from waitroom.errors import QueueNotFound, QueueUnavailable
 from waitroom.fan.waiting import WaitingFrame, waiting_frame
@@ -50,7 +51,10 @@ class QueueView(NamedTuple):
 
 class QueueViewCache:
     def __init__(
-        self, store: AdmissionStore, refresh_seconds: float, retry_after_seconds: int = 5
+        self,
+        store: AdmissionStore,
+        refresh_seconds: float,
+        retry_after_seconds: int = REDIS_RETRY_AFTER.default,
     ) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds

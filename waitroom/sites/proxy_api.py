@@ -88,6 +88,7 @@ async def refuse(
         cookie_name=session_cookie_name(queue_id),
         cookie_secure=cookie_secure(runtime.settings, request),
         api_path_prefixes=API_PATH_PREFIXES,
+        retry_after_seconds=runtime.settings.connector_retry_after_seconds,
     )
     await answer(send, refused.status, refused.body, refused.headers)
     return refused.status

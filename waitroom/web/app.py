@@ -141,7 +141,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: WaitroomApp) -> AsyncIterator[None]:
-        redis = redis_from_url(redis_url)
+        redis = redis_from_url(
+            redis_url,
+            max_connections=settings.redis_max_connections,
+            pool_timeout_seconds=settings.redis_pool_timeout_seconds,
+        )
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
         try:
