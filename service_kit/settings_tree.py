@@ -234,10 +234,6 @@ def _flag(raw: str) -> bool:
     raise ValueError("expected true/false")
 
 
-def _text(raw: str) -> str:
-    return raw
-
-
 def _items(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -247,7 +243,6 @@ NUMBER: Cast[float] = Cast("number", _number_value, show=lambda value: f"{value:
 FLAG: Cast[bool | None] = Cast(
     "true/false", _flag, show=lambda value: str(value).lower(), garbage="maybe"
 )
-TEXT: Cast[str] = Cast("text", _text, garbage="line\nbreak")
 ITEMS: Cast[tuple[str, ...]] = Cast(
     "comma-separated list", _items, show=", ".join, garbage="line\nbreak"
 )

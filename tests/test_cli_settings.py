@@ -4,6 +4,9 @@ every variable each command reads (generated from the settings tree), and bad fl
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -148,3 +151,19 @@ def test_settings_check_reads_the_environment(
     assert code == 0
     code, error = command(["settings", "--check", "shop"], {**VALID, "WAITROOM_SECRET_KEYS": ""})
     assert code == 2 and error.startswith("waitroom: WAITROOM_SECRET_KEYS is not set")
+
+
+def test_the_installed_command_refuses_the_issue_s_example() -> None:
+    """The case from the redesign issue, as an operator runs it: a real ``waitroom serve``
+    process with a garbage join limit prints one line and exits 2 (it printed a traceback)."""
+    environment = {**os.environ, **VALID, "WAITROOM_JOIN_LIMIT_PER_IP": "garbage"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "waitroom.cli", "serve"],
+        env=environment, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        "waitroom: WAITROOM_JOIN_LIMIT_PER_IP='garbage': "
+        "expected a rate such as '30/minute', or 'off'\n"
+    )
+    assert completed.stdout == ""

@@ -27,7 +27,7 @@ from waitroom.connector.settings import (
 )
 from waitroom.settings.protection import ProtectionSettings
 
-__all__ = ["Settings", "generate_secret"]
+__all__ = ["ADMIN_TOKEN", "Settings"]
 
 
 ADMIN_TOKEN: Variable[str] = Variable(

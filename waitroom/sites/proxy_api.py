@@ -18,7 +18,7 @@
   (:mod:`waitroom.connector.refusal`), exactly as the Python connector answers.
 
 Pure ASGI apps (the auth endpoint is asked once per request to the site); errors of the input
-are raised as :class:`~service_kit.problems.ServiceError` for the app's problem handler.
+are raised as :class:`~service_kit.errors.ServiceError` for the app's problem handler.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
 - where to send a fan: only paths of the site itself (``/...``, never ``//host`` or a
   backslash), and the queue page at ``WAITROOM_PUBLIC_BASE_URL``.
 
-Bad values raise :class:`~service_kit.problems.InvalidInput` (a 400 problem body).
+Bad values raise :class:`~service_kit.errors.InvalidInput` (a 400 problem body).
 """
 
 from __future__ import annotations
