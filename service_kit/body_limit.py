@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
+from service_kit.errors import BodyTimeout, BodyTooLarge, ServiceError
+from service_kit.problems import PROBLEM_CONTENT_TYPE, error_problem
 
 DEFAULT_READ_TIMEOUT_SECONDS = 15.0
 DRAIN_MAX_BYTES = 2 * 1024 * 1024
@@ -53,6 +54,8 @@ class BodyLimitRule:
 
 
 class _TooLarge(Exception):
+    """More than the limit came; ``received`` counts the bytes read so far (for the drain)."""
+
     def __init__(self, received: int) -> None:
         super().__init__(received)
         self.received = received
@@ -91,7 +94,7 @@ class RequestBodyLimit:
         if declared is not None and declared > limit:
             if declared <= DRAIN_MAX_BYTES and not _expects_continue(scope):
                 await self._drain(receive)
-            await _refuse(send, 413, "Request body too large", _too_large(limit), limit)
+            await _refuse(send, BodyTooLarge(limit))
             return
         try:
             async with asyncio.timeout(self.read_timeout_seconds):
@@ -99,11 +102,10 @@ class RequestBodyLimit:
         except _TooLarge as too_large:
             if too_large.received <= DRAIN_MAX_BYTES:
                 await self._drain(receive, too_large.received)
-            await _refuse(send, 413, "Request body too large", _too_large(limit), limit)
+            await _refuse(send, BodyTooLarge(limit))
             return
         except TimeoutError:
-            detail = f"the request body did not arrive within {self.read_timeout_seconds:g} s"
-            await _refuse(send, 408, "Request timeout", detail, limit)
+            await _refuse(send, BodyTimeout(self.read_timeout_seconds, limit))
             return
         if disconnected:
             return  # the client went away mid-body: nobody to answer
@@ -190,17 +192,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _too_large(limit: int) -> str:
-    return f"the request body is larger than this endpoint accepts ({limit} bytes)"
-
-
-async def _refuse(send: Send, status: int, title: str, detail: str, limit: int) -> None:
-    slug = "body-too-large" if status == 413 else "body-timeout"
-    payload = problem_body(status, title, detail, slug, max_body_bytes=limit)
+async def _refuse(send: Send, error: ServiceError) -> None:
+    problem = error_problem(error)
+    payload = problem.body
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": problem.status,
             "headers": [
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(payload)).encode()),

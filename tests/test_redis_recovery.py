@@ -128,9 +128,18 @@ def test_pages_and_joins_right_after_redis_returns_are_answered(
         failed = (40 - pages[200]) + (40 - joins[201]) + (organizer.status_code != 200)
         assert failed <= 2, (pages, joins, organizer.text)
         document = httpx.get(f"{server.base_url}{admin_path}", headers=ADMIN_HEADERS).json()
-        assert document["tail_position"] == BURST + 80 - failed  # no place lost or twice
-        if data == "lost":
-            assert [alert["kind"] for alert in document["alerts"]] == ["state_lost"]
+        handed_out = BURST + 80 - failed
+        if data == "kept":
+            assert document["tail_position"] == handed_out  # no place lost or twice
+        else:
+            # the restore puts the tail back above the witness by a margin for places other
+            # processes may have handed out unseen (waitroom/queue/unseen_places.py): places
+            # are skipped, none is given twice, and no more are skipped than that margin
+            (alert,) = document["alerts"]
+            assert alert["kind"] == "state_lost"
+            restored_tail = int(alert["tail_high_water"])
+            assert restored_tail >= BURST
+            assert handed_out <= document["tail_position"] <= restored_tail + 80 - failed
 
 
 @pytest.mark.slow

@@ -109,7 +109,7 @@ class StateGuard:
             previous.serving,
             previous.opened,
             "process",
-            dict(previous.config.raw),
+            previous.config.stored_hash(),
             unseen,
         )
 
