@@ -89,6 +89,20 @@ async def send_all(
     return await asyncio.gather(*(one(case) for case in cases))
 
 
+def is_parser_refusal(answer: RawAnswer) -> bool:
+    """uvicorn's own 400 for a request its HTTP parser refused, before any app saw it. It
+    closes the connection with the request's rest unread, so the kernel may reset it before
+    the client read the body: then the head still tells it (plain text of that length)."""
+    if answer.body == PARSER_REFUSAL:
+        return True
+    return (
+        answer.status == 400
+        and not answer.body
+        and answer.content_type.startswith("text/plain")
+        and answer.headers.get("content-length") == str(len(PARSER_REFUSAL))
+    )
+
+
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     categories: dict[str, Counter[str]] = defaultdict(Counter)
     for outcome in outcomes:
@@ -96,11 +110,11 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         categories[outcome.case.category]["tried"] += 1
     server_errors = [o for o in outcomes if o.answer.status >= 500]
     unanswered = [o for o in outcomes if o.answer.status == 0]
-    parser_refusals = [o for o in outcomes if o.answer.body == PARSER_REFUSAL]
+    parser_refusals = [o for o in outcomes if is_parser_refusal(o.answer)]
     unclear = [
         o for o in outcomes
         if 400 <= o.answer.status < 500 and o.case.path.startswith("/api/")
-        and PROBLEM_JSON not in o.answer.content_type and o.answer.body != PARSER_REFUSAL
+        and PROBLEM_JSON not in o.answer.content_type and not is_parser_refusal(o.answer)
     ]
     accepted = [o for o in outcomes if o.case.oversized and 200 <= o.answer.status < 400]
     return {
