@@ -162,12 +162,19 @@ def test_queue_page_works_without_javascript(
 ) -> None:
     create_queue(waitroom_server, admin_headers, unique_id, name="Summer Tour")
     with httpx.Client(base_url=waitroom_server.base_url) as browser:
-        page = browser.get(f"/q/{unique_id}")
+        look = browser.get(f"/q/{unique_id}")  # a look takes no place: the button does
+        assert look.status_code == 200 and 'id="join-form"' in look.text
+        assert look.headers["refresh"].endswith(f"; url=/q/{unique_id}")
+        assert browser.cookies.get(VISITOR_COOKIE)
+        joined = browser.post(f"/api/v1/queues/{unique_id}/join", data={"": ""})
+        assert joined.status_code == 303 and joined.headers["location"] == f"/q/{unique_id}"
+        page = browser.get(joined.headers["location"])
         assert page.status_code == 200
-        assert int(page.headers["refresh"]) >= 2
+        seconds, url = page.headers["refresh"].split("; url=")
+        assert int(seconds) >= 2 and url == f"/q/{unique_id}"
         assert page.headers["cache-control"] == "no-store"
         assert "Summer Tour" in page.text and 'aria-live="polite"' in page.text
-        assert browser.cookies.get(VISITOR_COOKIE)
+        assert page.text.count('id="position">1<') == 1
         assert browser.get(f"/q/{unique_id}").text.count('id="position">1<') == 1
         status = browser.get(f"/api/v1/queues/{unique_id}/status").json()
         assert status["position"] == 1

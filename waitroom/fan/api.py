@@ -10,7 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.problems import WaitroomError, error_response
+from service_kit.request_body import is_form
+from waitroom.admission import QueueNotJoinable
 from waitroom.fan import session as fan_session
+from waitroom.fan.forms import back_to_page, failure, refuse_cross_site
 from waitroom.fan.session import StatusAnswer
 from waitroom.web.runtime import runtime_of
 
@@ -63,19 +66,32 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
 
 
 async def join_endpoint(request: Request) -> Response:
+    """JSON clients and the page's script get the join answer; the page's "Join the queue"
+    button (a form post, no JavaScript) gets a 303 back to the page of the place."""
     runtime = runtime_of(request)
+    form = is_form(request)
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+        if form:
+            refuse_cross_site(request)
         joined = await fan_session.join(runtime, request, queue_id)
         answer = await fan_session.status(runtime, joined.claims)
     except WaitroomError as error:
-        return error_response(error)
-    body = status_body(answer)
-    body["token"] = answer.refreshed_token or joined.token
-    body["queue_id"] = queue_id
+        if form and isinstance(error, QueueNotJoinable):
+            return back_to_page(queue_id)  # closed or sold out meanwhile: the page says so
+        return failure(request, error, "status")
+    token = answer.refreshed_token or joined.token
     cookies = fan_session.cookie_headers(
-        runtime, request, queue_id, body["token"], joined.claims.visitor_id
+        runtime, request, queue_id, token, joined.claims.visitor_id
     )
+    if form:
+        response = back_to_page(queue_id)
+        for cookie in cookies:
+            response.headers.append("set-cookie", cookie)
+        return response
+    body = status_body(answer)
+    body["token"] = token
+    body["queue_id"] = queue_id
     return json_response(body, 201 if joined.created else 200, cookies)
 
 

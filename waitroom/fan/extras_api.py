@@ -1,7 +1,8 @@
 """Fan endpoints around the wait: profile, survey answers, leaving, upsell clicks, content.
 
 All authenticate with the position token (cookie or bearer) like the status endpoint. Form posts
-(pages without JavaScript) get a 303 back to the queue page; JSON clients get JSON.
+(pages without JavaScript) get a 303 back to the queue page (:mod:`waitroom.fan.forms`); JSON
+clients get JSON.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
-from waitroom.fan.page_context import render_page
+from waitroom.fan.forms import back_to_page, failure
 from waitroom.fan.profile import load_profile, parse_profile, save_profile
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
+from waitroom.fan.visitor_page import LEFT_QUERY
 from waitroom.tokens import PositionClaims, TokenError
 from waitroom.web.runtime import Runtime, runtime_of
 
@@ -40,16 +42,6 @@ async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionC
 
 class StaleToken(TokenError):
     reason = "reset"
-
-
-def back_to_page(queue_id: str, anchor: str) -> Response:
-    return RedirectResponse(f"/q/{queue_id}#{anchor}", status_code=303)
-
-
-def failure(request: Request, error: WaitroomError) -> Response:
-    if is_form(request):
-        return render_page(request, "error.html", error.status, detail=error.detail)
-    return error_response(error)
 
 
 def content_document(content: FanContent) -> dict[str, Any]:
@@ -97,7 +89,7 @@ async def profile_put_endpoint(request: Request) -> Response:
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
     except WaitroomError as error:
-        return failure(request, error)
+        return failure(request, error, "profile")
     if is_form(request):
         return back_to_page(queue_id, "profile")
     body = {"profile": profile.document(), "ttl_seconds": ttl_seconds}
@@ -121,7 +113,7 @@ async def survey_answer_endpoint(request: Request) -> Response:
         answers = parse_answers(survey, raw)
         recorded = await runtime.fan.answers.record(queue_id, claims.visitor_id, survey, answers)
     except WaitroomError as error:
-        return failure(request, error)
+        return failure(request, error, f"survey-{request.path_params['survey_id'][:32]}")
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
     body: dict[str, Any] = {"survey_id": survey.id, "answers": recorded.answers}
@@ -137,11 +129,12 @@ async def leave_endpoint(request: Request) -> Response:
         queue_id, claims = await fan_claims(runtime, request)
         position = await runtime.fan.leaving.leave(queue_id, claims.visitor_id)
     except WaitroomError as error:
-        return failure(request, error)
+        return failure(request, error, "leave")
     runtime.views.invalidate(queue_id)
     cookies = [f"{position_cookie_name(queue_id)}=; Max-Age=0; Path=/; SameSite=Lax; HttpOnly"]
     if is_form(request):
-        response = render_page(request, "left.html", 200, queue_id=queue_id)
+        # the page of a visitor without a place, saying they left (and not joining again)
+        response = back_to_page(queue_id, query=f"{LEFT_QUERY}=1")
     else:
         response = json_response({"state": "left", "position": position}, 200, [])
     for cookie in cookies:

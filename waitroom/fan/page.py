@@ -1,7 +1,9 @@
 """``GET /q/{queue_id}``: the fan's queue page, in the fan's language.
 
-Joins on first visit; works without JavaScript (a ``<noscript>`` meta refresh, plain form posts);
-with JavaScript it polls the status endpoint at the server's interval. Organizer content
+A fan who holds a place (the position cookie) sees it; anyone else sees the queue and a way in
+(:mod:`waitroom.fan.visitor_page`): a GET never takes a place. Works without JavaScript (a
+``Refresh`` header and ``<noscript>`` meta refresh, plain form posts that come back here with
+a 303); with JavaScript it polls the status endpoint at the server's interval. Organizer content
 (surveys, upsells, the profile form) comes from the in-process content cache.
 """
 
@@ -15,24 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.problems import WaitroomError
-from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
+from waitroom.admission import FanState, QueueNotFound
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import status_body
 from waitroom.fan.content import FanContent
+from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
 from waitroom.fan.i18n import Translate
-from waitroom.fan.page_context import json_for_script, render_page
+from waitroom.fan.page_context import eta_text, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
-from waitroom.fan.proof_of_work_page import proof_of_work_page
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import format_price, upsell_cards
+from waitroom.fan.visitor_page import visitor_page
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
 from waitroom.tokens import PositionClaims, TokenError
 from waitroom.web.runtime import Runtime, runtime_of
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 
 
 def state_message(body: dict[str, Any], translate: Translate) -> str:
@@ -43,18 +41,6 @@ def state_message(body: dict[str, Any], translate: Translate) -> str:
     if body["state"] == "sold_out" and body.get("stock_may_return"):
         return translate(STATE_MESSAGES["sold_out_for_now"])
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
-
-
-def eta_text(body: dict[str, Any], translate: Translate) -> str:
-    if body["state"] == "admitted":
-        return translate(SCRIPT_STRINGS["eta_now"])
-    eta_range = body.get("eta_range_seconds")
-    if not eta_range:
-        return "—"
-    low, high = math.floor(eta_range[0] / 60), math.ceil(eta_range[1] / 60)
-    if high <= 1:
-        return translate(SCRIPT_STRINGS["eta_under_minute"])
-    return translate(SCRIPT_STRINGS["eta_range"], low=low, high=high)
 
 
 async def _held_place(
@@ -88,41 +74,25 @@ async def _fan_extras(
     return content, answered, profile
 
 
-SCRIPT_RUNS_COOKIE = "wr_js"
-
-
 async def queue_page(request: Request) -> Response:
     runtime = runtime_of(request)
     raw_queue_id = request.path_params["queue_id"]
     try:
         queue_id = fan_session.checked_queue_id(raw_queue_id)
         held = await _held_place(runtime, request, queue_id)
-        created = False
-        if held is None:
-            if runtime.protection.proof_of_work.enabled:
-                state = (await runtime.views.get(queue_id)).snapshot.config.state.value
-                if state in {"closed", "sold_out"}:
-                    return render_page(
-                        request, "queue_closed.html", 200, queue_id=queue_id, state=state
-                    )
-                return proof_of_work_page(request, runtime, queue_id)
-            joined = await fan_session.join(runtime, request, queue_id)
-            held, created = (joined.claims, joined.token), joined.created
+        answer: fan_session.StatusAnswer | None = None
+        if held is not None:
+            try:
+                answer = await fan_session.status(runtime, held[0])
+            except fan_session.TokenRejected:
+                answer = None  # the place was given up or the queue reset: no place now
+        if held is None or answer is None:
+            stale = fan_session.presented_token(request, queue_id)[0] is not None
+            return await visitor_page(request, runtime, queue_id, stale_token=stale)
         claims, token = held
-        try:
-            answer = await fan_session.status(runtime, claims)
-        except fan_session.TokenRejected:
-            # the place was given up or reset: take a fresh one (cookie-less rejoin)
-            joined = await fan_session.join(runtime, request, queue_id)
-            claims, token, created = joined.claims, joined.token, joined.created
-            answer = await fan_session.status(runtime, claims)
         content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])
-    except QueueNotJoinable as error:
-        return render_page(
-            request, "queue_closed.html", 200, queue_id=raw_queue_id, state=error.extra["state"]
-        )
     except WaitroomError as error:
         response = render_page(request, "error.html", error.status, detail=error.detail)
         retry_after = error.extra.get("retry_after_seconds")
@@ -136,6 +106,7 @@ async def queue_page(request: Request) -> Response:
         and not answer.status.stock_may_return  # stock that comes back reopens the queue
     )
     refresh_seconds = 0 if final else max(2, math.ceil(answer.status.poll_after_ms / 1000))
+    page_url = f"/q/{queue_id}"
     response = render_page(
         request,
         "queue.html",
@@ -146,9 +117,9 @@ async def queue_page(request: Request) -> Response:
         status_json=json_for_script(body),
         status_url=f"/api/v1/queues/{queue_id}/status",
         base_api_url=f"/api/v1/queues/{queue_id}",
-        joined_now=created,
         rejoin_offered=body.get("closed_reason") in PLACE_CLOSED_REASONS,
         refresh_seconds=refresh_seconds,
+        page_url=page_url,
         updated_utc=time.strftime("%H:%M:%S UTC", time.gmtime()),
         surveys=content.surveys,
         answered=answered,
@@ -159,11 +130,12 @@ async def queue_page(request: Request) -> Response:
         eta_for=eta_text,
         format_price=format_price,
     )
-    response.headers["content-security-policy"] = CONTENT_SECURITY_POLICY
     if refresh_seconds and request.cookies.get(SCRIPT_RUNS_COOKIE) != "1":
         # contract: the page works without JavaScript through a Refresh header; once the page's
-        # script has run it sets SCRIPT_RUNS_COOKIE and polls instead, so reloads stop
-        response.headers["refresh"] = str(refresh_seconds)
+        # script has run it sets SCRIPT_RUNS_COOKIE and polls instead, so reloads stop. The URL
+        # is the page's without a fragment: a form post comes back to ``/q/{id}#section``, and
+        # a refresh to the same URL with a fragment only scrolls, it loads nothing
+        response.headers["refresh"] = f"{refresh_seconds}; url={page_url}"
     for cookie in fan_session.cookie_headers(
         runtime,
         request,

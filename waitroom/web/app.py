@@ -22,7 +22,7 @@ from service_kit.problems import WaitroomError, http_exception_handler, waitroom
 from service_kit.redis_client import redis_from_url
 from waitroom.fan import api as fan_api
 from waitroom.fan import page as queue_page
-from waitroom.fan import proof_of_work_page
+from waitroom.fan import proof_of_work_challenge
 from waitroom.organizer import api as admin_api
 from waitroom.settings import Settings
 from waitroom.sites.connector_api import connector_routes
@@ -73,7 +73,7 @@ def waitroom_routes() -> list[BaseRoute]:
         *fan_extra_routes(),
         Route(
             "/api/v1/queues/{queue_id}/challenge",
-            proof_of_work_page.challenge_endpoint,
+            proof_of_work_challenge.challenge_endpoint,
             methods=["GET"],
         ),
         Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
