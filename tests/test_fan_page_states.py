@@ -68,7 +68,7 @@ async def test_paused_with_reason_then_sold_out(
     newcomer = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
     async with newcomer:
         closed = await newcomer.get(f"/q/{unique_id}", headers={"accept-language": "zh-CN"})
-    assert closed.status_code == 200 and "售罄" in closed.text
+    assert closed.status_code == 200 and "所有门票均已售出" in closed.text
     assert 'id="join-form"' not in closed.text and "refresh" not in closed.headers
 
 

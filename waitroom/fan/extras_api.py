@@ -20,6 +20,7 @@ from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.fan.forms import back_to_page, failure
 from waitroom.fan.profile import load_profile, parse_profile, save_profile
+from waitroom.fan.quiz_review import review_quiz
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
 from waitroom.fan.visitor_page import LEFT_QUERY
@@ -58,12 +59,20 @@ async def content_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         content = await runtime.fan.content.get(queue_id)
-        answered = await runtime.fan.answers.answered(queue_id, claims.visitor_id, content.surveys)
+        given = await runtime.fan.answers.own_answers(
+            queue_id, claims.visitor_id, content.surveys
+        )
         profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     except WaitroomError as error:
         return error_response(error)
     body = content_document(content)
-    body["answered_surveys"] = sorted(answered)
+    body["answered_surveys"] = sorted(given)
+    # an answered quiz's review: the fan's answers against the right ones
+    body["quiz_reviews"] = {
+        survey.id: review_quiz(survey, given[survey.id]).document()
+        for survey in content.surveys
+        if survey.kind == "quiz" and survey.id in given
+    }
     body["profile"] = profile.document() if profile else None
     return json_response(body, 200, [])
 
@@ -117,8 +126,9 @@ async def survey_answer_endpoint(request: Request) -> Response:
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
     body: dict[str, Any] = {"survey_id": survey.id, "answers": recorded.answers}
-    if recorded.score is not None:
-        body.update(score=recorded.score, out_of=recorded.out_of)
+    if recorded.review is not None:
+        review = recorded.review
+        body.update(score=review.score, out_of=review.out_of, review=review.document())
     return json_response(body, 201, [])
 
 

@@ -25,6 +25,7 @@ from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
 from waitroom.fan.i18n import Translate
 from waitroom.fan.page_context import eta_text, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
+from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import format_price, upsell_cards
 from waitroom.fan.visitor_page import visitor_page
@@ -63,14 +64,20 @@ async def _held_place(
 
 async def _fan_extras(
     runtime: Runtime, queue_id: str, visitor_id: str
-) -> tuple[FanContent, set[str], Profile | None]:
-    """Surveys, upsells and the profile; while Redis is unreachable the page shows none."""
+) -> tuple[FanContent, dict[str, QuizReview | None], Profile | None]:
+    """Surveys, upsells and the profile, and the surveys this fan answered (with a quiz's
+    review); while Redis is unreachable the page shows none."""
     try:
         content = await runtime.fan.content.get(queue_id)
-        answered = await runtime.fan.answers.answered(queue_id, visitor_id, content.surveys)
+        given = await runtime.fan.answers.own_answers(queue_id, visitor_id, content.surveys)
         profile = await load_profile(runtime.redis, queue_id, visitor_id)
     except REDIS_ERRORS:
-        return FanContent(), set(), None
+        return FanContent(), {}, None
+    answered = {
+        survey.id: review_quiz(survey, given[survey.id]) if survey.kind == "quiz" else None
+        for survey in content.surveys
+        if survey.id in given
+    }
     return content, answered, profile
 
 

@@ -72,6 +72,15 @@ SCRIPT_STRINGS: dict[str, str] = {
     "answered": N_("Thank you for answering!"),
     "already_answered": N_("You already answered this one."),
     "quiz_score": N_("You got %(score)s of %(total)s right."),
+    "quiz_your_answer": N_("Your answer: %(answer)s"),
+    "quiz_right_answer": N_("Right answer: %(answer)s"),
+    "quiz_right": N_("Right!"),
+    "quiz_wrong": N_("Not quite."),
+    "quiz_no_answer": N_("no answer"),
+    "sound_blocked": N_(
+        "Your browser plays the sound only after you tap or click this page once. Until then "
+        "you will see a large alert instead."
+    ),
     "notifications_on": N_("You will get a notification when it's your turn."),
     "notifications_blocked": N_("Notifications are blocked in this browser."),
     "notification_body": N_("Your pass is ready. Go to the shop now."),
