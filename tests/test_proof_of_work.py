@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from tests.fan_client import FORM_POST
 from tests.abuse_support import create_queue, running_app
 from tests.conftest import SECRET_KEYS
+from tests.fan_client import FORM_POST
 from waitroom.protection.proof_of_work import (
     CHALLENGE_HEADER,
     SOLUTION_HEADER,
