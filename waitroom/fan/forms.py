@@ -9,6 +9,8 @@ returns there by itself after a moment. JSON clients get JSON from the same endp
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -17,6 +19,8 @@ from service_kit.request_body import is_form
 from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.fan.page_context import render_page
 
+SECTION_ID = re.compile(r"^[a-z0-9_-]{0,64}$")
+"""A fragment the page has (``profile``, ``survey-<id>``, ...); anything else is left out."""
 FAILURE_RETURN_SECONDS = 20
 """A refused form's page goes back to the queue page by itself after this long (no JavaScript:
 the fan still sees their turn come)."""
@@ -53,6 +57,8 @@ def failure(request: Request, error: WaitroomError, anchor: str = "") -> Respons
     if not is_form(request):
         return error_response(error)
     queue_id = request.path_params.get("queue_id", "")
+    if not SECTION_ID.match(anchor):
+        anchor = ""  # e.g. a survey id from the URL that no survey has
     back = page_url(queue_id, anchor) if is_valid_queue_id(queue_id) else ""
     response = render_page(
         request,

@@ -97,7 +97,6 @@
     // while the pass is in use at the shop, the countdown shows the shopping time left
     passExpiresAt = s.session_deadline || s.pass_expires_at || null;
     byId("go").setAttribute("href", s.redirect_url);
-    byId("turn-alert-go").setAttribute("href", s.redirect_url);
     byId("turn").hidden = false;
     tick();
     if (!flashing) { document.title = t("your_turn_title") + " · " + baseTitle; }
@@ -118,6 +117,7 @@
   // A large banner that takes the focus, and a title that flashes until the fan is back
   function visibleAlert() {
     var banner = byId("turn-alert");
+    byId("turn-alert-go").appendChild(byId("go")); // one link to the shop, in the banner
     banner.hidden = false;
     banner.focus();
     if (flashing) { return; }
