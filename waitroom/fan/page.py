@@ -19,13 +19,13 @@ from starlette.responses import Response
 from service_kit.problems import WaitroomError
 from waitroom.admission import FanState, QueueNotFound
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import status_body
 from waitroom.fan.content import FanContent
 from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
 from waitroom.fan.i18n import Translate
 from waitroom.fan.page_context import eta_text, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.quiz_review import QuizReview, review_quiz
+from waitroom.fan.status_body import status_body
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import format_price, upsell_cards
 from waitroom.fan.visitor_page import visitor_page
