@@ -8,9 +8,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
 from service_kit.request_body import is_form
-from waitroom.admission import QueueNotJoinable
+from waitroom.errors import QueueNotJoinable
 from waitroom.fan import session as fan_session
 from waitroom.fan.forms import back_to_page, failure, refuse_cross_site
 from waitroom.fan.status_body import status_body
@@ -39,7 +39,7 @@ async def join_endpoint(request: Request) -> Response:
             refuse_cross_site(request)
         joined = await fan_session.join(runtime, request, queue_id)
         answer = await fan_session.status(runtime, joined.claims)
-    except WaitroomError as error:
+    except ServiceError as error:
         if form and isinstance(error, QueueNotJoinable):
             return back_to_page(queue_id)  # closed or sold out meanwhile: the page says so
         return failure(request, error, "status")

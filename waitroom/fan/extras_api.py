@@ -12,8 +12,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotFound, WaitroomError, error_response
+from service_kit.errors import InvalidInput, ServiceError
 from service_kit.request_body import is_form, read_fields
+from waitroom.errors import ItemNotFound, TokenReset
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
@@ -24,12 +25,8 @@ from waitroom.fan.quiz_review import review_quiz
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
 from waitroom.fan.visitor_page import LEFT_QUERY
-from waitroom.tokens import PositionClaims, TokenError
+from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
-
-
-class ItemNotFound(NotFound):
-    type_slug = "item-not-found"
 
 
 async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionClaims]:
@@ -37,12 +34,8 @@ async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionC
     claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
     view = await runtime.views.get(queue_id)
     if claims.epoch != view.snapshot.epoch:
-        raise fan_session.TokenRejected(StaleToken("the queue was reset since then: join again"))
+        raise TokenReset("the queue was reset since then: join again")
     return queue_id, claims
-
-
-class StaleToken(TokenError):
-    reason = "reset"
 
 
 def content_document(content: FanContent) -> dict[str, Any]:
@@ -56,15 +49,10 @@ def content_document(content: FanContent) -> dict[str, Any]:
 async def content_endpoint(request: Request) -> Response:
     """``GET /api/v1/queues/{queue_id}/content``: surveys, upsells, profile form, own answers."""
     runtime = runtime_of(request)
-    try:
-        queue_id, claims = await fan_claims(runtime, request)
-        content = await runtime.fan.content.get(queue_id)
-        given = await runtime.fan.answers.own_answers(
-            queue_id, claims.visitor_id, content.surveys
-        )
-        profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id, claims = await fan_claims(runtime, request)
+    content = await runtime.fan.content.get(queue_id)
+    given = await runtime.fan.answers.own_answers(queue_id, claims.visitor_id, content.surveys)
+    profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     body = content_document(content)
     body["answered_surveys"] = sorted(given)
     # an answered quiz's review: the fan's answers against the right ones
@@ -79,11 +67,8 @@ async def content_endpoint(request: Request) -> Response:
 
 async def profile_get_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id, claims = await fan_claims(runtime, request)
-        profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id, claims = await fan_claims(runtime, request)
+    profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     return json_response({"profile": profile.document() if profile else None}, 200, [])
 
 
@@ -97,7 +82,7 @@ async def profile_put_endpoint(request: Request) -> Response:
         profile = parse_profile(fields, content.profile_form)
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error, "profile")
     if is_form(request):
         return back_to_page(queue_id, "profile")
@@ -121,7 +106,7 @@ async def survey_answer_endpoint(request: Request) -> Response:
             raise InvalidInput('body must be {"answers": {...}}', field="answers")
         answers = parse_answers(survey, raw)
         recorded = await runtime.fan.answers.record(queue_id, claims.visitor_id, survey, answers)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error, f"survey-{request.path_params['survey_id'][:32]}")
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
@@ -138,7 +123,7 @@ async def leave_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         position = await runtime.fan.leaving.leave(queue_id, claims.visitor_id)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error, "leave")
     runtime.views.invalidate(queue_id)
     cookies = [f"{position_cookie_name(queue_id)}=; Max-Age=0; Path=/; SameSite=Lax; HttpOnly"]
@@ -155,14 +140,11 @@ async def leave_endpoint(request: Request) -> Response:
 async def upsell_click_endpoint(request: Request) -> Response:
     """``GET /q/{queue_id}/upsells/{upsell_id}``: count the click, then go to the card's link."""
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        content = await runtime.fan.content.get(queue_id)
-        upsell = content.upsell(request.path_params["upsell_id"])
-        if upsell is None:
-            raise ItemNotFound("no such offer")
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    content = await runtime.fan.content.get(queue_id)
+    upsell = content.upsell(request.path_params["upsell_id"])
+    if upsell is None:
+        raise ItemNotFound("no such offer")
     visitor_id = fan_session.visitor_cookie(request)
     await count_click(runtime.redis, queue_id, upsell.id, visitor_id)
     return RedirectResponse(upsell.link_url, status_code=303, headers={"cache-control": "no-store"})

@@ -14,25 +14,17 @@ import re
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import Forbidden, WaitroomError, error_response
+from service_kit.errors import ServiceError
 from service_kit.request_body import is_form
 from waitroom.connector.queue_ids import is_valid_queue_id
-from waitroom.fan.page_context import render_page
+from waitroom.errors import CrossSiteForm
+from waitroom.fan.page_context import error_page
 
 SECTION_ID = re.compile(r"^[a-z0-9_-]{0,64}$")
 """A fragment the page has (``profile``, ``survey-<id>``, ...); anything else is left out."""
 FAILURE_RETURN_SECONDS = 20
 """A refused form's page goes back to the queue page by itself after this long (no JavaScript:
 the fan still sees their turn come)."""
-
-
-class CrossSiteForm(Forbidden):
-    type_slug = "cross-site-form"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "this form was sent from another site: open the queue page and use its button"
-        )
 
 
 def refuse_cross_site(request: Request) -> None:
@@ -52,25 +44,18 @@ def back_to_page(queue_id: str, anchor: str = "", query: str = "") -> Response:
     )
 
 
-def failure(request: Request, error: WaitroomError, anchor: str = "") -> Response:
-    """A problem JSON for API clients; for a form post, a page that leads back to the queue."""
+def failure(request: Request, error: ServiceError, anchor: str = "") -> Response:
+    """For a form post, a page that leads back to the queue; an API client gets the problem
+    body from the app's error handler."""
     if not is_form(request):
-        return error_response(error)
+        raise error
     queue_id = request.path_params.get("queue_id", "")
     if not SECTION_ID.match(anchor):
         anchor = ""  # e.g. a survey id from the URL that no survey has
     back = page_url(queue_id, anchor) if is_valid_queue_id(queue_id) else ""
-    response = render_page(
-        request,
-        "error.html",
-        error.status,
-        detail=error.detail,
-        back_url=back,
-        return_seconds=FAILURE_RETURN_SECONDS,
+    response = error_page(
+        request, error, back_url=back, return_seconds=FAILURE_RETURN_SECONDS
     )
     if back:
         response.headers["refresh"] = f"{FAILURE_RETURN_SECONDS}; url={back}"
-    retry_after = error.extra.get("retry_after_seconds")
-    if isinstance(retry_after, int):
-        response.headers["retry-after"] = str(retry_after)
     return response

@@ -16,21 +16,22 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError
-from waitroom.admission import FanState, QueueNotFound
+from service_kit.errors import ServiceError
+from waitroom.admission import FanState
+from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
 from waitroom.fan.content import FanContent
 from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
 from waitroom.fan.i18n import Translate
-from waitroom.fan.page_context import eta_text, json_for_script, render_page
+from waitroom.fan.page_context import error_page, eta_text, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.status_body import status_body
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import format_price, upsell_cards
 from waitroom.fan.visitor_page import visitor_page
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
-from waitroom.tokens import PositionClaims, TokenError
+from waitroom.queue.availability import REDIS_ERRORS
+from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
 
 
@@ -91,7 +92,7 @@ async def queue_page(request: Request) -> Response:
         if held is not None:
             try:
                 answer = await fan_session.status(runtime, held[0])
-            except fan_session.TokenRejected:
+            except TokenError:
                 answer = None  # the place was given up or the queue reset: no place now
         if held is None or answer is None:
             stale = fan_session.presented_token(request, queue_id)[0] is not None
@@ -100,12 +101,8 @@ async def queue_page(request: Request) -> Response:
         content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])
-    except WaitroomError as error:
-        response = render_page(request, "error.html", error.status, detail=error.detail)
-        retry_after = error.extra.get("retry_after_seconds")
-        if isinstance(retry_after, int):
-            response.headers["retry-after"] = str(retry_after)
-        return response
+    except ServiceError as error:
+        return error_page(request, error)
     snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
     final = (

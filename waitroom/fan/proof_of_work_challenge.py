@@ -13,17 +13,13 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from waitroom.fan.session import checked_queue_id
 from waitroom.web.runtime import runtime_of
 
 
 async def challenge_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
     proof = runtime.protection.proof_of_work
     challenge = proof.issue(queue_id)
     body = {

@@ -13,22 +13,16 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
+from service_kit.errors import InvalidInput
 from service_kit.lua import lua_source
-from service_kit.problems import Conflict, InvalidInput
 from service_kit.text_input import clean_text
+from waitroom.errors import AlreadyAnswered
 from waitroom.fan.quiz_review import Answers, QuizReview, review_quiz
 from waitroom.fan.survey_definitions import Question, Survey
 from waitroom.storage.keys import QueueKeys
 
 TEXT_ANSWERS_KEPT = 500
 RESULT_TEXTS_SHOWN = 20
-
-
-class AlreadyAnswered(Conflict):
-    type_slug = "survey-already-answered"
-
-    def __init__(self, survey_id: str) -> None:
-        super().__init__("this survey was already answered from this place", survey_id=survey_id)
 
 
 @dataclass(frozen=True, slots=True)
