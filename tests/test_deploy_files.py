@@ -109,6 +109,22 @@ def test_settings_of_the_manifests_load() -> None:
     assert settings.cookie_secure is True and settings.trusted_proxy_count == 1
     assert settings.redis_url is not None and is_cluster_url(settings.redis_url)
     assert cluster_seed_nodes(settings.redis_url)[1]
+    assert not settings.metrics_token_generated  # Prometheus needs to know it
+
+
+def test_prometheus_scrapes_both_apps_with_the_metrics_token() -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name in ("waitroom", "shop"):
+        job = jobs[name]
+        assert job["metrics_path"] == "/metrics"
+        assert job["authorization"]["type"] == "Bearer"
+        assert job["authorization"]["credentials_file"]
+        keep = job["relabel_configs"][0]
+        assert keep["action"] == "keep" and keep["regex"] == name
+        annotations = of_kind("Deployment")[name]["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert annotations["prometheus.io/scrape"] == "true"
 
 
 def test_sale_redis_fsyncs_every_write() -> None:

@@ -57,6 +57,7 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Shop:            {urls.shop_url}")
         print(f"  Admin dashboard: {urls.dashboard_url}")
         print(f"  Admin token:     {settings.admin_token}")
+        print(f"  Metrics token:   {settings.metrics_token} (bearer token of /metrics)")
         print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
         print(f"  Door scanner:    {urls.shop_url.rstrip('/')}/staff/scan")
         print("  Press Ctrl+C to stop (or send SIGTERM).", flush=True)
@@ -86,6 +87,10 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if settings.admin_token_generated:
         os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
         print(f"Admin token: {settings.admin_token}", flush=True)
+    if settings.metrics_token_generated:
+        # Prometheus needs it (Authorization: Bearer) for /metrics; set WAITROOM_METRICS_TOKEN
+        os.environ["WAITROOM_METRICS_TOKEN"] = settings.metrics_token
+        print(f"Metrics token: {settings.metrics_token}", flush=True)
     if arguments.app == "shop" and not os.environ.get("WAITROOM_STAFF_TOKEN"):
         os.environ["WAITROOM_STAFF_TOKEN"] = generate_secret()
         print(f"Shop staff token: {os.environ['WAITROOM_STAFF_TOKEN']}", flush=True)

@@ -35,6 +35,7 @@ from sale_backend.storage.durability import warn_unless_durable
 from sale_backend.web import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.web.background import BackgroundWork, report_all_stock
 from sale_backend.web.cross_site import CrossSiteGuard
+from sale_backend.web.metrics import metrics_endpoint
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.security_headers import SecurityHeaders
 from service_kit.body_limit import RequestBodyLimit
@@ -51,6 +52,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",  # browsers ask without a session: a 404, never a redirect to the queue
     "/healthz",
     "/readyz",
+    "/metrics",  # Prometheus, with the metrics token
     "/api/v1/staff/",
     "/staff/",
     "/openapi.json",
@@ -114,9 +116,9 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
-        Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]

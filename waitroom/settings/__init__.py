@@ -33,6 +33,9 @@ class Settings:
     redis_url: str | None = None
     admin_token: str = field(default_factory=generate_secret)
     admin_token_generated: bool = True
+    metrics_token: str = field(default_factory=generate_secret)
+    """Bearer token Prometheus sends to ``/metrics`` of both apps (``WAITROOM_METRICS_TOKEN``)."""
+    metrics_token_generated: bool = True
     secret_keys: tuple[str, ...] = field(default_factory=lambda: (generate_secret(),))
     secret_keys_generated: bool = True
     position_token_max_age_seconds: int = 2 * 24 * 3600
@@ -57,6 +60,7 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         admin_token = env.get("WAITROOM_ADMIN_TOKEN", "").strip()
+        metrics_token = env.get("WAITROOM_METRICS_TOKEN", "").strip()
         keys = env_secret_keys(env)
         settings = cls(
             redis_url=env.get("REDIS_URL") or env.get("WAITROOM_REDIS_URL") or None,
@@ -85,6 +89,12 @@ class Settings:
         )
         if admin_token:
             settings = replace(settings, admin_token=admin_token, admin_token_generated=False)
+        if metrics_token:
+            if len(metrics_token) < 16:
+                raise SettingsError("WAITROOM_METRICS_TOKEN", "<hidden>", "needs 16+ chars")
+            settings = replace(
+                settings, metrics_token=metrics_token, metrics_token_generated=False
+            )
         if keys:
             settings = replace(settings, secret_keys=keys, secret_keys_generated=False)
         if settings.poll_interval_max_ms < settings.poll_interval_min_ms:

@@ -9,6 +9,7 @@ from service_kit.openapi import (
     form_body,
     health_paths,
     html,
+    metrics_path,
     obj,
     problem,
     problem_or_page,
@@ -108,14 +109,5 @@ def admin_page_paths() -> dict[str, Any]:
 def operations_paths() -> dict[str, Any]:
     return {
         **health_paths("Redis"),
-        "/metrics": {
-            "get": {
-                "responses": {
-                    "200": {
-                        "description": "Prometheus text format",
-                        "content": {"text/plain": {"schema": STRING}},
-                    }
-                }
-            }
-        },
+        **metrics_path(),
     }
