@@ -36,6 +36,19 @@ def _positive_float(environ: Mapping[str, str], name: str, default: float) -> fl
     return value
 
 
+def _non_negative_float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, raw, "not a number") from None
+    if not 0 <= value <= 3600:
+        raise SettingsError(name, raw, "must be 0..3600")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class ShopSettings:
     """Everything the shop needs beyond the waiting room's settings."""
@@ -57,6 +70,13 @@ class ShopSettings:
     session_check_seconds: float = 2.0
     stock_report_seconds: float = 5.0
     """Every event's stock is reported to the waiting room again this often (retries)."""
+    health_report_seconds: float = 5.0
+    """How often this process reports its checkout and hold latency and errors (autotune)."""
+    health_window_seconds: float = 30.0
+    """The recent window those figures cover."""
+    test_payment_delay_seconds: float = 0.0
+    """The test payment provider answers every charge this much later (a slow bank, to try
+    autotune and load tests against a shop in trouble); 0 in production."""
 
     @classmethod
     def from_settings(
@@ -85,6 +105,15 @@ class ShopSettings:
                 env, "WAITROOM_SALE_RECONCILE_AFTER_SECONDS", 60.0
             ),
             stock_report_seconds=_positive_float(env, "WAITROOM_SALE_STOCK_REPORT_SECONDS", 5.0),
+            health_report_seconds=_positive_float(
+                env, "WAITROOM_SALE_HEALTH_REPORT_SECONDS", 5.0
+            ),
+            health_window_seconds=_positive_float(
+                env, "WAITROOM_SALE_HEALTH_WINDOW_SECONDS", 30.0
+            ),
+            test_payment_delay_seconds=_non_negative_float(
+                env, "WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS", 0.0
+            ),
         )
         if staff_token:
             settings = settings.with_overrides(staff_token=staff_token, staff_token_generated=False)

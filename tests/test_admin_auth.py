@@ -127,7 +127,8 @@ def test_session_pages_forms_and_csrf(
             f"/admin/queues/{unique_id}",
             data={"action": "settings", "rate_per_minute": "7", "csrf_token": csrf},
         )
-        assert saved.status_code == 200
+        assert saved.status_code == 303  # post/redirect/get
+        assert saved.headers["location"] == f"/admin/queues/{unique_id}"
         assert client.get(api).json()["rate_per_minute"] == 7
         header_ok = client.put(api, json={"rate_per_minute": 8}, headers={"x-csrf-token": csrf})
         assert header_ok.status_code == 200

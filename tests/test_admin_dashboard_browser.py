@@ -78,7 +78,7 @@ def test_dashboard_draws_live_figures_and_applies_controls(
             while "45 /" not in (page.text_content("#fig-rate") or ""):
                 assert time.monotonic() - started < 20
                 page.wait_for_timeout(100)
-            assert "session:dana" in (page.text_content("#audit") or "")
+            assert "dana (dashboard)" in (page.text_content("#audit") or "")
         finally:
             browser.close()
     assert errors == []

@@ -42,6 +42,7 @@ from service_kit.body_limit import RequestBodyLimit
 from service_kit.problems import WaitroomError, http_exception_handler
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
+from waitroom.connector.health import HealthTimer, HealthWindow
 from waitroom.connector.middleware import ConnectorMiddleware
 from waitroom.settings import Settings
 
@@ -124,6 +125,14 @@ def shop_routes() -> list[BaseRoute]:
     ]
 
 
+HEALTH_OPERATIONS = {
+    ("POST", "/api/v1/holds"): "hold",
+    ("POST", "/events/{event_id}/hold"): "hold",
+    ("POST", "/api/v1/checkout"): "checkout",
+    ("POST", "/holds/{hold_id}/checkout"): "checkout",
+}
+"""The requests whose latency and errors the shop reports to the waiting room (its health)."""
+
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
 
@@ -144,12 +153,13 @@ def create_app(
     HTTP to ``WAITROOM_CONNECTOR_URL``."""
     shop = shop_settings or ShopSettings.from_settings(settings)
     connector = WaitroomConnector(shop.connector_settings(), connector_transport)
+    health = HealthWindow(HEALTH_OPERATIONS.values(), shop.health_window_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sale_redis = redis_from_url(shop.sale_redis_url, **SHOP_POOL)
-        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
+        chosen = (provider_factory or _test_provider(shop))(sale_redis)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector, health)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
@@ -184,9 +194,11 @@ def create_app(
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=settings.cookie_secure),
     ]
+    # innermost: the shop's own time for checkouts and holds (autotune's measure of health)
+    timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate],
+        middleware=[body_limit, *page_security, gate, timer],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: pages.error_handler,
@@ -203,6 +215,13 @@ def create_app(
     templates.filters["utc_clock"] = utc_clock
     app.state.templates = templates
     return app
+
+
+def _test_provider(shop: ShopSettings) -> Callable[[Redis], PaymentProvider]:
+    def build(sale_redis: Redis) -> PaymentProvider:
+        return TestPaymentProvider(sale_redis, delay_seconds=shop.test_payment_delay_seconds)
+
+    return build
 
 
 def utc_clock(unix_seconds: int) -> str:

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from sale_backend.domain.reconcile import reconcile
 from sale_backend.storage.store import EventNotFound
 from sale_backend.web.runtime import ShopRuntime
+from waitroom.connector import ConnectorError
 
 LOGGER = logging.getLogger("sale_backend")
 RECONCILE_INTERVAL_SECONDS = 30.0
@@ -44,6 +45,16 @@ async def report_all_stock(runtime: ShopRuntime) -> None:
             runtime.reporter.changed(await runtime.event(event_id, any_queue=True))
 
 
+async def report_health(runtime: ShopRuntime) -> None:
+    """Send this process's checkout and hold figures to the waiting room (never raises: the
+    waiting room forgets a silent reporter after a few intervals, and autotune then holds)."""
+    body = runtime.health.report(runtime.reporter_id, runtime.settings.health_report_seconds)
+    try:
+        await runtime.connector.report_health(body)
+    except ConnectorError as error:
+        LOGGER.info("health not reported: %s", error.detail)
+
+
 async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
     """Runs until ``stop`` is set; Redis hiccups are logged and retried on the next round.
 
@@ -53,11 +64,19 @@ async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
     """
     next_reconcile = time.monotonic() + RECONCILE_INTERVAL_SECONDS
     next_report = time.monotonic() + runtime.settings.stock_report_seconds
+    next_health = time.monotonic()
+    health_tasks: set[asyncio.Task[None]] = set()
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), runtime.settings.sweep_interval_seconds)
         if stop.is_set():
             return
+        if time.monotonic() >= next_health and not health_tasks:
+            # its own task: a slow waiting room never holds up the sweeps
+            next_health = time.monotonic() + runtime.settings.health_report_seconds
+            task = asyncio.get_running_loop().create_task(report_health(runtime))
+            health_tasks.add(task)
+            task.add_done_callback(health_tasks.discard)
         try:
             await sweep_expired_holds(runtime)
             if time.monotonic() >= next_report:

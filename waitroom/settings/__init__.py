@@ -53,6 +53,9 @@ class Settings:
     """Accepted clock difference for passes, position tokens and site sessions."""
     session_max_seconds: int = DEFAULT_SESSION_MAX_SECONDS
     """The longest a site session may last after its claim (extensions stop there)."""
+    autotune_interval_seconds: float = 5.0
+    """How often autotune decides a queue's rate (one decision per interval over all
+    processes)."""
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
     server_limits: ServerLimits = field(default_factory=ServerLimits)
 
@@ -83,6 +86,9 @@ class Settings:
             ),
             session_max_seconds=env_int(
                 env, "WAITROOM_SESSION_MAX_SECONDS", DEFAULT_SESSION_MAX_SECONDS, minimum=1
+            ),
+            autotune_interval_seconds=env_float(
+                env, "WAITROOM_AUTOTUNE_INTERVAL_SECONDS", 5.0, minimum=0.2
             ),
             protection=ProtectionSettings.from_environ(env),
             server_limits=ServerLimits.from_environ(env),
