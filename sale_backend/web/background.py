@@ -55,6 +55,17 @@ async def report_health(runtime: ShopRuntime) -> None:
         LOGGER.info("health not reported: %s", error.detail)
 
 
+async def run_health_reports(runtime: ShopRuntime, stop: asyncio.Event) -> None:
+    """Every ``health_report_seconds``, this process's health to the waiting room: a loop of
+    its own, so neither sweeps nor a slow waiting room delay it (a late report would go
+    stale and leave autotune without figures)."""
+    interval = runtime.settings.health_report_seconds
+    while not stop.is_set():
+        await report_health(runtime)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
 async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
     """Runs until ``stop`` is set; Redis hiccups are logged and retried on the next round.
 
@@ -64,19 +75,11 @@ async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
     """
     next_reconcile = time.monotonic() + RECONCILE_INTERVAL_SECONDS
     next_report = time.monotonic() + runtime.settings.stock_report_seconds
-    next_health = time.monotonic()
-    health_tasks: set[asyncio.Task[None]] = set()
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), runtime.settings.sweep_interval_seconds)
         if stop.is_set():
             return
-        if time.monotonic() >= next_health and not health_tasks:
-            # its own task: a slow waiting room never holds up the sweeps
-            next_health = time.monotonic() + runtime.settings.health_report_seconds
-            task = asyncio.get_running_loop().create_task(report_health(runtime))
-            health_tasks.add(task)
-            task.add_done_callback(health_tasks.discard)
         try:
             await sweep_expired_holds(runtime)
             if time.monotonic() >= next_report:
@@ -94,12 +97,17 @@ class BackgroundWork:
 
     def __init__(self, runtime: ShopRuntime) -> None:
         self._stop = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(run_background(runtime, self._stop))
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(run_background(runtime, self._stop))
+        self._health = loop.create_task(run_health_reports(runtime, self._stop))
 
     async def stop(self, timeout_seconds: float = STOP_TIMEOUT_SECONDS) -> None:
         """Lets the current round finish (Redis calls time out after a few seconds), then
         gives up on it: shutting down never waits forever."""
         self._stop.set()
+        health_done, _ = await asyncio.wait({self._health}, timeout=timeout_seconds)
+        if not health_done:
+            self._health.cancel()
         done, _ = await asyncio.wait({self._task}, timeout=timeout_seconds)
         if not done:
             LOGGER.warning("shop background round still running at shutdown: cancelled")

@@ -70,6 +70,7 @@ async def decide_once(runtime: Runtime, queue_id: str, owner: str) -> Decision |
             else round(max((op.error_ratio for op in health.operations), default=0.0), 4)
         ),
         requests=0 if health is None else health.requests,
+        process=owner,
     )
     previous = await store.last_decision(queue_id)
     await store.record(queue_id, decision)

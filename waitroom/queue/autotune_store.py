@@ -63,6 +63,8 @@ class Decision:
     p95_ms: float | None
     error_ratio: float | None
     requests: int
+    process: str = ""
+    """The waiting-room process that took this interval's turn."""
 
     def document(self) -> dict[str, Any]:
         return asdict(self)
