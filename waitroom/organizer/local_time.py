@@ -55,7 +55,8 @@ def local_text(unix_seconds: float, zone: tzinfo, seconds: bool = False) -> str:
 
 def local_input_value(unix_seconds: float, zone: tzinfo) -> str:
     """The value of an ``<input type="datetime-local">`` showing ``unix_seconds`` in ``zone``."""
-    return datetime.fromtimestamp(unix_seconds, zone).strftime("%Y-%m-%dT%H:%M")
+    moment = datetime.fromtimestamp(unix_seconds, zone)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S" if moment.second else "%Y-%m-%dT%H:%M")
 
 
 def parse_local(text: str, zone: tzinfo, field: str = "opens_at") -> float:

@@ -35,7 +35,8 @@
   function localInputValue(unixSeconds) {
     var moment = new Date(unixSeconds * 1000);
     return moment.getFullYear() + "-" + two(moment.getMonth() + 1) + "-" + two(moment.getDate()) +
-      "T" + two(moment.getHours()) + ":" + two(moment.getMinutes());
+      "T" + two(moment.getHours()) + ":" + two(moment.getMinutes()) +
+      (moment.getSeconds() ? ":" + two(moment.getSeconds()) : "");
   }
   function applyZone() {
     Array.prototype.forEach.call(document.querySelectorAll(".time-zone-field"), function (field) {
