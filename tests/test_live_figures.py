@@ -3,19 +3,22 @@ fan pages are read defensively and aggregated; the dashboard page and its script
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 from redis.asyncio import Redis
 
+from tests.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
 from tests.servers import ServerProcess
 from tests.stock_support import figures, report
+from tests.test_abandonment import join_fans
 from waitroom.organizer.live_figures import (
     SERIES_MINUTES,
     admissions_series,
     predicted_sell_out,
 )
-from waitroom.queue.history import PointerTotals
+from waitroom.queue.history import PointerTotals, ServingHistory
 from waitroom.queue.rate_history import RateChange, set_rate_series
 from waitroom.storage.keys import QueueKeys
 
@@ -170,3 +173,26 @@ def test_dashboard_page_and_script_are_served(waitroom_server: ServerProcess) ->
     assert "http" not in script.text.replace("http://www.w3.org/2000/svg", "")  # no third party
     login = httpx.get(f"{waitroom_server.base_url}/admin/login")
     assert login.status_code == 200 and 'type="password"' in login.text
+
+
+async def test_skipped_places_are_not_counted_as_admissions(
+    redis_url: str, redis: Redis, unique_id: str
+) -> None:
+    """The pointer passes fans who are let in and places whose fan left: the chart draws them
+    apart, so a burst of skipped places never looks like admissions above the set rate."""
+    async with running_app(redis_url) as (_, client):
+        await create_queue(client, unique_id, rate_per_minute=0, abandon_after_seconds=0, burst=1)
+        await join_fans(client, unique_id, 6)
+        previous_minute_ms = (int(time.time()) // 60 - 1) * 60_000
+        await ServingHistory(redis).maybe_record(unique_id, previous_minute_ms)
+        for place in (2, 3, 5):  # these fans pressed "leave the queue"
+            await redis.setbit(QueueKeys(unique_id).part("left"), place, 1)
+        await create_queue(client, unique_id, rate_per_minute=6000)
+        await asyncio.sleep(0.3)
+        await admin_document(client, unique_id)  # a fresh view: the pointer has moved
+        await ServingHistory(redis).maybe_record(unique_id, int(time.time() * 1000))
+        live = await client.get(f"/api/v1/admin/queues/{unique_id}/live", headers=ADMIN_HEADERS)
+        document = live.json()
+    assert document["abandoned_total"] == 3 and document["fans_admitted_total"] == 3
+    assert document["series"]["skipped_per_minute"][-1] == 3
+    assert document["series"]["admissions_per_minute"][-1] == 3  # places 1, 4 and 6
