@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
 from waitroom.admission import QueueNotFound
-from waitroom.fan.session import checked_queue_id
+from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.organizer.actions import parse_whole_number, update_queue
 from waitroom.organizer.auth import admin_session, require_admin_form
 from waitroom.organizer.flash import Flash, redirect_with_flash, take_flash
@@ -81,7 +81,12 @@ async def _render(
 
 def creation_fields(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
     """The new queue's id and settings from the creation form (raises InvalidInput)."""
-    queue_id = checked_queue_id(form.get("queue_id", "").strip())
+    queue_id = form.get("queue_id", "").strip()
+    if not is_valid_queue_id(queue_id):
+        raise InvalidInput(
+            "the queue id is 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit",
+            field="queue_id",
+        )
     fields: dict[str, Any] = {
         "name": form.get("name", "").strip() or queue_id,
         "rate_per_minute": parse_whole_number(
