@@ -23,7 +23,14 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _positive_float(environ: Mapping[str, str], name: str, default: float) -> float:
+def _positive_float(
+    environ: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    zero_allowed: bool = False,
+    at_most: float | None = None,
+) -> float:
     raw = environ.get(name, "")
     if raw == "":
         return default
@@ -31,21 +38,10 @@ def _positive_float(environ: Mapping[str, str], name: str, default: float) -> fl
         value = float(raw)
     except ValueError:
         raise SettingsError(name, raw, "not a number") from None
-    if value <= 0:
-        raise SettingsError(name, raw, "must be > 0")
-    return value
-
-
-def _non_negative_float(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(name, raw, "not a number") from None
-    if not 0 <= value <= 3600:
-        raise SettingsError(name, raw, "must be 0..3600")
+    if value < 0 or (value == 0 and not zero_allowed):
+        raise SettingsError(name, raw, "must be >= 0" if zero_allowed else "must be > 0")
+    if at_most is not None and value > at_most:
+        raise SettingsError(name, raw, f"must be <= {at_most:g}")
     return value
 
 
@@ -111,8 +107,12 @@ class ShopSettings:
             health_window_seconds=_positive_float(
                 env, "WAITROOM_SALE_HEALTH_WINDOW_SECONDS", 30.0
             ),
-            test_payment_delay_seconds=_non_negative_float(
-                env, "WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS", 0.0
+            test_payment_delay_seconds=_positive_float(
+                env,
+                "WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS",
+                0.0,
+                zero_allowed=True,
+                at_most=3600,
             ),
         )
         if staff_token:

@@ -50,6 +50,18 @@ def item_id(text: str, prefix: str, taken: set[str]) -> str:
     return candidate
 
 
+def kept_or_new_id(
+    form: dict[str, str], field_prefix: str, text: str, id_prefix: str, taken: set[str]
+) -> str:
+    """The item's id from its hidden ``<field_prefix>id`` field when that is a valid id not yet
+    in ``taken``, else a new one from its text (:func:`item_id` with ``id_prefix``)."""
+    existing = form.get(field_prefix + "id", "")
+    if existing and ITEM_ID_PATTERN.match(existing) and existing not in taken:
+        taken.add(existing)
+        return existing
+    return item_id(text, id_prefix, taken)
+
+
 def in_words(detail: str) -> str:
     """``surveys[0].questions[1].text is required`` -> ``survey 1, question 2, text is
     required``: the validators' paths as the form's numbering."""
@@ -74,12 +86,7 @@ def surveys_from_form(form: dict[str, str]) -> dict[str, Any]:
         questions = _questions(form, prefix)
         if _checked(form, prefix + "remove") or (not title and not questions):
             continue
-        existing = form.get(prefix + "id", "")
-        if existing and ITEM_ID_PATTERN.match(existing) and existing not in taken_surveys:
-            taken_surveys.add(existing)
-            survey_id = existing
-        else:
-            survey_id = item_id(title, "s", taken_surveys)
+        survey_id = kept_or_new_id(form, prefix, title, "s", taken_surveys)
         quiz = form.get(prefix + "kind") == "quiz"
         if not quiz:  # a survey has no right answers: a leading * is just dropped
             for question in questions:
@@ -105,12 +112,7 @@ def _questions(form: dict[str, str], survey_prefix: str) -> list[dict[str, Any]]
         options_text = form.get(prefix + "options", "")
         if _checked(form, prefix + "remove") or (not text and not options_text.strip()):
             continue
-        existing = form.get(prefix + "id", "")
-        if existing and ITEM_ID_PATTERN.match(existing) and existing not in taken:
-            taken.add(existing)
-            question_id = existing
-        else:
-            question_id = item_id(text, "q", taken)
+        question_id = kept_or_new_id(form, prefix, text, "q", taken)
         kind = form.get(prefix + "type", "single")
         question: dict[str, Any] = {
             "id": question_id,
@@ -154,12 +156,7 @@ def upsells_from_form(form: dict[str, str]) -> dict[str, Any]:
         link = form.get(prefix + "link_url", "").strip()
         if _checked(form, prefix + "remove") or (not title and not link):
             continue
-        existing = form.get(prefix + "id", "")
-        if existing and ITEM_ID_PATTERN.match(existing) and existing not in taken:
-            taken.add(existing)
-            card_id = existing
-        else:
-            card_id = item_id(title, "u", taken)
+        card_id = kept_or_new_id(form, prefix, title, "u", taken)
         currency = form.get(prefix + "currency", "").strip().upper() or "EUR"
         cards.append(
             {
