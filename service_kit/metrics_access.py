@@ -11,16 +11,10 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from service_kit.credentials import bearer_token
-from service_kit.problems import NotAuthenticated
+from service_kit.errors import MetricsTokenRequired
 from service_kit.throttle import bearer_accepted, client_address, throttle_of
 
 METRICS_REALM = 'Bearer realm="metrics"'
-
-
-class MetricsTokenRequired(NotAuthenticated):
-    type_slug = "metrics-token-required"
-    title = "Metrics token required"
-
 
 def require_metrics_token(request: Request, expected: str, trusted_proxy_count: int) -> None:
     """Raises :class:`MetricsTokenRequired` (or TooManyAttempts) unless the request carries

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from tests.servers import ServerProcess
 from tests.stock_support import site_headers
 from waitroom.connector.health import HealthWindow

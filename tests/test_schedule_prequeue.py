@@ -11,7 +11,7 @@ from datetime import UTC
 import httpx
 import pytest
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from tests.admin_support import dashboard_csrf, login
 from tests.servers import ServerProcess
 from waitroom.organizer.local_time import parse_local, zone_label, zone_named

@@ -17,8 +17,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.errors import ServiceError
 from service_kit.metrics_access import METRICS_REALM, require_metrics_token
-from service_kit.problems import WaitroomError, error_response
+from service_kit.problem_responses import error_response
 
 CHECKOUT_BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -77,10 +78,10 @@ class ShopMetrics:
 async def metrics_endpoint(request: Request) -> Response:
     """``GET /metrics``: the shop's Prometheus text for the metrics token."""
     runtime = request.app.state.shop
-    base = runtime.settings.base
+    settings = runtime.settings
     try:
-        require_metrics_token(request, base.metrics_token, base.trusted_proxy_count)
-    except WaitroomError as error:
+        require_metrics_token(request, settings.metrics_token, settings.trusted_proxy_count)
+    except ServiceError as error:
         return error_response(error, {"WWW-Authenticate": METRICS_REALM})
     metrics: ShopMetrics = runtime.metrics
     payload, content_type = metrics.exposition()

@@ -21,7 +21,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
 from waitroom.admission import QueueState
 from waitroom.organizer.actions import record_change
 from waitroom.organizer.autotune import propose
@@ -133,5 +133,5 @@ class AutotuneLoop:
             for queue_id in queue_ids:
                 try:
                     await decide_once(self.runtime, queue_id, self.owner)
-                except (RedisError, OSError, WaitroomError) as error:
+                except (RedisError, OSError, ServiceError) as error:
                     LOGGER.warning("autotune of %s skipped this interval: %s", queue_id, error)

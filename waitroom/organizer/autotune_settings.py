@@ -15,9 +15,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import InvalidInput, WaitroomError, error_response
+from service_kit.errors import InvalidInput
 from service_kit.request_body import read_json_object
-from waitroom.admission import QueueNotFound
+from waitroom.errors import QueueNotFound
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer.actions import parse_whole_number, record_change
 from waitroom.organizer.api import _json
@@ -90,23 +90,15 @@ async def autotune_document(runtime: Runtime, queue_id: str) -> dict[str, Any]:
 
 async def get_autotune(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        await runtime.views.get(queue_id)  # QueueNotFound for unknown queues
-        document = await autotune_document(runtime, queue_id)
-    except WaitroomError as error:
-        return error_response(error)
-    return _json(document)
+    require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    await runtime.views.get(queue_id)  # QueueNotFound for unknown queues
+    return _json(await autotune_document(runtime, queue_id))
 
 
 async def put_autotune(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        await update_autotune(runtime, queue_id, actor, await read_json_object(request))
-        document = await autotune_document(runtime, queue_id)
-    except WaitroomError as error:
-        return error_response(error)
-    return _json(document)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    await update_autotune(runtime, queue_id, actor, await read_json_object(request))
+    return _json(await autotune_document(runtime, queue_id))

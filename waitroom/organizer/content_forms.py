@@ -24,7 +24,7 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.fan.survey_definitions import ITEM_ID_PATTERN, Survey
 from waitroom.fan.upsell_definitions import Upsell
 

@@ -13,7 +13,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
+from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.problems import error_status
 from waitroom.fan.content import surveys_document, upsells_document
 from waitroom.fan.session import checked_queue_id
 from waitroom.fan.survey_definitions import parse_surveys
@@ -113,8 +114,8 @@ async def content_page(request: Request) -> Response:
         )
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
-    except WaitroomError as error:
-        return page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
     return with_flash(request, response, flash)
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.admission import QueueConfig
 from waitroom.organizer.actions import (
     create_code,
@@ -129,7 +129,7 @@ async def _settings(
     fields: dict[str, Any] = {}
     if rate != config.rate_per_minute:
         fields["rate_per_minute"] = rate
-    if cap != int(config.raw.get("active_shopper_cap", "0") or 0):
+    if cap != config.active_shopper_cap:
         fields["active_shopper_cap"] = cap
     if not fields:
         return Done("Nothing changed.")

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 TIME_ZONE_COOKIE = "wr_tz"
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]{0,30}(/[A-Za-z0-9_+\-]{1,30}){0,2}$")

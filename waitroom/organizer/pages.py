@@ -18,7 +18,8 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
+from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.problems import error_status
 from service_kit.session_door import SECURITY_HEADERS, LoginFormRenderer, SessionDoor
 from service_kit.throttle import admin_throttle, client_address
 from waitroom.admission import QueueSnapshot
@@ -88,7 +89,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     try:
         await require_admin_form(request)
-    except WaitroomError:
+    except ServiceError:
         return RedirectResponse("/admin/login", status_code=303)
     return _door(request).logged_out("/admin/login")
 
@@ -156,8 +157,8 @@ async def dashboard_page(request: Request) -> Response:
             )
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
-    except WaitroomError as error:
-        return page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
     flash = take_flash(flash_codec(request), request)
     response = await render_dashboard(
         request, queue_id, flash.notice if flash else "", 200, flash.created_code if flash else ""
@@ -176,8 +177,8 @@ async def render_dashboard(
         entries = await audit.entries(runtime.redis, queue_id, AUDIT_ENTRIES_SHOWN)
         autotune = await AutotuneStore(runtime.redis).settings(queue_id)
         health = await current_health(runtime.redis, queue_id)
-    except WaitroomError as error:
-        return page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
     now = time.time()
     times = time_context(request, now)
     zone = times["zone"]

@@ -20,7 +20,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
+from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.problems import error_status
 from waitroom.fan.content import FanContent
 from waitroom.fan.page import queue_page_values
 from waitroom.fan.page_context import render_page
@@ -104,7 +105,7 @@ async def _queue_defaults(request: Request, queue_id: str) -> tuple[str, FanCont
     try:
         snapshot = (await runtime.views.get(queue_id)).snapshot
         content = await runtime.fan.content.get(queue_id)
-    except WaitroomError:
+    except ServiceError:
         return "", FanContent(), 0.0, 60
     config = snapshot.config
     return config.name, content, config.opens_at, config.rate_per_minute
@@ -131,8 +132,8 @@ async def preview_post(request: Request) -> Response:
         _, form = await require_admin_form(request, CONTENT_FORM_MAX_FIELDS)
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
-    except WaitroomError as error:
-        return Response(error.detail, status_code=error.status, headers=PREVIEW_HEADERS)
+    except ServiceError as error:
+        return Response(error.detail, status_code=error_status(error), headers=PREVIEW_HEADERS)
     raw = form.get("queue_id", "").strip()
     try:
         queue_id = checked_queue_id(raw) if raw else ""

@@ -15,9 +15,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
-from waitroom.admission import QueueNotFound
+from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.problems import error_status
 from waitroom.connector.queue_ids import is_valid_queue_id
+from waitroom.errors import QueueNotFound
 from waitroom.organizer.actions import parse_whole_number, update_queue
 from waitroom.organizer.auth import admin_session, require_admin_form
 from waitroom.organizer.flash import Flash, redirect_with_flash, take_flash
@@ -64,8 +65,8 @@ async def _render(
     session = admin_session(request)
     try:
         rows = await queue_rows(request)
-    except WaitroomError as error:
-        return page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
     return page(
         request,
         "admin_queues.html",
@@ -118,8 +119,8 @@ async def create_queue(request: Request) -> Response:
         actor, form = await require_admin_form(request)
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
-    except WaitroomError as error:
-        return page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
     draft = {name: value[:500] for name, value in form.items() if name != "csrf_token"}
     try:
         queue_id, fields = creation_fields(form)

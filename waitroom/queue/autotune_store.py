@@ -21,7 +21,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.admission import MAX_RATE_PER_MINUTE
 from waitroom.storage.keys import QueueKeys
 

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.storage.keys import QueueKeys
 
 REPORTER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
