@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -28,7 +30,7 @@ from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.status_body import status_body
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
-from waitroom.fan.upsell_view import format_price, upsell_cards
+from waitroom.fan.upsell_view import BABEL_LOCALES, format_price, upsell_cards
 from waitroom.fan.visitor_page import visitor_page
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.tokens import PositionClaims
@@ -43,6 +45,15 @@ def state_message(body: dict[str, Any], translate: Translate) -> str:
     if body["state"] == "sold_out" and body.get("stock_may_return"):
         return translate(STATE_MESSAGES["sold_out_for_now"])
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
+
+
+def opening_text(unix_seconds: float, language_code: str) -> str:
+    """The opening time for a page rendered without knowing the fan's zone: in UTC, named so
+    (the page's script shows it in the fan's own zone)."""
+    moment = datetime.fromtimestamp(unix_seconds, UTC)
+    locale = BABEL_LOCALES.get(language_code, "en")
+    day = format_skeleton("MMMEd", moment, tzinfo=UTC, locale=locale)
+    return f"{day}, {format_skeleton('Hm', moment, tzinfo=UTC, locale=locale)} UTC"
 
 
 async def _held_place(
@@ -82,6 +93,52 @@ async def _fan_extras(
     return content, answered, profile
 
 
+def queue_page_values(
+    queue_id: str,
+    queue_name: str,
+    body: dict[str, Any],
+    content: FanContent,
+    answered: dict[str, QuizReview | None],
+    profile: Profile | None,
+    refresh_seconds: int,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """What ``queue.html`` shows: the fan's status ``body`` and the organizer's content
+    (``answered``: the surveys this fan answered, with a quiz's review). The organizer's preview
+    (:mod:`waitroom.organizer.preview`) renders the same page from the same values, with a
+    sample status and ``preview`` set (no script, nothing to post)."""
+    return {
+        "queue_id": queue_id,
+        "queue_name": queue_name,
+        "status": body,
+        "status_json": json_for_script(body),
+        "status_url": f"/api/v1/queues/{queue_id}/status",
+        "base_api_url": f"/api/v1/queues/{queue_id}",
+        "rejoin_offered": body.get("closed_reason") in PLACE_CLOSED_REASONS,
+        "refresh_seconds": 0 if preview else refresh_seconds,
+        # the page's own URL, without a fragment, for the Refresh (see queue_page)
+        "page_url": f"/q/{queue_id}",
+        "updated_utc": time.strftime("%H:%M:%S UTC", time.gmtime()),
+        "opening_iso": (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(body["opens_at"]))
+            if body.get("opens_at")
+            else ""
+        ),
+        "opening_pending": bool(body.get("opens_at"))
+        and float(body.get("opens_at") or 0) > time.time(),
+        "surveys": content.surveys,
+        "answered": answered,
+        "upsells": upsell_cards(queue_id, content.upsells),
+        "profile_form": content.profile_form,
+        "profile": profile,
+        "message_for": state_message,
+        "eta_for": eta_text,
+        "format_price": format_price,
+        "opening_text": opening_text,
+        "preview": preview,
+    }
+
+
 async def queue_page(request: Request) -> Response:
     runtime = runtime_of(request)
     raw_queue_id = request.path_params["queue_id"]
@@ -110,36 +167,26 @@ async def queue_page(request: Request) -> Response:
         and not answer.status.stock_may_return  # stock that comes back reopens the queue
     )
     refresh_seconds = 0 if final else max(2, math.ceil(answer.status.poll_after_ms / 1000))
-    page_url = f"/q/{queue_id}"
     response = render_page(
         request,
         "queue.html",
         200,
-        queue_id=queue_id,
-        queue_name=(snapshot.config.name if snapshot is not None else "") or queue_id,
-        status=body,
-        status_json=json_for_script(body),
-        status_url=f"/api/v1/queues/{queue_id}/status",
-        base_api_url=f"/api/v1/queues/{queue_id}",
-        rejoin_offered=body.get("closed_reason") in PLACE_CLOSED_REASONS,
-        refresh_seconds=refresh_seconds,
-        page_url=page_url,
-        updated_utc=time.strftime("%H:%M:%S UTC", time.gmtime()),
-        surveys=content.surveys,
-        answered=answered,
-        upsells=upsell_cards(queue_id, content.upsells),
-        profile_form=content.profile_form,
-        profile=profile,
-        message_for=state_message,
-        eta_for=eta_text,
-        format_price=format_price,
+        **queue_page_values(
+            queue_id,
+            (snapshot.config.name if snapshot is not None else "") or queue_id,
+            body,
+            content,
+            answered,
+            profile,
+            refresh_seconds,
+        ),
     )
     if refresh_seconds and request.cookies.get(SCRIPT_RUNS_COOKIE) != "1":
         # contract: the page works without JavaScript through a Refresh header; once the page's
         # script has run it sets SCRIPT_RUNS_COOKIE and polls instead, so reloads stop. The URL
         # is the page's without a fragment: a form post comes back to ``/q/{id}#section``, and
         # a refresh to the same URL with a fragment only scrolls, it loads nothing
-        response.headers["refresh"] = f"{refresh_seconds}; url={page_url}"
+        response.headers["refresh"] = f"{refresh_seconds}; url=/q/{queue_id}"
     for cookie in fan_session.cookie_headers(
         runtime,
         request,
