@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.conftest import ADMIN_TOKEN, METRICS_HEADERS, server_environment
 from tests.servers import ServerProcess
 from waitroom.web.metrics import CLIENT_CLOSED_REQUEST, RequestTimingMiddleware
 
@@ -38,7 +38,9 @@ def served_waitroom(redis_url: str) -> Iterator[ServerProcess]:
 
 def counts_by_status(server: ServerProcess) -> dict[str, float]:
     totals: dict[str, float] = {}
-    for line in httpx.get(f"{server.base_url}/metrics").text.splitlines():
+    answer = httpx.get(f"{server.base_url}/metrics", headers=METRICS_HEADERS)
+    assert answer.status_code == 200
+    for line in answer.text.splitlines():
         if line.startswith(REQUESTS_METRIC):
             status = line.split('status="', 1)[1].split('"', 1)[0]
             totals[status] = totals.get(status, 0.0) + float(line.rsplit(" ", 1)[1])
