@@ -74,14 +74,14 @@ def test_gone_fans_never_use_capacity(
                 await store.join(queue_id, f"fan{number}")
             keys = QueueKeys(queue_id)
             for place in left:
-                await redis.setbit(keys.part("left"), place, 1)
+                await redis.setbit(keys.left, place, 1)
             await store.configure(queue_id, {"rate_per_minute": 10_000_000})
             await asyncio.sleep(0.01)
             snapshot = await store.snapshot(queue_id)
             assert snapshot.serving == fans + burst
-            assert int(await redis.get(keys.part("abandoned_total")) or 0) == len(left)
+            assert int(await redis.get(keys.abandoned_total) or 0) == len(left)
             for place in range(1, fans + 1):
-                skipped = await redis.getbit(keys.part("skipped"), place)
+                skipped = await redis.getbit(keys.skipped, place)
                 assert skipped == (1 if place in left else 0)
         finally:
             await redis.aclose()

@@ -71,9 +71,9 @@ async def test_live_endpoint_aggregates_every_source(
     now = time.time()
     minute = int(now // 60)
     await redis.zadd(
-        keys.part("active_sessions"), {"a": now + 300, "b": now + 60, "expired": now - 5}
+        keys.active_sessions, {"a": now + 300, "b": now + 60, "expired": now - 5}
     )
-    await redis.set(keys.part("abandoned_total"), 7)
+    await redis.set(keys.abandoned_total, 7)
     async with httpx.AsyncClient(base_url=base) as site:
         await report(
             site,
@@ -91,7 +91,7 @@ async def test_live_endpoint_aggregates_every_source(
             ),
         )
         await report(site, unique_id, "matinee", figures(0, 50))
-    await redis.hset(keys.part("survey_results"), mapping={"genre:rock": 3, "genre:jazz": 1})
+    await redis.hset(keys.survey_results, mapping={"genre:rock": 3, "genre:jazz": 1})
     for index in range(4):
         fan = await _request("POST", f"{base}/api/v1/queues/{unique_id}/join")
         assert fan.status_code == 201, index

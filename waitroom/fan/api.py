@@ -67,7 +67,7 @@ async def join_endpoint(request: Request) -> Response:
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims)
+        answer = await fan_session.status(runtime, joined.claims, joined.reply)
     except WaitroomError as error:
         return error_response(error)
     body = status_body(answer)

@@ -24,7 +24,7 @@ KINDS = ("surveys", "upsells", "profile_form")
 
 
 def content_key(queue_id: str, kind: str) -> str:
-    return QueueKeys(queue_id).part(f"fan:{kind}")
+    return QueueKeys(queue_id).fan_content(kind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,6 @@ async def was_skipped(redis: Redis, queue_id: str, position: int) -> bool:
     if position <= 0:
         return False
     try:
-        return bool(await redis.getbit(QueueKeys(queue_id).part("skipped"), position))
+        return bool(await redis.getbit(QueueKeys(queue_id).skipped, position))
     except REDIS_ERRORS:
         return True  # fail closed: no pass while the store cannot tell

@@ -26,6 +26,7 @@ from waitroom.fan.proof_of_work_page import proof_of_work_page
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import format_price, upsell_cards
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.storage.script_replies import JoinReply
 from waitroom.tokens import PositionClaims, TokenError
 from waitroom.web.runtime import Runtime, runtime_of
 
@@ -98,6 +99,7 @@ async def queue_page(request: Request) -> Response:
         queue_id = fan_session.checked_queue_id(raw_queue_id)
         held = await _held_place(runtime, request, queue_id)
         created = False
+        just_joined: JoinReply | None = None
         if held is None:
             if runtime.protection.proof_of_work.enabled:
                 state = (await runtime.views.get(queue_id)).snapshot.config.state.value
@@ -108,14 +110,15 @@ async def queue_page(request: Request) -> Response:
                 return proof_of_work_page(request, runtime, queue_id)
             joined = await fan_session.join(runtime, request, queue_id)
             held, created = (joined.claims, joined.token), joined.created
+            just_joined = joined.reply
         claims, token = held
         try:
-            answer = await fan_session.status(runtime, claims)
+            answer = await fan_session.status(runtime, claims, just_joined)
         except fan_session.TokenRejected:
             # the place was given up or reset: take a fresh one (cookie-less rejoin)
             joined = await fan_session.join(runtime, request, queue_id)
             claims, token, created = joined.claims, joined.token, joined.created
-            answer = await fan_session.status(runtime, claims)
+            answer = await fan_session.status(runtime, claims, joined.reply)
         content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])

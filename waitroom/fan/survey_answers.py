@@ -13,11 +13,11 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from service_kit.lua import lua_source
 from service_kit.problems import Conflict, InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.fan.survey_definitions import Question, Survey
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 TEXT_ANSWERS_KEPT = 500
 RESULT_TEXTS_SHOWN = 20
@@ -38,18 +38,6 @@ class Recorded:
     score: int | None
     """Correct answers of a quiz (None for a survey)."""
     out_of: int
-
-
-def answers_key(queue_id: str, survey_id: str) -> str:
-    return QueueKeys(queue_id).part(f"survey:{survey_id}:answers")
-
-
-def counts_key(queue_id: str, survey_id: str) -> str:
-    return QueueKeys(queue_id).part(f"survey:{survey_id}:counts")
-
-
-def texts_key(queue_id: str, survey_id: str, question_id: str) -> str:
-    return QueueKeys(queue_id).part(f"survey:{survey_id}:text:{question_id}")
 
 
 def _values(raw: Any, question: Question) -> list[str]:
@@ -114,23 +102,20 @@ def quiz_score(survey: Survey, answers: Answers) -> tuple[int, int]:
 
 
 class SurveyAnswers:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        script = lua_source("waitroom.storage", "survey_answer")
-        self._record = redis.register_script(script)
+    def __init__(self, scripts: QueueScripts) -> None:
+        self.scripts = scripts
+        self.redis: Redis = scripts.redis
 
     async def record(
         self, queue_id: str, visitor_id: str, survey: Survey, answers: Answers
     ) -> Recorded:
         fields = ["responses"]
-        text_keys: list[str] = []
-        texts: list[str] = []
+        texts: list[tuple[str, str]] = []
         for question_id, value in answers.items():
             question = survey.question(question_id)
             fields.append(f"q:{question_id}:answered")
             if question is not None and question.type == "text" and isinstance(value, str):
-                text_keys.append(texts_key(queue_id, survey.id, question_id))
-                texts.append(value)
+                texts.append((question_id, value))
             elif isinstance(value, list):
                 fields += [f"q:{question_id}:o:{option}" for option in value]
             else:
@@ -140,10 +125,16 @@ class SurveyAnswers:
         if survey.kind == "quiz":
             score, out_of = quiz_score(survey, answers)
             fields.append(f"score:{score}")
-        keys = [answers_key(queue_id, survey.id), counts_key(queue_id, survey.id), *text_keys]
-        args: list[str | int] = [visitor_id, orjson.dumps(answers).decode(), len(fields), *fields]
-        args += [*texts, TEXT_ANSWERS_KEPT]
-        if not int(await self._record(keys=keys, args=args)):
+        recorded = await self.scripts.survey_answer(
+            queue_id,
+            survey.id,
+            visitor_id,
+            orjson.dumps(answers).decode(),
+            fields,
+            texts,
+            TEXT_ANSWERS_KEPT,
+        )
+        if not recorded:
             raise AlreadyAnswered(survey.id)
         return Recorded(answers, score, out_of)
 
@@ -154,6 +145,6 @@ class SurveyAnswers:
             return set()
         async with self.redis.pipeline(transaction=False) as pipe:
             for survey in surveys:
-                pipe.hexists(answers_key(queue_id, survey.id), visitor_id)
+                pipe.hexists(QueueKeys(queue_id).survey_answers(survey.id), visitor_id)
             flags = await pipe.execute()
         return {survey.id for survey, flag in zip(surveys, flags, strict=True) if flag}

@@ -36,7 +36,7 @@ async def list_codes(request: Request) -> Response:
     try:
         require_admin(request)
         queue_id = checked_queue_id(request.path_params["queue_id"])
-        codes = await CodeStore(runtime.redis).list(queue_id)
+        codes = await CodeStore(runtime.store.scripts).list(queue_id)
     except WaitroomError as error:
         return error_response(error)
     return _json({"queue_id": queue_id, "codes": codes})

@@ -109,7 +109,7 @@ async def dashboard_page(request: Request) -> Response:
                 notice, status_code = f"Not saved: {error.detail}", 400
         runtime.views.invalidate(queue_id)
         view = await runtime.views.get(queue_id)
-        codes = await CodeStore(runtime.redis).list(queue_id)
+        codes = await CodeStore(runtime.store.scripts).list(queue_id)
         entries = [
             {**entry, "at_text": _utc(entry.get("at"))}
             for entry in await audit.entries(runtime.redis, queue_id, 20)

@@ -19,7 +19,7 @@ HISTORY_TTL_SECONDS = 2 * 24 * 3600
 
 
 def serving_history_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("serving_by_minute")
+    return QueueKeys(queue_id).serving_by_minute
 
 
 class ServingHistory:

@@ -1,8 +1,12 @@
 -- Redeem a priority/invite code for one visitor, atomically (single-use codes stay single-use
--- under any concurrency). Touches one queue's keys only.
--- KEYS[1] code hash, KEYS[2] code redeemers hash (visitor -> unix s), KEYS[3] lanes hash
--- (visitor -> priority place, or 0 for bypass), KEYS[4] counters hash, KEYS[5] config hash.
--- ARGV[1] visitor id, ARGV[2] now (unix s).
+-- under any concurrency).
+-- KEYS[1] = code                 the code (hash)
+-- KEYS[2] = code_redeemers       visitor -> unix s (hash)
+-- KEYS[3] = lanes                visitor -> priority place, or 0 for bypass (hash)
+-- KEYS[4] = counters             the queue's counters: priority_tail (hash)
+-- KEYS[5] = config               the queue's settings (hash)
+-- ARGV[1] = visitor_id
+-- ARGV[2] = now_seconds          unix s
 -- Returns {outcome, kind, priority_place, uses}; outcome is 'redeemed', 'already', 'unknown',
 -- 'revoked', 'exhausted' or 'missing' (no such queue).
 if redis.call('EXISTS', KEYS[5]) == 0 then

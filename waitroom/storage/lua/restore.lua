@@ -1,10 +1,16 @@
 -- Redis lost a queue's state (restart without data, or an old snapshot): put back the
 -- high-water mark a waiting-room process or a signed token proves, and PAUSE the queue, so no
 -- place is handed out twice and nobody is admitted until an organizer looks.
--- KEYS[1] config, KEYS[2] counters, KEYS[3] alerts hash.
--- ARGV[1] epoch, ARGV[2] tail high-water mark, ARGV[3] serving high-water mark,
--- ARGV[4] opened (0/1), ARGV[5] source ('process' | 'token'), ARGV[6] pause reason,
--- ARGV[7..] config field/value pairs, written only when the config itself is gone.
+-- KEYS[1] = config               the queue's settings (hash)
+-- KEYS[2] = counters             tail, serving, epoch... (hash)
+-- KEYS[3] = alerts               the state guard's alert (hash)
+-- ARGV[1] = epoch
+-- ARGV[2] = tail                 tail high-water mark
+-- ARGV[3] = serving              serving high-water mark
+-- ARGV[4] = opened               0 | 1
+-- ARGV[5] = source               'process' | 'token'
+-- ARGV[6] = pause_reason
+-- ARGV[7..] = config             field/value pairs, written only when the config itself is gone
 -- Returns 1 when it restored something, 0 when nothing was lost.
 local epoch = tonumber(ARGV[1])
 local high_tail = tonumber(ARGV[2])

@@ -1,8 +1,13 @@
 -- Bind a pass to one site session on its first use (contract section 2).
--- KEYS[1] the pass record, KEYS[2] active_sessions (sorted set pass id -> deadline, read by the
--- admission script for active_shopper_cap), KEYS[3] the queue's config hash.
--- ARGV[1] pass id, ARGV[2] session id, ARGV[3] the verified pass's exp (unix s), ARGV[4] now
--- (unix s), ARGV[5] clock leeway (s), ARGV[6] how long the record outlives the session (s).
+-- KEYS[1] = pass_record          the pass's record (hash)
+-- KEYS[2] = active_sessions      pass id -> deadline, read by the engine for active_shopper_cap
+-- KEYS[3] = config               the queue's settings (hash)
+-- ARGV[1] = pass_id
+-- ARGV[2] = session_id
+-- ARGV[3] = pass_expires_at      the verified pass's exp (unix s)
+-- ARGV[4] = now_seconds          unix s
+-- ARGV[5] = leeway_seconds       clock leeway
+-- ARGV[6] = keep_seconds         how long the record outlives the session
 -- Returns {outcome, deadline, reason}: 'claimed' (bound now), 'same' (already this session's),
 -- 'in_use', 'ended', 'expired' or 'missing' (no such queue).
 if redis.call('EXISTS', KEYS[3]) == 0 then

@@ -1,6 +1,11 @@
 -- End a pass's site session for good (idempotent): the active-shopper slot is freed at once and
--- the pass can never start a session again. KEYS[1] the pass record, KEYS[2] active_sessions.
--- ARGV[1] pass id, ARGV[2] reason, ARGV[3] now (unix s), ARGV[4] keep the record this long (s).
+-- the pass can never start a session again.
+-- KEYS[1] = pass_record          the pass's record (hash)
+-- KEYS[2] = active_sessions      pass id -> deadline (sorted set)
+-- ARGV[1] = pass_id
+-- ARGV[2] = reason
+-- ARGV[3] = now_seconds          unix s
+-- ARGV[4] = keep_seconds         how long the record is kept
 -- Returns {outcome, deadline, reason}: 'ended' (now), 'already' (before; its reason) or
 -- 'missing' (no record).
 local record = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'reason')

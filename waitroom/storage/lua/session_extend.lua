@@ -1,7 +1,12 @@
 -- Extend a live site session (a held cart), never beyond claimed_at + the session maximum and
--- never shorter than it is. KEYS[1] the pass record, KEYS[2] active_sessions.
--- ARGV[1] pass id, ARGV[2] until (unix s), ARGV[3] now (unix s), ARGV[4] session maximum (s),
--- ARGV[5] how long the record outlives the session (s).
+-- never shorter than it is.
+-- KEYS[1] = pass_record          the pass's record (hash)
+-- KEYS[2] = active_sessions      pass id -> deadline (sorted set)
+-- ARGV[1] = pass_id
+-- ARGV[2] = until_seconds        the deadline asked for (unix s)
+-- ARGV[3] = now_seconds          unix s
+-- ARGV[4] = session_max_seconds
+-- ARGV[5] = keep_seconds         how long the record outlives the session
 -- Returns {outcome, deadline, reason}: 'ok', 'ended', 'expired' or 'missing' (never claimed).
 local record = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'claimed_at', 'reason')
 if record[1] == 'ended' then
