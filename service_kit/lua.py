@@ -12,8 +12,11 @@ Every script starts with a header naming what it takes and returns::
 A script's key names are names of the app's key module (``QueueKeys`` / ``EventKeys``), in
 ``KEYS`` order. :class:`LuaScript` reads the header when it is built and refuses a script whose
 header does not name exactly the keys and arguments its caller declares, so the header, the
-caller and the script cannot drift apart. Preludes (shared functions) have no header of their
-own: they use the keys the scripts that include them declare.
+caller and the script cannot drift apart. It then puts ``local K = {config = KEYS[1], ...}``
+(every key the header names but a trailing group) before the script's code: the script and its
+preludes (shared functions, which have no header of their own) reach their keys as ``K.config``,
+never by building a name. A prelude's function works in any script that declares the keys it
+uses.
 """
 
 from __future__ import annotations
@@ -94,8 +97,14 @@ class LuaScript:
         self.name = name
         self.keys = tuple(keys)
         self.argv = tuple(argv)
-        # the script's own header first: error messages and SCRIPT SHOW start with it
-        self.source = _with_preludes(body, [lua_source(package, prelude) for prelude in preludes])
+        named = ", ".join(
+            f"{name.rstrip('?')} = KEYS[{index}]"
+            for index, name in enumerate(self.keys, start=1)
+            if not name.endswith("...")
+        )
+        preamble = [f"local K = {{ {named} }}"]
+        preamble += [lua_source(package, prelude) for prelude in preludes]
+        self.source = _with_preludes(body, preamble)
         self.sha = hashlib.sha1(self.source.encode("utf-8")).hexdigest()
 
     async def __call__(self, keys: Sequence[str], args: Sequence[EncodableT]) -> Any:
@@ -109,7 +118,8 @@ class LuaScript:
 
 
 def _with_preludes(body: str, preludes: list[str]) -> str:
-    """The header comment block of ``body``, then the preludes, then the rest of ``body``."""
+    """The header comment block of ``body`` (first, so error messages start with it), then the
+    preludes, then the rest of ``body``."""
     lines = body.splitlines()
     split = next(
         (index for index, line in enumerate(lines) if not line.startswith("--")), len(lines)

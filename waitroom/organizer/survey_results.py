@@ -63,8 +63,8 @@ async def survey_results(
             pipe.hgetall(QueueKeys(queue_id).survey_counts(survey.id))
             for question in survey.questions:
                 if question.type == "text":
-                    texts = QueueKeys(queue_id).survey_texts(survey.id, question.id)
-                    pipe.lrange(texts, 0, RESULT_TEXTS_SHOWN - 1)
+                    texts_key = QueueKeys(queue_id).survey_texts(survey.id, question.id)
+                    pipe.lrange(texts_key, 0, RESULT_TEXTS_SHOWN - 1)
         replies = iter(await pipe.execute())
     results: list[dict[str, Any]] = []
     for survey in surveys:

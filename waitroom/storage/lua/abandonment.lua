@@ -20,7 +20,7 @@ local function abandon_period_ms()
   local period = math.max(MIN_ABANDON_MS, math.floor(seconds * 1000))
   if counter('hb_period_ms') ~= period then
     -- (re)start tracking: nobody counts as gone before one full period was watched
-    redis.call('DEL', Q.heartbeats, Q.heartbeats_b)
+    redis.call('DEL', K.heartbeats, K.heartbeats_b)
     set_counter('hb_period_ms', period)
     set_counter('hb_since_ms', E.now)
     set_counter('hb_window_a', -1)
@@ -45,7 +45,7 @@ end
 -- The bitmap holding window `w`, or nil when it holds another window.
 local function heartbeat_key(w, for_write)
   local side = (w % 2 == 0) and 'a' or 'b'
-  local key = side == 'a' and Q.heartbeats or Q.heartbeats_b
+  local key = side == 'a' and K.heartbeats or K.heartbeats_b
   local field = 'hb_window_' .. side
   if tonumber(E.c[field] or '-1') ~= w then
     if not for_write then
@@ -72,7 +72,7 @@ local function mark_live(positions)
 end
 
 local function is_gone(position, current_key, previous_key, judging)
-  if redis.call('GETBIT', Q.left, position) == 1 then
+  if redis.call('GETBIT', K.left, position) == 1 then
     return true
   end
   if not judging then
@@ -93,7 +93,7 @@ end
 -- are taken as before. Returns the new pointer and the places not moved (carried as credit).
 local function move_pointer(serving, whole, tail, limit)
   if E.shopper_cap > 0 then
-    local live = redis.call('ZCOUNT', Q.active_sessions, math.floor(E.now / 1000), '+inf')
+    local live = redis.call('ZCOUNT', K.active_sessions, math.floor(E.now / 1000), '+inf')
     if live >= E.shopper_cap then
       return serving, 0
     end
@@ -113,13 +113,13 @@ local function move_pointer(serving, whole, tail, limit)
     serving = serving + 1
     if is_gone(serving, current_key, previous_key, judging) then
       skips = skips + 1
-      redis.call('SETBIT', Q.skipped, serving, 1)
+      redis.call('SETBIT', K.skipped, serving, 1)
     else
       whole = whole - 1
     end
   end
   if skips > 0 then
-    redis.call('INCRBY', Q.abandoned_total, skips)
+    redis.call('INCRBY', K.abandoned_total, skips)
   end
   if skips >= MAX_SKIPS_PER_CALL then
     return serving, whole

@@ -17,8 +17,8 @@ end
 -- sha1(seed .. hashed_id) (ties by hashed_id), which anyone can recompute from the published
 -- hashed ids once the seed (committed as shuffle_seed_sha256) is revealed.
 local function open_prequeue(tail)
-  local seed = redis.call('HGET', Q.config, 'shuffle_seed') or ''
-  local ids = redis.call('LRANGE', Q.prequeue, 0, -1)
+  local seed = redis.call('HGET', K.config, 'shuffle_seed') or ''
+  local ids = redis.call('LRANGE', K.prequeue, 0, -1)
   local entries = {}
   for i = 1, #ids do
     local hashed = prequeue_hash(ids[i])
@@ -30,7 +30,7 @@ local function open_prequeue(tail)
   end)
   local positions = {}
   for i = 1, #entries do
-    redis.call('HSET', Q.visitors, entries[i][2], tail + i)
+    redis.call('HSET', K.visitors, entries[i][2], tail + i)
     positions[i] = tail + i
   end
   mark_live(positions) -- early fans start live at opening
@@ -38,7 +38,7 @@ local function open_prequeue(tail)
   set_counter('opened', 1)
   set_counter('prequeue_size', #entries)
   set_counter('prequeue_base', tail)
-  redis.call('DEL', Q.prequeue)
+  redis.call('DEL', K.prequeue)
   return tail + #entries
 end
 

@@ -16,11 +16,11 @@
 -- ARGV[4..] = fields             field, value pairs of the config hash
 -- Returns 1 when the queue was created, 0 when it was updated.
 local created = 0
-if redis.call('EXISTS', Q.config) == 0 then
+if redis.call('EXISTS', K.config) == 0 then
   created = 1
-  redis.call('HSET', Q.counters, 'tail', 0, 'serving', 0, 'credit', 0, 'epoch', ARGV[3],
+  redis.call('HSET', K.counters, 'tail', 0, 'serving', 0, 'credit', 0, 'epoch', ARGV[3],
              'joined_total', 0)
-  redis.call('HDEL', Q.counters, 'opened', 'last_ms')
+  redis.call('HDEL', K.counters, 'opened', 'last_ms')
 else
   advance()
 end
@@ -30,11 +30,11 @@ for i = 4, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i + 1]
   if ARGV[i] == 'state' then
     -- the organizer decided: a stock report no longer reopens the queue (stock_state.lua)
-    redis.call('HDEL', Q.config, 'sold_out_by_stock')
+    redis.call('HDEL', K.config, 'sold_out_by_stock')
   end
 end
 if #fields > 0 then
-  redis.call('HSET', Q.config, unpack(fields))
+  redis.call('HSET', K.config, unpack(fields))
 end
 -- settle again under the new settings: sets last_ms = now, opens the queue when due
 advance()

@@ -1,16 +1,12 @@
 -- Prelude of the admission engine's scripts (join, view, configure, heartbeat, stock_report,
 -- stock_remove), included before abandonment.lua and advance.lua. Each of those scripts
--- declares the same first ten KEYS and first two ARGV, named here once:
+-- declares the same first ten KEYS and first two ARGV (waitroom/storage/scripts.py checks it):
 --   KEYS 1 config, 2 counters, 3 visitors, 4 prequeue, 5 heartbeats, 6 heartbeats_b, 7 left,
---   8 skipped, 9 abandoned_total, 10 active_sessions; ARGV 1 default_burst, 2 queue_id.
+--   8 skipped, 9 abandoned_total, 10 active_sessions (K.config ... K.active_sessions);
+--   ARGV 1 default_burst, 2 queue_id.
 -- The queue's config and counters are read with one HMGET each (load_engine) and the counters
 -- changed are written back with one HSET (save), so a step costs few commands.
 
-local Q = {
-  config = KEYS[1], counters = KEYS[2], visitors = KEYS[3], prequeue = KEYS[4],
-  heartbeats = KEYS[5], heartbeats_b = KEYS[6], left = KEYS[7], skipped = KEYS[8],
-  abandoned_total = KEYS[9], active_sessions = KEYS[10],
-}
 local DEFAULT_BURST = tonumber(ARGV[1])
 local QUEUE_ID = ARGV[2]
 
@@ -36,12 +32,12 @@ local deleted_counters = {}
 
 -- Reads the queue's config and counters; nil when the queue does not exist.
 local function load_engine()
-  local cfg = redis.call('HMGET', Q.config, unpack(CONFIG_FIELDS))
+  local cfg = redis.call('HMGET', K.config, unpack(CONFIG_FIELDS))
   if not cfg[2] then
     E = nil
     return nil
   end
-  local raw = redis.call('HMGET', Q.counters, unpack(COUNTER_FIELDS))
+  local raw = redis.call('HMGET', K.counters, unpack(COUNTER_FIELDS))
   local c = {}
   for i = 1, #COUNTER_FIELDS do
     c[COUNTER_FIELDS[i]] = raw[i]
@@ -83,14 +79,14 @@ local function save()
     pairs_list[#pairs_list + 1] = E.c[name]
   end
   if #pairs_list > 0 then
-    redis.call('HSET', Q.counters, unpack(pairs_list))
+    redis.call('HSET', K.counters, unpack(pairs_list))
   end
   local gone = {}
   for name, _ in pairs(deleted_counters) do
     gone[#gone + 1] = name
   end
   if #gone > 0 then
-    redis.call('HDEL', Q.counters, unpack(gone))
+    redis.call('HDEL', K.counters, unpack(gone))
   end
   changed_counters = {}
   deleted_counters = {}

@@ -26,7 +26,7 @@
 -- retry_after_ms} when a join limit is reached (nothing else happened). Limits count joins that
 -- made a place, in a moving window (as the `limits` library's moving window).
 local visitor = ARGV[3]
-local limited_keys = { KEYS[11], KEYS[12] }
+local limited_keys = { K.join_limit_address, K.join_limit_network }
 local limits = { tonumber(ARGV[4]) or 0, tonumber(ARGV[6]) or 0 }
 local windows = { tonumber(ARGV[5]) or 0, tonumber(ARGV[7]) or 0 }
 local scopes = { 'address', 'network' }
@@ -60,7 +60,7 @@ local function answer(outcome, position)
   return { outcome, position, E.epoch, E.state, E.serving, E.tail, E.opened and 1 or 0, E.now }
 end
 
-local existing = redis.call('HGET', Q.visitors, visitor)
+local existing = redis.call('HGET', K.visitors, visitor)
 if not existing then
   -- a new place: refused before any other work when the client is over its limit
   local limited = over_limit()
@@ -77,7 +77,7 @@ if existing then
     return answer('prequeue_existing', 0)
   end
   -- a place the pointer skipped because its fan had gone: the returning fan queues again
-  local skipped = position <= E.serving and redis.call('GETBIT', Q.skipped, position) == 1
+  local skipped = position <= E.serving and redis.call('GETBIT', K.skipped, position) == 1
   if not skipped then
     return answer('existing', position)
   end
@@ -92,15 +92,15 @@ end
 count_join()
 set_counter('joined_total', counter('joined_total') + 1)
 if not E.opened then
-  redis.call('RPUSH', Q.prequeue, visitor)
-  redis.call('HSET', Q.visitors, visitor, 0)
+  redis.call('RPUSH', K.prequeue, visitor)
+  redis.call('HSET', K.visitors, visitor, 0)
   save()
   return answer('prequeue', 0)
 end
 local position = E.tail + 1
 E.tail = position
 set_counter('tail', position)
-redis.call('HSET', Q.visitors, visitor, position)
+redis.call('HSET', K.visitors, visitor, position)
 mark_live({ position }) -- a new place starts live (abandonment tracking)
 save()
 return answer('new', position)

@@ -6,18 +6,18 @@
 --                                the queue again")
 -- ARGV[1] = visitor_id
 -- Returns the position given up (0 from the pre-queue), or -1 when the visitor held no place.
-local held = redis.call('HGET', KEYS[1], ARGV[1])
+local held = redis.call('HGET', K.visitors, ARGV[1])
 if not held then
   return -1
 end
 local position = tonumber(held)
-redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', K.visitors, ARGV[1])
 if position > 0 then
-  redis.call('SETBIT', KEYS[2], position, 1)
+  redis.call('SETBIT', K.left, position, 1)
 else
-  redis.call('LREM', KEYS[3], 0, ARGV[1])
+  redis.call('LREM', K.prequeue, 0, ARGV[1])
 end
-if KEYS[4] then
-  redis.call('DEL', KEYS[4])
+if K.profile then
+  redis.call('DEL', K.profile)
 end
 return position

@@ -13,25 +13,25 @@
 -- Returns {exp, state, deadline, reason}; state is 'issued', 'active', 'ended', 'lost' (the
 -- record is gone but the pass was issued: long expired) or 'not_admitted' (the pointer is
 -- below the place: no pass).
-local record = redis.call('HMGET', KEYS[1], 'exp', 'state', 'deadline', 'reason')
+local record = redis.call('HMGET', K.pass_record, 'exp', 'state', 'deadline', 'reason')
 if record[1] then
   return { record[1], record[2] or 'issued', record[3] or '0', record[4] or '' }
 end
 local position = tonumber(ARGV[1])
 if position > 0 then
-  if redis.call('GETBIT', KEYS[2], position) == 1 then
+  if redis.call('GETBIT', K.passes_issued, position) == 1 then
     return { '0', 'lost', '0', '' }
   end
-  local serving = tonumber(redis.call('HGET', KEYS[3], 'serving') or '0')
+  local serving = tonumber(redis.call('HGET', K.counters, 'serving') or '0')
   if position > serving then
     return { '0', 'not_admitted', '0', '' }
   end
 end
 local expires_at = tonumber(ARGV[3]) + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'exp', expires_at, 'position', position, 'visitor', ARGV[2],
+redis.call('HSET', K.pass_record, 'exp', expires_at, 'position', position, 'visitor', ARGV[2],
            'state', 'issued')
-redis.call('EXPIREAT', KEYS[1], expires_at + tonumber(ARGV[5]))
+redis.call('EXPIREAT', K.pass_record, expires_at + tonumber(ARGV[5]))
 if position > 0 then
-  redis.call('SETBIT', KEYS[2], position, 1)
+  redis.call('SETBIT', K.passes_issued, position, 1)
 end
 return { tostring(expires_at), 'issued', '0', '' }

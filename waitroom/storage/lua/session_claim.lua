@@ -10,12 +10,12 @@
 -- ARGV[6] = keep_seconds         how long the record outlives the session
 -- Returns {outcome, deadline, reason}: 'claimed' (bound now), 'same' (already this session's),
 -- 'in_use', 'ended', 'expired' or 'missing' (no such queue).
-if redis.call('EXISTS', KEYS[3]) == 0 then
+if redis.call('EXISTS', K.config) == 0 then
   return { 'missing', '0', '' }
 end
 local now = tonumber(ARGV[4])
 local leeway = tonumber(ARGV[5])
-local record = redis.call('HMGET', KEYS[1], 'state', 'session', 'deadline', 'exp', 'reason')
+local record = redis.call('HMGET', K.pass_record, 'state', 'session', 'deadline', 'exp', 'reason')
 local state = record[1]
 if state == 'ended' then
   return { 'ended', record[3] or '0', record[5] or 'session_ended' }
@@ -35,9 +35,9 @@ local expires_at = tonumber(record[4]) or tonumber(ARGV[3])
 if now >= expires_at + leeway then
   return { 'expired', tostring(expires_at), '' }
 end
-redis.call('HSET', KEYS[1], 'state', 'active', 'session', ARGV[2], 'claimed_at', now,
+redis.call('HSET', K.pass_record, 'state', 'active', 'session', ARGV[2], 'claimed_at', now,
            'deadline', expires_at, 'exp', expires_at)
-redis.call('EXPIREAT', KEYS[1], expires_at + tonumber(ARGV[6]))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - 60))
-redis.call('ZADD', KEYS[2], expires_at, ARGV[1])
+redis.call('EXPIREAT', K.pass_record, expires_at + tonumber(ARGV[6]))
+redis.call('ZREMRANGEBYSCORE', K.active_sessions, '-inf', '(' .. (now - 60))
+redis.call('ZADD', K.active_sessions, expires_at, ARGV[1])
 return { 'claimed', tostring(expires_at), '' }

@@ -19,10 +19,10 @@
 -- ARGV[3] = event_id
 -- ARGV[4] = now_seconds          unix s
 -- Returns {'ok', state, remaining_total, changed, removed (0|1)} | {'missing'}
-if redis.call('EXISTS', Q.config) == 0 then
+if redis.call('EXISTS', K.config) == 0 then
   return { 'missing' }
 end
-local removed = redis.call('HDEL', STOCK.events, ARGV[3])
-redis.call('SADD', STOCK.removed, ARGV[3])
+local removed = redis.call('HDEL', K.stock_events, ARGV[3])
+redis.call('SADD', K.stock_removed, ARGV[3])
 local settled = settle_stock(ARGV[4])
 return { 'ok', settled[1], settled[2], settled[3], removed }

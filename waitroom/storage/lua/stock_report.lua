@@ -22,17 +22,17 @@
 -- ARGV[7] = sales_ttl_seconds
 -- ARGV[8..] = sales              unix minute, tickets sold pairs
 -- Returns {'ok', state, remaining_total, changed, stale} | {'missing'} | {'removed'}
-if redis.call('EXISTS', Q.config) == 0 then
+if redis.call('EXISTS', K.config) == 0 then
   return { 'missing' }
 end
 local event_id = ARGV[3]
-if redis.call('SISMEMBER', STOCK.removed, event_id) == 1 then
+if redis.call('SISMEMBER', K.stock_removed, event_id) == 1 then
   return { 'removed' }
 end
 local version = tonumber(ARGV[5])
 local stale = 0
 if version >= 0 then
-  local stored = redis.call('HGET', STOCK.events, event_id)
+  local stored = redis.call('HGET', K.stock_events, event_id)
   if stored then
     local stored_version = tonumber(cjson.decode(stored).version)
     if stored_version and stored_version > version then
@@ -41,13 +41,13 @@ if version >= 0 then
   end
 end
 if stale == 0 then
-  redis.call('HSET', STOCK.events, event_id, ARGV[4])
+  redis.call('HSET', K.stock_events, event_id, ARGV[4])
 end
 if #ARGV >= 8 then
   for index = 8, #ARGV, 2 do
-    redis.call('HINCRBY', STOCK.sales, ARGV[index], ARGV[index + 1])
+    redis.call('HINCRBY', K.sales_per_minute, ARGV[index], ARGV[index + 1])
   end
-  redis.call('EXPIRE', STOCK.sales, tonumber(ARGV[7]))
+  redis.call('EXPIRE', K.sales_per_minute, tonumber(ARGV[7]))
 end
 local settled = settle_stock(ARGV[6])
 return { 'ok', settled[1], settled[2], settled[3], stale }

@@ -8,12 +8,12 @@
 -- ARGV[4..] = fields             n count fields, then one text per text list, then how many
 --                                texts to keep per list
 -- Returns 1 when recorded, 0 when this visitor had already answered.
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+if redis.call('HSETNX', K.survey_answers, ARGV[1], ARGV[2]) == 0 then
   return 0
 end
 local count = tonumber(ARGV[3])
 for i = 4, 3 + count do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
+  redis.call('HINCRBY', K.survey_counts, ARGV[i], 1)
 end
 local keep = tonumber(ARGV[#ARGV])
 for k = 3, #KEYS do

@@ -17,7 +17,7 @@
 if not advance() then
   return false
 end
-local prequeue_length = redis.call('LLEN', Q.prequeue)
-local remaining_total = redis.call('HGET', KEYS[11], 'remaining_total') or false
+local prequeue_length = redis.call('LLEN', K.prequeue)
+local remaining_total = redis.call('HGET', K.stock, 'remaining_total') or false
 return { E.serving, E.tail, E.epoch, E.now, E.opened and 1 or 0, prequeue_length,
-         redis.call('HGETALL', Q.config), remaining_total }
+         redis.call('HGETALL', K.config), remaining_total }
