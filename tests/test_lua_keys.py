@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -81,7 +80,8 @@ async def test_every_script_has_a_loader_method_and_a_header_naming_its_keys(
             assert header.keys == script.keys and header.argv == script.argv, name
             assert header.keys or name == "stock_snapshot", name
             for key in header.keys:
-                assert hasattr(key_module, bare(key)), f"{name}: {key} is no {key_module.__name__} key"
+                known = hasattr(key_module, bare(key))
+                assert known, f"{name}: {key} is no {key_module.__name__} key"
 
 
 async def test_no_script_builds_a_key_name_and_every_named_key_is_declared(redis: Redis) -> None:
@@ -196,9 +196,16 @@ def key_template(owner: object, name: str) -> Callable[[str], bool]:
         return lambda key: key == attribute
     parameters = len(inspect.signature(attribute).parameters)
     first, second = attribute(*["a"] * parameters), attribute(*["b"] * parameters)
-    prefix = os.path.commonprefix([first, second])
-    suffix = os.path.commonprefix([first[::-1], second[::-1]])[::-1]
+    prefix = _common_start(first, second)
+    suffix = _common_start(first[::-1], second[::-1])[::-1]
     return lambda key: key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix)
+
+
+def _common_start(first: str, second: str) -> str:
+    length = 0
+    while length < min(len(first), len(second)) and first[length] == second[length]:
+        length += 1
+    return first[:length]
 
 
 def check_runs(
