@@ -179,11 +179,13 @@ class QueueViewCache:
 
 def _witness(entry: _Entry) -> QueueSnapshot | None:
     """What this process knows of the queue: its last snapshot, with the places it handed
-    out since."""
+    out since (and the pointer only as far as the places it had reached then: the room past
+    the tail is given up when the queue is paused, see advance.lua)."""
     snapshot = entry.snapshot
     if snapshot is None or entry.highest_place <= snapshot.tail:
         return snapshot
-    return replace(snapshot, tail=entry.highest_place)
+    admitted = min(snapshot.serving, snapshot.tail)
+    return replace(snapshot, tail=entry.highest_place, serving=admitted)
 
 
 def _outflow(entry: _Entry) -> float:
