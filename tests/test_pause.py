@@ -128,7 +128,7 @@ async def test_joins_during_a_pause_from_two_processes_admit_nobody(
             assert body["state"] == "paused" and "pass" not in body, body
             tokens.append((base, body["token"]))
         client.cookies.clear()
-        for base, token in tokens:  # every fan polls both processes: still nobody admitted
+        for _, token in tokens:  # every fan polls both processes: still nobody admitted
             for server in two_processes:
                 polled = await client.get(
                     f"{server.base_url}/api/v1/queues/{unique_id}/status",
