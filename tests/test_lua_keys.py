@@ -255,8 +255,8 @@ async def waitroom_scenario(scripts: QueueScripts, redis: Redis, queue_id: str) 
                       "shuffle_seed": "seed"},
     )
     limits = JoinLimits(
-        JoinWindow(keys.join_limit_address("203.0.113.9"), 5, 60_000),
-        JoinWindow(keys.join_limit_network("203.0.113.0/24"), 50, 60_000),
+        JoinWindow(keys.join_limit("address", "203.0.113.9"), 5, 60_000),
+        JoinWindow(keys.join_limit("network", "203.0.113.0/24"), 50, 60_000),
     )
     await scripts.join(queue_id, "early-fan", limits)  # the pre-queue
     await scripts.configure(queue_id, 1, {"opens_at": "0"})  # opening: the shuffle

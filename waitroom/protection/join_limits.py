@@ -2,8 +2,8 @@
 
 A join that would make a new place counts in two moving windows, one of the client's address
 and one of its IPv4 /24 or IPv6 /64 network. The windows are lists of join times in the queue's
-keyspace (``QueueKeys.join_limit_address`` / ``join_limit_network``, so on the queue's cluster
-slot), read and written by ``join.lua`` in the same Redis round trip that hands out the place:
+keyspace (``QueueKeys.join_limit``, so on the queue's cluster slot), read and written by
+``join.lua`` in the same Redis round trip that hands out the place:
 the limits hold across every waiting-room process at no extra round trip. The windows work as
 the ``limits`` library's moving window (whose rate strings, e.g. ``30/minute``, configure them
 and which still parses them); the library's own storage would cost one more round trip per
@@ -70,8 +70,8 @@ class JoinRateLimiter:
             return None
         keys = QueueKeys(queue_id)
         return JoinLimits(
-            JoinWindow(keys.join_limit_address(address), *self.address_rule),
-            JoinWindow(keys.join_limit_network(subnet_of(address)), *self.network_rule),
+            JoinWindow(keys.join_limit("address", address), *self.address_rule),
+            JoinWindow(keys.join_limit("network", subnet_of(address)), *self.network_rule),
         )
 
     def exempt(self, address: str) -> bool:

@@ -75,13 +75,10 @@ class QueueKeys:
         """Sorted set: pass id -> site session deadline (unix s), for active_shopper_cap."""
         return self.prefix + "active_sessions"
 
-    def join_limit_address(self, address: str) -> str:
-        """List: times (ms) of the newest joins from one client address (moving window)."""
-        return f"{self.prefix}join_limit:address:{address}"
-
-    def join_limit_network(self, network: str) -> str:
-        """List: times (ms) of the newest joins from one IPv4 /24 or IPv6 /64."""
-        return f"{self.prefix}join_limit:network:{network}"
+    def join_limit(self, scope: str, subject: str) -> str:
+        """List: times (ms) of the newest joins that made a place from one client ``address``
+        or ``network`` (IPv4 /24, IPv6 /64): a moving window (protection/join_limits.py)."""
+        return f"{self.prefix}join_limit:{scope}:{subject}"
 
     @property
     def alerts(self) -> str:

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from service_kit.lua import LuaScript
+from waitroom.storage.join_batches import JoinBatches
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.script_replies import (
     JoinLimited,
@@ -72,13 +73,8 @@ class QueueScripts:
         self.redis = redis
         self.default_burst = default_burst
         self._view = _engine_script(redis, "view", ("stock",), ())
-        self._join = _engine_script(
-            redis,
-            "join",
-            ("join_limit_address?", "join_limit_network?"),
-            ("visitor_id", "address_limit", "address_window_ms", "network_limit",
-             "network_window_ms"),
-        )
+        self._join = _engine_script(redis, "join", ("join_limit...",), ("joins...",))
+        self._join_batches = JoinBatches(self._send_joins)
         self._configure = _engine_script(redis, "configure", (), ("epoch", "fields..."))
         self._heartbeat = _engine_script(redis, "heartbeat", (), ("positions...",))
         stock_preludes = (*ENGINE_PRELUDES, "stock_state")
@@ -150,18 +146,9 @@ class QueueScripts:
     async def join(
         self, queue_id: str, visitor_id: str, limits: JoinLimits | None = None
     ) -> JoinReply | JoinLimited:
-        """One place per visitor, within the client's join limits (None: not limited)."""
-        keys = engine_keys(queue_id)
-        if limits is None:
-            args: list[EncodableT] = [self.default_burst, queue_id, visitor_id, 0, 0, 0, 0]
-        else:
-            address, network = limits.address, limits.network
-            keys = (*keys, address.key, network.key)
-            args = [
-                self.default_burst, queue_id, visitor_id,
-                address.limit, address.window_ms, network.limit, network.window_ms,
-            ]
-        raw = await self._join(keys, args)
+        """One place per visitor, within the client's join limits (None: not limited). Joins
+        of one queue share script calls (:mod:`waitroom.storage.join_batches`)."""
+        raw = await self._join_batches.join(queue_id, visitor_id, limits)
         outcome = _text(raw[0])
         if outcome == "limited":
             return JoinLimited(_text(raw[1]), int(raw[2]))
@@ -175,6 +162,12 @@ class QueueScripts:
             int(raw[6]) == 1,
             int(raw[7]),
         )
+
+    async def _send_joins(
+        self, queue_id: str, windows: Sequence[str], joins: Sequence[EncodableT]
+    ) -> Any:
+        keys = (*engine_keys(queue_id), *windows)
+        return await self._join(keys, [self.default_burst, queue_id, *joins])
 
     async def configure(self, queue_id: str, epoch: int, fields: Mapping[str, str]) -> bool:
         """Create or update a queue (fields of its config hash); True when it was created."""

@@ -1,5 +1,7 @@
--- Join one queue in one step: the client's join limits, one place per visitor id, the pointer
--- settled, and what the fan's first status needs (so no view refresh follows a join).
+-- Join one queue, one or more fans in one step (the joins a process gathered while its previous
+-- step was in flight, waitroom/storage/join_batches.py): the pointer settled once, then for
+-- each fan in order its client's join limits and one place per visitor id. Each answer carries
+-- what the fan's first status needs, so no view refresh follows a join.
 -- KEYS[1] = config               the queue's settings (hash)
 -- KEYS[2] = counters             tail, serving, epoch... (hash)
 -- KEYS[3] = visitors             visitor id -> place (hash)
@@ -10,97 +12,109 @@
 -- KEYS[8] = skipped              places the pointer passed because their fan had gone (bitmap)
 -- KEYS[9] = abandoned_total      count of skipped places (string)
 -- KEYS[10] = active_sessions     pass id -> session deadline (sorted set)
--- KEYS[11] = join_limit_address? newest join times of the client's address (list); left off
---                                with KEYS[12] when the client is exempt or limits are off
--- KEYS[12] = join_limit_network? newest join times of the client's /24 or /64 (list)
+-- KEYS[11..] = join_limit         newest join times of one client address or network (list):
+--                                every window the joins count in, each once
 -- ARGV[1] = default_burst        burst of a queue that has none of its own
 -- ARGV[2] = queue_id
--- ARGV[3] = visitor_id
--- ARGV[4] = address_limit        joins allowed per window from one address (0: no limit)
--- ARGV[5] = address_window_ms
--- ARGV[6] = network_limit        joins allowed per window from one network (0: no limit)
--- ARGV[7] = network_window_ms
--- Returns {outcome, position, epoch, state, serving, tail, opened (0|1), redis_now_ms}, outcome
--- 'new', 'existing', 'prequeue', 'prequeue_existing', 'missing' (no queue) or the queue's state
--- when it takes nobody ('closed', 'sold_out'); or {'limited', 'address' | 'network',
--- retry_after_ms} when a join limit is reached (nothing else happened). Limits count joins that
--- made a place, in a moving window (as the `limits` library's moving window).
-local visitor = ARGV[3]
-local limited_keys = { K.join_limit_address, K.join_limit_network }
-local limits = { tonumber(ARGV[4]) or 0, tonumber(ARGV[6]) or 0 }
-local windows = { tonumber(ARGV[5]) or 0, tonumber(ARGV[7]) or 0 }
-local scopes = { 'address', 'network' }
+-- ARGV[3..] = joins              per fan 7 values: visitor id, then for its address and for its
+--                                network: the window's index in KEYS (0: not limited), joins
+--                                allowed per window, window length (ms)
+-- Returns one answer per fan: {outcome, position, epoch, state, serving, tail, opened (0|1),
+-- redis_now_ms}, outcome 'new', 'existing', 'prequeue', 'prequeue_existing', 'missing' (no
+-- queue) or the queue's state when it takes nobody ('closed', 'sold_out'); or {'limited',
+-- 'address' | 'network', retry_after_ms} when a join limit refused a new place (nothing else
+-- happened for that fan). Limits count joins that made a place, in a moving window (as the
+-- `limits` library's moving window: the newest `limit` times, the oldest must be older than
+-- the window).
+local GROUP = 7
+local SCOPES = { 'address', 'network' }
 
--- {'limited', scope, ms} when a window is full, else nil
-local function over_limit()
+-- {'limited', scope, ms} when one of the fan's windows is full, else nil
+local function over_limit(base)
   local now = now_ms()
-  for i = 1, 2 do
-    if limited_keys[i] and limits[i] > 0 then
-      local oldest = redis.call('LINDEX', limited_keys[i], limits[i] - 1)
-      if oldest and now - tonumber(oldest) < windows[i] then
-        return { 'limited', scopes[i], tonumber(oldest) + windows[i] - now }
+  for rule = 0, 1 do
+    local index = tonumber(ARGV[base + 1 + rule * 3])
+    local limit = tonumber(ARGV[base + 2 + rule * 3])
+    if index > 0 and limit > 0 then
+      local window = tonumber(ARGV[base + 3 + rule * 3])
+      local oldest = redis.call('LINDEX', KEYS[index], limit - 1)
+      if oldest and now - tonumber(oldest) < window then
+        return { 'limited', SCOPES[rule + 1], tonumber(oldest) + window - now }
       end
     end
   end
   return nil
 end
 
-local function count_join()
+local function count_join(base)
   local now = now_ms()
-  for i = 1, 2 do
-    if limited_keys[i] and limits[i] > 0 then
-      redis.call('LPUSH', limited_keys[i], now)
-      redis.call('LTRIM', limited_keys[i], 0, limits[i] - 1)
-      redis.call('PEXPIRE', limited_keys[i], windows[i])
+  for rule = 0, 1 do
+    local index = tonumber(ARGV[base + 1 + rule * 3])
+    local limit = tonumber(ARGV[base + 2 + rule * 3])
+    if index > 0 and limit > 0 then
+      if redis.call('LPUSH', KEYS[index], now) > limit then
+        redis.call('LTRIM', KEYS[index], 0, limit - 1)
+      end
+      redis.call('PEXPIRE', KEYS[index], tonumber(ARGV[base + 3 + rule * 3]))
     end
   end
 end
 
+local answers = {}
+local count = (#ARGV - 2) / GROUP
+if not advance() then
+  for i = 1, count do
+    answers[i] = { 'missing', 0, 0, '', 0, 0, 0, 0 }
+  end
+  return answers
+end
 local function answer(outcome, position)
   return { outcome, position, E.epoch, E.state, E.serving, E.tail, E.opened and 1 or 0, E.now }
 end
 
-local existing = redis.call('HGET', K.visitors, visitor)
-if not existing then
-  -- a new place: refused before any other work when the client is over its limit
-  local limited = over_limit()
-  if limited then
-    return limited
+local joined = counter('joined_total')
+local new_places = {}
+for i = 1, count do
+  local base = 2 + (i - 1) * GROUP
+  local visitor = ARGV[base + 1]
+  local existing = redis.call('HGET', K.visitors, visitor)
+  local result = nil
+  if existing then
+    local position = tonumber(existing)
+    if position == 0 then
+      result = answer('prequeue_existing', 0)
+    elseif not (position <= E.serving and redis.call('GETBIT', K.skipped, position) == 1) then
+      result = answer('existing', position)
+    end
+    -- else: a place the pointer skipped because its fan had gone: the fan queues again
   end
-end
-if not advance() then
-  return { 'missing', 0, 0, '', 0, 0, 0, 0 }
-end
-if existing then
-  local position = tonumber(existing)
-  if position == 0 then
-    return answer('prequeue_existing', 0)
+  if not result then
+    result = over_limit(base + 1)
   end
-  -- a place the pointer skipped because its fan had gone: the returning fan queues again
-  local skipped = position <= E.serving and redis.call('GETBIT', K.skipped, position) == 1
-  if not skipped then
-    return answer('existing', position)
+  if not result then
+    if E.state == 'closed' or E.state == 'sold_out' then
+      result = answer(E.state, 0)
+    else
+      count_join(base + 1)
+      joined = joined + 1
+      if not E.opened then
+        redis.call('RPUSH', K.prequeue, visitor)
+        redis.call('HSET', K.visitors, visitor, 0)
+        result = answer('prequeue', 0)
+      else
+        E.tail = E.tail + 1
+        redis.call('HSET', K.visitors, visitor, E.tail)
+        new_places[#new_places + 1] = E.tail
+        result = answer('new', E.tail)
+      end
+    end
   end
-  local limited = over_limit()
-  if limited then
-    return limited
-  end
+  answers[i] = result
 end
-if E.state == 'closed' or E.state == 'sold_out' then
-  return answer(E.state, 0)
+if joined ~= counter('joined_total') then
+  set_counter('joined_total', joined)
+  set_counter('tail', E.tail)
 end
-count_join()
-set_counter('joined_total', counter('joined_total') + 1)
-if not E.opened then
-  redis.call('RPUSH', K.prequeue, visitor)
-  redis.call('HSET', K.visitors, visitor, 0)
-  save()
-  return answer('prequeue', 0)
-end
-local position = E.tail + 1
-E.tail = position
-set_counter('tail', position)
-redis.call('HSET', K.visitors, visitor, position)
-mark_live({ position }) -- a new place starts live (abandonment tracking)
+mark_live(new_places) -- new places start live (abandonment tracking)
 save()
-return answer('new', position)
+return answers
