@@ -66,12 +66,19 @@ class JoinRateLimiter:
         self.exempt_networks = networks
 
     def limits_for(self, queue_id: str, address: str) -> JoinLimits | None:
-        if self.exempt(address):
+        number = ipv4_number(address)
+        if number is not None:  # the common case, parsed once
+            if any(number & mask == network for network, mask in self.exempt_ipv4):
+                return None
+            network_name = address[: address.rindex(".")] + ".0/24"
+        elif self.exempt(address):
             return None
+        else:
+            network_name = subnet_of(address)
         keys = QueueKeys(queue_id)
         return JoinLimits(
             JoinWindow(keys.join_limit("address", address), *self.address_rule),
-            JoinWindow(keys.join_limit("network", subnet_of(address)), *self.network_rule),
+            JoinWindow(keys.join_limit("network", network_name), *self.network_rule),
         )
 
     def exempt(self, address: str) -> bool:
