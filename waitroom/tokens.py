@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -116,17 +115,17 @@ class _DerivedKeyCachingSigner(TimestampSigner):
 
 
 class _CompactJSON:
-    """itsdangerous' compact JSON for dumps (same payload bytes), orjson for loads."""
+    """orjson both ways: for the claims (text and integers) it writes exactly the bytes of
+    itsdangerous' compact JSON (``separators=(",", ":")``, ``ensure_ascii=False``), in a
+    fraction of the time (every join issues a token)."""
 
     @staticmethod
     def loads(payload: str | bytes) -> Any:
         return orjson.loads(payload)
 
     @staticmethod
-    def dumps(obj: Any, **kwargs: Any) -> str:
-        kwargs.setdefault("ensure_ascii", False)
-        kwargs.setdefault("separators", (",", ":"))
-        return json.dumps(obj, **kwargs)
+    def dumps(obj: Any, **_: Any) -> str:
+        return orjson.dumps(obj).decode()
 
 
 class _SignerCachingSerializer(URLSafeTimedSerializer):
