@@ -29,35 +29,34 @@
 local GROUP = 7
 local SCOPES = { 'address', 'network' }
 
--- {'limited', scope, ms} when one of the fan's windows is full, else nil
-local function over_limit(base)
+-- Counts a join in the fan's windows; when one is full, takes the count back and returns
+-- {'limited', scope, ms}. The common case (room left) costs an LPUSH and a PEXPIRE per window.
+local function count_join(base)
   local now = now_ms()
+  local pushed = {}
   for rule = 0, 1 do
     local index = tonumber(ARGV[base + 1 + rule * 3])
     local limit = tonumber(ARGV[base + 2 + rule * 3])
     if index > 0 and limit > 0 then
       local window = tonumber(ARGV[base + 3 + rule * 3])
-      local oldest = redis.call('LINDEX', KEYS[index], limit - 1)
-      if oldest and now - tonumber(oldest) < window then
-        return { 'limited', SCOPES[rule + 1], tonumber(oldest) + window - now }
-      end
-    end
-  end
-  return nil
-end
-
-local function count_join(base)
-  local now = now_ms()
-  for rule = 0, 1 do
-    local index = tonumber(ARGV[base + 1 + rule * 3])
-    local limit = tonumber(ARGV[base + 2 + rule * 3])
-    if index > 0 and limit > 0 then
+      pushed[#pushed + 1] = { index, window }
       if redis.call('LPUSH', KEYS[index], now) > limit then
+        -- the join before the newest `limit` ones: inside the window means one too many
+        local oldest = tonumber(redis.call('LINDEX', KEYS[index], limit))
+        if now - oldest < window then
+          for _, entry in ipairs(pushed) do
+            redis.call('LPOP', KEYS[entry[1]])
+          end
+          return { 'limited', SCOPES[rule + 1], oldest + window - now }
+        end
         redis.call('LTRIM', KEYS[index], 0, limit - 1)
       end
-      redis.call('PEXPIRE', KEYS[index], tonumber(ARGV[base + 3 + rule * 3]))
     end
   end
+  for _, entry in ipairs(pushed) do
+    redis.call('PEXPIRE', KEYS[entry[1]], entry[2])
+  end
+  return nil
 end
 
 local answers = {}
@@ -74,42 +73,54 @@ end
 
 local joined = counter('joined_total')
 local new_places = {}
+local takes_fans = E.state ~= 'closed' and E.state ~= 'sold_out'
+
+-- A new place for the fan (or its join limit): `claimed` when HSETNX already wrote it.
+local function take_place(base, visitor, claimed)
+  local limited = count_join(base + 1)
+  if limited then
+    if claimed then
+      redis.call('HDEL', K.visitors, visitor)
+    end
+    return limited
+  end
+  joined = joined + 1
+  if not E.opened then
+    if not claimed then
+      redis.call('HSET', K.visitors, visitor, 0)
+    end
+    redis.call('RPUSH', K.prequeue, visitor)
+    return answer('prequeue', 0)
+  end
+  E.tail = E.tail + 1
+  if not claimed then
+    redis.call('HSET', K.visitors, visitor, E.tail)
+  end
+  new_places[#new_places + 1] = E.tail
+  return answer('new', E.tail)
+end
+
 for i = 1, count do
   local base = 2 + (i - 1) * GROUP
   local visitor = ARGV[base + 1]
-  local existing = redis.call('HGET', K.visitors, visitor)
-  local result = nil
-  if existing then
-    local position = tonumber(existing)
+  local place = E.opened and E.tail + 1 or 0
+  if takes_fans and redis.call('HSETNX', K.visitors, visitor, place) == 1 then
+    answers[i] = take_place(base, visitor, true) -- the common case: a new visitor
+  else
+    local existing = redis.call('HGET', K.visitors, visitor)
+    local position = tonumber(existing or '-1')
     if position == 0 then
-      result = answer('prequeue_existing', 0)
-    elseif not (position <= E.serving and redis.call('GETBIT', K.skipped, position) == 1) then
-      result = answer('existing', position)
-    end
-    -- else: a place the pointer skipped because its fan had gone: the fan queues again
-  end
-  if not result then
-    result = over_limit(base + 1)
-  end
-  if not result then
-    if E.state == 'closed' or E.state == 'sold_out' then
-      result = answer(E.state, 0)
+      answers[i] = answer('prequeue_existing', 0)
+    elseif position > 0
+        and not (position <= E.serving and redis.call('GETBIT', K.skipped, position) == 1) then
+      answers[i] = answer('existing', position)
+    elseif not takes_fans then
+      answers[i] = answer(E.state, 0)
     else
-      count_join(base + 1)
-      joined = joined + 1
-      if not E.opened then
-        redis.call('RPUSH', K.prequeue, visitor)
-        redis.call('HSET', K.visitors, visitor, 0)
-        result = answer('prequeue', 0)
-      else
-        E.tail = E.tail + 1
-        redis.call('HSET', K.visitors, visitor, E.tail)
-        new_places[#new_places + 1] = E.tail
-        result = answer('new', E.tail)
-      end
+      -- a place the pointer skipped because its fan had gone: the fan queues again
+      answers[i] = take_place(base, visitor, false)
     end
   end
-  answers[i] = result
 end
 if joined ~= counter('joined_total') then
   set_counter('joined_total', joined)
