@@ -47,6 +47,7 @@ from loadtests.redis_commandstats import (
     commandstats,
     cpu_seconds,
     script_calls,
+    script_microseconds,
     useful_work,
 )
 from loadtests.redis_round_trips import RoundTripCounter
@@ -146,18 +147,20 @@ def print_run(round_index: int, name: str, result: WrkResult, cpu_us: float) -> 
     )
 
 
-def redis_figures(url: str) -> tuple[float, Counter[str]]:
-    return cpu_seconds([url]), commandstats([url])
+def redis_figures(url: str) -> tuple[float, Counter[str], int]:
+    return cpu_seconds([url]), commandstats([url]), script_microseconds([url])
 
 
 def redis_per_request(
-    before: tuple[float, Counter[str]], after: tuple[float, Counter[str]], requests: int
+    before: tuple[float, Counter[str], int], after: tuple[float, Counter[str], int], requests: int
 ) -> dict[str, float]:
-    """Redis CPU (µs), script calls and commands (scripts' inner ones included) per request."""
+    """Redis CPU (µs: the process, and the scripts' own run time), script calls and commands
+    (scripts' inner ones included) per request."""
     delta = useful_work(after[1] - before[1])
     count = max(1, requests)
     return {
         "redis_cpu_us": (after[0] - before[0]) * 1e6 / count,
+        "script_us": (after[2] - before[2]) / count,
         "script_calls": script_calls(delta) / count,
         "commands": sum(delta.values()) / count,
     }
@@ -165,7 +168,8 @@ def redis_per_request(
 
 def print_redis(figures: dict[str, float]) -> None:
     print(
-        f"          Redis: {figures['redis_cpu_us']:6.1f} us CPU, "
+        f"          Redis: {figures['redis_cpu_us']:6.1f} us CPU "
+        f"({figures['script_us']:.1f} us in scripts), "
         f"{figures['script_calls']:.2f} script calls, "
         f"{figures['commands']:.1f} commands per request",
         flush=True,
@@ -317,7 +321,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     for name, values in cpu_per_request.items():
         summary[name]["server_cpu_us_per_request_median"] = statistics.median(values)
     for name, samples in redis_work.items():
-        for figure in ("redis_cpu_us", "script_calls", "commands"):
+        for figure in ("redis_cpu_us", "script_us", "script_calls", "commands"):
             summary[name][f"{figure}_per_request_median"] = statistics.median(
                 sample[figure] for sample in samples
             )
