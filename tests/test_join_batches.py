@@ -7,7 +7,10 @@ import asyncio
 
 from redis.asyncio import Redis
 
+from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
+from waitroom.queue.availability import REDIS_ERRORS
+from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinReply, JoinWindow
 
@@ -75,3 +78,27 @@ async def test_a_joiner_who_goes_away_leaves_the_others_their_answers(
     answered = [reply for reply in replies if isinstance(reply, JoinReply)]
     assert len(answered) == 5 and len({reply.position for reply in answered}) == 5
     assert (await store.join(unique_id, "later")).position == 6  # type: ignore[union-attr]
+
+
+async def test_a_store_outage_fails_every_join_of_the_call_and_blocks_no_later_one(
+    own_redis: EmbeddedRedis, unique_id: str
+) -> None:
+    redis = redis_from_url(own_redis.url)
+    try:
+        store = AdmissionStore(redis, default_burst=5)
+        await store.configure(unique_id, {"rate_per_minute": 0})
+        own_redis.kill()
+        failed = await asyncio.gather(
+            *(store.join(unique_id, f"fan-{index}") for index in range(20)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(reply, REDIS_ERRORS) for reply in failed), failed
+        own_redis.restart()  # same port, same AOF: the queue is back
+        replies = await asyncio.gather(
+            *(store.join(unique_id, f"fan-{index}") for index in range(20))
+        )
+        assert sorted(reply.position for reply in replies if isinstance(reply, JoinReply)) == (
+            list(range(1, 21))
+        )
+    finally:
+        await redis.aclose()

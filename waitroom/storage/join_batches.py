@@ -25,6 +25,8 @@ from waitroom.storage.script_replies import JoinLimits
 
 MAX_JOINS_PER_CALL = 200
 """Bounds one script call's run time (a few hundred microseconds of Redis time)."""
+FIRST_WINDOW_KEY = 11
+"""KEYS index of the first join limit window in ``join.lua`` (after the engine's ten keys)."""
 
 SendCall = Callable[[str, Sequence[str], Sequence[EncodableT]], Coroutine[Any, Any, Any]]
 """(queue id, limit window keys, per-join arguments) -> the script's answers, one per join."""
@@ -62,41 +64,58 @@ class JoinBatches:
         return await answer
 
     def _start(self, queue_id: str, queue: _Queue) -> None:
-        joins = [join for join in queue.waiting[:MAX_JOINS_PER_CALL] if not join.answer.done()]
-        del queue.waiting[:MAX_JOINS_PER_CALL]
-        if not joins:
-            if queue.waiting:
-                self._start(queue_id, queue)
-            else:
+        """Sends the waiting joins (the first ``MAX_JOINS_PER_CALL``), or marks the queue idle."""
+        while True:
+            joins = [join for join in queue.waiting[:MAX_JOINS_PER_CALL] if not join.answer.done()]
+            del queue.waiting[:MAX_JOINS_PER_CALL]
+            if joins:
+                break
+            if not queue.waiting:
                 queue.in_flight = False
                 self._queues.pop(queue_id, None)
-            return
+                return
         queue.in_flight = True
-        windows: dict[str, int] = {}
-        args: list[EncodableT] = []
-        for join in joins:
-            args.append(join.visitor_id)
-            limits = join.limits
-            if limits is None:
-                args += [0, 0, 0, 0, 0, 0]
-                continue
-            for window in (limits.address, limits.network):
-                index = windows.setdefault(window.key, 11 + len(windows))
-                args += [index, window.limit, window.window_ms]
-        call = asyncio.ensure_future(self._send(queue_id, list(windows), args))
+        try:
+            windows: dict[str, int] = {}
+            args: list[EncodableT] = []
+            for join in joins:
+                args.append(join.visitor_id)
+                limits = join.limits
+                if limits is None:
+                    args += [0, 0, 0, 0, 0, 0]
+                    continue
+                for window in (limits.address, limits.network):
+                    index = windows.setdefault(window.key, FIRST_WINDOW_KEY + len(windows))
+                    args += [index, window.limit, window.window_ms]
+            call = asyncio.ensure_future(self._send(queue_id, list(windows), args))
+        except BaseException as error:  # never leave a queue "in flight" with nothing sent
+            self._answer(joins, None, error)
+            self._start(queue_id, queue)
+            raise
         call.add_done_callback(lambda done: self._finish(queue_id, queue, joins, done))
 
     def _finish(
         self, queue_id: str, queue: _Queue, joins: list[_Join], call: asyncio.Future[Any]
     ) -> None:
-        error = None if call.cancelled() else call.exception()
+        try:
+            if call.cancelled():
+                for join in joins:
+                    join.answer.cancel()  # the event loop is closing
+            else:
+                error = call.exception()
+                answers = None if error is not None else call.result()
+                if answers is not None and len(answers) != len(joins):
+                    error = RuntimeError(f"join.lua answered {len(answers)} of {len(joins)} joins")
+                self._answer(joins, answers, error)
+        finally:
+            self._start(queue_id, queue)
+
+    @staticmethod
+    def _answer(joins: list[_Join], answers: Any, error: BaseException | None) -> None:
         for index, join in enumerate(joins):
             if join.answer.done():
                 continue  # the joiner went away
-            if call.cancelled():
-                join.answer.cancel()  # the event loop is closing
-            elif error is not None:
+            if error is not None:
                 join.answer.set_exception(error)
             else:
-                join.answer.set_result(call.result()[index])
-        self._start(queue_id, queue)
+                join.answer.set_result(answers[index])
