@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.requests import Request
@@ -12,7 +12,7 @@ from starlette.responses import Response
 from service_kit.problems import WaitroomError, error_response
 from waitroom.fan import session as fan_session
 from waitroom.fan.session import StatusAnswer
-from waitroom.web.runtime import runtime_of
+from waitroom.web.runtime import Runtime, runtime_of
 
 NO_STORE = "no-store"
 
@@ -62,21 +62,37 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
     return body
 
 
-async def join_endpoint(request: Request) -> Response:
-    runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims, joined.reply)
-    except WaitroomError as error:
-        return error_response(error)
+class JoinAnswer(NamedTuple):
+    status_code: int
+    """201 for a new place, 200 for the place already held."""
+    body: dict[str, Any]
+    cookies: list[str]
+
+
+async def join_answer(runtime: Runtime, request: Request, queue_id: str) -> JoinAnswer:
+    """The answer to a join (raises WaitroomError): its place and first status, with the
+    visitor and position cookies. Served by :func:`join_endpoint` and, for joins without a
+    body, by the join fast path (:mod:`waitroom.web.join_fast_path`)."""
+    queue_id = fan_session.checked_queue_id(queue_id)
+    joined = await fan_session.join(runtime, request, queue_id)
+    answer = await fan_session.status(runtime, joined.claims, joined.reply)
     body = status_body(answer)
     body["token"] = answer.refreshed_token or joined.token
     body["queue_id"] = queue_id
     cookies = fan_session.cookie_headers(
         runtime, request, queue_id, body["token"], joined.claims.visitor_id
     )
-    return json_response(body, 201 if joined.created else 200, cookies)
+    return JoinAnswer(201 if joined.created else 200, body, cookies)
+
+
+async def join_endpoint(request: Request) -> Response:
+    try:
+        joined = await join_answer(
+            runtime_of(request), request, request.path_params["queue_id"]
+        )
+    except WaitroomError as error:
+        return error_response(error)
+    return json_response(joined.body, joined.status_code, joined.cookies)
 
 
 async def status_endpoint(request: Request) -> Response:
