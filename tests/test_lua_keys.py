@@ -341,5 +341,5 @@ async def test_every_key_a_script_touches_is_in_its_keys(
     every = {script.name for script, _ in owners.values()}
     assert {name for name in seen if ":" not in name} == every
     # the scripts' inner commands were seen and checked too (not only the EVALSHAs)
-    assert {"join:lindex", "join:lpush", "view:hmget", "confirm:hset", "heartbeat:setbit",
+    assert {"join:lindex", "join:lpush", "view:hmget", "confirm:hset", "heartbeat:bitfield",
             "stock_report:hset", "redeem:hincrby"} <= seen

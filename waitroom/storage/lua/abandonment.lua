@@ -8,6 +8,7 @@
 local MAX_CATCHUP_MS = 30000 -- used by advance(): the most time one advance may admit for
 local MIN_ABANDON_MS = 2000 -- keep it >= 3 poll intervals in production (docs/security.md)
 local MAX_SKIPS_PER_CALL = 20000 -- bounds the script's run time; the rest waits for the next call
+local BITS_PER_CALL = 1000 -- positions marked by one BITFIELD (within Lua's unpack limit)
 
 local function abandon_period_ms()
   local seconds = E.abandon_after_seconds
@@ -64,8 +65,16 @@ local function mark_live(positions)
     return 0
   end
   local key = heartbeat_key(math.floor(E.now / period), true)
-  for i = 1, #positions do
-    redis.call('SETBIT', key, positions[i], 1)
+  -- one BITFIELD per BITS_PER_CALL positions instead of a SETBIT each
+  for first = 1, #positions, BITS_PER_CALL do
+    local fields = {}
+    for i = first, math.min(#positions, first + BITS_PER_CALL - 1) do
+      fields[#fields + 1] = 'SET'
+      fields[#fields + 1] = 'u1'
+      fields[#fields + 1] = positions[i]
+      fields[#fields + 1] = 1
+    end
+    redis.call('BITFIELD', key, unpack(fields))
   end
   redis.call('PEXPIRE', key, period * 3)
   return #positions
