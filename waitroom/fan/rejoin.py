@@ -16,8 +16,9 @@ from starlette.responses import RedirectResponse, Response
 from service_kit.problems import WaitroomError
 from service_kit.request_body import is_form
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response, status_body
+from waitroom.fan.api import json_response
 from waitroom.fan.extras_api import failure, fan_claims
+from waitroom.fan.status_body import status_body
 from waitroom.web.runtime import runtime_of
 
 
@@ -28,7 +29,7 @@ async def rejoin_endpoint(request: Request) -> Response:
         await runtime.fan.leaving.leave(queue_id, claims.visitor_id, keep_profile=True)
         runtime.views.invalidate(queue_id)
         joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims, joined.reply)
+        answer = await fan_session.status(runtime, joined.claims, joined=joined.reply)
     except WaitroomError as error:
         return failure(request, error)
     token = answer.refreshed_token or joined.token

@@ -13,20 +13,28 @@ from typing import NamedTuple
 from starlette.requests import Request
 
 from service_kit.cookies import set_cookie_header
-from service_kit.credentials import bearer_token
 from service_kit.problems import NotAuthenticated
-from waitroom.admission import FanState, QueueNotFound, QueueState
+from waitroom.admission import QueueNotFound, QueueState
 from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.fan.cookies import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECONDS,
     position_cookie_name,
 )
-from waitroom.fan.fault import paused_by_fault, was_skipped
 from waitroom.fan.passes import place_pass
-from waitroom.fan.status import FanStatus, fan_status
-from waitroom.fan.witness import view_checked_against_token
+from waitroom.fan.presented_token import token_in_headers
+from waitroom.fan.status import (
+    ADMITTED,
+    PAUSED,
+    WAITING,
+    FanStatus,
+    fan_status,
+    place_closed,
+    store_away_status,
+)
+from waitroom.fan.witness import fresh_view_for_token, view_checked_against_token
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.heartbeats import was_skipped
 from waitroom.queue.view import QueueView
 from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinReply
 from waitroom.tokens import (
@@ -66,15 +74,12 @@ class StatusAnswer(NamedTuple):
 
     claims: PositionClaims
     status: FanStatus
-    refreshed_token: str | None
-    pass_token: str | None
-    pass_expires_at: int | None
-    redirect_url: str | None
-    degraded: bool = False
-    """True while the store is unreachable: the answer is a fail-closed pause."""
-    closed_reason: str | None = None
-    """Why a ``closed`` answer is closed: ``purchase_completed``, ``pass_expired``,
-    ``session_ended`` (this place is done) or ``queue_closed`` (the whole queue)."""
+    """What the fan is told (:mod:`waitroom.fan.status` decides the state)."""
+    refreshed_token: str | None = None
+    """A new position token, when the place changed (pre-queue shuffled, queued again)."""
+    pass_token: str | None = None
+    pass_expires_at: int | None = None
+    redirect_url: str | None = None
     session_deadline: int | None = None
     """While the pass is in use at the site: the session's deadline (unix s)."""
 
@@ -87,10 +92,7 @@ def checked_queue_id(queue_id: str) -> str:
 
 def presented_token(request: Request, queue_id: str) -> tuple[str | None, bool]:
     """(token, came_from_bearer_header)."""
-    bearer = bearer_token(request)
-    if bearer is not None:
-        return bearer, True
-    return request.cookies.get(position_cookie_name(queue_id)), False
+    return token_in_headers(request.scope["headers"], queue_id)
 
 
 def visitor_cookie(request: Request) -> str | None:
@@ -194,21 +196,36 @@ def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> 
 
 
 async def status(
-    runtime: Runtime, claims: PositionClaims, joined: JoinReply | None = None
+    runtime: Runtime,
+    claims: PositionClaims,
+    fresh: QueueView | None = None,
+    *,
+    joined: JoinReply | None = None,
 ) -> StatusAnswer:
-    """The fan's status; ``joined``: told right after this join (see :func:`view_after_join`)."""
-    try:
-        if joined is not None and joined.epoch == claims.epoch:
-            view = await view_after_join(runtime, claims.queue_id, joined)
-        else:
-            view = await view_checked_against_token(runtime, claims)
-    except QueueUnavailable:
-        paused = paused_by_fault(
-            claims.position,
-            runtime.views.last_known(claims.queue_id),
-            runtime.settings.poll_interval_max_ms,
-        )
-        return StatusAnswer(claims, paused, None, None, None, None, degraded=True)
+    """What the fan holding ``claims`` is told, with the pass once admitted. ``fresh``: the
+    fresh view of the queue, when the caller already looked it up; ``joined``: told right after
+    this join, from what the join script saw (see :func:`view_after_join`).
+
+    A waiting fan in a fresh view (nearly every poll) costs no ``await``: the view is cached
+    in-process and the heartbeat is recorded in memory."""
+    view: QueueView | None = None
+    if joined is None or joined.epoch != claims.epoch:
+        if fresh is None:
+            fresh = runtime.views.fresh(claims.queue_id)
+        view = fresh_view_for_token(runtime, claims, fresh)
+    if view is None:
+        try:
+            if joined is not None and joined.epoch == claims.epoch:
+                view = await view_after_join(runtime, claims.queue_id, joined)
+            else:
+                view = await view_checked_against_token(runtime, claims)
+        except QueueUnavailable:
+            away = store_away_status(
+                claims.position,
+                runtime.views.last_known(claims.queue_id),
+                runtime.settings.poll_interval_max_ms,
+            )
+            return StatusAnswer(claims, away)
     snapshot = view.snapshot
     if claims.epoch != snapshot.epoch:
         raise TokenRejected(
@@ -229,11 +246,10 @@ async def status(
     answer = fan_status(
         view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
     )
-    if answer.state is FanState.WAITING or answer.state is FanState.PAUSED:
+    state = answer.state
+    if state is WAITING or state is PAUSED:
         runtime.protection.heartbeats.seen(claims.queue_id, claims.position)
-    if answer.state is FanState.CLOSED:
-        return StatusAnswer(claims, answer, refreshed, None, None, None, False, "queue_closed")
-    if answer.state is FanState.ADMITTED:
+    elif state is ADMITTED:
         # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
             raise TokenRejected(_Reset("this place was given up: join the queue again"))
@@ -242,7 +258,7 @@ async def status(
             return await _requeue(runtime, claims)
         redirect_url = snapshot.config.redirect_url
         return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
-    return StatusAnswer(claims, answer, refreshed, None, None, None)
+    return StatusAnswer(claims, answer, refreshed)
 
 
 async def _admitted(
@@ -260,12 +276,8 @@ async def _admitted(
     if issued.not_admitted:
         return await _not_admitted_yet(runtime, claims, refreshed, now)
     if issued.closed_reason is not None:
-        closed = answer._replace(
-            state=FanState.CLOSED, poll_after_ms=runtime.settings.poll_interval_max_ms * 3
-        )
-        return StatusAnswer(
-            claims, closed, refreshed, None, None, None, False, issued.closed_reason
-        )
+        closed = place_closed(answer, issued.closed_reason, runtime.settings.poll_interval_max_ms)
+        return StatusAnswer(claims, closed, refreshed)
     return StatusAnswer(
         claims,
         answer,
@@ -273,8 +285,6 @@ async def _admitted(
         issued.token,
         issued.expires_at,
         issued.redirect_url,
-        False,
-        None,
         issued.session_deadline,
     )
 
@@ -290,11 +300,11 @@ async def _not_admitted_yet(
     answer = fan_status(
         view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
     )
-    if answer.state is FanState.ADMITTED:
+    if answer.state is ADMITTED:
         config = view.snapshot.config
         paused = config.state is QueueState.PAUSED or config.rate_per_minute == 0
-        answer = answer._replace(state=FanState.PAUSED if paused else FanState.WAITING)
-    return StatusAnswer(claims, answer, refreshed, None, None, None)
+        answer = answer._replace(state=PAUSED if paused else WAITING)
+    return StatusAnswer(claims, answer, refreshed)
 
 
 async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
