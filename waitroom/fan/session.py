@@ -124,7 +124,9 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
         # script applies in the same round trip (429)
         limits = await runtime.protection.before_new_place(request, runtime.redis, queue_id)
     result = await _join_store(runtime, queue_id, visitor_id, limits)
-    runtime.views.note_place(queue_id, result.epoch, result.position)
+    # the tail the join script saw (every process's places, not only this one's): the witness
+    # the state guard restores from if Redis loses the queue
+    runtime.views.note_place(queue_id, result.epoch, max(result.position, result.tail))
     runtime.metrics.joins.labels(queue_id, result.outcome).inc()
     if claims is not None and claims.epoch == result.epoch and claims.position == result.position:
         return Joined(claims, token or "", False, result)

@@ -83,7 +83,8 @@ class QueueViewCache:
         return None if entry is None else entry.snapshot
 
     def note_place(self, queue_id: str, epoch: int, position: int) -> None:
-        """A join handed out ``position``: remembered until the next refresh shows it."""
+        """A join saw places up to ``position`` handed out (the tail its script saw):
+        remembered until the next refresh shows them."""
         entry = self._entries.get(queue_id)
         if entry is not None and entry.snapshot is not None and entry.snapshot.epoch == epoch:
             entry.highest_place = max(entry.highest_place, position)
