@@ -8,7 +8,6 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from waitroom.fan import session as fan_session
 from waitroom.fan.status_body import status_body
 from waitroom.fan.status_reply import status_reply
@@ -33,7 +32,7 @@ class JoinAnswer(NamedTuple):
 
 
 async def join_answer(runtime: Runtime, request: Request, queue_id: str) -> JoinAnswer:
-    """The answer to a join (raises WaitroomError): its place and first status, with the
+    """The answer to a join (raises ServiceError): its place and first status, with the
     visitor and position cookies. Served by :func:`join_endpoint` and, for joins without a
     body, by the join fast path (:mod:`waitroom.web.join_fast_path`)."""
     queue_id = fan_session.checked_queue_id(queue_id)
@@ -49,12 +48,8 @@ async def join_answer(runtime: Runtime, request: Request, queue_id: str) -> Join
 
 
 async def join_endpoint(request: Request) -> Response:
-    try:
-        joined = await join_answer(
-            runtime_of(request), request, request.path_params["queue_id"]
-        )
-    except WaitroomError as error:
-        return error_response(error)
+    """Joins the fast path hands on (with a body); errors are the app's to map."""
+    joined = await join_answer(runtime_of(request), request, request.path_params["queue_id"])
     return json_response(joined.body, joined.status_code, joined.cookies)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.organizer import audit
 from waitroom.organizer.metrics import organizer_metrics
 from waitroom.queue.codes import CodeKind, CodeStore

@@ -17,23 +17,10 @@ from collections.abc import Sequence
 
 from limits import parse
 
-from service_kit.problems import WaitroomError
+from waitroom.errors import TooManyJoins
 from waitroom.protection.client_ip import ipv4_number, subnet_of
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinWindow
-
-
-class TooManyJoins(WaitroomError):
-    status = 429
-    title = "Too many joins"
-    type_slug = "too-many-joins"
-
-    def __init__(self, scope_name: str, retry_after_seconds: int) -> None:
-        super().__init__(
-            f"too many joins from this {scope_name}; try again in {retry_after_seconds} s",
-            limit=scope_name,
-            retry_after_seconds=retry_after_seconds,
-        )
 
 
 def _rule(text: str) -> tuple[int, int]:

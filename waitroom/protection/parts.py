@@ -8,9 +8,10 @@ from prometheus_client import CollectorRegistry, Counter
 from redis.asyncio import Redis
 from starlette.requests import Request
 
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
+from waitroom.errors import TooManyJoins
 from waitroom.protection.client_ip import client_ip
-from waitroom.protection.join_limits import JoinRateLimiter, TooManyJoins, too_many_joins
+from waitroom.protection.join_limits import JoinRateLimiter, too_many_joins
 from waitroom.protection.proof_of_work import CHALLENGE_HEADER, SOLUTION_HEADER, ProofOfWork
 from waitroom.queue.heartbeats import HeartbeatRecorder
 from waitroom.settings import Settings
@@ -48,6 +49,7 @@ class Protection:
                 settings.secret_keys,
                 options.pow_difficulty_bits,
                 options.pow_challenge_ttl_seconds,
+                options.redis_retry_after_seconds,
             ),
             heartbeats=HeartbeatRecorder(scripts, settings.queue_view_refresh_seconds),
             trusted_proxy_count=settings.trusted_proxy_count,
@@ -79,14 +81,14 @@ class Protection:
                     request.headers.get(CHALLENGE_HEADER),
                     request.headers.get(SOLUTION_HEADER),
                 )
-            except WaitroomError as error:
+            except ServiceError as error:
                 self.refused(queue_id, error)
                 raise
         if self.join_limiter is None:
             return None
         return self.join_limiter.limits_for(queue_id, self.client_ip(request))
 
-    def refused(self, queue_id: str, error: WaitroomError) -> None:
+    def refused(self, queue_id: str, error: ServiceError) -> None:
         """Counts a join refused before a place was made."""
         self.join_rejections.labels(queue_id, error.type_slug).inc()
 

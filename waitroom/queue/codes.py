@@ -23,9 +23,9 @@ from typing import Any
 
 from redis.typing import EncodableT, FieldT
 
-from service_kit.problems import Conflict, InvalidInput, NotFound
+from service_kit.errors import Conflict, InvalidInput
 from service_kit.text_input import clean_text
-from waitroom.admission import QueueNotFound
+from waitroom.errors import CodeNotFound, QueueNotFound, code_not_accepted
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.scripts import QueueScripts
 
@@ -37,23 +37,6 @@ MAX_CODES_PER_QUEUE = 10_000
 class CodeKind(StrEnum):
     PRIORITY = "priority"
     BYPASS = "bypass"
-
-
-class CodeNotAccepted(Conflict):
-    type_slug = "code-not-accepted"
-    title = "Code not accepted"
-
-    def __init__(self, outcome: str) -> None:
-        super().__init__(f"this code cannot be used ({outcome})", outcome=outcome)
-        if outcome == "unknown":
-            self.status = 404
-
-
-class CodeNotFound(NotFound):
-    type_slug = "code-not-found"
-
-    def __init__(self, code_id: str) -> None:
-        super().__init__(f"no code with id {code_id!r}", code_id=code_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +147,12 @@ class CodeStore:
     async def redeem(self, queue_id: str, code: str, visitor_id: str) -> Redemption:
         """Raises CodeNotAccepted (unknown, revoked, exhausted) or QueueNotFound."""
         if not CODE_PATTERN.match(code):
-            raise CodeNotAccepted("unknown")
+            raise code_not_accepted("unknown")
         reply = await self.scripts.redeem(queue_id, code_id_of(code), visitor_id, time.time())
         if reply.outcome == "missing":
             raise QueueNotFound(queue_id)
         if reply.outcome not in {"redeemed", "already"}:
-            raise CodeNotAccepted(reply.outcome)
+            raise code_not_accepted(reply.outcome)
         return Redemption(reply.outcome, CodeKind(reply.kind), reply.priority_place, reply.uses)
 
     async def priority_progress(

@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
+from service_kit.errors import InvalidInput
+from service_kit.problem_responses import error_response
+from service_kit.problems import error_status
 from service_kit.request_body import read_json_object
-from waitroom.admission import QueueNotFound
 from waitroom.connector.errors import ConnectorError
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
@@ -27,7 +28,6 @@ from waitroom.queue.pass_records import (
     END_REASONS,
     PASS_ID_PATTERN,
     SESSION_ID_PATTERN,
-    QueueMissing,
 )
 from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
 from waitroom.web.runtime import Runtime, runtime_of
@@ -37,14 +37,10 @@ MAX_UNTIL_SECONDS = 2**40
 
 
 def connector_problem(error: ConnectorError) -> Response:
-    extra = {
-        key: value
-        for key, value in error.extra.items()
-        if isinstance(value, str | int | float | bool)
-    }
-    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error.status == 401 else None
-    title = error.slug.replace("-", " ").capitalize()
-    return problem_response(error.status, title, error.detail, error.slug, headers, **extra)
+    """A connector error as the connector API answers it (a refused site credential asks
+    for ``Site`` credentials)."""
+    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error_status(error) == 401 else None
+    return error_response(error, headers)
 
 
 async def _checked(request: Request) -> tuple[Runtime, str]:
@@ -67,10 +63,6 @@ async def _answer(request: Request, step: Any) -> Response:
         return await step(request)  # type: ignore[no-any-return]
     except ConnectorError as error:
         return connector_problem(error)
-    except QueueMissing as missing:
-        return error_response(QueueNotFound(str(missing)))
-    except WaitroomError as error:
-        return error_response(error)
 
 
 async def _claim(request: Request) -> Response:

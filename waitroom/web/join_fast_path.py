@@ -20,9 +20,11 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
+from service_kit.problem_responses import error_response
+from waitroom.errors import QueueUnavailable
 from waitroom.fan.api import join_answer
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.web.metrics import RouteTimer
 from waitroom.web.runtime import Runtime
 
@@ -82,7 +84,7 @@ class JoinFastPath:
         scope["path_params"] = {"queue_id": queue_id}
         try:
             joined = await join_answer(runtime, Request(scope, receive), queue_id)
-        except WaitroomError as error:
+        except ServiceError as error:
             return await _problem(scope, receive, send, error)
         except REDIS_ERRORS:
             # this middleware sits outside the app's exception handlers: fail closed here
@@ -97,7 +99,7 @@ class JoinFastPath:
         return joined.status_code
 
 
-async def _problem(scope: Scope, receive: Receive, send: Send, error: WaitroomError) -> int:
+async def _problem(scope: Scope, receive: Receive, send: Send, error: ServiceError) -> int:
     response = error_response(error)
     await response(scope, receive, send)
     return response.status_code
