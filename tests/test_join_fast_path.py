@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from tests.abuse_support import create_queue, running_app
+from tests.conftest import METRICS_HEADERS
 
 LIMITED = {
     "WAITROOM_JOIN_LIMIT_PER_IP": "2/minute",
@@ -66,7 +67,7 @@ async def test_both_paths_answer_joins_alike(redis_url: str, unique_id: str) -> 
         await create_queue(client, unique_id, state="closed")
         closed = [await join(client, unique_id, with_body) for with_body in (False, True)]
         assert shape(closed[0]) == shape(closed[1]) and closed[0].status_code == 409
-        metrics = (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics", headers=METRICS_HEADERS)).text
         for status in ("201", "429", "404", "409"):
             line = (
                 f'waitroom_http_request_duration_seconds_count{{method="POST",'

@@ -36,6 +36,7 @@ from sale_backend.storage.durability import warn_unless_durable
 from sale_backend.web import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.web.background import BackgroundWork, report_all_stock
 from sale_backend.web.cross_site import CrossSiteGuard
+from sale_backend.web.metrics import metrics_endpoint
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.security_headers import SecurityHeaders
 from service_kit.body_limit import RequestBodyLimit
@@ -44,6 +45,7 @@ from service_kit.problem_responses import http_exception_handler
 from service_kit.readiness import readiness
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
+from waitroom.connector.health import HealthTimer, HealthWindow
 from waitroom.connector.middleware import ConnectorMiddleware
 
 PACKAGE_DIR = Path(__file__).parent
@@ -53,6 +55,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",  # browsers ask without a session: a 404, never a redirect to the queue
     "/healthz",
     "/readyz",
+    "/metrics",  # Prometheus, with the metrics token
     "/api/v1/staff/",
     "/staff/",
     "/openapi.json",
@@ -109,13 +112,21 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
-        Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
 
+
+HEALTH_OPERATIONS = {
+    ("POST", "/api/v1/holds"): "hold",
+    ("POST", "/events/{event_id}/hold"): "hold",
+    ("POST", "/api/v1/checkout"): "checkout",
+    ("POST", "/holds/{hold_id}/checkout"): "checkout",
+}
+"""The requests whose latency and errors the shop reports to the waiting room (its health)."""
 
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
@@ -147,6 +158,7 @@ def create_app(
         raise SettingsError(SALE_REDIS_URL.name, "", "the shop needs its Redis (or REDIS_URL)")
     sale_redis_url: str = shop.sale_redis_url
     connector = WaitroomConnector(shop.connector, connector_transport)
+    health = HealthWindow(HEALTH_OPERATIONS.values(), shop.health_window_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -155,8 +167,8 @@ def create_app(
             max_connections=shop.sale_redis_max_connections,
             pool_timeout_seconds=shop.sale_redis_pool_timeout_seconds,
         )
-        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
+        chosen = (provider_factory or _test_provider(shop))(sale_redis)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector, health)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
@@ -191,9 +203,11 @@ def create_app(
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=shop.cookie_secure),
     ]
+    # innermost: the shop's own time for checkouts and holds (autotune's measure of health)
+    timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate],
+        middleware=[body_limit, *page_security, gate, timer],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
@@ -206,6 +220,13 @@ def create_app(
     templates.filters["utc_clock"] = utc_clock
     app.state.templates = templates
     return app
+
+
+def _test_provider(shop: ShopSettings) -> Callable[[Redis], PaymentProvider]:
+    def build(sale_redis: Redis) -> PaymentProvider:
+        return TestPaymentProvider(sale_redis, delay_seconds=shop.test_payment_delay_seconds)
+
+    return build
 
 
 def utc_clock(unix_seconds: int) -> str:

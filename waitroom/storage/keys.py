@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 QUEUE_REGISTRY_KEY = "wr:queues"
 """Set of known queue ids (not hash-tagged: read only by admin listings, never inside scripts)."""
+AUTOTUNE_REGISTRY_KEY = "wr:autotune_queues"
+"""Set of the queues with autotune on (not hash-tagged: read by the autotune loop, no script)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +88,37 @@ class QueueKeys:
         return self.prefix + "alerts"
 
     @property
-    def serving_by_minute(self) -> str:
-        """Hash: unix minute -> serving pointer (the dashboard's admissions chart)."""
-        return self.prefix + "serving_by_minute"
+    def admissions_by_minute(self) -> str:
+        """Hash: unix minute -> "passed,skipped,priority" (the dashboard's admissions chart,
+        waitroom/queue/history.py)."""
+        return self.prefix + "admissions_by_minute"
+
+    @property
+    def rate_changes(self) -> str:
+        """List: the queue's settings after each change of what it admits (JSON), newest first
+        (the dashboard's set-rate chart, waitroom/queue/rate_history.py)."""
+        return self.prefix + "rate_changes"
+
+    @property
+    def site_health(self) -> str:
+        """Hash: reporter -> the protected site's latest health report (JSON,
+        waitroom/queue/site_health.py)."""
+        return self.prefix + "site_health"
+
+    @property
+    def autotune(self) -> str:
+        """Hash: autotune settings (enabled, rate bounds, targets)."""
+        return self.prefix + "autotune"
+
+    @property
+    def autotune_turn(self) -> str:
+        """String with a TTL: the process deciding for this queue in the current interval."""
+        return self.prefix + "autotune_turn"
+
+    @property
+    def autotune_decisions(self) -> str:
+        """List: autotune decisions (JSON), newest first, capped."""
+        return self.prefix + "autotune_decisions"
 
     @property
     def audit(self) -> str:
@@ -175,11 +205,6 @@ class QueueKeys:
     def survey_texts(self, survey_id: str, question_id: str) -> str:
         """List: the newest text answers to one question."""
         return f"{self.prefix}survey:{survey_id}:text:{question_id}"
-
-    @property
-    def survey_results(self) -> str:
-        """Hash: survey results shown on the dashboard (``<question>:<option>`` -> count)."""
-        return self.prefix + "survey_results"
 
     @property
     def upsell_clicks(self) -> str:

@@ -25,6 +25,7 @@ from waitroom.fan import api as fan_api
 from waitroom.fan import page as queue_page
 from waitroom.fan import proof_of_work_page
 from waitroom.organizer import api as admin_api
+from waitroom.organizer.autotune_loop import AutotuneLoop
 from waitroom.settings import Settings
 from waitroom.sites.connector_api import connector_routes
 from waitroom.sites.proxy_api import proxy_routes
@@ -151,9 +152,12 @@ def create_app(
         )
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
+        autotune = AutotuneLoop(runtime)
+        autotune.start()
         try:
             yield
         finally:
+            await autotune.stop()
             app.runtime = None
             await runtime.protection.close()
             await redis.aclose()
