@@ -74,3 +74,24 @@ async def test_both_paths_answer_joins_alike(redis_url: str, unique_id: str) -> 
                 f'route="/api/v1/queues/{{queue_id}}/join",status="{status}"}}'
             )
             assert line in metrics, status
+
+
+async def test_an_empty_form_post_is_the_pages_button_not_an_api_join(
+    redis_url: str, unique_id: str
+) -> None:
+    """The page's "Join the queue" button posts a form without fields (no body): the fast path
+    leaves it to the endpoint, which answers with a redirect to the page of the place."""
+    async with running_app(redis_url) as (_, client):
+        await create_queue(client, unique_id)
+        client.cookies.clear()
+        button = await client.post(
+            f"/api/v1/queues/{unique_id}/join",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            content=b"",
+        )
+        assert button.status_code == 303
+        assert button.headers["location"] == f"/q/{unique_id}"
+        assert any(
+            cookie.startswith(f"wr_pos_{unique_id}=")
+            for cookie in button.headers.get_list("set-cookie")
+        )

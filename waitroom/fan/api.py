@@ -8,7 +8,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.errors import ServiceError
+from service_kit.request_body import is_form
+from waitroom.errors import QueueNotJoinable
 from waitroom.fan import session as fan_session
+from waitroom.fan.forms import back_to_page, failure, refuse_cross_site
 from waitroom.fan.status_body import status_body
 from waitroom.fan.status_reply import status_reply
 from waitroom.web.runtime import Runtime, runtime_of
@@ -48,8 +52,24 @@ async def join_answer(runtime: Runtime, request: Request, queue_id: str) -> Join
 
 
 async def join_endpoint(request: Request) -> Response:
-    """Joins the fast path hands on (with a body); errors are the app's to map."""
-    joined = await join_answer(runtime_of(request), request, request.path_params["queue_id"])
+    """JSON clients and the page's script get the join answer; the page's "Join the queue"
+    button (a form post, no JavaScript) gets a 303 back to the page of the place. Body-less
+    joins are answered by the join fast path before they reach this endpoint."""
+    form = is_form(request)
+    queue_id = request.path_params["queue_id"]
+    try:
+        if form:
+            refuse_cross_site(request)
+        joined = await join_answer(runtime_of(request), request, queue_id)
+    except ServiceError as error:
+        if form and isinstance(error, QueueNotJoinable):
+            return back_to_page(queue_id)  # closed or sold out meanwhile: the page says so
+        return failure(request, error, "status")
+    if form:
+        response = back_to_page(queue_id)
+        for cookie in joined.cookies:
+            response.headers.append("set-cookie", cookie)
+        return response
     return json_response(joined.body, joined.status_code, joined.cookies)
 
 

@@ -111,8 +111,8 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
         # script applies in the same round trip (429)
         limits = await runtime.protection.before_new_place(request, runtime.redis, queue_id)
     result = await _join_store(runtime, queue_id, visitor_id, limits)
-    # the tail the join script saw (every process's places, not only this one's): the witness
-    # the state guard restores from if Redis loses the queue
+    # the tail the join script saw (every process's places, not only this one's): for this
+    # process's view and the state guard's witness, without a view refresh
     runtime.views.note_place(queue_id, result.epoch, max(result.position, result.tail))
     runtime.metrics.joins.labels(queue_id, result.outcome).inc()
     if claims is not None and claims.epoch == result.epoch and claims.position == result.position:

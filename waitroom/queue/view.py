@@ -87,12 +87,17 @@ class QueueViewCache:
         entry = self._entries.get(queue_id)
         return None if entry is None else entry.snapshot
 
-    def note_place(self, queue_id: str, epoch: int, position: int) -> None:
-        """A join saw places up to ``position`` handed out (the tail its script saw):
-        remembered until the next refresh shows them."""
+    def note_place(self, queue_id: str, epoch: int, tail: int) -> None:
+        """A join saw ``tail`` places handed out (its script's answer): the state guard's
+        witness includes them, and the view handed out shows them at once (this process's own
+        joins are never missing from its figures); the next refresh reads them anyway."""
         entry = self._entries.get(queue_id)
-        if entry is not None and entry.snapshot is not None and entry.snapshot.epoch == epoch:
-            entry.highest_place = max(entry.highest_place, position)
+        if entry is None or entry.snapshot is None or entry.snapshot.epoch != epoch:
+            return
+        entry.highest_place = max(entry.highest_place, tail)
+        view = entry.view
+        if view is not None and tail > view.snapshot.tail:
+            entry.view = view._replace(snapshot=replace(view.snapshot, tail=tail))
 
     async def confirm_missing(self, queue_id: str) -> bool:
         """The store just said ``queue_id`` does not exist: True when that stands.

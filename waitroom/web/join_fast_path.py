@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service_kit.errors import ServiceError
 from service_kit.problem_responses import error_response
+from service_kit.request_body import FORM_TYPES
 from waitroom.errors import QueueUnavailable
 from waitroom.fan.api import join_answer
 from waitroom.queue.availability import REDIS_ERRORS
@@ -34,11 +35,19 @@ _SUFFIX = "/join"
 _STATIC_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
 
 
+def _media_type(content_type: bytes) -> str:
+    return content_type.split(b";", 1)[0].strip().lower().decode("latin-1")
+
+
 def _without_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """No body, and not a form post (the page's "Join the queue" button posts an empty form,
+    answered by the endpoint with a redirect)."""
     for name, value in headers:
         if name == b"content-length" and value.strip() not in (b"", b"0"):
             return False
         if name == b"transfer-encoding":
+            return False
+        if name == b"content-type" and _media_type(value) in FORM_TYPES:
             return False
     return True
 
