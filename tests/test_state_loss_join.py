@@ -200,7 +200,7 @@ async def test_places_other_processes_handed_out_since_the_last_read_are_not_han
     store = AdmissionStore(client, default_burst=10)
     await store.configure(unique_id, {"rate_per_minute": 0, "state": "open"})
     witness = QueueViewCache(store, refresh_seconds=0.05)
-    witness.state_guard = StateGuard(client)
+    witness.state_guard = StateGuard(store.scripts)
     try:
         handed_out = []
         for round_number in range(11):
