@@ -6,15 +6,20 @@ All authenticate with the position token (cookie or bearer) like the status endp
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotFound, WaitroomError, error_response
-from service_kit.request_body import is_form, read_fields
+from service_kit.models import convert_fields
+from service_kit.problems import NotFound, WaitroomError, error_response
+from service_kit.request_body import (
+    form_fields,
+    is_form,
+    model_response,
+    read_json,
+    read_json_or_form,
+)
+from waitroom.fan import models
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.fan.page_context import render_page
@@ -52,12 +57,16 @@ def failure(request: Request, error: WaitroomError) -> Response:
     return error_response(error)
 
 
-def content_document(content: FanContent) -> dict[str, Any]:
-    return {
-        **surveys_document(content.surveys, include_correct=False),
-        **upsells_document(content.upsells),
-        "profile_form": content.profile_form.document(),
-    }
+def content_document(
+    content: FanContent, answered: list[str], profile: models.Profile | None
+) -> models.FanContent:
+    return models.FanContent(
+        surveys=surveys_document(content.surveys, include_correct=False)["surveys"],
+        upsells=upsells_document(content.upsells)["upsells"],
+        profile_form=content.profile_form.document(),
+        answered_surveys=answered,
+        profile=profile,
+    )
 
 
 async def content_endpoint(request: Request) -> Response:
@@ -70,10 +79,8 @@ async def content_endpoint(request: Request) -> Response:
         profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     except WaitroomError as error:
         return error_response(error)
-    body = content_document(content)
-    body["answered_surveys"] = sorted(answered)
-    body["profile"] = profile.document() if profile else None
-    return json_response(body, 200, [])
+    body = content_document(content, sorted(answered), profile.document() if profile else None)
+    return model_response(body, 200)
 
 
 async def profile_get_endpoint(request: Request) -> Response:
@@ -83,7 +90,7 @@ async def profile_get_endpoint(request: Request) -> Response:
         profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     except WaitroomError as error:
         return error_response(error)
-    return json_response({"profile": profile.document() if profile else None}, 200, [])
+    return model_response(models.ProfileAnswer(profile.document() if profile else None), 200)
 
 
 async def profile_put_endpoint(request: Request) -> Response:
@@ -91,17 +98,18 @@ async def profile_put_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         queue_id, claims = await fan_claims(runtime, request)
-        fields = await read_fields(request)
+        submission = await read_json_or_form(
+            request, models.ProfileSubmission, models.ProfileSubmission
+        )
         content = await runtime.fan.content.get(queue_id)
-        profile = parse_profile(fields, content.profile_form)
+        profile = parse_profile(submission, content.profile_form)
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
     except WaitroomError as error:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, "profile")
-    body = {"profile": profile.document(), "ttl_seconds": ttl_seconds}
-    return json_response(body, 200, [])
+    return model_response(models.SavedProfile(profile.document(), ttl_seconds), 200)
 
 
 async def survey_answer_endpoint(request: Request) -> Response:
@@ -114,20 +122,25 @@ async def survey_answer_endpoint(request: Request) -> Response:
         survey = content.survey(survey_id)
         if survey is None:
             raise ItemNotFound(f"no survey {survey_id[:32]!r} in this queue")
-        fields = await read_fields(request)
-        raw = fields if is_form(request) else fields.get("answers")
-        if not isinstance(raw, dict):
-            raise InvalidInput('body must be {"answers": {...}}', field="answers")
-        answers = parse_answers(survey, raw)
+        answers = parse_answers(survey, await submitted_answers(request))
         recorded = await runtime.fan.answers.record(queue_id, claims.visitor_id, survey, answers)
     except WaitroomError as error:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
-    body: dict[str, Any] = {"survey_id": survey.id, "answers": recorded.answers}
+    body = models.RecordedAnswers(survey.id, recorded.answers)
     if recorded.score is not None:
-        body.update(score=recorded.score, out_of=recorded.out_of)
-    return json_response(body, 201, [])
+        body.score, body.out_of = recorded.score, recorded.out_of
+    return model_response(body, 201)
+
+
+async def submitted_answers(request: Request) -> dict[str, models.SurveyAnswer]:
+    """``{"answers": {question: answer}}`` as JSON, or a form of question fields."""
+    if is_form(request):
+        return convert_fields(
+            {"answers": await form_fields(request)}, models.SurveySubmission
+        ).answers
+    return (await read_json(request, models.SurveySubmission)).answers
 
 
 async def leave_endpoint(request: Request) -> Response:
@@ -143,7 +156,7 @@ async def leave_endpoint(request: Request) -> Response:
     if is_form(request):
         response = render_page(request, "left.html", 200, queue_id=queue_id)
     else:
-        response = json_response({"state": "left", "position": position}, 200, [])
+        response = model_response(models.Left("left", position), 200)
     for cookie in cookies:
         response.headers.append("set-cookie", cookie)
     return response

@@ -6,12 +6,13 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from service_kit.models import convert_fields
 from service_kit.problems import WaitroomError, error_response
-from service_kit.request_body import read_json_object
+from service_kit.request_body import form_fields, model_response, read_json
 from waitroom.admission import FanState
 from waitroom.fan import lanes
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response
+from waitroom.fan.models import CodeForm, CodeRedemption
 from waitroom.web.runtime import runtime_of
 
 
@@ -19,11 +20,11 @@ async def redeem_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        body = await read_json_object(request)
-        status = await lanes.redeem(runtime, request, queue_id, body.get("code"))
+        redemption = await read_json(request, CodeRedemption)
+        status = await lanes.redeem(runtime, request, queue_id, redemption.code)
     except WaitroomError as error:
         return error_response(error)
-    return json_response(status.body(), 200, [])
+    return model_response(status.body())
 
 
 async def lane_endpoint(request: Request) -> Response:
@@ -34,7 +35,7 @@ async def lane_endpoint(request: Request) -> Response:
         status = await lanes.lane_status(runtime, claims)
     except WaitroomError as error:
         return error_response(error)
-    return json_response(status.body(), 200, [])
+    return model_response(status.body())
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
@@ -51,9 +52,8 @@ async def code_page(request: Request) -> Response:
     if request.method == "POST":
         try:
             queue_id = fan_session.checked_queue_id(raw_queue_id)
-            async with request.form(max_files=0, max_fields=5) as form:
-                code = form.get("code")
-            await lanes.redeem(runtime, request, queue_id, code)
+            form = convert_fields(await form_fields(request), CodeForm)
+            await lanes.redeem(runtime, request, queue_id, form.code)
         except WaitroomError as error:
             error_detail = error.detail
         else:

@@ -15,9 +15,10 @@ from redis.asyncio import Redis
 
 from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
+from waitroom.fan.models import Profile as ProfileDocument
+from waitroom.fan.models import ProfileSubmission
 from waitroom.storage.keys import QueueKeys
 
-PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 DEFAULT_MAX_QUANTITY = 10
@@ -53,13 +54,8 @@ class Profile:
     tier_id: str
     quantity: int
 
-    def document(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "email": self.email,
-            "tier_id": self.tier_id,
-            "quantity": self.quantity,
-        }
+    def document(self) -> ProfileDocument:
+        return ProfileDocument(self.name, self.email, self.tier_id, self.quantity)
 
 
 def parse_profile_form(document: Any) -> ProfileForm:
@@ -86,35 +82,24 @@ def parse_profile_form(document: Any) -> ProfileForm:
     return ProfileForm(tuple(tiers), max_quantity)
 
 
-def parse_profile(data: dict[str, Any], form: ProfileForm) -> Profile:
-    """Validate a fan's submission (JSON values or form strings). Raises InvalidInput."""
-    unknown = sorted(set(data) - set(PROFILE_FIELDS))
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", field=unknown[0])
-    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+def parse_profile(submission: ProfileSubmission, form: ProfileForm) -> Profile:
+    """A fan's submission (its types checked by the model) against the organizer's form:
+    typed text, the e-mail's shape, the offered tiers, the quantity cap. Raises InvalidInput."""
+    name = clean_text(submission.name, "name", MAX_NAME_CHARS)
+    email = clean_text(submission.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email does not look like an e-mail address", field="email")
-    tier_id = data.get("tier_id") or ""
-    if not isinstance(tier_id, str):
-        raise InvalidInput("tier_id must be text", field="tier_id")
+    tier_id = submission.tier_id
     if form.tiers and tier_id:  # empty means "no preference"
         if tier_id not in {tier.id for tier in form.tiers}:
             raise InvalidInput("tier_id is not one of the offered tiers", field="tier_id")
     elif tier_id and not TIER_ID_PATTERN.match(tier_id):
         raise InvalidInput("tier_id is not a valid tier id", field="tier_id")
-    quantity = data.get("quantity", 1)
-    if isinstance(quantity, str) and quantity.strip().isdigit() and len(quantity.strip()) < 4:
-        quantity = int(quantity.strip())
-    if (
-        not isinstance(quantity, int)
-        or isinstance(quantity, bool)
-        or not (1 <= quantity <= form.max_quantity)
-    ):
+    if not 1 <= submission.quantity <= form.max_quantity:
         raise InvalidInput(
             f"quantity must be a whole number 1..{form.max_quantity}", field="quantity"
         )
-    return Profile(name, email, tier_id, quantity)
+    return Profile(name, email, tier_id, submission.quantity)
 
 
 async def save_profile(

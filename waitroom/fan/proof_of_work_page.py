@@ -8,14 +8,15 @@ already, so tabs opened meanwhile join as the same visitor and share one place.
 
 from __future__ import annotations
 
-import orjson
 from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from service_kit.cookies import set_cookie_header
 from service_kit.problems import WaitroomError, error_response
+from service_kit.request_body import model_response
 from waitroom.fan.cookies import VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECONDS
+from waitroom.fan.models import Challenge
 from waitroom.fan.session import checked_queue_id
 from waitroom.tokens import new_visitor_id
 from waitroom.web.runtime import Runtime, runtime_of
@@ -29,16 +30,13 @@ async def challenge_endpoint(request: Request) -> Response:
         return error_response(error)
     proof = runtime.protection.proof_of_work
     challenge = proof.issue(queue_id)
-    body = {
-        "challenge": challenge.token,
-        "difficulty_bits": challenge.difficulty_bits,
-        "expires_in_seconds": challenge.expires_in_seconds,
-        "required": proof.enabled,
-    }
-    return Response(
-        orjson.dumps(body),
-        media_type="application/json",
-        headers={"cache-control": "no-store"},
+    return model_response(
+        Challenge(
+            challenge=challenge.token,
+            difficulty_bits=challenge.difficulty_bits,
+            expires_in_seconds=challenge.expires_in_seconds,
+            required=proof.enabled,
+        )
     )
 
 

@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from service_kit.models import to_builtins
 from service_kit.problems import InvalidInput
+from waitroom.admission import QueueSettings, QueueState, queue_settings
 from waitroom.organizer import audit
 from waitroom.organizer.metrics import organizer_metrics
 from waitroom.queue.codes import CodeKind, CodeStore
 from waitroom.web.runtime import Runtime
 
 
-def audit_action(fields: dict[str, Any], created: bool) -> str:
+def audit_action(changes: dict[str, Any], created: bool) -> str:
     """A short verb for the audit log: create, pause, resume, close, sold_out or update."""
     if created:
         return "create"
-    state = fields.get("state")
+    state = changes.get("state")
     return {"paused": "pause", "open": "resume", "closed": "close", "sold_out": "sold_out"}.get(
         str(state), "update"
     )
 
 
-async def update_queue(runtime: Runtime, queue_id: str, actor: str, fields: dict[str, Any]) -> bool:
-    """Create/update the queue (validated by the store), record it, refresh this process's view.
-    Other processes see the change at their next view refresh (<= the refresh interval)."""
-    created = await runtime.store.configure(queue_id, fields)
-    if fields.get("state") == "open" and runtime.views.state_guard is not None:
+async def update_queue(
+    runtime: Runtime, queue_id: str, actor: str, fields: QueueSettings | Mapping[str, Any]
+) -> bool:
+    """Create/update the queue, record it, refresh this process's view. Other processes see
+    the change at their next view refresh (<= the refresh interval). Raises InvalidInput."""
+    settings = queue_settings(fields)
+    created = await runtime.store.configure(queue_id, settings)
+    changes: dict[str, Any] = to_builtins(settings)
+    if settings.state is QueueState.OPEN and runtime.views.state_guard is not None:
         await runtime.views.state_guard.clear_alerts(queue_id)  # the organizer resumed
-    await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
+    await record_change(runtime, queue_id, actor, audit_action(changes, created), changes)
     runtime.views.invalidate(queue_id)
     return created
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.problems import WaitroomError, error_response
-from service_kit.request_body import read_json_object
+from service_kit.request_body import read_json
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.profile import parse_profile_form
 from waitroom.fan.session import checked_queue_id
@@ -39,7 +39,7 @@ async def _put(
 ) -> Response:
     try:
         runtime, queue_id = await _admin_queue(request)
-        document = to_document(await read_json_object(request))
+        document = to_document(await read_json(request, dict[str, Any]))
         await runtime.fan.content.put(queue_id, kind, document)
     except WaitroomError as error:
         return error_response(error)

@@ -27,7 +27,7 @@ from redis.asyncio import Redis
 from service_kit.lua import lua_source
 from service_kit.problems import Conflict
 from waitroom.admission import QueueNotFound
-from waitroom.queue.stock_reports import StockReport
+from waitroom.queue.stock_reports import EventStockReport
 from waitroom.storage.keys import QueueKeys
 
 SALES_PER_MINUTE_TTL_SECONDS = 7 * 24 * 3600
@@ -90,7 +90,7 @@ class QueueStock:
         self._report = redis.register_script(prelude + _lua("stock_report"))
         self._remove = redis.register_script(prelude + _lua("stock_remove"))
 
-    async def report(self, queue_id: str, report: StockReport) -> StockOutcome:
+    async def report(self, queue_id: str, report: EventStockReport) -> StockOutcome:
         """Store one event's figures and settle the queue's state. Raises QueueNotFound,
         EventRemoved."""
         now = time.time()

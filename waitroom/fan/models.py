@@ -1,0 +1,168 @@
+"""Typed bodies of the fans' API: what fans send and what they get back.
+
+The status answer (:class:`Status`) is built by the status path itself (a hand-made body on
+the hot path); the model here describes it for the OpenAPI document and adds no work to a poll.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from service_kit.models import Document, Model
+from waitroom.admission import FanState
+from waitroom.queue.codes import CodeKind
+
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+ClosedReason = Literal["purchase_completed", "pass_expired", "session_ended", "queue_closed"]
+
+
+class Status(Document):
+    """A fan's place: the answer of join, status and rejoin (``token`` and ``queue_id`` on
+    join and rejoin; ``pass``, ``pass_expires_at`` and ``redirect_url`` once admitted)."""
+
+    state: FanState
+    position: NonNegative
+    ahead: NonNegative
+    eta_seconds: int | None
+    poll_after_ms: NonNegative
+    eta_range_seconds: list[int] | None = None
+    serving: int | None = None
+    queue_length: int | None = None
+    progress: float | None = None
+    server_time: float | None = None
+    tickets_remaining: int | None = None
+    stock_may_return: bool | None = None
+    opens_at: float | None = None
+    pause_reason: str | None = None
+    token: str | None = None
+    queue_id: str | None = None
+    pass_: str | None = msgspec.field(default=None, name="pass")
+    pass_expires_at: int | None = None
+    redirect_url: str | None = None
+    session_deadline: int | None = None
+    closed_reason: ClosedReason | None = None
+    degraded: bool | None = None
+
+
+class Challenge(Document):
+    """A proof-of-work challenge for joining."""
+
+    challenge: str
+    difficulty_bits: int
+    expires_in_seconds: int
+    required: bool
+
+
+class Lane(Document):
+    """A fan's place in a priority or bypass lane (a pass once admitted)."""
+
+    lane: CodeKind
+    state: FanState
+    priority_position: int
+    ahead: int
+    poll_after_ms: int
+    pass_: str | None = msgspec.field(default=None, name="pass")
+    pass_expires_at: int | None = None
+    redirect_url: str | None = None
+    closed_reason: ClosedReason | None = None
+
+
+class CodeRedemption(Model):
+    code: Annotated[str, msgspec.Meta(description="the code as typed (at most 200 characters)")]
+
+
+class CodeForm(Model):
+    code: str
+
+
+class ProfileSubmission(Model):
+    """The pre-checkout profile a fan saves (texts are checked as typed text: NFC, trimmed,
+    no control characters; ``tier_id`` empty means no preference)."""
+
+    name: Annotated[str, msgspec.Meta(description="1-100 characters")]
+    email: Annotated[str, msgspec.Meta(description="an e-mail address, at most 254 characters")]
+    tier_id: str = ""
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+
+
+class Profile(Document):
+    name: str
+    email: str
+    tier_id: str
+    quantity: int
+
+
+class ProfileAnswer(Document):
+    profile: Profile | None
+
+
+class SavedProfile(Document):
+    profile: Profile
+    ttl_seconds: int
+
+
+SurveyAnswer = str | list[str]
+
+
+class SurveySubmission(Model):
+    answers: dict[str, SurveyAnswer]
+
+
+class RecordedAnswers(Document):
+    """Recorded answers (a quiz adds ``score`` and ``out_of``)."""
+
+    survey_id: str
+    answers: dict[str, SurveyAnswer]
+    score: int | None = None
+    out_of: int | None = None
+
+
+class FanContent(Document):
+    surveys: list[dict[str, Any]]
+    upsells: list[dict[str, Any]]
+    profile_form: dict[str, Any]
+    answered_surveys: list[str]
+    profile: Profile | None
+
+
+class Left(Document):
+    """The place was given up (``position`` null when it was already gone)."""
+
+    state: Literal["left"]
+    position: int | None
+
+
+class Receipt(Document):
+    """A signed receipt of the fan's place and where the pre-queue's order is published."""
+
+    receipt: dict[str, Any]
+    signed: str
+    publication_url: str
+
+
+class ReceiptToCheck(Model):
+    signed: str
+
+
+class ReceiptCheck(Document):
+    """A genuine receipt (``valid``: whether it names this queue)."""
+
+    valid: bool
+    receipt: dict[str, Any]
+
+
+class Publication(Document):
+    """The public record of the fair pre-queue: the commitment, hashed visitor ids, and after
+    the opening the seed and the order."""
+
+    queue_id: str
+    opened: bool
+    count: int
+    hashed_visitor_ids: list[str]
+    opens_at: float | None = None
+    shuffle_seed_sha256: str | None = None
+    shuffle_seed: str | None = None
+    first_position: int | None = None
+    ordered_hashed_visitor_ids: list[str] | None = None
