@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,11 @@ from sale_backend.domain.errors import (
     PaymentTimedOut,
 )
 from sale_backend.domain.fulfilment import Answer, Fulfilment, error_answer
-from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, parse_hold_request
+from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, selection
 from sale_backend.domain.payments import PaymentProviderError, PaymentTimeout
+from sale_backend.domain.requests import CheckoutBody
 from sale_backend.storage.keys import EventKeys, event_of, new_id
+from service_kit.models import convert
 from service_kit.problems import InvalidInput, WaitroomError
 from service_kit.text_input import clean_text
 
@@ -63,25 +66,27 @@ def checked_idempotency_key(value: str | None) -> str:
     return value
 
 
-def parse_checkout(data: Any) -> CheckoutRequest:
-    """``{"hold_id"} | {"event_id", "items"/"seats"}`` plus ``card_number``, ``name``, ``email``."""
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    card = data.get("card_number")
-    if not isinstance(card, str) or not CARD_PATTERN.match(card.replace(" ", "")):
+def parse_checkout(body: CheckoutBody | Mapping[str, Any]) -> CheckoutRequest:
+    """A checkout body (its types checked by the model): the payer's card, typed name and
+    e-mail, and a hold (``hold_id``) or an express selection (``event_id``, ``items``,
+    ``seats``). Raises InvalidInput."""
+    data = body if isinstance(body, CheckoutBody) else convert(dict(body), CheckoutBody)
+    card = data.card_number.replace(" ", "")
+    if not CARD_PATTERN.match(card):
         raise InvalidInput("card_number must be 12-19 digits", field="card_number")
-    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+    name = clean_text(data.name, "name", MAX_NAME_CHARS)
+    email = clean_text(data.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email is not a valid address", field="email")
-    hold_id = data.get("hold_id")
     hold_request = None
-    if hold_id is None:
-        hold_request = parse_hold_request(data)
-        event_id = hold_request.event_id
+    if data.hold_id is not None:
+        event_id = event_of(data.hold_id, "hold")
+    elif data.event_id is not None:
+        hold_request = selection(data.event_id, data.items, data.seats)
+        event_id = data.event_id
     else:
-        event_id = event_of(hold_id, "hold")
-    return CheckoutRequest(event_id, hold_id, hold_request, card.replace(" ", ""), name, email)
+        raise InvalidInput("a checkout needs a hold_id or an event_id", field="event_id")
+    return CheckoutRequest(event_id, data.hold_id, hold_request, card, name, email)
 
 
 def body_digest(data: Any) -> str:
@@ -147,12 +152,12 @@ class CheckoutService:
             )
         else:
             hold = await load_hold(store, request.hold_id, buyer)
-        payment = {
+        payment: dict[str, Any] = {
             "payment_id": new_id(event.event_id, "p"),
             "hold_id": hold.hold_id,
             "buyer": buyer,
-            "amount_minor": hold.data["amount_minor"],
-            "currency": hold.data["currency"],
+            "amount_minor": hold.data.amount_minor,
+            "currency": hold.data.currency,
             "name": request.name,
             "email": request.email,
             "express": request.hold_request is not None,

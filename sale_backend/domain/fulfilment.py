@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Order
 from sale_backend.domain.errors import HoldExpired, PaymentDeclined, PaymentStatusUnknown
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.orders import (
+    as_paid,
     build_order,
     confirm_args,
     load_order,
@@ -26,6 +26,7 @@ from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, 
 from sale_backend.domain.stock_reporter import StockReporter
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.storage.store import SaleStore
+from service_kit.models import encode
 from service_kit.problems import WaitroomError, problem_body
 
 SHORT_CODE_ATTEMPTS = 5
@@ -69,39 +70,30 @@ class Fulfilment:
         if answer[0] == "collision":  # left pending: the reconciler confirms it later
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
-            self.reporter.changed(event, sold_delta=hold.data["units"])
-            return Answer(201, response, order["order_id"])
+            self.reporter.changed(event, sold_delta=hold.data.units)
+            return Answer(201, response, order.order_id)
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
             view = public_order(existing, self.codes, self.links)
-            return Answer(201, orjson.dumps(view), answer[1])
+            return Answer(201, encode(view), answer[1])
         return await self.refund_lost_hold(event, payment, idempotency_key)
 
     async def _confirm_once(
         self,
-        order: dict[str, Any],
+        order: Order,
         payment: dict[str, Any],
         hold: Hold,
         idempotency_key: str | None,
     ) -> tuple[bytes, list[str]]:
-        view = public_order(
-            {
-                **order,
-                "status": "paid",
-                "tickets": [{**ticket, "state": "valid"} for ticket in order["tickets"]],
-            },
-            self.codes,
-            self.links,
-        )
-        response = orjson.dumps(view)
+        response = encode(public_order(as_paid(order), self.codes, self.links))
         answer = await self.store.run(
             "confirm",
-            order["event_id"],
+            order.event_id,
             [
                 payment["payment_id"],
                 hold.hold_id,
-                order["order_id"],
-                orjson.dumps(order),
+                order.order_id,
+                encode(order),
                 self.idempotency_ttl_seconds,
                 response,
                 *confirm_args(order),

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Order, OrderTicket
 from sale_backend.domain.short_codes import format_short_code
 
 
@@ -71,16 +72,15 @@ class TicketDetails:
         }
 
 
-def order_ticket_details(order: dict[str, Any], ticket: dict[str, Any]) -> TicketDetails:
-    """The details of one ticket of an order document
-    (:func:`sale_backend.domain.orders.build_order`)."""
+def order_ticket_details(order: Order, ticket: OrderTicket) -> TicketDetails:
+    """The details of one ticket of an order (:func:`sale_backend.domain.orders.build_order`)."""
     return TicketDetails(
-        ticket_id=str(ticket["ticket_id"]),
-        order_id=str(order["order_id"]),
-        short_code=str(ticket.get("short_code", "")),
-        tier_id=str(ticket["tier_id"]),
-        tier_name=str(ticket.get("tier_name", ticket["tier_id"])),
-        admits=int(ticket.get("admits", 1)),
-        seat_id=str(ticket.get("seat_id") or ""),
-        holder=str(order.get("name", "")),
+        ticket_id=ticket.ticket_id,
+        order_id=order.order_id,
+        short_code=ticket.short_code,
+        tier_id=ticket.tier_id,
+        tier_name=ticket.tier_name or ticket.tier_id,
+        admits=ticket.admits,
+        seat_id=ticket.seat_id,
+        holder=order.name,
     )

@@ -19,8 +19,6 @@ from sale_backend.domain.ticket_details import TicketDetails
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.storage.store import SaleStore
 
-PAGE_SIZE = 2000
-MAX_PAGE_SIZE = 5000
 HASH_BYTES = 16
 SIGNED, SHORT = "q", "s"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 from redis.asyncio import Redis
@@ -13,6 +12,7 @@ from starlette.requests import Request
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import CheckoutService
+from sale_backend.domain.documents import EventView
 from sale_backend.domain.entry_scans import EntryScanner, ScanOutcome, ScanRequest
 from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.fulfilment import Answer, Fulfilment
@@ -105,7 +105,7 @@ class ShopRuntime:
             raise EventNotFound(event_id)
         return event
 
-    async def event_views(self) -> list[dict[str, Any]]:
+    async def event_views(self) -> list[EventView]:
         """Every event a buyer of this shop may see, with its stock."""
         views = []
         for event_id in await self.store.event_ids():

@@ -11,21 +11,30 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.domain.catalog_parsing import event_definition, parse_event
 from sale_backend.domain.entry_scans import ScanRequest
 from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.refunds import parse_ticket_ids
+from sale_backend.domain.requests import (
+    PAGE_SIZE,
+    RefundBody,
+    ScanBatchBody,
+    ScanBody,
+    TicketListQuery,
+)
 from sale_backend.domain.scan_batches import clean_door, outcome_view, parse_batch, rejection_view
-from sale_backend.domain.ticket_list import MAX_PAGE_SIZE, PAGE_SIZE, ticket_page
+from sale_backend.domain.ticket_list import ticket_page
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import form_token_valid
 from sale_backend.web.runtime import shop_runtime
 from sale_backend.web.staff_session import staff_door
-from sale_backend.web.views import event_view, json_body, json_response
+from sale_backend.web.views import event_view, json_response
 from service_kit.browser_session import CSRF_HEADER
 from service_kit.credentials import bearer_token
+from service_kit.models import to_builtins
 from service_kit.problems import Forbidden, InvalidInput, NotAuthenticated
+from service_kit.request_body import read_json, read_query
 from service_kit.throttle import bearer_accepted, client_address, throttle_of
 
 
@@ -59,21 +68,16 @@ async def post_scan(request: Request) -> Response:
     event's door (short codes too); optional ``door`` and ``scan_id`` (a retry is harmless)."""
     caller = require_staff(request, sessions_allowed=True)
     runtime = shop_runtime(request)
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise InvalidInput('the body must be {"code": ...}')
-    event_id = body.get("event_id")
+    body = await read_json(request, ScanBody)
+    event_id = body.event_id
     if event_id is not None:
         event_id = (await runtime.event(event_id, any_queue=True)).event_id
-    scan_id = body.get("scan_id", "")
-    if not isinstance(scan_id, str) or len(scan_id) > 64:
-        raise InvalidInput("scan_id must be a string of at most 64 characters", field="scan_id")
     outcome = await runtime.scan(
         ScanRequest(
-            code=body.get("code"),
-            door=caller.door or clean_door(body.get("door")),
+            code=body.code,
+            door=caller.door or clean_door(body.door),
             device="api",
-            scan_id=scan_id,
+            scan_id=body.scan_id,
         ),
         event_id,
     )
@@ -89,22 +93,15 @@ async def post_scan(request: Request) -> Response:
     )
 
 
-def _version(request: Request, name: str, default: int, high: int) -> int:
-    raw = request.query_params.get(name, str(default))
-    if not raw.isdigit() or not 0 <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be a whole number from 0 to {high}", field=name)
-    return int(raw)
-
-
 async def get_tickets(request: Request) -> Response:
     """The door scanners' ticket list of one event: a page of the tickets changed after
     ``?after=<version>`` (0: all), at most ``?limit=`` tickets."""
     require_staff(request, sessions_allowed=True)
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"], any_queue=True)
-    after = _version(request, "after", 0, 2**53)
-    limit = _version(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
-    return json_response(await ticket_page(runtime.store, runtime.codes, event, after, limit))
+    query = read_query(request, TicketListQuery)
+    limit = query.limit or PAGE_SIZE
+    return json_response(await ticket_page(runtime.store, runtime.codes, event, query.after, limit))
 
 
 async def post_scans(request: Request) -> Response:
@@ -112,7 +109,7 @@ async def post_scans(request: Request) -> Response:
     caller = require_staff(request, sessions_allowed=True)
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"], any_queue=True)
-    batch = parse_batch(await json_body(request), caller.door)
+    batch = parse_batch(await read_json(request, ScanBatchBody), caller.door)
     results: list[dict[str, Any]] = []
     for scan in batch.scans:
         try:
@@ -128,10 +125,10 @@ async def post_refund(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
-    ticket_ids = parse_ticket_ids(await json_body(request, required=False))
+    ticket_ids = parse_ticket_ids(await read_json(request, RefundBody))
     event = await runtime.event(event_of(order_id, "order"), any_queue=True)
     record = await runtime.refunds.refund(event, order_id, ticket_ids, None)
-    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record.ticket_ids))
     return json_response(record)
 
 
@@ -152,9 +149,9 @@ async def put_event(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
     event_id = request.path_params["event_id"]
-    body = await json_body(request)
-    event = parse_event(event_id, body)
-    answer = await runtime.store.define_event(event, body)
+    definition = event_definition(await request.body() or b"{}")
+    event = parse_event(event_id, definition)
+    answer = await runtime.store.define_event(event, to_builtins(definition))
     if answer[0] != "ok":
         raise InvalidInput(
             f"tier {answer[1]} cannot shrink below the tickets already held or sold",

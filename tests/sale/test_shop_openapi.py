@@ -17,7 +17,7 @@ import schemathesis
 from sale_backend.domain.payments import CARD_SUCCEEDS
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
 from sale_backend.web import openapi
-from sale_backend.web.app import shop_routes
+from sale_backend.web.routes import shop_routes
 from tests.conftest import server_environment
 from tests.connector_support import mint_pass, open_queue
 from tests.openapi_support import (
