@@ -70,6 +70,11 @@ def problem_or_page(description: str) -> Answer:
     )
 
 
+def page_or_problem(description: str) -> Answer:
+    """A refusal: an explaining page for browsers, a problem body for API clients."""
+    return Answer(description, (("text/html", None), (PROBLEM_TYPE, Problem)))
+
+
 def json_or_page(model: Any, description: str) -> Answer:
     return Answer(description, (("application/json", model), ("text/html", None)))
 

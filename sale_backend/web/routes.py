@@ -34,6 +34,7 @@ from service_kit.openapi import (
     header,
     json,
     page,
+    page_or_problem,
     problem,
     query,
     readiness,
@@ -65,12 +66,17 @@ BUYER_ERRORS = {
 }
 PAGE_ERRORS = {
     303: redirect("No valid pass: to the waiting room (or on after a form)"),
+    401: problem("A bearer pass that is not valid (a browser without one goes to the queue)"),
+    403: page_or_problem(
+        "Pass of another visitor, or in use in another session; or a request the browser "
+        "marks as sent from another site or origin"
+    ),
     400: page("Bad input (friendly page)"),
     404: page("Not found (friendly page)"),
     409: page("Conflict: sold out, seat taken, limit reached, ... (friendly page)"),
     503: page("Unavailable (friendly page)"),
 }
-FORM_REFUSED = page(
+FORM_REFUSED = page_or_problem(
     "CSRF token (csrf_token) missing or not this browser's, or a form sent from another site "
     "or origin: nothing changed (friendly page; problem JSON for JSON clients)"
 )

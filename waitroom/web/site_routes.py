@@ -20,6 +20,7 @@ from service_kit.openapi import (
     header,
     json,
     page,
+    page_or_problem,
     problem,
     query,
     redirect,
@@ -50,13 +51,15 @@ ORIGINAL_URI = header("X-Original-URI", "The fan's request path and query at the
 FORWARDED_URI = header(
     "X-Forwarded-Uri", "The fan's request path and query at the site (Caddy, Traefik)"
 )
+refusal = page_or_problem
+
 REFUSALS = {
     303: redirect("A browser without a session: the queue page"),
     400: problem("Bad input (queue id, original URI)"),
-    401: page("Refused: an explaining page, or a problem body for API clients"),
-    409: page("The pass is in use in another browser or app"),
-    410: page("The session ended (purchase completed, or ended by the site)"),
-    503: page("The waiting room cannot check the session now (try again)"),
+    401: refusal("Refused: an explaining page, or a problem body for API clients"),
+    409: refusal("The pass is in use in another browser or app"),
+    410: refusal("The session ended (purchase completed, or ended by the site)"),
+    503: refusal("The waiting room cannot check the session now (try again)"),
 }
 ANY_METHOD = ("get", "post", "put", "patch", "delete", "options")
 
