@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.models import convert_fields
+from service_kit.models import convert, convert_fields, to_builtins
 from service_kit.problems import NotFound, WaitroomError, error_response
 from service_kit.request_body import (
     form_fields,
@@ -23,7 +23,7 @@ from waitroom.fan import session as fan_session
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.fan.page_context import render_page
-from waitroom.fan.profile import load_profile, parse_profile, save_profile
+from waitroom.fan.profile import ProfileSubmission, load_profile, parse_profile, save_profile
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
 from waitroom.tokens import PositionClaims, TokenError
@@ -60,13 +60,14 @@ def failure(request: Request, error: WaitroomError) -> Response:
 def content_document(
     content: FanContent, answered: list[str], profile: models.Profile | None
 ) -> models.FanContent:
-    return models.FanContent(
-        surveys=surveys_document(content.surveys, include_correct=False)["surveys"],
-        upsells=upsells_document(content.upsells)["upsells"],
-        profile_form=content.profile_form.document(),
-        answered_surveys=answered,
-        profile=profile,
-    )
+    document = {
+        **surveys_document(content.surveys, include_correct=False),
+        **upsells_document(content.upsells),
+        "profile_form": content.profile_form.document(),
+        "answered_surveys": answered,
+        "profile": None if profile is None else to_builtins(profile),
+    }
+    return convert(document, models.FanContent)
 
 
 async def content_endpoint(request: Request) -> Response:
@@ -99,7 +100,7 @@ async def profile_put_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         submission = await read_json_or_form(
-            request, models.ProfileSubmission, models.ProfileSubmission
+            request, ProfileSubmission, ProfileSubmission
         )
         content = await runtime.fan.content.get(queue_id)
         profile = parse_profile(submission, content.profile_form)

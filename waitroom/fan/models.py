@@ -12,6 +12,9 @@ import msgspec
 
 from service_kit.models import Document, Model
 from waitroom.admission import FanState
+from waitroom.fan.profile import ProfileDocument, ProfileFormDocument
+from waitroom.fan.survey_definitions import SurveyDefinition
+from waitroom.fan.upsell_definitions import UpsellDefinition
 from waitroom.queue.codes import CodeKind
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
@@ -77,21 +80,8 @@ class CodeForm(Model):
     code: str
 
 
-class ProfileSubmission(Model):
-    """The pre-checkout profile a fan saves (texts are checked as typed text: NFC, trimmed,
-    no control characters; ``tier_id`` empty means no preference)."""
-
-    name: Annotated[str, msgspec.Meta(description="1-100 characters")]
-    email: Annotated[str, msgspec.Meta(description="an e-mail address, at most 254 characters")]
-    tier_id: str = ""
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
-
-
-class Profile(Document):
-    name: str
-    email: str
-    tier_id: str
-    quantity: int
+Profile = ProfileDocument
+"""A saved pre-checkout profile."""
 
 
 class ProfileAnswer(Document):
@@ -120,9 +110,11 @@ class RecordedAnswers(Document):
 
 
 class FanContent(Document):
-    surveys: list[dict[str, Any]]
-    upsells: list[dict[str, Any]]
-    profile_form: dict[str, Any]
+    """What the queue page offers (surveys without their correct answers)."""
+
+    surveys: list[SurveyDefinition]
+    upsells: list[UpsellDefinition]
+    profile_form: ProfileFormDocument
     answered_surveys: list[str]
     profile: Profile | None
 

@@ -9,6 +9,7 @@ import msgspec
 
 from service_kit.models import Document, Model
 from waitroom.admission import QueueState
+from waitroom.fan.upsell_definitions import UpsellDefinition
 from waitroom.queue.codes import CodeKind
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
@@ -153,9 +154,15 @@ class SurveyResults(Document):
     surveys: list[dict[str, Any]]
 
 
-ContentDocument = dict[str, Any]
-"""Surveys, upsells and the profile form are documents checked by their own parsers
-(:mod:`waitroom.fan.survey_definitions`, ...)."""
+class UpsellCard(UpsellDefinition):
+    """An upsell card with its clicks and the fans who clicked."""
+
+    clicks: int = 0
+    fans: int = 0
+
+
+class UpsellCards(Document):
+    upsells: list[UpsellCard]
 
 
 class LoginForm(Model):

@@ -23,6 +23,9 @@ from service_kit.openapi import (
     redirect,
 )
 from waitroom.admission import QueueSettings
+from waitroom.fan.profile import ProfileFormDocument
+from waitroom.fan.survey_definitions import SurveysDocument
+from waitroom.fan.upsell_definitions import UpsellsDocument
 from waitroom.organizer import api as admin_api
 from waitroom.organizer import codes_api, content_api, live_api, models, stock_api
 from waitroom.organizer import pages as admin_pages
@@ -41,8 +44,6 @@ ADMIN_ERRORS = {
     429: problem("Too many failed admin tokens from this address"),
     503: problem("Store unreachable"),
 }
-CONTENT = Body(json=dict[str, Any])
-"""Surveys, upsells and the profile form: documents checked by their own parsers."""
 
 
 def _admin(
@@ -63,7 +64,9 @@ def _admin(
     )
 
 
-def _content(what: str, get_endpoint: Any, put_endpoint: Any, path: str) -> list[BaseRoute]:
+def _content(
+    what: str, model: Any, answer: Any, get_endpoint: Any, put_endpoint: Any, path: str
+) -> list[BaseRoute]:
     return [
         ApiRoute(
             path,
@@ -71,16 +74,16 @@ def _content(what: str, get_endpoint: Any, put_endpoint: Any, path: str) -> list
             {
                 "put": _admin(
                     f"Replace the {what} (validated)",
-                    {200: json(dict[str, Any], f"The stored {what}")},
+                    {200: json(model, f"The stored {what}")},
                     unsafe=True,
-                    body=CONTENT,
+                    body=Body(json=model),
                 )
             },
         ),
         ApiRoute(
             path,
             get_endpoint,
-            {"get": _admin(f"The {what}", {200: json(dict[str, Any], what.capitalize())})},
+            {"get": _admin(f"The {what}", {200: json(answer, what.capitalize())})},
         ),
     ]
 
@@ -215,6 +218,8 @@ def content_routes() -> list[BaseRoute]:
     return [
         *_content(
             "surveys and quizzes",
+            SurveysDocument,
+            SurveysDocument,
             content_api.get_surveys,
             content_api.put_surveys,
             f"{ADMIN_API}/surveys",
@@ -230,12 +235,16 @@ def content_routes() -> list[BaseRoute]:
         ),
         *_content(
             "upsell cards (with click counts)",
+            UpsellsDocument,
+            models.UpsellCards,
             content_api.get_upsells,
             content_api.put_upsells,
             f"{ADMIN_API}/upsells",
         ),
         *_content(
             "profile form settings",
+            ProfileFormDocument,
+            ProfileFormDocument,
             content_api.get_profile_form,
             content_api.put_profile_form,
             f"{ADMIN_API}/profile-form",

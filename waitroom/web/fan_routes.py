@@ -27,6 +27,7 @@ from waitroom.fan import api as fan_api
 from waitroom.fan import extras_api as extras
 from waitroom.fan import lanes_api, models, proof_of_work_page, receipts_api
 from waitroom.fan import page as queue_page
+from waitroom.fan.profile import ProfileSubmission
 from waitroom.fan.rejoin import rejoin_endpoint
 from waitroom.organizer import prequeue_publication
 
@@ -147,13 +148,13 @@ def fan_extra_routes() -> list[BaseRoute]:
                     "Save the pre-checkout profile",
                     {200: PROFILE_SAVED},
                     form=True,
-                    body=Body(json=models.ProfileSubmission),
+                    body=Body(json=ProfileSubmission),
                 ),
                 "post": _fan(
                     "Save the pre-checkout profile (JSON, or a form from the page)",
                     {200: PROFILE_SAVED, 303: BACK_TO_PAGE},
                     form=True,
-                    body=Body(json=models.ProfileSubmission, form=models.ProfileSubmission),
+                    body=Body(json=ProfileSubmission, form=ProfileSubmission),
                 ),
             },
         ),
