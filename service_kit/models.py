@@ -29,9 +29,14 @@ _FIELD_NAMED = re.compile(r"^Object (?:contains unknown|missing required) field 
 _ENCODER = msgspec.json.Encoder()
 
 
-class Model(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """Base of the request models: unknown fields are refused (a misspelt ``remainig`` is an
-    answer, not a silent default), and absent optional fields stay absent when encoded."""
+class Model(msgspec.Struct, omit_defaults=True):
+    """Base of the request models. Unknown fields are ignored, as the hand-written readers did
+    (clients such as the door scanner page send fields of their own)."""
+
+
+class StrictModel(Model, forbid_unknown_fields=True):
+    """A request model that refuses unknown fields: where a misspelt ``remainig`` must be an
+    answer rather than a silent default (queue settings, codes, stock reports, profiles)."""
 
 
 class Document(msgspec.Struct, omit_defaults=True):

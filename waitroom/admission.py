@@ -25,7 +25,7 @@ from msgspec import UNSET, UnsetType
 from redis.asyncio import Redis
 
 from service_kit.lua import lua_source
-from service_kit.models import Model, convert
+from service_kit.models import StrictModel, convert
 from service_kit.problems import InvalidInput, NotFound
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
@@ -77,7 +77,7 @@ Rate = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_PER_MINUTE)]
 OpensAt = Annotated[float, msgspec.Meta(ge=0, description="unix seconds; 0 or null: now")]
 
 
-class QueueSettings(Model):
+class QueueSettings(StrictModel):
     """What an organizer sets on a queue (every field optional: an update names what changes;
     a new queue starts open at 60 per minute). Texts are typed text (:func:`clean_text`)."""
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import msgspec
 from redis.asyncio import Redis
 
-from service_kit.models import Document, Model, convert
+from service_kit.models import Document, Model, StrictModel, convert
 from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
@@ -27,7 +27,7 @@ TIER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-class ProfileSubmission(Model):
+class ProfileSubmission(StrictModel):
     """The pre-checkout profile a fan saves (texts are checked as typed text: NFC, trimmed,
     no control characters; ``tier_id`` empty means no preference)."""
 

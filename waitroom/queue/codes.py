@@ -27,7 +27,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from service_kit.lua import lua_source
-from service_kit.models import Model, convert
+from service_kit.models import StrictModel, convert
 from service_kit.problems import Conflict, InvalidInput, NotFound
 from service_kit.text_input import clean_text
 from waitroom.admission import QueueNotFound
@@ -91,7 +91,7 @@ def codes_registry_key(queue_id: str) -> str:
     return QueueKeys(queue_id).part("codes")
 
 
-class CodeRequest(Model):
+class CodeRequest(StrictModel):
     """A new priority or bypass code (``code``: choose it; otherwise one is made)."""
 
     kind: CodeKind = CodeKind.PRIORITY

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from service_kit.models import Model, convert, decode_json, to_builtins
+from service_kit.models import StrictModel, convert, decode_json, to_builtins
 from service_kit.problems import InvalidInput
 
 EVENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -35,7 +35,7 @@ SalesInMinute = Annotated[int, msgspec.Meta(ge=-MAX_SALES_PER_MINUTE, le=MAX_SAL
 UnixMinute = Annotated[int, msgspec.Meta(ge=0, le=MAX_UNIX_MINUTE)]
 
 
-class TierStock(Model):
+class TierStock(StrictModel):
     tier_id: Annotated[str, msgspec.Meta(pattern=TIER_ID_PATTERN.pattern)]
     remaining: Count
     name: Annotated[str, msgspec.Meta(max_length=MAX_TIER_NAME_CHARS)] = ""
@@ -44,7 +44,7 @@ class TierStock(Model):
     held: Count | None = None
 
 
-class StockReport(Model):
+class StockReport(StrictModel):
     """One event's stock as the site reports it (docs/connector.md, section 5)."""
 
     remaining: Count
