@@ -174,21 +174,20 @@ class _Schemas:
         return self.generated[index]
 
 
-def _string_or(schemas: _Schemas, model: Any) -> Any:
-    return {"type": "string"} if model is None else schemas.reference(model)
-
-
 class _Builder:
     def __init__(self, path_types: Mapping[str, Any]) -> None:
         self.path_types = path_types
         self.schemas = _Schemas()
-        self.pending: list[tuple[dict[str, Any], str, Any]] = []
-        """(a dict, a key of it, a type index or schema): filled in after generation."""
+        self.pending: list[tuple[dict[str, Any], int]] = []
+        """(a dict to get a ``schema``, the index of its type): filled in after generation."""
 
-    def _schema_slot(self, target: dict[str, Any], key: str, model: Any) -> None:
-        value = _string_or(self.schemas, model)
-        target[key] = value
-        self.pending.append((target, key, value))
+    def _schema_slot(self, target: dict[str, Any], model: Any) -> None:
+        """``target["schema"]`` becomes the schema of ``model`` (``None``: text) once made."""
+        if model is None:
+            target["schema"] = {"type": "string"}
+        else:
+            target["schema"] = None
+            self.pending.append((target, self.schemas.reference(model)))
 
     def parameters(self, route: ApiRoute, operation: Operation) -> list[dict[str, Any]]:
         declared = {(p.location, p.name): p for p in operation.parameters}
@@ -219,7 +218,7 @@ class _Builder:
             }
             if parameter.description:
                 document["description"] = parameter.description
-            self._schema_slot(document, "schema", parameter.type)
+            self._schema_slot(document, parameter.type)
             documents.append(document)
         return documents
 
@@ -229,13 +228,13 @@ class _Builder:
             content: dict[str, Any] = {}
             for media_type, model in answer.content:
                 content[media_type] = {}
-                self._schema_slot(content[media_type], "schema", model)
+                self._schema_slot(content[media_type], model)
             document["content"] = content
         if answer.headers:
             headers: dict[str, Any] = {}
             for name, model in answer.headers:
                 headers[name] = {}
-                self._schema_slot(headers[name], "schema", model)
+                self._schema_slot(headers[name], model)
             document["headers"] = headers
         return document
 
@@ -247,7 +246,7 @@ class _Builder:
         ):
             if model is not None:
                 content[media_type] = {}
-                self._schema_slot(content[media_type], "schema", model)
+                self._schema_slot(content[media_type], model)
         return {"required": body.required, "content": content}
 
     def operation(self, route: ApiRoute, operation: Operation) -> dict[str, Any]:
@@ -272,9 +271,8 @@ class _Builder:
 
     def finish(self) -> dict[str, Any]:
         self.schemas.generate()
-        for target, key, value in self.pending:
-            if isinstance(value, int):
-                target[key] = self.schemas.schema(value)
+        for target, index in self.pending:
+            target["schema"] = self.schemas.schema(index)
         return self.schemas.components
 
 
