@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Payment
 from sale_backend.domain.errors import (
     HoldExpired,
     IdempotencyKeyBusy,
@@ -36,7 +37,7 @@ from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, selec
 from sale_backend.domain.payments import PaymentProviderError, PaymentTimeout
 from sale_backend.domain.requests import CheckoutBody
 from sale_backend.storage.keys import EventKeys, event_of, new_id
-from service_kit.models import convert
+from service_kit.models import convert, encode
 from service_kit.problems import InvalidInput, WaitroomError
 from service_kit.text_input import clean_text
 
@@ -152,27 +153,27 @@ class CheckoutService:
             )
         else:
             hold = await load_hold(store, request.hold_id, buyer)
-        payment: dict[str, Any] = {
-            "payment_id": new_id(event.event_id, "p"),
-            "hold_id": hold.hold_id,
-            "buyer": buyer,
-            "amount_minor": hold.data.amount_minor,
-            "currency": hold.data.currency,
-            "name": request.name,
-            "email": request.email,
-            "express": request.hold_request is not None,
-            "idempotency_key": redis_key,
-            "provider": self.fulfilment.provider.name,
-            "created_at": time.time(),
-        }
+        payment = Payment(
+            payment_id=new_id(event.event_id, "p"),
+            hold_id=hold.hold_id,
+            buyer=buyer,
+            amount_minor=hold.data.amount_minor,
+            currency=hold.data.currency,
+            name=request.name,
+            email=request.email,
+            provider=self.fulfilment.provider.name,
+            created_at=time.time(),
+            express=request.hold_request is not None,
+            idempotency_key=redis_key,
+        )
         begun = await store.run(
             "begin_payment",
             event.event_id,
             [
                 hold.hold_id,
                 buyer,
-                payment["payment_id"],
-                orjson.dumps(payment),
+                payment.payment_id,
+                encode(payment),
                 self.fulfilment.idempotency_ttl_seconds,
             ],
             redis_key,
@@ -186,9 +187,9 @@ class CheckoutService:
         try:
             result = await asyncio.wait_for(
                 provider.charge(
-                    payment["payment_id"],
-                    payment["amount_minor"],
-                    payment["currency"],
+                    payment.payment_id,
+                    payment.amount_minor,
+                    payment.currency,
                     request.card_number,
                 ),
                 timeout=self.payment_timeout_seconds,
@@ -197,7 +198,7 @@ class CheckoutService:
             # Did money move? Only the provider knows; if it cannot say now, the intent stays
             # pending and the reconciler settles it.
             try:
-                found = await provider.lookup(payment["payment_id"])
+                found = await provider.lookup(payment.payment_id)
             except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
                 raise PaymentStatusUnknown(
                     "the payment provider is not answering; the payment will be settled "

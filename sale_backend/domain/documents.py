@@ -194,6 +194,25 @@ class OrderView(Document):
     status: OrderStatus | UnsetType = UNSET
 
 
+class Payment(msgspec.Struct):
+    """A payment intent as recorded before the provider is charged (read back by the
+    reconciler; ``express``: the hold was made by the checkout itself and goes back to stock
+    when the payment fails). ``provider`` and ``created_at`` are for people reading the
+    record; the reconciler settles a record without them."""
+
+    payment_id: str
+    hold_id: str
+    buyer: str
+    amount_minor: int
+    currency: str
+    name: str
+    email: str
+    provider: str = ""
+    created_at: float = 0.0
+    express: bool = False
+    idempotency_key: str | None = None
+
+
 class Refund(msgspec.Struct):
     """A refund as the refund script records it, with its state at the payment provider
     (``pending``: recorded, the reconciler resends it)."""

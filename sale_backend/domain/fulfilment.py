@@ -7,10 +7,9 @@ script keyed by the payment id, so running it twice never sells twice or loses a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.documents import Order
+from sale_backend.domain.documents import Order, Payment
 from sale_backend.domain.errors import HoldExpired, PaymentDeclined, PaymentStatusUnknown
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
@@ -58,10 +57,10 @@ class Fulfilment:
     idempotency_ttl_seconds: int
 
     async def confirm(
-        self, event: Event, hold: Hold, payment: dict[str, Any], idempotency_key: str | None
+        self, event: Event, hold: Hold, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """The payment succeeded: make the order (or refund when the hold was lost)."""
-        order = build_order(event, hold, payment["payment_id"], payment["name"], payment["email"])
+        order = build_order(event, hold, payment.payment_id, payment.name, payment.email)
         for _ in range(SHORT_CODE_ATTEMPTS):
             response, answer = await self._confirm_once(order, payment, hold, idempotency_key)
             if answer[0] != "collision":
@@ -81,7 +80,7 @@ class Fulfilment:
     async def _confirm_once(
         self,
         order: Order,
-        payment: dict[str, Any],
+        payment: Payment,
         hold: Hold,
         idempotency_key: str | None,
     ) -> tuple[bytes, list[str]]:
@@ -90,7 +89,7 @@ class Fulfilment:
             "confirm",
             order.event_id,
             [
-                payment["payment_id"],
+                payment.payment_id,
                 hold.hold_id,
                 order.order_id,
                 encode(order),
@@ -103,28 +102,28 @@ class Fulfilment:
         return response, answer
 
     async def refund_lost_hold(
-        self, event: Event, payment: dict[str, Any], idempotency_key: str | None
+        self, event: Event, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """Paid, but the hold expired first (the fence held): give the money back. If the
         provider fails now, the payment stays ``refund_required`` for the reconciler."""
         self.reporter.changed(event)
         try:
             await self.provider.refund(
-                payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
+                payment.payment_id, payment.payment_id + "-void", payment.amount_minor
             )
         except (PaymentProviderError, PaymentTimeout, OSError):
             raise HoldExpired(
                 "the hold expired before the payment completed; the payment will be refunded",
-                hold_id=payment["hold_id"],
+                hold_id=payment.hold_id,
             ) from None
         error = HoldExpired(
             "the hold expired before the payment completed; the payment was refunded",
-            hold_id=payment["hold_id"],
+            hold_id=payment.hold_id,
         )
         return await self.settle(event, payment, "refunded", error, idempotency_key)
 
     async def decline(
-        self, event: Event, payment: dict[str, Any], reason: str, idempotency_key: str | None
+        self, event: Event, payment: Payment, reason: str, idempotency_key: str | None
     ) -> Answer:
         error = PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
         return await self.settle(event, payment, "declined", error, idempotency_key)
@@ -132,7 +131,7 @@ class Fulfilment:
     async def settle(
         self,
         event: Event,
-        payment: dict[str, Any],
+        payment: Payment,
         status: str,
         error: WaitroomError | None,
         idempotency_key: str | None,
@@ -145,13 +144,13 @@ class Fulfilment:
             if error is not None
             else ["forget"]
         )
-        release = payment.get("express", False)
+        release = payment.express
         await self.store.run(
             "settle_payment",
             event.event_id,
             [
-                payment["payment_id"],
-                payment["hold_id"],
+                payment.payment_id,
+                payment.hold_id,
                 status,
                 "1" if release else "0",
                 *idempotency,

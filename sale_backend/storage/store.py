@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
-from sale_backend.domain.documents import HoldData, Order
+from sale_backend.domain.documents import HoldData, Order, Payment, Refund
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
 from service_kit.lua import lua_source
 from service_kit.problems import NotFound
@@ -228,7 +228,7 @@ class SaleStore:
         raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)
         return [] if raw is None else decode(raw).split()
 
-    async def payment(self, event_id: str, payment_id: str) -> tuple[dict[str, Any], str] | None:
+    async def payment(self, event_id: str, payment_id: str) -> tuple[Payment, str] | None:
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.payments, payment_id)
@@ -236,7 +236,7 @@ class SaleStore:
             raw, status = await pipe.execute()
         if raw is None:
             return None
-        return dict(orjson.loads(raw)), decode(status or b"missing")
+        return msgspec.json.decode(raw, type=Payment), decode(status or b"missing")
 
     async def pending_payment_ids(self, event_id: str, older_than_ms: int) -> list[str]:
         raw = await self.redis.zrangebyscore(
@@ -250,9 +250,9 @@ class SaleStore:
         )
         return [decode(item) for item in raw]
 
-    async def refund_record(self, event_id: str, refund_id: str) -> dict[str, Any] | None:
+    async def refund_record(self, event_id: str, refund_id: str) -> Refund | None:
         raw = await self.redis.hget(EventKeys(event_id).refunds, refund_id)
-        return None if raw is None else dict(orjson.loads(raw))
+        return None if raw is None else msgspec.json.decode(raw, type=Refund)
 
     async def mark_refund_done(self, event_id: str, refund_id: str) -> None:
         await self.redis.zrem(EventKeys(event_id).refunds_pending, refund_id)
