@@ -4,7 +4,7 @@ msgspec for the JSON API; the same types describe the answers in the OpenAPI doc
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -227,45 +227,66 @@ class Refund(msgspec.Struct):
     status: Literal["done", "pending"] = "pending"
 
 
-class ScannedTicket(Document):
-    """A ticket as the door sees it."""
+class SeatView(msgspec.Struct):
+    section: str
+    row: str
+    number: int
+
+
+class ScannedTicket(msgspec.Struct):
+    """A ticket as the door sees it: every field when its details are known, else only
+    ``ticket_id``, ``short_code``, ``tier_name`` and ``admits``. ``seat`` is null for a ticket
+    without a seat."""
 
     ticket_id: str
-    order_id: str | None = None
-    short_code: str | None = None
-    tier_id: str | None = None
-    tier_name: str | None = None
-    admits: int | None = None
-    seat_id: str | None = None
-    seat: dict[str, Any] | None = None
-    seat_label: str | None = None
-    holder: str | None = None
+    short_code: str = ""
+    tier_name: str = ""
+    admits: int = 1
+    order_id: str | UnsetType = UNSET
+    tier_id: str | UnsetType = UNSET
+    seat_id: str | UnsetType = UNSET
+    seat: SeatView | UnsetType | None = UNSET
+    seat_label: str | UnsetType = UNSET
+    holder: str | UnsetType = UNSET
 
 
-class FirstScan(Document):
+class ScanEntry(msgspec.Struct, frozen=True):
+    """One recorded scan of a ticket, as ``scan.lua`` keeps it and the scanners see it."""
+
+    scan_id: str = ""
+    at_ms: int = 0
+    door: str = ""
+    device: str = ""
+    admitted: bool = False
+    outcome: str = ""
+    offline: bool = False
+
+
+class FirstScan(msgspec.Struct):
     at_ms: int
     door: str
     device: str
 
 
-class ScanResult(Document):
+class ScanResult(msgspec.Struct):
     """One scan's answer: ``outcome`` is admitted, already_scanned, duplicate, refunded,
     not_admitted, or for codes that are no ticket of the event mistyped, forged, unknown,
-    wrong_event; ``flagged``: let in twice, or let in though refunded."""
+    wrong_event (those answers carry ``detail`` instead of the ticket); ``flagged``: let in
+    twice, or let in though refunded."""
 
     scan_id: str
     outcome: str
     admitted: bool
     flagged: bool
-    ticket_id: str | None = None
-    event_id: str | None = None
-    state: str | None = None
-    ticket: ScannedTicket | None = None
-    scanned_at_ms: int | None = None
-    first_scan: FirstScan | None = None
-    admissions: int | None = None
-    entries: list[dict[str, Any]] | None = None
-    detail: str | None = None
+    event_id: str | UnsetType = UNSET
+    ticket_id: str | UnsetType = UNSET
+    state: str | UnsetType = UNSET
+    ticket: ScannedTicket | UnsetType = UNSET
+    scanned_at_ms: int | UnsetType | None = UNSET
+    first_scan: FirstScan | UnsetType | None = UNSET
+    admissions: int | UnsetType = UNSET
+    entries: list[ScanEntry] | UnsetType = UNSET
+    detail: str | UnsetType = UNSET
 
 
 class ScanAccepted(ScanResult):
@@ -280,29 +301,40 @@ class ScanResults(Document):
     results: list[ScanResult]
 
 
-class ListedTicket(Document):
+class ListedTicket(msgspec.Struct):
+    """A ticket of the door scanners' list (``short_code_hash`` and ``short_code_hint`` empty
+    for a ticket without a short code)."""
+
     ticket_id: str
     version: int
     state: TicketState
     code_hashes: list[str]
-    short_code_hash: str | None = None
-    short_code_hint: str | None = None
-    tier_name: str | None = None
-    admits: int | None = None
-    seat_label: str | None = None
-    holder: str | None = None
-    first_scan: FirstScan | None = None
-    admissions: int | None = None
-    entries: list[dict[str, Any]] | None = None
+    short_code_hash: str
+    short_code_hint: str
+    tier_name: str
+    admits: int
+    seat_label: str
+    holder: str
+    first_scan: FirstScan | None
+    admissions: int
+    entries: list[ScanEntry]
 
 
-class TicketListPage(Document):
+class ScannerEvent(msgspec.Struct):
+    event_id: str
+    name: str
+    venue: str
+    starts_at: float
+    time_zone: str
+
+
+class TicketListPage(msgspec.Struct):
     """A page of the door scanners' ticket list (hashed codes; ``more``: ask again after
     ``version``)."""
 
+    event: ScannerEvent
+    after_version: int
     version: int
     more: bool
+    server_time_ms: int
     tickets: list[ListedTicket]
-    event: dict[str, Any] | None = None
-    after_version: int | None = None
-    server_time_ms: int | None = None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import FirstScan, ScannedTicket, ScanResult
 from sale_backend.domain.entry_scans import ScanOutcome, ScanRequest
 from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.requests import ScanBatchBody
@@ -63,39 +64,37 @@ def parse_batch(body: ScanBatchBody, door: str | None, now_ms: int | None = None
     return ScanBatch(body.device_id, door, requests)
 
 
-def outcome_view(outcome: ScanOutcome, event: Event) -> dict[str, Any]:
+def outcome_view(outcome: ScanOutcome, event: Event) -> ScanResult:
     """The answer for one scan of a ticket of this shop."""
     first = outcome.first_admission
     this = outcome.this_scan
     ticket = (
         outcome.details.view(event)
         if outcome.details is not None
-        else {"ticket_id": outcome.ticket_id, "short_code": "", "tier_name": "", "admits": 1}
+        else ScannedTicket(ticket_id=outcome.ticket_id)
     )
-    return {
-        "scan_id": outcome.scan_id,
-        "outcome": outcome.outcome,
-        "admitted": outcome.admitted,
-        "flagged": outcome.flagged,
-        "event_id": outcome.event_id,
-        "ticket_id": outcome.ticket_id,
-        "state": outcome.state.partition(":")[0],
-        "ticket": ticket,
-        "scanned_at_ms": this.at_ms if this else None,
-        "first_scan": None
-        if first is None
-        else {"at_ms": first.at_ms, "door": first.door, "device": first.device},
-        "admissions": outcome.admissions,
-        "entries": [entry.view() for entry in outcome.entries],
-    }
+    return ScanResult(
+        scan_id=outcome.scan_id,
+        outcome=outcome.outcome,
+        admitted=outcome.admitted,
+        flagged=outcome.flagged,
+        event_id=outcome.event_id,
+        ticket_id=outcome.ticket_id,
+        state=outcome.state.partition(":")[0],
+        ticket=ticket,
+        scanned_at_ms=this.at_ms if this else None,
+        first_scan=None if first is None else FirstScan(first.at_ms, first.door, first.device),
+        admissions=outcome.admissions,
+        entries=list(outcome.entries),
+    )
 
 
-def rejection_view(scan_id: str, error: TicketRejected) -> dict[str, Any]:
+def rejection_view(scan_id: str, error: TicketRejected) -> ScanResult:
     """The answer for a scan whose code is no ticket of this event."""
-    return {
-        "scan_id": scan_id,
-        "outcome": str(error.extra.get("reason", "unknown")),
-        "admitted": False,
-        "flagged": False,
-        "detail": error.detail,
-    }
+    return ScanResult(
+        scan_id=scan_id,
+        outcome=str(error.extra.get("reason", "unknown")),
+        admitted=False,
+        flagged=False,
+        detail=error.detail,
+    )

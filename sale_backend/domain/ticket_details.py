@@ -4,12 +4,11 @@ the holder's name; written once per ticket (``ticket_details``) when the order i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.documents import Order, OrderTicket
+from sale_backend.domain.documents import Order, OrderTicket, ScannedTicket, SeatView
 from sale_backend.domain.short_codes import format_short_code
 
 
@@ -53,23 +52,34 @@ class TicketDetails:
             holder=str(data.get("holder", "")),
         )
 
-    def view(self, event: Event) -> dict[str, Any]:
-        """JSON for scanners: the short code printed as on the ticket and the seat in words."""
+    @property
+    def printed_short_code(self) -> str:
+        """The short code as printed under the QR code (``K7M4-PX2Q-9C``); empty for tickets
+        sold before short codes existed."""
+        return format_short_code(self.short_code) if self.short_code else ""
+
+    def seat_label(self, event: Event) -> str:
+        """The seat in words (``Stalls, row C, seat 12``); the seat id when the event no longer
+        knows it; empty without a seat."""
         place = event.seat_place(self.seat_id) if self.seat_id else None
-        return {
-            "ticket_id": self.ticket_id,
-            "order_id": self.order_id,
-            "short_code": format_short_code(self.short_code) if self.short_code else "",
-            "tier_id": self.tier_id,
-            "tier_name": self.tier_name,
-            "admits": self.admits,
-            "seat_id": self.seat_id,
-            "seat": None
-            if place is None
-            else {"section": place.section, "row": place.row, "number": place.number},
-            "seat_label": place.label if place else self.seat_id,
-            "holder": self.holder,
-        }
+        return place.label if place else self.seat_id
+
+    def view(self, event: Event) -> ScannedTicket:
+        """The ticket for scanners: the short code printed as on the ticket and the seat in
+        words."""
+        place = event.seat_place(self.seat_id) if self.seat_id else None
+        return ScannedTicket(
+            ticket_id=self.ticket_id,
+            order_id=self.order_id,
+            short_code=self.printed_short_code,
+            tier_id=self.tier_id,
+            tier_name=self.tier_name,
+            admits=self.admits,
+            seat_id=self.seat_id,
+            seat=None if place is None else SeatView(place.section, place.row, place.number),
+            seat_label=self.seat_label(event),
+            holder=self.holder,
+        )
 
 
 def order_ticket_details(order: Order, ticket: OrderTicket) -> TicketDetails:

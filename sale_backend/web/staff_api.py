@@ -6,12 +6,13 @@ token as its forms) in ``X-CSRF-Token``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from sale_backend.domain.catalog_parsing import event_definition, parse_event
+from sale_backend.domain.documents import ScanAccepted, ScanResult, ScanResults
 from sale_backend.domain.entry_scans import ScanRequest
 from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.orders import load_order, public_order
@@ -83,13 +84,16 @@ async def post_scan(request: Request) -> Response:
     )
     view = outcome_view(outcome, await runtime.event(outcome.event_id, any_queue=True))
     if outcome.admitted:
-        return json_response({"accepted": True, **view})
+        return json_response(ScanAccepted(**msgspec.structs.asdict(view)))
     first = outcome.first_admission
     raise TicketRejected(
         f"ticket rejected: {outcome.outcome.replace('_', ' ')}",
         reason=outcome.outcome,
         **({"scanned_at_ms": first.at_ms} if first else {}),
-        **{name: view[name] for name in ("ticket_id", "event_id", "ticket", "first_scan")},
+        ticket_id=view.ticket_id,
+        event_id=view.event_id,
+        ticket=to_builtins(view.ticket),
+        first_scan=to_builtins(view.first_scan),
     )
 
 
@@ -110,7 +114,7 @@ async def post_scans(request: Request) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"], any_queue=True)
     batch = parse_batch(await read_json(request, ScanBatchBody), caller.door)
-    results: list[dict[str, Any]] = []
+    results: list[ScanResult] = []
     for scan in batch.scans:
         try:
             outcome = await runtime.scan(scan, event.event_id)
@@ -118,7 +122,7 @@ async def post_scans(request: Request) -> Response:
             results.append(rejection_view(scan.scan_id, error))
         else:
             results.append(outcome_view(outcome, event))
-    return json_response({"event_id": event.event_id, "door": batch.door, "results": results})
+    return json_response(ScanResults(event.event_id, batch.door, results))
 
 
 async def post_refund(request: Request) -> Response:
