@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 T = TypeVar("T")
 
 _PATH = re.compile(r" - at `(?:key` in `)?\$(?P<path>[^`]*)`$")
 _FIELD_NAMED = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`")
 _ENCODER = msgspec.json.Encoder()
+
+ID_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
+QueueOrEventId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+"""The id of a queue or of a shop event (in a path or a body)."""
 
 
 class Model(msgspec.Struct, omit_defaults=True):

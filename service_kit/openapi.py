@@ -14,16 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 import orjson
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-ID_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
-QueueOrEventId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
-"""The id of a queue or of a shop event in a path."""
 PROBLEM_TYPE = "application/problem+json"
 SCHEMA_REF = "#/components/schemas/{name}"
 Security = tuple[Mapping[str, Sequence[str]], ...]

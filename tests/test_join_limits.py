@@ -16,7 +16,7 @@ from tests.servers import ServerProcess
 LIMITED = {
     "WAITROOM_JOIN_LIMIT_PER_IP": "5/minute",
     "WAITROOM_JOIN_LIMIT_PER_SUBNET": "8/minute",
-    "WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS": "",
+    "WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS": "none",
     "WAITROOM_TRUSTED_PROXY_COUNT": "1",
 }
 

@@ -9,9 +9,9 @@ import msgspec
 import pytest
 from starlette.routing import Route
 
+from service_kit.errors import InvalidInput
 from service_kit.models import Model, StrictModel, convert_fields, decode_json
 from service_kit.openapi import ApiRoute, Body, Operation, json, openapi_document, problem
-from service_kit.problems import InvalidInput
 
 Count = Annotated[int, msgspec.Meta(ge=0, le=10)]
 

@@ -82,10 +82,12 @@ def test_queue_commands_cover_the_organizer_controls(
 def test_cli_reports_errors_without_a_traceback(
     waitroom_server: ServerProcess, unique_id: str, run_cli: Callable[..., Any]
 ) -> None:
-    wrong = run_cli(waitroom_server, "show", unique_id, token="not-the-token")
+    wrong = run_cli(waitroom_server, "show", unique_id, token="not-the-admin-token")
     assert wrong.returncode == 1
     assert "HTTP 401" in wrong.stderr and "Traceback" not in wrong.stderr
     missing = run_cli(waitroom_server, "show", unique_id, token="")
     assert missing.returncode == 2 and "WAITROOM_ADMIN_TOKEN" in missing.stderr
+    short = run_cli(waitroom_server, "show", unique_id, token="not-the-token")
+    assert short.returncode == 2 and "WAITROOM_ADMIN_TOKEN='<hidden>'" in short.stderr
     invalid = run_cli(waitroom_server, "create", unique_id, "--rate", "-5")
     assert invalid.returncode == 1 and "HTTP 400" in invalid.stderr

@@ -14,17 +14,21 @@ from starlette.routing import Route
 from waitroom.fan import api as fan_api
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.settings import Settings
-from waitroom.web.app import create_app
+from waitroom.web.app import create_app, exception_handlers
 
 STATUS_TEMPLATE = "/api/v1/queues/{queue_id}/status"
 
 
 @pytest.fixture
 async def apps(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    """(full waiting-room app, plain Starlette app with only the status endpoint) on one runtime."""
+    """(full waiting-room app, plain Starlette app with only the status endpoint and the app's
+    error mapping) on one runtime."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        plain = Starlette(routes=[Route(STATUS_TEMPLATE, fan_api.status_endpoint)])
+        plain = Starlette(
+            routes=[Route(STATUS_TEMPLATE, fan_api.status_endpoint)],
+            exception_handlers=exception_handlers(),
+        )
         plain.state.runtime = app.state.runtime
         fast_transport = httpx.ASGITransport(app=app)
         slow_transport = httpx.ASGITransport(app=plain)

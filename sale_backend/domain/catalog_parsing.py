@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sale_backend.domain.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.domain.requests import EventDefinition, PhaseDefinition, SectionDefinition
 from sale_backend.storage.keys import is_valid_event_id
+from service_kit.errors import InvalidInput
 from service_kit.models import convert, decode_json
-from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 
 MAX_SEATS = 20_000

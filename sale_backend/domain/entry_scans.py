@@ -13,10 +13,10 @@ import msgspec
 import orjson
 
 from sale_backend.domain.documents import ScanEntry
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.short_codes import parse_short_code
 from sale_backend.domain.ticket_details import TicketDetails
 from sale_backend.domain.tickets import TicketCodes
+from sale_backend.errors import TicketRejected
 from sale_backend.storage.store import SaleStore
 
 DECISIONS = ("check", "admitted", "rejected")

@@ -14,7 +14,8 @@ from typing import Any
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import HoldData, HoldLine, HoldView
-from sale_backend.domain.errors import (
+from sale_backend.domain.requests import HoldBody, Items
+from sale_backend.errors import (
     BuyerLimitReached,
     HoldNotFound,
     PaymentInProgress,
@@ -22,11 +23,10 @@ from sale_backend.domain.errors import (
     SeatTaken,
     SoldOut,
 )
-from sale_backend.domain.requests import HoldBody, Items
 from sale_backend.storage.keys import event_of, new_id
 from sale_backend.storage.store import SaleStore
+from service_kit.errors import InvalidInput
 from service_kit.models import convert, encode
-from service_kit.problems import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from sale_backend.errors import PaymentTimeout
+
 CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
 CARD_INSUFFICIENT_FUNDS = "4000000000009995"
@@ -43,15 +45,6 @@ class PaymentResult:
     @property
     def succeeded(self) -> bool:
         return self.outcome is PaymentOutcome.SUCCEEDED
-
-
-class PaymentTimeout(Exception):
-    """The provider did not answer in time; whether money moved is unknown until lookup."""
-
-
-class PaymentProviderError(Exception):
-    """The provider failed (network, 5xx); whether money moved is unknown until lookup.
-    Provider adapters raise this (or PaymentTimeout) for every failure that is not a decline."""
 
 
 class PaymentProvider(Protocol):

@@ -14,10 +14,15 @@ import msgspec
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import Refund
-from sale_backend.domain.errors import OrderNotFound, TicketNotRefundable
-from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
+from sale_backend.domain.payments import PaymentProvider
 from sale_backend.domain.requests import RefundBody
 from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.errors import (
+    OrderNotFound,
+    PaymentProviderError,
+    PaymentTimeout,
+    TicketNotRefundable,
+)
 from sale_backend.storage.keys import event_of, new_id
 from sale_backend.storage.store import SaleStore
 

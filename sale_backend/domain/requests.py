@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from sale_backend.domain.tickets import MAX_CODE_LENGTH
-from service_kit.models import Model
-from service_kit.openapi import ID_PATTERN
+from service_kit.models import ID_PATTERN, Model
 
 MAX_LINES = 50
 MAX_REFUND_TICKETS = 100

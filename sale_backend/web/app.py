@@ -21,11 +21,12 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.types import ExceptionHandler
 
 from sale_backend.domain.older_tickets import register_older_tickets
 from sale_backend.domain.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.domain.reconcile import reconcile
-from sale_backend.settings import ShopSettings
+from sale_backend.settings import SALE_REDIS_URL, ShopSettings
 from sale_backend.storage.durability import warn_unless_durable
 from sale_backend.web import pages
 from sale_backend.web.background import BackgroundWork, report_all_stock
@@ -34,11 +35,11 @@ from sale_backend.web.routes import shop_routes
 from sale_backend.web.runtime import ShopRuntime
 from sale_backend.web.security_headers import SecurityHeaders
 from service_kit.body_limit import RequestBodyLimit
-from service_kit.problems import WaitroomError, http_exception_handler
+from service_kit.errors import ServiceError, SettingsError
+from service_kit.problem_responses import http_exception_handler
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
 from waitroom.connector.middleware import ConnectorMiddleware
-from waitroom.settings import Settings
 
 PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
@@ -58,27 +59,42 @@ PUBLIC_PREFIXES = (
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
 
-SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0}
-"""A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
+
+def exception_handlers() -> dict[Any, ExceptionHandler]:
+    """The shop's one mapping of errors to answers: every
+    :class:`~service_kit.errors.ServiceError` by its kind, as a problem body (API paths, JSON
+    clients) or a page (:func:`sale_backend.web.pages.error_handler`); a sale Redis that cannot
+    be reached as 503 with ``Retry-After``; Starlette's own refusals as problem bodies."""
+    return {
+        HTTPException: http_exception_handler,
+        ServiceError: pages.error_handler,
+        RedisError: pages.unavailable_handler,
+        OSError: pages.unavailable_handler,
+    }
 
 
 def create_app(
-    settings: Settings,
-    shop_settings: ShopSettings | None = None,
+    shop: ShopSettings,
     provider_factory: Callable[[Redis], PaymentProvider] | None = None,
     connector_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
+    """Build the shop from its settings (:meth:`ShopSettings.from_environ`).
     ``provider_factory`` builds the payment provider from the sale Redis client (default: the
     built-in test provider, which works offline); ``connector_transport`` carries the
     connector's calls to a waiting room in the same process (the demo), else they go over
     HTTP to ``WAITROOM_CONNECTOR_URL``."""
-    shop = shop_settings or ShopSettings.from_settings(settings)
-    connector = WaitroomConnector(shop.connector_settings(), connector_transport)
+    if shop.sale_redis_url is None:
+        raise SettingsError(SALE_REDIS_URL.name, "", "the shop needs its Redis (or REDIS_URL)")
+    sale_redis_url: str = shop.sale_redis_url
+    connector = WaitroomConnector(shop.connector, connector_transport)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sale_redis = redis_from_url(shop.sale_redis_url, **SHOP_POOL)
+        sale_redis = redis_from_url(
+            sale_redis_url,
+            max_connections=shop.sale_redis_max_connections,
+            pool_timeout_seconds=shop.sale_redis_pool_timeout_seconds,
+        )
         chosen = (provider_factory or TestPaymentProvider)(sale_redis)
         runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
         app.state.shop = runtime
@@ -109,23 +125,19 @@ def create_app(
     body_limit = Middleware(
         RequestBodyLimit,
         max_body_bytes=SHOP_MAX_BODY_BYTES,
-        read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+        read_timeout_seconds=shop.server_limits.body_read_timeout_seconds,
     )
     page_security = [
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
-        Middleware(CrossSiteGuard, https=settings.cookie_secure),
+        Middleware(CrossSiteGuard, https=shop.cookie_secure),
     ]
     app = Starlette(
         routes=shop_routes(),
         middleware=[body_limit, *page_security, gate],
-        exception_handlers={
-            HTTPException: http_exception_handler,
-            WaitroomError: pages.error_handler,
-            RedisError: pages.unavailable_handler,
-            OSError: pages.unavailable_handler,
-        },
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
+    app.state.settings = shop
     templates = Environment(
         loader=FileSystemLoader(PACKAGE_DIR / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -143,4 +155,4 @@ def utc_clock(unix_seconds: int) -> str:
 
 def create_app_from_environ() -> Starlette:
     """Factory for ``uvicorn --factory sale_backend.web.app:create_app_from_environ``."""
-    return create_app(Settings.from_environ())
+    return create_app(ShopSettings.from_environ())

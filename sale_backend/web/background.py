@@ -13,7 +13,7 @@ import time
 from redis.exceptions import RedisError
 
 from sale_backend.domain.reconcile import reconcile
-from sale_backend.storage.store import EventNotFound
+from sale_backend.errors import EventNotFound
 from sale_backend.web.runtime import ShopRuntime
 
 LOGGER = logging.getLogger("sale_backend")

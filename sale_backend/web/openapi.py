@@ -13,7 +13,8 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.openapi import QueueOrEventId, openapi_document, openapi_response
+from service_kit.models import QueueOrEventId
+from service_kit.openapi import openapi_document, openapi_response
 
 ShopItemId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 """A hold, order or ticket id in a path (``<event_id>~<kind letter><16 hex>``)."""

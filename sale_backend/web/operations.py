@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sale_backend.web.runtime import shop_runtime
+from service_kit.readiness import readiness
 
 
 async def healthz(request: Request) -> Response:
@@ -13,12 +14,5 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    try:
-        await shop_runtime(request).sale_redis.ping()
-    except Exception as error:
-        return JSONResponse(
-            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
-            status_code=503,
-            headers={"cache-control": "no-store", "retry-after": "2"},
-        )
-    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+    runtime = shop_runtime(request)
+    return await readiness(runtime.sale_redis, runtime.settings.redis_retry_after_seconds)

@@ -14,7 +14,6 @@ from starlette.responses import Response
 from sale_backend.domain.catalog_parsing import event_definition, parse_event
 from sale_backend.domain.documents import ScanAccepted, ScanResult, ScanResults
 from sale_backend.domain.entry_scans import ScanRequest
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.refunds import parse_ticket_ids
 from sale_backend.domain.requests import (
@@ -26,6 +25,7 @@ from sale_backend.domain.requests import (
 )
 from sale_backend.domain.scan_batches import clean_door, outcome_view, parse_batch, rejection_view
 from sale_backend.domain.ticket_list import ticket_page
+from sale_backend.errors import TicketRejected
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import form_token_valid
 from sale_backend.web.runtime import shop_runtime
@@ -33,8 +33,8 @@ from sale_backend.web.staff_session import staff_door
 from sale_backend.web.views import event_view, json_response
 from service_kit.browser_session import CSRF_HEADER
 from service_kit.credentials import bearer_token
+from service_kit.errors import Forbidden, InvalidInput, NotAuthenticated
 from service_kit.models import to_builtins
-from service_kit.problems import Forbidden, InvalidInput, NotAuthenticated
 from service_kit.request_body import read_json, read_query
 from service_kit.throttle import bearer_accepted, client_address, throttle_of
 
@@ -58,7 +58,7 @@ def require_staff(request: Request, sessions_allowed: bool = False) -> StaffCall
     if presented is None:
         raise NotAuthenticated("staff bearer token required")
     settings = shop_runtime(request).settings
-    address = client_address(request, settings.base.trusted_proxy_count)
+    address = client_address(request, settings.trusted_proxy_count)
     if not bearer_accepted(throttle_of(request, "staff"), address, presented, settings.staff_token):
         raise NotAuthenticated("staff token not accepted")
     return StaffCaller(door=None)

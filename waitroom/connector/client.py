@@ -55,14 +55,11 @@ class ConnectorClient:
     def __init__(
         self, settings: ConnectorSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        if not settings.connector_url and transport is None:
-            raise ValueError(
-                "WAITROOM_CONNECTOR_URL is needed when the queue URL is a path on the site"
-            )
+        base_url = settings.require_api_url() if transport is None else settings.api_url
         self.queue_id = settings.queue_id
         self._auth = SiteAuth(settings.secret_keys, settings.clock_leeway_seconds)
         self._http = httpx.AsyncClient(
-            base_url=settings.connector_url or IN_PROCESS_BASE_URL,
+            base_url=base_url or IN_PROCESS_BASE_URL,
             transport=transport,
             timeout=settings.timeout_seconds,
             headers={"accept": "application/json"},

@@ -14,19 +14,20 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError
-from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
+from service_kit.errors import ServiceError
+from waitroom.admission import FanState
+from waitroom.errors import QueueNotFound, QueueNotJoinable, QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import status_body
 from waitroom.fan.content import FanContent
 from waitroom.fan.i18n import Translate
-from waitroom.fan.page_context import json_for_script, render_page
+from waitroom.fan.page_context import error_page, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.proof_of_work_page import proof_of_work_page
+from waitroom.fan.status_body import status_body
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import format_price, upsell_cards
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
-from waitroom.tokens import PositionClaims, TokenError
+from waitroom.queue.availability import REDIS_ERRORS
+from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
 
 CONTENT_SECURITY_POLICY = (
@@ -111,7 +112,7 @@ async def queue_page(request: Request) -> Response:
         claims, token = held
         try:
             answer = await fan_session.status(runtime, claims)
-        except fan_session.TokenRejected:
+        except TokenError:
             # the place was given up or reset: take a fresh one (cookie-less rejoin)
             joined = await fan_session.join(runtime, request, queue_id)
             claims, token, created = joined.claims, joined.token, joined.created
@@ -123,12 +124,8 @@ async def queue_page(request: Request) -> Response:
         return render_page(
             request, "queue_closed.html", 200, queue_id=raw_queue_id, state=error.extra["state"]
         )
-    except WaitroomError as error:
-        response = render_page(request, "error.html", error.status, detail=error.detail)
-        retry_after = error.extra.get("retry_after_seconds")
-        if isinstance(retry_after, int):
-            response.headers["retry-after"] = str(retry_after)
-        return response
+    except ServiceError as error:
+        return error_page(request, error)
     snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
     final = (

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import msgspec
 from redis.asyncio import Redis
 
+from service_kit.errors import InvalidInput
 from service_kit.models import Document, Model, StrictModel, convert
-from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
 

@@ -7,10 +7,11 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
 from service_kit.request_body import model_response, read_json
 from waitroom.fan import session as fan_session
 from waitroom.fan.models import Receipt, ReceiptCheck, ReceiptToCheck
+from waitroom.fan.page_context import error_page
 from waitroom.fan.receipts import ReceiptCodec, receipt_claims
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
@@ -36,22 +37,16 @@ async def signed_receipt(runtime: Runtime, request: Request, queue_id: str) -> R
 
 async def receipt_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        body = await signed_receipt(runtime, request, queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    body = await signed_receipt(runtime, request, queue_id)
     return model_response(body)
 
 
 async def verify_receipt_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        fan_session.checked_queue_id(request.path_params["queue_id"])
-        presented = await read_json(request, ReceiptToCheck)
-        receipt = ReceiptCodec(runtime.settings.secret_keys).verify(presented.signed)
-    except WaitroomError as error:
-        return error_response(error)
+    fan_session.checked_queue_id(request.path_params["queue_id"])
+    presented = await read_json(request, ReceiptToCheck)
+    receipt = ReceiptCodec(runtime.settings.secret_keys).verify(presented.signed)
     matches = receipt.get("queue_id") == request.path_params["queue_id"]
     return model_response(ReceiptCheck(valid=matches, receipt=receipt))
 
@@ -62,9 +57,8 @@ async def receipt_page(request: Request) -> Response:
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         body = await signed_receipt(runtime, request, queue_id)
-    except WaitroomError as error:
-        html = environment.get_template("error.html").render(request=request, detail=error.detail)
-        return HTMLResponse(html, status_code=error.status, headers={"cache-control": "no-store"})
+    except ServiceError as error:
+        return error_page(request, error)
     html = environment.get_template("receipt.html").render(
         request=request,
         queue_id=queue_id,

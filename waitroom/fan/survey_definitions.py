@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from service_kit.errors import InvalidInput
 from service_kit.models import Model, convert
-from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")

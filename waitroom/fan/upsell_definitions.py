@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from service_kit.errors import InvalidInput
 from service_kit.models import Model, convert
-from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.fan.survey_definitions import ItemId
 

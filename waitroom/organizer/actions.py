@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from service_kit.errors import InvalidInput
 from service_kit.models import to_builtins
-from service_kit.problems import InvalidInput
 from waitroom.admission import QueueSettings, QueueState, queue_settings
 from waitroom.organizer import audit
 from waitroom.organizer.metrics import organizer_metrics

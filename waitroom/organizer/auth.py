@@ -21,7 +21,7 @@ from service_kit.browser_session import (
     tokens_equal,
 )
 from service_kit.credentials import bearer_token
-from service_kit.problems import Forbidden, NotAuthenticated
+from service_kit.errors import Forbidden, NotAuthenticated
 from service_kit.throttle import admin_throttle, bearer_accepted, client_address
 from waitroom.web.runtime import runtime_of
 

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from service_kit.request_body import read_json
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.profile import ProfileFormDocument, parse_profile_form
@@ -39,21 +38,15 @@ async def _admin_queue(request: Request) -> tuple[Runtime, str]:
 async def _put(
     request: Request, kind: str, model: type[T], to_document: Callable[[T], dict[str, Any]]
 ) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        document = to_document(await read_json(request, model))
-        await runtime.fan.content.put(queue_id, kind, document)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id = await _admin_queue(request)
+    document = to_document(await read_json(request, model))
+    await runtime.fan.content.put(queue_id, kind, document)
     return _json(document)
 
 
 async def _get(request: Request, to_document: Callable[[FanContent], dict[str, Any]]) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        content = await runtime.fan.content.get(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id = await _admin_queue(request)
+    content = await runtime.fan.content.get(queue_id)
     return _json(to_document(content))
 
 
@@ -77,12 +70,9 @@ async def put_upsells(request: Request) -> Response:
 
 
 async def get_upsells(request: Request) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        content = await runtime.fan.content.get(queue_id)
-        counts = await click_counts(runtime.redis, queue_id, content.upsells)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id = await _admin_queue(request)
+    content = await runtime.fan.content.get(queue_id)
+    counts = await click_counts(runtime.redis, queue_id, content.upsells)
     cards = [
         {**upsell.document(), "clicks": counts[upsell.id][0], "fans": counts[upsell.id][1]}
         for upsell in content.upsells
@@ -104,10 +94,7 @@ async def get_profile_form(request: Request) -> Response:
 
 
 async def get_survey_results(request: Request) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        content = await runtime.fan.content.get(queue_id)
-        results = await survey_results(runtime.redis, queue_id, content.surveys)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id = await _admin_queue(request)
+    content = await runtime.fan.content.get(queue_id)
+    results = await survey_results(runtime.redis, queue_id, content.surveys)
     return _json({"queue_id": queue_id, "surveys": results})

@@ -154,7 +154,7 @@ async def live_document(
     stock = stock_document(totals_raw, events_raw, removed_raw)
     sales = sales_series(_int_map(sales_raw), now_minute)
     remaining = stock.get("remaining_total") if stock else None
-    cap = int(config.raw.get("active_shopper_cap", "0") or 0)
+    cap = config.active_shopper_cap
     return {
         "queue_id": queue_id,
         "now": round(now, 3),

@@ -15,7 +15,8 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
+from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.problems import error_status
 from service_kit.session_door import SECURITY_HEADERS, LoginFormRenderer, SessionDoor
 from service_kit.throttle import admin_throttle, client_address
 from waitroom.fan.session import checked_queue_id
@@ -78,7 +79,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     try:
         await require_admin_form(request)
-    except WaitroomError:
+    except ServiceError:
         return RedirectResponse("/admin/login", status_code=303)
     return _door(request).logged_out("/admin/login")
 
@@ -116,8 +117,8 @@ async def dashboard_page(request: Request) -> Response:
         ]
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
-    except WaitroomError as error:
-        return _page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return _page(request, "error.html", error_status(error), detail=error.detail)
     return _page(
         request,
         "admin_dashboard.html",

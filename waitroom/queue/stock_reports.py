@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from service_kit.errors import InvalidInput
 from service_kit.models import StrictModel, convert, decode_json, to_builtins
-from service_kit.problems import InvalidInput
 
 EVENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TIER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

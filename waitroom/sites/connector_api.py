@@ -14,15 +14,16 @@ from typing import Any, Literal, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.errors import InvalidInput
 from service_kit.models import to_builtins
-from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
+from service_kit.problem_responses import error_response
+from service_kit.problems import error_status
 from service_kit.request_body import model_response, read_json
-from waitroom.admission import QueueNotFound
 from waitroom.connector.errors import ConnectorError
 from waitroom.fan import session as fan_session
 from waitroom.fan.profile import load_profile
 from waitroom.organizer.stock_actions import apply_report
-from waitroom.queue.pass_records import PASS_ID_PATTERN, QueueMissing
+from waitroom.queue.pass_records import PASS_ID_PATTERN
 from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
 from waitroom.sites.models import (
     Claim,
@@ -41,14 +42,10 @@ CONNECTOR_API = "/api/v1/connector/queues/{queue_id}"
 
 
 def connector_problem(error: ConnectorError) -> Response:
-    extra = {
-        key: value
-        for key, value in error.extra.items()
-        if isinstance(value, str | int | float | bool)
-    }
-    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error.status == 401 else None
-    title = error.slug.replace("-", " ").capitalize()
-    return problem_response(error.status, title, error.detail, error.slug, headers, **extra)
+    """A connector error as the connector API answers it (a refused site credential asks
+    for ``Site`` credentials)."""
+    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error_status(error) == 401 else None
+    return error_response(error, headers)
 
 
 async def _checked(request: Request) -> tuple[Runtime, str]:
@@ -71,10 +68,6 @@ async def _answer(request: Request, step: Any) -> Response:
         return await step(request)  # type: ignore[no-any-return]
     except ConnectorError as error:
         return connector_problem(error)
-    except QueueMissing as missing:
-        return error_response(QueueNotFound(str(missing)))
-    except WaitroomError as error:
-        return error_response(error)
 
 
 async def _claim(request: Request) -> Response:

@@ -14,7 +14,8 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.openapi import QueueOrEventId, openapi_document, openapi_response
+from service_kit.models import QueueOrEventId
+from service_kit.openapi import openapi_document, openapi_response
 from waitroom.queue.stock_reports import EVENT_ID_PATTERN
 from waitroom.sites.models import PassId
 

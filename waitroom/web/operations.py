@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from service_kit.readiness import readiness
 from waitroom.organizer.metrics import refresh_organizer_gauges
 from waitroom.web.runtime import runtime_of
 
@@ -20,15 +21,7 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        await runtime.redis.ping()
-    except (RedisError, OSError) as error:
-        return JSONResponse(
-            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
-            status_code=503,
-            headers={"cache-control": "no-store", "retry-after": "2"},
-        )
-    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+    return await readiness(runtime.redis, runtime.settings.protection.redis_retry_after_seconds)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -10,12 +10,12 @@ from typing import Literal
 
 from starlette.routing import BaseRoute
 
+from service_kit.models import QueueOrEventId
 from service_kit.openapi import (
     Answer,
     ApiRoute,
     Body,
     Operation,
-    QueueOrEventId,
     empty,
     header,
     json,
