@@ -12,6 +12,7 @@ from service_kit.redis_client import REDIS_URL, REDIS_URL_CAST
 from service_kit.server_limits import ServerLimits
 from service_kit.settings_tree import INTEGER, NUMBER, Variable, group, read_settings
 from service_kit.shared_settings import (
+    METRICS_TOKEN,
     REDIS_RETRY_AFTER,
     TOKEN,
     TRUSTED_PROXY_COUNT,
@@ -99,12 +100,38 @@ SALE_REDIS_POOL_TIMEOUT: Variable[float] = Variable(
     minimum=0.1,
     maximum=600,
 )
+HEALTH_REPORT: Variable[float] = Variable(
+    "WAITROOM_SALE_HEALTH_REPORT_SECONDS",
+    NUMBER,
+    5.0,
+    "How often each shop process reports its checkout and hold latency and errors to the "
+    "waiting room (autotune's measure of the site's health)",
+    minimum=0.1,
+    maximum=3600,
+)
+HEALTH_WINDOW: Variable[float] = Variable(
+    "WAITROOM_SALE_HEALTH_WINDOW_SECONDS",
+    NUMBER,
+    30.0,
+    "The recent window those health figures cover",
+    minimum=0.1,
+    maximum=3600,
+)
+TEST_PAYMENT_DELAY: Variable[float] = Variable(
+    "WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS",
+    NUMBER,
+    0.0,
+    "The test payment provider answers every charge this much later (a slow bank, to try "
+    "autotune and load tests against a shop in trouble); 0 in production",
+    minimum=0,
+    maximum=3600,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ShopSettings:
-    """Everything the shop needs; build with :meth:`from_environ`. An unset staff token is
-    generated on construction (and marked so)."""
+    """Everything the shop needs; build with :meth:`from_environ`. An unset staff or metrics
+    token is generated on construction (and marked so)."""
 
     connector: ConnectorSettings = group(ConnectorSettings)
     """The waiting room's keys, the queue, its URLs and the session timings."""
@@ -112,12 +139,21 @@ class ShopSettings:
     """None until the process has a Redis (the demo starts an embedded one)."""
     staff_token: str = STAFF_TOKEN.field()
     staff_token_generated: bool = field(default=False, compare=False)
+    metrics_token: str = METRICS_TOKEN.field()
+    """Bearer token Prometheus sends to ``/metrics`` (the waiting room's too)."""
+    metrics_token_generated: bool = field(default=False, compare=False)
     hold_ttl_seconds: int = HOLD_TTL.field()
     payment_timeout_seconds: float = PAYMENT_TIMEOUT.field()
     reconcile_after_seconds: float = RECONCILE_AFTER.field()
     sweep_interval_seconds: float = SWEEP_INTERVAL.field()
     idempotency_ttl_seconds: int = IDEMPOTENCY_TTL.field()
     stock_report_seconds: float = STOCK_REPORT.field()
+    health_report_seconds: float = HEALTH_REPORT.field()
+    """How often this process reports its checkout and hold latency and errors (autotune)."""
+    health_window_seconds: float = HEALTH_WINDOW.field()
+    """The recent window those figures cover."""
+    test_payment_delay_seconds: float = TEST_PAYMENT_DELAY.field()
+    """The test payment provider answers every charge this much later; 0 in production."""
     sale_redis_max_connections: int = SALE_REDIS_MAX_CONNECTIONS.field()
     sale_redis_pool_timeout_seconds: float = SALE_REDIS_POOL_TIMEOUT.field()
     redis_retry_after_seconds: int = REDIS_RETRY_AFTER.field()
@@ -128,6 +164,9 @@ class ShopSettings:
         if not self.staff_token:
             object.__setattr__(self, "staff_token", generate_secret())
             object.__setattr__(self, "staff_token_generated", True)
+        if not self.metrics_token:
+            object.__setattr__(self, "metrics_token", generate_secret())
+            object.__setattr__(self, "metrics_token_generated", True)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ShopSettings:

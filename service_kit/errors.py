@@ -149,6 +149,13 @@ class TooManyAttempts(TooMany):
         super().__init__(f"too many failed {who} logins from this address: wait a minute")
 
 
+class MetricsTokenRequired(NotAuthenticated):
+    """``/metrics`` without the metrics bearer token (:mod:`service_kit.metrics_access`)."""
+
+    type_slug = "metrics-token-required"
+    title = "Metrics token required"
+
+
 class BodyTooLarge(ServiceError):
     """A request body above the route's limit (:mod:`service_kit.body_limit`)."""
 

@@ -67,8 +67,12 @@ def detail_of(error: msgspec.ValidationError, field: str) -> str:
     return message if field == "body" else f"{field}: {message}"
 
 
-def invalid(error: msgspec.ValidationError) -> InvalidInput:
+def invalid(error: msgspec.ValidationError, at: str = "") -> InvalidInput:
+    """The 400 of a validation error; ``at`` is where the value sits in a larger document
+    (``operations.checkout``), so the field is named from the top."""
     field = field_of(error)
+    if at:
+        field = at if field == "body" else f"{at}.{field}"
     return InvalidInput(detail_of(error, field), field=field)
 
 
@@ -85,13 +89,13 @@ def decode_json(raw: bytes, model: type[T], *, empty: bytes | None = None) -> T:
         raise InvalidInput("request body is not valid JSON", field="body") from None
 
 
-def convert(value: Any, model: type[T]) -> T:
-    """Plain JSON values (e.g. a dict built in code) as ``model``, as strictly as a JSON body.
-    Raises :class:`InvalidInput`."""
+def convert(value: Any, model: type[T], *, at: str = "") -> T:
+    """Plain JSON values (e.g. a dict built in code) as ``model``, as strictly as a JSON body;
+    ``at`` names where the value sits (see :func:`invalid`). Raises :class:`InvalidInput`."""
     try:
         return msgspec.convert(value, model)
     except msgspec.ValidationError as error:
-        raise invalid(error) from None
+        raise invalid(error, at) from None
 
 
 def convert_fields(fields: Mapping[str, Any], model: type[T]) -> T:

@@ -324,6 +324,23 @@ class Readiness(msgspec.Struct, omit_defaults=True):
 
 OPENAPI = Operation("This document", {200: json(dict[str, Any], "The OpenAPI 3.1 document")})
 HEALTHZ = Operation("Alive (the process answers)", {200: json(Liveness, "Alive")})
+METRICS_SECURITY_SCHEME: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "WAITROOM_METRICS_TOKEN (Prometheus)",
+}
+METRICS = Operation(
+    "Prometheus metrics (the metrics bearer token)",
+    {
+        200: text("Prometheus text format"),
+        401: problem("Metrics token missing or not accepted"),
+        429: problem("Too many failed tokens from this address"),
+    },
+    security=({"metrics": ()},),
+)
+"""``/metrics`` of either app: Prometheus text for the metrics bearer token only
+(:mod:`service_kit.metrics_access`); each app names ``METRICS_SECURITY_SCHEME`` as
+``metrics``."""
 
 
 def readiness(store_description: str) -> Operation:

@@ -86,3 +86,12 @@ REDIS_RETRY_AFTER: Variable[int] = Variable(
     minimum=1,
     maximum=3600,
 )
+METRICS_TOKEN: Variable[str] = Variable(
+    "WAITROOM_METRICS_TOKEN",
+    TOKEN,
+    "",
+    "The bearer token Prometheus sends to `/metrics` of both apps (the same on every process "
+    "of both; nothing else opens with it)",
+    secret=True,
+    default_text="generated and printed at start",
+)

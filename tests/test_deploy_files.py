@@ -118,6 +118,24 @@ def test_settings_of_the_manifests_load() -> None:
     assert shop.sale_redis_url is not None and shop.sale_redis_url != settings.redis_url
     assert shop.connector.require_api_url() == "http://waitroom"
     assert shop.queue_url.startswith(settings.public_base_url + "/q/")
+    # Prometheus needs to know it, and scrapes both apps with the one token
+    assert not settings.metrics_token_generated and not shop.metrics_token_generated
+    assert shop.metrics_token == settings.metrics_token
+
+
+def test_prometheus_scrapes_both_apps_with_the_metrics_token() -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name in ("waitroom", "shop"):
+        job = jobs[name]
+        assert job["metrics_path"] == "/metrics"
+        assert job["authorization"]["type"] == "Bearer"
+        assert job["authorization"]["credentials_file"]
+        keep = job["relabel_configs"][0]
+        assert keep["action"] == "keep" and keep["regex"] == name
+        annotations = of_kind("Deployment")[name]["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert annotations["prometheus.io/scrape"] == "true"
 
 
 def test_sale_redis_fsyncs_every_write() -> None:

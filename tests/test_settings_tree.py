@@ -13,6 +13,7 @@ from service_kit.errors import SettingsError
 from service_kit.settings_tree import Variable, read_settings, variables
 from service_kit.shared_settings import without_password
 from waitroom.connector.settings import ConnectorSettings
+from waitroom.demo import demo_settings
 from waitroom.settings import Settings
 from waitroom.settings.reference import SECTIONS
 
@@ -161,3 +162,18 @@ def test_a_redis_password_never_shows_in_a_refusal() -> None:
         Settings.from_environ({"REDIS_URL": "redis+cluster://user:s3cret@host/2"})
     assert "s3cret" not in str(refused.value) and "user:***@host" in str(refused.value)
     assert without_password("redis://:pw@host:6379/0") == "redis://:***@host:6379/0"
+
+
+def test_both_apps_answer_one_metrics_token() -> None:
+    """Prometheus scrapes both apps with ``WAITROOM_METRICS_TOKEN``; unset, the demo's one
+    process generates one token and its shop answers it too."""
+    token = "prometheus-token-0123456789"
+    settings = Settings.from_environ({**VALID, "WAITROOM_METRICS_TOKEN": token})
+    shop = ShopSettings.from_environ({**VALID, "WAITROOM_METRICS_TOKEN": token})
+    assert settings.metrics_token == shop.metrics_token == token
+    assert not settings.metrics_token_generated and not shop.metrics_token_generated
+    generated, demo_shop = demo_settings({"REDIS_URL": VALID["REDIS_URL"]})
+    assert generated.metrics_token_generated and len(generated.metrics_token) >= 16
+    assert demo_shop.metrics_token == generated.metrics_token
+    with pytest.raises(SettingsError, match=r"^WAITROOM_METRICS_TOKEN='<hidden>': needs 16\+"):
+        Settings.from_environ({"WAITROOM_METRICS_TOKEN": "short"})

@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from tests.conftest import METRICS_HEADERS
 from waitroom.fan import api as fan_api
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.settings import Settings
@@ -157,7 +158,7 @@ async def test_status_polls_are_timed_under_the_route_template(
     await asyncio.gather(
         *(fast.get(path, headers={"Authorization": f"Bearer {token}"}) for _ in range(3))
     )
-    metrics = (await fast.get("/metrics")).text
+    metrics = (await fast.get("/metrics", headers=METRICS_HEADERS)).text
     sample = (
         'waitroom_http_request_duration_seconds_count{method="GET",'
         f'route="{STATUS_TEMPLATE}",status="200"}}'

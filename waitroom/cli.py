@@ -21,6 +21,7 @@ from service_kit.process_signals import StopRequested, stop_on_signals
 from service_kit.redis_client import REDIS_URL
 from service_kit.server_limits import ServerLimits
 from service_kit.settings_tree import INTEGER, ITEMS, Cast, argument_type
+from service_kit.shared_settings import METRICS_TOKEN
 from waitroom.organizer.cli import add_queue_commands, main_queue
 from waitroom.settings import Settings
 from waitroom.storage.embedded_redis import EmbeddedRedis
@@ -101,6 +102,7 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Shop:            {urls.shop_url}")
         print(f"  Admin dashboard: {urls.dashboard_url}")
         print(f"  Admin token:     {settings.admin_token}")
+        print(f"  Metrics token:   {settings.metrics_token} (bearer token of /metrics)")
         print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
         print(f"  Door scanner:    {urls.shop_url.rstrip('/')}/staff/scan")
         print("  Press Ctrl+C to stop (or send SIGTERM).", flush=True)
@@ -119,6 +121,14 @@ def run_demo(host: str, port: int) -> int:
     return 0
 
 
+def share_metrics_token(token: str, *, generated: bool) -> None:
+    """A generated metrics token goes to the workers through the environment and is printed:
+    Prometheus needs it (``Authorization: Bearer``) for /metrics; set WAITROOM_METRICS_TOKEN."""
+    if generated:
+        os.environ[METRICS_TOKEN.name] = token
+        print(f"Metrics token: {token}", flush=True)
+
+
 def serve_limits(app: str) -> ServerLimits:
     """Reads (and so checks) every setting of the app about to be served, before any worker
     starts; shares generated secrets with the workers through the environment."""
@@ -132,6 +142,7 @@ def serve_limits(app: str) -> ServerLimits:
         if shop.staff_token_generated:
             os.environ["WAITROOM_STAFF_TOKEN"] = shop.staff_token
             print(f"Shop staff token: {shop.staff_token}", flush=True)
+        share_metrics_token(shop.metrics_token, generated=shop.metrics_token_generated)
         return shop.server_limits
     settings = Settings.from_environ()
     if settings.redis_url is None:
@@ -142,6 +153,7 @@ def serve_limits(app: str) -> ServerLimits:
     if settings.admin_token_generated:
         os.environ["WAITROOM_ADMIN_TOKEN"] = settings.admin_token
         print(f"Admin token: {settings.admin_token}", flush=True)
+    share_metrics_token(settings.metrics_token, generated=settings.metrics_token_generated)
     return settings.server_limits
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Mount
 
 from service_kit.body_limit import BodyLimitRule
 from service_kit.redis_client import redis_from_url
-from service_kit.shared_settings import SECRET_KEYS
+from service_kit.shared_settings import METRICS_TOKEN, SECRET_KEYS
 from waitroom.admission import AdmissionStore
 from waitroom.fan.content import content_key
 from waitroom.settings import Settings
@@ -79,14 +79,15 @@ async def seed_demo(
 
 def demo_settings(environ: Mapping[str, str]) -> tuple[Settings, ShopSettings]:
     """Both apps' settings, read (and so checked) from ``environ`` before anything starts. One
-    process: the shop gets the waiting room's keys (generated when unset) and sends fans to
-    ``/q/<queue>`` on the same host. The sale Redis is REDIS_URL's unless set apart, and None
-    while neither is set (the CLI then starts an embedded Redis for both)."""
+    process: the shop gets the waiting room's keys and metrics token (generated when unset) and
+    sends fans to ``/q/<queue>`` on the same host. The sale Redis is REDIS_URL's unless set
+    apart, and None while neither is set (the CLI then starts an embedded Redis for both)."""
     from sale_backend.settings import ShopSettings
 
     settings = Settings.from_environ(environ)
     keys = ",".join(settings.secret_keys)
-    shop = ShopSettings.from_environ({**environ, SECRET_KEYS.name: keys})
+    shared = {SECRET_KEYS.name: keys, METRICS_TOKEN.name: settings.metrics_token}
+    shop = ShopSettings.from_environ({**environ, **shared})
     connector = shop.connector.with_overrides(queue_url=f"/q/{shop.queue_id}")
     return settings, shop.with_overrides(connector=connector)
 

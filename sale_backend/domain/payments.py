@@ -12,6 +12,8 @@ Test cards of :class:`TestPaymentProvider`:
 4000 0000 0000 0259    succeeds after ``slow_seconds`` (a slow bank)
 4000 0000 0000 0119    times out: nothing is charged, the call raises PaymentTimeout
 =====================  =====================================================
+
+``delay_seconds`` slows every charge down (the shop's ``WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS``).
 """
 
 from __future__ import annotations
@@ -67,11 +69,18 @@ class TestPaymentProvider:
     name = "test"
 
     def __init__(
-        self, redis: Redis, slow_seconds: float = 2.0, timeout_seconds: float = 1.0
+        self,
+        redis: Redis,
+        slow_seconds: float = 2.0,
+        timeout_seconds: float = 1.0,
+        delay_seconds: float = 0.0,
     ) -> None:
         self.redis = redis
         self.slow_seconds = slow_seconds
         self.timeout_seconds = timeout_seconds
+        self.delay_seconds = delay_seconds
+        """Every charge answers this much later (``WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS``:
+        a slow bank for the whole shop, to see autotune at work)."""
 
     @staticmethod
     def _key(payment_id: str) -> str:
@@ -83,6 +92,8 @@ class TestPaymentProvider:
         existing = await self.lookup(payment_id)
         if existing is not None:
             return existing
+        if self.delay_seconds > 0:
+            await asyncio.sleep(self.delay_seconds)
         if card_number == CARD_TIMEOUT:
             await asyncio.sleep(self.timeout_seconds)
             raise PaymentTimeout("the test provider timed out (test card)")

@@ -39,6 +39,7 @@ from service_kit.errors import ServiceError, SettingsError
 from service_kit.problem_responses import http_exception_handler
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
+from waitroom.connector.health import HealthTimer, HealthWindow
 from waitroom.connector.middleware import ConnectorMiddleware
 
 PACKAGE_DIR = Path(__file__).parent
@@ -48,6 +49,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",  # browsers ask without a session: a 404, never a redirect to the queue
     "/healthz",
     "/readyz",
+    "/metrics",  # Prometheus, with the metrics token
     "/api/v1/staff/",
     "/staff/",
     "/openapi.json",
@@ -55,6 +57,14 @@ PUBLIC_PREFIXES = (
     "/api/v1/orders/",
 )
 
+
+HEALTH_OPERATIONS = {
+    ("POST", "/api/v1/holds"): "hold",
+    ("POST", "/events/{event_id}/hold"): "hold",
+    ("POST", "/api/v1/checkout"): "checkout",
+    ("POST", "/holds/{hold_id}/checkout"): "checkout",
+}
+"""The requests whose latency and errors the shop reports to the waiting room (its health)."""
 
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
@@ -87,6 +97,7 @@ def create_app(
         raise SettingsError(SALE_REDIS_URL.name, "", "the shop needs its Redis (or REDIS_URL)")
     sale_redis_url: str = shop.sale_redis_url
     connector = WaitroomConnector(shop.connector, connector_transport)
+    health = HealthWindow(HEALTH_OPERATIONS.values(), shop.health_window_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,8 +106,8 @@ def create_app(
             max_connections=shop.sale_redis_max_connections,
             pool_timeout_seconds=shop.sale_redis_pool_timeout_seconds,
         )
-        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
+        chosen = (provider_factory or _test_provider(shop))(sale_redis)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector, health)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
@@ -131,9 +142,11 @@ def create_app(
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=shop.cookie_secure),
     ]
+    # innermost: the shop's own time for checkouts and holds (autotune's measure of health)
+    timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate],
+        middleware=[body_limit, *page_security, gate, timer],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
@@ -146,6 +159,13 @@ def create_app(
     templates.filters["utc_clock"] = utc_clock
     app.state.templates = templates
     return app
+
+
+def _test_provider(shop: ShopSettings) -> Callable[[Redis], PaymentProvider]:
+    def build(sale_redis: Redis) -> PaymentProvider:
+        return TestPaymentProvider(sale_redis, delay_seconds=shop.test_payment_delay_seconds)
+
+    return build
 
 
 def utc_clock(unix_seconds: int) -> str:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.models import QueueOrEventId
-from service_kit.openapi import openapi_document, openapi_response
+from service_kit.openapi import METRICS_SECURITY_SCHEME, openapi_document, openapi_response
 
 ShopItemId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 """A hold, order or ticket id in a path (``<event_id>~<kind letter><16 hex>``)."""
@@ -32,6 +32,7 @@ SECURITY_SCHEMES = {
     "visitor": {"type": "apiKey", "in": "cookie", "name": "wr_vid"},
     "staff": {"type": "http", "scheme": "bearer", "description": "WAITROOM_STAFF_TOKEN"},
     "staff_session": {"type": "apiKey", "in": "cookie", "name": "wr_staff"},
+    "metrics": METRICS_SECURITY_SCHEME,
 }
 
 

@@ -23,8 +23,10 @@ from sale_backend.web import (
     staff_api,
     staff_pages,
 )
+from sale_backend.web.metrics import metrics_endpoint
 from service_kit.openapi import (
     HEALTHZ,
+    METRICS,
     OPENAPI,
     Answer,
     ApiRoute,
@@ -384,15 +386,6 @@ def staff_routes() -> list[BaseRoute]:
                 )
             },
         ),
-        ApiRoute(
-            f"{STAFF_API}/metrics",
-            staff_api.get_metrics,
-            {
-                "get": _staff(
-                    "Prometheus metrics of the shop", {200: text("Prometheus text format")}
-                )
-            },
-        ),
     ]
 
 
@@ -488,6 +481,7 @@ def shop_routes() -> list[BaseRoute]:
         *staff_routes(),
         ApiRoute("/healthz", operations.healthz, {"get": HEALTHZ}),
         ApiRoute("/readyz", operations.readyz, {"get": readiness("Sale Redis")}),
+        ApiRoute("/metrics", metrics_endpoint, {"get": METRICS}),
         ApiRoute("/openapi.json", openapi.openapi_endpoint, {"get": OPENAPI}),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

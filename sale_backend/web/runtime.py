@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 
@@ -31,6 +34,7 @@ from sale_backend.web.views import event_view
 from service_kit.errors import NotAuthenticated, ServiceError
 from service_kit.problems import error_problem
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
+from waitroom.connector.health import HealthWindow
 
 CATALOG_CACHE_SECONDS = 2.0
 PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
@@ -53,6 +57,10 @@ class ShopRuntime:
     links: OrderLinks
     form_tokens: FormTokens
     scanner: EntryScanner
+    health: HealthWindow
+    """Latency and errors of this process's checkouts and holds (reported for autotune)."""
+    reporter_id: str
+    """This process in its health reports."""
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -62,6 +70,7 @@ class ShopRuntime:
         sale_redis: Redis,
         provider: PaymentProvider,
         connector: WaitroomConnector,
+        health: HealthWindow | None = None,
     ) -> ShopRuntime:
         store = SaleStore(sale_redis)
         reporter = StockReporter(store, connector, settings.queue_id)
@@ -88,6 +97,8 @@ class ShopRuntime:
             links=links,
             form_tokens=FormTokens(settings.secret_keys),
             scanner=EntryScanner(store, codes),
+            health=health or HealthWindow((), settings.health_window_seconds),
+            reporter_id=f"shop-{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(2)}",
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:

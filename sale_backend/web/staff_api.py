@@ -136,12 +136,6 @@ async def post_refund(request: Request) -> Response:
     return json_response(record)
 
 
-async def get_metrics(request: Request) -> Response:
-    require_staff(request)
-    payload, content_type = shop_runtime(request).metrics.exposition()
-    return Response(payload, media_type=content_type, headers={"cache-control": "no-store"})
-
-
 async def get_order(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)

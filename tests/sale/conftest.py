@@ -216,7 +216,11 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
             queue_id=unique_id,
             queue_url=overrides.pop("queue_url", f"/q/{unique_id}"),
         )
-        values: dict[str, Any] = {"staff_token": STAFF_TOKEN, "payment_timeout_seconds": 10.0}
+        values: dict[str, Any] = {
+            "staff_token": STAFF_TOKEN,
+            "metrics_token": base.metrics_token,
+            "payment_timeout_seconds": 10.0,
+        }
         values.update(overrides)
         shop_settings = ShopSettings(
             connector=connector, sale_redis_url=str(base.redis_url), **values

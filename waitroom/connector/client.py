@@ -1,4 +1,4 @@
-"""An async client (httpx) for the waiting room's connector API (contract sections 5 and 6).
+"""An async client (httpx) for the waiting room's connector API (contract sections 5 to 7).
 
 Every call is site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`). Problem
 bodies come back as the connector's errors (``pass-in-use`` raises :class:`PassInUse`, ...);
@@ -109,6 +109,12 @@ class ConnectorClient:
         """``PUT events/{event_id}/stock`` (section 5): ``remaining``, ``capacity``, ``sold``,
         ``held``, ``tiers`` and ``sold_by_minute`` of one event."""
         _, body = await self._call("PUT", f"events/{quote(event_id, safe='')}/stock", stock)
+        return body
+
+    async def report_health(self, health: dict[str, Any]) -> dict[str, Any]:
+        """``PUT health`` (section 7): this site process's recent figures per operation
+        (``reporter``, ``window_seconds``, ``interval_seconds``, ``operations``)."""
+        _, body = await self._call("PUT", "health", health)
         return body
 
     async def _call(

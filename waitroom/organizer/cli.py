@@ -119,6 +119,19 @@ def add_queue_commands(commands: Any) -> None:
         command.add_argument("--redirect-url")
         command.add_argument("--burst", type=int)
         command.add_argument("--event-id")
+    autotune = actions.add_parser(
+        "autotune", help="let the rate follow the shop's health (show without options)"
+    )
+    autotune.add_argument("queue_id")
+    switch = autotune.add_mutually_exclusive_group()
+    switch.add_argument("--on", action="store_true", dest="autotune_on")
+    switch.add_argument("--off", action="store_true", dest="autotune_off")
+    autotune.add_argument("--min", type=int, dest="min_rate_per_minute", help="lowest rate")
+    autotune.add_argument("--max", type=int, dest="max_rate_per_minute", help="highest rate")
+    autotune.add_argument("--target-p95-ms", type=int, dest="target_p95_ms")
+    autotune.add_argument(
+        "--max-errors", type=float, dest="max_error_percent", help="error limit in percent"
+    )
     pause = actions.add_parser("pause", help="pause admissions")
     pause.add_argument("queue_id")
     pause.add_argument("--reason", default="")
@@ -154,6 +167,19 @@ def _queue_fields(arguments: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _autotune_fields(arguments: argparse.Namespace) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if arguments.autotune_on or arguments.autotune_off:
+        fields["enabled"] = bool(arguments.autotune_on)
+    for name in ("min_rate_per_minute", "max_rate_per_minute", "target_p95_ms"):
+        value = getattr(arguments, name)
+        if value is not None:
+            fields[name] = value
+    if arguments.max_error_percent is not None:
+        fields["max_error_ratio"] = arguments.max_error_percent / 100
+    return fields
+
+
 def run_queue(arguments: argparse.Namespace, settings: CommandSettings) -> Any:
     token = settings.admin_token
     if not token:
@@ -185,6 +211,11 @@ def run_queue(arguments: argparse.Namespace, settings: CommandSettings) -> Any:
         return call("PUT", queue_url, {"state": "open", "pause_reason": ""})
     if command == "close":
         return call("PUT", queue_url, {"state": "closed"})
+    if command == "autotune":
+        fields = _autotune_fields(arguments)
+        if not fields:
+            return call("GET", f"{queue_url}/autotune")
+        return call("PUT", f"{queue_url}/autotune", fields)
     if command == "codes":
         if arguments.codes_command == "list":
             return call("GET", f"{queue_url}/codes")

@@ -19,6 +19,7 @@ from waitroom.fan.session import checked_queue_id
 from waitroom.fan.survey_definitions import SurveysDocument, parse_surveys
 from waitroom.fan.upsell_clicks import click_counts
 from waitroom.fan.upsell_definitions import UpsellsDocument, parse_upsells
+from waitroom.organizer.actions import save_content
 from waitroom.organizer.api import _json
 from waitroom.organizer.auth import require_admin
 from waitroom.organizer.survey_results import survey_results
@@ -27,25 +28,26 @@ from waitroom.web.runtime import Runtime, runtime_of
 T = TypeVar("T")
 
 
-async def _admin_queue(request: Request) -> tuple[Runtime, str]:
+async def _admin_queue(request: Request) -> tuple[Runtime, str, str]:
+    """The runtime, the queue id and the actor (raises for a bad token or unknown queue)."""
     runtime = runtime_of(request)
-    require_admin(request)
+    actor = require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
     await runtime.views.get(queue_id)  # raises QueueNotFound for unknown queues
-    return runtime, queue_id
+    return runtime, queue_id, actor
 
 
 async def _put(
     request: Request, kind: str, model: type[T], to_document: Callable[[T], dict[str, Any]]
 ) -> Response:
-    runtime, queue_id = await _admin_queue(request)
+    runtime, queue_id, actor = await _admin_queue(request)
     document = to_document(await read_json(request, model))
-    await runtime.fan.content.put(queue_id, kind, document)
+    await save_content(runtime, queue_id, actor, kind, document)
     return _json(document)
 
 
 async def _get(request: Request, to_document: Callable[[FanContent], dict[str, Any]]) -> Response:
-    runtime, queue_id = await _admin_queue(request)
+    runtime, queue_id, _ = await _admin_queue(request)
     content = await runtime.fan.content.get(queue_id)
     return _json(to_document(content))
 
@@ -70,7 +72,7 @@ async def put_upsells(request: Request) -> Response:
 
 
 async def get_upsells(request: Request) -> Response:
-    runtime, queue_id = await _admin_queue(request)
+    runtime, queue_id, _ = await _admin_queue(request)
     content = await runtime.fan.content.get(queue_id)
     counts = await click_counts(runtime.redis, queue_id, content.upsells)
     cards = [
@@ -94,7 +96,7 @@ async def get_profile_form(request: Request) -> Response:
 
 
 async def get_survey_results(request: Request) -> Response:
-    runtime, queue_id = await _admin_queue(request)
+    runtime, queue_id, _ = await _admin_queue(request)
     content = await runtime.fan.content.get(queue_id)
     results = await survey_results(runtime.redis, queue_id, content.surveys)
     return _json({"queue_id": queue_id, "surveys": results})

@@ -182,4 +182,85 @@ class DashboardForm(msgspec.Struct):
     (settings: rate, burst, opens_at, ...; code_create: kind, max_uses, label; ...)."""
 
     csrf_token: str
-    action: Literal["settings", "pause", "resume", "close", "code_create", "code_revoke"]
+    action: Literal[
+        "settings",
+        "schedule",
+        "open_now",
+        "pause",
+        "resume",
+        "close",
+        "autotune",
+        "code_create",
+        "code_revoke",
+    ]
+    confirm: Literal["yes"] | None = None
+    """Close, rate 0 and opening early answer a confirmation page first; its form says yes."""
+
+
+class QueueCreationForm(msgspec.Struct):
+    """The form that creates a queue: it opens at once, or at a local date and time (numbers as
+    typed; the page says what to fix)."""
+
+    csrf_token: str
+    queue_id: str
+    name: str = ""
+    rate_per_minute: str = ""
+    active_shopper_cap: str = ""
+    redirect_url: str = ""
+    start: Literal["now", "schedule"] = "now"
+    opens_at_local: str = ""
+    time_zone: str = ""
+
+
+class DraftForm(msgspec.Struct):
+    """A form with a draft: the session's CSRF token, and the creation form's or the content
+    editor's fields (surveys, questions, options and cards by position)."""
+
+    csrf_token: str
+
+
+class PreviewQuery(Model):
+    queue_id: Annotated[str, msgspec.Meta(max_length=64, description="a queue, or a sample")] = ""
+
+
+class AutotuneDecision(Document):
+    at: float
+    rate_before: int
+    rate_per_minute: int
+    kind: Literal["down", "up", "hold", "bound"]
+    reason: str
+    p95_ms: float | None
+    error_ratio: float | None
+    requests: int
+    process: str = ""
+
+
+class OperationHealthView(Document):
+    requests: int
+    errors: int
+    error_ratio: float
+    p95_ms: float | None
+
+
+class SiteHealthView(Document):
+    """The site's figures over the fresh reports of all its processes."""
+
+    reporters: int
+    updated_at: float
+    window_seconds: int
+    operations: dict[str, OperationHealthView]
+
+
+class Autotune(Document):
+    """Autotune's settings, the site's health and the latest decisions (newest first)."""
+
+    queue_id: str
+    enabled: bool
+    min_rate_per_minute: int
+    max_rate_per_minute: int
+    target_p95_ms: int
+    max_error_ratio: float
+    interval_seconds: float
+    health: SiteHealthView | None
+    decisions: list[AutotuneDecision]
+    now: float

@@ -128,9 +128,7 @@ class QueueViewCache:
             try:
                 snapshot = await self._read(queue_id, _witness(entry))
                 if snapshot is not None:
-                    await self.history.maybe_record(
-                        queue_id, snapshot.redis_now_ms, snapshot.serving
-                    )
+                    await self.history.maybe_record(queue_id, snapshot.redis_now_ms)
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None

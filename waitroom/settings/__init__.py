@@ -14,6 +14,7 @@ from service_kit.settings_tree import INTEGER, NUMBER, Variable, group, read_set
 from service_kit.shared_settings import (
     COOKIE_SECURE,
     HTTP_URL,
+    METRICS_TOKEN,
     SECRET_KEYS,
     TOKEN,
     TRUSTED_PROXY_COUNT,
@@ -93,20 +94,33 @@ PROFILE_TTL: Variable[int] = Variable(
     minimum=60,
     maximum=365 * 24 * 3600,
 )
+AUTOTUNE_INTERVAL: Variable[float] = Variable(
+    "WAITROOM_AUTOTUNE_INTERVAL_SECONDS",
+    NUMBER,
+    5.0,
+    "How often autotune decides the rate of a queue it drives (one decision per interval over "
+    "all processes)",
+    minimum=0.2,
+    maximum=3600,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a waitroom process needs to know; build with :meth:`from_environ`.
 
-    An unset admin token or secret key list is generated on construction (and marked so:
-    ``waitroom serve`` prints the token and shares the keys with its workers)."""
+    An unset admin token, metrics token or secret key list is generated on construction (and
+    marked so: ``waitroom serve`` prints the tokens and shares them and the keys with its
+    workers)."""
 
     redis_url: str | None = REDIS_URL.field()
     redis_max_connections: int = REDIS_MAX_CONNECTIONS.field()
     redis_pool_timeout_seconds: float = REDIS_POOL_TIMEOUT.field()
     admin_token: str = ADMIN_TOKEN.field()
     admin_token_generated: bool = field(default=False, compare=False)
+    metrics_token: str = METRICS_TOKEN.field()
+    """Bearer token Prometheus sends to ``/metrics`` of both apps."""
+    metrics_token_generated: bool = field(default=False, compare=False)
     secret_keys: tuple[str, ...] = SECRET_KEYS.field()
     secret_keys_generated: bool = field(default=False, compare=False)
     position_token_max_age_seconds: int = POSITION_TOKEN_MAX_AGE.field()
@@ -125,6 +139,9 @@ class Settings:
     """The longest a site session may last after its claim (extensions stop there)."""
     connector_retry_after_seconds: int = CONNECTOR_RETRY_AFTER.field()
     """``Retry-After`` of the reverse-proxy connector's answers at the site."""
+    autotune_interval_seconds: float = AUTOTUNE_INTERVAL.field()
+    """How often autotune decides a queue's rate (one decision per interval over all
+    processes)."""
     protection: ProtectionSettings = group(ProtectionSettings)
     server_limits: ServerLimits = group(ServerLimits)
 
@@ -132,6 +149,9 @@ class Settings:
         if not self.admin_token:
             object.__setattr__(self, "admin_token", generate_secret())
             object.__setattr__(self, "admin_token_generated", True)
+        if not self.metrics_token:
+            object.__setattr__(self, "metrics_token", generate_secret())
+            object.__setattr__(self, "metrics_token_generated", True)
         if not self.secret_keys:
             object.__setattr__(self, "secret_keys", (generate_secret(),))
             object.__setattr__(self, "secret_keys_generated", True)

@@ -1,9 +1,10 @@
 """The waiting room's side of the connector API (contract section 6).
 
-``/api/v1/connector/queues/{queue_id}/sessions[/{pass_id}[/extend|/end|/profile]]``, JSON in
-and out, site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`); every error
-is an RFC 9457 problem body whose type names the connector error (``pass-in-use``, ...), so
-the Python client maps it back to the same class.
+``/api/v1/connector/queues/{queue_id}/sessions[/{pass_id}[/extend|/end|/profile]]``, the stock
+per event (section 5) and the site's health (section 7), JSON in and out, site-authenticated
+(``Authorization: Site <token>``, :class:`SiteAuth`); every error is an RFC 9457 problem body
+whose type names the connector error (``pass-in-use``, ...), so the Python client maps it back
+to the same class.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from service_kit.problem_responses import error_response
 from service_kit.problems import error_status
 from service_kit.request_body import model_response, read_json
 from waitroom.connector.errors import ConnectorError
+from waitroom.errors import QueueNotFound
 from waitroom.fan import session as fan_session
 from waitroom.fan.profile import load_profile
 from waitroom.organizer.stock_actions import apply_report
+from waitroom.queue.autotune_store import AutotuneStore
 from waitroom.queue.pass_records import PASS_ID_PATTERN
+from waitroom.queue.site_health import HealthReportBody, parse_health_report, store_report
 from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
 from waitroom.sites.models import (
     Claim,
@@ -31,11 +35,13 @@ from waitroom.sites.models import (
     Ended,
     Ending,
     Extension,
+    HealthAccepted,
     Session,
     SessionState,
     SiteProfile,
     StockAnswer,
 )
+from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
 
 CONNECTOR_API = "/api/v1/connector/queues/{queue_id}"
@@ -120,6 +126,16 @@ async def _stock(request: Request) -> Response:
     return model_response(answer)
 
 
+async def _health(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    report = parse_health_report(await read_json(request, HealthReportBody))
+    if not await runtime.redis.exists(QueueKeys(queue_id).config):
+        raise QueueNotFound(queue_id)
+    await store_report(runtime.redis, queue_id, report)
+    autotune = await AutotuneStore(runtime.redis).settings(queue_id)
+    return model_response(HealthAccepted(accepted=True, autotune=autotune.enabled))
+
+
 async def claim_endpoint(request: Request) -> Response:
     """``POST sessions`` ``{"pass", "session_id"}``: 201 bound now, 200 already this one's."""
     return await _answer(request, _claim)
@@ -149,3 +165,9 @@ async def stock_endpoint(request: Request) -> Response:
     """``PUT events/{event_id}/stock``: one event's figures; ``{"queue_state",
     "remaining_total"}`` (the queue's state after the report, and stock over all its events)."""
     return await _answer(request, _stock)
+
+
+async def health_endpoint(request: Request) -> Response:
+    """``PUT health``: one site process's recent latency and errors per operation (section 7);
+    ``{"accepted": true, "autotune": bool}``."""
+    return await _answer(request, _health)

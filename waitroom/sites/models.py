@@ -66,3 +66,11 @@ class StockAnswer(Document):
     queue_state: str
     remaining_total: int
     stale: bool | None = None
+
+
+class HealthAccepted(Document):
+    """A stored health report (section 7)."""
+
+    accepted: bool
+    autotune: bool
+    """Whether autotune is on for the queue."""

@@ -27,8 +27,19 @@ from waitroom.fan.profile import ProfileFormDocument
 from waitroom.fan.survey_definitions import SurveysDocument
 from waitroom.fan.upsell_definitions import UpsellsDocument
 from waitroom.organizer import api as admin_api
-from waitroom.organizer import codes_api, content_api, live_api, models, stock_api
+from waitroom.organizer import (
+    autotune_settings,
+    codes_api,
+    content_api,
+    content_pages,
+    live_api,
+    models,
+    preview,
+    queue_pages,
+    stock_api,
+)
 from waitroom.organizer import pages as admin_pages
+from waitroom.queue.autotune_store import AutotuneChange
 from waitroom.queue.codes import CodeRequest
 
 ADMIN_API = "/api/v1/admin/queues/{queue_id}"
@@ -154,6 +165,28 @@ def admin_api_routes() -> list[BaseRoute]:
             },
         ),
         ApiRoute(
+            f"{ADMIN_API}/autotune",
+            autotune_settings.get_autotune,
+            {
+                "get": _admin(
+                    "Autotune settings, the site's health and the latest decisions",
+                    {200: json(models.Autotune, "Autotune")},
+                )
+            },
+        ),
+        ApiRoute(
+            f"{ADMIN_API}/autotune",
+            autotune_settings.put_autotune,
+            {
+                "put": _admin(
+                    "Turn autotune on or off, set its range and limits (partial update)",
+                    {200: json(models.Autotune, "Autotune")},
+                    unsafe=True,
+                    body=Body(json=AutotuneChange),
+                )
+            },
+        ),
+        ApiRoute(
             f"{ADMIN_API}/codes",
             codes_api.create_code,
             {
@@ -254,14 +287,32 @@ def content_routes() -> list[BaseRoute]:
 
 def admin_page_routes() -> list[BaseRoute]:
     to_login = redirect("No session: to /admin/login")
+    wrong_token = page("Wrong CSRF token")
     return [
         ApiRoute(
             "/admin",
-            admin_pages.queues_page,
+            queue_pages.queues_page,
             {
                 "get": Operation(
-                    "Organizer queue list (one queue: straight to its dashboard)",
-                    {200: page("Queues"), 303: redirect("To login or dashboard")},
+                    "Organizer queue list and the form to create a queue",
+                    {200: page("Queues"), 303: redirect("Not logged in: to login")},
+                    security=SESSION,
+                )
+            },
+        ),
+        ApiRoute(
+            "/admin/queues",
+            queue_pages.create_queue,
+            {
+                "post": Operation(
+                    "Create a queue (opens at once or at a local date and time)",
+                    {
+                        303: redirect("Created: to its dashboard (or to login)"),
+                        400: problem_or_page("Not created (reason shown)"),
+                        403: wrong_token,
+                        503: page("Unavailable"),
+                    },
+                    body=Body(form=models.QueueCreationForm),
                     security=SESSION,
                 )
             },
@@ -299,6 +350,35 @@ def admin_page_routes() -> list[BaseRoute]:
             },
         ),
         ApiRoute(
+            "/admin/preview",
+            preview.preview_get,
+            {
+                "get": Operation(
+                    "The fan page of a queue (or a sample) as a preview, for the iframe",
+                    {200: page("Preview"), 303: to_login},
+                    query=models.PreviewQuery,
+                    security=SESSION,
+                )
+            },
+        ),
+        ApiRoute(
+            "/admin/preview",
+            preview.preview_post,
+            {
+                "post": Operation(
+                    "The fan page with the form's draft (name, opening, content); stores nothing",
+                    {
+                        200: page("Preview (a draft that is not valid yet says why)"),
+                        303: to_login,
+                        400: problem_or_page("The form could not be read"),
+                        403: wrong_token,
+                    },
+                    body=Body(form=models.DraftForm),
+                    security=SESSION,
+                )
+            },
+        ),
+        ApiRoute(
             "/admin/queues/{queue_id}",
             admin_pages.dashboard_page,
             {
@@ -313,18 +393,47 @@ def admin_page_routes() -> list[BaseRoute]:
                     security=SESSION,
                 ),
                 "post": Operation(
-                    "Dashboard form (settings, pause/resume/close, codes)",
+                    "Dashboard form (settings, opening, pause/resume/close, autotune, codes); "
+                    "close, rate 0 and opening early answer a confirmation page first",
                     {
-                        200: page("Saved"),
-                        303: to_login,
+                        200: page("Confirm first (close, rate 0, opening early)"),
+                        303: redirect("Saved: back to the dashboard (or to login)"),
                         400: problem_or_page(
                             "Not saved (reason shown), or the form could not be read"
                         ),
-                        403: page("Wrong CSRF token"),
+                        403: wrong_token,
                         404: page("No such queue or code"),
                         503: page("Unavailable"),
                     },
                     body=Body(form=models.DashboardForm),
+                    security=SESSION,
+                ),
+            },
+        ),
+        ApiRoute(
+            "/admin/queues/{queue_id}/content",
+            content_pages.content_page,
+            {
+                "get": Operation(
+                    "Fan page content editor (surveys, quizzes, upsell cards)",
+                    {
+                        200: page("Editor with a live preview"),
+                        303: to_login,
+                        404: page("No such queue"),
+                        503: page("Unavailable"),
+                    },
+                    security=SESSION,
+                ),
+                "post": Operation(
+                    "Save and publish the content",
+                    {
+                        303: redirect("Saved: back to the editor (or to login)"),
+                        400: problem_or_page("Not saved (what to fix is shown)"),
+                        403: wrong_token,
+                        404: page("No such queue"),
+                        503: page("Unavailable"),
+                    },
+                    body=Body(form=models.DraftForm),
                     security=SESSION,
                 ),
             },

@@ -19,9 +19,10 @@ from starlette.types import ASGIApp, ExceptionHandler
 
 from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
 from service_kit.errors import ServiceError
-from service_kit.openapi import HEALTHZ, OPENAPI, ApiRoute, Operation, readiness, text
+from service_kit.openapi import HEALTHZ, METRICS, OPENAPI, ApiRoute, readiness
 from service_kit.problem_responses import http_exception_handler, service_error_handler
 from service_kit.redis_client import redis_from_url
+from waitroom.organizer.autotune_loop import AutotuneLoop
 from waitroom.settings import Settings
 from waitroom.sites.proxy_fast_path import AuthFastPath
 from waitroom.web import openapi, operations
@@ -60,9 +61,6 @@ def page_templates() -> Environment:
     # pages rendered without a fan language (e.g. by other parts) show the English source text
     environment.globals["_"] = untranslated
     return environment
-
-
-METRICS = Operation("Prometheus metrics", {200: text("Prometheus text format")})
 
 
 def waitroom_routes() -> list[BaseRoute]:
@@ -135,9 +133,12 @@ def create_app(
         )
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
+        autotune = AutotuneLoop(runtime)
+        autotune.start()
         try:
             yield
         finally:
+            await autotune.stop()
             app.runtime = None
             await runtime.protection.close()
             await redis.aclose()

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.models import QueueOrEventId
-from service_kit.openapi import openapi_document, openapi_response
+from service_kit.openapi import METRICS_SECURITY_SCHEME, openapi_document, openapi_response
 from waitroom.queue.stock_reports import EVENT_ID_PATTERN
 from waitroom.sites.models import PassId
 
@@ -37,6 +37,7 @@ SECURITY_SCHEMES = {
         "name": "Authorization",
         "description": "Site <token> (docs/connector.md, section 6)",
     },
+    "metrics": METRICS_SECURITY_SCHEME,
 }
 
 

@@ -25,6 +25,7 @@ from service_kit.openapi import (
     query,
     redirect,
 )
+from waitroom.queue.site_health import HealthReportBody
 from waitroom.queue.stock_reports import StockReport
 from waitroom.sites import connector_api, models
 from waitroom.sites.proxy_api import (
@@ -139,6 +140,21 @@ def connector_routes() -> list[BaseRoute]:
                         409: problem("The organizer removed this event from the queue"),
                     },
                     Body(json=StockReport),
+                )
+            },
+        ),
+        ApiRoute(
+            "/api/v1/connector/queues/{queue_id}/health",
+            connector_api.health_endpoint,
+            {
+                "put": _site(
+                    "One site process's recent latency and errors per operation "
+                    "(docs/connector.md 7)",
+                    {
+                        200: json(models.HealthAccepted, "Stored"),
+                        400: problem("Malformed report (the problem names the field)"),
+                    },
+                    Body(json=HealthReportBody),
                 )
             },
         ),
