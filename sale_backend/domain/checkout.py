@@ -114,11 +114,8 @@ class CheckoutService:
     ) -> Answer:
         store = self.fulfilment.store
         redis_key = EventKeys(event.event_id).idempotency(buyer, idempotency_key)
-        claim = await store.run(
-            "idempotency",
-            event.event_id,
-            [body_digest(body), IDEMPOTENCY_LEASE_SECONDS],
-            redis_key,
+        claim = await store.scripts.idempotency(
+            event.event_id, redis_key, body_digest(body), IDEMPOTENCY_LEASE_SECONDS
         )
         if claim[0] == "replay":
             return Answer(int(claim[1]), claim[2].encode(), replayed=True)
@@ -168,16 +165,13 @@ class CheckoutService:
             express=request.hold_request is not None,
             idempotency_key=redis_key,
         )
-        begun = await store.run(
-            "begin_payment",
+        begun = await store.scripts.begin_payment(
             event.event_id,
-            [
-                hold.hold_id,
-                buyer,
-                payment.payment_id,
-                encode(payment),
-                self.fulfilment.idempotency_ttl_seconds,
-            ],
+            hold.hold_id,
+            buyer,
+            payment.payment_id,
+            encode(payment),
+            self.fulfilment.idempotency_ttl_seconds,
             redis_key,
         )
         attempt.payment_recorded = begun[0] == "ok"

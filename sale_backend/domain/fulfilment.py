@@ -102,20 +102,17 @@ class Fulfilment:
         payment: Payment,
         hold: Hold,
         idempotency_key: str | None,
-    ) -> tuple[bytes, list[str]]:
+    ) -> tuple[bytes, tuple[str, ...]]:
         response = encode(public_order(as_paid(order), self.codes, self.links))
-        answer = await self.store.run(
-            "confirm",
+        answer = await self.store.scripts.confirm(
             order.event_id,
-            [
-                payment.payment_id,
-                hold.hold_id,
-                order.order_id,
-                encode(order),
-                self.idempotency_ttl_seconds,
-                response,
-                *confirm_args(order),
-            ],
+            payment.payment_id,
+            hold.hold_id,
+            order.order_id,
+            encode(order),
+            self.idempotency_ttl_seconds,
+            response,
+            confirm_args(order),
             idempotency_key,
         )
         return response, answer
@@ -168,16 +165,13 @@ class Fulfilment:
             else ["forget"]
         )
         release = payment.express
-        await self.store.run(
-            "settle_payment",
+        await self.store.scripts.settle_payment(
             event.event_id,
-            [
-                payment.payment_id,
-                payment.hold_id,
-                status,
-                "1" if release else "0",
-                *idempotency,
-            ],
+            payment.payment_id,
+            payment.hold_id,
+            status,
+            release,
+            idempotency,
             idempotency_key,
         )
         if release:

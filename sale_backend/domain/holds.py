@@ -139,10 +139,12 @@ async def create_hold(
 ) -> Hold:
     document = price_hold(event, buyer, request, now_seconds)
     hold_id = new_id(event.event_id, "h")
-    answer = await store.run(
-        "hold",
+    answer = await store.scripts.hold(
         event.event_id,
-        [hold_id, encode(document), ttl_seconds * 1000, event.max_tickets_per_buyer],
+        hold_id,
+        encode(document),
+        ttl_seconds * 1000,
+        event.max_tickets_per_buyer,
     )
     outcome = answer[0]
     if outcome == "ok":
@@ -174,8 +176,8 @@ async def load_hold(store: SaleStore, hold_id: Any, buyer: str) -> Hold:
 
 async def cancel_hold(store: SaleStore, hold_id: Any, buyer: str) -> None:
     event_id = event_of(hold_id, "hold")
-    answer = await store.run("release", event_id, ["cancel", hold_id, buyer])
-    if answer[0] == "missing":
+    outcome = await store.scripts.release_hold(event_id, hold_id, buyer)
+    if outcome == "missing":
         raise HoldNotFound("this hold does not exist or has expired", hold_id=hold_id)
-    if answer[0] == "paying":
+    if outcome == "paying":
         raise PaymentInProgress("this hold is being paid", hold_id=hold_id)

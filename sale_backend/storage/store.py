@@ -1,12 +1,12 @@
-"""The shop's Redis store: one method per Lua script, every script on one event's keys.
+"""The shop's Redis store: its script loader (:class:`SaleScripts`, one typed method per Lua
+script, every script on one event's keys) and the plain reads.
 
-Methods return the script's raw answer as decoded strings; domain modules (holds, checkout,
-refunds, scans) turn answers into results or errors.
+Domain modules (holds, checkout, refunds, scans) call ``store.scripts`` and turn the answers
+into results or errors.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import msgspec
@@ -18,99 +18,30 @@ from sale_backend.domain.catalog_parsing import parse_event
 from sale_backend.domain.documents import HoldData, Order, Payment, Refund
 from sale_backend.errors import EventNotFound
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
-from service_kit.lua import lua_source
-
-SCRIPTS = (
-    "hold",
-    "release",
-    "begin_payment",
-    "confirm",
-    "settle_payment",
-    "refund",
-    "scan",
-    "idempotency",
-    "define_event",
-    "stock_snapshot",
-    "register_tickets",
-)
-
-
-def _load_lua(name: str) -> str:
-    return lua_source("sale_backend.storage", name)
-
-
-def decode(value: Any) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+from sale_backend.storage.scripts import SaleScripts, decode
 
 
 def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-IDEMPOTENCY_SLOT = 14
-"""Index of the request's idempotency record among a script's keys (KEYS[15] in Lua)."""
-
-
-@functools.lru_cache(maxsize=4096)
-def _event_script_keys(event_id: str) -> tuple[str, ...]:
-    keys = EventKeys(event_id)
-    return (
-        keys.stock,
-        keys.seats,
-        keys.holds,
-        keys.hold_expiry,
-        keys.buyers,
-        keys.hold_payment,
-        keys.payment_status,
-        keys.payments_pending,
-        keys.payments,
-        keys.orders,
-        keys.tickets,
-        keys.buyer_orders,
-        keys.refunds,
-        keys.refunds_pending,
-        keys.prefix + "idem:none",
-        keys.catalog,
-        keys.short_codes,
-        keys.ticket_details,
-        keys.entries,
-        keys.ticket_changes,
-    )
-
-
-def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
-    """The keys every script gets (named once per event, in ``prelude.lua``'s order)."""
-    keys = list(_event_script_keys(event_id))
-    if idempotency_key:
-        keys[IDEMPOTENCY_SLOT] = idempotency_key
-    return keys
-
-
 class SaleStore:
-    """Sale data in Redis. One instance per process; holds the registered scripts."""
+    """Sale data in Redis. One instance per process; holds the script loader."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        prelude = _load_lua("prelude")
-        self._scripts = {
-            name: redis.register_script(prelude + "\n" + _load_lua(name)) for name in SCRIPTS
-        }
-
-    async def run(
-        self, script: str, event_id: str, args: list[Any], idempotency_key: str | None = None
-    ) -> list[str]:
-        raw = await self._scripts[script](keys=script_keys(event_id, idempotency_key), args=args)
-        return [decode(item) for item in raw]
+        self.scripts = SaleScripts(redis)
 
     # -- catalog ---------------------------------------------------------------------------
-    async def define_event(self, event: Event, source: dict[str, Any]) -> list[str]:
-        args: list[Any] = [orjson.dumps(source), len(event.tiers)]
-        for tier in event.tiers:
-            args += [tier.tier_id, tier.capacity]
-        args += list(event.seat_tiers())
+    async def define_event(self, event: Event, source: dict[str, Any]) -> tuple[str, ...]:
         keys = EventKeys(event.event_id)
         new_event = not await self.redis.exists(keys.catalog)
-        answer = await self.run("define_event", event.event_id, args)
+        answer = await self.scripts.define_event(
+            event.event_id,
+            orjson.dumps(source),
+            [(tier.tier_id, tier.capacity) for tier in event.tiers],
+            list(event.seat_tiers()),
+        )
         if answer[0] == "ok":
             await self.redis.sadd(EVENT_REGISTRY_KEY, event.event_id)
             if new_event:  # every ticket it sells gets a short code when sold
@@ -134,12 +65,8 @@ class SaleStore:
     async def stock_snapshot(self, event_id: str) -> tuple[int, dict[str, int]]:
         """(the sale Redis time of the read in unix microseconds, the event's stock figures):
         the time orders stock reports of one event across shop processes."""
-        raw = await self._scripts["stock_snapshot"](keys=script_keys(event_id), args=[])
-        pairs = raw[1:]
-        figures = {
-            decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
-        }
-        return int(raw[0]), figures
+        snapshot = await self.scripts.stock_snapshot(event_id)
+        return snapshot.time_us, snapshot.figures
 
     async def seat_states(self, event_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(EventKeys(event_id).seats)

@@ -76,6 +76,11 @@ class CodeRedemption(Model):
     code: Annotated[str, msgspec.Meta(description="the code as typed (at most 200 characters)")]
 
 
+class JoinForm(Model):
+    """The queue page's "Join the queue" button (no fields of its own: the visitor cookie and
+    the page's origin say who joins)."""
+
+
 class CodeForm(Model):
     code: str
 
@@ -100,13 +105,29 @@ class SurveySubmission(Model):
     answers: dict[str, SurveyAnswer]
 
 
+class LabelledOption(Document):
+    id: str
+    label: str
+
+
+class QuestionReview(Document):
+    """A quiz question after answering: the fan's options, the right ones, whether they match."""
+
+    question_id: str
+    text: str
+    chosen: list[LabelledOption]
+    correct: list[LabelledOption]
+    is_correct: bool
+
+
 class RecordedAnswers(Document):
-    """Recorded answers (a quiz adds ``score`` and ``out_of``)."""
+    """Recorded answers (a quiz adds ``score``, ``out_of`` and the ``review``)."""
 
     survey_id: str
     answers: dict[str, SurveyAnswer]
     score: int | None = None
     out_of: int | None = None
+    review: list[QuestionReview] | None = None
 
 
 class FanContent(Document):
@@ -116,6 +137,8 @@ class FanContent(Document):
     upsells: list[UpsellDefinition]
     profile_form: ProfileFormDocument
     answered_surveys: list[str]
+    quiz_reviews: dict[str, list[QuestionReview]]
+    """An answered quiz's review, by survey id."""
     profile: Profile | None
 
 

@@ -139,7 +139,7 @@ def _operation(name: str, raw: Any) -> OperationHealth:
 
 
 def site_health_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("site_health")
+    return QueueKeys(queue_id).site_health
 
 
 async def store_report(

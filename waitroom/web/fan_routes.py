@@ -17,7 +17,6 @@ from service_kit.openapi import (
     Operation,
     header,
     json,
-    json_or_page,
     page,
     problem,
     problem_or_page,
@@ -25,7 +24,7 @@ from service_kit.openapi import (
 )
 from waitroom.fan import api as fan_api
 from waitroom.fan import extras_api as extras
-from waitroom.fan import lanes_api, models, proof_of_work_page, receipts_api
+from waitroom.fan import lanes_api, models, proof_of_work_challenge, receipts_api
 from waitroom.fan import page as queue_page
 from waitroom.fan.profile import ProfileSubmission
 from waitroom.fan.rejoin import rejoin_endpoint
@@ -59,28 +58,28 @@ def _fan(
 
 
 QUEUE_PAGE = Operation(
-    "The fan's queue page (joins on first visit)",
+    "The queue page: the fan's place, or (takes no place) the queue and a way in",
     {
-        200: page("Queue page (or the proof-of-work page, or queue closed)"),
+        200: page("Queue page of the place held, or of a visitor without one"),
         400: page("Bad input"),
-        401: page("The presented token is not valid for this queue"),
         404: page("No such queue"),
-        409: page("Queue not joinable"),
-        428: page("Proof of work required"),
-        429: page("Too many joins"),
         503: page("Unavailable"),
     },
 )
 JOIN = Operation(
-    "Join the queue (or get the place already held)",
+    "Join the queue (or get the place already held); the page's script, or its button as a "
+    "form post",
     {
-        **FAN_ERRORS,
+        **FORM_ERRORS,
         200: json(models.Status, "The place already held"),
         201: json(models.Status, "A new place"),
-        409: problem("Queue closed or sold out"),
-        428: problem("Proof of work required"),
-        429: problem("Too many joins from this address or network"),
+        303: redirect("Form post (the page's button): to the queue page"),
+        403: problem_or_page("A join form sent from another site"),
+        409: problem("Queue closed or sold out (a form post: to the queue page)"),
+        428: problem_or_page("Proof of work required"),
+        429: problem_or_page("Too many joins from this address or network"),
     },
+    body=Body(form=models.JoinForm, required=False),
     parameters=(
         header("Waitroom-Pow-Challenge", "challenge token (proof of work)"),
         header("Waitroom-Pow-Solution", "its solution (proof of work)"),
@@ -96,7 +95,7 @@ PROFILE_SAVED = json(models.SavedProfile, "The saved profile")
 SURVEY_ANSWER = _fan(
     "Answer a survey or quiz (once per place)",
     {
-        201: json(models.RecordedAnswers, "Recorded (a quiz adds score and out_of)"),
+        201: json(models.RecordedAnswers, "Recorded (a quiz adds score, out_of and the review)"),
         303: BACK_TO_PAGE,
         404: problem_or_page("No such queue or survey"),
         409: problem_or_page("Already answered from this place"),
@@ -112,7 +111,7 @@ def queue_routes() -> list[BaseRoute]:
         ApiRoute(f"{QUEUE_API}/join", fan_api.join_endpoint, {"post": JOIN}),
         ApiRoute(f"{QUEUE_API}/status", fan_api.status_endpoint, {"get": STATUS}),
         ApiRoute(
-            f"{QUEUE_API}/challenge", proof_of_work_page.challenge_endpoint, {"get": CHALLENGE}
+            f"{QUEUE_API}/challenge", proof_of_work_challenge.challenge_endpoint, {"get": CHALLENGE}
         ),
     ]
 
@@ -169,7 +168,10 @@ def fan_extra_routes() -> list[BaseRoute]:
             {
                 "post": _fan(
                     "Give up the place (clears the cookies)",
-                    {200: json_or_page(models.Left, "Left (a page for form posts)")},
+                    {
+                        200: json(models.Left, "Left"),
+                        303: redirect("Form post: to the queue page (?left=1)"),
+                    },
                     form=True,
                 )
             },
