@@ -15,14 +15,17 @@ import asyncio
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Payment
 from sale_backend.domain.fulfilment import Answer, Fulfilment
-from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, parse_hold_request
+from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, selection
+from sale_backend.domain.requests import CheckoutBody
 from sale_backend.errors import (
     HoldExpired,
     IdempotencyKeyBusy,
@@ -36,6 +39,7 @@ from sale_backend.errors import (
 )
 from sale_backend.storage.keys import EventKeys, event_of, new_id
 from service_kit.errors import InvalidInput, ServiceError
+from service_kit.models import convert, encode
 from service_kit.text_input import clean_text
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -64,25 +68,27 @@ def checked_idempotency_key(value: str | None) -> str:
     return value
 
 
-def parse_checkout(data: Any) -> CheckoutRequest:
-    """``{"hold_id"} | {"event_id", "items"/"seats"}`` plus ``card_number``, ``name``, ``email``."""
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    card = data.get("card_number")
-    if not isinstance(card, str) or not CARD_PATTERN.match(card.replace(" ", "")):
+def parse_checkout(body: CheckoutBody | Mapping[str, Any]) -> CheckoutRequest:
+    """A checkout body (its types checked by the model): the payer's card, typed name and
+    e-mail, and a hold (``hold_id``) or an express selection (``event_id``, ``items``,
+    ``seats``). Raises InvalidInput."""
+    data = body if isinstance(body, CheckoutBody) else convert(dict(body), CheckoutBody)
+    card = data.card_number.replace(" ", "")
+    if not CARD_PATTERN.match(card):
         raise InvalidInput("card_number must be 12-19 digits", field="card_number")
-    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+    name = clean_text(data.name, "name", MAX_NAME_CHARS)
+    email = clean_text(data.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email is not a valid address", field="email")
-    hold_id = data.get("hold_id")
     hold_request = None
-    if hold_id is None:
-        hold_request = parse_hold_request(data)
-        event_id = hold_request.event_id
+    if data.hold_id is not None:
+        event_id = event_of(data.hold_id, "hold")
+    elif data.event_id is not None:
+        hold_request = selection(data.event_id, data.items, data.seats)
+        event_id = data.event_id
     else:
-        event_id = event_of(hold_id, "hold")
-    return CheckoutRequest(event_id, hold_id, hold_request, card.replace(" ", ""), name, email)
+        raise InvalidInput("a checkout needs a hold_id or an event_id", field="event_id")
+    return CheckoutRequest(event_id, data.hold_id, hold_request, card, name, email)
 
 
 def body_digest(data: Any) -> str:
@@ -146,25 +152,25 @@ class CheckoutService:
             )
         else:
             hold = await load_hold(store, request.hold_id, buyer)
-        payment = {
-            "payment_id": new_id(event.event_id, "p"),
-            "hold_id": hold.hold_id,
-            "buyer": buyer,
-            "amount_minor": hold.data["amount_minor"],
-            "currency": hold.data["currency"],
-            "name": request.name,
-            "email": request.email,
-            "express": request.hold_request is not None,
-            "idempotency_key": redis_key,
-            "provider": self.fulfilment.provider.name,
-            "created_at": time.time(),
-        }
+        payment = Payment(
+            payment_id=new_id(event.event_id, "p"),
+            hold_id=hold.hold_id,
+            buyer=buyer,
+            amount_minor=hold.data.amount_minor,
+            currency=hold.data.currency,
+            name=request.name,
+            email=request.email,
+            provider=self.fulfilment.provider.name,
+            created_at=time.time(),
+            express=request.hold_request is not None,
+            idempotency_key=redis_key,
+        )
         begun = await store.scripts.begin_payment(
             event.event_id,
             hold.hold_id,
             buyer,
-            payment["payment_id"],
-            orjson.dumps(payment),
+            payment.payment_id,
+            encode(payment),
             self.fulfilment.idempotency_ttl_seconds,
             redis_key,
         )
@@ -177,9 +183,9 @@ class CheckoutService:
         try:
             result = await asyncio.wait_for(
                 provider.charge(
-                    payment["payment_id"],
-                    payment["amount_minor"],
-                    payment["currency"],
+                    payment.payment_id,
+                    payment.amount_minor,
+                    payment.currency,
                     request.card_number,
                 ),
                 timeout=self.payment_timeout_seconds,
@@ -188,7 +194,7 @@ class CheckoutService:
             # Did money move? Only the provider knows; if it cannot say now, the intent stays
             # pending and the reconciler settles it.
             try:
-                found = await provider.lookup(payment["payment_id"])
+                found = await provider.lookup(payment.payment_id)
             except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
                 raise PaymentStatusUnknown(
                     "the payment provider is not answering; the payment will be settled "
