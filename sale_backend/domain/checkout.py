@@ -1,12 +1,19 @@
 """Checkout: Idempotency-Key, payment intent first, provider call, then the order.
 
-1. The Idempotency-Key is claimed for this buyer (same key + same body replays the first
+1. An express checkout (``items``/``seats`` in the body) is priced first; a tier the stock
+   view knows to be sold out is refused here, before anything is written (unless the key has
+   a record already: then its answer stands).
+2. The Idempotency-Key is claimed for this buyer (same key + same body replays the first
    answer; a different body is 422; a request still running is 409).
-2. An express checkout (``items``/``seats`` in the body) creates its hold first; otherwise the
-   buyer's ``hold_id`` is used.
-3. The payment intent is recorded in Redis before the provider is called.
+3. An express checkout creates its hold and records the payment intent in one batch of two
+   script calls; otherwise the buyer's ``hold_id`` is used and the intent recorded. Either way
+   the intent is in Redis before the provider is called.
 4. The provider charges by payment id; the result becomes an order (fenced by the hold) or a
    settled payment. A crash anywhere in between is repaired by :mod:`sale_backend.domain.reconcile`.
+
+Answers given once the payment intent is recorded are kept under the key (and replayed); a
+refusal before that (sold out, seat taken, buyer limit, hold gone) changed nothing, so it is
+not kept: the key is free again.
 """
 
 from __future__ import annotations
@@ -31,9 +38,19 @@ from sale_backend.domain.errors import (
     PaymentTimedOut,
 )
 from sale_backend.domain.fulfilment import Answer, Fulfilment, error_answer
-from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, parse_hold_request
+from sale_backend.domain.holds import (
+    Hold,
+    HoldRequest,
+    held,
+    hold_call,
+    load_hold,
+    parse_hold_request,
+    price_hold,
+    sold_out_refusal,
+)
 from sale_backend.domain.payments import PaymentProviderError, PaymentTimeout
 from sale_backend.storage.keys import EventKeys, event_of, new_id
+from sale_backend.storage.store import Call
 from service_kit.problems import InvalidInput, WaitroomError
 from service_kit.text_input import clean_text
 
@@ -107,6 +124,12 @@ class CheckoutService:
     ) -> Answer:
         store = self.fulfilment.store
         redis_key = EventKeys(event.event_id).idempotency(buyer, idempotency_key)
+        document = None
+        if request.hold_request is not None:
+            document = price_hold(event, buyer, request.hold_request, time.time())
+            refused = await self.refusal_before_claim(event, document, redis_key)
+            if refused is not None:
+                return refused
         claim = await store.run(
             "idempotency",
             event.event_id,
@@ -121,62 +144,126 @@ class CheckoutService:
             raise IdempotencyKeyBusy("the first request with this Idempotency-Key is running")
         attempt = Attempt()
         try:
-            return await self._pay(event, buyer, request, redis_key, attempt)
+            return await self._pay(event, buyer, request, document, redis_key, attempt)
         except PaymentTimedOut as error:
             return error_answer(error)  # the key was forgotten: the same key may retry
         except WaitroomError as error:
             answer = error_answer(error)
-            await store.redis.hset(
-                redis_key,
-                mapping={"state": "done", "status": answer.status, "response": answer.body},
-            )
-            await store.redis.expire(redis_key, self.fulfilment.idempotency_ttl_seconds)
+            if attempt.payment_recorded:
+                await store.finish_idempotency(
+                    redis_key, answer.status, answer.body, self.fulfilment.idempotency_ttl_seconds
+                )
+            else:  # refused before anything was written: the key is free again
+                await store.redis.delete(redis_key)
             return answer
         except BaseException:
             if not attempt.payment_recorded:  # nothing can have been charged: free the key
                 await store.redis.delete(redis_key)
             raise  # else the key stays claimed until the reconciler settles the payment
 
+    async def sold_out_answer(
+        self, event: Event, buyer: str, idempotency_key: str, request: CheckoutRequest
+    ) -> Answer | None:
+        """The sold-out answer of an express checkout from the stock view (no script call), or
+        None. Raises what pricing raises for a request that is not for sale."""
+        if request.hold_request is None:
+            return None
+        document = price_hold(event, buyer, request.hold_request, time.time())
+        redis_key = EventKeys(event.event_id).idempotency(buyer, idempotency_key)
+        return await self.refusal_before_claim(event, document, redis_key)
+
+    async def refusal_before_claim(
+        self, event: Event, document: dict[str, Any], redis_key: str
+    ) -> Answer | None:
+        """The sold-out answer of a priced express checkout, decided by the stock view without
+        a script call, or None. A key that has a record (a retry of a request that ran) is
+        left to the claim, which replays its answer."""
+        refused = await sold_out_refusal(self.fulfilment.store, event, document)
+        if refused is None or await self.fulfilment.store.idempotency_record_exists(redis_key):
+            return None
+        return error_answer(refused)
+
     async def _pay(
-        self, event: Event, buyer: str, request: CheckoutRequest, redis_key: str, attempt: Attempt
+        self,
+        event: Event,
+        buyer: str,
+        request: CheckoutRequest,
+        document: dict[str, Any] | None,
+        redis_key: str,
+        attempt: Attempt,
     ) -> Answer:
-        store = self.fulfilment.store
-        if request.hold_request is not None:
-            hold = await create_hold(
-                store, event, buyer, request.hold_request, self.hold_ttl_seconds, time.time()
+        payment_id = new_id(event.event_id, "p")
+        if document is not None:
+            hold_id = new_id(event.event_id, "h")
+            payment = self._payment(payment_id, hold_id, buyer, document, request, redis_key, True)
+            hold_answer, begun = await self.fulfilment.store.run_together(
+                [
+                    hold_call(event, hold_id, document, self.hold_ttl_seconds),
+                    self._begin_call(event, payment, redis_key),
+                ]
             )
+            hold = held(event, hold_id, document, hold_answer)
         else:
-            hold = await load_hold(store, request.hold_id, buyer)
-        payment = {
-            "payment_id": new_id(event.event_id, "p"),
-            "hold_id": hold.hold_id,
+            hold = await load_hold(self.fulfilment.store, request.hold_id, buyer)
+            payment = self._payment(
+                payment_id, hold.hold_id, buyer, hold.data, request, redis_key, False
+            )
+            (begun,) = await self.fulfilment.store.run_together(
+                [self._begin_call(event, payment, redis_key)]
+            )
+        attempt.payment_recorded = begun[0] == "ok"
+        if begun[0] == "gone":
+            raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
+        if begun[0] == "busy":
+            raise PaymentInProgress("this hold is already being paid", hold_id=hold.hold_id)
+        return await self._charge(event, hold, payment, request.card_number, redis_key)
+
+    def _payment(
+        self,
+        payment_id: str,
+        hold_id: str,
+        buyer: str,
+        hold_data: dict[str, Any],
+        request: CheckoutRequest,
+        redis_key: str,
+        express: bool,
+    ) -> dict[str, Any]:
+        return {
+            "payment_id": payment_id,
+            "hold_id": hold_id,
             "buyer": buyer,
-            "amount_minor": hold.data["amount_minor"],
-            "currency": hold.data["currency"],
+            "amount_minor": hold_data["amount_minor"],
+            "currency": hold_data["currency"],
             "name": request.name,
             "email": request.email,
-            "express": request.hold_request is not None,
+            "express": express,
             "idempotency_key": redis_key,
             "provider": self.fulfilment.provider.name,
             "created_at": time.time(),
         }
-        begun = await store.run(
+
+    def _begin_call(self, event: Event, payment: dict[str, Any], redis_key: str) -> Call:
+        return Call(
             "begin_payment",
             event.event_id,
             [
-                hold.hold_id,
-                buyer,
+                payment["hold_id"],
+                payment["buyer"],
                 payment["payment_id"],
                 orjson.dumps(payment),
                 self.fulfilment.idempotency_ttl_seconds,
             ],
             redis_key,
         )
-        attempt.payment_recorded = begun[0] == "ok"
-        if begun[0] == "gone":
-            raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
-        if begun[0] == "busy":
-            raise PaymentInProgress("this hold is already being paid", hold_id=hold.hold_id)
+
+    async def _charge(
+        self,
+        event: Event,
+        hold: Hold,
+        payment: dict[str, Any],
+        card_number: str,
+        redis_key: str,
+    ) -> Answer:
         provider = self.fulfilment.provider
         try:
             result = await asyncio.wait_for(
@@ -184,7 +271,7 @@ class CheckoutService:
                     payment["payment_id"],
                     payment["amount_minor"],
                     payment["currency"],
-                    request.card_number,
+                    card_number,
                 ),
                 timeout=self.payment_timeout_seconds,
             )

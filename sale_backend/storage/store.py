@@ -1,12 +1,18 @@
 """The shop's Redis store: one method per Lua script, every script on one event's keys.
 
 Methods return the script's raw answer as decoded strings; domain modules (holds, checkout,
-refunds, scans) turn answers into results or errors.
+refunds, scans) turn answers into results or errors. Script calls of the process go out in
+batches (:mod:`sale_backend.storage.script_batches`); the store keeps the process's
+:class:`StockView` current with what its scripts return.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -15,6 +21,8 @@ from redis.asyncio import Redis
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
+from sale_backend.storage.script_batches import LoadedScript, ScriptBatcher, ScriptCall
+from sale_backend.storage.stock_view import StockSnapshot, StockView
 from service_kit.lua import lua_source
 from service_kit.problems import NotFound
 
@@ -91,21 +99,73 @@ def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
     return keys
 
 
+@functools.cache
+def _loaded_scripts() -> dict[str, LoadedScript]:
+    prelude = _load_lua("prelude")
+    scripts = {}
+    for name in SCRIPTS:
+        source = prelude + "\n" + _load_lua(name)
+        scripts[name] = LoadedScript(name, source, hashlib.sha1(source.encode()).hexdigest())
+    return scripts
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One script call for :meth:`SaleStore.run_together`."""
+
+    script: str
+    event_id: str
+    args: Sequence[Any]
+    idempotency_key: str | None = None
+
+
 class SaleStore:
-    """Sale data in Redis. One instance per process; holds the registered scripts."""
+    """Sale data in Redis. One instance per process; holds the scripts, the batcher that sends
+    them and the process's stock view."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        prelude = _load_lua("prelude")
-        self._scripts = {
-            name: redis.register_script(prelude + "\n" + _load_lua(name)) for name in SCRIPTS
-        }
+        self._scripts = _loaded_scripts()
+        self.batcher = ScriptBatcher(redis)
+        self.stock_view = StockView(self.stock_snapshot)
 
     async def run(
         self, script: str, event_id: str, args: list[Any], idempotency_key: str | None = None
     ) -> list[str]:
-        raw = await self._scripts[script](keys=script_keys(event_id, idempotency_key), args=args)
-        return [decode(item) for item in raw]
+        (answer,) = await self.run_together([Call(script, event_id, args, idempotency_key)])
+        return answer
+
+    async def run_together(self, calls: Sequence[Call]) -> list[list[str]]:
+        """Several script calls in one batch, in order (each atomic on its own)."""
+        sent_at = time.monotonic()
+        raw = await self.batcher.call_together(
+            [
+                ScriptCall(
+                    self._scripts[call.script],
+                    script_keys(call.event_id, call.idempotency_key),
+                    call.args,
+                )
+                for call in calls
+            ]
+        )
+        answers = [[decode(item) for item in reply] for reply in raw]
+        for call, answer in zip(calls, answers, strict=True):
+            self._keep_view(call, answer, sent_at)
+        return answers
+
+    def _keep_view(self, call: Call, answer: list[str], sent_at: float) -> None:
+        """Scripts that return stock make the view read it again; a hold refused for want of
+        tickets says what is left."""
+        outcome = answer[0] if answer else ""
+        if call.script == "hold" and outcome == "sold_out":
+            self.stock_view.observe(call.event_id, answer[1], int(answer[2]), sent_at)
+        elif (
+            (call.script == "release" and outcome == "ok" and answer[1] != "0")
+            or (call.script == "settle_payment" and outcome == "ok" and call.args[3] == "1")
+            or (call.script == "confirm" and outcome == "expired")
+            or (call.script in {"refund", "define_event"} and outcome == "ok")
+        ):
+            self.stock_view.forget(call.event_id)
 
     # -- catalog ---------------------------------------------------------------------------
     async def define_event(self, event: Event, source: dict[str, Any]) -> list[str]:
@@ -136,15 +196,34 @@ class SaleStore:
         raw = await self.redis.hgetall(EventKeys(event_id).stock)
         return {decode(name): int(value) for name, value in raw.items()}
 
-    async def stock_snapshot(self, event_id: str) -> tuple[int, dict[str, int]]:
-        """(the sale Redis time of the read in unix microseconds, the event's stock figures):
-        the time orders stock reports of one event across shop processes."""
-        raw = await self._scripts["stock_snapshot"](keys=script_keys(event_id), args=[])
-        pairs = raw[1:]
+    async def stock_snapshot(self, event_id: str) -> StockSnapshot:
+        """The event's stock figures with the sale Redis time of the read (unix µs: the time
+        orders stock reports of one event across shop processes) and the earliest hold
+        expiry."""
+        raw = await self.batcher.call(
+            self._scripts["stock_snapshot"], script_keys(event_id), []
+        )
+        pairs = raw[2:]
         figures = {
             decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
         }
-        return int(raw[0]), figures
+        next_expiry = int(raw[1])
+        return StockSnapshot(int(raw[0]), None if next_expiry < 0 else next_expiry, figures)
+
+    async def idempotency_record_exists(self, idempotency_key: str) -> bool:
+        """Whether a request with this (buyer-scoped) Idempotency-Key ran or runs."""
+        return bool(await self.redis.exists(idempotency_key))
+
+    async def finish_idempotency(
+        self, idempotency_key: str, status: int, body: bytes, ttl_seconds: int
+    ) -> None:
+        """Keep a request's final answer under its key (one round trip)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                idempotency_key, mapping={"state": "done", "status": status, "response": body}
+            )
+            pipe.expire(idempotency_key, ttl_seconds)
+            await pipe.execute()
 
     async def seat_states(self, event_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(EventKeys(event_id).seats)

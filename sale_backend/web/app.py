@@ -3,7 +3,9 @@
 the staff API (staff bearer token), the door scanner pages (staff session) and orders (their
 order link's access key). In front of the connector: the browser security headers on every
 response (:mod:`sale_backend.web.security_headers`) and the refusal of unsafe requests from other
-sites (:mod:`sale_backend.web.cross_site`)."""
+sites (:mod:`sale_backend.web.cross_site`); between those and the connector, sold-out holds and
+checkouts answered without a pass claim or a script call
+(:mod:`sale_backend.web.sold_out_fast_path`)."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from sale_backend.web.background import BackgroundWork, report_all_stock
 from sale_backend.web.cross_site import CrossSiteGuard
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.security_headers import SecurityHeaders
+from sale_backend.web.sold_out_fast_path import SoldOutFastPath
 from service_kit.body_limit import RequestBodyLimit
 from service_kit.problems import WaitroomError, http_exception_handler
 from service_kit.redis_client import redis_from_url
@@ -182,9 +185,10 @@ def create_app(
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=settings.cookie_secure),
     ]
+    sold_out = Middleware(SoldOutFastPath, connector=connector)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate],
+        middleware=[body_limit, *page_security, sold_out, gate],
         exception_handlers={
             HTTPException: http_exception_handler,
             WaitroomError: pages.error_handler,

@@ -1,0 +1,165 @@
+"""Each shop process's view of every event's stock per tier: sold-out answered without a script.
+
+In a sell-out race almost every request asks for a tier that has nothing left. The hold script
+stays the authority (it alone moves stock, so the race still sells exactly the stock); the view
+only short-cuts refusals that are certain:
+
+- it is read in one step (``stock_snapshot.lua``: the stock hash, the Redis time and the
+  earliest hold expiry) at most ``refresh_after_seconds`` apart while requests use it (in the
+  background; a request waits for a read only when the view is older than
+  ``max_age_seconds`` or has none of the event yet);
+- a tier is refused only when its figure is younger than ``max_age_seconds`` (counted from
+  the moment the read was *sent*, so a ticket that comes back right after a read is sold again
+  within that time), and only before the earliest hold of the read can expire (an expired hold
+  goes back to stock in the next hold script, so the script must be asked from then on);
+- a hold script's own ``sold_out`` answer updates the tier at once;
+- stock returned by this process (a released or expired hold, a refund, a new capacity) drops
+  the event's view, and anything read before that is ignored.
+
+A view that cannot be read refuses nothing: the full path decides (and reports the failure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+
+LOGGER = logging.getLogger("sale_backend")
+MAX_AGE_SECONDS = 0.25
+REFRESH_AFTER_SECONDS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class StockSnapshot:
+    """One read of an event's stock hash (``stock_snapshot.lua``)."""
+
+    version_us: int
+    """The Redis time of the read, unix microseconds."""
+    next_hold_expiry_ms: int | None
+    """The earliest expiry of a hold (Redis clock, unix ms); None without holds."""
+    figures: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A tier that certainly has fewer tickets left than asked for."""
+
+    tier_id: str
+    remaining: int
+
+
+@dataclass(slots=True)
+class _EventView:
+    read_at: float
+    """When the last snapshot was sent (monotonic seconds)."""
+    certain_until: float
+    """No hold of the snapshot can expire before this (monotonic seconds)."""
+    tiers: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Tier -> (remaining, when the read that gave it was sent)."""
+
+
+class StockView:
+    def __init__(
+        self,
+        read: Callable[[str], Awaitable[StockSnapshot]],
+        max_age_seconds: float = MAX_AGE_SECONDS,
+        refresh_after_seconds: float = REFRESH_AFTER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read = read
+        self.max_age_seconds = max_age_seconds
+        self.refresh_after_seconds = refresh_after_seconds
+        self._clock = clock
+        self._events: dict[str, _EventView] = {}
+        self._reading: dict[str, asyncio.Task[None]] = {}
+        self._forgotten_at: dict[str, float] = {}
+        self.reads = 0
+
+    async def shortfall(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
+        """The first tier of ``quantities`` (tier -> tickets asked for) that certainly has too
+        few tickets left, or None when the hold script must decide."""
+        now = self._clock()
+        view = self._events.get(event_id)
+        if view is None or now - view.read_at >= self.max_age_seconds:
+            await self._refreshed(event_id)
+            now = self._clock()
+            view = self._events.get(event_id)
+            if view is None:
+                return None
+        elif now - view.read_at >= self.refresh_after_seconds:
+            self._refresh_in_background(event_id)
+        if now >= view.certain_until:
+            return None
+        for tier_id, quantity in quantities.items():
+            figure = view.tiers.get(tier_id)
+            if figure is None:
+                continue
+            remaining, read_at = figure
+            if remaining < quantity and now - read_at < self.max_age_seconds:
+                return Shortfall(tier_id, remaining)
+        return None
+
+    def observe(self, event_id: str, tier_id: str, remaining: int, read_at: float) -> None:
+        """A script sent at ``read_at`` (monotonic) found ``remaining`` tickets of the tier."""
+        view = self._events.get(event_id)
+        if view is None or read_at < self._forgotten_at.get(event_id, float("-inf")):
+            return
+        current = view.tiers.get(tier_id)
+        if current is None or current[1] <= read_at:
+            view.tiers[tier_id] = (remaining, read_at)
+
+    def forget(self, event_id: str) -> None:
+        """Stock of the event came back (or changed shape): read it again before refusing."""
+        self._forgotten_at[event_id] = self._clock()
+        self._events.pop(event_id, None)
+
+    async def _refreshed(self, event_id: str) -> None:
+        task = self._reading.get(event_id)
+        if task is None:
+            task = self._start_read(event_id)
+        with contextlib.suppress(RedisError, OSError):
+            await asyncio.shield(task)
+
+    def _refresh_in_background(self, event_id: str) -> None:
+        if event_id not in self._reading:
+            self._start_read(event_id)
+
+    def _start_read(self, event_id: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._read_once(event_id))
+        self._reading[event_id] = task
+        task.add_done_callback(lambda done: self._read_done(event_id, done))
+        return task
+
+    def _read_done(self, event_id: str, task: asyncio.Task[None]) -> None:
+        if self._reading.get(event_id) is task:
+            del self._reading[event_id]
+        if not task.cancelled() and task.exception() is not None:
+            LOGGER.debug("stock view of %s not read: %s", event_id, task.exception())
+
+    async def _read_once(self, event_id: str) -> None:
+        sent_at = self._clock()
+        snapshot = await self._read(event_id)
+        self.reads += 1
+        if sent_at < self._forgotten_at.get(event_id, float("-inf")):
+            return  # stock came back while this read was out: it may predate that
+        certain_until = sent_at + self.max_age_seconds
+        if snapshot.next_hold_expiry_ms is not None:
+            seconds_left = (snapshot.next_hold_expiry_ms * 1000 - snapshot.version_us) / 1e6
+            certain_until = min(certain_until, sent_at + seconds_left)
+        tiers = {
+            name[5:-10]: (value, sent_at)
+            for name, value in snapshot.figures.items()
+            if name.startswith("tier:") and name.endswith(":remaining")
+        }
+        current = self._events.get(event_id)
+        if current is not None:
+            for tier_id, figure in current.tiers.items():  # newer script answers stay
+                if figure[1] > sent_at:
+                    tiers[tier_id] = figure
+        self._events[event_id] = _EventView(sent_at, certain_until, tiers)
