@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import httptools
 
@@ -47,8 +48,7 @@ class _ResponseProtocol(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -83,14 +83,18 @@ class KeepAliveConnection:
         self.port = port
         self._protocol: _ResponseProtocol | None = None
 
-    async def send(self, raw: bytes, timeout_seconds: float = 30.0) -> Reply:
-        loop = asyncio.get_running_loop()
+    async def connect(self) -> None:
         if self._protocol is None or self._protocol.closed:
+            loop = asyncio.get_running_loop()
             _, self._protocol = await loop.create_connection(
                 _ResponseProtocol, self.host, self.port
             )
+
+    async def send(self, raw: bytes, timeout_seconds: float = 30.0) -> Reply:
+        await self.connect()
         protocol = self._protocol
-        protocol.waiter = loop.create_future()
+        assert protocol is not None
+        protocol.waiter = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
         assert protocol.transport is not None
         protocol.transport.write(raw)

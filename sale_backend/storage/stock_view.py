@@ -6,12 +6,15 @@ only short-cuts refusals that are certain:
 
 - it is read in one step (``stock_snapshot.lua``: the stock hash, the Redis time and the
   earliest hold expiry) at most ``refresh_after_seconds`` apart while requests use it (in the
-  background; a request waits for a read only when the view is older than
-  ``max_age_seconds`` or has none of the event yet);
-- a tier is refused only when its figure is younger than ``max_age_seconds`` (counted from
-  the moment the read was *sent*, so a ticket that comes back right after a read is sold again
-  within that time), and only before the earliest hold of the read can expire (an expired hold
-  goes back to stock in the next hold script, so the script must be asked from then on);
+  background);
+- a tier is refused only on a figure younger than ``max_age_seconds`` (counted from the moment
+  the read was *sent*, so a ticket that comes back right after a read is sold again within that
+  time), or on a read sent after the request arrived (as fresh as asking the script then);
+  and only before the earliest hold of the read can expire (an expired hold goes back to stock
+  in the next hold script, so the script must be asked from then on);
+- a request that finds the view too old waits for a read sent after it arrived: one read of
+  an event is out at a time, and the requests that came while it was out share the next one
+  (so a busy process reads each event a few times a second, however many requests wait);
 - a hold script's own ``sold_out`` answer updates the tier at once;
 - stock returned by this process (a released or expired hold, a refund, a new capacity) drops
   the event's view, and anything read before that is ignored.
@@ -64,6 +67,15 @@ class _EventView:
     """Tier -> (remaining, when the read that gave it was sent)."""
 
 
+@dataclass(slots=True)
+class _Reads:
+    """The read of one event that is out, and the one the requests that came since wait for."""
+
+    current: asyncio.Task[None] | None = None
+    current_sent_at: float = float("-inf")
+    next: asyncio.Future[None] | None = None
+
+
 class StockView:
     def __init__(
         self,
@@ -77,31 +89,33 @@ class StockView:
         self.refresh_after_seconds = refresh_after_seconds
         self._clock = clock
         self._events: dict[str, _EventView] = {}
-        self._reading: dict[str, asyncio.Task[None]] = {}
+        self._reads: dict[str, _Reads] = {}
         self._forgotten_at: dict[str, float] = {}
         self.reads = 0
 
     async def shortfall(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
         """The first tier of ``quantities`` (tier -> tickets asked for) that certainly has too
         few tickets left, or None when the hold script must decide."""
-        now = self._clock()
+        arrived = self._clock()
         view = self._events.get(event_id)
-        if view is None or now - view.read_at >= self.max_age_seconds:
-            await self._refreshed(event_id)
-            now = self._clock()
+        if view is not None and arrived - view.read_at < self.max_age_seconds:
+            decided_at = arrived
+            if arrived - view.read_at >= self.refresh_after_seconds:
+                self._start_read_unless_out(event_id)
+        else:
+            await self._read_sent_after(event_id, arrived)
             view = self._events.get(event_id)
-            if view is None:
-                return None
-        elif now - view.read_at >= self.refresh_after_seconds:
-            self._refresh_in_background(event_id)
-        if now >= view.certain_until:
+            if view is None or view.read_at < arrived:
+                return None  # no read could be made (or stock came back meanwhile)
+            decided_at = view.read_at  # answered as of that read
+        if decided_at >= view.certain_until:
             return None
         for tier_id, quantity in quantities.items():
             figure = view.tiers.get(tier_id)
             if figure is None:
                 continue
             remaining, read_at = figure
-            if remaining < quantity and now - read_at < self.max_age_seconds:
+            if remaining < quantity and decided_at - read_at < self.max_age_seconds:
                 return Shortfall(tier_id, remaining)
         return None
 
@@ -119,31 +133,53 @@ class StockView:
         self._forgotten_at[event_id] = self._clock()
         self._events.pop(event_id, None)
 
-    async def _refreshed(self, event_id: str) -> None:
-        task = self._reading.get(event_id)
-        if task is None:
-            task = self._start_read(event_id)
+    async def _read_sent_after(self, event_id: str, arrived: float) -> None:
+        reads = self._reads.setdefault(event_id, _Reads())
+        if reads.current is None:
+            self._start_read(event_id, reads)
+        if reads.current is not None and reads.current_sent_at >= arrived:
+            waited: asyncio.Future[None] = reads.current
+        else:
+            if reads.next is None:
+                reads.next = asyncio.get_running_loop().create_future()
+            waited = reads.next
         with contextlib.suppress(RedisError, OSError):
-            await asyncio.shield(task)
+            await asyncio.shield(waited)
 
-    def _refresh_in_background(self, event_id: str) -> None:
-        if event_id not in self._reading:
-            self._start_read(event_id)
+    def _start_read_unless_out(self, event_id: str) -> None:
+        reads = self._reads.setdefault(event_id, _Reads())
+        if reads.current is None:
+            self._start_read(event_id, reads)
 
-    def _start_read(self, event_id: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(self._read_once(event_id))
-        self._reading[event_id] = task
-        task.add_done_callback(lambda done: self._read_done(event_id, done))
-        return task
-
-    def _read_done(self, event_id: str, task: asyncio.Task[None]) -> None:
-        if self._reading.get(event_id) is task:
-            del self._reading[event_id]
-        if not task.cancelled() and task.exception() is not None:
-            LOGGER.debug("stock view of %s not read: %s", event_id, task.exception())
-
-    async def _read_once(self, event_id: str) -> None:
+    def _start_read(
+        self, event_id: str, reads: _Reads, then: asyncio.Future[None] | None = None
+    ) -> None:
         sent_at = self._clock()
+        task = asyncio.get_running_loop().create_task(self._read_once(event_id, sent_at))
+        reads.current, reads.current_sent_at = task, sent_at
+        task.add_done_callback(lambda done: self._read_done(event_id, reads, done, then))
+
+    def _read_done(
+        self,
+        event_id: str,
+        reads: _Reads,
+        task: asyncio.Task[None],
+        then: asyncio.Future[None] | None,
+    ) -> None:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            LOGGER.debug("stock view of %s not read: %s", event_id, error)
+        if then is not None and not then.done():
+            if error is not None:
+                then.set_exception(error)
+            else:
+                then.set_result(None)
+        reads.current = None
+        if reads.next is not None:  # requests came while this read was out: read for them
+            waiting, reads.next = reads.next, None
+            self._start_read(event_id, reads, then=waiting)
+
+    async def _read_once(self, event_id: str, sent_at: float) -> None:
         snapshot = await self._read(event_id)
         self.reads += 1
         if sent_at < self._forgotten_at.get(event_id, float("-inf")):
@@ -159,6 +195,8 @@ class StockView:
         }
         current = self._events.get(event_id)
         if current is not None:
+            if current.read_at > sent_at:
+                return  # a newer read is in already
             for tier_id, figure in current.tiers.items():  # newer script answers stay
                 if figure[1] > sent_at:
                     tiers[tier_id] = figure
