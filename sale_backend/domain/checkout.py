@@ -46,10 +46,11 @@ from sale_backend.domain.holds import (
     load_hold,
     parse_hold_request,
     price_hold,
-    sold_out_refusal,
+    sold_out_error,
 )
 from sale_backend.domain.payments import PaymentProviderError, PaymentTimeout
 from sale_backend.storage.keys import EventKeys, event_of, new_id
+from sale_backend.storage.stock_view import Shortfall
 from sale_backend.storage.store import Call
 from service_kit.problems import InvalidInput, WaitroomError
 from service_kit.text_input import clean_text
@@ -161,27 +162,23 @@ class CheckoutService:
                 await store.redis.delete(redis_key)
             raise  # else the key stays claimed until the reconciler settles the payment
 
-    async def sold_out_answer(
-        self, event: Event, buyer: str, idempotency_key: str, request: CheckoutRequest
-    ) -> Answer | None:
-        """The sold-out answer of an express checkout from the stock view (no script call), or
-        None. Raises what pricing raises for a request that is not for sale."""
-        if request.hold_request is None:
+    async def sold_out_answer(self, shortfall: Shortfall, redis_key: str) -> Answer | None:
+        """The sold-out answer for a shortfall the stock view found, or None when the
+        Idempotency-Key has a record (a retry of a request that ran: the claim replays its
+        answer)."""
+        if await self.fulfilment.store.idempotency_record_exists(redis_key):
             return None
-        document = price_hold(event, buyer, request.hold_request, time.time())
-        redis_key = EventKeys(event.event_id).idempotency(buyer, idempotency_key)
-        return await self.refusal_before_claim(event, document, redis_key)
+        return error_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
 
     async def refusal_before_claim(
         self, event: Event, document: dict[str, Any], redis_key: str
     ) -> Answer | None:
         """The sold-out answer of a priced express checkout, decided by the stock view without
-        a script call, or None. A key that has a record (a retry of a request that ran) is
-        left to the claim, which replays its answer."""
-        refused = await sold_out_refusal(self.fulfilment.store, event, document)
-        if refused is None or await self.fulfilment.store.idempotency_record_exists(redis_key):
-            return None
-        return error_answer(refused)
+        a script call, or None."""
+        shortfall = await self.fulfilment.store.stock_view.shortfall(
+            event.event_id, document["items"]
+        )
+        return None if shortfall is None else await self.sold_out_answer(shortfall, redis_key)
 
     async def _pay(
         self,

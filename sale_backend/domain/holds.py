@@ -158,18 +158,10 @@ async def sold_out_refusal(
     shortfall = await store.stock_view.shortfall(event.event_id, document["items"])
     if shortfall is None:
         return None
-    return _sold_out(shortfall.tier_id, shortfall.remaining)
+    return sold_out_error(shortfall.tier_id, shortfall.remaining)
 
 
-async def sold_out_hold(
-    store: SaleStore, event: Event, buyer: str, request: HoldRequest, now_seconds: float
-) -> SoldOut | None:
-    """The stock view's refusal of a hold request, or None (the hold script decides). Raises
-    what :func:`price_hold` raises for a request that is not for sale."""
-    return await sold_out_refusal(store, event, price_hold(event, buyer, request, now_seconds))
-
-
-def _sold_out(tier_id: str, remaining: int) -> SoldOut:
+def sold_out_error(tier_id: str, remaining: int) -> SoldOut:
     return SoldOut(
         f"not enough tickets left in tier {tier_id}", tier_id=tier_id, remaining=remaining
     )
@@ -190,7 +182,7 @@ def held(event: Event, hold_id: str, document: dict[str, Any], answer: list[str]
     if outcome == "ok":
         return Hold(hold_id, event.event_id, document, int(answer[1]))
     if outcome == "sold_out":
-        raise _sold_out(answer[1], int(answer[2]))
+        raise sold_out_error(answer[1], int(answer[2]))
     if outcome == "seat_taken":
         raise SeatTaken(f"seat {answer[1]} is no longer free", seat_id=answer[1])
     if outcome == "limit":

@@ -91,6 +91,7 @@ class StockView:
         self._events: dict[str, _EventView] = {}
         self._reads: dict[str, _Reads] = {}
         self._forgotten_at: dict[str, float] = {}
+        self._listeners: list[Callable[[str], None]] = []
         self.reads = 0
 
     async def shortfall(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
@@ -99,15 +100,44 @@ class StockView:
         arrived = self._clock()
         view = self._events.get(event_id)
         if view is not None and arrived - view.read_at < self.max_age_seconds:
-            decided_at = arrived
             if arrived - view.read_at >= self.refresh_after_seconds:
                 self._start_read_unless_out(event_id)
-        else:
-            await self._read_sent_after(event_id, arrived)
-            view = self._events.get(event_id)
-            if view is None or view.read_at < arrived:
-                return None  # no read could be made (or stock came back meanwhile)
-            decided_at = view.read_at  # answered as of that read
+            return self._decide(view, arrived, quantities)
+        await self._read_sent_after(event_id, arrived)
+        view = self._events.get(event_id)
+        if view is None or view.read_at < arrived:
+            return None  # no read could be made (or stock came back meanwhile)
+        return self._decide(view, view.read_at, quantities)  # answered as of that read
+
+    def shortfall_now(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
+        """:meth:`shortfall` from what the view holds now, without reading."""
+        view = self._events.get(event_id)
+        return None if view is None else self._decide(view, self._clock(), quantities)
+
+    def remaining(self, event_id: str, tier_id: str) -> int | None:
+        """The tier's last known figure, however old (an estimate, never a refusal); None when
+        unknown or when a hold may have expired since (tickets may be back)."""
+        view = self._events.get(event_id)
+        if view is None or self._clock() >= view.certain_until:
+            return None
+        figure = view.tiers.get(tier_id)
+        return None if figure is None else figure[0]
+
+    def read_soon(self, event_id: str) -> None:
+        """Have the event read again by a read sent from now on (listeners hear of it)."""
+        reads = self._reads.setdefault(event_id, _Reads())
+        if reads.current is None:
+            self._start_read(event_id, reads)
+        elif reads.current_sent_at < self._clock() and reads.next is None:
+            reads.next = asyncio.get_running_loop().create_future()
+
+    def on_read(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(event_id)`` after every read of an event is in."""
+        self._listeners.append(listener)
+
+    def _decide(
+        self, view: _EventView, decided_at: float, quantities: Mapping[str, int]
+    ) -> Shortfall | None:
         if decided_at >= view.certain_until:
             return None
         for tier_id, quantity in quantities.items():
@@ -201,3 +231,5 @@ class StockView:
                 if figure[1] > sent_at:
                     tiers[tier_id] = figure
         self._events[event_id] = _EventView(sent_at, certain_until, tiers)
+        for listener in self._listeners:
+            listener(event_id)

@@ -11,6 +11,7 @@ import orjson
 from redis.asyncio import Redis
 from starlette.requests import Request
 
+from sale_backend.domain.attempt_door import AttemptDoor
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import CheckoutService
 from sale_backend.domain.entry_scans import EntryScanner, ScanOutcome, ScanRequest
@@ -52,6 +53,7 @@ class ShopRuntime:
     links: OrderLinks
     form_tokens: FormTokens
     scanner: EntryScanner
+    door: AttemptDoor
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -86,6 +88,7 @@ class ShopRuntime:
             links=links,
             form_tokens=FormTokens(settings.base.secret_keys),
             scanner=EntryScanner(store, codes),
+            door=AttemptDoor(store.stock_view),
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:

@@ -6,9 +6,11 @@ nothing left. This pure-ASGI layer sits between the cross-site guard and the con
 verifies locally (:meth:`WaitroomConnector.buyer_without_claim`), it prices the request as the
 handlers do and asks the process's stock view; a tier certainly sold out is answered here with
 the very 409 ``sold-out`` problem the full path gives (a checkout only when its Idempotency-Key
-has no record, so a retry of a request that ran still gets its own answer). Everything else (no
-or bad credentials, bad input, a tier with tickets, a view that cannot be read) goes on to the
-connector and the handlers unchanged, with the body it read.
+has no record, so a retry of a request that ran still gets its own answer). Requests for a
+tier with tickets go on through the process's :class:`AttemptDoor` (about as many at once as
+there are tickets left; the others wait for the view's next read, which refuses or lets them
+through). Everything else (no or bad credentials, bad input, a view that cannot be read) goes on
+to the connector and the handlers unchanged, with the body this layer read.
 
 A sold-out answer does not claim the pass: the refusal is the same for every buyer, and the
 pass stays unused for when tickets come back.
@@ -17,14 +19,18 @@ pass stays unused for when tickets come back.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import orjson
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
 from sale_backend.domain.fulfilment import Answer, error_answer
-from sale_backend.domain.holds import parse_hold_request, sold_out_hold
+from sale_backend.domain.holds import parse_hold_request, price_hold, sold_out_error
+from sale_backend.storage.keys import EventKeys
+from sale_backend.storage.stock_view import Shortfall
 from sale_backend.web.runtime import ShopRuntime
 from service_kit.body_limit import read_body, replay_body, route_path
 from service_kit.problems import PROBLEM_CONTENT_TYPE, WaitroomError
@@ -32,6 +38,15 @@ from waitroom.connector import WaitroomConnector
 
 HOLDS_PATH = "/api/v1/holds"
 CHECKOUT_PATH = "/api/v1/checkout"
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    event: Event
+    items: dict[str, int]
+    """Tier -> tickets asked for (as priced)."""
+    idempotency_key: str | None
+    """A checkout's Redis key of its Idempotency-Key record; None for a hold."""
 
 
 class SoldOutFastPath:
@@ -56,15 +71,35 @@ class SoldOutFastPath:
         if body is None:
             return  # the client went away
         started = time.perf_counter()
+        replayed = replay_body(body, receive)
         try:
-            if path == HOLDS_PATH:
-                answer = await self._hold_refusal(runtime, buyer, body)
-            else:
-                answer = await self._checkout_refusal(runtime, buyer, scope, body, started)
+            attempt = await self._priced(runtime, path, buyer, scope, body)
+            shortfall = None
+            if attempt is not None:
+                shortfall = await runtime.store.stock_view.shortfall(
+                    attempt.event.event_id, attempt.items
+                )
         except (WaitroomError, orjson.JSONDecodeError, RedisError, OSError):
-            answer = None  # the full path gives its own answer (or error)
-        if answer is None:
-            await self.app(scope, replay_body(body, receive), send)
+            attempt = None  # the full path gives its own answer (or error)
+        if attempt is None:
+            await self.app(scope, replayed, send)
+            return
+        door = runtime.door
+        event_id = attempt.event.event_id
+        if shortfall is None:
+            shortfall = await door.enter(event_id, attempt.items)
+            if shortfall is None:
+                try:
+                    await self.app(scope, replayed, send)
+                finally:
+                    door.leave(event_id, attempt.items)
+                return
+        try:
+            answer = await self._refusal(runtime, attempt, shortfall, started)
+        except (RedisError, OSError):
+            answer = None  # the full path reports the store's failure
+        if answer is None:  # or a checkout's key has a record: the full path replays its answer
+            await self.app(scope, replayed, send)
             return
         await send(
             {
@@ -79,23 +114,33 @@ class SoldOutFastPath:
         )
         await send({"type": "http.response.body", "body": answer.body})
 
-    async def _hold_refusal(self, runtime: ShopRuntime, buyer: str, body: bytes) -> Answer | None:
-        request = parse_hold_request(orjson.loads(body))
-        event = await runtime.event(request.event_id)
-        refused = await sold_out_hold(runtime.store, event, buyer, request, time.time())
-        return None if refused is None else error_answer(refused)
-
-    async def _checkout_refusal(
-        self, runtime: ShopRuntime, buyer: str, scope: Scope, body: bytes, started: float
-    ) -> Answer | None:
+    async def _priced(
+        self, runtime: ShopRuntime, path: str, buyer: str, scope: Scope, body: bytes
+    ) -> _Attempt | None:
+        """The request priced as its handler prices it (raises what the handler raises); None
+        for a checkout of an existing hold (its tickets are held already)."""
+        if path == HOLDS_PATH:
+            hold_request = parse_hold_request(orjson.loads(body))
+            event = await runtime.event(hold_request.event_id)
+            document = price_hold(event, buyer, hold_request, time.time())
+            return _Attempt(event, document["items"], None)
         key = checked_idempotency_key(_header(scope, b"idempotency-key"))
         request = parse_checkout(orjson.loads(body))
         if request.hold_request is None:
             return None
         event = await runtime.event(request.event_id)
-        answer = await runtime.checkout.sold_out_answer(event, buyer, key, request)
+        document = price_hold(event, buyer, request.hold_request, time.time())
+        redis_key = EventKeys(event.event_id).idempotency(buyer, key)
+        return _Attempt(event, document["items"], redis_key)
+
+    async def _refusal(
+        self, runtime: ShopRuntime, attempt: _Attempt, shortfall: Shortfall, started: float
+    ) -> Answer | None:
+        if attempt.idempotency_key is None:
+            return error_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
+        answer = await runtime.checkout.sold_out_answer(shortfall, attempt.idempotency_key)
         if answer is not None:
-            runtime.record_checkout(event, answer, time.perf_counter() - started)
+            runtime.record_checkout(attempt.event, answer, time.perf_counter() - started)
         return answer
 
 
