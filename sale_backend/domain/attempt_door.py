@@ -14,6 +14,7 @@ door. The script stays the authority; the door never refuses on its own.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ MAX_WAIT_SECONDS = 2.0
 @dataclass(slots=True)
 class _Waiter:
     quantities: Mapping[str, int]
+    arrived: float
+    """When it began to wait (monotonic): only reads sent later decide for it."""
     decided: asyncio.Future[Shortfall | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -45,7 +48,7 @@ class AttemptDoor:
         if not self._waiting.get(event_id) and self._fits(event_id, quantities):
             self._count(event_id, quantities, 1)
             return None
-        waiter = _Waiter(quantities)
+        waiter = _Waiter(quantities, time.monotonic())
         self._waiting.setdefault(event_id, []).append(waiter)
         self.view.read_soon(event_id)
         try:
@@ -88,15 +91,20 @@ class AttemptDoor:
             del self._in_flight[event_id]
 
     def _review(self, event_id: str) -> None:
-        """After a read of the event: refuse, let through or keep each waiting attempt."""
+        """After a read of the event: refuse, let through or keep each attempt that waited
+        since before the read was sent (the read decides for it as the script would have)."""
         waiting = self._waiting.get(event_id)
-        if not waiting:
+        read_at = self.view.last_read_at(event_id)
+        if not waiting or read_at is None:
             return
         still: list[_Waiter] = []
         for waiter in waiting:
             if waiter.decided.done():
                 continue
-            shortfall = self.view.shortfall_now(event_id, waiter.quantities)
+            if waiter.arrived > read_at:
+                still.append(waiter)
+                continue
+            shortfall = self.view.shortfall_as_of_read(event_id, waiter.quantities)
             if shortfall is not None:
                 waiter.decided.set_result(shortfall)
             elif self._fits(event_id, waiter.quantities):
@@ -106,5 +114,7 @@ class AttemptDoor:
                 still.append(waiter)
         if still:
             self._waiting[event_id] = still
+            if any(waiter.arrived > read_at for waiter in still):
+                self.view.read_soon(event_id)
         else:
             del self._waiting[event_id]

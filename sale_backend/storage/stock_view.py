@@ -109,16 +109,24 @@ class StockView:
             return None  # no read could be made (or stock came back meanwhile)
         return self._decide(view, view.read_at, quantities)  # answered as of that read
 
-    def shortfall_now(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
-        """:meth:`shortfall` from what the view holds now, without reading."""
+    def last_read_at(self, event_id: str) -> float | None:
+        """When the event's last read was sent (monotonic), None before the first."""
         view = self._events.get(event_id)
-        return None if view is None else self._decide(view, self._clock(), quantities)
+        return None if view is None else view.read_at
+
+    def shortfall_as_of_read(
+        self, event_id: str, quantities: Mapping[str, int]
+    ) -> Shortfall | None:
+        """:meth:`shortfall` as of the last read, without reading: for requests that arrived
+        before that read was sent (it is as fresh as asking the script then)."""
+        view = self._events.get(event_id)
+        return None if view is None else self._decide(view, view.read_at, quantities)
 
     def remaining(self, event_id: str, tier_id: str) -> int | None:
-        """The tier's last known figure, however old (an estimate, never a refusal); None when
-        unknown or when a hold may have expired since (tickets may be back)."""
+        """The tier's figure of the last read (an estimate, never a refusal); None when
+        unknown or when a hold of that read was due to expire (tickets may be back)."""
         view = self._events.get(event_id)
-        if view is None or self._clock() >= view.certain_until:
+        if view is None or view.read_at >= view.certain_until:
             return None
         figure = view.tiers.get(tier_id)
         return None if figure is None else figure[0]

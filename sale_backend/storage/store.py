@@ -2,7 +2,7 @@
 
 Methods return the script's raw answer as decoded strings; domain modules (holds, checkout,
 refunds, scans) turn answers into results or errors. Script calls of the process go out in
-batches (:mod:`sale_backend.storage.script_batches`); the store keeps the process's
+batches (:mod:`sale_backend.storage.command_batches`); the store keeps the process's
 :class:`StockView` current with what its scripts return.
 """
 
@@ -20,8 +20,8 @@ from redis.asyncio import Redis
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.storage.command_batches import BatchedCall, CommandBatcher, LoadedScript
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
-from sale_backend.storage.script_batches import LoadedScript, ScriptBatcher, ScriptCall
 from sale_backend.storage.stock_view import StockSnapshot, StockView
 from service_kit.lua import lua_source
 from service_kit.problems import NotFound
@@ -126,7 +126,7 @@ class SaleStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._scripts = _loaded_scripts()
-        self.batcher = ScriptBatcher(redis)
+        self.batcher = CommandBatcher(redis)
         self.stock_view = StockView(self.stock_snapshot)
 
     async def run(
@@ -140,7 +140,7 @@ class SaleStore:
         sent_at = time.monotonic()
         raw = await self.batcher.call_together(
             [
-                ScriptCall(
+                BatchedCall.of_script(
                     self._scripts[call.script],
                     script_keys(call.event_id, call.idempotency_key),
                     call.args,
@@ -183,7 +183,7 @@ class SaleStore:
         return answer
 
     async def load_event(self, event_id: str) -> Event:
-        raw = await self.redis.get(EventKeys(event_id).catalog)
+        raw = await self.batcher.command("GET", EventKeys(event_id).catalog)
         if raw is None:
             raise EventNotFound(event_id)
         return parse_event(event_id, orjson.loads(raw))
@@ -212,7 +212,7 @@ class SaleStore:
 
     async def idempotency_record_exists(self, idempotency_key: str) -> bool:
         """Whether a request with this (buyer-scoped) Idempotency-Key ran or runs."""
-        return bool(await self.redis.exists(idempotency_key))
+        return bool(await self.batcher.command("EXISTS", idempotency_key))
 
     async def finish_idempotency(
         self, idempotency_key: str, status: int, body: bytes, ttl_seconds: int

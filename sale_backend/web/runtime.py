@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class ShopRuntime:
     scanner: EntryScanner
     door: AttemptDoor
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
+    _loading: dict[str, asyncio.Task[Event]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -101,8 +103,13 @@ class ShopRuntime:
         now = time.monotonic()
         if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
             event = cached[1]
-        else:
-            event = await self.store.load_event(event_id)
+        else:  # one load per event at a time, however many requests need it
+            loading = self._loading.get(event_id)
+            if loading is None:
+                loading = asyncio.get_running_loop().create_task(self.store.load_event(event_id))
+                self._loading[event_id] = loading
+                loading.add_done_callback(lambda _: self._loading.pop(event_id, None))
+            event = await asyncio.shield(loading)
             self._events[event_id] = (now, event)
         if not any_queue and event.queue_id != self.settings.queue_id:
             raise EventNotFound(event_id)

@@ -1,9 +1,10 @@
-"""Script calls of one process sent together: group commit on the client side.
+"""Redis calls of one process sent together: group commit on the client side.
 
-Every shop script call goes through a :class:`ScriptBatcher`. While one batch is on its way to
-Redis, the calls that arrive meanwhile wait in the next one; when the batch comes back, the
-waiting calls go out together, as one pipeline (``EVALSHA`` after ``EVALSHA``, no
-``MULTI``: each script is atomic on its own). An idle shop sends each call at once (nothing
+Every shop script call (and the hot reads of a sell-out: the Idempotency-Key check) goes
+through a :class:`CommandBatcher`. While one batch is on its way to Redis, the calls that
+arrive meanwhile wait in the next one; when the batch comes back, the waiting calls go out
+together, as one pipeline (``EVALSHA`` after ``EVALSHA``, no ``MULTI``: each script is atomic
+on its own). An idle shop sends each call at once (nothing
 waits for a timer); a busy one sends a few pipelines a millisecond instead of one round trip
 per call, and with AOF ``appendfsync always`` one fsync covers the whole batch (Redis writes and
 syncs the AOF once per event-loop turn, before it answers any command of the turn). A reply is
@@ -40,32 +41,43 @@ class LoadedScript:
 
 
 @dataclass(slots=True)
-class ScriptCall:
-    script: LoadedScript
-    keys: Sequence[str]
-    args: Sequence[Any]
+class BatchedCall:
+    command: tuple[Any, ...]
+    script: LoadedScript | None = None
+    """The script an ``EVALSHA`` runs (loaded and sent again on ``NOSCRIPT``)."""
     result: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
+    @classmethod
+    def of_script(
+        cls, script: LoadedScript, keys: Sequence[str], args: Sequence[Any]
+    ) -> BatchedCall:
+        return cls(("EVALSHA", script.sha, len(keys), *keys, *args), script)
 
-class ScriptBatcher:
+
+class CommandBatcher:
     """One per process (per Redis client). :meth:`call` and :meth:`call_together` are the
     only ways the shop runs its scripts."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._one_by_one = isinstance(redis, RedisCluster)
-        self._waiting: list[ScriptCall] = []
+        self._waiting: list[BatchedCall] = []
         self._sending: asyncio.Task[None] | None = None
         self.batches_sent = 0
         self.calls_sent = 0
 
     async def call(self, script: LoadedScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        (result,) = await self.call_together([ScriptCall(script, keys, args)])
+        (result,) = await self.call_together([BatchedCall.of_script(script, keys, args)])
         return result
 
-    async def call_together(self, calls: list[ScriptCall]) -> list[Any]:
+    async def command(self, *command: Any) -> Any:
+        """A plain command (a read such as ``EXISTS``) in the next batch."""
+        (result,) = await self.call_together([BatchedCall(command)])
+        return result
+
+    async def call_together(self, calls: list[BatchedCall]) -> list[Any]:
         """Send these calls in one batch, in this order (each its own atomic step; another
         client's commands may run between them). Raises the first call's error, if any, after
         all of them ran."""
@@ -95,16 +107,16 @@ class ScriptBatcher:
         finally:
             self._sending = None
 
-    async def _send(self, batch: list[ScriptCall]) -> None:
+    async def _send(self, batch: list[BatchedCall]) -> None:
         try:
             replies = await self._pipeline(batch)
             unknown = [
                 index for index, reply in enumerate(replies) if isinstance(reply, NoScriptError)
             ]
             if unknown:
-                for script in {
-                    batch[index].script.sha: batch[index].script for index in unknown
-                }.values():
+                scripts = {batch[index].script for index in unknown} - {None}
+                for script in scripts:
+                    assert script is not None
                     await self.redis.script_load(script.source)
                 again = await self._pipeline([batch[index] for index in unknown])
                 for index, reply in zip(unknown, again, strict=True):
@@ -126,16 +138,17 @@ class ScriptBatcher:
             else:
                 call.result.set_result(reply)
 
-    async def _alone(self, call: ScriptCall) -> Any:
-        arguments = (len(call.keys), *call.keys, *call.args)
+    async def _alone(self, call: BatchedCall) -> Any:
         try:
-            return await self.redis.evalsha(call.script.sha, *arguments)
+            return await self.redis.execute_command(*call.command)  # type: ignore[no-untyped-call]
         except NoScriptError:
-            return await self.redis.eval(call.script.source, *arguments)
+            if call.script is None:
+                raise
+            return await self.redis.eval(call.script.source, *call.command[2:])
 
-    async def _pipeline(self, calls: list[ScriptCall]) -> list[Any]:
+    async def _pipeline(self, calls: list[BatchedCall]) -> list[Any]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for call in calls:
-                pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+                pipe.execute_command(*call.command)
             replies: list[Any] = await pipe.execute(raise_on_error=False)
         return replies
