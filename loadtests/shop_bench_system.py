@@ -142,11 +142,12 @@ class ShopBenchSystem:
         response.raise_for_status()
 
     def staff_get(self, path: str) -> Any:
+        """A staff API read (a shop still working off a backlog may take a while)."""
         assert self.shop is not None
         response = httpx.get(
             f"{self.shop.base_url}{path}",
             headers={"authorization": f"Bearer {self.staff_token}"},
-            timeout=10,
+            timeout=120,
         )
         response.raise_for_status()
         return response.json()
