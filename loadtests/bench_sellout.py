@@ -105,9 +105,11 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
     host = f"{system.shop.host}:{system.shop.port}"
     requests = [checkout_request(host, event_id, TIER_ID, token) for token in system.passes(buyers)]
     before = system.usage()
+    client_cpu = time.process_time()
     latencies, outcomes, elapsed = uvloop.run(
         race(system.shop.host, system.shop.port, requests, connections)
     )
+    client_cpu = time.process_time() - client_cpu
     after = system.usage()
     figures = system.staff_get(f"/api/v1/staff/events/{event_id}")
     sold = int(figures["sold_total"])
@@ -128,7 +130,10 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
         "requests_per_second": round(buyers / elapsed, 1),
         "elapsed_seconds": round(elapsed, 2),
         "latency": latency_summary(latencies),
-        "per_request": usage_per_request(before, after, buyers),
+        "per_request": {
+            **usage_per_request(before, after, buyers),
+            "client_cpu_us": round(client_cpu / buyers * 1e6, 1),
+        },
     }
 
 

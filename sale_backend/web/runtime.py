@@ -34,6 +34,9 @@ from service_kit.problems import NotAuthenticated
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 
 CATALOG_CACHE_SECONDS = 2.0
+"""A process reloads an event's catalog this often while it is used (in the background)."""
+CATALOG_STALE_SECONDS = 30.0
+"""Older than this (the reloads failing), requests wait for a load of their own."""
 PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
 LOGGER = logging.getLogger("sale_backend")
 
@@ -100,20 +103,28 @@ class ShopRuntime:
         if not isinstance(event_id, str) or not is_valid_event_id(event_id):
             raise EventNotFound(str(event_id)[:64])
         cached = self._events.get(event_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
-            event = cached[1]
-        else:  # one load per event at a time, however many requests need it
-            loading = self._loading.get(event_id)
-            if loading is None:
-                loading = asyncio.get_running_loop().create_task(self.store.load_event(event_id))
-                self._loading[event_id] = loading
-                loading.add_done_callback(lambda _: self._loading.pop(event_id, None))
-            event = await asyncio.shield(loading)
-            self._events[event_id] = (now, event)
+        age = float("inf") if cached is None else time.monotonic() - cached[0]
+        if age >= CATALOG_CACHE_SECONDS and event_id not in self._loading:
+            loading = asyncio.get_running_loop().create_task(self._load_event(event_id))
+            self._loading[event_id] = loading
+            loading.add_done_callback(lambda done: self._loaded(event_id, done))
+        if cached is not None and age < CATALOG_STALE_SECONDS:
+            event = cached[1]  # a reload, if due, runs meanwhile: nobody waits for it
+        else:
+            event = await asyncio.shield(self._loading[event_id])
         if not any_queue and event.queue_id != self.settings.queue_id:
             raise EventNotFound(event_id)
         return event
+
+    async def _load_event(self, event_id: str) -> Event:
+        event = await self.store.load_event(event_id)
+        self._events[event_id] = (time.monotonic(), event)
+        return event
+
+    def _loaded(self, event_id: str, task: asyncio.Task[Event]) -> None:
+        self._loading.pop(event_id, None)
+        if not task.cancelled() and task.exception() is not None:  # the waiters got it
+            LOGGER.debug("catalog of %s not loaded: %s", event_id, task.exception())
 
     async def event_views(self) -> list[dict[str, Any]]:
         """Every event a buyer of this shop may see, with its stock."""
