@@ -16,8 +16,9 @@ from starlette.responses import RedirectResponse, Response
 from service_kit.problems import WaitroomError
 from service_kit.request_body import is_form
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response, status_body
+from waitroom.fan.api import json_response
 from waitroom.fan.extras_api import failure, fan_claims
+from waitroom.fan.status_body import status_body
 from waitroom.web.runtime import runtime_of
 
 

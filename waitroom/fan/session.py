@@ -13,20 +13,29 @@ from typing import NamedTuple
 from starlette.requests import Request
 
 from service_kit.cookies import set_cookie_header
-from service_kit.credentials import bearer_token
 from service_kit.problems import NotAuthenticated
-from waitroom.admission import FanState, JoinResult, QueueNotFound
+from waitroom.admission import JoinResult, QueueNotFound
 from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.fan.cookies import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECONDS,
     position_cookie_name,
 )
-from waitroom.fan.fault import paused_by_fault, was_skipped
 from waitroom.fan.passes import place_pass
-from waitroom.fan.status import FanStatus, fan_status
-from waitroom.fan.witness import view_checked_against_token
+from waitroom.fan.presented_token import token_in_headers
+from waitroom.fan.status import (
+    ADMITTED,
+    PAUSED,
+    WAITING,
+    FanStatus,
+    fan_status,
+    place_closed,
+    store_away_status,
+)
+from waitroom.fan.witness import fresh_view_for_token, view_checked_against_token
 from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.heartbeats import was_skipped
+from waitroom.queue.view import QueueView
 from waitroom.tokens import (
     PositionClaims,
     TokenCodec,
@@ -62,15 +71,12 @@ class StatusAnswer(NamedTuple):
 
     claims: PositionClaims
     status: FanStatus
-    refreshed_token: str | None
-    pass_token: str | None
-    pass_expires_at: int | None
-    redirect_url: str | None
-    degraded: bool = False
-    """True while the store is unreachable: the answer is a fail-closed pause."""
-    closed_reason: str | None = None
-    """Why a ``closed`` answer is closed: ``purchase_completed``, ``pass_expired``,
-    ``session_ended`` (this place is done) or ``queue_closed`` (the whole queue)."""
+    """What the fan is told (:mod:`waitroom.fan.status` decides the state)."""
+    refreshed_token: str | None = None
+    """A new position token, when the place changed (pre-queue shuffled, queued again)."""
+    pass_token: str | None = None
+    pass_expires_at: int | None = None
+    redirect_url: str | None = None
     session_deadline: int | None = None
     """While the pass is in use at the site: the session's deadline (unix s)."""
 
@@ -83,10 +89,7 @@ def checked_queue_id(queue_id: str) -> str:
 
 def presented_token(request: Request, queue_id: str) -> tuple[str | None, bool]:
     """(token, came_from_bearer_header)."""
-    bearer = bearer_token(request)
-    if bearer is not None:
-        return bearer, True
-    return request.cookies.get(position_cookie_name(queue_id)), False
+    return token_in_headers(request.scope["headers"], queue_id)
 
 
 def visitor_cookie(request: Request) -> str | None:
@@ -155,16 +158,27 @@ def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> 
         raise TokenRejected(error) from None
 
 
-async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
-    try:
-        view = await view_checked_against_token(runtime, claims)
-    except QueueUnavailable:
-        paused = paused_by_fault(
-            claims.position,
-            runtime.views.last_known(claims.queue_id),
-            runtime.settings.poll_interval_max_ms,
-        )
-        return StatusAnswer(claims, paused, None, None, None, None, degraded=True)
+async def status(
+    runtime: Runtime, claims: PositionClaims, fresh: QueueView | None = None
+) -> StatusAnswer:
+    """What the fan holding ``claims`` is told, with the pass once admitted. ``fresh``: the
+    fresh view of the queue, when the caller already looked it up.
+
+    A waiting fan in a fresh view (nearly every poll) costs no ``await``: the view is cached
+    in-process and the heartbeat is recorded in memory."""
+    if fresh is None:
+        fresh = runtime.views.fresh(claims.queue_id)
+    view = fresh_view_for_token(runtime, claims, fresh)
+    if view is None:
+        try:
+            view = await view_checked_against_token(runtime, claims)
+        except QueueUnavailable:
+            away = store_away_status(
+                claims.position,
+                runtime.views.last_known(claims.queue_id),
+                runtime.settings.poll_interval_max_ms,
+            )
+            return StatusAnswer(claims, away)
     snapshot = view.snapshot
     if claims.epoch != snapshot.epoch:
         raise TokenRejected(
@@ -185,11 +199,10 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     answer = fan_status(
         view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
     )
-    if answer.state is FanState.WAITING or answer.state is FanState.PAUSED:
+    state = answer.state
+    if state is WAITING or state is PAUSED:
         runtime.protection.heartbeats.seen(claims.queue_id, claims.position)
-    if answer.state is FanState.CLOSED:
-        return StatusAnswer(claims, answer, refreshed, None, None, None, False, "queue_closed")
-    if answer.state is FanState.ADMITTED:
+    elif state is ADMITTED:
         # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
             raise TokenRejected(_Reset("this place was given up: join the queue again"))
@@ -198,7 +211,7 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
             return await _requeue(runtime, claims)
         redirect_url = snapshot.config.redirect_url
         return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
-    return StatusAnswer(claims, answer, refreshed, None, None, None)
+    return StatusAnswer(claims, answer, refreshed)
 
 
 async def _admitted(
@@ -214,12 +227,8 @@ async def _admitted(
         redirect_url, now,
     )
     if issued.closed_reason is not None:
-        closed = answer._replace(
-            state=FanState.CLOSED, poll_after_ms=runtime.settings.poll_interval_max_ms * 3
-        )
-        return StatusAnswer(
-            claims, closed, refreshed, None, None, None, False, issued.closed_reason
-        )
+        closed = place_closed(answer, issued.closed_reason, runtime.settings.poll_interval_max_ms)
+        return StatusAnswer(claims, closed, refreshed)
     return StatusAnswer(
         claims,
         answer,
@@ -227,8 +236,6 @@ async def _admitted(
         issued.token,
         issued.expires_at,
         issued.redirect_url,
-        False,
-        None,
         issued.session_deadline,
     )
 
