@@ -63,6 +63,8 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 def latency_summary(seconds: list[float]) -> dict[str, float]:
     ordered = sorted(seconds)
+    if not ordered:  # no request was answered: the outcomes say why
+        return {}
     return {
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p90_ms": round(percentile(ordered, 0.90) * 1000, 1),
