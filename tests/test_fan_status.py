@@ -46,9 +46,6 @@ def snapshot_of(
     prequeue_length: int = 0,
     sold_out_by_stock: bool = False,
 ) -> QueueSnapshot:
-    raw = {"state": state.value, "rate_per_minute": str(rate_per_minute)}
-    if sold_out_by_stock:
-        raw["sold_out_by_stock"] = "1"
     config = QueueConfig(
         rate_per_minute=rate_per_minute,
         state=state,
@@ -59,7 +56,7 @@ def snapshot_of(
         pause_reason=pause_reason,
         event_id="",
         shuffle_seed_sha256="",
-        raw=raw,
+        sold_out_by_stock=sold_out_by_stock,
     )
     return QueueSnapshot(
         queue_id="q1",
@@ -130,7 +127,7 @@ def test_every_answer_is_consistent(
     assert POLL_MIN_MS // 2 <= status.poll_after_ms <= POLL_MAX_MS * 3
     assert (status.closed_reason == QUEUE_CLOSED_REASON) == (status.state is FanState.CLOSED)
     assert status.stock_may_return == (
-        status.state is FanState.SOLD_OUT and "sold_out_by_stock" in snapshot.config.raw
+        status.state is FanState.SOLD_OUT and snapshot.config.sold_out_by_stock
     )
     assert not status.degraded
     if status.eta_range_seconds is not None:

@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from waitroom.admission import AdmissionStore
-from waitroom.queue.availability import QueueUnavailable
+from waitroom.errors import QueueUnavailable
 from waitroom.queue.view import QueueViewCache
 
 REFRESH_SECONDS = 0.2

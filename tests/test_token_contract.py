@@ -27,16 +27,14 @@ from itsdangerous import (
 )
 
 from tests.future_tokens import future_token
-from waitroom.tokens import (
-    POSITION_SALT,
-    PositionClaims,
-    TokenCodec,
+from waitroom.errors import (
     TokenError,
     TokenExpired,
     TokenForeign,
     TokenInvalid,
     TokenMalformed,
 )
+from waitroom.tokens import POSITION_SALT, PositionClaims, TokenCodec
 
 OLD_KEY = "old-secret-key-0123456789abcdef"
 NEW_KEY = "new-secret-key-0123456789abcdef"

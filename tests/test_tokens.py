@@ -9,17 +9,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 from waitroom.connector import PassClaims, PassCodec, PassExpired, PassInvalid
 from waitroom.connector.signing import PASS_SALT
-from waitroom.tokens import (
-    POSITION_SALT,
-    PositionClaims,
-    TokenCodec,
-    TokenExpired,
-    TokenForeign,
-    TokenInvalid,
-    TokenMalformed,
-    TokenMissing,
-    derive_pass_id,
-)
+from waitroom.errors import TokenExpired, TokenForeign, TokenInvalid, TokenMalformed, TokenMissing
+from waitroom.tokens import POSITION_SALT, PositionClaims, TokenCodec, derive_pass_id
 
 KEYS = ("first-secret-key-0123456789", "second-secret-key-0123456789")
 

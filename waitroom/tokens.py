@@ -22,42 +22,17 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS
+from waitroom.errors import (
+    TokenExpired,
+    TokenForeign,
+    TokenInvalid,
+    TokenMalformed,
+    TokenMissing,
+)
 from waitroom.token_format import BadToken, ExpiredToken, SignedFormat
 
 POSITION_SALT = "waitroom.position"
 MAX_TOKEN_LENGTH = 1024
-
-
-class TokenError(Exception):
-    """Base for token problems; ``reason`` is a short machine-readable word."""
-
-    reason = "invalid"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class TokenMissing(TokenError):
-    reason = "missing"
-
-
-class TokenMalformed(TokenError):
-    reason = "malformed"
-
-
-class TokenInvalid(TokenError):
-    reason = "invalid"
-
-
-class TokenExpired(TokenError):
-    reason = "expired"
-
-
-class TokenForeign(TokenError):
-    """Valid signature, but for another queue, epoch or visitor."""
-
-    reason = "foreign"
 
 
 class PositionClaims(NamedTuple):

@@ -28,16 +28,7 @@ from typing import Any
 import orjson
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.errors import (
-    HoldExpired,
-    IdempotencyKeyBusy,
-    IdempotencyKeyMissing,
-    IdempotencyKeyReused,
-    PaymentInProgress,
-    PaymentStatusUnknown,
-    PaymentTimedOut,
-)
-from sale_backend.domain.fulfilment import Answer, Fulfilment, error_answer
+from sale_backend.domain.fulfilment import Answer, Fulfilment
 from sale_backend.domain.holds import (
     Hold,
     HoldRequest,
@@ -48,11 +39,21 @@ from sale_backend.domain.holds import (
     price_hold,
     sold_out_error,
 )
-from sale_backend.domain.payments import PaymentProviderError, PaymentTimeout
+from sale_backend.errors import (
+    HoldExpired,
+    IdempotencyKeyBusy,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    PaymentInProgress,
+    PaymentProviderError,
+    PaymentStatusUnknown,
+    PaymentTimedOut,
+    PaymentTimeout,
+)
 from sale_backend.storage.keys import EventKeys, event_of, new_id
 from sale_backend.storage.stock_view import Shortfall
 from sale_backend.storage.store import Call
-from service_kit.problems import InvalidInput, WaitroomError
+from service_kit.errors import InvalidInput, ServiceError
 from service_kit.text_input import clean_text
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -147,9 +148,10 @@ class CheckoutService:
         try:
             return await self._pay(event, buyer, request, document, redis_key, attempt)
         except PaymentTimedOut as error:
-            return error_answer(error)  # the key was forgotten: the same key may retry
-        except WaitroomError as error:
-            answer = error_answer(error)
+            # the key was forgotten: the same key may retry
+            return self.fulfilment.answer_of_error(error)
+        except ServiceError as error:
+            answer = self.fulfilment.answer_of_error(error)
             if attempt.payment_recorded:
                 await store.finish_idempotency(
                     redis_key, answer.status, answer.body, self.fulfilment.idempotency_ttl_seconds
@@ -168,7 +170,8 @@ class CheckoutService:
         answer)."""
         if await self.fulfilment.store.idempotency_record_exists(redis_key):
             return None
-        return error_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
+        error = sold_out_error(shortfall.tier_id, shortfall.remaining)
+        return self.fulfilment.answer_of_error(error)
 
     async def refusal_before_claim(
         self, event: Event, document: dict[str, Any], redis_key: str

@@ -20,11 +20,11 @@ from redis.asyncio import Redis
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.errors import EventNotFound
 from sale_backend.storage.command_batches import BatchedCall, CommandBatcher, LoadedScript
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
 from sale_backend.storage.stock_view import StockSnapshot, StockView
 from service_kit.lua import lua_source
-from service_kit.problems import NotFound
 
 SCRIPTS = (
     "hold",
@@ -39,13 +39,6 @@ SCRIPTS = (
     "stock_snapshot",
     "register_tickets",
 )
-
-
-class EventNotFound(NotFound):
-    type_slug = "event-not-found"
-
-    def __init__(self, event_id: str) -> None:
-        super().__init__(f"no event named {event_id!r}", event_id=event_id)
 
 
 def _load_lua(name: str) -> str:

@@ -27,13 +27,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
-from sale_backend.domain.fulfilment import Answer, error_answer
+from sale_backend.domain.fulfilment import Answer
 from sale_backend.domain.holds import parse_hold_request, price_hold, sold_out_error
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import Shortfall
-from sale_backend.web.runtime import ShopRuntime
+from sale_backend.web.runtime import ShopRuntime, problem_answer
 from service_kit.body_limit import read_body, replay_body, route_path
-from service_kit.problems import PROBLEM_CONTENT_TYPE, WaitroomError
+from service_kit.errors import ServiceError
+from service_kit.problems import PROBLEM_CONTENT_TYPE
 from waitroom.connector import WaitroomConnector
 
 HOLDS_PATH = "/api/v1/holds"
@@ -79,7 +80,7 @@ class SoldOutFastPath:
                 shortfall = await runtime.store.stock_view.shortfall(
                     attempt.event.event_id, attempt.items
                 )
-        except (WaitroomError, orjson.JSONDecodeError, RedisError, OSError):
+        except (ServiceError, orjson.JSONDecodeError, RedisError, OSError):
             attempt = None  # the full path gives its own answer (or error)
         if attempt is None:
             await self.app(scope, replayed, send)
@@ -137,7 +138,7 @@ class SoldOutFastPath:
         self, runtime: ShopRuntime, attempt: _Attempt, shortfall: Shortfall, started: float
     ) -> Answer | None:
         if attempt.idempotency_key is None:
-            return error_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
+            return problem_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
         answer = await runtime.checkout.sold_out_answer(shortfall, attempt.idempotency_key)
         if answer is not None:
             runtime.record_checkout(attempt.event, answer, time.perf_counter() - started)

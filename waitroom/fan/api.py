@@ -8,7 +8,6 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from waitroom.fan import session as fan_session
 from waitroom.fan.status_body import status_body
 from waitroom.fan.status_reply import status_reply
@@ -27,12 +26,9 @@ def json_response(body: dict[str, Any], status_code: int, cookies: list[str]) ->
 
 async def join_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    joined = await fan_session.join(runtime, request, queue_id)
+    answer = await fan_session.status(runtime, joined.claims)
     body = status_body(answer)
     body["token"] = answer.refreshed_token or joined.token
     body["queue_id"] = queue_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
 from service_kit.request_body import is_form
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
@@ -30,7 +30,7 @@ async def rejoin_endpoint(request: Request) -> Response:
         runtime.views.invalidate(queue_id)
         joined = await fan_session.join(runtime, request, queue_id)
         answer = await fan_session.status(runtime, joined.claims)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error)
     token = answer.refreshed_token or joined.token
     cookies = fan_session.cookie_headers(runtime, request, queue_id, token, None)

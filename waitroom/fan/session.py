@@ -1,6 +1,6 @@
 """Joining and reading a fan's status: shared by the JSON API and the queue page.
 
-Domain-level steps that raise :mod:`service_kit.problems` errors; callers turn them into HTTP.
+Domain-level steps that raise :mod:`waitroom.errors` errors; callers turn them into HTTP.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import NamedTuple
 from starlette.requests import Request
 
 from service_kit.cookies import set_cookie_header
-from service_kit.problems import NotAuthenticated
-from waitroom.admission import JoinResult, QueueNotFound
+from waitroom.admission import JoinResult
 from waitroom.connector.queue_ids import is_valid_queue_id
+from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError, TokenMissing, TokenReset
 from waitroom.fan.cookies import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECONDS,
@@ -33,30 +33,17 @@ from waitroom.fan.status import (
     store_away_status,
 )
 from waitroom.fan.witness import fresh_view_for_token, view_checked_against_token
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.heartbeats import was_skipped
 from waitroom.queue.view import QueueView
 from waitroom.tokens import (
     PositionClaims,
     TokenCodec,
-    TokenError,
-    TokenMalformed,
-    TokenMissing,
     new_visitor_id,
 )
 from waitroom.web.runtime import Runtime
 
 VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
-
-
-class TokenRejected(NotAuthenticated):
-    type_slug = "token-rejected"
-
-    def __init__(self, error: TokenError) -> None:
-        super().__init__(error.detail, reason=error.reason)
-        if isinstance(error, TokenMalformed):
-            self.status = 400
-            self.title = "Malformed token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +96,7 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
         except TokenError as error:
             runtime.metrics.token_rejections.labels(error.reason).inc()
             if from_header:
-                raise TokenRejected(error) from None
+                raise
             claims = None  # a stale cookie: join again by visitor id, which keeps the place
     if claims is not None:
         visitor_id = claims.visitor_id
@@ -151,11 +138,8 @@ def verify_for_status(
 
 def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> PositionClaims:
     if token is None:
-        raise TokenRejected(TokenMissing("no position token: join the queue first"))
-    try:
-        return codec.verify_position(token, queue_id=queue_id)
-    except TokenError as error:
-        raise TokenRejected(error) from None
+        raise TokenMissing("no position token: join the queue first")
+    return codec.verify_position(token, queue_id=queue_id)
 
 
 async def status(
@@ -181,14 +165,12 @@ async def status(
             return StatusAnswer(claims, away)
     snapshot = view.snapshot
     if claims.epoch != snapshot.epoch:
-        raise TokenRejected(
-            _Reset("the queue was reset since this token was issued: join again")
-        )
+        raise TokenReset("the queue was reset since this token was issued: join again")
     refreshed: str | None = None
     if claims.position == 0 and snapshot.opened:
         position = await runtime.store.position_of(claims.queue_id, claims.visitor_id)
         if position is None:
-            raise TokenRejected(_Reset("this place is not known to the queue: join again"))
+            raise TokenReset("this place is not known to the queue: join again")
         if position > 0:
             claims = PositionClaims(
                 claims.queue_id, claims.epoch, position, claims.visitor_id, int(time.time())
@@ -205,7 +187,7 @@ async def status(
     elif state is ADMITTED:
         # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
-            raise TokenRejected(_Reset("this place was given up: join the queue again"))
+            raise TokenReset("this place was given up: join the queue again")
         if await was_skipped(runtime.redis, claims.queue_id, claims.position):
             # the page had stopped polling and the pointer passed this place: queue again
             return await _requeue(runtime, claims)
@@ -243,7 +225,7 @@ async def _admitted(
 async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     result = await _join_store(runtime, claims.queue_id, claims.visitor_id)
     if result.position == claims.position:
-        raise TokenRejected(_Reset("this place was given up: join again"))
+        raise TokenReset("this place was given up: join again")
     fresh = PositionClaims(
         claims.queue_id, result.epoch, result.position, claims.visitor_id, int(time.time())
     )
@@ -251,10 +233,6 @@ async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     return answer._replace(
         refreshed_token=answer.refreshed_token or runtime.codec.issue_position(fresh)
     )
-
-
-class _Reset(TokenError):
-    reason = "reset"
 
 
 def cookie_headers(

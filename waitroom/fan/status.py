@@ -136,7 +136,7 @@ def fan_status(
             poll = poll_max_ms * FINAL_POLL_FACTOR
             if state is CLOSED:
                 closed_reason = QUEUE_CLOSED_REASON
-            elif "sold_out_by_stock" in config.raw:
+            elif config.sold_out_by_stock:
                 # the site's stock reports sold it out: tickets that come back reopen the queue
                 stock_may_return = True
                 poll = max(poll_min_ms // 2, int(poll_max_ms * jitter))

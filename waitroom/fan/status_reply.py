@@ -14,17 +14,18 @@ import orjson
 from starlette.requests import Request
 from starlette.types import Scope
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
+from service_kit.problem_responses import error_response
+from waitroom.errors import QueueUnavailable, TokenError
 from waitroom.fan.presented_token import token_in_headers
 from waitroom.fan.session import (
-    TokenRejected,
     checked_queue_id,
     cookie_headers,
     status,
     verify_status_token,
 )
 from waitroom.fan.status_body import status_body
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.web.runtime import Runtime
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
@@ -50,10 +51,10 @@ async def status_reply(runtime: Runtime, scope: Scope, queue_id: str) -> StatusR
         token, _ = token_in_headers(scope["headers"], queue_id)
         claims = verify_status_token(runtime.codec, token, queue_id)  # of queue_id, or raises
         answer = await status(runtime, claims, fresh)
-    except TokenRejected as error:
-        runtime.metrics.token_rejections.labels(str(error.extra.get("reason", "invalid"))).inc()
+    except TokenError as error:
+        runtime.metrics.token_rejections.labels(error.reason).inc()
         return problem_reply(error)
-    except WaitroomError as error:
+    except ServiceError as error:
         return problem_reply(error)
     except REDIS_ERRORS:
         return problem_reply(QueueUnavailable(queue_id, runtime.protection.retry_after_seconds))
@@ -68,7 +69,7 @@ async def status_reply(runtime: Runtime, scope: Scope, queue_id: str) -> StatusR
     return StatusReply(200, body, headers)
 
 
-def problem_reply(error: WaitroomError) -> StatusReply:
+def problem_reply(error: ServiceError) -> StatusReply:
     """The RFC 9457 problem answer of ``error``, as every other endpoint gives it."""
     response = error_response(error)
     return StatusReply(response.status_code, bytes(response.body), response.raw_headers)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from waitroom.admission import QueueNotFound, QueueSnapshot
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.admission import QueueSnapshot
+from waitroom.errors import QueueNotFound, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.state_guard import STATE_LOST_REASON
 from waitroom.queue.view import QueueView
 from waitroom.tokens import PositionClaims

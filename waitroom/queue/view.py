@@ -14,8 +14,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from service_kit.shared_settings import REDIS_RETRY_AFTER
+from waitroom.admission import AdmissionStore, QueueSnapshot
+from waitroom.errors import QueueNotFound, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.history import ServingHistory
 from waitroom.queue.state_guard import StateGuard
 
@@ -47,7 +49,10 @@ class QueueView(NamedTuple):
 
 class QueueViewCache:
     def __init__(
-        self, store: AdmissionStore, refresh_seconds: float, retry_after_seconds: int = 5
+        self,
+        store: AdmissionStore,
+        refresh_seconds: float,
+        retry_after_seconds: int = REDIS_RETRY_AFTER.default,
     ) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds
@@ -123,9 +128,7 @@ class QueueViewCache:
             try:
                 snapshot = await self._read(queue_id, _witness(entry))
                 if snapshot is not None:
-                    await self.history.maybe_record(
-                        queue_id, snapshot.redis_now_ms, snapshot.serving
-                    )
+                    await self.history.maybe_record(queue_id, snapshot.redis_now_ms)
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
