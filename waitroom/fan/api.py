@@ -8,7 +8,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.errors import ServiceError
+from service_kit.request_body import is_form
+from waitroom.errors import QueueNotJoinable
 from waitroom.fan import session as fan_session
+from waitroom.fan.forms import back_to_page, failure, refuse_cross_site
 from waitroom.fan.status_body import status_body
 from waitroom.fan.status_reply import status_reply
 from waitroom.web.runtime import runtime_of
@@ -25,16 +29,32 @@ def json_response(body: dict[str, Any], status_code: int, cookies: list[str]) ->
 
 
 async def join_endpoint(request: Request) -> Response:
+    """JSON clients and the page's script get the join answer; the page's "Join the queue"
+    button (a form post, no JavaScript) gets a 303 back to the page of the place."""
     runtime = runtime_of(request)
-    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-    joined = await fan_session.join(runtime, request, queue_id)
-    answer = await fan_session.status(runtime, joined.claims)
-    body = status_body(answer)
-    body["token"] = answer.refreshed_token or joined.token
-    body["queue_id"] = queue_id
+    form = is_form(request)
+    try:
+        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+        if form:
+            refuse_cross_site(request)
+        joined = await fan_session.join(runtime, request, queue_id)
+        answer = await fan_session.status(runtime, joined.claims)
+    except ServiceError as error:
+        if form and isinstance(error, QueueNotJoinable):
+            return back_to_page(queue_id)  # closed or sold out meanwhile: the page says so
+        return failure(request, error, "status")
+    token = answer.refreshed_token or joined.token
     cookies = fan_session.cookie_headers(
-        runtime, request, queue_id, body["token"], joined.claims.visitor_id
+        runtime, request, queue_id, token, joined.claims.visitor_id
     )
+    if form:
+        response = back_to_page(queue_id)
+        for cookie in cookies:
+            response.headers.append("set-cookie", cookie)
+        return response
+    body = status_body(answer)
+    body["token"] = token
+    body["queue_id"] = queue_id
     return json_response(body, 201 if joined.created else 200, cookies)
 
 

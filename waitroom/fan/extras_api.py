@@ -1,7 +1,8 @@
 """Fan endpoints around the wait: profile, survey answers, leaving, upsell clicks, content.
 
 All authenticate with the position token (cookie or bearer) like the status endpoint. Form posts
-(pages without JavaScript) get a 303 back to the queue page; JSON clients get JSON.
+(pages without JavaScript) get a 303 back to the queue page (:mod:`waitroom.fan.forms`); JSON
+clients get JSON.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
-from waitroom.fan.page_context import error_page, render_page
+from waitroom.fan.forms import back_to_page, failure
 from waitroom.fan.profile import load_profile, parse_profile, save_profile
+from waitroom.fan.quiz_review import review_quiz
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
+from waitroom.fan.visitor_page import LEFT_QUERY
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
 
@@ -33,18 +36,6 @@ async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionC
     if claims.epoch != view.snapshot.epoch:
         raise TokenReset("the queue was reset since then: join again")
     return queue_id, claims
-
-
-def back_to_page(queue_id: str, anchor: str) -> Response:
-    return RedirectResponse(f"/q/{queue_id}#{anchor}", status_code=303)
-
-
-def failure(request: Request, error: ServiceError) -> Response:
-    """A form post (a page without JavaScript) gets an error page; a JSON client the problem
-    body, from the app's error handler."""
-    if is_form(request):
-        return error_page(request, error)
-    raise error
 
 
 def content_document(content: FanContent) -> dict[str, Any]:
@@ -60,10 +51,16 @@ async def content_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     queue_id, claims = await fan_claims(runtime, request)
     content = await runtime.fan.content.get(queue_id)
-    answered = await runtime.fan.answers.answered(queue_id, claims.visitor_id, content.surveys)
+    given = await runtime.fan.answers.own_answers(queue_id, claims.visitor_id, content.surveys)
     profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     body = content_document(content)
-    body["answered_surveys"] = sorted(answered)
+    body["answered_surveys"] = sorted(given)
+    # an answered quiz's review: the fan's answers against the right ones
+    body["quiz_reviews"] = {
+        survey.id: review_quiz(survey, given[survey.id]).document()
+        for survey in content.surveys
+        if survey.kind == "quiz" and survey.id in given
+    }
     body["profile"] = profile.document() if profile else None
     return json_response(body, 200, [])
 
@@ -86,7 +83,7 @@ async def profile_put_endpoint(request: Request) -> Response:
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
     except ServiceError as error:
-        return failure(request, error)
+        return failure(request, error, "profile")
     if is_form(request):
         return back_to_page(queue_id, "profile")
     body = {"profile": profile.document(), "ttl_seconds": ttl_seconds}
@@ -110,12 +107,13 @@ async def survey_answer_endpoint(request: Request) -> Response:
         answers = parse_answers(survey, raw)
         recorded = await runtime.fan.answers.record(queue_id, claims.visitor_id, survey, answers)
     except ServiceError as error:
-        return failure(request, error)
+        return failure(request, error, f"survey-{request.path_params['survey_id'][:32]}")
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
     body: dict[str, Any] = {"survey_id": survey.id, "answers": recorded.answers}
-    if recorded.score is not None:
-        body.update(score=recorded.score, out_of=recorded.out_of)
+    if recorded.review is not None:
+        review = recorded.review
+        body.update(score=review.score, out_of=review.out_of, review=review.document())
     return json_response(body, 201, [])
 
 
@@ -126,11 +124,12 @@ async def leave_endpoint(request: Request) -> Response:
         queue_id, claims = await fan_claims(runtime, request)
         position = await runtime.fan.leaving.leave(queue_id, claims.visitor_id)
     except ServiceError as error:
-        return failure(request, error)
+        return failure(request, error, "leave")
     runtime.views.invalidate(queue_id)
     cookies = [f"{position_cookie_name(queue_id)}=; Max-Age=0; Path=/; SameSite=Lax; HttpOnly"]
     if is_form(request):
-        response = render_page(request, "left.html", 200, queue_id=queue_id)
+        # the page of a visitor without a place, saying they left (and not joining again)
+        response = back_to_page(queue_id, query=f"{LEFT_QUERY}=1")
     else:
         response = json_response({"state": "left", "position": position}, 200, [])
     for cookie in cookies:

@@ -17,21 +17,19 @@ from service_kit.errors import InvalidInput
 from service_kit.lua import lua_source
 from service_kit.text_input import clean_text
 from waitroom.errors import AlreadyAnswered
+from waitroom.fan.quiz_review import Answers, QuizReview, review_quiz
 from waitroom.fan.survey_definitions import Question, Survey
 from waitroom.storage.keys import QueueKeys
 
 TEXT_ANSWERS_KEPT = 500
 RESULT_TEXTS_SHOWN = 20
 
-Answers = dict[str, str | list[str]]
-
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
     answers: Answers
-    score: int | None
-    """Correct answers of a quiz (None for a survey)."""
-    out_of: int
+    review: QuizReview | None
+    """A quiz's review: the fan's answers against the right ones (None for a survey)."""
 
 
 def answers_key(queue_id: str, survey_id: str) -> str:
@@ -96,17 +94,6 @@ def parse_answers(survey: Survey, data: dict[str, Any]) -> Answers:
     return answers
 
 
-def quiz_score(survey: Survey, answers: Answers) -> tuple[int, int]:
-    scored = [question for question in survey.questions if question.type != "text"]
-    correct = 0
-    for question in scored:
-        chosen = answers.get(question.id)
-        chosen_set = {chosen} if isinstance(chosen, str) else set(chosen or [])
-        if chosen_set == {option.id for option in question.options if option.correct}:
-            correct += 1
-    return correct, len(scored)
-
-
 class SurveyAnswers:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
@@ -129,25 +116,30 @@ class SurveyAnswers:
                 fields += [f"q:{question_id}:o:{option}" for option in value]
             else:
                 fields.append(f"q:{question_id}:o:{value}")
-        score: int | None = None
-        out_of = 0
+        review: QuizReview | None = None
         if survey.kind == "quiz":
-            score, out_of = quiz_score(survey, answers)
-            fields.append(f"score:{score}")
+            review = review_quiz(survey, answers)
+            fields.append(f"score:{review.score}")
         keys = [answers_key(queue_id, survey.id), counts_key(queue_id, survey.id), *text_keys]
         args: list[str | int] = [visitor_id, orjson.dumps(answers).decode(), len(fields), *fields]
         args += [*texts, TEXT_ANSWERS_KEPT]
         if not int(await self._record(keys=keys, args=args)):
             raise AlreadyAnswered(survey.id)
-        return Recorded(answers, score, out_of)
+        return Recorded(answers, review)
 
-    async def answered(
+    async def own_answers(
         self, queue_id: str, visitor_id: str, surveys: tuple[Survey, ...]
-    ) -> set[str]:
+    ) -> dict[str, Answers]:
+        """The answers this visitor gave, by survey id (surveys not answered are left out)."""
         if not surveys:
-            return set()
+            return {}
         async with self.redis.pipeline(transaction=False) as pipe:
             for survey in surveys:
-                pipe.hexists(answers_key(queue_id, survey.id), visitor_id)
-            flags = await pipe.execute()
-        return {survey.id for survey, flag in zip(surveys, flags, strict=True) if flag}
+                pipe.hget(answers_key(queue_id, survey.id), visitor_id)
+            stored = await pipe.execute()
+        given: dict[str, Answers] = {}
+        for survey, raw in zip(surveys, stored, strict=True):
+            if raw is not None:
+                value = orjson.loads(raw)
+                given[survey.id] = value if isinstance(value, dict) else {}
+        return given

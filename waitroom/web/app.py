@@ -23,7 +23,7 @@ from service_kit.problem_responses import http_exception_handler, service_error_
 from service_kit.redis_client import redis_from_url
 from waitroom.fan import api as fan_api
 from waitroom.fan import page as queue_page
-from waitroom.fan import proof_of_work_page
+from waitroom.fan import proof_of_work_challenge
 from waitroom.organizer import api as admin_api
 from waitroom.organizer.autotune_loop import AutotuneLoop
 from waitroom.settings import Settings
@@ -75,7 +75,7 @@ def waitroom_routes() -> list[BaseRoute]:
         *fan_extra_routes(),
         Route(
             "/api/v1/queues/{queue_id}/challenge",
-            proof_of_work_page.challenge_endpoint,
+            proof_of_work_challenge.challenge_endpoint,
             methods=["GET"],
         ),
         Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),

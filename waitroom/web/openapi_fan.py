@@ -18,6 +18,7 @@ from service_kit.openapi import (
     path_parameter,
     problem,
     problem_or_page,
+    redirect,
 )
 
 QUEUE_ID = path_parameter("queue_id", ID_PATTERN)
@@ -120,36 +121,45 @@ def queue_paths() -> dict[str, Any]:
     return {
         "/q/{queue_id}": {
             "get": {
-                "summary": "The fan's queue page (joins on first visit)",
+                "summary": (
+                    "The queue page: the fan's place, or (takes no place) the queue and a way in"
+                ),
                 "parameters": [QUEUE_ID],
                 "responses": {
-                    "200": html("Queue page (or the proof-of-work page, or queue closed)"),
+                    "200": html("Queue page of the place held, or of a visitor without one"),
                     "400": html("Bad input"),
-                    "401": html("The presented token is not valid for this queue"),
                     "404": html("No such queue"),
-                    "409": html("Queue not joinable"),
-                    "428": html("Proof of work required"),
-                    "429": html("Too many joins"),
                     "503": html("Unavailable"),
                 },
             }
         },
         f"{api}/join": {
             "post": {
-                "summary": "Join the queue (or get the place already held)",
+                "summary": (
+                    "Join the queue (or get the place already held); the page's script, or "
+                    "its button as a form post"
+                ),
                 "parameters": [
                     QUEUE_ID,
                     header_parameter("Waitroom-Pow-Challenge", "challenge token (proof of work)"),
                     header_parameter("Waitroom-Pow-Solution", "its solution (proof of work)"),
                 ],
                 "security": FAN_SECURITY,
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
+                    },
+                },
                 "responses": {
                     "200": json_answer("The place already held", STATUS_SCHEMA),
                     "201": json_answer("A new place", STATUS_SCHEMA),
-                    **FAN_ERRORS,
-                    "409": problem("Queue closed or sold out"),
-                    "428": problem("Proof of work required"),
-                    "429": problem("Too many joins from this address or network"),
+                    "303": redirect("Form post (the page's button): to the queue page"),
+                    **FORM_ERRORS,
+                    "403": problem_or_page("A join form sent from another site"),
+                    "409": problem("Queue closed or sold out (a form post: to the queue page)"),
+                    "428": problem_or_page("Proof of work required"),
+                    "429": problem_or_page("Too many joins from this address or network"),
                 },
             }
         },

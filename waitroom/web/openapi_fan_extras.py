@@ -38,6 +38,23 @@ LEFT = {
 }
 
 
+LABELLED_OPTIONS = {"type": "array", "items": obj({"id": STRING, "label": STRING}, ("id", "label"))}
+QUIZ_REVIEW = {
+    "type": "array",
+    "description": "Per question with options: the fan's answer, the right one, whether it was",
+    "items": obj(
+        {
+            "question_id": STRING,
+            "text": STRING,
+            "chosen": LABELLED_OPTIONS,
+            "correct": LABELLED_OPTIONS,
+            "is_correct": {"type": "boolean"},
+        },
+        ("question_id", "text", "chosen", "correct", "is_correct"),
+    ),
+}
+
+
 def extras_paths() -> dict[str, Any]:
     api = "/api/v1/queues/{queue_id}"
     profile_answer = json_answer(
@@ -57,6 +74,10 @@ def extras_paths() -> dict[str, Any]:
                                 "upsells": {"type": "array", "items": ANY_OBJECT},
                                 "profile_form": ANY_OBJECT,
                                 "answered_surveys": {"type": "array", "items": STRING},
+                                "quiz_reviews": {
+                                    "type": "object",
+                                    "additionalProperties": QUIZ_REVIEW,
+                                },
                                 "profile": {"type": ["object", "null"]},
                             },
                             ("surveys", "upsells", "profile_form", "answered_surveys", "profile"),
@@ -96,13 +117,14 @@ def extras_paths() -> dict[str, Any]:
                 "Answer a survey or quiz (once per place)",
                 {
                     "201": json_answer(
-                        "Recorded (a quiz adds score and out_of)",
+                        "Recorded (a quiz adds score, out_of and the review)",
                         obj(
                             {
                                 "survey_id": STRING,
                                 "answers": ANY_OBJECT,
                                 "score": INTEGER,
                                 "out_of": INTEGER,
+                                "review": QUIZ_REVIEW,
                             },
                             ("survey_id", "answers"),
                         ),
@@ -132,7 +154,7 @@ def extras_paths() -> dict[str, Any]:
         f"{api}/leave": {
             "post": _fan(
                 "Give up the place (clears the cookies)",
-                {"200": LEFT},
+                {"200": LEFT, "303": redirect("Form post: to the queue page (?left=1)")},
                 form=True,
             ),
         },
