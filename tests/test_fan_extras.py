@@ -319,7 +319,7 @@ async def test_leave_frees_the_place_and_no_pass_follows(
     )
     keys = QueueKeys(unique_id)
     assert await redis.hget(keys.visitors, visitor_id) is None
-    assert await redis.getbit(keys.part("left"), position) == 1
+    assert await redis.getbit(keys.left, position) == 1
     assert not await redis.exists(keys.profile(visitor_id))
     # the queue moves past the place; a kept token earns no pass
     await client.put(

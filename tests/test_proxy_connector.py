@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from tests.conftest import SECRET_KEYS
 from tests.proxy_support import AdmittedFan, Topology, admitted_fan, follow, topology
 from waitroom.connector import SiteAuth, session_cookie_name
-from waitroom.queue.pass_records import active_sessions_key
+from waitroom.storage.keys import QueueKeys
 
 pytestmark = pytest.mark.slow
 
@@ -97,7 +97,7 @@ async def test_the_end_link_ends_the_session_and_the_old_cookie_opens_nothing(
     browser = entered.browser
     cookie_name = session_cookie_name(world.queue_id)
     old_cookie = browser.cookies[cookie_name]
-    active = active_sessions_key(world.queue_id)
+    active = QueueKeys(world.queue_id).active_sessions
     assert await redis.zscore(active, entered.pass_id) is not None
 
     # the origin's "I am done" link: the slot is freed at once, the cookie cleared

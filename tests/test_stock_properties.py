@@ -88,7 +88,7 @@ def test_the_state_follows_the_rules(redis_url: str, steps: list[tuple[Any, ...]
         redis = redis_from_url(redis_url)
         try:
             admission = AdmissionStore(redis, default_burst=10)
-            stock = QueueStock(redis, default_burst=10)
+            stock = QueueStock(admission.scripts)
             queue_id = "s" + secrets.token_hex(6)
             await admission.configure(queue_id, {"rate_per_minute": 60})
             rules = Rules()

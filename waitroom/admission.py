@@ -23,10 +23,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
-from service_kit.lua import lua_source
 from service_kit.text_input import clean_text
 from waitroom.errors import QueueNotFound, QueueNotJoinable
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinReply
+from waitroom.storage.scripts import QueueScripts
 
 
 class QueueState(StrEnum):
@@ -153,7 +154,7 @@ class QueueSnapshot:
     prequeue_length: int
     config: QueueConfig
     tickets_remaining: int | None = None
-    """``remaining_total`` of ``part("stock")``: the sum over the events the queue fronts
+    """``remaining_total`` of the ``stock`` hash: the sum over the events the queue fronts
     (:mod:`waitroom.queue.stock`); None before the site reports any."""
 
     @property
@@ -164,22 +165,6 @@ class QueueSnapshot:
     @property
     def in_prequeue(self) -> bool:
         return not self.opened
-
-
-@dataclass(frozen=True, slots=True)
-class JoinResult:
-    outcome: str
-    position: int
-    epoch: int
-    state: str
-
-    @property
-    def is_new(self) -> bool:
-        return self.outcome in {"new", "prequeue"}
-
-
-def _load_lua(name: str) -> str:
-    return lua_source("waitroom.storage", name)
 
 
 def _decode(value: Any) -> str:
@@ -240,48 +225,43 @@ def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
 
 
 class AdmissionStore:
-    """The queue state in Redis. One instance per process; holds the registered scripts."""
+    """The queue state in Redis. One instance per process; its :class:`QueueScripts` (the
+    process's script loader) serves the other stores too."""
 
     def __init__(self, redis: Redis, default_burst: int) -> None:
         self.redis = redis
         self.default_burst = default_burst
-        prelude = _load_lua("abandonment") + _load_lua("advance")  # abandonment: issue 7
-        self._view = redis.register_script(prelude + _load_lua("view"))
-        self._join = redis.register_script(prelude + _load_lua("join"))
-        self._configure = redis.register_script(prelude + _load_lua("configure"))
-
-    @staticmethod
-    def _keys(queue_id: str) -> list[str]:
-        keys = QueueKeys(queue_id)
-        return [keys.config, keys.counters, keys.visitors, keys.prequeue]
+        self.scripts = QueueScripts(redis, default_burst)
 
     async def snapshot(self, queue_id: str) -> QueueSnapshot:
-        keys = [*self._keys(queue_id), QueueKeys(queue_id).part("stock")]
-        raw = await self._view(keys=keys, args=[self.default_burst])
-        if not raw:
+        reply = await self.scripts.view(queue_id)
+        if reply is None:
             raise QueueNotFound(queue_id)
-        pairs = [_decode(item) for item in raw[6]]
-        config = dict(zip(pairs[0::2], pairs[1::2], strict=True))
         return QueueSnapshot(
             queue_id=queue_id,
-            serving=int(raw[0]),
-            tail=int(raw[1]),
-            epoch=int(raw[2]),
-            redis_now_ms=int(raw[3]),
-            opened=_decode(raw[4]) == "1",
-            prequeue_length=int(raw[5]),
-            config=QueueConfig.from_hash(config, self.default_burst),
-            tickets_remaining=optional_count(raw[7] if len(raw) > 7 else None),
+            serving=reply.serving,
+            tail=reply.tail,
+            epoch=reply.epoch,
+            redis_now_ms=reply.redis_now_ms,
+            opened=reply.opened,
+            prequeue_length=reply.prequeue_length,
+            config=QueueConfig.from_hash(reply.config, self.default_burst),
+            tickets_remaining=optional_count(reply.remaining_total),
         )
 
-    async def join(self, queue_id: str, visitor_id: str) -> JoinResult:
-        raw = await self._join(keys=self._keys(queue_id), args=[self.default_burst, visitor_id])
-        outcome = _decode(raw[0])
-        if outcome == "missing":
+    async def join(
+        self, queue_id: str, visitor_id: str, limits: JoinLimits | None = None
+    ) -> JoinReply | JoinLimited:
+        """A place for the visitor (the one held, or a new one at the back), or JoinLimited when
+        the client's join limits refuse a new place. Raises QueueNotFound, QueueNotJoinable."""
+        reply = await self.scripts.join(queue_id, visitor_id, limits)
+        if isinstance(reply, JoinLimited):
+            return reply
+        if reply.outcome == "missing":
             raise QueueNotFound(queue_id)
-        if outcome in {QueueState.CLOSED.value, QueueState.SOLD_OUT.value}:
-            raise QueueNotJoinable(queue_id, outcome)
-        return JoinResult(outcome, int(raw[1]), int(raw[2]), _decode(raw[3]))
+        if reply.outcome in {QueueState.CLOSED.value, QueueState.SOLD_OUT.value}:
+            raise QueueNotJoinable(queue_id, reply.outcome)
+        return reply
 
     async def position_of(self, queue_id: str, visitor_id: str) -> int | None:
         """The place of a visitor (0 while in the pre-queue), or None when unknown."""
@@ -301,13 +281,10 @@ class AdmissionStore:
             values.setdefault("shuffle_seed_sha256", hashlib.sha256(seed.encode()).hexdigest())
             values.setdefault("created_at", repr(time.time()))
             values.setdefault("abandon_after_seconds", str(DEFAULT_ABANDON_AFTER_SECONDS))
-        args: list[Any] = [self.default_burst, time.time_ns() // 1000]
-        for name, value in values.items():
-            args += [name, value]
-        created = await self._configure(keys=self._keys(queue_id), args=args)
+        created = await self.scripts.configure(queue_id, time.time_ns() // 1000, values)
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
         await self.redis.set(keys.instance_marker, repr(time.time()), nx=True)
-        return bool(int(created))
+        return created
 
     async def queue_ids(self) -> list[str]:
         members = await self.redis.smembers(QUEUE_REGISTRY_KEY)

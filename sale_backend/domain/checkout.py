@@ -51,8 +51,8 @@ from sale_backend.errors import (
     PaymentTimeout,
 )
 from sale_backend.storage.keys import EventKeys, event_of, new_id
+from sale_backend.storage.scripts import ScriptCall
 from sale_backend.storage.stock_view import Shortfall
-from sale_backend.storage.store import Call
 from service_kit.errors import InvalidInput, ServiceError
 from service_kit.text_input import clean_text
 
@@ -132,11 +132,8 @@ class CheckoutService:
             refused = await self.refusal_before_claim(event, document, redis_key)
             if refused is not None:
                 return refused
-        claim = await store.run(
-            "idempotency",
-            event.event_id,
-            [body_digest(body), IDEMPOTENCY_LEASE_SECONDS],
-            redis_key,
+        claim = await store.scripts.idempotency(
+            event.event_id, redis_key, body_digest(body), IDEMPOTENCY_LEASE_SECONDS
         )
         if claim[0] == "replay":
             return Answer(int(claim[1]), claim[2].encode(), replayed=True)
@@ -196,9 +193,10 @@ class CheckoutService:
         if document is not None:
             hold_id = new_id(event.event_id, "h")
             payment = self._payment(payment_id, hold_id, buyer, document, request, redis_key, True)
-            hold_answer, begun = await self.fulfilment.store.run_together(
+            store = self.fulfilment.store
+            hold_answer, begun = await store.scripts.together(
                 [
-                    hold_call(event, hold_id, document, self.hold_ttl_seconds),
+                    hold_call(store, event, hold_id, document, self.hold_ttl_seconds),
                     self._begin_call(event, payment, redis_key),
                 ]
             )
@@ -208,7 +206,7 @@ class CheckoutService:
             payment = self._payment(
                 payment_id, hold.hold_id, buyer, hold.data, request, redis_key, False
             )
-            (begun,) = await self.fulfilment.store.run_together(
+            (begun,) = await self.fulfilment.store.scripts.together(
                 [self._begin_call(event, payment, redis_key)]
             )
         attempt.payment_recorded = begun[0] == "ok"
@@ -242,17 +240,14 @@ class CheckoutService:
             "created_at": time.time(),
         }
 
-    def _begin_call(self, event: Event, payment: dict[str, Any], redis_key: str) -> Call:
-        return Call(
-            "begin_payment",
+    def _begin_call(self, event: Event, payment: dict[str, Any], redis_key: str) -> ScriptCall:
+        return self.fulfilment.store.scripts.begin_payment_call(
             event.event_id,
-            [
-                payment["hold_id"],
-                payment["buyer"],
-                payment["payment_id"],
-                orjson.dumps(payment),
-                self.fulfilment.idempotency_ttl_seconds,
-            ],
+            payment["hold_id"],
+            payment["buyer"],
+            payment["payment_id"],
+            orjson.dumps(payment),
+            self.fulfilment.idempotency_ttl_seconds,
             redis_key,
         )
 

@@ -165,10 +165,8 @@ class EntryScanner:
         ticket_event, ticket_id = await self.resolve(request.code, event_id)
         scan_id = request.scan_id or secrets.token_urlsafe(12)
         at_ms = "" if request.scanned_at_ms is None else str(request.scanned_at_ms)
-        answer = await self.store.run(
-            "scan",
-            ticket_event,
-            [ticket_id, scan_id, at_ms, request.door, request.device, request.decision],
+        answer = await self.store.scripts.scan(
+            ticket_event, ticket_id, scan_id, at_ms, request.door, request.device, request.decision
         )
         outcome, state, entries_raw, details_raw = answer
         if outcome == "unknown":

@@ -102,7 +102,7 @@ class Fulfilment:
         payment: dict[str, Any],
         hold: Hold,
         idempotency_key: str | None,
-    ) -> tuple[bytes, list[str]]:
+    ) -> tuple[bytes, tuple[str, ...]]:
         view = public_order(
             {
                 **order,
@@ -113,18 +113,15 @@ class Fulfilment:
             self.links,
         )
         response = orjson.dumps(view)
-        answer = await self.store.run(
-            "confirm",
+        answer = await self.store.scripts.confirm(
             order["event_id"],
-            [
-                payment["payment_id"],
-                hold.hold_id,
-                order["order_id"],
-                orjson.dumps(order),
-                self.idempotency_ttl_seconds,
-                response,
-                *confirm_args(order),
-            ],
+            payment["payment_id"],
+            hold.hold_id,
+            order["order_id"],
+            orjson.dumps(order),
+            self.idempotency_ttl_seconds,
+            response,
+            confirm_args(order),
             idempotency_key,
         )
         return response, answer
@@ -177,16 +174,13 @@ class Fulfilment:
             else ["forget"]
         )
         release = payment.get("express", False)
-        await self.store.run(
-            "settle_payment",
+        await self.store.scripts.settle_payment(
             event.event_id,
-            [
-                payment["payment_id"],
-                payment["hold_id"],
-                status,
-                "1" if release else "0",
-                *idempotency,
-            ],
+            payment["payment_id"],
+            payment["hold_id"],
+            status,
+            release,
+            idempotency,
             idempotency_key,
         )
         if release:

@@ -26,7 +26,8 @@ from sale_backend.errors import (
     SoldOut,
 )
 from sale_backend.storage.keys import event_of, is_valid_event_id, new_id
-from sale_backend.storage.store import Call, SaleStore
+from sale_backend.storage.scripts import Answer, ScriptCall
+from sale_backend.storage.store import SaleStore
 from service_kit.errors import InvalidInput
 
 MAX_LINES = 50
@@ -167,16 +168,20 @@ def sold_out_error(tier_id: str, remaining: int) -> SoldOut:
     )
 
 
-def hold_call(event: Event, hold_id: str, document: dict[str, Any], ttl_seconds: int) -> Call:
+def hold_call(
+    store: SaleStore, event: Event, hold_id: str, document: dict[str, Any], ttl_seconds: int
+) -> ScriptCall:
     """The hold script's call for a priced hold."""
-    return Call(
-        "hold",
+    return store.scripts.hold_call(
         event.event_id,
-        [hold_id, orjson.dumps(document), ttl_seconds * 1000, event.max_tickets_per_buyer],
+        hold_id,
+        orjson.dumps(document),
+        ttl_seconds * 1000,
+        event.max_tickets_per_buyer,
     )
 
 
-def held(event: Event, hold_id: str, document: dict[str, Any], answer: list[str]) -> Hold:
+def held(event: Event, hold_id: str, document: dict[str, Any], answer: Answer) -> Hold:
     """The hold the script's answer made, or the refusal it gave."""
     outcome = answer[0]
     if outcome == "ok":
@@ -207,7 +212,9 @@ async def create_hold(
     if refused is not None:
         raise refused
     hold_id = new_id(event.event_id, "h")
-    (answer,) = await store.run_together([hold_call(event, hold_id, document, ttl_seconds)])
+    (answer,) = await store.scripts.together(
+        [hold_call(store, event, hold_id, document, ttl_seconds)]
+    )
     return held(event, hold_id, document, answer)
 
 
@@ -221,8 +228,8 @@ async def load_hold(store: SaleStore, hold_id: Any, buyer: str) -> Hold:
 
 async def cancel_hold(store: SaleStore, hold_id: Any, buyer: str) -> None:
     event_id = event_of(hold_id, "hold")
-    answer = await store.run("release", event_id, ["cancel", hold_id, buyer])
-    if answer[0] == "missing":
+    outcome = await store.scripts.release_hold(event_id, hold_id, buyer)
+    if outcome == "missing":
         raise HoldNotFound("this hold does not exist or has expired", hold_id=hold_id)
-    if answer[0] == "paying":
+    if outcome == "paying":
         raise PaymentInProgress("this hold is being paid", hold_id=hold_id)

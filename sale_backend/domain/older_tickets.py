@@ -10,7 +10,7 @@ from sale_backend.domain.fulfilment import SHORT_CODE_ATTEMPTS
 from sale_backend.domain.short_codes import new_short_code
 from sale_backend.domain.ticket_details import order_ticket_details
 from sale_backend.storage.keys import EventKeys
-from sale_backend.storage.store import SaleStore, decode
+from sale_backend.storage.store import SaleStore
 
 
 async def register_older_tickets(store: SaleStore, event_id: str) -> int:
@@ -48,7 +48,7 @@ async def _register_order(store: SaleStore, event_id: str, order: dict[str, Any]
             short_code = ticket.get("short_code") or new_short_code()
             details = order_ticket_details(order, {**ticket, "short_code": short_code})
             args += [details.ticket_id, short_code, details.to_json()]
-        answer = await store.run("register_tickets", event_id, args)
+        answer = await store.scripts.register_tickets(event_id, args)
         if answer[0] == "ok":
-            return int(decode(answer[1]))
+            return int(answer[1])
     return 0

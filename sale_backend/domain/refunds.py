@@ -56,8 +56,8 @@ class RefundService:
         if order is None or (buyer is not None and order["buyer"] != buyer):
             raise OrderNotFound("no such order", order_id=order_id)
         refund_id = new_id(event.event_id, "r")
-        answer = await self.store.run(
-            "refund", event.event_id, [order_id, refund_id, int(time.time()), *ticket_ids]
+        answer = await self.store.scripts.refund(
+            event.event_id, order_id, refund_id, int(time.time()), ticket_ids
         )
         if answer[0] == "missing":
             raise OrderNotFound("no such order", order_id=order_id)

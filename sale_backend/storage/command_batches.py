@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import NoScriptError
@@ -31,9 +31,9 @@ from redis.exceptions import NoScriptError
 MAX_CALLS_PER_BATCH = 256
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedScript:
-    """A script's source and SHA-1 (what ``EVALSHA`` names it by)."""
+class LoadedScript(Protocol):
+    """A script's source and SHA-1 (what ``EVALSHA`` names it by):
+    :class:`service_kit.lua.LuaScript`."""
 
     name: str
     source: str

@@ -1,18 +1,14 @@
-"""The shop's Redis store: one method per Lua script, every script on one event's keys.
+"""The shop's Redis store: its script loader (:class:`SaleScripts`, one typed method per Lua
+script, every script on one event's keys) and the plain reads.
 
-Methods return the script's raw answer as decoded strings; domain modules (holds, checkout,
-refunds, scans) turn answers into results or errors. Script calls of the process go out in
-batches (:mod:`sale_backend.storage.command_batches`); the store keeps the process's
+Domain modules (holds, checkout, refunds, scans) call ``store.scripts`` and turn the answers
+into results or errors. Script calls and the hot reads of the process go out in batches
+(:mod:`sale_backend.storage.command_batches`); the store keeps the process's
 :class:`StockView` current with what its scripts return.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -21,154 +17,50 @@ from redis.asyncio import Redis
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
 from sale_backend.errors import EventNotFound
-from sale_backend.storage.command_batches import BatchedCall, CommandBatcher, LoadedScript
+from sale_backend.storage.command_batches import CommandBatcher
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
+from sale_backend.storage.scripts import Answer, SaleScripts, ScriptCall, decode
 from sale_backend.storage.stock_view import StockSnapshot, StockView
-from service_kit.lua import lua_source
-
-SCRIPTS = (
-    "hold",
-    "release",
-    "begin_payment",
-    "confirm",
-    "settle_payment",
-    "refund",
-    "scan",
-    "idempotency",
-    "define_event",
-    "stock_snapshot",
-    "register_tickets",
-)
-
-
-def _load_lua(name: str) -> str:
-    return lua_source("sale_backend.storage", name)
-
-
-def decode(value: Any) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
 def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-IDEMPOTENCY_SLOT = 14
-"""Index of the request's idempotency record among a script's keys (KEYS[15] in Lua)."""
-
-
-@functools.lru_cache(maxsize=4096)
-def _event_script_keys(event_id: str) -> tuple[str, ...]:
-    keys = EventKeys(event_id)
-    return (
-        keys.stock,
-        keys.seats,
-        keys.holds,
-        keys.hold_expiry,
-        keys.buyers,
-        keys.hold_payment,
-        keys.payment_status,
-        keys.payments_pending,
-        keys.payments,
-        keys.orders,
-        keys.tickets,
-        keys.buyer_orders,
-        keys.refunds,
-        keys.refunds_pending,
-        keys.prefix + "idem:none",
-        keys.catalog,
-        keys.short_codes,
-        keys.ticket_details,
-        keys.entries,
-        keys.ticket_changes,
-    )
-
-
-def script_keys(event_id: str, idempotency_key: str | None = None) -> list[str]:
-    """The keys every script gets (named once per event, in ``prelude.lua``'s order)."""
-    keys = list(_event_script_keys(event_id))
-    if idempotency_key:
-        keys[IDEMPOTENCY_SLOT] = idempotency_key
-    return keys
-
-
-@functools.cache
-def _loaded_scripts() -> dict[str, LoadedScript]:
-    prelude = _load_lua("prelude")
-    scripts = {}
-    for name in SCRIPTS:
-        source = prelude + "\n" + _load_lua(name)
-        scripts[name] = LoadedScript(name, source, hashlib.sha1(source.encode()).hexdigest())
-    return scripts
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One script call for :meth:`SaleStore.run_together`."""
-
-    script: str
-    event_id: str
-    args: Sequence[Any]
-    idempotency_key: str | None = None
-
-
 class SaleStore:
-    """Sale data in Redis. One instance per process; holds the scripts, the batcher that sends
-    them and the process's stock view."""
+    """Sale data in Redis. One instance per process; holds the script loader, the batcher
+    that sends its calls and the process's stock view."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._scripts = _loaded_scripts()
         self.batcher = CommandBatcher(redis)
+        self.scripts = SaleScripts(redis, self.batcher, self._keep_view)
         self.stock_view = StockView(self.stock_snapshot)
 
-    async def run(
-        self, script: str, event_id: str, args: list[Any], idempotency_key: str | None = None
-    ) -> list[str]:
-        (answer,) = await self.run_together([Call(script, event_id, args, idempotency_key)])
-        return answer
-
-    async def run_together(self, calls: Sequence[Call]) -> list[list[str]]:
-        """Several script calls in one batch, in order (each atomic on its own)."""
-        sent_at = time.monotonic()
-        raw = await self.batcher.call_together(
-            [
-                BatchedCall.of_script(
-                    self._scripts[call.script],
-                    script_keys(call.event_id, call.idempotency_key),
-                    call.args,
-                )
-                for call in calls
-            ]
-        )
-        answers = [[decode(item) for item in reply] for reply in raw]
-        for call, answer in zip(calls, answers, strict=True):
-            self._keep_view(call, answer, sent_at)
-        return answers
-
-    def _keep_view(self, call: Call, answer: list[str], sent_at: float) -> None:
+    def _keep_view(self, call: ScriptCall, answer: Answer, sent_at: float) -> None:
         """Scripts that return stock make the view read it again; a hold refused for want of
         tickets says what is left."""
         outcome = answer[0] if answer else ""
-        if call.script == "hold" and outcome == "sold_out":
+        if call.name == "hold" and outcome == "sold_out":
             self.stock_view.observe(call.event_id, answer[1], int(answer[2]), sent_at)
         elif (
-            (call.script == "release" and outcome == "ok" and answer[1] != "0")
-            or (call.script == "settle_payment" and outcome == "ok" and call.args[3] == "1")
-            or (call.script == "confirm" and outcome == "expired")
-            or (call.script in {"refund", "define_event"} and outcome == "ok")
+            (call.name == "release" and outcome == "ok" and answer[1:2] != ("0",))
+            or (call.name == "settle_payment" and outcome == "ok" and call.args[3] == "1")
+            or (call.name == "confirm" and outcome == "expired")
+            or (call.name in {"refund", "define_event"} and outcome == "ok")
         ):
             self.stock_view.forget(call.event_id)
 
     # -- catalog ---------------------------------------------------------------------------
-    async def define_event(self, event: Event, source: dict[str, Any]) -> list[str]:
-        args: list[Any] = [orjson.dumps(source), len(event.tiers)]
-        for tier in event.tiers:
-            args += [tier.tier_id, tier.capacity]
-        args += list(event.seat_tiers())
+    async def define_event(self, event: Event, source: dict[str, Any]) -> tuple[str, ...]:
         keys = EventKeys(event.event_id)
         new_event = not await self.redis.exists(keys.catalog)
-        answer = await self.run("define_event", event.event_id, args)
+        answer = await self.scripts.define_event(
+            event.event_id,
+            orjson.dumps(source),
+            [(tier.tier_id, tier.capacity) for tier in event.tiers],
+            list(event.seat_tiers()),
+        )
         if answer[0] == "ok":
             await self.redis.sadd(EVENT_REGISTRY_KEY, event.event_id)
             if new_event:  # every ticket it sells gets a short code when sold
@@ -193,15 +85,7 @@ class SaleStore:
         """The event's stock figures with the sale Redis time of the read (unix µs: the time
         orders stock reports of one event across shop processes) and the earliest hold
         expiry."""
-        raw = await self.batcher.call(
-            self._scripts["stock_snapshot"], script_keys(event_id), []
-        )
-        pairs = raw[2:]
-        figures = {
-            decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
-        }
-        next_expiry = int(raw[1])
-        return StockSnapshot(int(raw[0]), None if next_expiry < 0 else next_expiry, figures)
+        return await self.scripts.stock_snapshot(event_id)
 
     async def idempotency_record_exists(self, idempotency_key: str) -> bool:
         """Whether a request with this (buyer-scoped) Idempotency-Key ran or runs."""

@@ -128,10 +128,10 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
             event = await runtime.event(unique_id)
             # What checkout does up to the provider's "succeeded", then the process dies.
             idempotency_key = EventKeys(unique_id).idempotency(buyer, key)
-            claim = await runtime.store.run(
-                "idempotency", unique_id, [body_digest(request_body), 120], idempotency_key
+            claim = await runtime.store.scripts.idempotency(
+                unique_id, idempotency_key, body_digest(request_body), 120
             )
-            assert claim == ["new"]
+            assert claim == ("new",)
             hold = await create_hold(
                 runtime.store,
                 event,
@@ -153,10 +153,8 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 "provider": "test",
                 "created_at": time.time(),
             }
-            begun = await runtime.store.run(
-                "begin_payment",
-                unique_id,
-                [hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)],
+            begun = await runtime.store.scripts.begin_payment(
+                unique_id, hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)
             )
             assert begun[0] == "ok"
             charged = await runtime.provider.charge(
@@ -225,10 +223,8 @@ async def test_reconcile_settles_uncharged_and_refunds_lost_holds(
                     "email": "fan@example.org",
                     "express": True,
                 }
-                await runtime.store.run(
-                    "begin_payment",
-                    unique_id,
-                    [hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)],
+                await runtime.store.scripts.begin_payment(
+                    unique_id, hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)
                 )
                 payments.append(payment)
             # the first was never charged; the second was charged but its hold then expired

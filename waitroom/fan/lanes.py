@@ -62,7 +62,7 @@ class LaneStatus:
 
 
 def code_store(runtime: Runtime) -> CodeStore:
-    return CodeStore(runtime.redis)
+    return CodeStore(runtime.store.scripts)
 
 
 async def lane_status(runtime: Runtime, claims: PositionClaims) -> LaneStatus:

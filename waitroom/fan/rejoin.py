@@ -30,7 +30,7 @@ async def rejoin_endpoint(request: Request) -> Response:
         await runtime.fan.leaving.leave(queue_id, claims.visitor_id, keep_profile=True)
         runtime.views.invalidate(queue_id)
         joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims)
+        answer = await fan_session.status(runtime, joined.claims, joined=joined.reply)
     except ServiceError as error:
         return failure(request, error, "status")
     token = answer.refreshed_token or joined.token

@@ -61,7 +61,8 @@ async def create_code(
     code: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Create a priority/bypass code and record it (never the plain code); (plain, document)."""
-    plain, document = await CodeStore(runtime.redis).create(queue_id, kind, max_uses, label, code)
+    codes = CodeStore(runtime.store.scripts)
+    plain, document = await codes.create(queue_id, kind, max_uses, label, code)
     await record_change(
         runtime,
         queue_id,
@@ -74,7 +75,7 @@ async def create_code(
 
 async def revoke_code(runtime: Runtime, queue_id: str, actor: str, code_id: str) -> dict[str, Any]:
     """Revoke a code and record it; the code's public description."""
-    document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
+    document = await CodeStore(runtime.store.scripts).revoke(queue_id, code_id)
     await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
     return document
 

@@ -31,7 +31,7 @@ async def list_codes(request: Request) -> Response:
     runtime = runtime_of(request)
     require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
-    codes = await CodeStore(runtime.redis).list(queue_id)
+    codes = await CodeStore(runtime.store.scripts).list(queue_id)
     return _json({"queue_id": queue_id, "codes": codes})
 
 

@@ -23,9 +23,8 @@ from redis.typing import EncodableT, FieldT
 
 from service_kit.errors import InvalidInput
 from waitroom.admission import MAX_RATE_PER_MINUTE
-from waitroom.storage.keys import QueueKeys
+from waitroom.storage.keys import AUTOTUNE_REGISTRY_KEY, QueueKeys
 
-AUTOTUNE_REGISTRY_KEY = "wr:autotune_queues"
 DECISIONS_KEPT = 720
 """An hour of decisions at one every 5 s."""
 SETTING_FIELDS = (
@@ -136,7 +135,7 @@ class AutotuneStore:
         self.redis = redis
 
     async def settings(self, queue_id: str) -> AutotuneSettings:
-        return parse_settings(await self.redis.hgetall(QueueKeys(queue_id).part("autotune")))
+        return parse_settings(await self.redis.hgetall(QueueKeys(queue_id).autotune))
 
     async def save(self, queue_id: str, settings: AutotuneSettings) -> None:
         values: dict[FieldT, EncodableT] = {
@@ -146,7 +145,7 @@ class AutotuneStore:
             "target_p95_ms": str(settings.target_p95_ms),
             "max_error_ratio": repr(settings.max_error_ratio),
         }
-        await self.redis.hset(QueueKeys(queue_id).part("autotune"), mapping=values)
+        await self.redis.hset(QueueKeys(queue_id).autotune, mapping=values)
         if settings.enabled:
             await self.redis.sadd(AUTOTUNE_REGISTRY_KEY, queue_id)
         else:
@@ -158,7 +157,7 @@ class AutotuneStore:
     async def take_turn(self, queue_id: str, owner: str, interval_seconds: float) -> bool:
         """True for the one process that decides for ``queue_id`` in this interval."""
         taken = await self.redis.set(
-            QueueKeys(queue_id).part("autotune_turn"),
+            QueueKeys(queue_id).autotune_turn,
             owner,
             nx=True,
             px=max(1, int(interval_seconds * 1000)),
@@ -166,7 +165,7 @@ class AutotuneStore:
         return bool(taken)
 
     async def record(self, queue_id: str, decision: Decision) -> None:
-        key = QueueKeys(queue_id).part("autotune_decisions")
+        key = QueueKeys(queue_id).autotune_decisions
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lpush(key, orjson.dumps(decision.document()))
             pipe.ltrim(key, 0, DECISIONS_KEPT - 1)
@@ -174,7 +173,7 @@ class AutotuneStore:
 
     async def decisions(self, queue_id: str, since: float = 0.0) -> list[Decision]:
         """Decisions from ``since`` on, newest first."""
-        raw = await self.redis.lrange(QueueKeys(queue_id).part("autotune_decisions"), 0, -1)
+        raw = await self.redis.lrange(QueueKeys(queue_id).autotune_decisions, 0, -1)
         decisions: list[Decision] = []
         for item in raw:
             try:
@@ -187,7 +186,7 @@ class AutotuneStore:
         return decisions
 
     async def last_decision(self, queue_id: str) -> Decision | None:
-        raw = await self.redis.lindex(QueueKeys(queue_id).part("autotune_decisions"), 0)
+        raw = await self.redis.lindex(QueueKeys(queue_id).autotune_decisions, 0)
         if raw is None:
             return None
         try:

@@ -172,7 +172,7 @@ def _count(value: Any, where: str) -> int:
 
 
 def site_health_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("site_health")
+    return QueueKeys(queue_id).site_health
 
 
 async def store_report(

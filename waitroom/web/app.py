@@ -34,6 +34,7 @@ from waitroom.web import openapi, operations
 from waitroom.web.admin_routes import fairness_routes, organizer_routes
 from waitroom.web.fan_routes import fan_extra_routes
 from waitroom.web.fast_path import StatusFastPath
+from waitroom.web.join_fast_path import JoinFastPath
 from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.web.redis_errors import redis_error_handler
 from waitroom.web.runtime import Runtime
@@ -99,7 +100,8 @@ class WaitroomApp(Starlette):
     Status polls are most of the traffic; :class:`StatusFastPath` answers them itself and
     handles its own errors, so they skip the error middleware's ``send`` wrapper too. The
     reverse proxy's auth question (one per request to a protected site) gets the same
-    treatment from :class:`AuthFastPath`.
+    treatment from :class:`AuthFastPath`, and joins without a body (every fan joins once,
+    all at the same minute) from :class:`JoinFastPath`.
     """
 
     def __init__(self, *, status_histogram: Histogram, **options: Any) -> None:
@@ -110,7 +112,8 @@ class WaitroomApp(Starlette):
         attribute: ``State`` looks attributes up through ``__getattr__``."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        stack = AuthFastPath(super().build_middleware_stack(), self.status_histogram)
+        stack: ASGIApp = AuthFastPath(super().build_middleware_stack(), self.status_histogram)
+        stack = JoinFastPath(stack, self.status_histogram)
         return StatusFastPath(stack, self.status_histogram)
 
 
