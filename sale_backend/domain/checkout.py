@@ -22,12 +22,14 @@ import asyncio
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import HoldData, Payment
 from sale_backend.domain.fulfilment import Answer, Fulfilment
 from sale_backend.domain.holds import (
     Hold,
@@ -35,10 +37,11 @@ from sale_backend.domain.holds import (
     held,
     hold_call,
     load_hold,
-    parse_hold_request,
     price_hold,
+    selection,
     sold_out_error,
 )
+from sale_backend.domain.requests import CheckoutBody
 from sale_backend.errors import (
     HoldExpired,
     IdempotencyKeyBusy,
@@ -54,6 +57,7 @@ from sale_backend.storage.keys import EventKeys, event_of, new_id
 from sale_backend.storage.scripts import ScriptCall
 from sale_backend.storage.stock_view import Shortfall
 from service_kit.errors import InvalidInput, ServiceError
+from service_kit.models import convert, encode
 from service_kit.text_input import clean_text
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -82,25 +86,27 @@ def checked_idempotency_key(value: str | None) -> str:
     return value
 
 
-def parse_checkout(data: Any) -> CheckoutRequest:
-    """``{"hold_id"} | {"event_id", "items"/"seats"}`` plus ``card_number``, ``name``, ``email``."""
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    card = data.get("card_number")
-    if not isinstance(card, str) or not CARD_PATTERN.match(card.replace(" ", "")):
+def parse_checkout(body: CheckoutBody | Mapping[str, Any]) -> CheckoutRequest:
+    """A checkout body (its types checked by the model): the payer's card, typed name and
+    e-mail, and a hold (``hold_id``) or an express selection (``event_id``, ``items``,
+    ``seats``). Raises InvalidInput."""
+    data = body if isinstance(body, CheckoutBody) else convert(dict(body), CheckoutBody)
+    card = data.card_number.replace(" ", "")
+    if not CARD_PATTERN.match(card):
         raise InvalidInput("card_number must be 12-19 digits", field="card_number")
-    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+    name = clean_text(data.name, "name", MAX_NAME_CHARS)
+    email = clean_text(data.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email is not a valid address", field="email")
-    hold_id = data.get("hold_id")
     hold_request = None
-    if hold_id is None:
-        hold_request = parse_hold_request(data)
-        event_id = hold_request.event_id
+    if data.hold_id is not None:
+        event_id = event_of(data.hold_id, "hold")
+    elif data.event_id is not None:
+        hold_request = selection(data.event_id, data.items, data.seats)
+        event_id = data.event_id
     else:
-        event_id = event_of(hold_id, "hold")
-    return CheckoutRequest(event_id, hold_id, hold_request, card.replace(" ", ""), name, email)
+        raise InvalidInput("a checkout needs a hold_id or an event_id", field="event_id")
+    return CheckoutRequest(event_id, data.hold_id, hold_request, card, name, email)
 
 
 def body_digest(data: Any) -> str:
@@ -171,12 +177,12 @@ class CheckoutService:
         return self.fulfilment.answer_of_error(error)
 
     async def refusal_before_claim(
-        self, event: Event, document: dict[str, Any], redis_key: str
+        self, event: Event, document: HoldData, redis_key: str
     ) -> Answer | None:
         """The sold-out answer of a priced express checkout, decided by the stock view without
         a script call, or None."""
         shortfall = await self.fulfilment.store.stock_view.shortfall(
-            event.event_id, document["items"]
+            event.event_id, document.items
         )
         return None if shortfall is None else await self.sold_out_answer(shortfall, redis_key)
 
@@ -185,15 +191,15 @@ class CheckoutService:
         event: Event,
         buyer: str,
         request: CheckoutRequest,
-        document: dict[str, Any] | None,
+        document: HoldData | None,
         redis_key: str,
         attempt: Attempt,
     ) -> Answer:
+        store = self.fulfilment.store
         payment_id = new_id(event.event_id, "p")
-        if document is not None:
+        if document is not None:  # express: the hold and the payment intent in one batch
             hold_id = new_id(event.event_id, "h")
-            payment = self._payment(payment_id, hold_id, buyer, document, request, redis_key, True)
-            store = self.fulfilment.store
+            payment = self._payment(payment_id, hold_id, buyer, document, request, redis_key)
             hold_answer, begun = await store.scripts.together(
                 [
                     hold_call(store, event, hold_id, document, self.hold_ttl_seconds),
@@ -202,13 +208,9 @@ class CheckoutService:
             )
             hold = held(event, hold_id, document, hold_answer)
         else:
-            hold = await load_hold(self.fulfilment.store, request.hold_id, buyer)
-            payment = self._payment(
-                payment_id, hold.hold_id, buyer, hold.data, request, redis_key, False
-            )
-            (begun,) = await self.fulfilment.store.scripts.together(
-                [self._begin_call(event, payment, redis_key)]
-            )
+            hold = await load_hold(store, request.hold_id, buyer)
+            payment = self._payment(payment_id, hold.hold_id, buyer, hold.data, request, redis_key)
+            (begun,) = await store.scripts.together([self._begin_call(event, payment, redis_key)])
         attempt.payment_recorded = begun[0] == "ok"
         if begun[0] == "gone":
             raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
@@ -221,32 +223,31 @@ class CheckoutService:
         payment_id: str,
         hold_id: str,
         buyer: str,
-        hold_data: dict[str, Any],
+        hold_data: HoldData,
         request: CheckoutRequest,
         redis_key: str,
-        express: bool,
-    ) -> dict[str, Any]:
-        return {
-            "payment_id": payment_id,
-            "hold_id": hold_id,
-            "buyer": buyer,
-            "amount_minor": hold_data["amount_minor"],
-            "currency": hold_data["currency"],
-            "name": request.name,
-            "email": request.email,
-            "express": express,
-            "idempotency_key": redis_key,
-            "provider": self.fulfilment.provider.name,
-            "created_at": time.time(),
-        }
+    ) -> Payment:
+        return Payment(
+            payment_id=payment_id,
+            hold_id=hold_id,
+            buyer=buyer,
+            amount_minor=hold_data.amount_minor,
+            currency=hold_data.currency,
+            name=request.name,
+            email=request.email,
+            provider=self.fulfilment.provider.name,
+            created_at=time.time(),
+            express=request.hold_request is not None,
+            idempotency_key=redis_key,
+        )
 
-    def _begin_call(self, event: Event, payment: dict[str, Any], redis_key: str) -> ScriptCall:
+    def _begin_call(self, event: Event, payment: Payment, redis_key: str) -> ScriptCall:
         return self.fulfilment.store.scripts.begin_payment_call(
             event.event_id,
-            payment["hold_id"],
-            payment["buyer"],
-            payment["payment_id"],
-            orjson.dumps(payment),
+            payment.hold_id,
+            payment.buyer,
+            payment.payment_id,
+            encode(payment),
             self.fulfilment.idempotency_ttl_seconds,
             redis_key,
         )
@@ -255,7 +256,7 @@ class CheckoutService:
         self,
         event: Event,
         hold: Hold,
-        payment: dict[str, Any],
+        payment: Payment,
         card_number: str,
         redis_key: str,
     ) -> Answer:
@@ -263,9 +264,9 @@ class CheckoutService:
         try:
             result = await asyncio.wait_for(
                 provider.charge(
-                    payment["payment_id"],
-                    payment["amount_minor"],
-                    payment["currency"],
+                    payment.payment_id,
+                    payment.amount_minor,
+                    payment.currency,
                     card_number,
                 ),
                 timeout=self.payment_timeout_seconds,
@@ -274,7 +275,7 @@ class CheckoutService:
             # Did money move? Only the provider knows; if it cannot say now, the intent stays
             # pending and the reconciler settles it.
             try:
-                found = await provider.lookup(payment["payment_id"])
+                found = await provider.lookup(payment.payment_id)
             except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
                 raise PaymentStatusUnknown(
                     "the payment provider is not answering; the payment will be settled "

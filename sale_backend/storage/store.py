@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 from redis.asyncio import Redis
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.domain.documents import HoldData, Order, Payment, Refund
 from sale_backend.errors import EventNotFound
 from sale_backend.storage.command_batches import CommandBatcher
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
@@ -106,7 +108,7 @@ class SaleStore:
         raw = await self.redis.hgetall(EventKeys(event_id).seats)
         return {decode(name): decode(value).partition(":")[0] for name, value in raw.items()}
 
-    async def hold(self, event_id: str, hold_id: str) -> tuple[dict[str, Any], int] | None:
+    async def hold(self, event_id: str, hold_id: str) -> tuple[HoldData, int] | None:
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.holds, hold_id)
@@ -114,11 +116,11 @@ class SaleStore:
             raw, expires_at = await pipe.execute()
         if raw is None or expires_at is None:
             return None
-        return orjson.loads(raw), int(expires_at)
+        return msgspec.json.decode(raw, type=HoldData), int(expires_at)
 
-    async def order(self, event_id: str, order_id: str) -> dict[str, Any] | None:
+    async def order(self, event_id: str, order_id: str) -> Order | None:
         raw = await self.redis.hget(EventKeys(event_id).orders, order_id)
-        return None if raw is None else dict(orjson.loads(raw))
+        return None if raw is None else msgspec.json.decode(raw, type=Order)
 
     async def ticket_states(self, event_id: str, ticket_ids: list[str]) -> list[str | None]:
         if not ticket_ids:
@@ -132,11 +134,12 @@ class SaleStore:
         values = await self.redis.hmget(EventKeys(event_id).ticket_details, ticket_ids)
         return [None if value is None else _bytes(value) for value in values]
 
-    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[dict[str, Any]]]:
+    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[Order]]:
         """One HSCAN page of the event's orders: (next cursor, 0 when done; orders)."""
         next_cursor, batch = await self.redis.hscan(EventKeys(event_id).orders, cursor, count=500)
         assert isinstance(batch, dict)
-        return int(next_cursor), [dict(orjson.loads(raw)) for raw in batch.values()]
+        orders = [msgspec.json.decode(raw, type=Order) for raw in batch.values()]
+        return int(next_cursor), orders
 
     async def changed_tickets(
         self, event_id: str, after_version: int, limit: int
@@ -181,7 +184,7 @@ class SaleStore:
         raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)
         return [] if raw is None else decode(raw).split()
 
-    async def payment(self, event_id: str, payment_id: str) -> tuple[dict[str, Any], str] | None:
+    async def payment(self, event_id: str, payment_id: str) -> tuple[Payment, str] | None:
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.payments, payment_id)
@@ -189,7 +192,7 @@ class SaleStore:
             raw, status = await pipe.execute()
         if raw is None:
             return None
-        return dict(orjson.loads(raw)), decode(status or b"missing")
+        return msgspec.json.decode(raw, type=Payment), decode(status or b"missing")
 
     async def pending_payment_ids(self, event_id: str, older_than_ms: int) -> list[str]:
         raw = await self.redis.zrangebyscore(
@@ -203,9 +206,9 @@ class SaleStore:
         )
         return [decode(item) for item in raw]
 
-    async def refund_record(self, event_id: str, refund_id: str) -> dict[str, Any] | None:
+    async def refund_record(self, event_id: str, refund_id: str) -> Refund | None:
         raw = await self.redis.hget(EventKeys(event_id).refunds, refund_id)
-        return None if raw is None else dict(orjson.loads(raw))
+        return None if raw is None else msgspec.json.decode(raw, type=Refund)
 
     async def mark_refund_done(self, event_id: str, refund_id: str) -> None:
         await self.redis.zrem(EventKeys(event_id).refunds_pending, refund_id)

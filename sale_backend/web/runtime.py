@@ -9,7 +9,6 @@ import secrets
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 from redis.asyncio import Redis
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from sale_backend.domain.attempt_door import AttemptDoor
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import CheckoutService
+from sale_backend.domain.documents import EventView
 from sale_backend.domain.entry_scans import EntryScanner, ScanOutcome, ScanRequest
 from sale_backend.domain.fulfilment import Answer, Fulfilment
 from sale_backend.domain.holds import Hold
@@ -139,7 +139,7 @@ class ShopRuntime:
         if not task.cancelled() and task.exception() is not None:  # the waiters got it
             LOGGER.debug("catalog of %s not loaded: %s", event_id, task.exception())
 
-    async def event_views(self) -> list[dict[str, Any]]:
+    async def event_views(self) -> list[EventView]:
         """Every event a buyer of this shop may see, with its stock."""
         views = []
         for event_id in await self.store.event_ids():

@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import orjson
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,11 +28,13 @@ from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
 from sale_backend.domain.fulfilment import Answer
 from sale_backend.domain.holds import parse_hold_request, price_hold, sold_out_error
+from sale_backend.domain.requests import CheckoutBody, HoldBody
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import Shortfall
 from sale_backend.web.runtime import ShopRuntime, problem_answer
 from service_kit.body_limit import read_body, replay_body, route_path
 from service_kit.errors import ServiceError
+from service_kit.models import decode_json
 from service_kit.problems import PROBLEM_CONTENT_TYPE
 from waitroom.connector import WaitroomConnector
 
@@ -80,7 +81,7 @@ class SoldOutFastPath:
                 shortfall = await runtime.store.stock_view.shortfall(
                     attempt.event.event_id, attempt.items
                 )
-        except (ServiceError, orjson.JSONDecodeError, RedisError, OSError):
+        except (ServiceError, RedisError, OSError):
             attempt = None  # the full path gives its own answer (or error)
         if attempt is None:
             await self.app(scope, replayed, send)
@@ -121,18 +122,18 @@ class SoldOutFastPath:
         """The request priced as its handler prices it (raises what the handler raises); None
         for a checkout of an existing hold (its tickets are held already)."""
         if path == HOLDS_PATH:
-            hold_request = parse_hold_request(orjson.loads(body))
+            hold_request = parse_hold_request(decode_json(body, HoldBody, empty=b"{}"))
             event = await runtime.event(hold_request.event_id)
             document = price_hold(event, buyer, hold_request, time.time())
-            return _Attempt(event, document["items"], None)
+            return _Attempt(event, document.items, None)
         key = checked_idempotency_key(_header(scope, b"idempotency-key"))
-        request = parse_checkout(orjson.loads(body))
+        request = parse_checkout(decode_json(body, CheckoutBody, empty=b"{}"))
         if request.hold_request is None:
             return None
         event = await runtime.event(request.event_id)
         document = price_hold(event, buyer, request.hold_request, time.time())
         redis_key = EventKeys(event.event_id).idempotency(buyer, key)
-        return _Attempt(event, document["items"], redis_key)
+        return _Attempt(event, document.items, redis_key)
 
     async def _refusal(
         self, runtime: ShopRuntime, attempt: _Attempt, shortfall: Shortfall, started: float

@@ -144,7 +144,7 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 "payment_id": new_id(unique_id, "p"),
                 "hold_id": hold.hold_id,
                 "buyer": buyer,
-                "amount_minor": hold.data["amount_minor"],
+                "amount_minor": hold.data.amount_minor,
                 "currency": "EUR",
                 "name": "Fan",
                 "email": "fan@example.org",
