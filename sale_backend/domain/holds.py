@@ -4,6 +4,9 @@ A hold is created by one Lua script that checks stock, seat states and the buyer
 moves tickets to ``held`` atomically. It expires on the Redis clock; expired holds go back to
 stock (swept in the background and before every hold/payment script). The hold id is the
 fencing token: only a live hold can be confirmed into an order.
+
+A tier that the process's stock view (:mod:`sale_backend.storage.stock_view`) knows to be sold
+out is refused before the script is asked (:func:`sold_out_refusal`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sale_backend.errors import (
     SoldOut,
 )
 from sale_backend.storage.keys import event_of, new_id
+from sale_backend.storage.scripts import Answer, ScriptCall
 from sale_backend.storage.store import SaleStore
 from service_kit.errors import InvalidInput
 from service_kit.models import convert, encode
@@ -129,32 +133,41 @@ def price_hold(event: Event, buyer: str, request: HoldRequest, now_seconds: floa
     )
 
 
-async def create_hold(
-    store: SaleStore,
-    event: Event,
-    buyer: str,
-    request: HoldRequest,
-    ttl_seconds: int,
-    now_seconds: float,
-) -> Hold:
-    document = price_hold(event, buyer, request, now_seconds)
-    hold_id = new_id(event.event_id, "h")
-    answer = await store.scripts.hold(
+async def sold_out_refusal(store: SaleStore, event: Event, document: HoldData) -> SoldOut | None:
+    """The refusal of a priced hold (:func:`price_hold`) whose tier the stock view knows to
+    be sold out (no script call), or None when the hold script must decide."""
+    shortfall = await store.stock_view.shortfall(event.event_id, document.items)
+    if shortfall is None:
+        return None
+    return sold_out_error(shortfall.tier_id, shortfall.remaining)
+
+
+def sold_out_error(tier_id: str, remaining: int) -> SoldOut:
+    return SoldOut(
+        f"not enough tickets left in tier {tier_id}", tier_id=tier_id, remaining=remaining
+    )
+
+
+def hold_call(
+    store: SaleStore, event: Event, hold_id: str, document: HoldData, ttl_seconds: int
+) -> ScriptCall:
+    """The hold script's call for a priced hold."""
+    return store.scripts.hold_call(
         event.event_id,
         hold_id,
         encode(document),
         ttl_seconds * 1000,
         event.max_tickets_per_buyer,
     )
+
+
+def held(event: Event, hold_id: str, document: HoldData, answer: Answer) -> Hold:
+    """The hold the script's answer made, or the refusal it gave."""
     outcome = answer[0]
     if outcome == "ok":
         return Hold(hold_id, event.event_id, document, int(answer[1]))
     if outcome == "sold_out":
-        raise SoldOut(
-            f"not enough tickets left in tier {answer[1]}",
-            tier_id=answer[1],
-            remaining=int(answer[2]),
-        )
+        raise sold_out_error(answer[1], int(answer[2]))
     if outcome == "seat_taken":
         raise SeatTaken(f"seat {answer[1]} is no longer free", seat_id=answer[1])
     if outcome == "limit":
@@ -164,6 +177,25 @@ async def create_hold(
             already=int(answer[1]),
         )
     raise InvalidInput(f"unknown tier {answer[1]!r}", field="items")
+
+
+async def create_hold(
+    store: SaleStore,
+    event: Event,
+    buyer: str,
+    request: HoldRequest,
+    ttl_seconds: int,
+    now_seconds: float,
+) -> Hold:
+    document = price_hold(event, buyer, request, now_seconds)
+    refused = await sold_out_refusal(store, event, document)
+    if refused is not None:
+        raise refused
+    hold_id = new_id(event.event_id, "h")
+    (answer,) = await store.scripts.together(
+        [hold_call(store, event, hold_id, document, ttl_seconds)]
+    )
+    return held(event, hold_id, document, answer)
 
 
 async def load_hold(store: SaleStore, hold_id: Any, buyer: str) -> Hold:

@@ -3,7 +3,9 @@
 the staff API (staff bearer token), the door scanner pages (staff session) and orders (their
 order link's access key). In front of the connector: the browser security headers on every
 response (:mod:`sale_backend.web.security_headers`) and the refusal of unsafe requests from other
-sites (:mod:`sale_backend.web.cross_site`)."""
+sites (:mod:`sale_backend.web.cross_site`); between those and the connector, sold-out holds and
+checkouts answered without a pass claim or a script call
+(:mod:`sale_backend.web.sold_out_fast_path`)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from sale_backend.web.cross_site import CrossSiteGuard
 from sale_backend.web.routes import shop_routes
 from sale_backend.web.runtime import ShopRuntime
 from sale_backend.web.security_headers import SecurityHeaders
+from sale_backend.web.sold_out_fast_path import SoldOutFastPath
 from service_kit.body_limit import RequestBodyLimit
 from service_kit.errors import ServiceError, SettingsError
 from service_kit.problem_responses import http_exception_handler
@@ -142,11 +145,13 @@ def create_app(
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=shop.cookie_secure),
     ]
-    # innermost: the shop's own time for checkouts and holds (autotune's measure of health)
+    sold_out = Middleware(SoldOutFastPath, connector=connector)
+    # innermost: the shop's own time for checkouts and holds (autotune's measure of health);
+    # sold-out answers of the fast path, given before the connector, are not in it
     timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate, timer],
+        middleware=[body_limit, *page_security, sold_out, gate, timer],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
