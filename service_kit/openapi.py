@@ -12,6 +12,24 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
+
+def localized_text(max_length: int) -> dict[str, Any]:
+    """Organizer text: one string, or one per language (service_kit.localized_text)."""
+    text = {"type": "string", "maxLength": max_length}
+    return {
+        "description": "one string, or an object of language codes (en, et, ru, zh_Hans) to "
+        "strings; fans see their language, else English, else the first given",
+        "oneOf": [
+            text,
+            {
+                "type": "object",
+                "minProperties": 1,
+                "properties": {language: text for language in ("en", "et", "ru", "zh_Hans")},
+                "additionalProperties": False,
+            },
+        ],
+    }
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details (extra members carry data about the error)",

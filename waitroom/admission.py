@@ -21,6 +21,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from service_kit.localized_text import localized_from_string, parse_localized_text, stored_string
 from service_kit.lua import lua_source
 from service_kit.problems import InvalidInput, NotFound
 from service_kit.text_input import clean_text
@@ -117,6 +118,15 @@ class QueueConfig:
             raw=values,
         )
 
+    def display_name(self, language: str) -> str:
+        """The queue's name in ``language`` (else the default language's); "" when unnamed."""
+        return localized_from_string(self.name).text(language)
+
+    @property
+    def name_document(self) -> str | dict[str, str]:
+        """The name as the organizer gave it: a string, or an object keyed by language."""
+        return localized_from_string(self.name).document()
+
 
 @dataclass(frozen=True, slots=True)
 class QueueSnapshot:
@@ -196,6 +206,10 @@ def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
                     f"{name} must be a non-negative number (unix seconds)", field=name
                 )
             result[name] = repr(float(value))
+        elif name == "name":
+            # one string or one per language (service_kit.localized_text)
+            text = parse_localized_text(value, name, TEXT_FIELD_MAX_CHARS[name], required=False)
+            result[name] = stored_string(text)
         else:
             value = clean_text(
                 value,

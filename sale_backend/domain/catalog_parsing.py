@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sale_backend.domain.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.storage.keys import is_valid_event_id
+from service_kit.localized_text import LocalizedText, parse_localized_text
 from service_kit.problems import InvalidInput
-from service_kit.text_input import clean_text
 from waitroom.connector.queue_ids import is_valid_queue_id
 
 TIER_KINDS = ("standard", "vip", "child", "group", "bundle", "accessible", "other")
@@ -43,9 +43,10 @@ def _field(data: dict[str, Any], name: str, kind: type, default: Any = None) -> 
     return value
 
 
-def _text(data: dict[str, Any], name: str, default: str, where: str = "") -> str:
-    """An organizer's text (a name, the venue): normalized, one line, at most 200 chars."""
-    return clean_text(
+def _text(data: dict[str, Any], name: str, default: str, where: str = "") -> LocalizedText:
+    """An organizer's text (a name, the venue): one string or one per language
+    (:mod:`service_kit.localized_text`), normalized, one line, at most 200 chars each."""
+    return parse_localized_text(
         data.get(name, default), f"{where}{name}", MAX_TEXT_CHARS, required=bool(default)
     )
 

@@ -88,8 +88,8 @@ def _shown(details: TicketDetails | None, event: Event) -> dict[str, Any]:
 def scanner_event(event: Event) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
-        "name": event.name,
-        "venue": event.venue,
+        "name": str(event.name),
+        "venue": str(event.venue),
         "starts_at": event.starts_at,
         "time_zone": event.time_zone,
     }

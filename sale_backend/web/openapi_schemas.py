@@ -11,6 +11,7 @@ from service_kit.openapi import (
     INTEGER,
     NUMBER,
     STRING,
+    localized_text,
     obj,
 )
 
@@ -151,8 +152,8 @@ REFUND = obj(
 EVENT_DEFINITION = obj(
     {
         "queue_id": {"type": "string", "pattern": ID_PATTERN},
-        "name": {"type": "string", "maxLength": 200},
-        "venue": {"type": "string", "maxLength": 200},
+        "name": localized_text(200),
+        "venue": localized_text(200),
         "time_zone": {"type": "string", "maxLength": 64, "examples": ["Europe/Tallinn"]},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
         "starts_at": NUMBER,
@@ -162,7 +163,7 @@ EVENT_DEFINITION = obj(
             obj(
                 {
                     "tier_id": LOCAL_ID,
-                    "name": STRING,
+                    "name": localized_text(200),
                     "kind": {
                         "enum": [
                             "standard",
@@ -177,7 +178,7 @@ EVENT_DEFINITION = obj(
                     "price_minor": {"type": "integer", "minimum": 0},
                     "capacity": {"type": "integer", "minimum": 0},
                     "admits": {"type": "integer", "minimum": 1, "maximum": 50},
-                    "includes": STRING,
+                    "includes": localized_text(200),
                 },
                 ("tier_id", "price_minor"),
             )
@@ -186,7 +187,7 @@ EVENT_DEFINITION = obj(
             obj(
                 {
                     "phase_id": LOCAL_ID,
-                    "name": STRING,
+                    "name": localized_text(200),
                     "starts_at": NUMBER,
                     "ends_at": NUMBER,
                     "tier_ids": array(STRING),
@@ -199,7 +200,7 @@ EVENT_DEFINITION = obj(
             obj(
                 {
                     "section_id": LOCAL_ID,
-                    "name": STRING,
+                    "name": localized_text(200),
                     "tier_id": LOCAL_ID,
                     "rows": array(obj({"row_id": LOCAL_ID, "seats": INTEGER}, ("row_id", "seats"))),
                 },

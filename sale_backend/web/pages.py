@@ -18,6 +18,7 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from sale_backend.domain.catalog import SeatPlace
 from sale_backend.domain.checkout import parse_checkout
 from sale_backend.domain.errors import TicketNotRefundable
 from sale_backend.domain.holds import HoldRequest, cancel_hold, create_hold, load_hold
@@ -26,6 +27,13 @@ from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.tickets import qr_svg
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
+from sale_backend.web.error_text import error_text
+from sale_backend.web.language import (
+    ShopLanguage,
+    language_links,
+    remember_language,
+    shop_language,
+)
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
 from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
@@ -38,17 +46,30 @@ def base_path(request: Request) -> str:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A shop page; its forms get the browser's CSRF token as ``csrf_token``."""
+    """A shop page in the fan's language; its forms get the browser's CSRF token as
+    ``csrf_token``; an ``error`` in the context is shown in the fan's language."""
     environment: Environment = request.app.state.templates
     csrf_token, new_cookie = page_form_token(request)
     session = request.scope.get("state", {}).get("waitroom_session")
+    language = shop_language(request)
+    if isinstance(context.get("error"), WaitroomError):
+        context["error"] = error_text(context["error"], language.code, language.translate)
     html = environment.get_template(template).render(
-        base=base_path(request), csrf_token=csrf_token, session=session, now=time.time(),
+        base=base_path(request),
+        csrf_token=csrf_token,
+        session=session,
+        now=time.time(),
+        _=language.translate,
+        ngettext=language.plural,
+        lang=language.html_tag,
+        language_code=language.code,
+        languages=language_links(request, language.code),
         **context,
     )
     response = HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
     if new_cookie is not None:
         set_form_cookie(request, response, new_cookie)
+    remember_language(request, response, language)
     return response
 
 
@@ -65,14 +86,14 @@ async def error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WaitroomError)
     if _is_api(request):
         return error_response(exc)
-    return render(request, "error.html", exc.status, title=exc.title, detail=exc.detail)
+    return render(request, "error.html", exc.status, error=exc)
 
 
 async def unavailable_handler(request: Request, exc: Exception) -> Response:
     detail = "the sale store is unavailable, please retry in a moment"
     if _is_api(request):
         return problem_response(503, "Service unavailable", detail, "unavailable")
-    return render(request, "error.html", 503, title="Please retry", detail=detail)
+    return render(request, "error.html", 503, error=StoreUnavailable(detail))
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
@@ -96,15 +117,23 @@ async def protected_form(request: Request) -> dict[str, list[str]]:
     return form
 
 
+class StoreUnavailable(WaitroomError):
+    status = 503
+    title = "Please retry"
+    type_slug = "unavailable"
+
+
 async def index(request: Request) -> Response:
     runtime = shop_runtime(request)
-    return render(request, "index.html", events=await runtime.event_views())
+    language = shop_language(request).code
+    return render(request, "index.html", events=await runtime.event_views(language))
 
 
 async def event_page(request: Request, error: WaitroomError | None = None) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
-    view = event_view(event, await runtime.store.stock(event.event_id))
+    language = shop_language(request).code
+    view = event_view(event, await runtime.store.stock(event.event_id), language=language)
     seats = await runtime.store.seat_states(event.event_id)
     profile = await runtime.profile(session_of(request))
     return render(
@@ -152,12 +181,19 @@ async def hold_page(request: Request, error: WaitroomError | None = None) -> Res
     hold = await load_hold(runtime.store, request.path_params["hold_id"], buyer)
     event = await runtime.event(hold.event_id)
     now_ms = int(time.time() * 1000)
+    language = shop_language(request)
+    places = {
+        line["seat_id"]: seat_words(place, language)
+        for line in hold.to_dict(now_ms)["lines"]
+        if line.get("seat_id") and (place := event.seat_place(line["seat_id"]))
+    }
     return render(
         request,
         "hold.html",
         error.status if error else 200,
-        event=event_view(event, {}),
-        tier_names={tier.tier_id: tier.name for tier in event.tiers},
+        event=event_view(event, {}, language=language.code),
+        tier_names={tier.tier_id: tier.name.text(language.code) for tier in event.tiers},
+        places=places,
         hold=hold.to_dict(now_ms),
         profile=await runtime.profile(session_of(request)),
         idempotency_key=secrets.token_urlsafe(16),
@@ -206,14 +242,13 @@ async def checkout_form(request: Request) -> Response:
         )
         return RedirectResponse(location, status_code=303)
     problem = orjson.loads(answer.body)
-    failure = WaitroomError(str(problem["detail"]))
+    failure = WaitroomError(str(problem["detail"]), field=problem.get("field", ""))
     failure.status, failure.title = answer.status, str(problem["title"])
+    failure.type_slug = str(problem["type"]).rsplit("/", 1)[-1]
     try:
         return await hold_page(request, failure)
     except WaitroomError:
-        return render(
-            request, "error.html", answer.status, title=failure.title, detail=failure.detail
-        )
+        return render(request, "error.html", answer.status, error=failure)
 
 
 async def _order_view(request: Request, access_key: str | None) -> dict[str, Any]:
@@ -223,21 +258,42 @@ async def _order_view(request: Request, access_key: str | None) -> dict[str, Any
     order = await load_order(runtime.store, request.path_params["order_id"], None)
     runtime.links.check(order, access_key)
     event = await runtime.event(order["event_id"], any_queue=True)
+    language = shop_language(request)
+    _ = language.translate
     view = public_order(order, runtime.codes, runtime.links)
+    view["event_name"] = event.name.text(language.code)
     count = len(view["tickets"])
     for number, ticket in enumerate(view["tickets"], start=1):
+        tier = event.tier(ticket["tier_id"]) if ticket.get("tier_id") else None
+        if tier is not None:
+            ticket["tier_name"] = tier.name.text(language.code)
         place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
         ticket["number"] = number
-        ticket["seat_label"] = place.label if place else ticket.get("seat_id") or ""
+        ticket["seat_label"] = seat_words(place, language) if place else ticket.get("seat_id") or ""
         ticket["title"] = ", ".join(
             part
-            for part in (f"Ticket {number} of {count}", ticket["tier_name"], ticket["seat_label"])
+            for part in (
+                _("Ticket %(number)s of %(count)s", number=number, count=count),
+                ticket["tier_name"],
+                ticket["seat_label"],
+            )
             if part
         )
         ticket["qr_label"] = ticket["title"] + (
-            f", code {ticket['short_code']}" if ticket["short_code"] else ""
+            _(", code %(code)s", code=ticket["short_code"]) if ticket["short_code"] else ""
         )
     return view
+
+
+def seat_words(place: SeatPlace, language: ShopLanguage) -> str:
+    """``Stalls, row B, seat 12`` in the fan's language."""
+    _ = language.translate
+    return _(
+        "%(section)s, row %(row)s, seat %(number)s",
+        section=place.section.text(language.code),
+        row=place.row,
+        number=place.number,
+    )
 
 
 async def order_page(request: Request) -> Response:

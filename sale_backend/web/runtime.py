@@ -28,6 +28,7 @@ from sale_backend.storage.store import EventNotFound, SaleStore
 from sale_backend.web.form_tokens import FormTokens
 from sale_backend.web.metrics import ShopMetrics
 from sale_backend.web.views import event_view
+from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.problems import NotAuthenticated
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 
@@ -105,15 +106,15 @@ class ShopRuntime:
             raise EventNotFound(event_id)
         return event
 
-    async def event_views(self) -> list[dict[str, Any]]:
-        """Every event a buyer of this shop may see, with its stock."""
+    async def event_views(self, language: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
+        """Every event a buyer of this shop may see, with its stock (names in ``language``)."""
         views = []
         for event_id in await self.store.event_ids():
             try:
                 event = await self.event(event_id)
             except EventNotFound:
                 continue
-            views.append(event_view(event, await self.store.stock(event_id)))
+            views.append(event_view(event, await self.store.stock(event_id), language=language))
         return views
 
     def record_checkout(self, event: Event, answer: Answer, seconds: float) -> None:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sale_backend.domain.catalog import Event
+from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.problems import InvalidInput
 
 
@@ -36,8 +37,12 @@ async def json_body(request: Request, required: bool = True) -> Any:
 
 
 def event_view(
-    event: Event, stock: dict[str, int], now_seconds: float | None = None
+    event: Event,
+    stock: dict[str, int],
+    now_seconds: float | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
+    """The event with its names in ``language`` (else the organizer's default text)."""
     now = time.time() if now_seconds is None else now_seconds
     phase = event.active_phase(now)
     tiers = []
@@ -46,11 +51,11 @@ def event_view(
         tiers.append(
             {
                 "tier_id": tier.tier_id,
-                "name": tier.name,
+                "name": tier.name.text(language),
                 "kind": tier.kind,
                 "price_minor": event.price_minor(tier, phase) if phase else tier.price_minor,
                 "admits": tier.admits,
-                "includes": tier.includes,
+                "includes": tier.includes.text(language),
                 "seated": tier.seated,
                 "on_sale": phase is not None and phase.offers(tier.tier_id),
                 "capacity": stock.get(prefix + "capacity", 0),
@@ -62,8 +67,8 @@ def event_view(
     return {
         "event_id": event.event_id,
         "queue_id": event.queue_id,
-        "name": event.name,
-        "venue": event.venue,
+        "name": event.name.text(language),
+        "venue": event.venue.text(language),
         "time_zone": event.time_zone,
         "starts_at": event.starts_at,
         "currency": event.currency,
@@ -71,16 +76,25 @@ def event_view(
         "max_tickets_per_buyer": event.max_tickets_per_buyer,
         "phase": None
         if phase is None
-        else {"phase_id": phase.phase_id, "name": phase.name, "ends_at": phase.ends_at},
+        else {
+            "phase_id": phase.phase_id,
+            "name": phase.name.text(language),
+            "ends_at": phase.ends_at,
+        },
         "phases": [
-            {"phase_id": p.phase_id, "name": p.name, "starts_at": p.starts_at, "ends_at": p.ends_at}
+            {
+                "phase_id": p.phase_id,
+                "name": p.name.text(language),
+                "starts_at": p.starts_at,
+                "ends_at": p.ends_at,
+            }
             for p in event.phases
         ],
         "tiers": tiers,
         "sections": [
             {
                 "section_id": section.section_id,
-                "name": section.name,
+                "name": section.name.text(language),
                 "tier_id": section.tier_id,
                 "rows": [
                     {"row_id": row.row_id, "seats": len(row.seat_numbers)} for row in section.rows
@@ -94,4 +108,19 @@ def event_view(
             name: stock.get(name, 0)
             for name in ("capacity_total", "remaining_total", "held_total", "sold_total")
         },
+    }
+
+
+def event_texts(event: Event) -> dict[str, Any]:
+    """The organizer's texts as given (a string, or one per language), for staff: the event
+    view's names are in one language."""
+    return {
+        "name": event.name.document(),
+        "venue": event.venue.document(),
+        "tiers": {
+            tier.tier_id: {"name": tier.name.document(), "includes": tier.includes.document()}
+            for tier in event.tiers
+        },
+        "phases": {phase.phase_id: phase.name.document() for phase in event.phases},
+        "sections": {section.section_id: section.name.document() for section in event.sections},
     }

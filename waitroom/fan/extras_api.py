@@ -17,7 +17,7 @@ from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
-from waitroom.fan.page_context import render_page
+from waitroom.fan.page_context import page_language, render_page
 from waitroom.fan.profile import load_profile, parse_profile, save_profile
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
@@ -70,7 +70,7 @@ async def content_endpoint(request: Request) -> Response:
         profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     except WaitroomError as error:
         return error_response(error)
-    body = content_document(content)
+    body = content_document(content.in_language(page_language(runtime, request).code))
     body["answered_surveys"] = sorted(answered)
     body["profile"] = profile.document() if profile else None
     return json_response(body, 200, [])

@@ -14,13 +14,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.languages import Translate
 from service_kit.problems import WaitroomError
 from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import status_body
 from waitroom.fan.content import FanContent
-from waitroom.fan.i18n import Translate
-from waitroom.fan.page_context import json_for_script, render_page
+from waitroom.fan.page_context import json_for_script, page_language, render_page
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.proof_of_work_page import proof_of_work_page
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
@@ -117,6 +117,8 @@ async def queue_page(request: Request) -> Response:
             claims, token, created = joined.claims, joined.token, joined.created
             answer = await fan_session.status(runtime, claims)
         content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
+        language = page_language(runtime, request).code
+        content = content.in_language(language)
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])
     except QueueNotJoinable as error:
@@ -141,7 +143,8 @@ async def queue_page(request: Request) -> Response:
         "queue.html",
         200,
         queue_id=queue_id,
-        queue_name=(snapshot.config.name if snapshot is not None else "") or queue_id,
+        queue_name=(snapshot.config.display_name(language) if snapshot is not None else "")
+        or queue_id,
         status=body,
         status_json=json_for_script(body),
         status_url=f"/api/v1/queues/{queue_id}/status",

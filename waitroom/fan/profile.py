@@ -8,11 +8,12 @@ settings (tier choices, largest quantity) are validated here too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from redis.asyncio import Redis
 
+from service_kit.localized_text import LocalizedText, parse_localized_text
 from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
@@ -29,7 +30,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 @dataclass(frozen=True, slots=True)
 class Tier:
     id: str
-    label: str
+    label: LocalizedText
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,13 @@ class ProfileForm:
 
     def document(self) -> dict[str, Any]:
         return {
-            "tiers": [{"id": tier.id, "label": tier.label} for tier in self.tiers],
+            "tiers": [{"id": tier.id, "label": tier.label.document()} for tier in self.tiers],
             "max_quantity": self.max_quantity,
         }
+
+    def in_language(self, language: str) -> ProfileForm:
+        tiers = tuple(replace(tier, label=tier.label.in_language(language)) for tier in self.tiers)
+        return replace(self, tiers=tiers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,8 @@ def parse_profile_form(document: Any) -> ProfileForm:
         tier_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(tier_id, str) or not TIER_ID_PATTERN.match(tier_id):
             raise InvalidInput(f"tiers[{index}].id: 1-64 letters, digits, '_.:-'", field="tiers")
-        tiers.append(Tier(tier_id, clean_text(raw.get("label"), f"tiers[{index}].label", 120)))
+        label = parse_localized_text(raw.get("label"), f"tiers[{index}].label", 120)
+        tiers.append(Tier(tier_id, label))
     if len({tier.id for tier in tiers}) != len(tiers):
         raise InvalidInput("tiers: ids must be unique", field="tiers")
     max_quantity = document.get("max_quantity", DEFAULT_MAX_QUANTITY)

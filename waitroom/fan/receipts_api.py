@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from service_kit.problems import WaitroomError, error_response
 from service_kit.request_body import read_json_object
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
+from waitroom.fan.page_context import render_page
 from waitroom.fan.receipts import ReceiptCodec, receipt_claims
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
@@ -60,14 +60,9 @@ async def verify_receipt_endpoint(request: Request) -> Response:
 
 async def receipt_page(request: Request) -> Response:
     runtime = runtime_of(request)
-    environment: Environment = request.app.state.templates
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         body = await signed_receipt(runtime, request, queue_id)
     except WaitroomError as error:
-        html = environment.get_template("error.html").render(request=request, detail=error.detail)
-        return HTMLResponse(html, status_code=error.status, headers={"cache-control": "no-store"})
-    html = environment.get_template("receipt.html").render(
-        request=request, queue_id=queue_id, **body
-    )
-    return HTMLResponse(html, headers={"cache-control": "no-store"})
+        return render_page(request, "error.html", error.status, detail=error.detail)
+    return render_page(request, "receipt.html", 200, queue_id=queue_id, **body)

@@ -3,16 +3,18 @@
 A definition document is ``{"surveys": [Survey, ...]}``; each survey has questions of type
 ``single`` / ``multiple`` (options) or ``text`` (free text up to ``max_length`` characters).
 A quiz marks correct options with ``"correct": true``; fans see their score after answering.
+Titles, question texts and option labels are one string or one per language
+(:mod:`service_kit.localized_text`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from service_kit.localized_text import LocalizedText, parse_localized_text
 from service_kit.problems import InvalidInput
-from service_kit.text_input import clean_text
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MAX_SURVEYS = 10
@@ -28,14 +30,14 @@ SURVEY_KINDS = ("survey", "quiz")
 @dataclass(frozen=True, slots=True)
 class Option:
     id: str
-    label: str
+    label: LocalizedText
     correct: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
     id: str
-    text: str
+    text: LocalizedText
     type: str
     options: tuple[Option, ...]
     max_length: int
@@ -45,12 +47,30 @@ class Question:
 @dataclass(frozen=True, slots=True)
 class Survey:
     id: str
-    title: str
+    title: LocalizedText
     kind: str
     questions: tuple[Question, ...]
 
     def question(self, question_id: str) -> Question | None:
         return next((item for item in self.questions if item.id == question_id), None)
+
+    def in_language(self, language: str) -> Survey:
+        """The survey as a fan of ``language`` sees it (each text in one language)."""
+        return replace(
+            self,
+            title=self.title.in_language(language),
+            questions=tuple(
+                replace(
+                    question,
+                    text=question.text.in_language(language),
+                    options=tuple(
+                        replace(option, label=option.label.in_language(language))
+                        for option in question.options
+                    ),
+                )
+                for question in self.questions
+            ),
+        )
 
 
 def checked_id(value: Any, where: str) -> str:
@@ -101,7 +121,7 @@ def parse_question(raw: Any, where: str, is_quiz: bool) -> Question:
             options.append(
                 Option(
                     checked_id(option.get("id"), f"{where}.options[{index}].id"),
-                    clean_text(
+                    parse_localized_text(
                         option.get("label"), f"{where}.options[{index}].label", MAX_LABEL_CHARS
                     ),
                     correct,
@@ -113,7 +133,7 @@ def parse_question(raw: Any, where: str, is_quiz: bool) -> Question:
             raise InvalidInput(f"{where}: a quiz question needs a correct option", field=where)
     return Question(
         question_id,
-        clean_text(data.get("text"), f"{where}.text", MAX_LABEL_CHARS),
+        parse_localized_text(data.get("text"), f"{where}.text", MAX_LABEL_CHARS),
         question_type,
         tuple(options),
         max_length,
@@ -134,7 +154,7 @@ def parse_survey(raw: Any, where: str) -> Survey:
         raise InvalidInput(f"{where}.questions: ids must be unique", field=where)
     return Survey(
         checked_id(data.get("id"), f"{where}.id"),
-        clean_text(data.get("title"), f"{where}.title", MAX_LABEL_CHARS),
+        parse_localized_text(data.get("title"), f"{where}.title", MAX_LABEL_CHARS),
         kind,
         tuple(questions),
     )
@@ -158,7 +178,7 @@ def survey_document(survey: Survey, include_correct: bool) -> dict[str, Any]:
     for question in survey.questions:
         item: dict[str, Any] = {
             "id": question.id,
-            "text": question.text,
+            "text": question.text.document(),
             "type": question.type,
             "required": question.required,
         }
@@ -166,9 +186,14 @@ def survey_document(survey: Survey, include_correct: bool) -> dict[str, Any]:
             item["max_length"] = question.max_length
         else:
             item["options"] = [
-                {"id": option.id, "label": option.label}
+                {"id": option.id, "label": option.label.document()}
                 | ({"correct": option.correct} if include_correct else {})
                 for option in question.options
             ]
         questions.append(item)
-    return {"id": survey.id, "title": survey.title, "kind": survey.kind, "questions": questions}
+    return {
+        "id": survey.id,
+        "title": survey.title.document(),
+        "kind": survey.kind,
+        "questions": questions,
+    }

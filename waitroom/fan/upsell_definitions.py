@@ -1,18 +1,19 @@
 """Organizer-defined upsell cards (other events, merchandise, experiences): validation only.
 
 A document is ``{"upsells": [{"id", "title", "description"?, "image_url"?, "price_minor"?,
-"currency"?, "link_url"}]}``. Fans follow a card through ``/q/{queue_id}/upsells/{id}``, which
-counts the click and redirects to ``link_url``.
+"currency"?, "link_url"}]}``; the title and description are one string or one per language.
+Fans follow a card through ``/q/{queue_id}/upsells/{id}``, which counts the click and redirects
+to ``link_url``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from service_kit.localized_text import LocalizedText, parse_localized_text
 from service_kit.problems import InvalidInput
-from service_kit.text_input import clean_text
 from waitroom.fan.survey_definitions import checked_id
 
 MAX_UPSELLS = 12
@@ -24,8 +25,8 @@ CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 @dataclass(frozen=True, slots=True)
 class Upsell:
     id: str
-    title: str
-    description: str
+    title: LocalizedText
+    description: LocalizedText
     image_url: str
     price_minor: int | None
     currency: str
@@ -34,13 +35,20 @@ class Upsell:
     def document(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "title": self.title,
-            "description": self.description,
+            "title": self.title.document(),
+            "description": self.description.document(),
             "image_url": self.image_url,
             "price_minor": self.price_minor,
             "currency": self.currency,
             "link_url": self.link_url,
         }
+
+    def in_language(self, language: str) -> Upsell:
+        return replace(
+            self,
+            title=self.title.in_language(language),
+            description=self.description.in_language(language),
+        )
 
 
 def checked_url(value: Any, where: str, required: bool) -> str:
@@ -71,12 +79,12 @@ def parse_upsell(raw: Any, where: str) -> Upsell:
     currency = raw.get("currency", "EUR")
     if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
         raise InvalidInput(f"{where}.currency: an ISO 4217 code like EUR", field=where)
-    description = clean_text(
+    description = parse_localized_text(
         raw.get("description", ""), f"{where}.description", 500, required=False, multiline=True
     )
     return Upsell(
         id=checked_id(raw.get("id"), f"{where}.id"),
-        title=clean_text(raw.get("title"), f"{where}.title", 120),
+        title=parse_localized_text(raw.get("title"), f"{where}.title", 120),
         description=description,
         image_url=checked_url(raw.get("image_url"), f"{where}.image_url", required=False),
         price_minor=price,

@@ -60,6 +60,8 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
     for name in PUBLIC_CONFIG_FIELDS:
         if name in config.raw:
             document[name] = config.raw[name]
+    if "name" in document:
+        document["name"] = config.name_document  # a string, or an object keyed by language
     # numbers stored as Redis hash strings go out as JSON numbers
     for name in STORED_INTEGER_FIELDS:
         if name in document:
