@@ -175,7 +175,10 @@ async def hold_form(request: Request) -> Response:
     return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
 
-async def hold_page(request: Request, error: WaitroomError | None = None) -> Response:
+async def hold_page(
+    request: Request, error: WaitroomError | None = None, entered: dict[str, str] | None = None
+) -> Response:
+    """The cart; after a refused checkout, with the name and e-mail the fan typed (``entered``)."""
     runtime = shop_runtime(request)
     buyer = buyer_of(request)
     hold = await load_hold(runtime.store, request.path_params["hold_id"], buyer)
@@ -195,7 +198,7 @@ async def hold_page(request: Request, error: WaitroomError | None = None) -> Res
         tier_names={tier.tier_id: tier.name.text(language.code) for tier in event.tiers},
         places=places,
         hold=hold.to_dict(now_ms),
-        profile=await runtime.profile(session_of(request)),
+        profile=entered or await runtime.profile(session_of(request)),
         idempotency_key=secrets.token_urlsafe(16),
         error=error,
     )
@@ -222,6 +225,7 @@ async def checkout_form(request: Request) -> Response:
         "email": (form.get("email") or [""])[0],
     }
     key = (form.get("idempotency_key") or [""])[0]
+    entered = {"name": body["name"], "email": body["email"]}
     try:
         checkout_request = parse_checkout(body)
         event = await runtime.event(checkout_request.event_id)
@@ -231,7 +235,7 @@ async def checkout_form(request: Request) -> Response:
         answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
         runtime.record_checkout(event, answer, time.perf_counter() - started)
     except WaitroomError as error:
-        return await hold_page(request, error)
+        return await hold_page(request, error, entered)
     if answer.status == 201:
         order = orjson.loads(answer.body)
         if not answer.replayed:
@@ -246,7 +250,7 @@ async def checkout_form(request: Request) -> Response:
     failure.status, failure.title = answer.status, str(problem["title"])
     failure.type_slug = str(problem["type"]).rsplit("/", 1)[-1]
     try:
-        return await hold_page(request, failure)
+        return await hold_page(request, failure, entered)
     except WaitroomError:
         return render(request, "error.html", answer.status, error=failure)
 
