@@ -15,8 +15,9 @@ from typing import Any
 
 import orjson
 
+from service_kit.errors import InvalidText
 from service_kit.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES
-from service_kit.text_input import InvalidText, clean_text
+from service_kit.text_input import clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,18 @@ class LocalizedText:
             if choice in by_language:
                 return by_language[choice]
         return self.texts[0][1] if self.texts else ""
+
+    def edited(self, edit: LocalizedText) -> LocalizedText:
+        """This text after a form that shows one language (the default's) was saved: a plain
+        ``edit`` replaces that one text and the other languages stay; an edit with languages of
+        its own replaces everything."""
+        if edit.document() != edit.default or self.document() == self.default:
+            return edit
+        languages = dict(self.texts)
+        shown = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in languages else self.texts[0][0]
+        return LocalizedText(
+            tuple((key, edit.default if key == shown else text) for key, text in languages.items())
+        )
 
     def in_language(self, language: str) -> LocalizedText:
         """The text a fan of ``language`` sees, as a plain value."""

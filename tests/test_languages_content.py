@@ -12,13 +12,13 @@ import pytest
 
 from sale_backend.domain.catalog_parsing import parse_event
 from sale_backend.web.views import event_texts, event_view
+from service_kit.errors import InvalidText
 from service_kit.localized_text import (
     LocalizedText,
     localized_from_string,
     parse_localized_text,
     stored_string,
 )
-from service_kit.text_input import InvalidText
 from tests.fan_client import fan_client
 from tests.sale.conftest import sample_event
 from waitroom.settings import Settings
@@ -221,3 +221,16 @@ def test_event_names_per_language() -> None:
     assert texts["venue"] == "Hall"
     with pytest.raises(InvalidText):
         parse_event("ev1", {**source, "name": {"de": "Konzert"}})
+
+
+def test_a_one_language_edit_keeps_the_other_languages() -> None:
+    """The dashboard's form shows the English text; saving it keeps Russian and Estonian."""
+    stored = parse_localized_text({"en": "Old", "ru": "Старый", "et": "Vana"}, "title", 50)
+    edited = stored.edited(LocalizedText.plain("New"))
+    assert edited.document() == {"en": "New", "ru": "Старый", "et": "Vana"}
+    assert stored.edited(LocalizedText.plain("Old")) == stored
+    only_estonian = parse_localized_text({"et": "Vana"}, "title", 50)
+    assert only_estonian.edited(LocalizedText.plain("Uus")).document() == {"et": "Uus"}
+    assert LocalizedText.plain("a").edited(LocalizedText.plain("b")).document() == "b"
+    both = parse_localized_text({"en": "X", "ru": "Икс"}, "title", 50)
+    assert stored.edited(both) == both  # an edit with languages of its own replaces all

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sale_backend.domain.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.storage.keys import is_valid_event_id
+from service_kit.errors import InvalidInput
 from service_kit.localized_text import LocalizedText, parse_localized_text
-from service_kit.problems import InvalidInput
 from waitroom.connector.queue_ids import is_valid_queue_id
 
 TIER_KINDS = ("standard", "vip", "child", "group", "bundle", "accessible", "other")

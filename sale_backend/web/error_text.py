@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service_kit.errors import ServiceError
 from service_kit.languages import DEFAULT_LANGUAGE, N_, Translate
-from service_kit.problems import WaitroomError
+from service_kit.problems import error_status, error_title
 
 TITLES: dict[str, str] = {
     "bad-request": N_("Something is wrong with this request"),
@@ -76,17 +77,33 @@ FIELD_MESSAGES: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class PageError:
+    """An error as a shop page shows it."""
+
+    status: int
+    title: str
+    detail: str
+    type_slug: str = "bad-request"
+    """Which error (``payment-declined``): chooses the fan's words (:func:`error_text`)."""
+    field: str = ""
+
+    @classmethod
+    def of(cls, error: ServiceError) -> PageError:
+        field = str(error.extra.get("field", ""))
+        return cls(error_status(error), error_title(error), error.detail, error.type_slug, field)
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorText:
     title: str
     detail: str
 
 
-def error_text(error: WaitroomError, language: str, translate: Translate) -> ErrorText:
+def error_text(error: PageError, language: str, translate: Translate) -> ErrorText:
     if language == DEFAULT_LANGUAGE:
         return ErrorText(error.title, error.detail)
     slug = error.type_slug
     title = translate(TITLES.get(slug, TITLES["bad-request"]))
-    field = str(error.extra.get("field", ""))
-    message = FIELD_MESSAGES.get(field) if slug == "invalid-input" else None
+    message = FIELD_MESSAGES.get(error.field) if slug == "invalid-input" else None
     message = message or MESSAGES.get(slug) or MESSAGES["bad-request"]
     return ErrorText(title, translate(message))

@@ -70,7 +70,7 @@ def shop_language(request: Request) -> ShopLanguage:
 
 def remember_language(request: Request, response: Response, language: ShopLanguage) -> None:
     if language.remember:
-        secure = cookie_is_secure(shop_runtime(request).settings.base.cookie_secure, request)
+        secure = cookie_is_secure(shop_runtime(request).settings.cookie_secure, request)
         response.headers.append(
             "set-cookie",
             set_cookie_header(

@@ -20,14 +20,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sale_backend.domain.catalog import SeatPlace
 from sale_backend.domain.checkout import parse_checkout
-from sale_backend.domain.errors import TicketNotRefundable
 from sale_backend.domain.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.domain.order_links import ACCESS_PARAMETER
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.tickets import qr_svg
+from sale_backend.errors import TicketNotRefundable
+from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
-from sale_backend.web.error_text import error_text
+from sale_backend.web.error_text import PageError, error_text
 from sale_backend.web.language import (
     ShopLanguage,
     language_links,
@@ -36,7 +37,9 @@ from sale_backend.web.language import (
 )
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
-from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
+from service_kit.errors import InvalidInput, ServiceError, Unavailable
+from service_kit.problem_responses import error_response
+from service_kit.problems import error_status
 
 MAX_FORM_FIELDS = 200
 
@@ -52,7 +55,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     csrf_token, new_cookie = page_form_token(request)
     session = request.scope.get("state", {}).get("waitroom_session")
     language = shop_language(request)
-    if isinstance(context.get("error"), WaitroomError):
+    if isinstance(context.get("error"), PageError):
         context["error"] = error_text(context["error"], language.code, language.translate)
     html = environment.get_template(template).render(
         base=base_path(request),
@@ -83,17 +86,28 @@ def _is_api(request: Request) -> bool:
 
 
 async def error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, WaitroomError)
+    """The shop's one answer to an error: a problem body (API paths, JSON clients) or a page."""
+    assert isinstance(exc, ServiceError)
     if _is_api(request):
         return error_response(exc)
-    return render(request, "error.html", exc.status, error=exc)
+    page = PageError.of(exc)
+    return render(request, "error.html", page.status, error=page)
 
 
 async def unavailable_handler(request: Request, exc: Exception) -> Response:
-    detail = "the sale store is unavailable, please retry in a moment"
+    """The sale store is unreachable (a Redis or socket error met by any handler)."""
+    settings: ShopSettings = request.app.state.settings
+    error = Unavailable(
+        "the sale store is unavailable, please retry in a moment",
+        retry_after_seconds=settings.redis_retry_after_seconds,
+    )
     if _is_api(request):
-        return problem_response(503, "Service unavailable", detail, "unavailable")
-    return render(request, "error.html", 503, error=StoreUnavailable(detail))
+        return error_response(error)
+    status = error_status(error)
+    failure = PageError(status, "Please retry", error.detail, error.type_slug)
+    page = render(request, "error.html", status, error=failure)
+    page.headers["retry-after"] = str(settings.redis_retry_after_seconds)
+    return page
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
@@ -110,17 +124,11 @@ async def read_form(request: Request) -> dict[str, list[str]]:
 
 async def protected_form(request: Request) -> dict[str, list[str]]:
     """The posted form, once its CSRF token is found to be this browser's; raises
-    :class:`~sale_backend.domain.errors.FormTokenInvalid` (403) before anything changes."""
+    :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes."""
     form = await read_form(request)
     presented = form.get(CSRF_FIELD)
     require_form_token(request, presented[0] if presented else None)
     return form
-
-
-class StoreUnavailable(WaitroomError):
-    status = 503
-    title = "Please retry"
-    type_slug = "unavailable"
 
 
 async def index(request: Request) -> Response:
@@ -129,7 +137,7 @@ async def index(request: Request) -> Response:
     return render(request, "index.html", events=await runtime.event_views(language))
 
 
-async def event_page(request: Request, error: WaitroomError | None = None) -> Response:
+async def event_page(request: Request, error: PageError | None = None) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
     language = shop_language(request).code
@@ -168,15 +176,15 @@ async def hold_form(request: Request) -> Response:
             runtime.settings.hold_ttl_seconds,
             time.time(),
         )
-    except WaitroomError as error:
-        return await event_page(request, error)
+    except ServiceError as error:
+        return await event_page(request, PageError.of(error))
     runtime.reporter.changed(event)
     await runtime.cart_held(session_of(request), hold)
     return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
 
 async def hold_page(
-    request: Request, error: WaitroomError | None = None, entered: dict[str, str] | None = None
+    request: Request, error: PageError | None = None, entered: dict[str, str] | None = None
 ) -> Response:
     """The cart; after a refused checkout, with the name and e-mail the fan typed (``entered``)."""
     runtime = shop_runtime(request)
@@ -234,9 +242,9 @@ async def checkout_form(request: Request) -> Response:
         started = time.perf_counter()
         answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
         runtime.record_checkout(event, answer, time.perf_counter() - started)
-    except WaitroomError as error:
-        return await hold_page(request, error, entered)
-    if answer.status == 201:
+    except ServiceError as error:
+        return await hold_page(request, PageError.of(error), entered)
+    if answer.created:
         order = orjson.loads(answer.body)
         if not answer.replayed:
             await runtime.purchase_completed(session_of(request))
@@ -246,12 +254,16 @@ async def checkout_form(request: Request) -> Response:
         )
         return RedirectResponse(location, status_code=303)
     problem = orjson.loads(answer.body)
-    failure = WaitroomError(str(problem["detail"]), field=problem.get("field", ""))
-    failure.status, failure.title = answer.status, str(problem["title"])
-    failure.type_slug = str(problem["type"]).rsplit("/", 1)[-1]
+    failure = PageError(
+        answer.status,
+        str(problem["title"]),
+        str(problem["detail"]),
+        str(problem["type"]).rsplit("/", 1)[-1],
+        str(problem.get("field", "")),
+    )
     try:
         return await hold_page(request, failure, entered)
-    except WaitroomError:
+    except ServiceError:
         return render(request, "error.html", answer.status, error=failure)
 
 

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sale_backend.domain.catalog import Event
+from service_kit.errors import InvalidInput
 from service_kit.languages import DEFAULT_LANGUAGE
-from service_kit.problems import InvalidInput
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

@@ -36,7 +36,7 @@ def _clock(unix_seconds: object) -> str:
 
 def explanation(error: ConnectorError) -> Explanation:
     reason = str(error.extra.get("closed_reason", ""))
-    if error.slug in {"pass-ended", "session-ended"}:
+    if error.type_slug in {"pass-ended", "session-ended"}:
         if reason == "purchase_completed":
             return Explanation(
                 N_("You have completed your purchase"),
@@ -62,7 +62,7 @@ def explanation(error: ConnectorError) -> Explanation:
             REJOIN,
             (("time", ended_at),) if ended_at else (),
         )
-    if error.slug == "pass-expired":
+    if error.type_slug == "pass-expired":
         return Explanation(
             N_("Your pass has expired"),
             N_("Your pass to the shop ran out before you used it."),
@@ -72,7 +72,7 @@ def explanation(error: ConnectorError) -> Explanation:
             ),
             REJOIN,
         )
-    if error.slug == "pass-in-use":
+    if error.type_slug == "pass-in-use":
         return Explanation(
             N_("This pass is already in use"),
             N_("This pass was opened in another browser first; a pass works in one browser only."),
@@ -109,5 +109,5 @@ def explanation_page(error: ConnectorError, action_url: str, language: str) -> b
         hint=html.escape(translate(page.hint)),
         action=html.escape(translate(page.action)),
         action_url=html.escape(with_language(action_url, language), quote=True),
-        reason=html.escape(str(error.extra.get("closed_reason", error.slug))),
+        reason=html.escape(str(error.extra.get("closed_reason", error.type_slug))),
     ).encode("utf-8")

@@ -13,8 +13,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from service_kit.errors import InvalidInput
 from service_kit.localized_text import LocalizedText, parse_localized_text
-from service_kit.problems import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
 

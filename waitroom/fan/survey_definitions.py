@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from service_kit.errors import InvalidInput
 from service_kit.localized_text import LocalizedText, parse_localized_text
-from service_kit.problems import InvalidInput
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MAX_SURVEYS = 10

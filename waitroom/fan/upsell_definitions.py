@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from service_kit.errors import InvalidInput
 from service_kit.localized_text import LocalizedText, parse_localized_text
-from service_kit.problems import InvalidInput
 from waitroom.fan.survey_definitions import checked_id
 
 MAX_UPSELLS = 12
