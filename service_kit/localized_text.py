@@ -11,13 +11,24 @@ text (:func:`service_kit.text_input.clean_text`). The organizer's value is kept 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import orjson
 
 from service_kit.errors import InvalidText
 from service_kit.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES
 from service_kit.text_input import clean_text
+
+LocalizedInput = Annotated[
+    str | dict[str, str],
+    msgspec.Meta(
+        description="one string, or an object of language codes (en, et, ru, zh_Hans) to "
+        "strings; fans see their language, else English, else the first given"
+    ),
+]
+"""The model type of an organizer text (a request model's field); :func:`parse_localized_text`
+checks it further (languages, length, characters)."""
 
 
 @dataclass(frozen=True, slots=True)

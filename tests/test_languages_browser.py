@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from sale_backend.domain.payments import CARD_DECLINED, CARD_SUCCEEDS
+from tests.accessibility import Audit, prepare
 from tests.conftest import ADMIN_TOKEN
 from tests.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
 from tests.sale.conftest import sample_event
@@ -52,9 +53,16 @@ def test_a_russian_fan_goes_from_the_queue_to_the_order_in_russian(
     from playwright.sync_api import expect
 
     # the browser prefers Estonian; the fan picks Russian on the queue page
-    context = chromium.new_context(locale="et-EE")
+    context = chromium.new_context(locale="et-EE", viewport={"width": 360, "height": 740})
+    prepare(context)  # axe-core audits every translated page below (WCAG 2.0-2.2 A and AA)
+    audit = Audit()
     page = context.new_page()
     loops = LoopDetector(page)
+    page.goto(f"{hosts.queue.base_url}/q/{hosts.queue_id}/code?lang=ru")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Есть код приглашения или приоритетный код?"
+    )
+    audit.check(page, "invite-code page (ru)")
     page.goto(f"{hosts.queue_url}?lang=ru")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     assert "Очередь на концерт" in page.content()
@@ -73,11 +81,13 @@ def test_a_russian_fan_goes_from_the_queue_to_the_order_in_russian(
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("В продаже")
     expect(page.locator(".session-timer")).to_contain_text("Осталось времени на покупки")
+    audit.check(page, "shop index (ru)")
 
     page.get_by_role("link", name="Тестовый концерт").click()
     page.wait_for_url(f"{hosts.shop.base_url}/events/{hosts.queue_id}")  # no ?lang: the cookie
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     assert "Entry only" in page.content()  # no Russian text given: the default language's
+    audit.check(page, "event and seat map (ru)")
     page.get_by_label("Количество: Стандарт").fill("1")
     page.get_by_role("button", name="Забронировать билеты").click()
     page.wait_for_url(re.compile(r".*/holds/.*"))
@@ -94,6 +104,7 @@ def test_a_russian_fan_goes_from_the_queue_to_the_order_in_russian(
     expect(error).to_contain_text("Ваша карта отклонена, деньги не списаны")
     expect(page.locator("#cart-timer")).to_be_visible()  # the cart is kept for another try
     expect(page.get_by_label("Имя")).to_have_value("Мария Иванова")  # what was typed stays
+    audit.check(page, "cart with a declined card (ru)")
 
     page.get_by_label("Номер карты").fill(CARD_SUCCEEDS)
     page.get_by_role("button", name=re.compile(r"^Оплатить ")).click()
@@ -108,11 +119,14 @@ def test_a_russian_fan_goes_from_the_queue_to_the_order_in_russian(
     main_text = page.locator("main").inner_text()
     for english in ENGLISH_SHOP_WORDS:
         assert english not in main_text, english
+    audit.check(page, "order (ru)")
 
     # the refund confirmation, in Russian too
     page.get_by_role("link", name="Вернуть весь заказ…").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Вернуть весь заказ?")
+    audit.check(page, "refund confirmation (ru)")
     loops.check()
+    assert audit.audits == 6 and not audit.found, audit.report()
     context.close()
 
 

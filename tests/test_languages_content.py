@@ -151,10 +151,10 @@ async def test_the_browser_language_picks_the_text(
     [
         ({"de": "Welches Lied?"}, "unknown_language"),
         ({}, "required"),
-        ({"en": 5}, "not_text"),
+        ({"en": 5}, None),  # refused by the model's types
         ({"en": "x" * 301}, "too_long"),
         ({"ru": "ok", "en": "bad\u202etext"}, None),
-        (["Which?"], "not_text"),
+        (["Which?"], None),
     ],
 )
 async def test_malformed_texts_are_a_clear_400(
@@ -207,12 +207,12 @@ def test_event_names_per_language() -> None:
     source["sections"][0]["name"] = {"ru": "Партер"}
     event = parse_event("ev1", source)
     russian = event_view(event, {}, language="ru")
-    assert russian["name"] == "Тестовый концерт"
-    assert russian["tiers"][0]["name"] == "Standard"  # no Russian: English
-    assert russian["sections"][0]["name"] == "Партер"
+    assert russian.name == "Тестовый концерт"
+    assert russian.tiers[0].name == "Standard"  # no Russian: English
+    assert russian.sections[0].name == "Партер"
     estonian = event_view(event, {}, language="et")
-    assert estonian["name"] == "Test concert" and estonian["tiers"][0]["name"] == "Tavapilet"
-    assert event_view(event, {})["sections"][0]["name"] == "Партер"  # the only text
+    assert estonian.name == "Test concert" and estonian.tiers[0].name == "Tavapilet"
+    assert event_view(event, {}).sections[0].name == "Партер"  # the only text
     texts = event_texts(event)
     assert texts["name"] == source["name"] and texts["tiers"]["standard"]["name"] == {
         "en": "Standard",

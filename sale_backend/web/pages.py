@@ -38,6 +38,7 @@ from sale_backend.web.language import (
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
 from service_kit.errors import InvalidInput, ServiceError, Unavailable
+from service_kit.models import to_builtins
 from service_kit.problem_responses import error_response
 from service_kit.problems import error_status
 
@@ -194,9 +195,9 @@ async def hold_page(
     now_ms = int(time.time() * 1000)
     language = shop_language(request)
     places = {
-        line["seat_id"]: seat_words(place, language)
-        for line in hold.to_dict(now_ms)["lines"]
-        if line.get("seat_id") and (place := event.seat_place(line["seat_id"]))
+        line.seat_id: seat_words(place, language)
+        for line in hold.data.lines
+        if line.seat_id and (place := event.seat_place(line.seat_id))
     }
     return render(
         request,
@@ -205,7 +206,7 @@ async def hold_page(
         event=event_view(event, {}, language=language.code),
         tier_names={tier.tier_id: tier.name.text(language.code) for tier in event.tiers},
         places=places,
-        hold=hold.to_dict(now_ms),
+        hold=hold.view(now_ms),
         profile=entered or await runtime.profile(session_of(request)),
         idempotency_key=secrets.token_urlsafe(16),
         error=error,
@@ -273,10 +274,10 @@ async def _order_view(request: Request, access_key: str | None) -> dict[str, Any
     runtime = shop_runtime(request)
     order = await load_order(runtime.store, request.path_params["order_id"], None)
     runtime.links.check(order, access_key)
-    event = await runtime.event(order["event_id"], any_queue=True)
+    event = await runtime.event(order.event_id, any_queue=True)
     language = shop_language(request)
     _ = language.translate
-    view = public_order(order, runtime.codes, runtime.links)
+    view: dict[str, Any] = to_builtins(public_order(order, runtime.codes, runtime.links))
     view["event_name"] = event.name.text(language.code)
     count = len(view["tickets"])
     for number, ticket in enumerate(view["tickets"], start=1):
@@ -374,7 +375,7 @@ async def refund_form(request: Request) -> Response:
         return await _refund_confirmation(request, key, ticket_ids)
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
-    record = await runtime.refunds.refund(event, order_id, ticket_ids, order["buyer"])
-    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, order.buyer)
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record.ticket_ids))
     location = f"{base_path(request)}/orders/{order_id}?{ACCESS_PARAMETER}={key}"
     return RedirectResponse(location, status_code=303)

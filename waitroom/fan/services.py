@@ -11,6 +11,7 @@ from waitroom.fan.content import FanContentStore
 from waitroom.fan.i18n import load_catalogs
 from waitroom.fan.survey_answers import SurveyAnswers
 from waitroom.queue.leave import QueueLeaving
+from waitroom.storage.scripts import QueueScripts
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,10 @@ class FanServices:
     catalogs: Catalogs
 
     @classmethod
-    def build(cls, redis: Redis) -> FanServices:
+    def build(cls, redis: Redis, scripts: QueueScripts) -> FanServices:
         return cls(
             content=FanContentStore(redis),
-            answers=SurveyAnswers(redis),
-            leaving=QueueLeaving(redis),
+            answers=SurveyAnswers(scripts),
+            leaving=QueueLeaving(scripts),
             catalogs=load_catalogs(),
         )
