@@ -93,7 +93,7 @@ def demo_profile_form(queue_id: str) -> dict[str, Any]:
     event = parse_event(demo_event_id(queue_id), demo_event_source(queue_id))
     unseated = [tier for tier in event.tiers if not tier.seated]
     return {
-        "tiers": [{"id": tier.tier_id, "label": tier.name} for tier in unseated],
+        "tiers": [{"id": tier.tier_id, "label": tier.name.document()} for tier in unseated],
         "max_quantity": event.max_tickets_per_order,
     }
 

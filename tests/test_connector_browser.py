@@ -124,7 +124,8 @@ def test_fan_buys_in_a_shop_on_another_host_and_the_pass_is_used_up(
     assert link.startswith(f"{hosts.shop.base_url}/?waitroom_pass=")
     before = hosts.active_sessions()
     page.get_by_role("link", name="Go to the shop").click()
-    page.wait_for_url(f"{hosts.shop.base_url}/")  # the shop's own 303 stripped the pass
+    # the shop's own 303 stripped the pass and kept the queue page's language
+    page.wait_for_url(f"{hosts.shop.base_url}/?lang=en")
     expect(page.locator("#session-timer")).to_have_text(re.compile(r"^1[45]:\d\d$"))
     assert hosts.active_sessions() == before + 1
 
@@ -134,7 +135,7 @@ def test_fan_buys_in_a_shop_on_another_host_and_the_pass_is_used_up(
     assert copied.status == 409
     expect(copier.get_by_role("heading")).to_have_text("This pass is already in use")
     expect(copier.get_by_role("link", name="Join the queue again")).to_have_attribute(
-        "href", hosts.queue_url
+        "href", hosts.queue_url + "?lang=en"
     )
     copier.context.close()
 
@@ -159,7 +160,7 @@ def test_fan_buys_in_a_shop_on_another_host_and_the_pass_is_used_up(
     assert again.status == 410
     expect(page.get_by_role("heading")).to_have_text("You have completed your purchase")
     page.get_by_role("link", name="Join the queue again").click()
-    page.wait_for_url(hosts.queue_url)
+    page.wait_for_url(hosts.queue_url + "?lang=en")
     loops.check()
     page.context.close()
 
@@ -173,7 +174,7 @@ def test_a_pass_that_runs_out_during_checkout_is_explained_without_a_loop(
     page, loops = admitted_page(chromium, hosts)
     old_place = page.locator("#position").inner_text()
     page.get_by_role("link", name="Go to the shop").click()
-    page.wait_for_url(f"{hosts.shop.base_url}/")
+    page.wait_for_url(f"{hosts.shop.base_url}/?lang=en")
     hold_one_ticket(page, hosts)
     seconds_left = int(str(page.locator("#session-timer").get_attribute("data-seconds-left")))
     assert seconds_left <= 6
@@ -185,13 +186,13 @@ def test_a_pass_that_runs_out_during_checkout_is_explained_without_a_loop(
     expect(page.get_by_role("heading")).to_have_text("Your shopping time has ended")
     assert "tickets held in your cart go back on sale" in page.content()
     page.get_by_role("link", name="Join the queue again").click()
-    page.wait_for_url(hosts.queue_url)
+    page.wait_for_url(hosts.queue_url + "?lang=en")
     expect(page.locator("#status-message")).to_have_text(
         "Your pass or your shopping time has run out."
     )
     expect(page.locator("#turn")).to_be_hidden()  # no second pass for the place
     page.get_by_role("button", name="Join the queue again").click()
-    page.wait_for_url(hosts.queue_url)
+    page.wait_for_url(re.compile(re.escape(hosts.queue_url) + r"(\?lang=en)?$"))
     expect(page.get_by_role("link", name="Go to the shop")).to_be_visible(timeout=15000)
     assert page.locator("#position").inner_text() != old_place  # a new place at the back
     loops.check()

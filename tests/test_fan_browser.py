@@ -129,7 +129,7 @@ def set_up_queue(base_url: str, queue_id: str) -> None:
 def check_shop_landing(page: Any, queue_id: str) -> None:
     """The fan lands in the shop; the event page pre-selects the profile's ticket type and
     quantity; the checkout form (after holding them) carries the profile's name and e-mail."""
-    page.wait_for_url("**/shop/")
+    page.wait_for_url("**/shop/?lang=en")  # the queue page's language, handed on
     page.get_by_role("link", name="Demo concert").click()
     page.wait_for_url(f"**/shop/events/{queue_id}-concert")
     tier_id, tier_name = PROFILE_TIER

@@ -1,4 +1,5 @@
-"""Every fan-page string is translated in every catalog, and the compiled .mo files are current."""
+"""Every fan-facing string (waiting room, connector pages, shop) is translated in every catalog,
+and the compiled .mo files are current."""
 
 from __future__ import annotations
 
@@ -12,67 +13,122 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from waitroom.fan.i18n import Catalogs, choose_language, locale_directory, parse_accept_language
+from sale_backend.web.language import shop_locale_directory
+from service_kit.languages import (
+    Catalogs,
+    choose_language,
+    parse_accept_language,
+    with_language,
+)
+from waitroom.fan.i18n import load_catalogs, locale_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED_LANGUAGES = ("et", "ru", "zh_Hans")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
-def source_messages() -> set[str]:
-    """What the fan pages use today, extracted like ``scripts/i18n`` does."""
-    method_map = [
-        ("waitroom/**.py", "python"),
-        ("waitroom/pages/templates/**.html", "jinja2"),
-    ]
-    found: set[str] = set()
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map=method_map):
-        found.add(message if isinstance(message, str) else message[0])
+APPS = {
+    # app: (its catalogs, where extraction starts, Babel's method map), like scripts/i18n
+    "waitroom": (
+        locale_directory(),
+        ROOT,
+        [("waitroom/**.py", "python"), ("waitroom/pages/templates/**.html", "jinja2")],
+    ),
+    "sale_backend": (
+        shop_locale_directory(),
+        ROOT / "sale_backend",
+        [("**.py", "python"), ("web/templates/**.html", "jinja2")],
+    ),
+}
+CATALOGS = [(app, language) for app in APPS for language in TRANSLATED_LANGUAGES]
+
+
+def message_key(message_id: object) -> object:
+    """A message's id: a string, or a (singular, plural) pair."""
+    return message_id if isinstance(message_id, str) else tuple(message_id)  # type: ignore[arg-type]
+
+
+def source_messages(app: str) -> set[object]:
+    """What the app's pages use today, extracted like ``scripts/i18n`` does."""
+    _, source, method_map = APPS[app]
+    found: set[object] = set()
+    for _, _, message, _, _ in extract_from_dir(str(source), method_map=method_map):
+        found.add(message if isinstance(message, str) else tuple(message[:2]))
     return found
 
 
-def catalog(language: str):  # type: ignore[no-untyped-def]
-    path = locale_directory() / language / "LC_MESSAGES" / "messages.po"
+def catalog(app: str, language: str):  # type: ignore[no-untyped-def]
+    path = APPS[app][0] / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         return read_po(handle, locale=language)
 
 
-def test_source_strings_are_in_the_template() -> None:
-    with (locale_directory() / "messages.pot").open("rb") as handle:
-        template = {message.id for message in read_po(handle) if message.id}
-    assert source_messages() == template, "run scripts/i18n after changing fan-page strings"
+@pytest.mark.parametrize("app", APPS)
+def test_source_strings_are_in_the_template(app: str) -> None:
+    with (APPS[app][0] / "messages.pot").open("rb") as handle:
+        template = {message_key(message.id) for message in read_po(handle) if message.id}
+    assert source_messages(app) == template, "run scripts/i18n after changing page strings"
 
 
-@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
-def test_catalog_is_complete(language: str) -> None:
-    messages = {message.id: message for message in catalog(language) if message.id}
-    expected = source_messages()
+@pytest.mark.parametrize(("app", "language"), CATALOGS)
+def test_catalog_is_complete(app: str, language: str) -> None:
+    messages = {
+        message_key(message.id): message for message in catalog(app, language) if message.id
+    }
+    expected = source_messages(app)
     assert set(messages) == expected
-    for message_id, message in messages.items():
-        assert isinstance(message.string, str) and message.string.strip(), message_id
-        assert "fuzzy" not in message.flags, message_id
-        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
-            PLACEHOLDER.findall(message_id)
-        ), message_id
+    for key, message in messages.items():
+        singular = key if isinstance(key, str) else key[0]
+        texts = [message.string] if isinstance(message.string, str) else list(message.string)
+        assert texts and all(isinstance(text, str) and text.strip() for text in texts), key
+        assert "fuzzy" not in message.flags, key
+        for text in texts:
+            assert set(PLACEHOLDER.findall(text)) <= set(PLACEHOLDER.findall(str(key))), key
+        if isinstance(key, str):
+            assert sorted(PLACEHOLDER.findall(texts[0])) == sorted(PLACEHOLDER.findall(singular)), (
+                key
+            )
 
 
 def translations(messages: Iterable[Message]) -> dict[object, object]:
     """What a catalog means: each message id (with its context) and its translation."""
-    return {(message.context, message.id): message.string for message in messages if message.id}
+    return {
+        (message.context, message_key(message.id)): message_key(message.string)
+        for message in messages
+        if message.id
+    }
 
 
-@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
-def test_compiled_catalog_matches_its_source(language: str) -> None:
+@pytest.mark.parametrize(("app", "language"), CATALOGS)
+def test_compiled_catalog_matches_its_source(app: str, language: str) -> None:
     """The committed .mo says what the .po says (compared message by message, so a Babel release
     that writes other header bytes cannot fail it, while a forgotten compile still does)."""
-    mo_path = locale_directory() / language / "LC_MESSAGES" / "messages.mo"
+    mo_path = APPS[app][0] / language / "LC_MESSAGES" / "messages.mo"
     with mo_path.open("rb") as handle:
         compiled = read_mo(handle)
-    assert translations(compiled) == translations(catalog(language)), "run scripts/i18n compile"
+    assert translations(compiled) == translations(catalog(app, language)), "scripts/i18n compile"
+
+
+def test_shop_catalogs_translate_plurals() -> None:
+    catalogs = Catalogs.load(shop_locale_directory())
+    russian = catalogs.plural_translator("ru")
+    one = russian("%(count)s ticket left", "%(count)s tickets left", 1)
+    few = russian("%(count)s ticket left", "%(count)s tickets left", 3)
+    many = russian("%(count)s ticket left", "%(count)s tickets left", 5)
+    assert "1" in one and "3" in few and "5" in many
+    assert len({one.replace("1", ""), few.replace("3", ""), many.replace("5", "")}) == 3
+    english = catalogs.plural_translator("en")
+    assert english("%(count)s ticket left", "%(count)s tickets left", 2) == "2 tickets left"
+
+
+def test_a_language_is_handed_on_in_a_link() -> None:
+    assert with_language("/shop/?waitroom_pass=abc", "ru") == "/shop/?waitroom_pass=abc&lang=ru"
+    assert with_language("/q/demo?lang=et#top", "zh_Hans") == "/q/demo?lang=zh_Hans#top"
+    assert with_language("https://shop.example/", "et") == "https://shop.example/?lang=et"
 
 
 def test_loaded_catalogs_translate_every_language() -> None:
-    catalogs = Catalogs.load()
+    catalogs = load_catalogs()
     texts = {
         language: catalogs.translator(language)("Your number")
         for language in ("en", *TRANSLATED_LANGUAGES)
@@ -97,6 +153,8 @@ def test_loaded_catalogs_translate_every_language() -> None:
         ("zh_Hans", "ru", "et", "zh_Hans"),
         ("xx", None, "et", "et"),
         (None, "bogus", ";;;q=abc,,", "en"),
+        ("zh-Hans", None, "", "zh_Hans"),
+        ("ru-RU", "et", "", "ru"),
     ],
 )
 def test_language_choice(query: str | None, cookie: str | None, header: str, expected: str) -> None:

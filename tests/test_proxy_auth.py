@@ -193,7 +193,7 @@ async def test_denied_with_a_session_that_is_good_again_offers_to_try_again(
         headers["X-Original-URI"] = "/shop"
         answer = await client.get("/.waitroom/denied", headers=headers)
     assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
-    assert 'href="/shop"' in answer.text and "Try again" in answer.text
+    assert 'href="/shop?lang=en"' in answer.text and "Try again" in answer.text
     assert "set-cookie" not in answer.headers
 
 

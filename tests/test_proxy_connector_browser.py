@@ -58,7 +58,7 @@ def test_a_fan_queues_shops_behind_nginx_and_leaves_through_the_done_link(
 
         # admitted: into the static site, the pass gone from the address bar
         page.locator("#go").click()
-        page.wait_for_url(f"{site}/")
+        page.wait_for_url(f"{site}/?lang=en")
         assert "waitroom_pass" not in page.url
         expect(page.get_by_role("heading", name="The tour shop")).to_be_visible()
         cookie_name = session_cookie_name(world.queue_id)
@@ -84,7 +84,7 @@ def test_a_fan_queues_shops_behind_nginx_and_leaves_through_the_done_link(
         expect(page.get_by_role("heading")).to_have_text("You have completed your purchase")
         page.screenshot(path=str(ARTIFACTS / "proxy_site_session_done.png"), full_page=True)
         page.get_by_role("link", name="Join the queue again").click()
-        page.wait_for_url(world.queue_url)
+        page.wait_for_url(world.queue_url + "?lang=en")
         browser.close()
 
     # every redirect was one step of the journey: no loop

@@ -25,6 +25,12 @@ from msgspec import UNSET, UnsetType
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
+from service_kit.localized_text import (
+    LocalizedInput,
+    localized_from_string,
+    parse_localized_text,
+    stored_string,
+)
 from service_kit.models import StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.errors import QueueNotFound, QueueNotJoinable
@@ -74,10 +80,11 @@ class QueueSettings(StrictModel):
     redirect_url: (
         Annotated[str, msgspec.Meta(description="a path or an http(s) URL")] | UnsetType
     ) = UNSET
-    name: Annotated[str, msgspec.Meta(description="at most 200 characters")] | UnsetType = UNSET
-    pause_reason: (
-        Annotated[str, msgspec.Meta(description="at most 500 characters")] | UnsetType
-    ) = UNSET
+    name: LocalizedInput | UnsetType = UNSET
+    """At most 200 characters: one string, or one per language (fans see theirs)."""
+    pause_reason: Annotated[str, msgspec.Meta(description="at most 500 characters")] | UnsetType = (
+        UNSET
+    )
     event_id: Annotated[str, msgspec.Meta(description="at most 64 characters")] | UnsetType = UNSET
     active_shopper_cap: Rate | UnsetType = UNSET
     abandon_after_seconds: (
@@ -146,6 +153,15 @@ class QueueConfig:
         """The hash as Redis held it, fields this version does not know included (the state
         guard puts a lost queue back from it)."""
         return dict(self._stored)
+
+    def display_name(self, language: str) -> str:
+        """The queue's name in ``language`` (else the default language's); "" when unnamed."""
+        return localized_from_string(self.name).text(language)
+
+    @property
+    def name_document(self) -> str | dict[str, str]:
+        """The name as the organizer gave it: a string, or an object keyed by language."""
+        return localized_from_string(self.name).document()
 
 
 def _whole(stored: str | None, default: int) -> int:
@@ -221,6 +237,12 @@ def validate_config_update(fields: QueueSettings | Mapping[str, Any]) -> dict[st
             result[name] = value.value
         elif isinstance(value, int):
             result[name] = str(value)
+        elif name == "name":
+            # one string or one per language (service_kit.localized_text)
+            name_text = parse_localized_text(
+                value, name, TEXT_FIELD_MAX_CHARS[name], required=False
+            )
+            result[name] = stored_string(name_text)
         else:
             text = clean_text(
                 value, name, TEXT_FIELD_MAX_CHARS[name], required=name == "redirect_url"

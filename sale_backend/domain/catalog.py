@@ -1,6 +1,8 @@
 """The catalog: events, ticket tiers, sale phases and an optional seat map.
 
-Organizers send it as JSON (``PUT /shop/api/v1/staff/events/{event_id}``);
+Names (event, venue, tiers, what a tier includes, phases, sections) are
+:class:`~service_kit.localized_text.LocalizedText`: one string or one per language. Organizers
+send it as JSON (``PUT /shop/api/v1/staff/events/{event_id}``);
 :func:`sale_backend.domain.catalog_parsing.parse_event` validates it. Prices are in minor units
 (cents) of the event's currency.
 """
@@ -9,23 +11,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service_kit.localized_text import LocalizedText
+
+NO_TEXT = LocalizedText.plain("")
+
 
 @dataclass(frozen=True, slots=True)
 class Tier:
     tier_id: str
-    name: str
+    name: LocalizedText
     price_minor: int
     capacity: int
     kind: str = "standard"
     admits: int = 1
-    includes: str = ""
+    includes: LocalizedText = NO_TEXT
     seated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Phase:
     phase_id: str
-    name: str
+    name: LocalizedText
     starts_at: float
     ends_at: float
     tier_ids: tuple[str, ...] = ()
@@ -47,7 +53,7 @@ class Row:
 @dataclass(frozen=True, slots=True)
 class Section:
     section_id: str
-    name: str
+    name: LocalizedText
     tier_id: str
     rows: tuple[Row, ...]
 
@@ -67,7 +73,7 @@ def seat_id(section_id: str, row_id: str, number: int) -> str:
 class SeatPlace:
     """Where a seat is, in words: section name, row and seat number."""
 
-    section: str
+    section: LocalizedText
     row: str
     number: int
 
@@ -80,12 +86,12 @@ class SeatPlace:
 class Event:
     event_id: str
     queue_id: str
-    name: str
+    name: LocalizedText
     currency: str
     tiers: tuple[Tier, ...]
     phases: tuple[Phase, ...]
     sections: tuple[Section, ...] = ()
-    venue: str = ""
+    venue: LocalizedText = NO_TEXT
     starts_at: float = 0.0
     max_tickets_per_order: int = 10
     max_tickets_per_buyer: int = 6

@@ -15,16 +15,17 @@ from sale_backend.domain.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.domain.requests import EventDefinition, PhaseDefinition, SectionDefinition
 from sale_backend.storage.keys import is_valid_event_id
 from service_kit.errors import InvalidInput
+from service_kit.localized_text import LocalizedText, parse_localized_text
 from service_kit.models import convert, decode_json
-from service_kit.text_input import clean_text
 
 MAX_SEATS = 20_000
 MAX_TEXT_CHARS = 200
 
 
-def _text(value: str | None, default: str, field: str) -> str:
-    """An organizer's text (a name, the venue): normalized, one line, at most 200 chars."""
-    return clean_text(
+def _text(value: str | dict[str, str] | None, default: str, field: str) -> LocalizedText:
+    """An organizer's text (a name, the venue): one string or one per language
+    (:mod:`service_kit.localized_text`), normalized, one line, at most 200 chars each."""
+    return parse_localized_text(
         default if value is None else value, field, MAX_TEXT_CHARS, required=bool(default)
     )
 

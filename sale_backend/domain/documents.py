@@ -4,7 +4,7 @@ msgspec for the JSON API; the same types describe the answers in the OpenAPI doc
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -79,6 +79,9 @@ class EventView(Document):
     remaining_total: int
     held_total: int
     sold_total: int
+    texts: dict[str, Any] | None = None
+    """Staff answers only: the organizer's texts as given (a string, or one per language); the
+    names above are in one language (the buyer's, else English)."""
 
 
 class Events(Document):

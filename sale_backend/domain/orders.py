@@ -39,7 +39,7 @@ def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str
             OrderTicket(
                 ticket_id=derived_id(event.event_id, "t", f"{order_id}#{index}"),
                 tier_id=line.tier_id,
-                tier_name=tier.name if tier else line.tier_id,
+                tier_name=str(tier.name) if tier else line.tier_id,
                 admits=tier.admits if tier else 1,
                 seat_id=line.seat_id,
                 price_minor=line.price_minor,
@@ -49,7 +49,7 @@ def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str
     return Order(
         order_id=order_id,
         event_id=event.event_id,
-        event_name=event.name,
+        event_name=str(event.name),
         buyer=hold.buyer,
         payment_id=payment_id,
         hold_id=hold.hold_id,

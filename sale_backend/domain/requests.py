@@ -102,7 +102,13 @@ class ScanBatchBody(Model):
 
 LocalId = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_-]{1,32}$")]
 PriceMinor = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
-OrganizerText = Annotated[str, msgspec.Meta(description="one line, at most 200 characters")]
+OrganizerText = Annotated[
+    str | dict[str, str],
+    msgspec.Meta(
+        description="one line, at most 200 characters: one string, or an object of language "
+        "codes (en, et, ru, zh_Hans) to strings (fans see theirs, else English, else the first)"
+    ),
+]
 TierKind = Literal["standard", "vip", "child", "group", "bundle", "accessible", "other"]
 FOREVER = 4_102_444_800.0
 """2100-01-01: a phase without an end."""

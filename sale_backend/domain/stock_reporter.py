@@ -140,7 +140,7 @@ def stock_report_body(
         tiers.append(
             {
                 "tier_id": tier.tier_id,
-                "name": tier.name,
+                "name": str(tier.name),
                 "remaining": figures.get(prefix + "remaining", 0),
                 "capacity": figures.get(prefix + "capacity", 0),
                 "sold": figures.get(prefix + "sold", 0),

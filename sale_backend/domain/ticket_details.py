@@ -76,7 +76,7 @@ class TicketDetails:
             tier_name=self.tier_name,
             admits=self.admits,
             seat_id=self.seat_id,
-            seat=None if place is None else SeatView(place.section, place.row, place.number),
+            seat=None if place is None else SeatView(str(place.section), place.row, place.number),
             seat_label=self.seat_label(event),
             holder=self.holder,
         )

@@ -94,8 +94,8 @@ def listed_state(state: str | None) -> TicketState:
 def scanner_event(event: Event) -> ScannerEvent:
     return ScannerEvent(
         event_id=event.event_id,
-        name=event.name,
-        venue=event.venue,
+        name=str(event.name),
+        venue=str(event.venue),
         starts_at=event.starts_at,
         time_zone=event.time_zone,
     )

@@ -33,6 +33,7 @@ from sale_backend.storage.durability import warn_unless_durable
 from sale_backend.web import pages
 from sale_backend.web.background import BackgroundWork, report_all_stock
 from sale_backend.web.cross_site import CrossSiteGuard
+from sale_backend.web.language import load_shop_catalogs
 from sale_backend.web.routes import shop_routes
 from sale_backend.web.runtime import ShopRuntime
 from sale_backend.web.security_headers import SecurityHeaders
@@ -163,6 +164,7 @@ def create_app(
     )
     templates.filters["utc_clock"] = utc_clock
     app.state.templates = templates
+    app.state.catalogs = load_shop_catalogs()
     return app
 
 

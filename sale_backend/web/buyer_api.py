@@ -19,6 +19,7 @@ from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.refunds import parse_ticket_ids
 from sale_backend.domain.requests import CheckoutBody, HoldBody, RefundBody
 from sale_backend.storage.keys import event_of
+from sale_backend.web.language import shop_language
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view, json_response
 from service_kit.models import decode_json
@@ -28,13 +29,16 @@ from service_kit.request_body import read_json
 
 async def list_events(request: Request) -> Response:
     runtime = shop_runtime(request)
-    return json_response(Events(await runtime.event_views()))
+    language = shop_language(request).code
+    return json_response(Events(await runtime.event_views(language)))
 
 
 async def get_event(request: Request) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
-    return json_response(event_view(event, await runtime.store.stock(event.event_id)))
+    language = shop_language(request).code
+    stock = await runtime.store.stock(event.event_id)
+    return json_response(event_view(event, stock, language=language))
 
 
 async def get_seats(request: Request) -> Response:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,6 +18,7 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from sale_backend.domain.catalog import SeatPlace
 from sale_backend.domain.checkout import parse_checkout
 from sale_backend.domain.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.domain.order_links import ACCESS_PARAMETER
@@ -28,12 +28,19 @@ from sale_backend.errors import TicketNotRefundable
 from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
+from sale_backend.web.error_text import PageError, error_text
+from sale_backend.web.language import (
+    ShopLanguage,
+    language_links,
+    remember_language,
+    shop_language,
+)
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
 from service_kit.errors import InvalidInput, ServiceError, Unavailable
 from service_kit.models import to_builtins
 from service_kit.problem_responses import error_response
-from service_kit.problems import error_status, error_title
+from service_kit.problems import error_status
 
 MAX_FORM_FIELDS = 200
 
@@ -43,17 +50,30 @@ def base_path(request: Request) -> str:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A shop page; its forms get the browser's CSRF token as ``csrf_token``."""
+    """A shop page in the fan's language; its forms get the browser's CSRF token as
+    ``csrf_token``; an ``error`` in the context is shown in the fan's language."""
     environment: Environment = request.app.state.templates
     csrf_token, new_cookie = page_form_token(request)
     session = request.scope.get("state", {}).get("waitroom_session")
+    language = shop_language(request)
+    if isinstance(context.get("error"), PageError):
+        context["error"] = error_text(context["error"], language.code, language.translate)
     html = environment.get_template(template).render(
-        base=base_path(request), csrf_token=csrf_token, session=session, now=time.time(),
+        base=base_path(request),
+        csrf_token=csrf_token,
+        session=session,
+        now=time.time(),
+        _=language.translate,
+        ngettext=language.plural,
+        lang=language.html_tag,
+        language_code=language.code,
+        languages=language_links(request, language.code),
         **context,
     )
     response = HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
     if new_cookie is not None:
         set_form_cookie(request, response, new_cookie)
+    remember_language(request, response, language)
     return response
 
 
@@ -66,26 +86,13 @@ def _is_api(request: Request) -> bool:
     return "json" in accept and "text/html" not in accept
 
 
-@dataclass(frozen=True, slots=True)
-class PageError:
-    """An error as a shop page shows it."""
-
-    status: int
-    title: str
-    detail: str
-
-    @classmethod
-    def of(cls, error: ServiceError) -> PageError:
-        return cls(error_status(error), error_title(error), error.detail)
-
-
 async def error_handler(request: Request, exc: Exception) -> Response:
     """The shop's one answer to an error: a problem body (API paths, JSON clients) or a page."""
     assert isinstance(exc, ServiceError)
     if _is_api(request):
         return error_response(exc)
     page = PageError.of(exc)
-    return render(request, "error.html", page.status, title=page.title, detail=page.detail)
+    return render(request, "error.html", page.status, error=page)
 
 
 async def unavailable_handler(request: Request, exc: Exception) -> Response:
@@ -98,7 +105,8 @@ async def unavailable_handler(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return error_response(error)
     status = error_status(error)
-    page = render(request, "error.html", status, title="Please retry", detail=error.detail)
+    failure = PageError(status, "Please retry", error.detail, error.type_slug)
+    page = render(request, "error.html", status, error=failure)
     page.headers["retry-after"] = str(settings.redis_retry_after_seconds)
     return page
 
@@ -126,13 +134,15 @@ async def protected_form(request: Request) -> dict[str, list[str]]:
 
 async def index(request: Request) -> Response:
     runtime = shop_runtime(request)
-    return render(request, "index.html", events=await runtime.event_views())
+    language = shop_language(request).code
+    return render(request, "index.html", events=await runtime.event_views(language))
 
 
 async def event_page(request: Request, error: PageError | None = None) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
-    view = event_view(event, await runtime.store.stock(event.event_id))
+    language = shop_language(request).code
+    view = event_view(event, await runtime.store.stock(event.event_id), language=language)
     seats = await runtime.store.seat_states(event.event_id)
     profile = await runtime.profile(session_of(request))
     return render(
@@ -174,20 +184,30 @@ async def hold_form(request: Request) -> Response:
     return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
 
-async def hold_page(request: Request, error: PageError | None = None) -> Response:
+async def hold_page(
+    request: Request, error: PageError | None = None, entered: dict[str, str] | None = None
+) -> Response:
+    """The cart; after a refused checkout, with the name and e-mail the fan typed (``entered``)."""
     runtime = shop_runtime(request)
     buyer = buyer_of(request)
     hold = await load_hold(runtime.store, request.path_params["hold_id"], buyer)
     event = await runtime.event(hold.event_id)
     now_ms = int(time.time() * 1000)
+    language = shop_language(request)
+    places = {
+        line.seat_id: seat_words(place, language)
+        for line in hold.data.lines
+        if line.seat_id and (place := event.seat_place(line.seat_id))
+    }
     return render(
         request,
         "hold.html",
         error.status if error else 200,
-        event=event_view(event, {}),
-        tier_names={tier.tier_id: tier.name for tier in event.tiers},
+        event=event_view(event, {}, language=language.code),
+        tier_names={tier.tier_id: tier.name.text(language.code) for tier in event.tiers},
+        places=places,
         hold=hold.view(now_ms),
-        profile=await runtime.profile(session_of(request)),
+        profile=entered or await runtime.profile(session_of(request)),
         idempotency_key=secrets.token_urlsafe(16),
         error=error,
     )
@@ -214,6 +234,7 @@ async def checkout_form(request: Request) -> Response:
         "email": (form.get("email") or [""])[0],
     }
     key = (form.get("idempotency_key") or [""])[0]
+    entered = {"name": body["name"], "email": body["email"]}
     try:
         checkout_request = parse_checkout(body)
         event = await runtime.event(checkout_request.event_id)
@@ -223,7 +244,7 @@ async def checkout_form(request: Request) -> Response:
         answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
         runtime.record_checkout(event, answer, time.perf_counter() - started)
     except ServiceError as error:
-        return await hold_page(request, PageError.of(error))
+        return await hold_page(request, PageError.of(error), entered)
     if answer.created:
         order = orjson.loads(answer.body)
         if not answer.replayed:
@@ -234,13 +255,17 @@ async def checkout_form(request: Request) -> Response:
         )
         return RedirectResponse(location, status_code=303)
     problem = orjson.loads(answer.body)
-    failure = PageError(answer.status, str(problem["title"]), str(problem["detail"]))
+    failure = PageError(
+        answer.status,
+        str(problem["title"]),
+        str(problem["detail"]),
+        str(problem["type"]).rsplit("/", 1)[-1],
+        str(problem.get("field", "")),
+    )
     try:
-        return await hold_page(request, failure)
+        return await hold_page(request, failure, entered)
     except ServiceError:
-        return render(
-            request, "error.html", answer.status, title=failure.title, detail=failure.detail
-        )
+        return render(request, "error.html", answer.status, error=failure)
 
 
 async def _order_view(request: Request, access_key: str | None) -> dict[str, Any]:
@@ -250,21 +275,42 @@ async def _order_view(request: Request, access_key: str | None) -> dict[str, Any
     order = await load_order(runtime.store, request.path_params["order_id"], None)
     runtime.links.check(order, access_key)
     event = await runtime.event(order.event_id, any_queue=True)
+    language = shop_language(request)
+    _ = language.translate
     view: dict[str, Any] = to_builtins(public_order(order, runtime.codes, runtime.links))
+    view["event_name"] = event.name.text(language.code)
     count = len(view["tickets"])
     for number, ticket in enumerate(view["tickets"], start=1):
+        tier = event.tier(ticket["tier_id"]) if ticket.get("tier_id") else None
+        if tier is not None:
+            ticket["tier_name"] = tier.name.text(language.code)
         place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
         ticket["number"] = number
-        ticket["seat_label"] = place.label if place else ticket.get("seat_id") or ""
+        ticket["seat_label"] = seat_words(place, language) if place else ticket.get("seat_id") or ""
         ticket["title"] = ", ".join(
             part
-            for part in (f"Ticket {number} of {count}", ticket["tier_name"], ticket["seat_label"])
+            for part in (
+                _("Ticket %(number)s of %(count)s", number=number, count=count),
+                ticket["tier_name"],
+                ticket["seat_label"],
+            )
             if part
         )
         ticket["qr_label"] = ticket["title"] + (
-            f", code {ticket['short_code']}" if ticket["short_code"] else ""
+            _(", code %(code)s", code=ticket["short_code"]) if ticket["short_code"] else ""
         )
     return view
+
+
+def seat_words(place: SeatPlace, language: ShopLanguage) -> str:
+    """``Stalls, row B, seat 12`` in the fan's language."""
+    _ = language.translate
+    return _(
+        "%(section)s, row %(row)s, seat %(number)s",
+        section=place.section.text(language.code),
+        row=place.row,
+        number=place.number,
+    )
 
 
 async def order_page(request: Request) -> Response:

@@ -34,6 +34,7 @@ from sale_backend.web.form_tokens import FormTokens
 from sale_backend.web.metrics import ShopMetrics
 from sale_backend.web.views import event_view
 from service_kit.errors import NotAuthenticated, ServiceError
+from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.problems import error_problem
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 from waitroom.connector.health import HealthWindow
@@ -139,15 +140,15 @@ class ShopRuntime:
         if not task.cancelled() and task.exception() is not None:  # the waiters got it
             LOGGER.debug("catalog of %s not loaded: %s", event_id, task.exception())
 
-    async def event_views(self) -> list[EventView]:
-        """Every event a buyer of this shop may see, with its stock."""
+    async def event_views(self, language: str = DEFAULT_LANGUAGE) -> list[EventView]:
+        """Every event a buyer of this shop may see, with its stock (names in ``language``)."""
         views = []
         for event_id in await self.store.event_ids():
             try:
                 event = await self.event(event_id)
             except EventNotFound:
                 continue
-            views.append(event_view(event, await self.store.stock(event_id)))
+            views.append(event_view(event, await self.store.stock(event_id), language=language))
         return views
 
     def record_checkout(self, event: Event, answer: Answer, seconds: float) -> None:

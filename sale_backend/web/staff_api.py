@@ -30,7 +30,7 @@ from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import form_token_valid
 from sale_backend.web.runtime import shop_runtime
 from sale_backend.web.staff_session import staff_door
-from sale_backend.web.views import event_view, json_response
+from sale_backend.web.views import json_response, staff_event_view
 from service_kit.browser_session import CSRF_HEADER
 from service_kit.credentials import bearer_token
 from service_kit.errors import Forbidden, InvalidInput, NotAuthenticated
@@ -157,11 +157,11 @@ async def put_event(request: Request) -> Response:
         )
     runtime.forget_event(event_id)
     runtime.reporter.changed(event)
-    return json_response(event_view(event, await runtime.store.stock(event_id)), 200)
+    return json_response(staff_event_view(event, await runtime.store.stock(event_id)), 200)
 
 
 async def get_event(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"], any_queue=True)
-    return json_response(event_view(event, await runtime.store.stock(event.event_id)))
+    return json_response(staff_event_view(event, await runtime.store.stock(event.event_id)))

@@ -17,6 +17,7 @@ from sale_backend.domain.documents import (
     SectionView,
     TierView,
 )
+from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.models import encode
 
 
@@ -31,7 +32,13 @@ def json_response(body: Any, status_code: int = 200) -> Response:
     )
 
 
-def event_view(event: Event, stock: dict[str, int], now_seconds: float | None = None) -> EventView:
+def event_view(
+    event: Event,
+    stock: dict[str, int],
+    now_seconds: float | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> EventView:
+    """The event with its names in ``language`` (else the organizer's default text)."""
     now = time.time() if now_seconds is None else now_seconds
     phase = event.active_phase(now)
     tiers = []
@@ -40,11 +47,11 @@ def event_view(event: Event, stock: dict[str, int], now_seconds: float | None = 
         tiers.append(
             TierView(
                 tier_id=tier.tier_id,
-                name=tier.name,
+                name=tier.name.text(language),
                 kind=tier.kind,
                 price_minor=event.price_minor(tier, phase) if phase else tier.price_minor,
                 admits=tier.admits,
-                includes=tier.includes,
+                includes=tier.includes.text(language),
                 seated=tier.seated,
                 on_sale=phase is not None and phase.offers(tier.tier_id),
                 capacity=stock.get(prefix + "capacity", 0),
@@ -57,20 +64,25 @@ def event_view(event: Event, stock: dict[str, int], now_seconds: float | None = 
     return EventView(
         event_id=event.event_id,
         queue_id=event.queue_id,
-        name=event.name,
-        venue=event.venue,
+        name=event.name.text(language),
+        venue=event.venue.text(language),
         time_zone=event.time_zone,
         starts_at=event.starts_at,
         currency=event.currency,
         max_tickets_per_order=event.max_tickets_per_order,
         max_tickets_per_buyer=event.max_tickets_per_buyer,
-        phase=None if phase is None else PhaseNow(phase.phase_id, phase.name, phase.ends_at),
-        phases=[PhaseView(p.phase_id, p.name, p.starts_at, p.ends_at) for p in event.phases],
+        phase=None
+        if phase is None
+        else PhaseNow(phase.phase_id, phase.name.text(language), phase.ends_at),
+        phases=[
+            PhaseView(p.phase_id, p.name.text(language), p.starts_at, p.ends_at)
+            for p in event.phases
+        ],
         tiers=tiers,
         sections=[
             SectionView(
                 section.section_id,
-                section.name,
+                section.name.text(language),
                 section.tier_id,
                 [RowView(row.row_id, len(row.seat_numbers)) for row in section.rows],
             )
@@ -82,3 +94,25 @@ def event_view(event: Event, stock: dict[str, int], now_seconds: float | None = 
         held_total=stock.get("held_total", 0),
         sold_total=stock.get("sold_total", 0),
     )
+
+
+def event_texts(event: Event) -> dict[str, Any]:
+    """The organizer's texts as given (a string, or one per language), for staff: the event
+    view's names are in one language."""
+    return {
+        "name": event.name.document(),
+        "venue": event.venue.document(),
+        "tiers": {
+            tier.tier_id: {"name": tier.name.document(), "includes": tier.includes.document()}
+            for tier in event.tiers
+        },
+        "phases": {phase.phase_id: phase.name.document() for phase in event.phases},
+        "sections": {section.section_id: section.name.document() for section in event.sections},
+    }
+
+
+def staff_event_view(event: Event, stock: dict[str, int]) -> EventView:
+    """The staff's view: names in English, and the organizer's texts as given."""
+    view = event_view(event, stock)
+    view.texts = event_texts(event)
+    return view

@@ -133,7 +133,7 @@ def _admitted_fan(hosts: Hosts) -> Iterator[_Watched]:
             watched = _Watched(context, hosts.shop.base_url, hosts.queue.base_url)
             watched.page.goto(hosts.queue_url)
             watched.page.get_by_role("link", name="Go to the shop").click()
-            watched.page.wait_for_url(f"{hosts.shop.base_url}/")
+            watched.page.wait_for_url(f"{hosts.shop.base_url}/?lang=en")  # the language handed on
             yield watched
         finally:
             browser.close()

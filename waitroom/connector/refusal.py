@@ -31,6 +31,7 @@ from waitroom.connector.errors import (
     SessionInvalid,
 )
 from waitroom.connector.explanation import explanation_page
+from waitroom.connector.languages import request_language
 
 SEND_TO_QUEUE = (PassMissing, PassInvalid, SessionInvalid)
 """Refusals a browser answers by going (back) to the queue page."""
@@ -72,7 +73,8 @@ def refusal(
         return Refusal(303, headers, b"")
     action = request.url() if unavailable else queue_url
     headers.append((b"content-type", b"text/html; charset=utf-8"))
-    return Refusal(error_status(error), headers, explanation_page(error, action))
+    page = explanation_page(error, action, request_language(request))
+    return Refusal(error_status(error), headers, page)
 
 
 def _problem(error: ConnectorError, queue_url: str, headers: Headers) -> Refusal:

@@ -39,6 +39,15 @@ class FanContent:
     def upsell(self, upsell_id: str) -> Upsell | None:
         return next((item for item in self.upsells if item.id == upsell_id), None)
 
+    def in_language(self, language: str) -> FanContent:
+        """What a fan of ``language`` sees: every organizer text in that language, else the
+        default language's (:mod:`service_kit.localized_text`)."""
+        return FanContent(
+            surveys=tuple(survey.in_language(language) for survey in self.surveys),
+            upsells=tuple(upsell.in_language(language) for upsell in self.upsells),
+            profile_form=self.profile_form.in_language(language),
+        )
+
 
 def surveys_document(surveys: tuple[Survey, ...], include_correct: bool) -> dict[str, Any]:
     return {"surveys": [survey_document(survey, include_correct) for survey in surveys]}

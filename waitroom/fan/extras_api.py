@@ -28,6 +28,7 @@ from waitroom.fan import session as fan_session
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.fan.forms import back_to_page, failure
+from waitroom.fan.page_context import page_language
 from waitroom.fan.profile import ProfileSubmission, load_profile, parse_profile, save_profile
 from waitroom.fan.quiz_review import review_quiz
 from waitroom.fan.survey_answers import parse_answers
@@ -67,7 +68,9 @@ async def content_endpoint(request: Request) -> Response:
     """``GET /api/v1/queues/{queue_id}/content``: surveys, upsells, profile form, own answers."""
     runtime = runtime_of(request)
     queue_id, claims = await fan_claims(runtime, request)
-    content = await runtime.fan.content.get(queue_id)
+    # every organizer text in the fan's language (reviews included)
+    stored = await runtime.fan.content.get(queue_id)
+    content = stored.in_language(page_language(runtime, request).code)
     given = await runtime.fan.answers.own_answers(queue_id, claims.visitor_id, content.surveys)
     profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     # an answered quiz's review: the fan's answers against the right ones
@@ -77,7 +80,10 @@ async def content_endpoint(request: Request) -> Response:
         if survey.kind == "quiz" and survey.id in given
     }
     body = content_document(
-        content, sorted(given), reviews, profile.document() if profile else None
+        content,
+        sorted(given),
+        reviews,
+        profile.document() if profile else None,
     )
     return model_response(body, 200)
 
@@ -94,9 +100,7 @@ async def profile_put_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         queue_id, claims = await fan_claims(runtime, request)
-        submission = await read_json_or_form(
-            request, ProfileSubmission, ProfileSubmission
-        )
+        submission = await read_json_or_form(request, ProfileSubmission, ProfileSubmission)
         content = await runtime.fan.content.get(queue_id)
         profile = parse_profile(submission, content.profile_form)
         ttl_seconds = runtime.settings.profile_ttl_seconds
@@ -113,7 +117,8 @@ async def survey_answer_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         queue_id, claims = await fan_claims(runtime, request)
-        content = await runtime.fan.content.get(queue_id)
+        stored = await runtime.fan.content.get(queue_id)
+        content = stored.in_language(page_language(runtime, request).code)
         survey_id = request.path_params["survey_id"]
         survey = content.survey(survey_id)
         if survey is None:

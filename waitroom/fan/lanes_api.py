@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from service_kit.errors import ServiceError
+from service_kit.languages import with_language
 from service_kit.models import convert_fields
 from service_kit.request_body import form_fields, model_response, read_json
 from waitroom.admission import FanState
 from waitroom.fan import lanes
 from waitroom.fan import session as fan_session
 from waitroom.fan.models import CodeForm, CodeRedemption
-from waitroom.fan.page_context import error_page
+from waitroom.fan.page_context import error_page, page_language, render_page
 from waitroom.web.runtime import runtime_of
 
 
@@ -33,12 +33,6 @@ async def lane_endpoint(request: Request) -> Response:
     return model_response(status.body())
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
-    environment: Environment = request.app.state.templates
-    html = environment.get_template(template).render(request=request, **context)
-    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
-
-
 async def code_page(request: Request) -> Response:
     """GET shows the form; POST redeems and sends the fan to their lane page."""
     runtime = runtime_of(request)
@@ -53,7 +47,7 @@ async def code_page(request: Request) -> Response:
             error_detail = error.detail
         else:
             return RedirectResponse(f"/q/{queue_id}/lane", status_code=303)
-    return _page(
+    return render_page(
         request,
         "code.html",
         400 if error_detail else 200,
@@ -70,9 +64,10 @@ async def lane_page(request: Request) -> Response:
         status = await lanes.lane_status(runtime, claims)
     except ServiceError as error:
         return error_page(request, error)
-    response = _page(request, "lane.html", queue_id=queue_id, status=status.body())
+    response = render_page(request, "lane.html", 200, queue_id=queue_id, status=status.body())
     if status.state is FanState.ADMITTED and status.redirect_url:
-        response.headers["refresh"] = f"1; url={status.redirect_url}"
+        language = page_language(runtime, request).code
+        response.headers["refresh"] = f"1; url={with_language(status.redirect_url, language)}"
     elif status.state not in {FanState.CLOSED, FanState.SOLD_OUT}:
         response.headers["refresh"] = str(lanes.LANE_POLL_MS // 1000)
     return response

@@ -19,13 +19,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.errors import ServiceError
+from service_kit.languages import Translate
 from waitroom.admission import FanState
 from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
 from waitroom.fan.content import FanContent
 from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
-from waitroom.fan.i18n import Translate
-from waitroom.fan.page_context import error_page, eta_text, json_for_script, render_page
+from waitroom.fan.page_context import (
+    error_page,
+    eta_text,
+    json_for_script,
+    page_language,
+    render_page,
+)
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.status_body import status_body
@@ -75,12 +81,13 @@ async def _held_place(
 
 
 async def _fan_extras(
-    runtime: Runtime, queue_id: str, visitor_id: str
+    runtime: Runtime, queue_id: str, visitor_id: str, language: str
 ) -> tuple[FanContent, dict[str, QuizReview | None], Profile | None]:
     """Surveys, upsells and the profile, and the surveys this fan answered (with a quiz's
     review); while Redis is unreachable the page shows none."""
     try:
-        content = await runtime.fan.content.get(queue_id)
+        stored = await runtime.fan.content.get(queue_id)
+        content = stored.in_language(language)  # reviews in the fan's language too
         given = await runtime.fan.answers.own_answers(queue_id, visitor_id, content.surveys)
         profile = await load_profile(runtime.redis, queue_id, visitor_id)
     except REDIS_ERRORS:
@@ -155,7 +162,10 @@ async def queue_page(request: Request) -> Response:
             stale = fan_session.presented_token(request, queue_id)[0] is not None
             return await visitor_page(request, runtime, queue_id, stale_token=stale)
         claims, token = held
-        content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
+        language = page_language(runtime, request).code
+        content, answered, profile = await _fan_extras(
+            runtime, queue_id, claims.visitor_id, language
+        )
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])
     except ServiceError as error:
@@ -173,7 +183,7 @@ async def queue_page(request: Request) -> Response:
         200,
         **queue_page_values(
             queue_id,
-            (snapshot.config.name if snapshot is not None else "") or queue_id,
+            (snapshot.config.display_name(language) if snapshot is not None else "") or queue_id,
             body,
             content,
             answered,

@@ -12,15 +12,18 @@ from starlette.responses import Response
 
 from service_kit.cookies import set_cookie_header
 from service_kit.errors import ServiceError
-from service_kit.problems import error_status, retry_after_seconds
-from waitroom.fan.i18n import (
+from service_kit.languages import (
     HTML_LANGUAGE_TAGS,
-    LANGUAGE_COOKIE,
     LANGUAGE_COOKIE_MAX_AGE_SECONDS,
     LANGUAGE_NAMES,
+    LANGUAGE_PARAMETER,
     Translate,
     choose_language,
+    explicit_language,
+    with_language,
 )
+from service_kit.problems import error_status, retry_after_seconds
+from waitroom.fan.i18n import LANGUAGE_COOKIE
 from waitroom.fan.strings import SCRIPT_STRINGS, translated_strings
 from waitroom.web.runtime import Runtime, runtime_of
 
@@ -42,11 +45,11 @@ class PageLanguage:
 
 
 def page_language(runtime: Runtime, request: Request) -> PageLanguage:
-    query_value = request.query_params.get("lang")
+    query_value = request.query_params.get(LANGUAGE_PARAMETER)
     cookie_value = request.cookies.get(LANGUAGE_COOKIE)
     code = choose_language(query_value, cookie_value, request.headers.get("accept-language", ""))
     cookie_header = None
-    if query_value == code and cookie_value != code:
+    if explicit_language(query_value) == code and cookie_value != code:
         cookie_header = set_cookie_header(
             LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_MAX_AGE_SECONDS, runtime.cookie_secure(request)
         )
@@ -88,6 +91,7 @@ def page_context(language: PageLanguage) -> dict[str, Any]:
         ],
         "strings": strings,
         "strings_json": json_for_script(strings),
+        "shop_link": lambda url: with_language(url, language.code),
     }
 
 

@@ -8,13 +8,14 @@ settings (tier choices, largest quantity) are validated here too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import msgspec
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
+from service_kit.localized_text import LocalizedInput, LocalizedText, parse_localized_text
 from service_kit.models import Document, Model, StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
@@ -49,7 +50,7 @@ class ProfileDocument(Document):
 @dataclass(frozen=True, slots=True)
 class Tier:
     id: str
-    label: str
+    label: LocalizedText
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,13 @@ class ProfileForm:
 
     def document(self) -> dict[str, Any]:
         return {
-            "tiers": [{"id": tier.id, "label": tier.label} for tier in self.tiers],
+            "tiers": [{"id": tier.id, "label": tier.label.document()} for tier in self.tiers],
             "max_quantity": self.max_quantity,
         }
+
+    def in_language(self, language: str) -> ProfileForm:
+        tiers = tuple(replace(tier, label=tier.label.in_language(language)) for tier in self.tiers)
+        return replace(self, tiers=tiers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,7 @@ class Profile:
 
 class TierChoice(Model):
     id: Annotated[str, msgspec.Meta(pattern=TIER_ID_PATTERN.pattern)]
-    label: Annotated[str, msgspec.Meta(description="at most 120 characters")]
+    label: LocalizedInput
 
 
 class ProfileFormDocument(Model):
@@ -96,7 +101,7 @@ def parse_profile_form(document: ProfileFormDocument | Any) -> ProfileForm:
     if not isinstance(document, ProfileFormDocument):
         document = convert(document, ProfileFormDocument)
     tiers = tuple(
-        Tier(tier.id, clean_text(tier.label, f"tiers[{index}].label", 120))
+        Tier(tier.id, parse_localized_text(tier.label, f"tiers[{index}].label", 120))
         for index, tier in enumerate(document.tiers)
     )
     if len({tier.id for tier in tiers}) != len(tiers):

@@ -28,9 +28,9 @@ class QuestionReview:
     def document(self) -> dict[str, Any]:
         return {
             "question_id": self.question.id,
-            "text": self.question.text,
-            "chosen": [{"id": option.id, "label": option.label} for option in self.chosen],
-            "correct": [{"id": option.id, "label": option.label} for option in self.correct],
+            "text": str(self.question.text),
+            "chosen": [{"id": option.id, "label": str(option.label)} for option in self.chosen],
+            "correct": [{"id": option.id, "label": str(option.label)} for option in self.correct],
             "is_correct": self.is_correct,
         }
 

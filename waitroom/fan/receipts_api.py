@@ -3,15 +3,14 @@ the page ``GET /q/{id}/receipt`` (linked from the queue page)."""
 
 from __future__ import annotations
 
-from jinja2 import Environment
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from service_kit.errors import ServiceError
 from service_kit.request_body import model_response, read_json
 from waitroom.fan import session as fan_session
 from waitroom.fan.models import Receipt, ReceiptCheck, ReceiptToCheck
-from waitroom.fan.page_context import error_page
+from waitroom.fan.page_context import error_page, render_page
 from waitroom.fan.receipts import ReceiptCodec, receipt_claims
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
@@ -53,17 +52,17 @@ async def verify_receipt_endpoint(request: Request) -> Response:
 
 async def receipt_page(request: Request) -> Response:
     runtime = runtime_of(request)
-    environment: Environment = request.app.state.templates
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         body = await signed_receipt(runtime, request, queue_id)
     except ServiceError as error:
         return error_page(request, error)
-    html = environment.get_template("receipt.html").render(
-        request=request,
+    return render_page(
+        request,
+        "receipt.html",
+        200,
         queue_id=queue_id,
         receipt=body.receipt,
         signed=body.signed,
         publication_url=body.publication_url,
     )
-    return HTMLResponse(html, headers={"cache-control": "no-store"})

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from service_kit.languages import Catalogs
 from waitroom.fan.content import FanContentStore
-from waitroom.fan.i18n import Catalogs
+from waitroom.fan.i18n import load_catalogs
 from waitroom.fan.survey_answers import SurveyAnswers
 from waitroom.queue.leave import QueueLeaving
 from waitroom.storage.scripts import QueueScripts
@@ -26,5 +27,5 @@ class FanServices:
             content=FanContentStore(redis),
             answers=SurveyAnswers(scripts),
             leaving=QueueLeaving(scripts),
-            catalogs=Catalogs.load(),
+            catalogs=load_catalogs(),
         )

@@ -5,12 +5,7 @@ The page embeds them, translated, as JSON; the script never holds English text o
 
 from __future__ import annotations
 
-from waitroom.fan.i18n import Translate
-
-
-def N_(message: str) -> str:
-    return message
-
+from service_kit.languages import N_, Translate
 
 STATE_MESSAGES: dict[str, str] = {
     "waiting": N_(

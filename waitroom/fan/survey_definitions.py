@@ -4,19 +4,21 @@ A definition document is ``{"surveys": [Survey, ...]}`` (:class:`SurveysDocument
 survey has questions of type
 ``single`` / ``multiple`` (options) or ``text`` (free text up to ``max_length`` characters).
 A quiz marks correct options with ``"correct": true``; fans see their score after answering.
+Titles, question texts and option labels are one string or one per language
+(:mod:`service_kit.localized_text`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from service_kit.errors import InvalidInput
+from service_kit.localized_text import LocalizedInput, LocalizedText, parse_localized_text
 from service_kit.models import Model, convert
-from service_kit.text_input import clean_text
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MAX_SURVEYS = 10
@@ -30,14 +32,14 @@ DEFAULT_TEXT_ANSWER_CHARS = 200
 @dataclass(frozen=True, slots=True)
 class Option:
     id: str
-    label: str
+    label: LocalizedText
     correct: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
     id: str
-    text: str
+    text: LocalizedText
     type: str
     options: tuple[Option, ...]
     max_length: int
@@ -47,18 +49,36 @@ class Question:
 @dataclass(frozen=True, slots=True)
 class Survey:
     id: str
-    title: str
+    title: LocalizedText
     kind: str
     questions: tuple[Question, ...]
 
     def question(self, question_id: str) -> Question | None:
         return next((item for item in self.questions if item.id == question_id), None)
 
+    def in_language(self, language: str) -> Survey:
+        """The survey as a fan of ``language`` sees it (each text in one language)."""
+        return replace(
+            self,
+            title=self.title.in_language(language),
+            questions=tuple(
+                replace(
+                    question,
+                    text=question.text.in_language(language),
+                    options=tuple(
+                        replace(option, label=option.label.in_language(language))
+                        for option in question.options
+                    ),
+                )
+                for question in self.questions
+            ),
+        )
+
 
 ItemId = Annotated[
     str, msgspec.Meta(pattern=ITEM_ID_PATTERN.pattern, description="1-32 of a-z 0-9 _ -")
 ]
-Label = Annotated[str, msgspec.Meta(description=f"at most {MAX_LABEL_CHARS} characters")]
+Label = LocalizedInput
 
 
 class OptionDefinition(Model):
@@ -110,14 +130,15 @@ def parse_question(definition: QuestionDefinition, where: str, is_quiz: bool) ->
         if not definition.options:
             raise InvalidInput(f"{where}.options: 1 to {MAX_OPTIONS} options", field=where)
         for index, option in enumerate(definition.options):
-            label = clean_text(option.label, f"{where}.options[{index}].label", MAX_LABEL_CHARS)
+            where_label = f"{where}.options[{index}].label"
+            label = parse_localized_text(option.label, where_label, MAX_LABEL_CHARS)
             options.append(Option(option.id, label, option.correct))
         _unique([option.id for option in options], f"{where}.options")
         if is_quiz and not any(option.correct for option in options):
             raise InvalidInput(f"{where}: a quiz question needs a correct option", field=where)
     return Question(
         definition.id,
-        clean_text(definition.text, f"{where}.text", MAX_LABEL_CHARS),
+        parse_localized_text(definition.text, f"{where}.text", MAX_LABEL_CHARS),
         definition.type,
         tuple(options),
         definition.max_length if definition.type == "text" else DEFAULT_TEXT_ANSWER_CHARS,
@@ -131,7 +152,7 @@ def parse_survey(definition: SurveyDefinition, where: str) -> Survey:
         for index, item in enumerate(definition.questions)
     ]
     _unique([question.id for question in questions], f"{where}.questions")
-    title = clean_text(definition.title, f"{where}.title", MAX_LABEL_CHARS)
+    title = parse_localized_text(definition.title, f"{where}.title", MAX_LABEL_CHARS)
     return Survey(definition.id, title, definition.kind, tuple(questions))
 
 
@@ -153,7 +174,7 @@ def survey_document(survey: Survey, include_correct: bool) -> dict[str, Any]:
     for question in survey.questions:
         item: dict[str, Any] = {
             "id": question.id,
-            "text": question.text,
+            "text": question.text.document(),
             "type": question.type,
             "required": question.required,
         }
@@ -161,9 +182,14 @@ def survey_document(survey: Survey, include_correct: bool) -> dict[str, Any]:
             item["max_length"] = question.max_length
         else:
             item["options"] = [
-                {"id": option.id, "label": option.label}
+                {"id": option.id, "label": option.label.document()}
                 | ({"correct": option.correct} if include_correct else {})
                 for option in question.options
             ]
         questions.append(item)
-    return {"id": survey.id, "title": survey.title, "kind": survey.kind, "questions": questions}
+    return {
+        "id": survey.id,
+        "title": survey.title.document(),
+        "kind": survey.kind,
+        "questions": questions,
+    }

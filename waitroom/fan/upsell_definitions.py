@@ -1,21 +1,22 @@
 """Organizer-defined upsell cards (other events, merchandise, experiences): validation only.
 
 A document is ``{"upsells": [{"id", "title", "description"?, "image_url"?, "price_minor"?,
-"currency"?, "link_url"}]}``. Fans follow a card through ``/q/{queue_id}/upsells/{id}``, which
-counts the click and redirects to ``link_url``.
+"currency"?, "link_url"}]}``; the title and description are one string or one per language.
+Fans follow a card through ``/q/{queue_id}/upsells/{id}``, which counts the click and redirects
+to ``link_url``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import msgspec
 
 from service_kit.errors import InvalidInput
+from service_kit.localized_text import LocalizedInput, LocalizedText, parse_localized_text
 from service_kit.models import Model, convert
-from service_kit.text_input import clean_text
 from waitroom.fan.survey_definitions import ItemId
 
 MAX_UPSELLS = 12
@@ -27,8 +28,8 @@ CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 @dataclass(frozen=True, slots=True)
 class Upsell:
     id: str
-    title: str
-    description: str
+    title: LocalizedText
+    description: LocalizedText
     image_url: str
     price_minor: int | None
     currency: str
@@ -37,13 +38,20 @@ class Upsell:
     def document(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "title": self.title,
-            "description": self.description,
+            "title": self.title.document(),
+            "description": self.description.document(),
             "image_url": self.image_url,
             "price_minor": self.price_minor,
             "currency": self.currency,
             "link_url": self.link_url,
         }
+
+    def in_language(self, language: str) -> Upsell:
+        return replace(
+            self,
+            title=self.title.in_language(language),
+            description=self.description.in_language(language),
+        )
 
 
 class UpsellDefinition(Model):
@@ -51,9 +59,9 @@ class UpsellDefinition(Model):
     ``image_url`` a path of this site or an http(s) URL)."""
 
     id: ItemId
-    title: Annotated[str, msgspec.Meta(description="at most 120 characters")]
+    title: LocalizedInput
     link_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)]
-    description: Annotated[str, msgspec.Meta(description="at most 500 characters")] = ""
+    description: LocalizedInput = ""
     image_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)] | None = ""
     price_minor: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE_MINOR)] | None = None
     currency: Annotated[str, msgspec.Meta(pattern=CURRENCY_PATTERN.pattern)] = "EUR"
@@ -80,12 +88,12 @@ def checked_url(value: str | None, where: str, required: bool) -> str:
 
 
 def parse_upsell(definition: UpsellDefinition, where: str) -> Upsell:
-    description = clean_text(
+    description = parse_localized_text(
         definition.description, f"{where}.description", 500, required=False, multiline=True
     )
     return Upsell(
         id=definition.id,
-        title=clean_text(definition.title, f"{where}.title", 120),
+        title=parse_localized_text(definition.title, f"{where}.title", 120),
         description=description,
         image_url=checked_url(definition.image_url, f"{where}.image_url", required=False),
         price_minor=definition.price_minor,

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.cookies import set_cookie_header
+from service_kit.languages import Translate
 from waitroom.admission import FanState
 from waitroom.fan import session as fan_session
 from waitroom.fan.cookies import (
@@ -27,8 +28,7 @@ from waitroom.fan.cookies import (
     VISITOR_COOKIE_MAX_AGE_SECONDS,
     position_cookie_name,
 )
-from waitroom.fan.i18n import Translate
-from waitroom.fan.page_context import eta_text, render_page
+from waitroom.fan.page_context import eta_text, page_language, render_page
 from waitroom.fan.status import FanStatus, fan_status
 from waitroom.fan.strings import STATE_MESSAGES, VISITOR_MESSAGES
 from waitroom.queue.view import QueueView
@@ -89,7 +89,8 @@ async def visitor_page(
     proof = runtime.protection.proof_of_work
     values: dict[str, Any] = {
         "queue_id": queue_id,
-        "queue_name": view.snapshot.config.name or queue_id,
+        "queue_name": view.snapshot.config.display_name(page_language(runtime, request).code)
+        or queue_id,
         "preview": preview,
         "preview_body": {
             "state": preview.state.value,

@@ -33,7 +33,7 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
     config = snapshot.config
     document: dict[str, Any] = {
         "queue_id": snapshot.queue_id,
-        "name": config.name,
+        "name": config.name_document,  # a string, or an object keyed by language
         "redirect_url": config.redirect_url,
         "pause_reason": config.pause_reason,
         "event_id": config.event_id,

@@ -196,19 +196,24 @@ def survey_rows(surveys: tuple[Survey, ...]) -> list[dict[str, Any]]:
         questions = [
             {
                 "id": question.id,
-                "text": question.text,
+                "text": str(question.text),
                 "type": question.type,
                 "required": question.required,
                 "max_length": question.max_length,
                 "options": "\n".join(
-                    ("* " if option.correct and survey.kind == "quiz" else "") + option.label
+                    ("* " if option.correct and survey.kind == "quiz" else "") + str(option.label)
                     for option in question.options
                 ),
             }
             for question in survey.questions
         ]
         rows.append(
-            {"id": survey.id, "title": survey.title, "kind": survey.kind, "questions": questions}
+            {
+                "id": survey.id,
+                "title": str(survey.title),
+                "kind": survey.kind,
+                "questions": questions,
+            }
         )
     return rows
 
@@ -220,7 +225,8 @@ def upsell_rows(upsells: tuple[Upsell, ...]) -> list[dict[str, Any]]:
         if upsell.price_minor is not None:
             precision = get_currency_precision(upsell.currency)
             price = f"{Decimal(upsell.price_minor).scaleb(-precision):.{precision}f}"
-        rows.append({**upsell.document(), "price": price})
+        shown = {"title": str(upsell.title), "description": str(upsell.description)}
+        rows.append({**upsell.document(), **shown, "price": price})
     return rows
 
 

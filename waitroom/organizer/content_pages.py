@@ -37,6 +37,10 @@ from waitroom.organizer.content_forms import (
     upsell_rows,
     upsells_from_form,
 )
+from waitroom.organizer.content_languages import (
+    surveys_keeping_languages,
+    upsells_keeping_languages,
+)
 from waitroom.organizer.flash import Flash, redirect_with_flash, take_flash
 from waitroom.organizer.pages import flash_codec, page, with_flash
 from waitroom.web.runtime import runtime_of
@@ -85,7 +89,7 @@ async def _render(
         "admin_content.html",
         status_code,
         queue_id=queue_id,
-        queue_name=config.name or queue_id,
+        queue_name=config.display_name("en") or queue_id,
         surveys=survey_slots,
         upsells=upsell_slots,
         session=session,
@@ -124,8 +128,9 @@ async def _save(request: Request, queue_id: str) -> Response:
     actor, form = await require_admin_form(request, CONTENT_FORM_MAX_FIELDS)
     await runtime.views.get(queue_id)  # QueueNotFound for an unknown queue
     try:
-        surveys = parse_surveys(surveys_from_form(form))
-        upsells = parse_upsells(upsells_from_form(form))
+        stored = await runtime.fan.content.get(queue_id)
+        surveys = surveys_keeping_languages(parse_surveys(surveys_from_form(form)), stored.surveys)
+        upsells = upsells_keeping_languages(parse_upsells(upsells_from_form(form)), stored.upsells)
     except InvalidInput as error:
         return await _render(
             request,

@@ -143,7 +143,7 @@ async def dashboard_page(request: Request) -> Response:
                     request,
                     "admin_confirm.html",
                     queue_id=queue_id,
-                    queue_name=config.name or queue_id,
+                    queue_name=config.display_name("en") or queue_id,
                     confirmation=outcome,
                     csrf_token=session.csrf_token,
                     session=session,

@@ -108,7 +108,7 @@ async def _queue_defaults(request: Request, queue_id: str) -> tuple[str, FanCont
     except ServiceError:
         return "", FanContent(), 0.0, 60
     config = snapshot.config
-    return config.name, content, config.opens_at, config.rate_per_minute
+    return config.display_name("en"), content, config.opens_at, config.rate_per_minute
 
 
 async def preview_get(request: Request) -> Response:

@@ -42,7 +42,7 @@ async def queue_rows(request: Request) -> list[dict[str, Any]]:
         rows.append(
             {
                 "queue_id": queue_id,
-                "name": snapshot.config.name or queue_id,
+                "name": snapshot.config.display_name("en") or queue_id,
                 "state": "pre-queue" if state == "open" and not snapshot.opened else state,
                 "queue_length": snapshot.queue_length,
             }

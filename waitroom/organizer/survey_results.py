@@ -22,7 +22,7 @@ def survey_result(
     for question in survey.questions:
         item: dict[str, Any] = {
             "id": question.id,
-            "text": question.text,
+            "text": question.text.default,
             "type": question.type,
             "answers_total": counts.get(f"q:{question.id}:answered", 0),
         }
@@ -32,7 +32,7 @@ def survey_result(
             item["options"] = [
                 {
                     "id": option.id,
-                    "label": option.label,
+                    "label": option.label.default,
                     "count": counts.get(f"q:{question.id}:o:{option.id}", 0),
                     **({"correct": option.correct} if survey.kind == "quiz" else {}),
                 }
@@ -41,7 +41,7 @@ def survey_result(
         questions.append(item)
     result: dict[str, Any] = {
         "id": survey.id,
-        "title": survey.title,
+        "title": survey.title.default,
         "kind": survey.kind,
         "responses": counts.get("responses", 0),
         "questions": questions,

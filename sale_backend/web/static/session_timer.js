@@ -8,7 +8,10 @@
   function tick() {
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     element.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-    if (left === 0) { element.textContent = "0:00 (time is up)"; return; }
+    if (left === 0) {
+      element.textContent = "0:00 (" + (element.getAttribute("data-time-up") || "time is up") + ")";
+      return;
+    }
     window.setTimeout(tick, 1000);
   }
   tick();

@@ -118,10 +118,17 @@
     if (s.state === "admitted" && s.redirect_url) { yourTurn(s); }
   }
 
+  // the shop opens in the page's language (the connector's handoff keeps ?lang=)
+  function withLanguage(url) {
+    var language = document.documentElement.lang;
+    if (!language) { return url; }
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + "lang=" + encodeURIComponent(language);
+  }
+
   function yourTurn(s) {
     // while the pass is in use at the shop, the countdown shows the shopping time left
     passExpiresAt = s.session_deadline || s.pass_expires_at || null;
-    byId("go").setAttribute("href", s.redirect_url);
+    byId("go").setAttribute("href", withLanguage(s.redirect_url));
     byId("turn").hidden = false;
     tick();
     if (!flashing) { document.title = t("your_turn_title") + " · " + baseTitle; }
