@@ -21,6 +21,7 @@ from waitroom.fan.page_context import render_page
 from waitroom.fan.profile import load_profile, parse_profile, save_profile
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
+from waitroom.fan.your_turn_choice import apply_your_turn_choice, wants_your_turn_mail
 from waitroom.tokens import PositionClaims, TokenError
 from waitroom.web.runtime import Runtime, runtime_of
 
@@ -92,15 +93,19 @@ async def profile_put_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         fields = await read_fields(request)
+        your_turn_wanted = wants_your_turn_mail(fields)
         content = await runtime.fan.content.get(queue_id)
         profile = parse_profile(fields, content.profile_form)
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
+        your_turn = await apply_your_turn_choice(
+            runtime, request, claims, your_turn_wanted, profile.email
+        )
     except WaitroomError as error:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, "profile")
-    body = {"profile": profile.document(), "ttl_seconds": ttl_seconds}
+    body = {"profile": profile.document(), "ttl_seconds": ttl_seconds, "your_turn_email": your_turn}
     return json_response(body, 200, [])
 
 
@@ -136,6 +141,8 @@ async def leave_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         position = await runtime.fan.leaving.leave(queue_id, claims.visitor_id)
+        await runtime.your_turn.unsubscribe(queue_id, claims.visitor_id, position)
+        await runtime.waitlist.leave(queue_id, claims.visitor_id)
     except WaitroomError as error:
         return failure(request, error)
     runtime.views.invalidate(queue_id)

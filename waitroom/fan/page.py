@@ -20,6 +20,7 @@ from waitroom.fan import session as fan_session
 from waitroom.fan.api import status_body
 from waitroom.fan.content import FanContent
 from waitroom.fan.i18n import Translate
+from waitroom.fan.mail_page import mail_page_context
 from waitroom.fan.page_context import json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.proof_of_work_page import proof_of_work_page
@@ -131,6 +132,8 @@ async def queue_page(request: Request) -> Response:
         return response
     snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
+    mail = await mail_page_context(runtime, queue_id, claims.visitor_id, body)
+
     final = (
         answer.status.state in {FanState.CLOSED, FanState.SOLD_OUT, FanState.ADMITTED}
         and not answer.status.stock_may_return  # stock that comes back reopens the queue
@@ -158,6 +161,7 @@ async def queue_page(request: Request) -> Response:
         message_for=state_message,
         eta_for=eta_text,
         format_price=format_price,
+        **mail,
     )
     response.headers["content-security-policy"] = CONTENT_SECURITY_POLICY
     if refresh_seconds and request.cookies.get(SCRIPT_RUNS_COOKIE) != "1":

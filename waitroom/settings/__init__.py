@@ -14,6 +14,7 @@ from service_kit.environment import (
     env_int,
     env_secret_keys,
 )
+from service_kit.mail import MailSettings
 from service_kit.server_limits import ServerLimits
 from waitroom.connector.settings import DEFAULT_SESSION_MAX_SECONDS
 from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS
@@ -52,6 +53,17 @@ class Settings:
     """The longest a site session may last after its claim (extensions stop there)."""
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
     server_limits: ServerLimits = field(default_factory=ServerLimits)
+    mail: MailSettings = field(default_factory=MailSettings)
+    """SMTP (``WAITROOM_SMTP_*``); without a host nothing is sent and no page offers e-mail."""
+    mail_poll_seconds: float = 1.0
+    """How often each process looks for e-mails to send (your turn, waiting-list offers)."""
+    waitlist_offer_seconds: int = 30 * 60
+    """How long a waiting-list offer (its pass) stays good before it goes to the next fan."""
+
+    @property
+    def mail_enabled(self) -> bool:
+        """E-mail links need the waiting room's public address."""
+        return self.mail.enabled and bool(self.public_base_url)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +94,11 @@ class Settings:
             ),
             protection=ProtectionSettings.from_environ(env),
             server_limits=ServerLimits.from_environ(env),
+            mail=MailSettings.from_environ(env),
+            mail_poll_seconds=env_float(env, "WAITROOM_MAIL_POLL_SECONDS", 1.0, minimum=0.05),
+            waitlist_offer_seconds=env_int(
+                env, "WAITROOM_WAITLIST_OFFER_SECONDS", 30 * 60, minimum=10
+            ),
         )
         if admin_token:
             settings = replace(settings, admin_token=admin_token, admin_token_generated=False)
@@ -92,6 +109,12 @@ class Settings:
                 "WAITROOM_POLL_INTERVAL_MAX_MS",
                 str(settings.poll_interval_max_ms),
                 "must be >= WAITROOM_POLL_INTERVAL_MIN_MS",
+            )
+        if settings.mail.enabled and not settings.public_base_url:
+            raise SettingsError(
+                "WAITROOM_PUBLIC_BASE_URL",
+                "",
+                "required with WAITROOM_SMTP_HOST (the links in e-mails are absolute)",
             )
         return settings
 

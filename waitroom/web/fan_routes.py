@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from waitroom.fan import extras_api as fan
+from waitroom.fan import mail_api
 from waitroom.fan.rejoin import rejoin_endpoint
 from waitroom.organizer import content_api as admin
 
@@ -25,6 +26,11 @@ def fan_extra_routes() -> list[BaseRoute]:
         Route(f"{QUEUE_API}/leave", fan.leave_endpoint, methods=["POST"]),
         Route(f"{QUEUE_API}/rejoin", rejoin_endpoint, methods=["POST"]),
         Route("/q/{queue_id}/upsells/{upsell_id}", fan.upsell_click_endpoint, methods=["GET"]),
+        Route(f"{QUEUE_API}/waitlist", mail_api.waitlist_get_endpoint, methods=["GET"]),
+        Route(f"{QUEUE_API}/waitlist", mail_api.waitlist_join_endpoint, methods=["POST"]),
+        Route(f"{QUEUE_API}/waitlist", mail_api.waitlist_leave_endpoint, methods=["DELETE"]),
+        Route("/q/{queue_id}/return", mail_api.return_link_endpoint, methods=["GET"]),
+        Route("/q/{queue_id}/offer", mail_api.offer_link_endpoint, methods=["GET"]),
         Route(f"{ADMIN_API}/surveys", admin.put_surveys, methods=["PUT"]),
         Route(f"{ADMIN_API}/surveys", admin.get_surveys, methods=["GET"]),
         Route(f"{ADMIN_API}/survey-results", admin.get_survey_results, methods=["GET"]),

@@ -87,6 +87,9 @@
     // a place that is done (purchase completed, time run out): offer a new place at the back
     byId("rejoin").hidden = !(s.state === "closed" && s.closed_reason && s.closed_reason !== "queue_closed");
     if (s.state === "admitted" && s.redirect_url) { yourTurn(s); }
+    // sold out for now: reload once to show the waiting-list form (when e-mail is offered)
+    if (s.state === "sold_out" && s.stock_may_return && section.getAttribute("data-mail") === "1" &&
+        !byId("waitlist")) { window.location.reload(); }
   }
 
   function yourTurn(s) {

@@ -7,6 +7,7 @@
 --                              (hb_window_a / hb_window_b). A fan is live when its bit is set
 --                              in the current or the previous window.
 --   left                       bitmap: the fan pressed "leave the queue"
+--   mail_alert                 bitmap: the fan asked for the your-turn e-mail (never judged gone)
 --   skipped                    bitmap: the pointer passed this place because it was abandoned
 --   abandoned_total            string counter of skipped places (dashboard)
 --   active_sessions            sorted set pass id -> session expiry (unix s), see pass_registry.py
@@ -83,6 +84,10 @@ local function is_gone(position, left_key, current_key, previous_key, judging)
     return true
   end
   if not judging then
+    return false
+  end
+  -- a fan who asked for the your-turn e-mail may close the page: the e-mail calls them back
+  if redis.call('GETBIT', queue_part('mail_alert'), position) == 1 then
     return false
   end
   if current_key and redis.call('GETBIT', current_key, position) == 1 then

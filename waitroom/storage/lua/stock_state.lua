@@ -8,9 +8,17 @@
 -- (kept in stock.condition), so an organizer's later decision stands until stock changes:
 --   available -> sold_out: an open or paused queue becomes sold_out, remembering the state
 --                          it had in config.sold_out_by_stock;
---   sold_out -> available: a queue still sold out by stock returns to that state.
+--   sold_out -> available: a queue still sold out by stock returns to that state, unless
+--                          fans are on the waiting list (they get the tickets first).
 -- A queue the organizer closed or set sold_out is never touched (configure.lua drops
 -- sold_out_by_stock whenever the organizer sets a state).
+
+-- Fans on the waiting list (or holding an offer) who have not had their chance yet.
+local function waitlist_waiting()
+  local prefix = string.sub(KEYS[1], 1, #KEYS[1] - 6) -- KEYS[1] ends with 'config'
+  return redis.call('ZCARD', prefix .. 'waitlist') > 0
+    or redis.call('ZCARD', prefix .. 'waitlist_offers') > 0
+end
 
 local function set_state(default_burst, state)
   advance(default_burst) -- settle the pointer under the old state: no banked admissions
@@ -49,6 +57,11 @@ local function settle_stock(default_burst, updated_at)
       state, changed = 'sold_out', 1
     elseif condition == 'available' and state == 'sold_out' then
       local before = redis.call('HGET', KEYS[1], 'sold_out_by_stock')
+      if before and waitlist_waiting() then
+        -- returned tickets go to the waiting list first (lua/waitlist_offer.lua offers them
+        -- and reopens the queue once the list is done)
+        before = nil
+      end
       if before then
         set_state(default_burst, before)
         redis.call('HDEL', KEYS[1], 'sold_out_by_stock')
