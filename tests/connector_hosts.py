@@ -58,8 +58,16 @@ class Hosts:
 
 @contextmanager
 def protected_shop(
-    redis_url: str, queue_id: str, shop_workers: int = 2, **settings: str
+    redis_url: str,
+    queue_id: str,
+    shop_workers: int = 2,
+    queue_port: int = 0,
+    event: dict[str, Any] | None = None,
+    **settings: str,
 ) -> Iterator[Hosts]:
+    """``queue_port``: the waiting room's port, chosen beforehand (for settings that name its
+    address, like ``WAITROOM_PUBLIC_BASE_URL``); ``event``: the shop's event (default: the
+    sample event)."""
     environment = server_environment(
         redis_url,
         WAITROOM_SESSION_CHECK_SECONDS="0.2",
@@ -67,7 +75,10 @@ def protected_shop(
         WAITROOM_POLL_INTERVAL_MAX_MS="1000",
         **settings,
     )
-    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as queue:
+    queue_process = ServerProcess(
+        "waitroom.web.app:create_app_from_environ", environment, port=queue_port
+    )
+    with queue_process as queue:
         shop_environment = {
             **environment,
             "WAITROOM_SHOP_QUEUE_ID": queue_id,
@@ -90,7 +101,7 @@ def protected_shop(
             )
             httpx.put(
                 f"{shop.base_url}/api/v1/staff/events/{queue_id}",
-                json=sample_event(queue_id),
+                json=event or sample_event(queue_id),
                 headers={"authorization": f"Bearer {STAFF_TOKEN}"},
             ).raise_for_status()
             yield Hosts(queue, shop, queue_id)

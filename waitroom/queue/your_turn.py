@@ -3,7 +3,8 @@ place, with the link back to the queue page (which claims the pass).
 
 Keys of the queue (hash tag ``{q:<id>}``):
 - ``your_turn``: sorted set visitor id -> position (the fans waiting for the e-mail);
-- ``your_turn_mail``: hash visitor id -> JSON ``{"email", "lang", "position", "epoch"}`` (epoch as text: Lua numbers keep 14 digits);
+- ``your_turn_mail``: hash visitor id -> JSON ``{"email", "lang", "position", "epoch"}``
+  (the epoch as text: Lua numbers keep 14 digits);
 - ``mail_alert``: bitmap, one bit per position: a fan with the alert may close the page, so
   abandonment never skips the place (``lua/abandonment.lua``);
 - ``mail_outbox`` / ``mail_messages``: the queue's outbox (:mod:`service_kit.mail_outbox`).

@@ -97,7 +97,7 @@ class Settings:
             mail=MailSettings.from_environ(env),
             mail_poll_seconds=env_float(env, "WAITROOM_MAIL_POLL_SECONDS", 1.0, minimum=0.05),
             waitlist_offer_seconds=env_int(
-                env, "WAITROOM_WAITLIST_OFFER_SECONDS", 30 * 60, minimum=10
+                env, "WAITROOM_WAITLIST_OFFER_SECONDS", 30 * 60, minimum=1
             ),
         )
         if admin_token:
