@@ -57,6 +57,13 @@ class ShopSettings:
     session_check_seconds: float = 2.0
     stock_report_seconds: float = 5.0
     """Every event's stock is reported to the waiting room again this often (retries)."""
+    public_url: str = ""
+    """The shop's public address (``WAITROOM_SHOP_PUBLIC_URL``, e.g. ``https://shop.example``):
+    the order links in ticket e-mails. Tickets are e-mailed when it and SMTP are set."""
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.base.mail.enabled and bool(self.public_url)
 
     @classmethod
     def from_settings(
@@ -85,6 +92,7 @@ class ShopSettings:
                 env, "WAITROOM_SALE_RECONCILE_AFTER_SECONDS", 60.0
             ),
             stock_report_seconds=_positive_float(env, "WAITROOM_SALE_STOCK_REPORT_SECONDS", 5.0),
+            public_url=env.get("WAITROOM_SHOP_PUBLIC_URL", "").strip().rstrip("/"),
         )
         if staff_token:
             settings = settings.with_overrides(staff_token=staff_token, staff_token_generated=False)

@@ -17,6 +17,7 @@ from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.connector_support import open_queue
 from tests.sale.conftest import sample_event
 from tests.servers import ServerProcess
+from waitroom.storage.embedded_redis import free_port
 
 STAFF_TOKEN = "journey-staff-token-0123456789"
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -79,8 +80,11 @@ def protected_shop(
         "waitroom.web.app:create_app_from_environ", environment, port=queue_port
     )
     with queue_process as queue:
+        shop_port = free_port()
         shop_environment = {
             **environment,
+            # the order links in ticket e-mails (sent only when SMTP is configured)
+            "WAITROOM_SHOP_PUBLIC_URL": f"http://127.0.0.2:{shop_port}",
             "WAITROOM_SHOP_QUEUE_ID": queue_id,
             "WAITROOM_SHOP_QUEUE_URL": f"{queue.base_url}/q/{queue_id}",
             "WAITROOM_STAFF_TOKEN": STAFF_TOKEN,
@@ -88,6 +92,7 @@ def protected_shop(
         shop = ServerProcess(
             "sale_backend.web.app:create_app_from_environ",
             shop_environment,
+            port=shop_port,
             workers=shop_workers,
             host="127.0.0.2",
         )

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sale_backend.domain.ticket_mail import qr_png
 from tests.conftest import ADMIN_TOKEN
 from tests.connector_hosts import STAFF_TOKEN, Hosts, checkout_body, protected_shop
 from tests.connector_support import mint_pass
@@ -76,7 +77,10 @@ def buy(hosts: Hosts, pass_token: str, quantity: int, email: str) -> dict[str, A
     with httpx.Client(base_url=hosts.shop.base_url, headers=headers) as shop:
         hold = shop.post(
             "/api/v1/holds",
-            json={"event_id": hosts.queue_id, "items": [{"tier_id": "standard", "quantity": quantity}]},
+            json={
+                "event_id": hosts.queue_id,
+                "items": [{"tier_id": "standard", "quantity": quantity}],
+            },
         )
         assert hold.status_code == 201, hold.text
         body = {**checkout_body(hold.json()["hold_id"]), "email": email}
@@ -124,6 +128,31 @@ def offer_pass(hosts: Hosts, link: str) -> str:
         return location.split("waitroom_pass=", 1)[1]
 
 
+def check_ticket_mail(smtp: SmtpServer, hosts: Hosts, order: dict[str, Any], address: str) -> None:
+    """The tickets by e-mail: QR code images (PNG), printed short codes, the order link."""
+    [mail] = smtp.inbox.wait_for(
+        lambda message: message["To"] == address and "Your tickets" in str(message["Subject"])
+    )
+    assert mail["From"] == "Tickets <tickets@example.org>"
+    assert mail["Subject"] == "Your tickets: Test concert"
+    text = text_part(mail)
+    ticket = order["tickets"][0]
+    assert f"code {ticket['short_code']}" in text
+    link = first_link(text, "/orders/")
+    assert link == (
+        f"{hosts.shop.base_url}/orders/{order['order_id']}?access={order['access_key']}"
+    )
+    images = [part for part in mail.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1
+    png = images[0].get_content()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png == qr_png(ticket["code"])  # the ticket's signed code, as the scanner reads it
+    html = mail.get_body(preferencelist=("html",))
+    assert html is not None
+    assert f"cid:{images[0]['Content-ID'][1:-1]}" in str(html.get_content())
+    assert httpx.get(link).status_code == 200  # the order link opens the order page
+
+
 @pytest.mark.slow
 def test_returned_tickets_go_to_the_waiting_list_in_queue_order(
     hosts: Hosts, smtp: SmtpServer
@@ -141,7 +170,9 @@ def test_returned_tickets_go_to_the_waiting_list_in_queue_order(
             clients.callback(fan.close)
         # someone who got in earlier buys every ticket
         order = buy(hosts, mint_pass(queue_id), 2, f"early-{queue_id}@example.org")
-        sold_out = wait_until(lambda: status(hosts, second)["state"] == "sold_out" and status(hosts, second))
+        sold_out = wait_until(
+            lambda: status(hosts, second)["state"] == "sold_out" and status(hosts, second)
+        )
         assert sold_out["stock_may_return"] is True
         # the queue page offers the list; both waiting fans join it, in queue order
         page = second.get(f"{base}/q/{queue_id}")
@@ -182,10 +213,15 @@ def test_returned_tickets_go_to_the_waiting_list_in_queue_order(
         pass_token = offer_pass(hosts, first_link(text_part(next_offer), "/offer?t="))
         bought = buy(hosts, pass_token, 1, third_address)
         assert len(bought["tickets"]) == 1
-        wait_until(
-            lambda: third.get(f"{api}/waitlist").json()["waitlist"]["status"] == "used"
-        )
+        check_ticket_mail(smtp, hosts, bought, third_address)
+        wait_until(lambda: third.get(f"{api}/waitlist").json()["waitlist"]["status"] == "used")
         assert queue_figures(hosts)["state"] == "sold_out"
+
+        # two shop processes and two waiting-room processes: every e-mail went out once
+        time.sleep(1.0)
+        assert len(smtp.inbox.to(third_address)) == 2  # the offer and the tickets
+        assert len(smtp.inbox.to(second_address)) == 1
+        assert len(smtp.inbox.to(f"early-{queue_id}@example.org")) == 1
 
         # with the list done, the next ticket back reopens the queue for everyone
         refund_one(hosts, order, 1)

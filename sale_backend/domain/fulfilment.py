@@ -24,6 +24,7 @@ from sale_backend.domain.orders import (
 )
 from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
 from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.domain.ticket_mail import TicketMail
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.storage.store import SaleStore
 from service_kit.problems import WaitroomError, problem_body
@@ -55,6 +56,8 @@ class Fulfilment:
     codes: TicketCodes
     links: OrderLinks
     idempotency_ttl_seconds: int
+    ticket_mail: TicketMail | None = None
+    """Set when tickets are e-mailed (SMTP and the shop's public address configured)."""
 
     async def confirm(
         self, event: Event, hold: Hold, payment: dict[str, Any], idempotency_key: str | None
@@ -70,6 +73,8 @@ class Fulfilment:
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
             self.reporter.changed(event, sold_delta=hold.data["units"])
+            if self.ticket_mail is not None:
+                await self.ticket_mail.order_confirmed(order)
             return Answer(201, response, order["order_id"])
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)

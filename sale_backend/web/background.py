@@ -15,6 +15,8 @@ from redis.exceptions import RedisError
 from sale_backend.domain.reconcile import reconcile
 from sale_backend.storage.store import EventNotFound
 from sale_backend.web.runtime import ShopRuntime
+from service_kit.mail import MailSender
+from service_kit.periodic import PeriodicWork
 
 LOGGER = logging.getLogger("sale_backend")
 RECONCILE_INTERVAL_SECONDS = 30.0
@@ -88,3 +90,18 @@ class BackgroundWork:
             return
         if not self._task.cancelled() and self._task.exception() is not None:
             LOGGER.error("shop background loop failed", exc_info=self._task.exception())
+
+
+def start_ticket_mail(runtime: ShopRuntime) -> PeriodicWork | None:
+    """Sends the queued ticket e-mails (a loop of its own: a slow SMTP server never delays
+    the hold sweeps); None when tickets are not e-mailed."""
+    ticket_mail = runtime.fulfilment.ticket_mail
+    if ticket_mail is None:
+        return None
+    sender = MailSender(runtime.settings.base.mail)
+
+    async def deliver() -> int:
+        return await ticket_mail.deliver(sender)
+
+    interval = runtime.settings.base.mail_poll_seconds
+    return PeriodicWork(deliver, interval, LOGGER, "ticket mail")

@@ -21,6 +21,7 @@ from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.payments import PaymentProvider
 from sale_backend.domain.refunds import RefundService
 from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.domain.ticket_mail import TicketMail
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import is_valid_event_id
@@ -28,6 +29,7 @@ from sale_backend.storage.store import EventNotFound, SaleStore
 from sale_backend.web.form_tokens import FormTokens
 from sale_backend.web.metrics import ShopMetrics
 from sale_backend.web.views import event_view
+from service_kit.mail_outbox import MailOutbox
 from service_kit.problems import NotAuthenticated
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 
@@ -66,8 +68,15 @@ class ShopRuntime:
         reporter = StockReporter(store, connector, settings.queue_id)
         codes = TicketCodes(settings.base.secret_keys)
         links = OrderLinks(settings.base.secret_keys)
+        ticket_mail = (
+            TicketMail(
+                store, MailOutbox(sale_redis), codes, links, settings.base.mail, settings.public_url
+            )
+            if settings.mail_enabled
+            else None
+        )
         fulfilment = Fulfilment(
-            store, provider, reporter, codes, links, settings.idempotency_ttl_seconds
+            store, provider, reporter, codes, links, settings.idempotency_ttl_seconds, ticket_mail
         )
         return cls(
             settings=settings,

@@ -110,12 +110,6 @@ class Settings:
                 str(settings.poll_interval_max_ms),
                 "must be >= WAITROOM_POLL_INTERVAL_MIN_MS",
             )
-        if settings.mail.enabled and not settings.public_base_url:
-            raise SettingsError(
-                "WAITROOM_PUBLIC_BASE_URL",
-                "",
-                "required with WAITROOM_SMTP_HOST (the links in e-mails are absolute)",
-            )
         return settings
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -32,7 +32,7 @@ from waitroom.web import openapi, operations
 from waitroom.web.admin_routes import fairness_routes, organizer_routes
 from waitroom.web.fan_routes import fan_extra_routes
 from waitroom.web.fast_path import StatusFastPath
-from waitroom.web.mail_worker import MailWork
+from waitroom.web.mail_worker import start_mail_work
 from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.web.redis_errors import redis_error_handler
 from waitroom.web.runtime import Runtime
@@ -132,7 +132,7 @@ def create_app(
         redis = redis_from_url(redis_url)
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
-        mail_work = MailWork(runtime) if settings.mail_enabled else None
+        mail_work = start_mail_work(runtime) if settings.mail_enabled else None
         try:
             yield
         finally:

@@ -11,16 +11,14 @@ processes run it side by side and each e-mail goes out once.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from email.message import EmailMessage
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from service_kit.mail import MailSender
 from service_kit.mail_outbox import MailOutbox
+from service_kit.periodic import PeriodicWork
 from waitroom.admission import QueueNotFound
 from waitroom.fan.mail_messages import compose_fan_mail
 from waitroom.organizer import audit
@@ -30,7 +28,6 @@ from waitroom.queue.your_turn import queue_outbox
 from waitroom.web.runtime import Runtime
 
 LOGGER = logging.getLogger("waitroom.mail")
-STOP_TIMEOUT_SECONDS = 15.0
 
 
 class MailWorker:
@@ -77,32 +74,7 @@ class MailWorker:
         return await self.outbox.deliver(keys, compose, self.sender.send)
 
 
-async def run_mail_worker(worker: MailWorker, interval_seconds: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await worker.run_round()
-        except (RedisError, OSError) as error:
-            LOGGER.warning("mail round failed: %s", error)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_seconds)
-
-
-class MailWork:
-    """The running worker of one process; stopped with a bounded wait (like the shop's)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._stop = asyncio.Event()
-        worker = MailWorker(runtime)
-        interval = runtime.settings.mail_poll_seconds
-        self._task = asyncio.get_running_loop().create_task(
-            run_mail_worker(worker, interval, self._stop)
-        )
-
-    async def stop(self, timeout_seconds: float = STOP_TIMEOUT_SECONDS) -> None:
-        self._stop.set()
-        done, _ = await asyncio.wait({self._task}, timeout=timeout_seconds)
-        if not done:
-            LOGGER.warning("mail round still running at shutdown: cancelled")
-            self._task.cancel()
-        elif not self._task.cancelled() and self._task.exception() is not None:
-            LOGGER.error("mail worker failed", exc_info=self._task.exception())
+def start_mail_work(runtime: Runtime) -> PeriodicWork:
+    """The process's mail worker, running until its ``stop()``."""
+    worker = MailWorker(runtime)
+    return PeriodicWork(worker.run_round, runtime.settings.mail_poll_seconds, LOGGER, "mail")
