@@ -132,8 +132,8 @@ async def return_link_endpoint(request: Request) -> Response:
     except WaitroomError as error:
         return render_page(request, "error.html", error.status, detail=error.detail)
     except TokenError:
-        translate = page_language(runtime, request).translate
-        detail = translate("This link is not valid any more. Open the queue page instead.")
+        _ = page_language(runtime, request).translate
+        detail = _("This link is not valid any more. Open the queue page instead.")
         return render_page(request, "mail_link.html", 400, queue_id=queue_id, detail=detail)
     token = runtime.codec.issue_position(claims._replace(issued_at=int(time.time())))
     language = page_language(runtime, request).code
@@ -150,7 +150,7 @@ async def offer_link_endpoint(request: Request) -> Response:
     site with the offer's pass, or a page saying why the offer no longer stands."""
     runtime = runtime_of(request)
     settings = runtime.settings
-    translate = page_language(runtime, request).translate
+    _ = page_language(runtime, request).translate
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         pass_id = verify_offer(
@@ -165,15 +165,15 @@ async def offer_link_endpoint(request: Request) -> Response:
     except WaitroomError as error:
         return render_page(request, "error.html", error.status, detail=error.detail)
     except OfferLinkInvalid:
-        detail = translate("This link is not valid. Open the queue page instead.")
+        detail = _("This link is not valid. Open the queue page instead.")
         return render_page(request, "mail_link.html", 400, queue_id=queue_id, detail=detail)
     now = time.time()
     reason = "pass_expired" if found is None else found[0].closed_reason(now)
     if found is None or reason is not None:
         if reason == "purchase_completed":
-            detail = translate("You have completed your purchase. Thank you!")
+            detail = _("You have completed your purchase. Thank you!")
         else:
-            detail = translate(
+            detail = _(
                 "This offer has run out, so the ticket went to the next person on the "
                 "waiting list."
             )

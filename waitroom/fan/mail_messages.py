@@ -25,54 +25,54 @@ class MailText:
     link_label: str
 
 
-def your_turn_text(translate: Translate, queue_name: str, link: str) -> MailText:
+def your_turn_text(_: Translate, queue_name: str, link: str) -> MailText:
     return MailText(
-        subject=translate("It's your turn: %(queue)s", queue=queue_name),
+        subject=_("It's your turn: %(queue)s", queue=queue_name),
         paragraphs=(
-            translate("Your turn has come in the queue for %(queue)s.", queue=queue_name),
-            translate(
+            _("Your turn has come in the queue for %(queue)s.", queue=queue_name),
+            _(
                 "Open the queue page to go to the shop. Your pass is waiting there and runs "
                 "out a few minutes after your turn came."
             ),
         ),
         link=link,
-        link_label=translate("Open the queue page"),
+        link_label=_("Open the queue page"),
     )
 
 
-def offer_text(translate: Translate, queue_name: str, link: str, expires_at: int) -> MailText:
+def offer_text(_: Translate, queue_name: str, link: str, expires_at: int) -> MailText:
     deadline = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at))
     return MailText(
-        subject=translate("A ticket came back for you: %(queue)s", queue=queue_name),
+        subject=_("A ticket came back for you: %(queue)s", queue=queue_name),
         paragraphs=(
-            translate(
+            _(
                 "A ticket for %(queue)s came back, and you are next on the waiting list.",
                 queue=queue_name,
             ),
-            translate(
+            _(
                 "Use this link before %(deadline)s. After that the ticket is offered to the "
                 "next person on the list.",
                 deadline=deadline,
             ),
         ),
         link=link,
-        link_label=translate("Go to the shop"),
+        link_label=_("Go to the shop"),
     )
 
 
-def footer(translate: Translate) -> str:
-    return translate("You get this e-mail because you asked for it in the waiting room.")
+def footer(_: Translate) -> str:
+    return _("You get this e-mail because you asked for it in the waiting room.")
 
 
 def message_from_text(
-    settings: Settings, to: str, text: MailText, translate: Translate, language: str
+    settings: Settings, to: str, text: MailText, _: Translate, language: str
 ) -> EmailMessage:
-    plain = "\n\n".join((*text.paragraphs, text.link, footer(translate))) + "\n"
+    plain = "\n\n".join((*text.paragraphs, text.link, footer(_))) + "\n"
     paragraphs = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.paragraphs)
     html = (
         f'<!doctype html><html lang="{escape(language)}"><body>{paragraphs}'
         f'<p><a href="{escape(text.link)}">{escape(text.link_label)}</a></p>'
-        f"<p><small>{escape(footer(translate))}</small></p></body></html>"
+        f"<p><small>{escape(footer(_))}</small></p></body></html>"
     )
     return build_message(settings.mail, to, text.subject, plain, html, language=language)
 
@@ -92,7 +92,7 @@ def compose_fan_mail(
     language = str(payload.get("lang") or "en")
     if not isinstance(email, str) or not isinstance(queue_id, str):
         return None
-    translate = catalogs.translator(language)
+    _ = catalogs.translator(language)
     base = settings.public_base_url
     if kind == "your_turn":
         visitor = payload.get("visitor")
@@ -104,7 +104,7 @@ def compose_fan_mail(
         claims = PositionClaims(queue_id, epoch, position, visitor, int(time.time()))
         link = queue_link(base, queue_id, "return", codec.issue_position(claims), language)
         return message_from_text(
-            settings, email, your_turn_text(translate, queue_name, link), translate, language
+            settings, email, your_turn_text(_, queue_name, link), _, language
         )
     if kind == "waitlist_offer":
         pass_id = payload.get("pass_id")
@@ -113,6 +113,6 @@ def compose_fan_mail(
             return None
         token = sign_offer(settings.secret_keys, queue_id, pass_id)
         link = queue_link(base, queue_id, "offer", token, language)
-        text = offer_text(translate, queue_name, link, expires_at)
-        return message_from_text(settings, email, text, translate, language)
+        text = offer_text(_, queue_name, link, expires_at)
+        return message_from_text(settings, email, text, _, language)
     return None
