@@ -133,3 +133,24 @@ def test_without_smtp_nothing_is_offered(waitroom_server: ServerProcess) -> None
         listed = fan.post(f"{base}/api/v1/queues/{queue_id}/waitlist", json={"email": "a@b.org"})
         assert listed.status_code == 404
         assert listed.json()["type"].endswith("/mail-not-offered")
+
+
+def test_the_email_speaks_the_fans_language(queue_host: ServerProcess, smtp: SmtpServer) -> None:
+    base, queue_id = queue_host.base_url, "mail" + uuid.uuid4().hex[:6]
+    open_queue(base, queue_id, rate_per_minute=0, name="Suvegala")
+    with httpx.Client(cookies={"wr_lang": "et"}) as fan:
+        join(fan, base, queue_id)
+        address = f"mari-{queue_id}@example.org"
+        # the form without JavaScript: a ticked checkbox
+        form = {"name": "Mari", "email": address, "quantity": "1", "your_turn_email": "on"}
+        saved = fan.post(f"{base}/api/v1/queues/{queue_id}/profile", data=form)
+        assert saved.status_code == 303
+    httpx.put(
+        f"{base}/api/v1/admin/queues/{queue_id}", json={"rate_per_minute": 60000}, headers=ADMIN
+    ).raise_for_status()
+    [message] = smtp.inbox.wait_for(lambda message: message["To"] == address)
+    assert message["Subject"] == "On sinu kord: Suvegala"
+    assert message["Content-Language"] == "et"
+    text = text_part(message)
+    assert "Sinu kord on järjekorras Suvegala kätte jõudnud." in text
+    assert first_link(text, "/return?t=").endswith("&lang=et")

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from service_kit.problems import InvalidInput
 from waitroom.fan.page_context import page_language
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime
@@ -16,9 +17,16 @@ YOUR_TURN_FIELD = "your_turn_email"
 
 
 def wants_your_turn_mail(fields: dict[str, Any]) -> bool:
-    """Pops the opt-in from the profile fields: ``true`` or a ticked checkbox (``on``)."""
+    """Pops the opt-in from the profile fields: ``true`` (JSON) or a ticked checkbox (``on``);
+    absent or ``false`` means no e-mail. Raises InvalidInput for anything else."""
     value = fields.pop(YOUR_TURN_FIELD, False)
-    return value is True or value in {"on", "true", "1", "yes"}
+    if isinstance(value, bool):
+        return value
+    if value == "on":
+        return True
+    raise InvalidInput(
+        f"{YOUR_TURN_FIELD} must be true or false (a form sends 'on')", field=YOUR_TURN_FIELD
+    )
 
 
 async def apply_your_turn_choice(
@@ -38,7 +46,5 @@ async def apply_your_turn_choice(
     if position <= view.snapshot.serving:
         return False
     language = page_language(runtime, request).code
-    await alerts.subscribe(
-        queue_id, claims.visitor_id, claims.epoch, position, email, language
-    )
+    await alerts.subscribe(queue_id, claims.visitor_id, claims.epoch, position, email, language)
     return True

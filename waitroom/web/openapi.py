@@ -19,6 +19,7 @@ from waitroom.web.openapi_connector import connector_paths
 from waitroom.web.openapi_fairness import fairness_paths
 from waitroom.web.openapi_fan import STATUS_SCHEMA, queue_paths
 from waitroom.web.openapi_fan_extras import extras_paths
+from waitroom.web.openapi_mail import mail_paths
 from waitroom.web.openapi_proxy import proxy_paths
 from waitroom.web.openapi_stock import connector_stock_paths
 
@@ -46,6 +47,7 @@ def document() -> dict[str, Any]:
             {
                 **queue_paths(),
                 **extras_paths(),
+                **mail_paths(),
                 **fairness_paths(),
                 **connector_paths(),
                 **admin_api_paths(),

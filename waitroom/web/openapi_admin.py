@@ -19,6 +19,7 @@ from service_kit.openapi import (
     problem,
     query_parameter,
 )
+from waitroom.queue.waitlist import STATUSES as WAITLIST_STATUSES
 from waitroom.web.openapi_fan import QUEUE_ID
 from waitroom.web.openapi_stock import EVENT_ID, STOCK_FIGURES
 
@@ -67,6 +68,9 @@ QUEUE_DOCUMENT = obj(
         "measured_outflow_per_minute": NUMBER,
         "sold_out_by_stock": BOOLEAN,
         "stock": {"oneOf": [STOCK_FIGURES, {"type": "null"}]},
+        "waitlist": obj(
+            {status: INTEGER for status in WAITLIST_STATUSES}, tuple(WAITLIST_STATUSES)
+        ),
     },
     ("queue_id", "state", "rate_per_minute", "queue_length", "admitted_total"),
 )

@@ -73,6 +73,11 @@ PROFILE = obj(
         "email": {"type": "string", "maxLength": 254},
         "tier_id": STRING,
         "quantity": {"type": "integer", "minimum": 1},
+        "your_turn_email": {
+            "type": "boolean",
+            "description": "E-mail the fan when the turn comes (when the waiting room sends "
+            "e-mail); not part of the stored profile",
+        },
     },
     ("name", "email"),
 )
@@ -82,6 +87,7 @@ PROFILE_FORM = obj(
         "email": STRING,
         "tier_id": STRING,
         "quantity": STRING,
+        "your_turn_email": {"enum": ["on"]},
     },
     ("name", "email"),
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 from service_kit.openapi import (
     ANY_OBJECT,
+    BOOLEAN,
     INTEGER,
     STRING,
     json_answer,
@@ -41,7 +42,11 @@ LEFT = {
 def extras_paths() -> dict[str, Any]:
     api = "/api/v1/queues/{queue_id}"
     profile_answer = json_answer(
-        "The saved profile", obj({"profile": PROFILE, "ttl_seconds": INTEGER}, ("profile",))
+        "The saved profile (``your_turn_email``: the your-turn e-mail will be sent)",
+        obj(
+            {"profile": PROFILE, "ttl_seconds": INTEGER, "your_turn_email": BOOLEAN},
+            ("profile",),
+        ),
     )
     survey_id = path_parameter("survey_id", max_length=64)
     return {
