@@ -97,6 +97,11 @@ def start_ticket_mail(runtime: ShopRuntime) -> PeriodicWork | None:
     the hold sweeps); None when tickets are not e-mailed."""
     ticket_mail = runtime.fulfilment.ticket_mail
     if ticket_mail is None:
+        if runtime.settings.base.mail.enabled:
+            LOGGER.warning(
+                "WAITROOM_SMTP_HOST is set but WAITROOM_SHOP_PUBLIC_URL is not: "
+                "tickets are not e-mailed"
+            )
         return None
     sender = MailSender(runtime.settings.base.mail)
 

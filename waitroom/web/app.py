@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.web.redis_errors import redis_error_handler
 from waitroom.web.runtime import Runtime
 
+LOGGER = logging.getLogger("waitroom")
 PAGES_DIR = Path(__file__).parent.parent / "pages"
 FAN_MAX_BODY_BYTES = 32 * 1024
 """Fans post small things: a join, a profile, survey answers, a code."""
@@ -132,6 +134,10 @@ def create_app(
         redis = redis_from_url(redis_url)
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
+        if settings.mail.enabled and not settings.public_base_url:
+            LOGGER.warning(
+                "WAITROOM_SMTP_HOST is set but WAITROOM_PUBLIC_BASE_URL is not: no e-mail"
+            )
         mail_work = start_mail_work(runtime) if settings.mail_enabled else None
         try:
             yield
