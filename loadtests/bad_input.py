@@ -182,7 +182,10 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
 def counted_500s(server: ServeProcess) -> int:
     """Requests the waiting room's own metrics count with status 500 (over all workers): an
     exception the client never saw (it had gone) still shows up there."""
-    text = httpx.get(server.base_url + "/metrics", timeout=10).text
+    token = server.environment["WAITROOM_METRICS_TOKEN"]
+    text = httpx.get(
+        server.base_url + "/metrics", headers={"authorization": f"Bearer {token}"}, timeout=10
+    ).text
     total = 0.0
     for line in text.splitlines():
         if line.startswith(METRIC_500_PREFIX) and 'status="500"' in line:

@@ -27,7 +27,7 @@ from loadtests.shapes import SHAPES
 from loadtests.surge import locust_command
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.store import decode
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
 from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
 from waitroom.storage.keys import QueueKeys
@@ -36,7 +36,7 @@ CHAOS_SHAPE = SHAPES["chaos"]
 FIRST_REQUEST_TIMEOUT_SECONDS = 60.0
 LOCUST_EXIT_TIMEOUT_SECONDS = 60.0
 WATCH_INTERVAL_SECONDS = 0.5
-STORE_ERRORS = (RedisError, OSError, WaitroomError)
+STORE_ERRORS = (RedisError, OSError, ServiceError)
 API_CLIENT_SHARE = 0.25
 """A quarter of the fans are apps: they join through the API without the queue page."""
 

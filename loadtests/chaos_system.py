@@ -142,6 +142,7 @@ def chaos_system(settings: ChaosSettings, root: Path, cluster: bool) -> Iterator
         environment = {
             "REDIS_URL": queue_url,
             "WAITROOM_ADMIN_TOKEN": admin_token,
+            "WAITROOM_METRICS_TOKEN": secrets.token_urlsafe(24),
             "WAITROOM_SECRET_KEYS": ",".join(secret_keys),
             "WAITROOM_POLL_INTERVAL_MIN_MS": str(settings.poll_min_ms),
             "WAITROOM_POLL_INTERVAL_MAX_MS": str(settings.poll_max_ms),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +13,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from waitroom.settings import Settings
+from waitroom.demo import demo_settings
 from waitroom.web.app import create_app
 
 SHOP_PATH = "/shop"
@@ -23,16 +24,13 @@ BUYER_LIMIT = 4
 
 def create_surge_system_from_environ() -> Starlette:
     """Factory for uvicorn: ``WAITROOM_SHOP_QUEUE_ID`` names the surge queue the gate serves."""
-    from sale_backend.settings import ShopSettings
     from sale_backend.web.app import create_app as create_shop_app
 
-    settings = Settings.from_environ()
+    settings, shop_settings = demo_settings(os.environ)
     app = create_app(settings)
     # as in the demo: the shop's connector calls the waiting room in process
     transport = httpx.ASGITransport(app=app)
-    shop = create_shop_app(
-        settings, ShopSettings.from_settings(settings), connector_transport=transport
-    )
+    shop = create_shop_app(shop_settings, connector_transport=transport)
     app.router.routes.append(Mount(SHOP_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 

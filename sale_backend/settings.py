@@ -1,119 +1,211 @@
-"""Shop settings: the waiting room's :class:`Settings` plus ``WAITROOM_SALE_*`` / staff values."""
+"""The shop's own settings: its Redis, its staff token, its timings, the connector to the waiting
+room (``WAITROOM_SALE_*``, ``WAITROOM_STAFF_TOKEN``, the connector's and the shared variables),
+read by the one settings reader (:mod:`service_kit.settings_tree`). The shop reads nothing of
+the waiting room's settings."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from service_kit.mail import MAIL_POLL, MailSettings
+from service_kit.redis_client import REDIS_URL, REDIS_URL_CAST
+from service_kit.server_limits import ServerLimits
+from service_kit.settings_tree import INTEGER, NUMBER, Variable, group, read_settings
+from service_kit.shared_settings import (
+    HTTP_URL,
+    METRICS_TOKEN,
+    REDIS_RETRY_AFTER,
+    TOKEN,
+    TRUSTED_PROXY_COUNT,
+    generate_secret,
+)
 from waitroom.connector import ConnectorSettings
-from waitroom.settings import Settings, SettingsError, generate_secret
 
-
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(name, raw, "not an integer") from None
-    if value < 1:
-        raise SettingsError(name, raw, "must be >= 1")
-    return value
-
-
-def _positive_float(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(name, raw, "not a number") from None
-    if value <= 0:
-        raise SettingsError(name, raw, "must be > 0")
-    return value
+SALE_REDIS_URL: Variable[str | None] = Variable(
+    "WAITROOM_SALE_REDIS_URL",
+    REDIS_URL_CAST,
+    None,
+    "The shop's Redis (orders, stock; run it with `appendfsync always`)",
+    default_text="unset: REDIS_URL",
+    aliases=(REDIS_URL.name, *REDIS_URL.aliases),
+)
+STAFF_TOKEN: Variable[str] = Variable(
+    "WAITROOM_STAFF_TOKEN",
+    TOKEN,
+    "",
+    "The shop staff's bearer token (door scanners, refunds, event definitions)",
+    secret=True,
+    default_text="generated and printed at start",
+)
+HOLD_TTL: Variable[int] = Variable(
+    "WAITROOM_SALE_HOLD_TTL_SECONDS",
+    INTEGER,
+    600,
+    "How long a cart (hold) keeps its tickets before they go back to stock",
+    minimum=1,
+    maximum=24 * 3600,
+)
+PAYMENT_TIMEOUT: Variable[float] = Variable(
+    "WAITROOM_SALE_PAYMENT_TIMEOUT_SECONDS",
+    NUMBER,
+    10.0,
+    "How long a checkout waits for the payment provider before asking it what happened",
+    minimum=0.1,
+    maximum=600,
+)
+RECONCILE_AFTER: Variable[float] = Variable(
+    "WAITROOM_SALE_RECONCILE_AFTER_SECONDS",
+    NUMBER,
+    60.0,
+    "Age after which an unfinished payment is settled by the reconciler",
+    minimum=0.1,
+    maximum=24 * 3600,
+)
+STOCK_REPORT: Variable[float] = Variable(
+    "WAITROOM_SALE_STOCK_REPORT_SECONDS",
+    NUMBER,
+    5.0,
+    "Every event's stock is reported to the waiting room again this often (retries)",
+    minimum=0.1,
+    maximum=3600,
+)
+SWEEP_INTERVAL: Variable[float] = Variable(
+    "WAITROOM_SALE_SWEEP_INTERVAL_SECONDS",
+    NUMBER,
+    1.0,
+    "How often expired holds are swept back to stock",
+    minimum=0.05,
+    maximum=3600,
+)
+IDEMPOTENCY_TTL: Variable[int] = Variable(
+    "WAITROOM_SALE_IDEMPOTENCY_TTL_SECONDS",
+    INTEGER,
+    24 * 3600,
+    "How long a checkout's Idempotency-Key replays its first answer",
+    minimum=60,
+    maximum=30 * 24 * 3600,
+)
+SALE_REDIS_MAX_CONNECTIONS: Variable[int] = Variable(
+    "WAITROOM_SALE_REDIS_MAX_CONNECTIONS",
+    INTEGER,
+    64,
+    "Connections to the shop's Redis per process; a burst of checkouts waits for a free one",
+    minimum=1,
+    maximum=10_000,
+)
+SALE_REDIS_POOL_TIMEOUT: Variable[float] = Variable(
+    "WAITROOM_SALE_REDIS_POOL_TIMEOUT_SECONDS",
+    NUMBER,
+    10.0,
+    "How long a request waits for a free connection to the shop's Redis before failing",
+    minimum=0.1,
+    maximum=600,
+)
+HEALTH_REPORT: Variable[float] = Variable(
+    "WAITROOM_SALE_HEALTH_REPORT_SECONDS",
+    NUMBER,
+    5.0,
+    "How often each shop process reports its checkout and hold latency and errors to the "
+    "waiting room (autotune's measure of the site's health)",
+    minimum=0.1,
+    maximum=3600,
+)
+HEALTH_WINDOW: Variable[float] = Variable(
+    "WAITROOM_SALE_HEALTH_WINDOW_SECONDS",
+    NUMBER,
+    30.0,
+    "The recent window those health figures cover",
+    minimum=0.1,
+    maximum=3600,
+)
+TEST_PAYMENT_DELAY: Variable[float] = Variable(
+    "WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS",
+    NUMBER,
+    0.0,
+    "The test payment provider answers every charge this much later (a slow bank, to try "
+    "autotune and load tests against a shop in trouble); 0 in production",
+    minimum=0,
+    maximum=3600,
+)
+SHOP_PUBLIC_URL: Variable[str] = Variable(
+    "WAITROOM_SHOP_PUBLIC_URL",
+    HTTP_URL,
+    "",
+    "The shop's public address (the order links of ticket e-mails; tickets are e-mailed when "
+    "it and `WAITROOM_SMTP_HOST` are set)",
+    default_text="unset (the demo: the waiting room's public address + /shop)",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ShopSettings:
-    """Everything the shop needs beyond the waiting room's settings."""
+    """Everything the shop needs; build with :meth:`from_environ`. An unset staff or metrics
+    token is generated on construction (and marked so)."""
 
-    base: Settings
-    sale_redis_url: str
-    queue_id: str = "demo"
-    queue_url: str = "/q/demo"
-    staff_token: str = field(default_factory=generate_secret)
-    staff_token_generated: bool = True
-    hold_ttl_seconds: int = 600
-    payment_timeout_seconds: float = 10.0
-    reconcile_after_seconds: float = 60.0
-    sweep_interval_seconds: float = 1.0
-    idempotency_ttl_seconds: int = 24 * 3600
-    connector_url: str = ""
-    """The waiting room's base URL for the connector API; "" = the origin of ``queue_url``
-    (or, with a path queue URL, an in-process transport such as the demo's)."""
-    session_check_seconds: float = 2.0
-    stock_report_seconds: float = 5.0
-    """Every event's stock is reported to the waiting room again this often (retries)."""
-    public_url: str = ""
-    """The shop's public address (``WAITROOM_SHOP_PUBLIC_URL``, e.g. ``https://shop.example``):
-    the order links in ticket e-mails. Tickets are e-mailed when it and SMTP are set."""
+    connector: ConnectorSettings = group(ConnectorSettings)
+    """The waiting room's keys, the queue, its URLs and the session timings."""
+    sale_redis_url: str | None = SALE_REDIS_URL.field()
+    """None until the process has a Redis (the demo starts an embedded one)."""
+    staff_token: str = STAFF_TOKEN.field()
+    staff_token_generated: bool = field(default=False, compare=False)
+    metrics_token: str = METRICS_TOKEN.field()
+    """Bearer token Prometheus sends to ``/metrics`` (the waiting room's too)."""
+    metrics_token_generated: bool = field(default=False, compare=False)
+    hold_ttl_seconds: int = HOLD_TTL.field()
+    payment_timeout_seconds: float = PAYMENT_TIMEOUT.field()
+    reconcile_after_seconds: float = RECONCILE_AFTER.field()
+    sweep_interval_seconds: float = SWEEP_INTERVAL.field()
+    idempotency_ttl_seconds: int = IDEMPOTENCY_TTL.field()
+    stock_report_seconds: float = STOCK_REPORT.field()
+    health_report_seconds: float = HEALTH_REPORT.field()
+    """How often this process reports its checkout and hold latency and errors (autotune)."""
+    health_window_seconds: float = HEALTH_WINDOW.field()
+    """The recent window those figures cover."""
+    test_payment_delay_seconds: float = TEST_PAYMENT_DELAY.field()
+    """The test payment provider answers every charge this much later; 0 in production."""
+    sale_redis_max_connections: int = SALE_REDIS_MAX_CONNECTIONS.field()
+    sale_redis_pool_timeout_seconds: float = SALE_REDIS_POOL_TIMEOUT.field()
+    redis_retry_after_seconds: int = REDIS_RETRY_AFTER.field()
+    trusted_proxy_count: int = TRUSTED_PROXY_COUNT.field()
+    server_limits: ServerLimits = group(ServerLimits)
+    public_url: str = SHOP_PUBLIC_URL.field()
+    mail_poll_seconds: float = MAIL_POLL.field()
+    mail: MailSettings = group(MailSettings)
 
     @property
     def mail_enabled(self) -> bool:
-        return self.base.mail.enabled and bool(self.public_url)
+        """Ticket e-mails need SMTP and the shop's public address (for the order links)."""
+        return self.mail.enabled and bool(self.public_url)
+
+    def __post_init__(self) -> None:
+        if not self.staff_token:
+            object.__setattr__(self, "staff_token", generate_secret())
+            object.__setattr__(self, "staff_token_generated", True)
+        if not self.metrics_token:
+            object.__setattr__(self, "metrics_token", generate_secret())
+            object.__setattr__(self, "metrics_token_generated", True)
 
     @classmethod
-    def from_settings(
-        cls, base: Settings, environ: Mapping[str, str] | None = None
-    ) -> ShopSettings:
-        env = os.environ if environ is None else environ
-        if base.redis_url is None and not env.get("WAITROOM_SALE_REDIS_URL"):
-            raise SettingsError("REDIS_URL", "", "the shop needs REDIS_URL or a sale Redis URL")
-        sale_redis_url = env.get("WAITROOM_SALE_REDIS_URL") or str(base.redis_url)
-        connector = ConnectorSettings.from_environ(env, secret_keys=base.secret_keys)
-        staff_token = env.get("WAITROOM_STAFF_TOKEN", "").strip()
-        if staff_token and len(staff_token) < 16:
-            raise SettingsError("WAITROOM_STAFF_TOKEN", "<hidden>", "needs 16+ chars")
-        settings = cls(
-            base=base,
-            sale_redis_url=sale_redis_url,
-            queue_id=connector.queue_id,
-            queue_url=connector.queue_url,
-            connector_url=connector.connector_url,
-            session_check_seconds=connector.session_check_seconds,
-            hold_ttl_seconds=_positive_int(env, "WAITROOM_SALE_HOLD_TTL_SECONDS", 600),
-            payment_timeout_seconds=_positive_float(
-                env, "WAITROOM_SALE_PAYMENT_TIMEOUT_SECONDS", 10.0
-            ),
-            reconcile_after_seconds=_positive_float(
-                env, "WAITROOM_SALE_RECONCILE_AFTER_SECONDS", 60.0
-            ),
-            stock_report_seconds=_positive_float(env, "WAITROOM_SALE_STOCK_REPORT_SECONDS", 5.0),
-            public_url=env.get("WAITROOM_SHOP_PUBLIC_URL", "").strip().rstrip("/"),
-        )
-        if staff_token:
-            settings = settings.with_overrides(staff_token=staff_token, staff_token_generated=False)
-        return settings
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ShopSettings:
+        """Every variable of the shop (docs/operations.md); raises SettingsError."""
+        return read_settings(cls, environ)
 
-    def connector_settings(self) -> ConnectorSettings:
-        """The connector's settings: this shop's queue, the waiting room's keys and times."""
-        base = self.base
-        return ConnectorSettings(
-            secret_keys=base.secret_keys,
-            queue_id=self.queue_id,
-            queue_url=self.queue_url,
-            connector_url=self.connector_url,
-            clock_leeway_seconds=base.clock_leeway_seconds,
-            pass_ttl_seconds=base.pass_ttl_seconds,
-            session_max_seconds=base.session_max_seconds,
-            session_check_seconds=self.session_check_seconds,
-            cookie_secure=base.cookie_secure,
-        )
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        return self.connector.secret_keys
+
+    @property
+    def cookie_secure(self) -> bool | None:
+        return self.connector.cookie_secure
+
+    @property
+    def queue_id(self) -> str:
+        return self.connector.queue_id
+
+    @property
+    def queue_url(self) -> str:
+        return self.connector.queue_url
 
     def with_overrides(self, **changes: object) -> ShopSettings:
-        from dataclasses import replace
-
         return replace(self, **changes)  # type: ignore[arg-type]

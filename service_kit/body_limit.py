@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
+from service_kit.errors import BodyTimeout, BodyTooLarge, ServiceError
+from service_kit.problems import PROBLEM_CONTENT_TYPE, error_problem
 
 DEFAULT_READ_TIMEOUT_SECONDS = 15.0
 
@@ -43,10 +44,6 @@ class BodyLimitRule:
 
     def matches(self, method: str, path: str) -> bool:
         return path.startswith(self.path_prefix) and (not self.methods or method in self.methods)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class RequestBodyLimit:
@@ -80,17 +77,16 @@ class RequestBodyLimit:
             await self.app(scope, receive, send)
             return
         if declared is not None and declared > limit:
-            await _refuse(send, 413, "Request body too large", _too_large(limit), limit)
+            await _refuse(send, BodyTooLarge(limit))
             return
         try:
             async with asyncio.timeout(self.read_timeout_seconds):
                 body, disconnected = await _read_body(receive, limit)
-        except _TooLarge:
-            await _refuse(send, 413, "Request body too large", _too_large(limit), limit)
+        except BodyTooLarge as error:
+            await _refuse(send, error)
             return
         except TimeoutError:
-            detail = f"the request body did not arrive within {self.read_timeout_seconds:g} s"
-            await _refuse(send, 408, "Request timeout", detail, limit)
+            await _refuse(send, BodyTimeout(self.read_timeout_seconds, limit))
             return
         if disconnected:
             return  # the client went away mid-body: nobody to answer
@@ -124,7 +120,7 @@ def _declared_length(scope: Scope) -> tuple[int | None, bool]:
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """(body, disconnected); raises _TooLarge as soon as more than ``limit`` bytes came."""
+    """(body, disconnected); raises BodyTooLarge as soon as more than ``limit`` bytes came."""
     chunks: list[bytes] = []
     received = 0
     while True:
@@ -134,7 +130,7 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
         chunk = message.get("body", b"")
         received += len(chunk)
         if received > limit:
-            raise _TooLarge
+            raise BodyTooLarge(limit)
         if chunk:
             chunks.append(chunk)
         if not message.get("more_body", False):
@@ -155,17 +151,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _too_large(limit: int) -> str:
-    return f"the request body is larger than this endpoint accepts ({limit} bytes)"
-
-
-async def _refuse(send: Send, status: int, title: str, detail: str, limit: int) -> None:
-    slug = "body-too-large" if status == 413 else "body-timeout"
-    payload = problem_body(status, title, detail, slug, max_body_bytes=limit)
+async def _refuse(send: Send, error: ServiceError) -> None:
+    problem = error_problem(error)
+    payload = problem.body
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": problem.status,
             "headers": [
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(payload)).encode()),

@@ -32,7 +32,8 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from service_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
+from service_kit.errors import HeadTimeout, HeadTooLarge, ServiceError
+from service_kit.problems import PROBLEM_CONTENT_TYPE, error_problem
 from service_kit.server_limits import ServerLimits
 
 PROTOCOL = "service_kit.http_protocol:GuardedHttpToolsProtocol"
@@ -48,10 +49,6 @@ def process_limits() -> ServerLimits:
 def uvicorn_options(limits: ServerLimits) -> dict[str, Any]:
     """What ``uvicorn.run`` needs to serve with these limits."""
     return {"http": PROTOCOL, "timeout_keep_alive": limits.keep_alive_timeout_seconds}
-
-
-class RequestHeadTooLarge(Exception):
-    """Raised inside a parser callback to stop parsing an oversized head."""
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -72,7 +69,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._read_bytes = 0
         self._head_timer: asyncio.TimerHandle | None = None
         """At most one per connection, re-armed lazily: no timer work per request."""
-        self._refusal: tuple[int, str] | None = None
+        self._refusal: ServiceError | None = None
+        """The error this connection was (or is being) refused with; later reads are ignored."""
 
     # connection lifetime
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -94,7 +92,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             # still inside a request head after this read: count what it is holding
             self._head_bytes_received += len(data)
             if self._head_bytes_received > self.max_head_bytes:
-                self._refuse(431, self._too_large_detail())
+                self._refuse(HeadTooLarge(self.max_head_bytes))
 
     # parser callbacks
     def on_message_begin(self) -> None:
@@ -109,17 +107,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._head_bytes_received + self._read_bytes > self.max_head_bytes
             and self._parsed_head_bytes() > self.max_head_bytes
         ):
-            self._refusal = (431, self._too_large_detail())
-            raise RequestHeadTooLarge  # the parser stops; uvicorn calls send_400_response
+            self._refusal = HeadTooLarge(self.max_head_bytes)
+            raise self._refusal  # the parser stops; uvicorn calls send_400_response
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to a parser error, which on_headers_complete raises for a large
         head."""
         if self._refusal is not None:
-            status, detail = self._refusal
-            self._refusal = None
-            self._refuse(status, detail)
+            refusal, self._refusal = self._refusal, None
+            self._refuse(refusal)
             return
         super().send_400_response(msg)
 
@@ -146,30 +143,25 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._head_bytes_received == 0:
             # nothing of a request arrived (an idle or speculative connection): just close
-            self._refusal = (408, "")
+            self._refusal = HeadTimeout(self.head_timeout_seconds)
             if not self.transport.is_closing():
                 self.transport.close()
             return
-        detail = f"the request headers did not arrive within {self.head_timeout_seconds:g} s"
-        self._refuse(408, detail)
+        self._refuse(HeadTimeout(self.head_timeout_seconds))
 
-    def _too_large_detail(self) -> str:
-        return f"the request line and headers are larger than {self.max_head_bytes} bytes"
-
-    def _refuse(self, status: int, detail: str) -> None:
-        """Answer ``status`` with a problem body and close: nothing more is read."""
+    def _refuse(self, error: ServiceError) -> None:
+        """Answer ``error`` as a problem body and close: nothing more is read."""
         self._head_started = None
-        self._refusal = (status, detail)  # later reads are ignored
+        self._refusal = error  # later reads are ignored
         if self.transport.is_closing():
             return
-        title = "Request header fields too large" if status == 431 else "Request timeout"
-        slug = "head-too-large" if status == 431 else "head-timeout"
-        body = problem_body(status, title, detail, slug)
+        problem = error_problem(error)
         head = (
-            f"HTTP/1.1 {status} {title}\r\n"
+            f"HTTP/1.1 {problem.status} {problem.title}\r\n"
             f"content-type: {PROBLEM_CONTENT_TYPE}\r\n"
-            f"content-length: {len(body)}\r\n"
+            f"content-length: {len(problem.body)}\r\n"
             "connection: close\r\n\r\n"
         )
+        body = problem.body
         self.transport.write(head.encode("ascii") + body)
         self.transport.close()

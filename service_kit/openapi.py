@@ -140,6 +140,33 @@ def health_paths(store_description: str) -> dict[str, Any]:
     }
 
 
+METRICS_SECURITY_SCHEME: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "WAITROOM_METRICS_TOKEN (Prometheus)",
+}
+
+
+def metrics_path() -> dict[str, Any]:
+    """``/metrics`` of either app: Prometheus text for the metrics bearer token only."""
+    return {
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (the metrics bearer token)",
+                "security": [{"metrics": []}],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "401": problem("Metrics token missing or not accepted"),
+                    "429": problem("Too many failed tokens from this address"),
+                },
+            }
+        }
+    }
+
+
 def with_body_limits(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation that takes a body may also answer 413 and 408 (service_kit/body_limit.py:
     too large for the route, or not sent in time)."""

@@ -1,72 +1,81 @@
-"""RFC 9457 problem responses and the package's error tree.
+"""Errors as HTTP: RFC 9457 problem documents, in one place for both apps.
 
-Domain code raises :class:`WaitroomError` subclasses carrying data; only HTTP handlers turn them
-into responses, through :func:`problem_response`.
+:data:`PROBLEM_KINDS` is the table from an error's kind (:class:`service_kit.errors.ErrorKind`)
+to its HTTP status and default title; :func:`error_problem` turns any
+:class:`~service_kit.errors.ServiceError` into status, headers and body (``Retry-After`` for the
+kinds that have one and an error that says when). Framework-free, so the pure-ASGI layers (body
+limits, the status fast path, the connector) use it as they are; the Starlette side (responses,
+exception handlers) is :mod:`service_kit.problem_responses`. Domain code never imports this.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
+
+from service_kit.errors import ErrorKind, ServiceError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://waitroom.dev/problems/"
 
 
-class WaitroomError(Exception):
-    """Base of every error the waiting room raises on purpose."""
-
-    status = 400
-    title = "Bad request"
-    type_slug = "bad-request"
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
+@dataclass(frozen=True, slots=True)
+class ProblemKind:
+    status: int
+    title: str
 
 
-class InvalidInput(WaitroomError):
-    status = 400
-    title = "Invalid input"
-    type_slug = "invalid-input"
+PROBLEM_KINDS: dict[ErrorKind, ProblemKind] = {
+    ErrorKind.INVALID_INPUT: ProblemKind(400, "Invalid input"),
+    ErrorKind.NOT_AUTHENTICATED: ProblemKind(401, "Not authenticated"),
+    ErrorKind.DECLINED: ProblemKind(402, "Payment declined"),
+    ErrorKind.FORBIDDEN: ProblemKind(403, "Forbidden"),
+    ErrorKind.NOT_FOUND: ProblemKind(404, "Not found"),
+    ErrorKind.SLOW_CLIENT: ProblemKind(408, "Request timeout"),
+    ErrorKind.CONFLICT: ProblemKind(409, "Conflict"),
+    ErrorKind.GONE: ProblemKind(410, "Gone"),
+    ErrorKind.TOO_LARGE: ProblemKind(413, "Request body too large"),
+    ErrorKind.UNPROCESSABLE: ProblemKind(422, "Unprocessable request"),
+    ErrorKind.PRECONDITION_REQUIRED: ProblemKind(428, "Precondition required"),
+    ErrorKind.TOO_MANY: ProblemKind(429, "Too many requests"),
+    ErrorKind.HEAD_TOO_LARGE: ProblemKind(431, "Request header fields too large"),
+    ErrorKind.BAD_UPSTREAM: ProblemKind(502, "Bad gateway"),
+    ErrorKind.UNAVAILABLE: ProblemKind(503, "Service unavailable"),
+    ErrorKind.UPSTREAM_TIMEOUT: ProblemKind(504, "Gateway timeout"),
+}
+"""Every kind has exactly one status (checked by tests/test_problems.py)."""
+
+RETRY_AFTER_KINDS = frozenset({ErrorKind.TOO_MANY, ErrorKind.UNAVAILABLE})
+"""Kinds whose answer carries ``Retry-After`` when the error has ``retry_after_seconds``."""
+
+Headers = list[tuple[str, str]]
+JSON_VALUES = (str, int, float, bool, list, dict, type(None))
+"""``extra`` values a problem body carries (others are data for the code that caught it)."""
 
 
-class NotAuthenticated(WaitroomError):
-    status = 401
-    title = "Not authenticated"
-    type_slug = "not-authenticated"
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An error as HTTP: status, extra headers (besides content type and caching), body."""
+
+    status: int
+    title: str
+    headers: Headers
+    body: bytes
 
 
-class Forbidden(WaitroomError):
-    status = 403
-    title = "Forbidden"
-    type_slug = "forbidden"
+def error_status(error: ServiceError) -> int:
+    return PROBLEM_KINDS[error.kind].status
 
 
-class NotFound(WaitroomError):
-    status = 404
-    title = "Not found"
-    type_slug = "not-found"
-
-
-class Conflict(WaitroomError):
-    status = 409
-    title = "Conflict"
-    type_slug = "conflict"
-
-
-class Unavailable(WaitroomError):
-    status = 503
-    title = "Service unavailable"
-    type_slug = "unavailable"
+def error_title(error: ServiceError) -> str:
+    return error.title or PROBLEM_KINDS[error.kind].title
 
 
 def problem_body(status: int, title: str, detail: str, type_slug: str, **extra: Any) -> bytes:
     body: dict[str, Any] = {
-        "type": f"https://waitroom.dev/problems/{type_slug}",
+        "type": PROBLEM_TYPE_BASE + type_slug,
         "title": title,
         "status": status,
         "detail": detail,
@@ -75,42 +84,24 @@ def problem_body(status: int, title: str, detail: str, type_slug: str, **extra: 
     return orjson.dumps(body)
 
 
-def problem_response(
-    status: int,
-    title: str,
-    detail: str,
-    type_slug: str = "error",
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    merged = {"Cache-Control": "no-store"}
-    if headers:
-        merged.update(headers)
-    return Response(
-        problem_body(status, title, detail, type_slug, **extra),
-        status_code=status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=merged,
-    )
+def retry_after_seconds(error: ServiceError) -> int | None:
+    """The ``Retry-After`` of an error's answer, or None."""
+    if error.kind not in RETRY_AFTER_KINDS:
+        return None
+    seconds = error.extra.get("retry_after_seconds")
+    if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > 0:
+        return seconds
+    return None
 
 
-def error_response(error: WaitroomError, headers: dict[str, str] | None = None) -> Response:
-    retry_after = error.extra.get("retry_after_seconds")
-    if isinstance(retry_after, int) and retry_after > 0:
-        headers = {**(headers or {}), "Retry-After": str(retry_after)}
-    return problem_response(
-        error.status, error.title, error.detail, error.type_slug, headers=headers, **error.extra
-    )
-
-
-async def http_exception_handler(request: Request, exc: Exception) -> Response:
-    """Starlette HTTPException (404 for unknown routes, 405, ...) as a problem body."""
-    status = int(getattr(exc, "status_code", 500))
-    detail = str(getattr(exc, "detail", "")) or "Request failed"
-    headers = getattr(exc, "headers", None)
-    return problem_response(status, detail, detail, "http-error", headers=headers)
-
-
-async def waitroom_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, WaitroomError)
-    return error_response(exc)
+def error_problem(error: ServiceError) -> Problem:
+    """The RFC 9457 answer to ``error``: the one mapping from errors to HTTP."""
+    status = error_status(error)
+    title = error_title(error)
+    headers: Headers = []
+    retry_after = retry_after_seconds(error)
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
+    public = {name: value for name, value in error.extra.items() if isinstance(value, JSON_VALUES)}
+    body = problem_body(status, title, error.detail, error.type_slug, **public)
+    return Problem(status, title, headers, body)

@@ -27,12 +27,11 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service_kit.bounded_cluster import BoundedRedisCluster
+from service_kit.errors import RedisUrlError
+from service_kit.settings_tree import INTEGER, NUMBER, Cast, Variable
+from service_kit.shared_settings import without_password
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-
-
-class RedisUrlError(ValueError):
-    """``REDIS_URL`` cannot be used."""
 
 
 def is_cluster_url(url: str) -> bool:
@@ -41,6 +40,13 @@ def is_cluster_url(url: str) -> bool:
 
 HEALTH_CHECK_INTERVAL_SECONDS = 30
 CLUSTER_RETRIES = 3
+SOCKET_TIMEOUT_SECONDS = 5
+"""A command without an answer for this long fails (every path then fails closed); Redis answers
+in well under a millisecond, so only a dead or stalled server reaches it."""
+CONNECT_TIMEOUT_SECONDS = 2
+"""A new connection not made in this long fails fast (a down node is not waited for)."""
+DEFAULT_MAX_CONNECTIONS = 128
+DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
 
 
 def reconnect_retry(retries: int = 1) -> Retry:
@@ -58,8 +64,8 @@ def reconnect_retry(retries: int = 1) -> Retry:
 def _common_options(max_connections: int) -> dict[str, Any]:
     return {
         "max_connections": max_connections,
-        "socket_timeout": 5,
-        "socket_connect_timeout": 2,
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
         # a connection idle this long is checked with PING before its next command
         "health_check_interval": HEALTH_CHECK_INTERVAL_SECONDS,
         "decode_responses": False,
@@ -89,7 +95,9 @@ def cluster_seed_nodes(url: str) -> tuple[str, list[tuple[str, int]]]:
 
 
 def redis_from_url(
-    url: str, max_connections: int = 128, pool_timeout_seconds: float = 5.0
+    url: str,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    pool_timeout_seconds: float = DEFAULT_POOL_TIMEOUT_SECONDS,
 ) -> Redis:
     """The async client for ``url`` (see the module docstring for the URL contract).
 
@@ -118,3 +126,51 @@ def redis_from_url(
     )
     # Same command API for everything waitroom uses; see the module docstring.
     return cast(Redis, cluster)
+
+
+def _redis_url(raw: str) -> str:
+    if is_cluster_url(raw):
+        cluster_seed_nodes(raw)  # raises RedisUrlError naming what is wrong
+        return raw
+    parts = urlsplit(raw)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError("expected redis://, rediss://, unix:// or redis+cluster://")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ValueError("the URL names no host")
+    if parts.port == 0:  # reading the port raises ValueError for one that is not a number
+        raise ValueError("the port is 0")
+    database = parts.path.strip("/")
+    if parts.scheme != "unix" and database and not database.isdigit():
+        raise ValueError("the database is a number")
+    return raw
+
+
+REDIS_URL_CAST: Cast[str | None] = Cast(
+    "Redis URL", _redis_url, garbage="mysql://localhost/db", redact=without_password
+)
+REDIS_URL: Variable[str | None] = Variable(
+    "REDIS_URL",
+    REDIS_URL_CAST,
+    None,
+    "The waiting room's Redis or Valkey (>= 6.2): `redis://`, `rediss://`, `unix://` or "
+    "`redis+cluster://host:port[,host:port...]`. Unset: `waitroom demo` starts an embedded "
+    "one; `waitroom serve` refuses to start",
+    aliases=("WAITROOM_REDIS_URL",),
+)
+REDIS_MAX_CONNECTIONS: Variable[int] = Variable(
+    "WAITROOM_REDIS_MAX_CONNECTIONS",
+    INTEGER,
+    DEFAULT_MAX_CONNECTIONS,
+    "Connections to the waiting room's Redis per process (per node of a cluster); a surge "
+    "waits for a free one",
+    minimum=1,
+    maximum=10_000,
+)
+REDIS_POOL_TIMEOUT: Variable[float] = Variable(
+    "WAITROOM_REDIS_POOL_TIMEOUT_SECONDS",
+    NUMBER,
+    DEFAULT_POOL_TIMEOUT_SECONDS,
+    "How long a request waits for a free connection to the waiting room's Redis before failing",
+    minimum=0.1,
+    maximum=600,
+)

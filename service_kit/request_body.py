@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -24,7 +24,8 @@ from service_kit.browser_session import (
     tokens_equal,
 )
 from service_kit.cookies import set_cookie_header
-from service_kit.throttle import LOGIN_FAILURES, AdminThrottle, TooManyAttempts
+from service_kit.errors import TooManyAttempts
+from service_kit.throttle import LOGIN_FAILURES, AdminThrottle
 
 SECURITY_HEADERS = {
     "cache-control": "no-store",

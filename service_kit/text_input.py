@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidText
 
 BIDI_CONTROLS = frozenset(
     chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
@@ -39,13 +39,6 @@ WHITE_SPACE = (
 """Trimmed at both ends: ASCII white space and the Unicode space separators (not the other
 characters ``str.strip`` removes, such as U+001F or U+2028, which are refused instead)."""
 MULTILINE_ALLOWED = frozenset({"\n", "\t"})
-
-
-class InvalidText(InvalidInput):
-    """A typed text was refused; ``extra`` carries ``field`` and ``reason``."""
-
-    def __init__(self, field: str, reason: str, detail: str, **extra: object) -> None:
-        super().__init__(f"{field} {detail}", field=field, reason=reason, **extra)
 
 
 def clean_text(

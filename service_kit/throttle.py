@@ -18,19 +18,10 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 
 from service_kit.browser_session import tokens_equal
-from service_kit.problems import WaitroomError
+from service_kit.errors import TooManyAttempts
 
 LOGIN_FAILURES = parse("10/minute")
 BEARER_FAILURES = parse("300/minute")
-
-
-class TooManyAttempts(WaitroomError):
-    status = 429
-    title = "Too many attempts"
-    type_slug = "too-many-attempts"
-
-    def __init__(self, who: str = "admin") -> None:
-        super().__init__(f"too many failed {who} logins from this address: wait a minute")
 
 
 class AdminThrottle:

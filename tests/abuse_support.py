@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from tests.conftest import ADMIN_TOKEN, SECRET_KEYS
+from tests.conftest import ADMIN_TOKEN, METRICS_TOKEN, SECRET_KEYS
 from waitroom.settings import Settings
 from waitroom.web.app import create_app
 
@@ -21,6 +21,7 @@ def app_settings(redis_url: str, **environment: str) -> Settings:
         {
             "REDIS_URL": redis_url,
             "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
+            "WAITROOM_METRICS_TOKEN": METRICS_TOKEN,
             "WAITROOM_SECRET_KEYS": ",".join(SECRET_KEYS),
             "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS": "0.1",
             **environment,

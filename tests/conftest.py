@@ -18,6 +18,9 @@ from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
 
 ADMIN_TOKEN = "test-admin-token-" + "x" * 16
 SECRET_KEYS = ("test-secret-key-old-0123456789", "test-secret-key-new-0123456789")
+METRICS_TOKEN = "test-metrics-token-" + "m" * 16
+METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+"""What Prometheus sends to ``/metrics`` (``WAITROOM_METRICS_TOKEN``)."""
 
 pytest_plugins = ("tests.cluster",)
 
@@ -75,6 +78,7 @@ def settings(redis_url: str) -> Settings:
         {
             "REDIS_URL": redis_url,
             "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
+            "WAITROOM_METRICS_TOKEN": METRICS_TOKEN,
             "WAITROOM_SECRET_KEYS": ",".join(SECRET_KEYS),
             "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS": "0.25",
         }
@@ -90,6 +94,7 @@ def server_environment(redis_url: str, **extra: str) -> dict[str, str]:
     return {
         "REDIS_URL": redis_url,
         "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
+        "WAITROOM_METRICS_TOKEN": METRICS_TOKEN,
         "WAITROOM_SECRET_KEYS": ",".join(SECRET_KEYS),
         "WAITROOM_QUEUE_VIEW_REFRESH_SECONDS": "0.25",
         # where the reverse-proxy connector sends fans (the queue pages' host)

@@ -7,6 +7,8 @@ import re
 import httpx
 import pytest
 
+from tests.admin_support import dashboard_csrf as _dashboard_csrf
+from tests.admin_support import login as _login
 from tests.conftest import ADMIN_TOKEN, SECRET_KEYS
 from tests.servers import ServerProcess
 
@@ -59,30 +61,6 @@ def test_missing_or_wrong_token_is_401_without_leaking_config(
     assert response.json()["status"] == 401
 
 
-def _login(client: httpx.Client, name: str = "alice") -> None:
-    """Logs in through the form; returns the dashboard CSRF token of the session."""
-    form = client.get("/admin/login")
-    login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert login_csrf is not None
-    response = client.post(
-        "/admin/login",
-        data={"token": ADMIN_TOKEN, "name": name, "csrf_token": login_csrf.group(1)},
-    )
-    assert response.status_code == 303
-    assert "wr_admin" in client.cookies
-    set_cookie = response.headers.get_list("set-cookie")
-    session_cookie = next(value for value in set_cookie if value.startswith("wr_admin="))
-    assert "HttpOnly" in session_cookie and "SameSite=Strict" in session_cookie
-
-
-def _dashboard_csrf(client: httpx.Client, queue_id: str) -> str:
-    page = client.get(f"/admin/queues/{queue_id}")
-    assert page.status_code == 200
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found is not None
-    return found.group(1)
-
-
 def test_login_rejects_wrong_token_and_forged_form(waitroom_server: ServerProcess) -> None:
     with httpx.Client(base_url=waitroom_server.base_url) as client:
         form = client.get("/admin/login")
@@ -127,7 +105,8 @@ def test_session_pages_forms_and_csrf(
             f"/admin/queues/{unique_id}",
             data={"action": "settings", "rate_per_minute": "7", "csrf_token": csrf},
         )
-        assert saved.status_code == 200
+        assert saved.status_code == 303  # post/redirect/get
+        assert saved.headers["location"] == f"/admin/queues/{unique_id}"
         assert client.get(api).json()["rate_per_minute"] == 7
         header_ok = client.put(api, json={"rate_per_minute": 8}, headers={"x-csrf-token": csrf})
         assert header_ok.status_code == 200

@@ -9,12 +9,13 @@ import time
 import httpx
 from redis.asyncio import Redis
 
+from tests.conftest import METRICS_HEADERS
 from tests.servers import ServerProcess
 from waitroom.admission import AdmissionStore
 
 
 def _rate_seen_by(server: ServerProcess, queue_id: str) -> float | None:
-    text = httpx.get(f"{server.base_url}/metrics").text
+    text = httpx.get(f"{server.base_url}/metrics", headers=METRICS_HEADERS).text
     found = re.search(
         r'^waitroom_admission_rate_per_minute\{queue="' + queue_id + r'"\} (\S+)$', text, re.M
     )

@@ -8,14 +8,10 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from service_kit.redis_client import redis_from_url
-from waitroom.admission import (
-    AdmissionStore,
-    QueueNotFound,
-    QueueNotJoinable,
-    validate_config_update,
-)
+from waitroom.admission import AdmissionStore, validate_config_update
+from waitroom.errors import QueueNotFound, QueueNotJoinable
 from waitroom.queue.shuffle_verify import hashed_visitor_id, shuffle_order
 from waitroom.storage.keys import QueueKeys
 

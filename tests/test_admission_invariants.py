@@ -162,7 +162,7 @@ async def test_prequeue_opens_in_the_committed_shuffle_order(
     for queue_id in queue_ids:
         snapshot = await first.snapshot(queue_id)
         assert snapshot.opened and snapshot.tail == len(visitors)
-        seed = snapshot.config.raw["shuffle_seed"]
+        seed = snapshot.config.shuffle_seed
         assert hashlib.sha256(seed.encode()).hexdigest() == snapshot.config.shuffle_seed_sha256
         expected = sorted(visitors, key=lambda v: published_order_key(seed, queue_id, v))
         places = {v: await second.position_of(queue_id, v) for v in visitors}

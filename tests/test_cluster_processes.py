@@ -19,7 +19,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.cluster import queue_ids_on_distinct_masters
-from tests.conftest import server_environment
+from tests.conftest import METRICS_HEADERS, server_environment
 from tests.servers import ServerProcess
 from tests.test_admission_invariants import assert_exact_rate
 from waitroom.admission import AdmissionStore
@@ -167,7 +167,7 @@ async def test_metrics_of_a_multi_worker_server_add_up_over_its_workers(
         admitted_answers += len(await poll_round(http, [server_a], queue_id, tokens))
     assert admitted_answers == rounds * FANS_PER_QUEUE
 
-    text = (await http.get(f"{server_a.base_url}/metrics")).text
+    text = (await http.get(f"{server_a.base_url}/metrics", headers=METRICS_HEADERS)).text
     assert metric_sum(text, "waitroom_joins_total", f'queue="{queue_id}"') == FANS_PER_QUEUE
     passes = metric_sum(text, "waitroom_passes_issued_total", f'queue="{queue_id}"')
     # every admitted status answer carried a pass; a join may carry one too

@@ -2,7 +2,8 @@
 
 No container runtime or Kubernetes API runs here, so these checks read the files: manifests
 parse and reference each other correctly, the commands they run parse with the ``waitroom``
-CLI, and their settings load with :meth:`Settings.from_environ`.
+CLI, and their settings load with :meth:`Settings.from_environ` (the shop's with
+:meth:`ShopSettings.from_environ`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from sale_backend.settings import ShopSettings
 from service_kit.redis_client import cluster_seed_nodes, is_cluster_url
 from waitroom.cli import _parser
 from waitroom.settings import Settings
@@ -109,6 +111,31 @@ def test_settings_of_the_manifests_load() -> None:
     assert settings.cookie_secure is True and settings.trusted_proxy_count == 1
     assert settings.redis_url is not None and is_cluster_url(settings.redis_url)
     assert cluster_seed_nodes(settings.redis_url)[1]
+    (container,) = of_kind("Deployment")["shop"]["spec"]["template"]["spec"]["containers"]
+    shop_only = {item["name"]: item["value"] for item in container.get("env", [])}
+    shop = ShopSettings.from_environ({**environment, **shop_only})
+    assert shop.secret_keys == settings.secret_keys and shop.cookie_secure is True
+    assert shop.sale_redis_url is not None and shop.sale_redis_url != settings.redis_url
+    assert shop.connector.require_api_url() == "http://waitroom"
+    assert shop.queue_url.startswith(settings.public_base_url + "/q/")
+    # Prometheus needs to know it, and scrapes both apps with the one token
+    assert not settings.metrics_token_generated and not shop.metrics_token_generated
+    assert shop.metrics_token == settings.metrics_token
+
+
+def test_prometheus_scrapes_both_apps_with_the_metrics_token() -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name in ("waitroom", "shop"):
+        job = jobs[name]
+        assert job["metrics_path"] == "/metrics"
+        assert job["authorization"]["type"] == "Bearer"
+        assert job["authorization"]["credentials_file"]
+        keep = job["relabel_configs"][0]
+        assert keep["action"] == "keep" and keep["regex"] == name
+        annotations = of_kind("Deployment")[name]["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert annotations["prometheus.io/scrape"] == "true"
 
 
 def test_sale_redis_fsyncs_every_write() -> None:

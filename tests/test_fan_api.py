@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from tests.conftest import METRICS_HEADERS
 from tests.servers import ServerProcess
 from waitroom.fan.cookies import VISITOR_COOKIE, position_cookie_name
 
@@ -201,7 +202,7 @@ def test_operations_endpoints(
     create_queue(waitroom_server, admin_headers, unique_id)
     httpx.post(f"{base}/api/v1/queues/{unique_id}/join")
     time.sleep(0.3)  # queue gauges come from the view cache (refreshed every 0.25 s here)
-    metrics = httpx.get(f"{base}/metrics").text
+    metrics = httpx.get(f"{base}/metrics", headers=METRICS_HEADERS).text
     assert f'waitroom_joins_total{{outcome="new",queue="{unique_id}"}} 1.0' in metrics
     assert f'waitroom_queue_length{{queue="{unique_id}"}} 1.0' in metrics
     assert 'route="/api/v1/queues/{queue_id}/join"' in metrics

@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from tests.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
-from tests.conftest import server_environment
+from tests.conftest import METRICS_HEADERS, server_environment
 from tests.servers import ServerProcess
 
 LIMITED = {
     "WAITROOM_JOIN_LIMIT_PER_IP": "5/minute",
     "WAITROOM_JOIN_LIMIT_PER_SUBNET": "8/minute",
-    "WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS": "",
+    "WAITROOM_JOIN_LIMIT_EXEMPT_NETWORKS": "none",
     "WAITROOM_TRUSTED_PROXY_COUNT": "1",
 }
 
@@ -47,7 +47,7 @@ async def test_per_address_limit_answers_429_with_retry_after(
         )
         assert other.status_code == 201
         assert (await admin_document(client, unique_id))["tail_position"] == 6
-        metrics = (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics", headers=METRICS_HEADERS)).text
         line = f'waitroom_join_rejections_total{{queue="{unique_id}",reason="too-many-joins"}} 2.0'
         assert line in metrics
 

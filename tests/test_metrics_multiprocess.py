@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import server_environment
+from tests.conftest import METRICS_HEADERS, server_environment
 from tests.servers import ServerProcess
 from waitroom.web.metrics_multiprocess import prepare_multiprocess_directory
 
@@ -58,7 +58,7 @@ def test_counters_are_summed_across_workers(
     labels = f'outcome="new",queue="{unique_id}"'
     time.sleep(0.3)  # queue gauges come from each worker's view cache (refreshed every 0.25 s)
     for _ in range(6):  # whichever worker answers, it reports the merged total
-        text = httpx.get(f"{base}/metrics").text
+        text = httpx.get(f"{base}/metrics", headers=METRICS_HEADERS).text
         assert _sample(text, "waitroom_joins_total", labels) == joins
         assert (
             _sample(text, "waitroom_admin_changes_total", f'action="create",queue="{unique_id}"')
@@ -69,7 +69,7 @@ def test_counters_are_summed_across_workers(
 
 
 def test_metric_names_follow_prometheus_conventions(waitroom_server: ServerProcess) -> None:
-    text = httpx.get(f"{waitroom_server.base_url}/metrics").text
+    text = httpx.get(f"{waitroom_server.base_url}/metrics", headers=METRICS_HEADERS).text
     types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
     assert types, "no metrics exposed"
     for name, kind in types.items():

@@ -12,11 +12,11 @@ from redis.asyncio import Redis
 
 from tests.abuse_support import create_queue, running_app
 from tests.conftest import SECRET_KEYS
+from waitroom.errors import ProofOfWorkRequired
 from waitroom.protection.proof_of_work import (
     CHALLENGE_HEADER,
     SOLUTION_HEADER,
     ProofOfWork,
-    ProofOfWorkRequired,
     leading_zero_bits_ok,
     solution_digest,
     solve,

@@ -64,6 +64,17 @@ def test_queue_commands_cover_the_organizer_controls(
     listed = run_cli(waitroom_server, "codes", "list", unique_id)["codes"]
     assert [item["code_id"] for item in listed] == [code["code_id"]]
     assert run_cli(waitroom_server, "codes", "revoke", unique_id, code["code_id"])["revoked"]
+    tuned = run_cli(
+        waitroom_server, "autotune", unique_id, "--on", "--min", "30", "--max", "300",
+        "--target-p95-ms", "700", "--max-errors", "2.5",
+    )  # fmt: skip
+    assert tuned["enabled"] and (tuned["min_rate_per_minute"], tuned["max_rate_per_minute"]) == (
+        30,
+        300,
+    )
+    assert tuned["target_p95_ms"] == 700 and tuned["max_error_ratio"] == 0.025
+    assert not run_cli(waitroom_server, "autotune", unique_id, "--off")["enabled"]
+    assert run_cli(waitroom_server, "autotune", unique_id)["max_rate_per_minute"] == 300
     live = run_cli(waitroom_server, "live", unique_id)
     assert live["rate_per_minute"] == 120 and live["active_shopper_cap"] == 40
     assert run_cli(waitroom_server, "close", unique_id)["state"] == "closed"
@@ -74,7 +85,8 @@ def test_queue_commands_cover_the_organizer_controls(
     assert unique_id in run_cli(waitroom_server, "list")["queues"]
     entries = run_cli(waitroom_server, "audit", unique_id)["entries"]
     assert [entry["action"] for entry in entries] == [
-        "close", "code_revoke", "code_create", "resume", "pause", "update", "create",
+        "close", "autotune_settings", "autotune_settings", "code_revoke", "code_create",
+        "resume", "pause", "update", "create",
     ]  # fmt: skip
     assert {entry["actor"] for entry in entries} == {"token:carol"}
 
@@ -82,10 +94,12 @@ def test_queue_commands_cover_the_organizer_controls(
 def test_cli_reports_errors_without_a_traceback(
     waitroom_server: ServerProcess, unique_id: str, run_cli: Callable[..., Any]
 ) -> None:
-    wrong = run_cli(waitroom_server, "show", unique_id, token="not-the-token")
+    wrong = run_cli(waitroom_server, "show", unique_id, token="not-the-admin-token")
     assert wrong.returncode == 1
     assert "HTTP 401" in wrong.stderr and "Traceback" not in wrong.stderr
     missing = run_cli(waitroom_server, "show", unique_id, token="")
     assert missing.returncode == 2 and "WAITROOM_ADMIN_TOKEN" in missing.stderr
+    short = run_cli(waitroom_server, "show", unique_id, token="not-the-token")
+    assert short.returncode == 2 and "WAITROOM_ADMIN_TOKEN='<hidden>'" in short.stderr
     invalid = run_cli(waitroom_server, "create", unique_id, "--rate", "-5")
     assert invalid.returncode == 1 and "HTTP 400" in invalid.stderr

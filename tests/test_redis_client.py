@@ -9,12 +9,8 @@ from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
 
 from service_kit.bounded_cluster import BoundedRedisCluster
-from service_kit.redis_client import (
-    RedisUrlError,
-    cluster_seed_nodes,
-    is_cluster_url,
-    redis_from_url,
-)
+from service_kit.errors import RedisUrlError
+from service_kit.redis_client import cluster_seed_nodes, is_cluster_url, redis_from_url
 from waitroom.admission import AdmissionStore
 
 

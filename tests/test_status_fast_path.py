@@ -11,20 +11,25 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from tests.conftest import METRICS_HEADERS
 from waitroom.fan import api as fan_api
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.settings import Settings
-from waitroom.web.app import create_app
+from waitroom.web.app import create_app, exception_handlers
 
 STATUS_TEMPLATE = "/api/v1/queues/{queue_id}/status"
 
 
 @pytest.fixture
 async def apps(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    """(full waiting-room app, plain Starlette app with only the status endpoint) on one runtime."""
+    """(full waiting-room app, plain Starlette app with only the status endpoint and the app's
+    error mapping) on one runtime."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        plain = Starlette(routes=[Route(STATUS_TEMPLATE, fan_api.status_endpoint)])
+        plain = Starlette(
+            routes=[Route(STATUS_TEMPLATE, fan_api.status_endpoint)],
+            exception_handlers=exception_handlers(),
+        )
         plain.state.runtime = app.state.runtime
         fast_transport = httpx.ASGITransport(app=app)
         slow_transport = httpx.ASGITransport(app=plain)
@@ -153,7 +158,7 @@ async def test_status_polls_are_timed_under_the_route_template(
     await asyncio.gather(
         *(fast.get(path, headers={"Authorization": f"Bearer {token}"}) for _ in range(3))
     )
-    metrics = (await fast.get("/metrics")).text
+    metrics = (await fast.get("/metrics", headers=METRICS_HEADERS)).text
     sample = (
         'waitroom_http_request_duration_seconds_count{method="GET",'
         f'route="{STATUS_TEMPLATE}",status="200"}}'

@@ -12,10 +12,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore
-from waitroom.queue.stock import EventRemoved, QueueStock
+from waitroom.errors import EventRemoved
+from waitroom.queue.stock import QueueStock
 from waitroom.queue.stock_reports import parse_stock_report
 
 JSON = st.recursive(

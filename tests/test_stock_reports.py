@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SECRET_KEYS
+from tests.conftest import METRICS_HEADERS, SECRET_KEYS
 from tests.future_tokens import future_token
 from tests.servers import ServerProcess
 from tests.stock_support import figures, report, site_headers, stock_url
@@ -101,7 +101,7 @@ async def test_one_event_sold_out_the_queue_still_admits_and_the_hint_is_the_sum
     assert evening["tiers"] == [{"tier_id": "ga", "name": "General admission", "remaining": 120}]
     assert time.time() - evening["updated_at"] < 60
     assert not stock["sold_out"] and stock["removed_event_ids"] == []
-    metrics = (await client.get("/metrics")).text
+    metrics = (await client.get("/metrics", headers=METRICS_HEADERS)).text
     for event, tier, remaining in (
         ("evening", "ga", 120),
         ("evening", "all", 120),

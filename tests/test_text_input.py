@@ -16,7 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service_kit.text_input import BIDI_CONTROLS, InvalidText, clean_text
+from service_kit.errors import ErrorKind, InvalidText
+from service_kit.problems import error_status
+from service_kit.text_input import BIDI_CONTROLS, clean_text
 from tests.conftest import ADMIN_TOKEN
 from tests.fan_client import fan_client
 from tests.test_fan_extras import QUIZ, join, make_queue
@@ -54,7 +56,7 @@ def test_refusals_name_the_field_and_the_character() -> None:
     with pytest.raises(InvalidText) as caught:
         clean_text(f"Eve{RIGHT_TO_LEFT_OVERRIDE}gpj.exe", "name", 100)
     error = caught.value
-    assert error.status == 400
+    assert error.kind is ErrorKind.INVALID_INPUT and error_status(error) == 400
     assert error.extra == {"field": "name", "reason": "bidi_control", "code_point": "U+202E"}
     assert error.detail.startswith("name contains a text direction control (U+202E)")
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from waitroom.connector import ConnectorError, PassClaims, PassCodec, PassExpired, PassInvalid
 from waitroom.connector.signing import visitor_hash
-from waitroom.tokens import PositionClaims, TokenCodec, TokenError
+from waitroom.errors import TokenError
+from waitroom.tokens import PositionClaims, TokenCodec
 
 KEY_OLD = "rotation-key-old-0123456789abcdef"
 KEY_NEW = "rotation-key-new-0123456789abcdef"

@@ -15,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
 
+from service_kit.errors import InvalidInput
 from service_kit.lua import lua_source
-from service_kit.problems import InvalidInput, NotFound
 from service_kit.text_input import clean_text
+from waitroom.errors import QueueNotFound, QueueNotJoinable
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
 
 
@@ -45,22 +47,6 @@ class FanState(StrEnum):
     PAUSED = "paused"
     SOLD_OUT = "sold_out"
     CLOSED = "closed"
-
-
-class QueueNotFound(NotFound):
-    type_slug = "queue-not-found"
-
-    def __init__(self, queue_id: str) -> None:
-        super().__init__(f"no queue named {queue_id!r}", queue_id=queue_id)
-
-
-class QueueNotJoinable(InvalidInput):
-    status = 409
-    title = "Queue not accepting fans"
-    type_slug = "queue-not-joinable"
-
-    def __init__(self, queue_id: str, state: str) -> None:
-        super().__init__(f"queue {queue_id!r} is {state}", queue_id=queue_id, state=state)
 
 
 MAX_RATE_PER_MINUTE = 10_000_000
@@ -86,6 +72,8 @@ CONFIG_FIELDS: dict[str, type] = {
 
 @dataclass(frozen=True, slots=True)
 class QueueConfig:
+    """A queue's configuration hash, typed; the only reader of its stored strings."""
+
     rate_per_minute: int
     state: QueueState
     opens_at: float
@@ -95,7 +83,16 @@ class QueueConfig:
     pause_reason: str
     event_id: str
     shuffle_seed_sha256: str
-    raw: dict[str, str]
+    shuffle_seed: str = ""
+    """Revealed once the queue has opened (the commitment is ``shuffle_seed_sha256``)."""
+    active_shopper_cap: int = 0
+    """0: no cap."""
+    abandon_after_seconds: int = 0
+    """0: places that stop polling are never skipped."""
+    created_at: float | None = None
+    sold_out_by_stock: bool = False
+    """Sold out because the site's stock reports say so (a report can reopen it)."""
+    _stored: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_hash(cls, values: dict[str, str], default_burst: int) -> QueueConfig:
@@ -105,17 +102,42 @@ class QueueConfig:
         except ValueError:
             state = QueueState.CLOSED
         return cls(
-            rate_per_minute=int(values.get("rate_per_minute", "0") or 0),
+            rate_per_minute=_whole(values.get("rate_per_minute"), 0),
             state=state,
-            opens_at=float(values.get("opens_at", "0") or 0),
-            burst=int(values.get("burst", str(default_burst)) or default_burst),
+            opens_at=_seconds(values.get("opens_at")) or 0.0,
+            burst=_whole(values.get("burst"), default_burst) or default_burst,
             redirect_url=values.get("redirect_url", "/"),
             name=values.get("name", ""),
             pause_reason=values.get("pause_reason", ""),
             event_id=values.get("event_id", ""),
             shuffle_seed_sha256=values.get("shuffle_seed_sha256", ""),
-            raw=values,
+            shuffle_seed=values.get("shuffle_seed", ""),
+            active_shopper_cap=_whole(values.get("active_shopper_cap"), 0),
+            abandon_after_seconds=_whole(values.get("abandon_after_seconds"), 0),
+            created_at=_seconds(values.get("created_at")),
+            sold_out_by_stock="sold_out_by_stock" in values,
+            _stored=dict(values),
         )
+
+    def stored_hash(self) -> dict[str, str]:
+        """The hash as Redis held it, fields this version does not know included (the state
+        guard puts a lost queue back from it)."""
+        return dict(self._stored)
+
+
+def _whole(stored: str | None, default: int) -> int:
+    """A whole number stored as text; ``default`` when absent, empty or not a number."""
+    try:
+        return int(stored) if stored else default
+    except ValueError:
+        return default
+
+
+def _seconds(stored: str | None) -> float | None:
+    try:
+        return float(stored) if stored else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from starlette.routing import Mount
 
 from service_kit.body_limit import BodyLimitRule
 from service_kit.redis_client import redis_from_url
+from service_kit.shared_settings import METRICS_TOKEN, SECRET_KEYS
 from waitroom.admission import AdmissionStore
 from waitroom.fan.content import content_key
 from waitroom.settings import Settings
@@ -75,25 +77,39 @@ async def seed_demo(
             await sale_redis.aclose()
 
 
-def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = None) -> Starlette:
+def demo_settings(environ: Mapping[str, str]) -> tuple[Settings, ShopSettings]:
+    """Both apps' settings, read (and so checked) from ``environ`` before anything starts. One
+    process: the shop gets the waiting room's keys and metrics token (generated when unset) and
+    sends fans to ``/q/<queue>`` on the same host. The sale Redis is REDIS_URL's unless set
+    apart, and None while neither is set (the CLI then starts an embedded Redis for both)."""
+    from sale_backend.settings import ShopSettings
+
+    settings = Settings.from_environ(environ)
+    keys = ",".join(settings.secret_keys)
+    shared = {SECRET_KEYS.name: keys, METRICS_TOKEN.name: settings.metrics_token}
+    shop = ShopSettings.from_environ({**environ, **shared})
+    connector = shop.connector.with_overrides(queue_url=f"/q/{shop.queue_id}")
+    return settings, shop.with_overrides(connector=connector)
+
+
+def create_demo_app(settings: Settings, shop_settings: ShopSettings) -> Starlette:
     """The waiting room with the shop mounted at ``/shop``. The queue is the shop's
     (``WAITROOM_SHOP_QUEUE_ID``, default ``demo``); the shop's connector sends fans to
     ``/q/<queue>`` and calls the waiting room's connector API in process (an httpx ASGI
     transport to this very app: the same calls, no socket)."""
-    from sale_backend.settings import ShopSettings
     from sale_backend.web.app import create_app as create_shop_app
 
     # the shop limits its own request bodies
     app = create_app(settings, body_limit_rules=(BodyLimitRule(SHOP_MOUNT_PATH + "/", None),))
-    chosen = shop_settings or ShopSettings.from_settings(settings)
-    shop_config = chosen.with_overrides(queue_url=f"/q/{chosen.queue_id}")
+    connector = shop_settings.connector.with_overrides(queue_url=f"/q/{shop_settings.queue_id}")
+    shop_config = shop_settings.with_overrides(connector=connector)
     if not shop_config.public_url and settings.public_base_url:
         # ticket e-mails link to the mounted shop's order pages
         shop_config = shop_config.with_overrides(
             public_url=settings.public_base_url + SHOP_MOUNT_PATH
         )
     transport = httpx.ASGITransport(app=app)
-    shop = create_shop_app(settings, shop_config, connector_transport=transport)
+    shop = create_shop_app(shop_config, connector_transport=transport)
     app.router.routes.append(Mount(SHOP_MOUNT_PATH, app=shop))
     inner_lifespan = app.router.lifespan_context
 
@@ -109,4 +125,4 @@ def create_demo_app(settings: Settings, shop_settings: ShopSettings | None = Non
 
 def create_demo_app_from_environ() -> Starlette:
     """Factory for uvicorn (tests, ``--factory``): the demo on an existing ``REDIS_URL``."""
-    return create_demo_app(Settings.from_environ())
+    return create_demo_app(*demo_settings(os.environ))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sale_backend.domain.catalog import Event, Phase, Row, Section, Tier
 from sale_backend.storage.keys import is_valid_event_id
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.connector.queue_ids import is_valid_queue_id
 

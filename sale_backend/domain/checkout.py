@@ -21,20 +21,21 @@ from typing import Any
 import orjson
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.errors import (
+from sale_backend.domain.fulfilment import Answer, Fulfilment
+from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, parse_hold_request
+from sale_backend.errors import (
     HoldExpired,
     IdempotencyKeyBusy,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     PaymentInProgress,
+    PaymentProviderError,
     PaymentStatusUnknown,
     PaymentTimedOut,
+    PaymentTimeout,
 )
-from sale_backend.domain.fulfilment import Answer, Fulfilment, error_answer
-from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, parse_hold_request
-from sale_backend.domain.payments import PaymentProviderError, PaymentTimeout
 from sale_backend.storage.keys import EventKeys, event_of, new_id
-from service_kit.problems import InvalidInput, WaitroomError
+from service_kit.errors import InvalidInput, ServiceError
 from service_kit.text_input import clean_text
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -123,9 +124,10 @@ class CheckoutService:
         try:
             return await self._pay(event, buyer, request, redis_key, attempt)
         except PaymentTimedOut as error:
-            return error_answer(error)  # the key was forgotten: the same key may retry
-        except WaitroomError as error:
-            answer = error_answer(error)
+            # the key was forgotten: the same key may retry
+            return self.fulfilment.answer_of_error(error)
+        except ServiceError as error:
+            answer = self.fulfilment.answer_of_error(error)
             await store.redis.hset(
                 redis_key,
                 mapping={"state": "done", "status": answer.status, "response": answer.body},

@@ -11,10 +11,10 @@ from typing import Any
 
 import orjson
 
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.short_codes import parse_short_code
 from sale_backend.domain.ticket_details import TicketDetails
 from sale_backend.domain.tickets import TicketCodes
+from sale_backend.errors import TicketRejected
 from sale_backend.storage.store import SaleStore
 
 DECISIONS = ("check", "admitted", "rejected")

@@ -6,13 +6,13 @@ script keyed by the payment id, so running it twice never sells twice or loses a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.errors import HoldExpired, PaymentDeclined, PaymentStatusUnknown
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.orders import (
@@ -22,30 +22,47 @@ from sale_backend.domain.orders import (
     public_order,
     with_new_short_codes,
 )
-from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
+from sale_backend.domain.payments import PaymentProvider
 from sale_backend.domain.stock_reporter import StockReporter
 from sale_backend.domain.ticket_mail import TicketMail
 from sale_backend.domain.tickets import TicketCodes
+from sale_backend.errors import (
+    HoldExpired,
+    PaymentDeclined,
+    PaymentProviderError,
+    PaymentStatusUnknown,
+    PaymentTimeout,
+)
 from sale_backend.storage.store import SaleStore
-from service_kit.problems import WaitroomError, problem_body
+from service_kit.errors import ServiceError
 
 SHORT_CODE_ATTEMPTS = 5
 """Draws of short codes for one order (a collision within an event is a 1 in 10^8 event)."""
 
 
+ORDER_CREATED_STATUS = 201
+"""The status an order's answer is recorded (and replayed) with; the confirm script records
+the same number."""
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The HTTP answer of a checkout (also what an Idempotency-Key replays)."""
+    """The recorded answer of a checkout: what an Idempotency-Key replays, byte for byte.
+
+    An order's answer is recorded here; an error's is made by the web layer
+    (``Fulfilment.answer_of_error``), so this module knows no HTTP mapping."""
 
     status: int
     body: bytes
     order_id: str | None = None
     replayed: bool = False
 
+    @property
+    def created(self) -> bool:
+        return self.status == ORDER_CREATED_STATUS
 
-def error_answer(error: WaitroomError) -> Answer:
-    body = problem_body(error.status, error.title, error.detail, error.type_slug, **error.extra)
-    return Answer(error.status, body)
+
+AnswerOfError = Callable[[ServiceError], Answer]
 
 
 @dataclass
@@ -56,6 +73,8 @@ class Fulfilment:
     codes: TicketCodes
     links: OrderLinks
     idempotency_ttl_seconds: int
+    answer_of_error: AnswerOfError
+    """The answer an error is recorded with (the shop's web layer: its problem body)."""
     ticket_mail: TicketMail | None = None
     """Set when tickets are e-mailed (SMTP and the shop's public address configured)."""
 
@@ -75,11 +94,11 @@ class Fulfilment:
             self.reporter.changed(event, sold_delta=hold.data["units"])
             if self.ticket_mail is not None:
                 await self.ticket_mail.order_confirmed(order)
-            return Answer(201, response, order["order_id"])
+            return Answer(ORDER_CREATED_STATUS, response, order["order_id"])
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
             view = public_order(existing, self.codes, self.links)
-            return Answer(201, orjson.dumps(view), answer[1])
+            return Answer(ORDER_CREATED_STATUS, orjson.dumps(view), answer[1])
         return await self.refund_lost_hold(event, payment, idempotency_key)
 
     async def _confirm_once(
@@ -134,28 +153,32 @@ class Fulfilment:
             "the hold expired before the payment completed; the payment was refunded",
             hold_id=payment["hold_id"],
         )
-        return await self.settle(event, payment, "refunded", error, idempotency_key)
+        answer = self.answer_of_error(error)
+        await self.settle(event, payment, "refunded", answer, idempotency_key)
+        return answer
 
     async def decline(
         self, event: Event, payment: dict[str, Any], reason: str, idempotency_key: str | None
     ) -> Answer:
-        error = PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
-        return await self.settle(event, payment, "declined", error, idempotency_key)
+        answer = self.answer_of_error(
+            PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
+        )
+        await self.settle(event, payment, "declined", answer, idempotency_key)
+        return answer
 
     async def settle(
         self,
         event: Event,
         payment: dict[str, Any],
         status: str,
-        error: WaitroomError | None,
+        answer: Answer | None,
         idempotency_key: str | None,
-    ) -> Answer:
+    ) -> None:
         """Close a payment without an order; an express checkout's hold goes back to stock.
-        With an error, the Idempotency-Key remembers it; without, the key is forgotten."""
-        answer = error_answer(error) if error is not None else Answer(504, b"")
+        With an answer, the Idempotency-Key remembers it; without, the key is forgotten."""
         idempotency = (
             ["store", str(answer.status), answer.body.decode(), str(self.idempotency_ttl_seconds)]
-            if error is not None
+            if answer is not None
             else ["forget"]
         )
         release = payment.get("express", False)
@@ -173,4 +196,3 @@ class Fulfilment:
         )
         if release:
             self.reporter.changed(event)
-        return answer

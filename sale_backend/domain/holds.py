@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.errors import (
+from sale_backend.errors import (
     BuyerLimitReached,
     HoldNotFound,
     PaymentInProgress,
@@ -24,7 +24,7 @@ from sale_backend.domain.errors import (
 )
 from sale_backend.storage.keys import event_of, is_valid_event_id, new_id
 from sale_backend.storage.store import SaleStore
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 MAX_LINES = 50
 

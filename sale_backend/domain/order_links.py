@@ -15,7 +15,7 @@ from typing import Any
 
 from itsdangerous import Signer
 
-from sale_backend.domain.errors import OrderNotFound
+from sale_backend.errors import OrderNotFound
 
 ORDER_SALT = "sale_backend.order"
 ACCESS_PARAMETER = "access"

@@ -6,12 +6,12 @@ import time
 from typing import Any
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.errors import OrderNotFound
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.short_codes import format_short_code, new_short_code
 from sale_backend.domain.ticket_details import TicketDetails, order_ticket_details
 from sale_backend.domain.tickets import TicketCodes
+from sale_backend.errors import OrderNotFound
 from sale_backend.storage.keys import derived_id, event_of
 from sale_backend.storage.store import SaleStore
 

@@ -12,6 +12,8 @@ Test cards of :class:`TestPaymentProvider`:
 4000 0000 0000 0259    succeeds after ``slow_seconds`` (a slow bank)
 4000 0000 0000 0119    times out: nothing is charged, the call raises PaymentTimeout
 =====================  =====================================================
+
+``delay_seconds`` slows every charge down (the shop's ``WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from redis.asyncio import Redis
+
+from sale_backend.errors import PaymentTimeout
 
 CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
@@ -45,15 +49,6 @@ class PaymentResult:
         return self.outcome is PaymentOutcome.SUCCEEDED
 
 
-class PaymentTimeout(Exception):
-    """The provider did not answer in time; whether money moved is unknown until lookup."""
-
-
-class PaymentProviderError(Exception):
-    """The provider failed (network, 5xx); whether money moved is unknown until lookup.
-    Provider adapters raise this (or PaymentTimeout) for every failure that is not a decline."""
-
-
 class PaymentProvider(Protocol):
     name: str
 
@@ -74,11 +69,18 @@ class TestPaymentProvider:
     name = "test"
 
     def __init__(
-        self, redis: Redis, slow_seconds: float = 2.0, timeout_seconds: float = 1.0
+        self,
+        redis: Redis,
+        slow_seconds: float = 2.0,
+        timeout_seconds: float = 1.0,
+        delay_seconds: float = 0.0,
     ) -> None:
         self.redis = redis
         self.slow_seconds = slow_seconds
         self.timeout_seconds = timeout_seconds
+        self.delay_seconds = delay_seconds
+        """Every charge answers this much later (``WAITROOM_SALE_TEST_PAYMENT_DELAY_SECONDS``:
+        a slow bank for the whole shop, to see autotune at work)."""
 
     @staticmethod
     def _key(payment_id: str) -> str:
@@ -90,6 +92,8 @@ class TestPaymentProvider:
         existing = await self.lookup(payment_id)
         if existing is not None:
             return existing
+        if self.delay_seconds > 0:
+            await asyncio.sleep(self.delay_seconds)
         if card_number == CARD_TIMEOUT:
             await asyncio.sleep(self.timeout_seconds)
             raise PaymentTimeout("the test provider timed out (test card)")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sale_backend.domain.fulfilment import Fulfilment
 from sale_backend.domain.holds import Hold
-from sale_backend.storage.store import EventNotFound
+from sale_backend.errors import EventNotFound
 
 
 @dataclass

@@ -14,12 +14,17 @@ from typing import Any
 import orjson
 
 from sale_backend.domain.catalog import Event
-from sale_backend.domain.errors import OrderNotFound, TicketNotRefundable
-from sale_backend.domain.payments import PaymentProvider, PaymentProviderError, PaymentTimeout
+from sale_backend.domain.payments import PaymentProvider
 from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.errors import (
+    OrderNotFound,
+    PaymentProviderError,
+    PaymentTimeout,
+    TicketNotRefundable,
+)
 from sale_backend.storage.keys import event_of, new_id
 from sale_backend.storage.store import SaleStore
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 
 def parse_ticket_ids(data: Any) -> list[str]:

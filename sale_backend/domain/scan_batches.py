@@ -13,9 +13,9 @@ from typing import Any
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.entry_scans import DECISIONS, ScanOutcome, ScanRequest
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.tickets import MAX_CODE_LENGTH
-from service_kit.problems import InvalidInput
+from sale_backend.errors import TicketRejected
+from service_kit.errors import InvalidInput
 
 MAX_SCANS_PER_BATCH = 200
 MAX_SCAN_AGE_MS = 7 * 24 * 3600 * 1000

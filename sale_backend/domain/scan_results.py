@@ -16,7 +16,7 @@ from itsdangerous import BadData, URLSafeSerializer
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.entry_scans import ScanOutcome
-from sale_backend.domain.errors import TicketRejected
+from sale_backend.errors import TicketRejected
 
 HISTORY_SALT = "sale_backend.staff-scan-history"
 HISTORY_LENGTH = 10

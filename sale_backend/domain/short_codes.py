@@ -11,7 +11,7 @@ import secrets
 
 from stdnum import luhn
 
-from sale_backend.domain.errors import TicketRejected
+from sale_backend.errors import ShortCodeMistyped
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PAYLOAD_LENGTH = 9
@@ -20,14 +20,6 @@ GROUPS = (4, 4, 2)
 SEPARATORS = re.compile(r"[\s\-_.·/]+")
 LOOKS_SHORT = re.compile(r"^[A-Za-z0-9\s\-_.·/]{1,24}$")
 """Input that is meant as a short code (a signed code has ``~`` and is 70+ characters long)."""
-
-
-class ShortCodeMistyped(TicketRejected):
-    """Typed input that is meant as a short code but cannot be one (checked before any lookup)."""
-
-    status = 422
-    title = "Ticket code mistyped"
-    type_slug = "ticket-code-mistyped"
 
 
 def new_short_code() -> str:

@@ -20,13 +20,13 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, Protocol
 
 from redis.exceptions import RedisError
 
 from sale_backend.domain.catalog import Event
 from sale_backend.storage.store import SaleStore
-from waitroom.connector import ConnectorError, WaitroomConnector
+from service_kit.errors import ServiceError
 
 LOGGER = logging.getLogger("sale_backend")
 MIN_INTERVAL_SECONDS = 0.25
@@ -34,11 +34,17 @@ MAX_SALES_MINUTES = 240
 """Unreported minutes kept per event (the waiting room takes at most this many per report)."""
 
 
+class StockReports(Protocol):
+    """Where reports go: the waiting room's connector (``WaitroomConnector.report_stock``)."""
+
+    async def report_stock(self, event_id: str, stock: dict[str, Any]) -> Any: ...
+
+
 class StockReporter:
     def __init__(
         self,
         store: SaleStore,
-        connector: WaitroomConnector,
+        connector: StockReports,
         queue_id: str,
         min_interval_seconds: float = MIN_INTERVAL_SECONDS,
     ) -> None:
@@ -99,7 +105,7 @@ class StockReporter:
             version, figures = await self.store.stock_snapshot(event_id)
             body = stock_report_body(event, figures, version, sales)
             answer = await self.connector.report_stock(event_id, body)
-        except (ConnectorError, RedisError, OSError) as error:
+        except (ServiceError, RedisError, OSError) as error:
             self._failed(event_id, sales, _why(error))
             return False
         except Exception:  # a report never fails a sale, and its sales are kept
@@ -153,6 +159,6 @@ def stock_report_body(
 
 
 def _why(error: Exception) -> str:
-    if isinstance(error, ConnectorError):
+    if isinstance(error, ServiceError):
         return error.detail
     return f"{type(error).__name__}: {error}"

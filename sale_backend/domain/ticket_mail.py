@@ -23,9 +23,9 @@ from sale_backend.domain.orders import public_order
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.storage.keys import EventKeys, event_of
 from sale_backend.storage.store import SaleStore
+from service_kit.errors import InvalidInput
 from service_kit.mail import Attachment, MailSender, MailSettings, build_message, new_content_id
 from service_kit.mail_outbox import MailOutbox, OutboxKeys
-from service_kit.problems import InvalidInput
 
 QR_SCALE = 8
 QR_BORDER = 4

@@ -10,9 +10,9 @@ from typing import Any
 import segno
 from itsdangerous import BadSignature, Signer
 
-from sale_backend.domain.errors import TicketRejected
+from sale_backend.errors import TicketRejected
 from sale_backend.storage.keys import event_of
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 TICKET_SALT = "sale_backend.ticket"
 MAX_CODE_LENGTH = 300

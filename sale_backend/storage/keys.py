@@ -8,7 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 EVENT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ID_SEPARATOR = "~"

@@ -14,9 +14,9 @@ from redis.asyncio import Redis
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.errors import EventNotFound
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
 from service_kit.lua import lua_source
-from service_kit.problems import NotFound
 
 SCRIPTS = (
     "hold",
@@ -31,13 +31,6 @@ SCRIPTS = (
     "stock_snapshot",
     "register_tickets",
 )
-
-
-class EventNotFound(NotFound):
-    type_slug = "event-not-found"
-
-    def __init__(self, event_id: str) -> None:
-        super().__init__(f"no event named {event_id!r}", event_id=event_id)
 
 
 def _load_lua(name: str) -> str:

@@ -26,23 +26,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ExceptionHandler
 
 from sale_backend.domain.older_tickets import register_older_tickets
 from sale_backend.domain.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.domain.reconcile import reconcile
-from sale_backend.settings import ShopSettings
+from sale_backend.settings import SALE_REDIS_URL, ShopSettings
 from sale_backend.storage.durability import warn_unless_durable
 from sale_backend.web import buyer_api, openapi, pages, staff_api, staff_pages
 from sale_backend.web.background import BackgroundWork, report_all_stock, start_ticket_mail
 from sale_backend.web.cross_site import CrossSiteGuard
+from sale_backend.web.metrics import metrics_endpoint
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.security_headers import SecurityHeaders
 from service_kit.body_limit import RequestBodyLimit
-from service_kit.problems import WaitroomError, http_exception_handler
+from service_kit.errors import ServiceError, SettingsError
+from service_kit.problem_responses import http_exception_handler
+from service_kit.readiness import readiness
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
+from waitroom.connector.health import HealthTimer, HealthWindow
 from waitroom.connector.middleware import ConnectorMiddleware
-from waitroom.settings import Settings
 
 PACKAGE_DIR = Path(__file__).parent
 LOGGER = logging.getLogger("sale_backend")
@@ -51,6 +55,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",  # browsers ask without a session: a 404, never a redirect to the queue
     "/healthz",
     "/readyz",
+    "/metrics",  # Prometheus, with the metrics token
     "/api/v1/staff/",
     "/staff/",
     "/openapi.json",
@@ -64,15 +69,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    try:
-        await shop_runtime(request).sale_redis.ping()
-    except Exception as error:
-        return JSONResponse(
-            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
-            status_code=503,
-            headers={"cache-control": "no-store", "retry-after": "2"},
-        )
-    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+    runtime = shop_runtime(request)
+    return await readiness(runtime.sale_redis, runtime.settings.redis_retry_after_seconds)
 
 
 def shop_routes() -> list[BaseRoute]:
@@ -114,40 +112,63 @@ def shop_routes() -> list[BaseRoute]:
         Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
         Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
-        Route(f"{staff}/metrics", staff_api.get_metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
 
 
+HEALTH_OPERATIONS = {
+    ("POST", "/api/v1/holds"): "hold",
+    ("POST", "/events/{event_id}/hold"): "hold",
+    ("POST", "/api/v1/checkout"): "checkout",
+    ("POST", "/holds/{hold_id}/checkout"): "checkout",
+}
+"""The requests whose latency and errors the shop reports to the waiting room (its health)."""
+
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
 
-SHOP_POOL: dict[str, Any] = {"max_connections": 64, "pool_timeout_seconds": 10.0}
-"""A burst of checkouts waits for a free connection (blocking pool) rather than failing."""
+def exception_handlers() -> dict[Any, ExceptionHandler]:
+    """The shop's one mapping of errors to answers: every
+    :class:`~service_kit.errors.ServiceError` by its kind, as a problem body (API paths, JSON
+    clients) or a page (:func:`sale_backend.web.pages.error_handler`); a sale Redis that cannot
+    be reached as 503 with ``Retry-After``; Starlette's own refusals as problem bodies."""
+    return {
+        HTTPException: http_exception_handler,
+        ServiceError: pages.error_handler,
+        RedisError: pages.unavailable_handler,
+        OSError: pages.unavailable_handler,
+    }
 
 
 def create_app(
-    settings: Settings,
-    shop_settings: ShopSettings | None = None,
+    shop: ShopSettings,
     provider_factory: Callable[[Redis], PaymentProvider] | None = None,
     connector_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """Build the shop. ``shop_settings`` defaults to the ``WAITROOM_SALE_*`` environment;
+    """Build the shop from its settings (:meth:`ShopSettings.from_environ`).
     ``provider_factory`` builds the payment provider from the sale Redis client (default: the
     built-in test provider, which works offline); ``connector_transport`` carries the
     connector's calls to a waiting room in the same process (the demo), else they go over
     HTTP to ``WAITROOM_CONNECTOR_URL``."""
-    shop = shop_settings or ShopSettings.from_settings(settings)
-    connector = WaitroomConnector(shop.connector_settings(), connector_transport)
+    if shop.sale_redis_url is None:
+        raise SettingsError(SALE_REDIS_URL.name, "", "the shop needs its Redis (or REDIS_URL)")
+    sale_redis_url: str = shop.sale_redis_url
+    connector = WaitroomConnector(shop.connector, connector_transport)
+    health = HealthWindow(HEALTH_OPERATIONS.values(), shop.health_window_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sale_redis = redis_from_url(shop.sale_redis_url, **SHOP_POOL)
-        chosen = (provider_factory or TestPaymentProvider)(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector)
+        sale_redis = redis_from_url(
+            sale_redis_url,
+            max_connections=shop.sale_redis_max_connections,
+            pool_timeout_seconds=shop.sale_redis_pool_timeout_seconds,
+        )
+        chosen = (provider_factory or _test_provider(shop))(sale_redis)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector, health)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
@@ -179,23 +200,21 @@ def create_app(
     body_limit = Middleware(
         RequestBodyLimit,
         max_body_bytes=SHOP_MAX_BODY_BYTES,
-        read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
+        read_timeout_seconds=shop.server_limits.body_read_timeout_seconds,
     )
     page_security = [
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
-        Middleware(CrossSiteGuard, https=settings.cookie_secure),
+        Middleware(CrossSiteGuard, https=shop.cookie_secure),
     ]
+    # innermost: the shop's own time for checkouts and holds (autotune's measure of health)
+    timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate],
-        exception_handlers={
-            HTTPException: http_exception_handler,
-            WaitroomError: pages.error_handler,
-            RedisError: pages.unavailable_handler,
-            OSError: pages.unavailable_handler,
-        },
+        middleware=[body_limit, *page_security, gate, timer],
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
+    app.state.settings = shop
     templates = Environment(
         loader=FileSystemLoader(PACKAGE_DIR / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -206,6 +225,13 @@ def create_app(
     return app
 
 
+def _test_provider(shop: ShopSettings) -> Callable[[Redis], PaymentProvider]:
+    def build(sale_redis: Redis) -> PaymentProvider:
+        return TestPaymentProvider(sale_redis, delay_seconds=shop.test_payment_delay_seconds)
+
+    return build
+
+
 def utc_clock(unix_seconds: int) -> str:
     """``14:05 UTC``: the deadline as the shop's pages print it."""
     return time.strftime("%H:%M UTC", time.gmtime(unix_seconds))
@@ -213,4 +239,4 @@ def utc_clock(unix_seconds: int) -> str:
 
 def create_app_from_environ() -> Starlette:
     """Factory for ``uvicorn --factory sale_backend.web.app:create_app_from_environ``."""
-    return create_app(Settings.from_environ())
+    return create_app(ShopSettings.from_environ())

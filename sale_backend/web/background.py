@@ -13,10 +13,11 @@ import time
 from redis.exceptions import RedisError
 
 from sale_backend.domain.reconcile import reconcile
-from sale_backend.storage.store import EventNotFound
+from sale_backend.errors import EventNotFound
 from sale_backend.web.runtime import ShopRuntime
 from service_kit.mail import MailSender
 from service_kit.periodic import PeriodicWork
+from waitroom.connector import ConnectorError
 
 LOGGER = logging.getLogger("sale_backend")
 RECONCILE_INTERVAL_SECONDS = 30.0
@@ -44,6 +45,27 @@ async def report_all_stock(runtime: ShopRuntime) -> None:
     for event_id in await runtime.store.event_ids():
         with contextlib.suppress(EventNotFound):
             runtime.reporter.changed(await runtime.event(event_id, any_queue=True))
+
+
+async def report_health(runtime: ShopRuntime) -> None:
+    """Send this process's checkout and hold figures to the waiting room (never raises: the
+    waiting room forgets a silent reporter after a few intervals, and autotune then holds)."""
+    body = runtime.health.report(runtime.reporter_id, runtime.settings.health_report_seconds)
+    try:
+        await runtime.connector.report_health(body)
+    except ConnectorError as error:
+        LOGGER.info("health not reported: %s", error.detail)
+
+
+async def run_health_reports(runtime: ShopRuntime, stop: asyncio.Event) -> None:
+    """Every ``health_report_seconds``, this process's health to the waiting room: a loop of
+    its own, so neither sweeps nor a slow waiting room delay it (a late report would go
+    stale and leave autotune without figures)."""
+    interval = runtime.settings.health_report_seconds
+    while not stop.is_set():
+        await report_health(runtime)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 async def run_background(runtime: ShopRuntime, stop: asyncio.Event) -> None:
@@ -77,12 +99,17 @@ class BackgroundWork:
 
     def __init__(self, runtime: ShopRuntime) -> None:
         self._stop = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(run_background(runtime, self._stop))
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(run_background(runtime, self._stop))
+        self._health = loop.create_task(run_health_reports(runtime, self._stop))
 
     async def stop(self, timeout_seconds: float = STOP_TIMEOUT_SECONDS) -> None:
         """Lets the current round finish (Redis calls time out after a few seconds), then
         gives up on it: shutting down never waits forever."""
         self._stop.set()
+        health_done, _ = await asyncio.wait({self._health}, timeout=timeout_seconds)
+        if not health_done:
+            self._health.cancel()
         done, _ = await asyncio.wait({self._task}, timeout=timeout_seconds)
         if not done:
             LOGGER.warning("shop background round still running at shutdown: cancelled")
@@ -97,16 +124,16 @@ def start_ticket_mail(runtime: ShopRuntime) -> PeriodicWork | None:
     the hold sweeps); None when tickets are not e-mailed."""
     ticket_mail = runtime.fulfilment.ticket_mail
     if ticket_mail is None:
-        if runtime.settings.base.mail.enabled:
+        if runtime.settings.mail.enabled:
             LOGGER.warning(
                 "WAITROOM_SMTP_HOST is set but WAITROOM_SHOP_PUBLIC_URL is not: "
                 "tickets are not e-mailed"
             )
         return None
-    sender = MailSender(runtime.settings.base.mail)
+    sender = MailSender(runtime.settings.mail)
 
     async def deliver() -> int:
         return await ticket_mail.deliver(sender)
 
-    interval = runtime.settings.base.mail_poll_seconds
+    interval = runtime.settings.mail_poll_seconds
     return PeriodicWork(deliver, interval, LOGGER, "ticket mail")

@@ -17,7 +17,7 @@ from sale_backend.domain.refunds import parse_ticket_ids
 from sale_backend.storage.keys import event_of
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view, json_body, json_response
-from service_kit.problems import problem_response
+from service_kit.problem_responses import problem_response
 
 
 async def list_events(request: Request) -> Response:
@@ -86,7 +86,7 @@ async def post_checkout(request: Request) -> Response:
     started = time.perf_counter()
     answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
     runtime.record_checkout(event, answer, time.perf_counter() - started)
-    if answer.status == 201 and not answer.replayed:
+    if answer.created and not answer.replayed:
         await runtime.purchase_completed(session_of(request))
     media_type = "application/json" if answer.status < 400 else "application/problem+json"
     headers = {"cache-control": "no-store"}

@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sale_backend.domain.errors import CrossSiteRequest
+from sale_backend.errors import CrossSiteRequest
 from sale_backend.web.pages import error_handler
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

@@ -18,7 +18,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sale_backend.domain.errors import FormTokenInvalid
+from sale_backend.errors import FormTokenInvalid
 from sale_backend.web.runtime import shop_runtime
 from service_kit.cookies import cookie_is_secure
 
@@ -49,7 +49,7 @@ def set_form_cookie(request: Request, response: Response, value: str) -> None:
         value,
         max_age=runtime.form_tokens.max_age_seconds,
         path=str(request.scope.get("root_path", "")) or "/",
-        secure=cookie_is_secure(runtime.settings.base.cookie_secure, request),
+        secure=cookie_is_secure(runtime.settings.cookie_secure, request),
         httponly=True,
         samesite="strict",
     )

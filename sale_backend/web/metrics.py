@@ -1,4 +1,5 @@
-"""Prometheus metrics of one shop app (per-app registry; multiprocess-aware endpoint)."""
+"""Prometheus metrics of one shop app (per-app registry) and ``/metrics`` (multiprocess-aware,
+with the metrics bearer token only: :mod:`service_kit.metrics_access`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service_kit.errors import ServiceError
+from service_kit.metrics_access import METRICS_REALM, require_metrics_token
+from service_kit.problem_responses import error_response
 
 CHECKOUT_BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -66,3 +73,16 @@ class ShopMetrics:
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """``GET /metrics``: the shop's Prometheus text for the metrics token."""
+    runtime = request.app.state.shop
+    settings = runtime.settings
+    try:
+        require_metrics_token(request, settings.metrics_token, settings.trusted_proxy_count)
+    except ServiceError as error:
+        return error_response(error, {"WWW-Authenticate": METRICS_REALM})
+    metrics: ShopMetrics = runtime.metrics
+    payload, content_type = metrics.exposition()
+    return Response(payload, media_type=content_type, headers={"cache-control": "no-store"})

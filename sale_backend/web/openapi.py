@@ -13,11 +13,12 @@ from sale_backend.web import openapi_schemas as schemas
 from sale_backend.web.openapi_buyer import EVENT_ID, buyer_paths, id_parameter, page_paths
 from sale_backend.web.openapi_staff_pages import staff_page_paths
 from service_kit.openapi import (
+    METRICS_SECURITY_SCHEME,
     PROBLEM_SCHEMA,
-    STRING,
     health_paths,
     json_answer,
     json_body,
+    metrics_path,
     openapi_response,
     problem,
     query_parameter,
@@ -124,22 +125,11 @@ def staff_paths() -> dict[str, Any]:
                 requestBody=json_body(schemas.REFUND_REQUEST, required=False),
             )
         },
-        f"{staff}/metrics": {
-            "get": _staff(
-                "Prometheus metrics of the shop",
-                {
-                    "200": {
-                        "description": "Prometheus text format",
-                        "content": {"text/plain": {"schema": STRING}},
-                    }
-                },
-            )
-        },
     }
 
 
 def operations_paths() -> dict[str, Any]:
-    return health_paths("Sale Redis")
+    return {**health_paths("Sale Redis"), **metrics_path()}
 
 
 def document() -> dict[str, Any]:
@@ -160,6 +150,7 @@ def document() -> dict[str, Any]:
                     "description": "WAITROOM_STAFF_TOKEN",
                 },
                 "staff_session": {"type": "apiKey", "in": "cookie", "name": "wr_staff"},
+                "metrics": METRICS_SECURITY_SCHEME,
             },
             "schemas": {"Problem": PROBLEM_SCHEMA},
         },

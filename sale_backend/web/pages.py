@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,16 +20,19 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sale_backend.domain.checkout import parse_checkout
-from sale_backend.domain.errors import TicketNotRefundable
 from sale_backend.domain.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.domain.order_links import ACCESS_PARAMETER
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.tickets import qr_svg
+from sale_backend.errors import TicketNotRefundable
+from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
-from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
+from service_kit.errors import InvalidInput, ServiceError, Unavailable
+from service_kit.problem_responses import error_response
+from service_kit.problems import error_status, error_title
 
 MAX_FORM_FIELDS = 200
 
@@ -61,18 +65,41 @@ def _is_api(request: Request) -> bool:
     return "json" in accept and "text/html" not in accept
 
 
+@dataclass(frozen=True, slots=True)
+class PageError:
+    """An error as a shop page shows it."""
+
+    status: int
+    title: str
+    detail: str
+
+    @classmethod
+    def of(cls, error: ServiceError) -> PageError:
+        return cls(error_status(error), error_title(error), error.detail)
+
+
 async def error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, WaitroomError)
+    """The shop's one answer to an error: a problem body (API paths, JSON clients) or a page."""
+    assert isinstance(exc, ServiceError)
     if _is_api(request):
         return error_response(exc)
-    return render(request, "error.html", exc.status, title=exc.title, detail=exc.detail)
+    page = PageError.of(exc)
+    return render(request, "error.html", page.status, title=page.title, detail=page.detail)
 
 
 async def unavailable_handler(request: Request, exc: Exception) -> Response:
-    detail = "the sale store is unavailable, please retry in a moment"
+    """The sale store is unreachable (a Redis or socket error met by any handler)."""
+    settings: ShopSettings = request.app.state.settings
+    error = Unavailable(
+        "the sale store is unavailable, please retry in a moment",
+        retry_after_seconds=settings.redis_retry_after_seconds,
+    )
     if _is_api(request):
-        return problem_response(503, "Service unavailable", detail, "unavailable")
-    return render(request, "error.html", 503, title="Please retry", detail=detail)
+        return error_response(error)
+    status = error_status(error)
+    page = render(request, "error.html", status, title="Please retry", detail=error.detail)
+    page.headers["retry-after"] = str(settings.redis_retry_after_seconds)
+    return page
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
@@ -89,7 +116,7 @@ async def read_form(request: Request) -> dict[str, list[str]]:
 
 async def protected_form(request: Request) -> dict[str, list[str]]:
     """The posted form, once its CSRF token is found to be this browser's; raises
-    :class:`~sale_backend.domain.errors.FormTokenInvalid` (403) before anything changes."""
+    :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes."""
     form = await read_form(request)
     presented = form.get(CSRF_FIELD)
     require_form_token(request, presented[0] if presented else None)
@@ -101,7 +128,7 @@ async def index(request: Request) -> Response:
     return render(request, "index.html", events=await runtime.event_views())
 
 
-async def event_page(request: Request, error: WaitroomError | None = None) -> Response:
+async def event_page(request: Request, error: PageError | None = None) -> Response:
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"])
     view = event_view(event, await runtime.store.stock(event.event_id))
@@ -139,14 +166,14 @@ async def hold_form(request: Request) -> Response:
             runtime.settings.hold_ttl_seconds,
             time.time(),
         )
-    except WaitroomError as error:
-        return await event_page(request, error)
+    except ServiceError as error:
+        return await event_page(request, PageError.of(error))
     runtime.reporter.changed(event)
     await runtime.cart_held(session_of(request), hold)
     return RedirectResponse(f"{base_path(request)}/holds/{hold.hold_id}", status_code=303)
 
 
-async def hold_page(request: Request, error: WaitroomError | None = None) -> Response:
+async def hold_page(request: Request, error: PageError | None = None) -> Response:
     runtime = shop_runtime(request)
     buyer = buyer_of(request)
     hold = await load_hold(runtime.store, request.path_params["hold_id"], buyer)
@@ -194,9 +221,9 @@ async def checkout_form(request: Request) -> Response:
         started = time.perf_counter()
         answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
         runtime.record_checkout(event, answer, time.perf_counter() - started)
-    except WaitroomError as error:
-        return await hold_page(request, error)
-    if answer.status == 201:
+    except ServiceError as error:
+        return await hold_page(request, PageError.of(error))
+    if answer.created:
         order = orjson.loads(answer.body)
         if not answer.replayed:
             await runtime.purchase_completed(session_of(request))
@@ -206,11 +233,10 @@ async def checkout_form(request: Request) -> Response:
         )
         return RedirectResponse(location, status_code=303)
     problem = orjson.loads(answer.body)
-    failure = WaitroomError(str(problem["detail"]))
-    failure.status, failure.title = answer.status, str(problem["title"])
+    failure = PageError(answer.status, str(problem["title"]), str(problem["detail"]))
     try:
         return await hold_page(request, failure)
-    except WaitroomError:
+    except ServiceError:
         return render(
             request, "error.html", answer.status, title=failure.title, detail=failure.detail
         )

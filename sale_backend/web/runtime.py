@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +17,6 @@ from starlette.requests import Request
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import CheckoutService
 from sale_backend.domain.entry_scans import EntryScanner, ScanOutcome, ScanRequest
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.fulfilment import Answer, Fulfilment
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
@@ -23,15 +25,18 @@ from sale_backend.domain.refunds import RefundService
 from sale_backend.domain.stock_reporter import StockReporter
 from sale_backend.domain.ticket_mail import TicketMail
 from sale_backend.domain.tickets import TicketCodes
+from sale_backend.errors import EventNotFound, TicketRejected
 from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import is_valid_event_id
-from sale_backend.storage.store import EventNotFound, SaleStore
+from sale_backend.storage.store import SaleStore
 from sale_backend.web.form_tokens import FormTokens
 from sale_backend.web.metrics import ShopMetrics
 from sale_backend.web.views import event_view
+from service_kit.errors import NotAuthenticated, ServiceError
 from service_kit.mail_outbox import MailOutbox
-from service_kit.problems import NotAuthenticated
+from service_kit.problems import error_problem
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
+from waitroom.connector.health import HealthWindow
 
 CATALOG_CACHE_SECONDS = 2.0
 PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
@@ -54,6 +59,10 @@ class ShopRuntime:
     links: OrderLinks
     form_tokens: FormTokens
     scanner: EntryScanner
+    health: HealthWindow
+    """Latency and errors of this process's checkouts and holds (reported for autotune)."""
+    reporter_id: str
+    """This process in its health reports."""
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
 
     @classmethod
@@ -63,20 +72,22 @@ class ShopRuntime:
         sale_redis: Redis,
         provider: PaymentProvider,
         connector: WaitroomConnector,
+        health: HealthWindow | None = None,
     ) -> ShopRuntime:
         store = SaleStore(sale_redis)
         reporter = StockReporter(store, connector, settings.queue_id)
-        codes = TicketCodes(settings.base.secret_keys)
-        links = OrderLinks(settings.base.secret_keys)
+        codes = TicketCodes(settings.secret_keys)
+        links = OrderLinks(settings.secret_keys)
         ticket_mail = (
             TicketMail(
-                store, MailOutbox(sale_redis), codes, links, settings.base.mail, settings.public_url
+                store, MailOutbox(sale_redis), codes, links, settings.mail, settings.public_url
             )
             if settings.mail_enabled
             else None
         )
         fulfilment = Fulfilment(
-            store, provider, reporter, codes, links, settings.idempotency_ttl_seconds, ticket_mail
+            store, provider, reporter, codes, links, settings.idempotency_ttl_seconds,
+            problem_answer, ticket_mail,
         )
         return cls(
             settings=settings,
@@ -93,8 +104,10 @@ class ShopRuntime:
             metrics=ShopMetrics.create(),
             connector=connector,
             links=links,
-            form_tokens=FormTokens(settings.base.secret_keys),
+            form_tokens=FormTokens(settings.secret_keys),
             scanner=EntryScanner(store, codes),
+            health=health or HealthWindow((), settings.health_window_seconds),
+            reporter_id=f"shop-{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(2)}",
         )
 
     async def event(self, event_id: object, any_queue: bool = False) -> Event:
@@ -126,10 +139,10 @@ class ShopRuntime:
         return views
 
     def record_checkout(self, event: Event, answer: Answer, seconds: float) -> None:
-        outcome = "order" if answer.status == 201 else _problem_slug(answer.body)
+        outcome = "order" if answer.created else _problem_slug(answer.body)
         self.metrics.checkouts.labels(outcome).inc()
         self.metrics.checkout_duration.observe(seconds)
-        if answer.status == 201 and not answer.replayed:
+        if answer.created and not answer.replayed:
             tickets = orjson.loads(answer.body).get("tickets", [])
             self.metrics.tickets_sold.labels(event.event_id).inc(len(tickets))
 
@@ -174,6 +187,12 @@ class ShopRuntime:
             await self.connector.end(session, "purchase_completed")
         except ConnectorError as error:
             LOGGER.warning("session %s not ended: %s", session.pass_id, error.detail)
+
+
+def problem_answer(error: ServiceError) -> Answer:
+    """A checkout error as its recorded answer (the problem body an Idempotency-Key replays)."""
+    problem = error_problem(error)
+    return Answer(problem.status, problem.body)
 
 
 def _problem_slug(body: bytes) -> str:

@@ -13,11 +13,11 @@ from starlette.responses import Response
 
 from sale_backend.domain.catalog_parsing import parse_event
 from sale_backend.domain.entry_scans import ScanRequest
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.refunds import parse_ticket_ids
 from sale_backend.domain.scan_batches import clean_door, outcome_view, parse_batch, rejection_view
 from sale_backend.domain.ticket_list import MAX_PAGE_SIZE, PAGE_SIZE, ticket_page
+from sale_backend.errors import TicketRejected
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import form_token_valid
 from sale_backend.web.runtime import shop_runtime
@@ -25,7 +25,7 @@ from sale_backend.web.staff_session import staff_door
 from sale_backend.web.views import event_view, json_body, json_response
 from service_kit.browser_session import CSRF_HEADER
 from service_kit.credentials import bearer_token
-from service_kit.problems import Forbidden, InvalidInput, NotAuthenticated
+from service_kit.errors import Forbidden, InvalidInput, NotAuthenticated
 from service_kit.throttle import bearer_accepted, client_address, throttle_of
 
 
@@ -48,7 +48,7 @@ def require_staff(request: Request, sessions_allowed: bool = False) -> StaffCall
     if presented is None:
         raise NotAuthenticated("staff bearer token required")
     settings = shop_runtime(request).settings
-    address = client_address(request, settings.base.trusted_proxy_count)
+    address = client_address(request, settings.trusted_proxy_count)
     if not bearer_accepted(throttle_of(request, "staff"), address, presented, settings.staff_token):
         raise NotAuthenticated("staff token not accepted")
     return StaffCaller(door=None)
@@ -133,12 +133,6 @@ async def post_refund(request: Request) -> Response:
     record = await runtime.refunds.refund(event, order_id, ticket_ids, None)
     runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
     return json_response(record)
-
-
-async def get_metrics(request: Request) -> Response:
-    require_staff(request)
-    payload, content_type = shop_runtime(request).metrics.exposition()
-    return Response(payload, media_type=content_type, headers={"cache-control": "no-store"})
 
 
 async def get_order(request: Request) -> Response:

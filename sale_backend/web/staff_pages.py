@@ -18,7 +18,6 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.entry_scans import ScanRequest
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.scan_batches import clean_door
 from sale_backend.domain.scan_results import (
     LocalClock,
@@ -28,14 +27,15 @@ from sale_backend.domain.scan_results import (
     scan_result,
 )
 from sale_backend.domain.tickets import MAX_CODE_LENGTH
+from sale_backend.errors import EventNotFound, TicketRejected
 from sale_backend.storage.keys import is_valid_event_id
-from sale_backend.storage.store import EventNotFound
 from sale_backend.web.csrf import CSRF_FIELD, form_token_valid
 from sale_backend.web.pages import base_path, read_form, render
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.staff_session import staff_door
 from service_kit.browser_session import AdminSession
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
+from service_kit.problems import error_status
 from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
 
 SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
@@ -72,7 +72,7 @@ def _scanner(
     notice: str = "",
 ) -> Response:
     runtime = shop_runtime(request)
-    history = ScanHistory(runtime.settings.base.secret_keys, session.session_id)
+    history = ScanHistory(runtime.settings.secret_keys, session.session_id)
     shown = results or []
     response = render(
         request,
@@ -196,7 +196,7 @@ async def scan_form(request: Request) -> Response:
         status = 400 if token_valid else 403
         notice = "Choose the event of this door first." if token_valid else FORM_EXPIRED
         return await _chooser(request, session, status, notice)
-    earlier = ScanHistory(runtime.settings.base.secret_keys, session.session_id).load(
+    earlier = ScanHistory(runtime.settings.secret_keys, session.session_id).load(
         fields.get("history")
     )
     if not token_valid:
@@ -215,7 +215,7 @@ async def scan_form(request: Request) -> Response:
         outcome = await runtime.scan(scan, event.event_id)
     except TicketRejected as error:
         return _scanner(
-            request, session, event, error.status, [rejected(error, clock, now), *earlier]
+            request, session, event, error_status(error), [rejected(error, clock, now), *earlier]
         )
     result = scan_result(outcome, event, clock, now)
     return _scanner(request, session, event, 200 if result.admitted else 409, [result, *earlier])

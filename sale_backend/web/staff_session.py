@@ -26,13 +26,13 @@ STAFF_NAMES = SessionNames(
 
 def staff_door(request: Request) -> SessionDoor:
     runtime = shop_runtime(request)
-    base = runtime.settings.base
+    settings = runtime.settings
     return SessionDoor(
-        AdminSessionCodec(base.secret_keys, runtime.settings.staff_token, STAFF_NAMES),
-        runtime.settings.staff_token,
+        AdminSessionCodec(settings.secret_keys, settings.staff_token, STAFF_NAMES),
+        settings.staff_token,
         throttle_of(request, "staff"),
-        client_address(request, base.trusted_proxy_count),
-        cookie_is_secure(base.cookie_secure, request),
+        client_address(request, settings.trusted_proxy_count),
+        cookie_is_secure(settings.cookie_secure, request),
         cookie_path=base_path(request) or "/",
         login_token=False,
     )

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sale_backend.domain.catalog import Event
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

@@ -22,7 +22,7 @@ from sale_backend.domain.payments import PaymentProvider
 from sale_backend.settings import ShopSettings
 from sale_backend.web.app import create_app
 from sale_backend.web.runtime import ShopRuntime
-from waitroom.connector import PassClaims, visitor_hash
+from waitroom.connector import ConnectorSettings, PassClaims, visitor_hash
 from waitroom.queue.stock import stock_figures
 from waitroom.settings import Settings
 from waitroom.tokens import new_visitor_id
@@ -211,18 +211,23 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
         **overrides: Any,
     ) -> AsyncIterator[Shop]:
         base = settings if redis_url is None else settings.with_overrides(redis_url=redis_url)
+        connector = ConnectorSettings(
+            secret_keys=base.secret_keys,
+            queue_id=unique_id,
+            queue_url=overrides.pop("queue_url", f"/q/{unique_id}"),
+        )
         values: dict[str, Any] = {
-            "queue_id": unique_id,
-            "queue_url": f"/q/{unique_id}",
             "staff_token": STAFF_TOKEN,
-            "staff_token_generated": False,
+            "metrics_token": base.metrics_token,
             "payment_timeout_seconds": 10.0,
         }
         values.update(overrides)
-        shop_settings = ShopSettings(base=base, sale_redis_url=str(base.redis_url), **values)
+        shop_settings = ShopSettings(
+            connector=connector, sale_redis_url=str(base.redis_url), **values
+        )
         waitroom = create_waitroom_app(base)
         transport = wrap_connector(httpx.ASGITransport(app=waitroom))
-        app = create_app(base, shop_settings, provider_factory, connector_transport=transport)
+        app = create_app(shop_settings, provider_factory, connector_transport=transport)
         async with waitroom.router.lifespan_context(waitroom), app.router.lifespan_context(app):
             await waitroom.state.runtime.store.configure(
                 unique_id, {"name": "Test queue", "state": "open", "event_id": unique_id}

@@ -137,10 +137,11 @@ async def test_staff_token_guesses_are_throttled(shop: Shop) -> None:
     """Wrong staff bearer tokens are counted per address; once over the limit even the right
     token waits (the app's own throttle: each test's shop is a new app)."""
     async with shop.client("", authorization="Bearer wrong") as guesser, shop.staff() as staff:
-        assert (await staff.get("/api/v1/staff/metrics")).status_code == 200
+        staff_path = "/api/v1/staff/orders/unknown-order"
+        assert (await staff.get(staff_path)).status_code == 400  # past the token: the id
         for _ in range(BEARER_FAILURES.amount):
-            assert (await guesser.get("/api/v1/staff/metrics")).status_code == 401
-        blocked = await staff.get("/api/v1/staff/metrics")
+            assert (await guesser.get(staff_path)).status_code == 401
+        blocked = await staff.get(staff_path)
         assert blocked.status_code == 429
         assert blocked.json()["type"].endswith("/too-many-attempts")
 

@@ -8,15 +8,14 @@ import pytest
 from redis.asyncio import Redis
 
 from sale_backend.domain.checkout import parse_checkout
-from sale_backend.domain.errors import IdempotencyKeyBusy
 from sale_backend.domain.payments import (
     CARD_SLOW,
     CARD_SUCCEEDS,
-    PaymentProviderError,
     PaymentResult,
     TestPaymentProvider,
 )
 from sale_backend.domain.reconcile import reconcile
+from sale_backend.errors import IdempotencyKeyBusy, PaymentProviderError
 from sale_backend.storage.keys import EventKeys
 from tests.sale.conftest import ShopFactory
 from waitroom.storage.embedded_redis import EmbeddedRedis

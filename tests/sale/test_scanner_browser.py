@@ -31,12 +31,8 @@ import httpx
 import pytest
 
 from sale_backend.domain.payments import CARD_SUCCEEDS
-from sale_backend.domain.short_codes import (
-    ALPHABET,
-    ShortCodeMistyped,
-    new_short_code,
-    parse_short_code,
-)
+from sale_backend.domain.short_codes import ALPHABET, new_short_code, parse_short_code
+from sale_backend.errors import ShortCodeMistyped
 from tests.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
 from tests.fake_camera import qr_video
 from tests.sale.conftest import sample_event

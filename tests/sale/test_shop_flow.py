@@ -6,6 +6,7 @@ import uuid
 
 from sale_backend.domain.payments import CARD_SUCCEEDS
 from sale_backend.storage.keys import EventKeys
+from tests.conftest import METRICS_HEADERS
 from tests.sale.conftest import Shop, sample_event
 from waitroom.storage.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
@@ -98,8 +99,11 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
         assert final["status"] == "partially_refunded"
         assert [ticket["state"] for ticket in final["tickets"]] == ["used", "refunded", "refunded"]
 
-        assert (await buyer.get("/api/v1/staff/metrics")).status_code == 401
-        metrics = (await staff.get("/api/v1/staff/metrics")).text
+        # Prometheus' metrics token only: not a buyer's pass, not the staff token
+        assert (await buyer.get("/metrics")).status_code == 401
+        assert (await staff.get("/metrics")).status_code == 401
+        async with shop.client("", **METRICS_HEADERS) as prometheus:
+            metrics = (await prometheus.get("/metrics")).text
         assert 'sale_checkouts_total{outcome="order"} 1.0' in metrics
         assert f'sale_tickets_sold_total{{event="{unique_id}"}} 3.0' in metrics
         assert f'sale_tickets_refunded_total{{event="{unique_id}"}} 2.0' in metrics

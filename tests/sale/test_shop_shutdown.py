@@ -16,7 +16,7 @@ from sale_backend.web.background import BackgroundWork
 from sale_backend.web.runtime import ShopRuntime
 from service_kit.redis_client import redis_from_url
 from tests.sale.conftest import ShopFactory
-from waitroom.connector import WaitroomConnector
+from waitroom.connector import ConnectorSettings, WaitroomConnector
 from waitroom.settings import Settings
 
 
@@ -63,12 +63,11 @@ async def test_a_round_stuck_in_redis_does_not_hold_the_shutdown(
 ) -> None:
     silent: Redis = redis_from_url(silent_redis_url)
     shop_settings = ShopSettings(
-        base=settings,
+        connector=ConnectorSettings(settings.secret_keys, unique_id),
         sale_redis_url=silent_redis_url,
-        queue_id=unique_id,
         sweep_interval_seconds=0.01,
     )
-    connector = WaitroomConnector(shop_settings.connector_settings(), httpx.MockTransport(refuse))
+    connector = WaitroomConnector(shop_settings.connector, httpx.MockTransport(refuse))
     runtime = ShopRuntime.build(shop_settings, silent, TestPaymentProvider(silent), connector)
     try:
         background = BackgroundWork(runtime)

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 from stdnum import luhn
 
 from sale_backend.domain import orders
-from sale_backend.domain.errors import TicketRejected
 from sale_backend.domain.short_codes import (
     ALPHABET,
     CODE_LENGTH,
-    ShortCodeMistyped,
     format_short_code,
     new_short_code,
     parse_short_code,
 )
+from sale_backend.errors import ShortCodeMistyped, TicketRejected
+from service_kit.problems import error_status
 from tests.sale.conftest import Shop
 from tests.sale.test_staff_scanner import bought_tickets
 
@@ -74,7 +74,7 @@ def test_what_is_not_a_short_code() -> None:
     ]:
         with pytest.raises(ShortCodeMistyped, match=words) as raised:
             parse_short_code(typed)
-        assert raised.value.status == 422 and isinstance(raised.value, TicketRejected)
+        assert error_status(raised.value) == 422 and isinstance(raised.value, TicketRejected)
 
 
 async def test_a_taken_short_code_is_drawn_again(

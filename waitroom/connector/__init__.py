@@ -6,7 +6,7 @@ Starlette's ASGI types and httpx only). See docs/connector.md for the contract.
 
 from __future__ import annotations
 
-from service_kit.environment import SettingsError
+from service_kit.errors import SettingsError
 from waitroom.connector.client import ConnectorClient, SessionGrant, SessionState
 from waitroom.connector.connector import WaitroomConnector
 from waitroom.connector.errors import (

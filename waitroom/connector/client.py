@@ -1,4 +1,4 @@
-"""An async client (httpx) for the waiting room's connector API (contract sections 5 and 6).
+"""An async client (httpx) for the waiting room's connector API (contract sections 5 to 7).
 
 Every call is site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`). Problem
 bodies come back as the connector's errors (``pass-in-use`` raises :class:`PassInUse`, ...);
@@ -55,14 +55,11 @@ class ConnectorClient:
     def __init__(
         self, settings: ConnectorSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        if not settings.connector_url and transport is None:
-            raise ValueError(
-                "WAITROOM_CONNECTOR_URL is needed when the queue URL is a path on the site"
-            )
+        base_url = settings.require_api_url() if transport is None else settings.api_url
         self.queue_id = settings.queue_id
         self._auth = SiteAuth(settings.secret_keys, settings.clock_leeway_seconds)
         self._http = httpx.AsyncClient(
-            base_url=settings.connector_url or IN_PROCESS_BASE_URL,
+            base_url=base_url or IN_PROCESS_BASE_URL,
             transport=transport,
             timeout=settings.timeout_seconds,
             headers={"accept": "application/json"},
@@ -112,6 +109,12 @@ class ConnectorClient:
         """``PUT events/{event_id}/stock`` (section 5): ``remaining``, ``capacity``, ``sold``,
         ``held``, ``tiers`` and ``sold_by_minute`` of one event."""
         _, body = await self._call("PUT", f"events/{quote(event_id, safe='')}/stock", stock)
+        return body
+
+    async def report_health(self, health: dict[str, Any]) -> dict[str, Any]:
+        """``PUT health`` (section 7): this site process's recent figures per operation
+        (``reporter``, ``window_seconds``, ``interval_seconds``, ``operations``)."""
+        _, body = await self._call("PUT", "health", health)
         return body
 
     async def _call(

@@ -2,7 +2,7 @@
 
 It verifies passes and site session cookies locally, claims passes and re-checks sessions at
 the waiting room (:class:`ConnectorClient`), and offers the site's steps: ``extend`` (a held
-cart), ``end`` (purchase completed), ``profile`` and ``report_stock``.
+cart), ``end`` (purchase completed), ``profile``, ``report_stock`` and ``report_health``.
 """
 
 from __future__ import annotations
@@ -73,6 +73,10 @@ class WaitroomConnector:
 
     async def report_stock(self, event_id: str, stock: dict[str, Any]) -> dict[str, Any]:
         return await self.client.report_stock(event_id, stock)
+
+    async def report_health(self, health: dict[str, Any]) -> dict[str, Any]:
+        """Send this process's latency and errors (:class:`HealthWindow` measures them)."""
+        return await self.client.report_health(health)
 
     # -- used by the middleware --------------------------------------------------------------
     def _remember(

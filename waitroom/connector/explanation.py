@@ -31,7 +31,7 @@ def _clock(unix_seconds: object) -> str:
 
 def explanation(error: ConnectorError) -> Explanation:
     reason = str(error.extra.get("closed_reason", ""))
-    if error.slug in {"pass-ended", "session-ended"}:
+    if error.type_slug in {"pass-ended", "session-ended"}:
         if reason == "purchase_completed":
             return Explanation(
                 "You have completed your purchase",
@@ -55,7 +55,7 @@ def explanation(error: ConnectorError) -> Explanation:
             "Join the queue again to get a new place at the back.",
             REJOIN,
         )
-    if error.slug == "pass-expired":
+    if error.type_slug == "pass-expired":
         return Explanation(
             "Your pass has expired",
             "Your pass to the shop ran out before you used it.",
@@ -63,7 +63,7 @@ def explanation(error: ConnectorError) -> Explanation:
             "Join the queue again to get a new place at the back.",
             REJOIN,
         )
-    if error.slug == "pass-in-use":
+    if error.type_slug == "pass-in-use":
         return Explanation(
             "This pass is already in use",
             "This pass was opened in another browser first; a pass works in one browser only.",
@@ -96,5 +96,5 @@ def explanation_page(error: ConnectorError, action_url: str) -> bytes:
         hint=html.escape(page.hint),
         action=html.escape(page.action),
         action_url=html.escape(action_url, quote=True),
-        reason=html.escape(str(error.extra.get("closed_reason", error.slug))),
+        reason=html.escape(str(error.extra.get("closed_reason", error.type_slug))),
     ).encode("utf-8")

@@ -194,5 +194,6 @@ class ConnectorMiddleware:
             cookie_name=self.cookie_name,
             cookie_secure=self._secure(request),
             api_path_prefixes=self.api_path_prefixes,
+            retry_after_seconds=self.settings.retry_after_seconds,
         )
         await answer(send, refused.status, refused.body, refused.headers)

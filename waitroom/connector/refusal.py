@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import orjson
-
+from service_kit.problems import PROBLEM_CONTENT_TYPE, error_status, error_title, problem_body
 from waitroom.connector.asgi import IncomingRequest, cookie_header
 from waitroom.connector.errors import (
     ConnectorError,
@@ -35,7 +34,6 @@ from waitroom.connector.explanation import explanation_page
 
 SEND_TO_QUEUE = (PassMissing, PassInvalid, SessionInvalid)
 """Refusals a browser answers by going (back) to the queue page."""
-RETRY_AFTER_SECONDS = 2
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -56,6 +54,7 @@ def refusal(
     cookie_name: str,
     cookie_secure: bool,
     api_path_prefixes: Sequence[str],
+    retry_after_seconds: int,
 ) -> Refusal:
     """What to answer ``request`` when ``error`` keeps it out (see the module's text)."""
     headers: Headers = []
@@ -65,7 +64,7 @@ def refusal(
         # the cookie's session is over (a refused pass leaves another session alone)
         headers.append((b"set-cookie", cookie_header(cookie_name, "", 0, cookie_secure)))
     if unavailable:
-        headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
+        headers.append((b"retry-after", str(retry_after_seconds).encode()))
     if request.wants_json(api_path_prefixes):
         return _problem(error, queue_url, headers)
     if isinstance(error, SEND_TO_QUEUE):
@@ -73,23 +72,19 @@ def refusal(
         return Refusal(303, headers, b"")
     action = request.url() if unavailable else queue_url
     headers.append((b"content-type", b"text/html; charset=utf-8"))
-    return Refusal(error.status, headers, explanation_page(error, action))
+    return Refusal(error_status(error), headers, explanation_page(error, action))
 
 
 def _problem(error: ConnectorError, queue_url: str, headers: Headers) -> Refusal:
-    slug = "session-required" if isinstance(error, SessionInvalid) else error.slug
-    status = 401 if isinstance(error, SessionInvalid) else error.status
-    body: dict[str, object] = {
-        "type": f"https://waitroom.dev/problems/{slug}",
-        "title": slug.replace("-", " ").capitalize(),
-        "status": status,
-        "detail": error.detail,
-        "queue_url": queue_url,
-    }
+    # an API client with an unusable session needs a (new) pass, like one without any
+    shown = PassMissing(error.detail) if isinstance(error, SessionInvalid) else error
+    extra: dict[str, object] = {"queue_url": queue_url}
     reason = error.extra.get("closed_reason")
     if isinstance(error, SessionEnded | SessionExpired) or reason:
-        body["closed_reason"] = reason or "pass_expired"
+        extra["closed_reason"] = reason or "pass_expired"
+    status = error_status(shown)
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="waitroom"'))
-    headers.append((b"content-type", b"application/problem+json"))
-    return Refusal(status, headers, orjson.dumps(body))
+    headers.append((b"content-type", PROBLEM_CONTENT_TYPE.encode()))
+    body = problem_body(status, error_title(shown), error.detail, shown.type_slug, **extra)
+    return Refusal(status, headers, body)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from waitroom.fan import session as fan_session
-from waitroom.fan.session import StatusAnswer
+from waitroom.fan.status_body import status_body
+from waitroom.fan.status_reply import status_reply
 from waitroom.web.runtime import runtime_of
 
 NO_STORE = "no-store"
@@ -25,51 +24,11 @@ def json_response(body: dict[str, Any], status_code: int, cookies: list[str]) ->
     return response
 
 
-def status_body(answer: StatusAnswer) -> dict[str, Any]:
-    status = answer.status
-    body: dict[str, Any] = {
-        "state": status.state.value,
-        "position": status.position,
-        "ahead": status.ahead,
-        "eta_seconds": status.eta_seconds,
-        "eta_range_seconds": list(status.eta_range_seconds) if status.eta_range_seconds else None,
-        "poll_after_ms": status.poll_after_ms,
-        "serving": status.serving,
-        "queue_length": status.queue_length,
-        "progress": round(status.progress, 4),
-        "server_time": round(time.time(), 3),
-    }
-    if status.tickets_remaining is not None:
-        body["tickets_remaining"] = status.tickets_remaining
-    if status.stock_may_return:
-        body["stock_may_return"] = True
-    if status.opens_at:
-        body["opens_at"] = status.opens_at
-    if status.pause_reason and status.state.value == "paused":
-        body["pause_reason"] = status.pause_reason
-    if answer.pass_token is not None:
-        body["pass"] = answer.pass_token
-        body["pass_expires_at"] = answer.pass_expires_at
-        body["redirect_url"] = answer.redirect_url
-    if answer.session_deadline is not None:
-        body["session_deadline"] = answer.session_deadline
-    if answer.closed_reason is not None:
-        body["closed_reason"] = answer.closed_reason
-    if answer.refreshed_token is not None:
-        body["token"] = answer.refreshed_token
-    if answer.degraded:
-        body["degraded"] = True
-    return body
-
-
 async def join_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    joined = await fan_session.join(runtime, request, queue_id)
+    answer = await fan_session.status(runtime, joined.claims)
     body = status_body(answer)
     body["token"] = answer.refreshed_token or joined.token
     body["queue_id"] = queue_id
@@ -80,19 +39,9 @@ async def join_endpoint(request: Request) -> Response:
 
 
 async def status_endpoint(request: Request) -> Response:
-    runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
-        answer = await fan_session.status(runtime, claims)
-    except fan_session.TokenRejected as error:
-        runtime.metrics.token_rejections.labels(str(error.extra.get("reason", "invalid"))).inc()
-        return error_response(error)
-    except WaitroomError as error:
-        return error_response(error)
-    cookies: list[str] = []
-    if answer.refreshed_token is not None:
-        cookies = fan_session.cookie_headers(
-            runtime, request, queue_id, answer.refreshed_token, None
-        )
-    return json_response(status_body(answer), 200, cookies)
+    """The status poll through Starlette's router (``HEAD``, and anything the fast path in
+    waitroom/web/fast_path.py hands on): the same reply, as a Starlette response."""
+    reply = await status_reply(runtime_of(request), request.scope, request.path_params["queue_id"])
+    response = Response(reply.body, status_code=reply.status_code)
+    response.raw_headers = reply.headers
+    return response

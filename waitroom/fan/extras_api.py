@@ -11,23 +11,20 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotFound, WaitroomError, error_response
+from service_kit.errors import InvalidInput, ServiceError
 from service_kit.request_body import is_form, read_fields
+from waitroom.errors import ItemNotFound, TokenReset
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
-from waitroom.fan.page_context import render_page
+from waitroom.fan.page_context import error_page, render_page
 from waitroom.fan.profile import load_profile, parse_profile, save_profile
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
 from waitroom.fan.your_turn_choice import apply_your_turn_choice, wants_your_turn_mail
-from waitroom.tokens import PositionClaims, TokenError
+from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
-
-
-class ItemNotFound(NotFound):
-    type_slug = "item-not-found"
 
 
 async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionClaims]:
@@ -35,22 +32,20 @@ async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionC
     claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
     view = await runtime.views.get(queue_id)
     if claims.epoch != view.snapshot.epoch:
-        raise fan_session.TokenRejected(StaleToken("the queue was reset since then: join again"))
+        raise TokenReset("the queue was reset since then: join again")
     return queue_id, claims
-
-
-class StaleToken(TokenError):
-    reason = "reset"
 
 
 def back_to_page(queue_id: str, anchor: str) -> Response:
     return RedirectResponse(f"/q/{queue_id}#{anchor}", status_code=303)
 
 
-def failure(request: Request, error: WaitroomError) -> Response:
+def failure(request: Request, error: ServiceError) -> Response:
+    """A form post (a page without JavaScript) gets an error page; a JSON client the problem
+    body, from the app's error handler."""
     if is_form(request):
-        return render_page(request, "error.html", error.status, detail=error.detail)
-    return error_response(error)
+        return error_page(request, error)
+    raise error
 
 
 def content_document(content: FanContent) -> dict[str, Any]:
@@ -64,13 +59,10 @@ def content_document(content: FanContent) -> dict[str, Any]:
 async def content_endpoint(request: Request) -> Response:
     """``GET /api/v1/queues/{queue_id}/content``: surveys, upsells, profile form, own answers."""
     runtime = runtime_of(request)
-    try:
-        queue_id, claims = await fan_claims(runtime, request)
-        content = await runtime.fan.content.get(queue_id)
-        answered = await runtime.fan.answers.answered(queue_id, claims.visitor_id, content.surveys)
-        profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id, claims = await fan_claims(runtime, request)
+    content = await runtime.fan.content.get(queue_id)
+    answered = await runtime.fan.answers.answered(queue_id, claims.visitor_id, content.surveys)
+    profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     body = content_document(content)
     body["answered_surveys"] = sorted(answered)
     body["profile"] = profile.document() if profile else None
@@ -79,11 +71,8 @@ async def content_endpoint(request: Request) -> Response:
 
 async def profile_get_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id, claims = await fan_claims(runtime, request)
-        profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id, claims = await fan_claims(runtime, request)
+    profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
     return json_response({"profile": profile.document() if profile else None}, 200, [])
 
 
@@ -101,7 +90,7 @@ async def profile_put_endpoint(request: Request) -> Response:
         your_turn = await apply_your_turn_choice(
             runtime, request, claims, your_turn_wanted, profile.email
         )
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, "profile")
@@ -125,7 +114,7 @@ async def survey_answer_endpoint(request: Request) -> Response:
             raise InvalidInput('body must be {"answers": {...}}', field="answers")
         answers = parse_answers(survey, raw)
         recorded = await runtime.fan.answers.record(queue_id, claims.visitor_id, survey, answers)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
@@ -143,7 +132,7 @@ async def leave_endpoint(request: Request) -> Response:
         position = await runtime.fan.leaving.leave(queue_id, claims.visitor_id)
         await runtime.your_turn.unsubscribe(queue_id, claims.visitor_id, position)
         await runtime.waitlist.leave(queue_id, claims.visitor_id)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error)
     runtime.views.invalidate(queue_id)
     cookies = [f"{position_cookie_name(queue_id)}=; Max-Age=0; Path=/; SameSite=Lax; HttpOnly"]
@@ -159,14 +148,11 @@ async def leave_endpoint(request: Request) -> Response:
 async def upsell_click_endpoint(request: Request) -> Response:
     """``GET /q/{queue_id}/upsells/{upsell_id}``: count the click, then go to the card's link."""
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        content = await runtime.fan.content.get(queue_id)
-        upsell = content.upsell(request.path_params["upsell_id"])
-        if upsell is None:
-            raise ItemNotFound("no such offer")
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    content = await runtime.fan.content.get(queue_id)
+    upsell = content.upsell(request.path_params["upsell_id"])
+    if upsell is None:
+        raise ItemNotFound("no such offer")
     visitor_id = fan_session.visitor_cookie(request)
     await count_click(runtime.redis, queue_id, upsell.id, visitor_id)
     return RedirectResponse(upsell.link_url, status_code=303, headers={"cache-control": "no-store"})

@@ -16,14 +16,14 @@ from typing import Any
 
 from starlette.requests import Request
 
-from service_kit.problems import NotFound
 from service_kit.text_input import clean_text
-from waitroom.admission import FanState, QueueNotFound, QueueState
+from waitroom.admission import FanState, QueueState
+from waitroom.errors import CodeNotAccepted, NotInLane, QueueNotFound
 from waitroom.fan import session as fan_session
 from waitroom.fan.passes import place_pass
 from waitroom.fan.witness import view_checked_against_token
 from waitroom.organizer.metrics import organizer_metrics
-from waitroom.queue.codes import CodeKind, CodeNotAccepted, CodeStore
+from waitroom.queue.codes import CodeKind, CodeStore
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime
 
@@ -31,13 +31,6 @@ LANE_POLL_MS = 3000
 MAX_TYPED_CODE_CHARS = 200
 """What a fan may type into the code field (a real code is 6-64 characters; a longer one is
 "unknown", a 404, like any other wrong code)."""
-
-
-class NotInLane(NotFound):
-    type_slug = "not-in-lane"
-
-    def __init__(self) -> None:
-        super().__init__("this visitor has not redeemed a code in this queue")
 
 
 @dataclass(frozen=True, slots=True)

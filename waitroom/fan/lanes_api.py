@@ -6,34 +6,29 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
 from service_kit.request_body import read_json_object
 from waitroom.admission import FanState
 from waitroom.fan import lanes
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
+from waitroom.fan.page_context import error_page
 from waitroom.web.runtime import runtime_of
 
 
 async def redeem_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        body = await read_json_object(request)
-        status = await lanes.redeem(runtime, request, queue_id, body.get("code"))
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    body = await read_json_object(request)
+    status = await lanes.redeem(runtime, request, queue_id, body.get("code"))
     return json_response(status.body(), 200, [])
 
 
 async def lane_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
-        status = await lanes.lane_status(runtime, claims)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
+    status = await lanes.lane_status(runtime, claims)
     return json_response(status.body(), 200, [])
 
 
@@ -54,7 +49,7 @@ async def code_page(request: Request) -> Response:
             async with request.form(max_files=0, max_fields=5) as form:
                 code = form.get("code")
             await lanes.redeem(runtime, request, queue_id, code)
-        except WaitroomError as error:
+        except ServiceError as error:
             error_detail = error.detail
         else:
             return RedirectResponse(f"/q/{queue_id}/lane", status_code=303)
@@ -73,8 +68,8 @@ async def lane_page(request: Request) -> Response:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
         status = await lanes.lane_status(runtime, claims)
-    except WaitroomError as error:
-        return _page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return error_page(request, error)
     response = _page(request, "lane.html", queue_id=queue_id, status=status.body())
     if status.state is FanState.ADMITTED and status.redirect_url:
         response.headers["refresh"] = f"1; url={status.redirect_url}"

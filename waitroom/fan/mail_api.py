@@ -17,37 +17,28 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotFound, WaitroomError, error_response
+from service_kit.errors import InvalidInput, ServiceError
+from service_kit.problem_responses import error_response
 from service_kit.request_body import is_form, read_fields
 from service_kit.text_input import clean_text
 from waitroom.admission import QueueState
 from waitroom.connector.passes import PassClaims
 from waitroom.connector.signing import visitor_hash
+from waitroom.errors import MailNotOffered, TokenError, WaitlistClosed
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.extras_api import back_to_page, failure, fan_claims
 from waitroom.fan.mail_links import OfferLinkInvalid, verify_offer
-from waitroom.fan.page_context import page_language, render_page
+from waitroom.fan.page_context import error_page, page_language, render_page
 from waitroom.fan.passes import redirect_with_pass
 from waitroom.fan.profile import EMAIL_PATTERN, MAX_EMAIL_CHARS
 from waitroom.queue.waitlist import WaitlistEntry
-from waitroom.tokens import TokenError, derive_pass_id
+from waitroom.tokens import derive_pass_id
 from waitroom.web.runtime import runtime_of
 
 OFFER_LINK_GRACE_SECONDS = 24 * 3600
 """An offer link's signature stays good this long past the offer time (the pass record's
 expiry decides whether the offer still stands)."""
-
-
-class MailNotOffered(NotFound):
-    type_slug = "mail-not-offered"
-    title = "E-mail is not offered here"
-
-
-class WaitlistClosed(InvalidInput):
-    status = 409
-    type_slug = "waitlist-closed"
-    title = "No waiting list for this place"
 
 
 def entry_document(entry: WaitlistEntry | None) -> dict[str, Any] | None:
@@ -82,7 +73,7 @@ async def waitlist_join_endpoint(request: Request) -> Response:
         email = parse_email(await read_fields(request))
         view = await runtime.views.get(queue_id)
         config = view.snapshot.config
-        if config.state is not QueueState.SOLD_OUT or "sold_out_by_stock" not in config.raw:
+        if config.state is not QueueState.SOLD_OUT or not config.sold_out_by_stock:
             raise WaitlistClosed("the waiting list opens when the tickets are sold out")
         position = await runtime.store.position_of(queue_id, claims.visitor_id) or 0
         if position <= view.snapshot.serving:
@@ -93,7 +84,7 @@ async def waitlist_join_endpoint(request: Request) -> Response:
         entry = await runtime.waitlist.join(
             queue_id, claims.visitor_id, position, pass_id, email, language
         )
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, "waitlist")
@@ -106,7 +97,7 @@ async def waitlist_get_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         entry = await runtime.waitlist.entry(queue_id, claims.visitor_id)
-    except WaitroomError as error:
+    except ServiceError as error:
         return error_response(error)
     body = {"waitlist": entry_document(entry), "offered": runtime.settings.mail_enabled}
     return json_response(body, 200, [])
@@ -118,7 +109,7 @@ async def waitlist_leave_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         removed = await runtime.waitlist.leave(queue_id, claims.visitor_id)
-    except WaitroomError as error:
+    except ServiceError as error:
         return error_response(error)
     return json_response({"removed": removed}, 200, [])
 
@@ -128,9 +119,10 @@ async def return_link_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    except ServiceError as error:
+        return error_page(request, error)
+    try:
         claims = runtime.codec.verify_position(request.query_params.get("t"), queue_id=queue_id)
-    except WaitroomError as error:
-        return render_page(request, "error.html", error.status, detail=error.detail)
     except TokenError:
         _ = page_language(runtime, request).translate
         detail = _("This link is not valid any more. Open the queue page instead.")
@@ -162,8 +154,8 @@ async def offer_link_endpoint(request: Request) -> Response:
         )
         found = await runtime.waitlist.offered_pass(queue_id, pass_id)
         view = await runtime.views.get(queue_id)
-    except WaitroomError as error:
-        return render_page(request, "error.html", error.status, detail=error.detail)
+    except ServiceError as error:
+        return error_page(request, error)
     except OfferLinkInvalid:
         detail = _("This link is not valid. Open the queue page instead.")
         return render_page(request, "mail_link.html", 400, queue_id=queue_id, detail=detail)

@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError
-from waitroom.admission import FanState, QueueNotFound, QueueNotJoinable
+from service_kit.errors import ServiceError
+from waitroom.admission import FanState
+from waitroom.errors import QueueNotFound, QueueNotJoinable, QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import status_body
 from waitroom.fan.content import FanContent
 from waitroom.fan.i18n import Translate
 from waitroom.fan.mail_page import mail_page_context
-from waitroom.fan.page_context import json_for_script, render_page
+from waitroom.fan.page_context import error_page, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.proof_of_work_page import proof_of_work_page
+from waitroom.fan.status_body import status_body
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
-from waitroom.fan.upsell_view import format_price, upsell_cards
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
-from waitroom.tokens import PositionClaims, TokenError
+from waitroom.fan.upsell_view import BABEL_LOCALES, format_price, upsell_cards
+from waitroom.queue.availability import REDIS_ERRORS
+from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
 
 CONTENT_SECURITY_POLICY = (
@@ -44,6 +47,15 @@ def state_message(body: dict[str, Any], translate: Translate) -> str:
     if body["state"] == "sold_out" and body.get("stock_may_return"):
         return translate(STATE_MESSAGES["sold_out_for_now"])
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
+
+
+def opening_text(unix_seconds: float, language_code: str) -> str:
+    """The opening time for a page rendered without knowing the fan's zone: in UTC, named so
+    (the page's script shows it in the fan's own zone)."""
+    moment = datetime.fromtimestamp(unix_seconds, UTC)
+    locale = BABEL_LOCALES.get(language_code, "en")
+    day = format_skeleton("MMMEd", moment, tzinfo=UTC, locale=locale)
+    return f"{day}, {format_skeleton('Hm', moment, tzinfo=UTC, locale=locale)} UTC"
 
 
 def eta_text(body: dict[str, Any], translate: Translate) -> str:
@@ -92,6 +104,51 @@ async def _fan_extras(
 SCRIPT_RUNS_COOKIE = "wr_js"
 
 
+def queue_page_values(
+    queue_id: str,
+    queue_name: str,
+    body: dict[str, Any],
+    content: FanContent,
+    answered: set[str],
+    profile: Profile | None,
+    refresh_seconds: int,
+    joined_now: bool = False,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """What ``queue.html`` shows: the fan's status ``body`` and the organizer's content. The
+    organizer's preview (:mod:`waitroom.organizer.preview`) renders the same page from the same
+    values, with a sample status and ``preview`` set (no script, nothing to post)."""
+    return {
+        "queue_id": queue_id,
+        "queue_name": queue_name,
+        "status": body,
+        "status_json": json_for_script(body),
+        "status_url": f"/api/v1/queues/{queue_id}/status",
+        "base_api_url": f"/api/v1/queues/{queue_id}",
+        "joined_now": joined_now,
+        "rejoin_offered": body.get("closed_reason") in PLACE_CLOSED_REASONS,
+        "refresh_seconds": 0 if preview else refresh_seconds,
+        "updated_utc": time.strftime("%H:%M:%S UTC", time.gmtime()),
+        "opening_iso": (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(body["opens_at"]))
+            if body.get("opens_at")
+            else ""
+        ),
+        "opening_pending": bool(body.get("opens_at"))
+        and float(body.get("opens_at") or 0) > time.time(),
+        "surveys": content.surveys,
+        "answered": answered,
+        "upsells": upsell_cards(queue_id, content.upsells),
+        "profile_form": content.profile_form,
+        "profile": profile,
+        "message_for": state_message,
+        "eta_for": eta_text,
+        "format_price": format_price,
+        "opening_text": opening_text,
+        "preview": preview,
+    }
+
+
 async def queue_page(request: Request) -> Response:
     runtime = runtime_of(request)
     raw_queue_id = request.path_params["queue_id"]
@@ -112,7 +169,7 @@ async def queue_page(request: Request) -> Response:
         claims, token = held
         try:
             answer = await fan_session.status(runtime, claims)
-        except fan_session.TokenRejected:
+        except TokenError:
             # the place was given up or reset: take a fresh one (cookie-less rejoin)
             joined = await fan_session.join(runtime, request, queue_id)
             claims, token, created = joined.claims, joined.token, joined.created
@@ -124,12 +181,8 @@ async def queue_page(request: Request) -> Response:
         return render_page(
             request, "queue_closed.html", 200, queue_id=raw_queue_id, state=error.extra["state"]
         )
-    except WaitroomError as error:
-        response = render_page(request, "error.html", error.status, detail=error.detail)
-        retry_after = error.extra.get("retry_after_seconds")
-        if isinstance(retry_after, int):
-            response.headers["retry-after"] = str(retry_after)
-        return response
+    except ServiceError as error:
+        return error_page(request, error)
     snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
     mail = await mail_page_context(runtime, queue_id, claims.visitor_id, body)
@@ -143,24 +196,16 @@ async def queue_page(request: Request) -> Response:
         request,
         "queue.html",
         200,
-        queue_id=queue_id,
-        queue_name=(snapshot.config.name if snapshot is not None else "") or queue_id,
-        status=body,
-        status_json=json_for_script(body),
-        status_url=f"/api/v1/queues/{queue_id}/status",
-        base_api_url=f"/api/v1/queues/{queue_id}",
-        joined_now=created,
-        rejoin_offered=body.get("closed_reason") in PLACE_CLOSED_REASONS,
-        refresh_seconds=refresh_seconds,
-        updated_utc=time.strftime("%H:%M:%S UTC", time.gmtime()),
-        surveys=content.surveys,
-        answered=answered,
-        upsells=upsell_cards(queue_id, content.upsells),
-        profile_form=content.profile_form,
-        profile=profile,
-        message_for=state_message,
-        eta_for=eta_text,
-        format_price=format_price,
+        **queue_page_values(
+            queue_id,
+            (snapshot.config.name if snapshot is not None else "") or queue_id,
+            body,
+            content,
+            answered,
+            profile,
+            refresh_seconds,
+            joined_now=created,
+        ),
         **mail,
     )
     response.headers["content-security-policy"] = CONTENT_SECURITY_POLICY

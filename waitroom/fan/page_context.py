@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.cookies import set_cookie_header
+from service_kit.errors import ServiceError
+from service_kit.problems import error_status, retry_after_seconds
 from waitroom.fan.i18n import (
     HTML_LANGUAGE_TAGS,
     LANGUAGE_COOKIE,
@@ -86,4 +88,13 @@ def render_page(request: Request, template: str, status_code: int, **values: Any
     )
     if language.cookie_header is not None:
         response.headers.append("set-cookie", language.cookie_header)
+    return response
+
+
+def error_page(request: Request, error: ServiceError) -> Response:
+    """A fan page for ``error``: the status of its kind, ``Retry-After`` where it belongs."""
+    response = render_page(request, "error.html", error_status(error), detail=error.detail)
+    retry_after = retry_after_seconds(error)
+    if retry_after is not None:
+        response.headers["retry-after"] = str(retry_after)
     return response

@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
 

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from service_kit.cookies import set_cookie_header
-from service_kit.problems import WaitroomError, error_response
 from waitroom.fan.cookies import VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECONDS
 from waitroom.fan.session import checked_queue_id
 from waitroom.tokens import new_visitor_id
@@ -23,10 +22,7 @@ from waitroom.web.runtime import Runtime, runtime_of
 
 async def challenge_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
     proof = runtime.protection.proof_of_work
     challenge = proof.issue(queue_id)
     body = {

@@ -16,19 +16,14 @@ from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from service_kit.problems import InvalidInput
 from waitroom.admission import QueueSnapshot
+from waitroom.errors import ReceiptInvalid
 from waitroom.queue.shuffle_verify import hashed_visitor_id
 from waitroom.tokens import PositionClaims
 
 RECEIPT_SALT = "waitroom.receipt"
 RECEIPT_MAX_AGE_SECONDS = 90 * 24 * 3600
 MAX_RECEIPT_LENGTH = 2048
-
-
-class ReceiptInvalid(InvalidInput):
-    type_slug = "receipt-invalid"
-    title = "Receipt not valid"
 
 
 def receipt_claims(

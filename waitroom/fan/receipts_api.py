@@ -9,10 +9,11 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
 from service_kit.request_body import read_json_object
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
+from waitroom.fan.page_context import error_page
 from waitroom.fan.receipts import ReceiptCodec, receipt_claims
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
@@ -38,22 +39,16 @@ async def signed_receipt(runtime: Runtime, request: Request, queue_id: str) -> d
 
 async def receipt_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-        body = await signed_receipt(runtime, request, queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    body = await signed_receipt(runtime, request, queue_id)
     return json_response(body, 200, [])
 
 
 async def verify_receipt_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        fan_session.checked_queue_id(request.path_params["queue_id"])
-        body = await read_json_object(request)
-        receipt = ReceiptCodec(runtime.settings.secret_keys).verify(body.get("signed"))
-    except WaitroomError as error:
-        return error_response(error)
+    fan_session.checked_queue_id(request.path_params["queue_id"])
+    body = await read_json_object(request)
+    receipt = ReceiptCodec(runtime.settings.secret_keys).verify(body.get("signed"))
     matches = receipt.get("queue_id") == request.path_params["queue_id"]
     return json_response({"valid": matches, "receipt": receipt}, 200, [])
 
@@ -64,9 +59,8 @@ async def receipt_page(request: Request) -> Response:
     try:
         queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
         body = await signed_receipt(runtime, request, queue_id)
-    except WaitroomError as error:
-        html = environment.get_template("error.html").render(request=request, detail=error.detail)
-        return HTMLResponse(html, status_code=error.status, headers={"cache-control": "no-store"})
+    except ServiceError as error:
+        return error_page(request, error)
     html = environment.get_template("receipt.html").render(
         request=request, queue_id=queue_id, **body
     )

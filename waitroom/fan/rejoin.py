@@ -13,11 +13,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
 from service_kit.request_body import is_form
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response, status_body
+from waitroom.fan.api import json_response
 from waitroom.fan.extras_api import failure, fan_claims
+from waitroom.fan.status_body import status_body
 from waitroom.web.runtime import runtime_of
 
 
@@ -29,7 +30,7 @@ async def rejoin_endpoint(request: Request) -> Response:
         runtime.views.invalidate(queue_id)
         joined = await fan_session.join(runtime, request, queue_id)
         answer = await fan_session.status(runtime, joined.claims)
-    except WaitroomError as error:
+    except ServiceError as error:
         return failure(request, error)
     token = answer.refreshed_token or joined.token
     cookies = fan_session.cookie_headers(runtime, request, queue_id, token, None)

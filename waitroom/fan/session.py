@@ -1,6 +1,6 @@
 """Joining and reading a fan's status: shared by the JSON API and the queue page.
 
-Domain-level steps that raise :mod:`service_kit.problems` errors; callers turn them into HTTP.
+Domain-level steps that raise :mod:`waitroom.errors` errors; callers turn them into HTTP.
 """
 
 from __future__ import annotations
@@ -13,41 +13,37 @@ from typing import NamedTuple
 from starlette.requests import Request
 
 from service_kit.cookies import set_cookie_header
-from service_kit.credentials import bearer_token
-from service_kit.problems import NotAuthenticated
-from waitroom.admission import FanState, JoinResult, QueueNotFound
+from waitroom.admission import JoinResult
 from waitroom.connector.queue_ids import is_valid_queue_id
+from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError, TokenMissing, TokenReset
 from waitroom.fan.cookies import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECONDS,
     position_cookie_name,
 )
-from waitroom.fan.fault import paused_by_fault, was_skipped
 from waitroom.fan.passes import place_pass
-from waitroom.fan.status import FanStatus, fan_status
-from waitroom.fan.witness import view_checked_against_token
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.fan.presented_token import token_in_headers
+from waitroom.fan.status import (
+    ADMITTED,
+    PAUSED,
+    WAITING,
+    FanStatus,
+    fan_status,
+    place_closed,
+    store_away_status,
+)
+from waitroom.fan.witness import fresh_view_for_token, view_checked_against_token
+from waitroom.queue.availability import REDIS_ERRORS
+from waitroom.queue.heartbeats import was_skipped
+from waitroom.queue.view import QueueView
 from waitroom.tokens import (
     PositionClaims,
     TokenCodec,
-    TokenError,
-    TokenMalformed,
-    TokenMissing,
     new_visitor_id,
 )
 from waitroom.web.runtime import Runtime
 
 VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
-
-
-class TokenRejected(NotAuthenticated):
-    type_slug = "token-rejected"
-
-    def __init__(self, error: TokenError) -> None:
-        super().__init__(error.detail, reason=error.reason)
-        if isinstance(error, TokenMalformed):
-            self.status = 400
-            self.title = "Malformed token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +58,12 @@ class StatusAnswer(NamedTuple):
 
     claims: PositionClaims
     status: FanStatus
-    refreshed_token: str | None
-    pass_token: str | None
-    pass_expires_at: int | None
-    redirect_url: str | None
-    degraded: bool = False
-    """True while the store is unreachable: the answer is a fail-closed pause."""
-    closed_reason: str | None = None
-    """Why a ``closed`` answer is closed: ``purchase_completed``, ``pass_expired``,
-    ``session_ended`` (this place is done) or ``queue_closed`` (the whole queue)."""
+    """What the fan is told (:mod:`waitroom.fan.status` decides the state)."""
+    refreshed_token: str | None = None
+    """A new position token, when the place changed (pre-queue shuffled, queued again)."""
+    pass_token: str | None = None
+    pass_expires_at: int | None = None
+    redirect_url: str | None = None
     session_deadline: int | None = None
     """While the pass is in use at the site: the session's deadline (unix s)."""
 
@@ -83,10 +76,7 @@ def checked_queue_id(queue_id: str) -> str:
 
 def presented_token(request: Request, queue_id: str) -> tuple[str | None, bool]:
     """(token, came_from_bearer_header)."""
-    bearer = bearer_token(request)
-    if bearer is not None:
-        return bearer, True
-    return request.cookies.get(position_cookie_name(queue_id)), False
+    return token_in_headers(request.scope["headers"], queue_id)
 
 
 def visitor_cookie(request: Request) -> str | None:
@@ -106,7 +96,7 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
         except TokenError as error:
             runtime.metrics.token_rejections.labels(error.reason).inc()
             if from_header:
-                raise TokenRejected(error) from None
+                raise
             claims = None  # a stale cookie: join again by visitor id, which keeps the place
     if claims is not None:
         visitor_id = claims.visitor_id
@@ -148,33 +138,39 @@ def verify_for_status(
 
 def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> PositionClaims:
     if token is None:
-        raise TokenRejected(TokenMissing("no position token: join the queue first"))
-    try:
-        return codec.verify_position(token, queue_id=queue_id)
-    except TokenError as error:
-        raise TokenRejected(error) from None
+        raise TokenMissing("no position token: join the queue first")
+    return codec.verify_position(token, queue_id=queue_id)
 
 
-async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
-    try:
-        view = await view_checked_against_token(runtime, claims)
-    except QueueUnavailable:
-        paused = paused_by_fault(
-            claims.position,
-            runtime.views.last_known(claims.queue_id),
-            runtime.settings.poll_interval_max_ms,
-        )
-        return StatusAnswer(claims, paused, None, None, None, None, degraded=True)
+async def status(
+    runtime: Runtime, claims: PositionClaims, fresh: QueueView | None = None
+) -> StatusAnswer:
+    """What the fan holding ``claims`` is told, with the pass once admitted. ``fresh``: the
+    fresh view of the queue, when the caller already looked it up.
+
+    A waiting fan in a fresh view (nearly every poll) costs no ``await``: the view is cached
+    in-process and the heartbeat is recorded in memory."""
+    if fresh is None:
+        fresh = runtime.views.fresh(claims.queue_id)
+    view = fresh_view_for_token(runtime, claims, fresh)
+    if view is None:
+        try:
+            view = await view_checked_against_token(runtime, claims)
+        except QueueUnavailable:
+            away = store_away_status(
+                claims.position,
+                runtime.views.last_known(claims.queue_id),
+                runtime.settings.poll_interval_max_ms,
+            )
+            return StatusAnswer(claims, away)
     snapshot = view.snapshot
     if claims.epoch != snapshot.epoch:
-        raise TokenRejected(
-            _Reset("the queue was reset since this token was issued: join again")
-        )
+        raise TokenReset("the queue was reset since this token was issued: join again")
     refreshed: str | None = None
     if claims.position == 0 and snapshot.opened:
         position = await runtime.store.position_of(claims.queue_id, claims.visitor_id)
         if position is None:
-            raise TokenRejected(_Reset("this place is not known to the queue: join again"))
+            raise TokenReset("this place is not known to the queue: join again")
         if position > 0:
             claims = PositionClaims(
                 claims.queue_id, claims.epoch, position, claims.visitor_id, int(time.time())
@@ -185,20 +181,19 @@ async def status(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     answer = fan_status(
         view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
     )
-    if answer.state is FanState.WAITING or answer.state is FanState.PAUSED:
+    state = answer.state
+    if state is WAITING or state is PAUSED:
         runtime.protection.heartbeats.seen(claims.queue_id, claims.position)
-    if answer.state is FanState.CLOSED:
-        return StatusAnswer(claims, answer, refreshed, None, None, None, False, "queue_closed")
-    if answer.state is FanState.ADMITTED:
+    elif state is ADMITTED:
         # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
-            raise TokenRejected(_Reset("this place was given up: join the queue again"))
+            raise TokenReset("this place was given up: join the queue again")
         if await was_skipped(runtime.redis, claims.queue_id, claims.position):
             # the page had stopped polling and the pointer passed this place: queue again
             return await _requeue(runtime, claims)
         redirect_url = snapshot.config.redirect_url
         return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
-    return StatusAnswer(claims, answer, refreshed, None, None, None)
+    return StatusAnswer(claims, answer, refreshed)
 
 
 async def _admitted(
@@ -214,12 +209,8 @@ async def _admitted(
         redirect_url, now,
     )
     if issued.closed_reason is not None:
-        closed = answer._replace(
-            state=FanState.CLOSED, poll_after_ms=runtime.settings.poll_interval_max_ms * 3
-        )
-        return StatusAnswer(
-            claims, closed, refreshed, None, None, None, False, issued.closed_reason
-        )
+        closed = place_closed(answer, issued.closed_reason, runtime.settings.poll_interval_max_ms)
+        return StatusAnswer(claims, closed, refreshed)
     return StatusAnswer(
         claims,
         answer,
@@ -227,8 +218,6 @@ async def _admitted(
         issued.token,
         issued.expires_at,
         issued.redirect_url,
-        False,
-        None,
         issued.session_deadline,
     )
 
@@ -236,7 +225,7 @@ async def _admitted(
 async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     result = await _join_store(runtime, claims.queue_id, claims.visitor_id)
     if result.position == claims.position:
-        raise TokenRejected(_Reset("this place was given up: join again"))
+        raise TokenReset("this place was given up: join again")
     fresh = PositionClaims(
         claims.queue_id, result.epoch, result.position, claims.visitor_id, int(time.time())
     )
@@ -244,10 +233,6 @@ async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
     return answer._replace(
         refreshed_token=answer.refreshed_token or runtime.codec.issue_position(fresh)
     )
-
-
-class _Reset(TokenError):
-    reason = "reset"
 
 
 def cookie_headers(

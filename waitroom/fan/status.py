@@ -1,6 +1,17 @@
 """What a fan is told: state, place, people ahead, ETA range and when to poll again.
 
-Pure functions over a cached :class:`~waitroom.queue.view.QueueView`; no I/O here.
+The one place that decides a fan's state. Pure functions over a cached
+:class:`~waitroom.queue.view.QueueView`; no I/O here:
+
+- :func:`fan_state`: pre-queue, waiting, admitted, paused, sold out or closed, from the view;
+- :func:`fan_status`: that state with the numbers a fan sees (``closed_reason`` ``queue_closed``
+  for a closed queue);
+- :func:`store_away_status`: the store cannot be read, fail closed: paused, the place kept;
+- :func:`place_closed`: an admitted place that is done (its pass expired unused, its shopping
+  session ended or ran out) is closed with that reason.
+
+:func:`waitroom.fan.session.status` reads what these need (the view, the place's pass record);
+:func:`waitroom.fan.status_body.status_body` turns the answer into the JSON body.
 """
 
 from __future__ import annotations
@@ -9,13 +20,18 @@ import math
 import random
 from typing import TYPE_CHECKING, NamedTuple
 
-from waitroom.admission import FanState, QueueState
+from waitroom.admission import FanState, QueueSnapshot, QueueState
+from waitroom.queue.availability import PAUSED_FOR_FAULT_REASON
 
 if TYPE_CHECKING:
     from waitroom.queue.view import QueueView
 
 ETA_SPREAD = 0.2
 """The ETA range is the point estimate -/+ 20 % (whole seconds, rounded outwards)."""
+QUEUE_CLOSED_REASON = "queue_closed"
+"""``closed_reason`` of a queue the organizer closed (the other reasons end one place)."""
+FINAL_POLL_FACTOR = 3
+"""Closed and sold-out answers ask for a poll three times the longest interval."""
 
 
 class FanStatus(NamedTuple):
@@ -38,6 +54,36 @@ class FanStatus(NamedTuple):
     stock_may_return: bool = False
     """Sold out by the site's stock reports (not by the organizer): tickets that come back
     (a cart runs out, a refund) reopen the queue, so the fan's page keeps polling."""
+    closed_reason: str | None = None
+    """Why a ``closed`` answer is closed: ``queue_closed`` (the whole queue), or
+    ``purchase_completed``, ``pass_expired``, ``session_ended`` (this place is done)."""
+    degraded: bool = False
+    """True while the store is unreachable: the answer is a fail-closed pause."""
+
+
+# Enum members as module globals: on a status poll every ``FanState.X`` would be a class
+# attribute lookup through the enum's metaclass, ~10 times the cost of a global.
+PREQUEUE, WAITING, ADMITTED = FanState.PREQUEUE, FanState.WAITING, FanState.ADMITTED
+PAUSED, SOLD_OUT, CLOSED = FanState.PAUSED, FanState.SOLD_OUT, FanState.CLOSED
+_QUEUE_PAUSED, _QUEUE_SOLD_OUT = QueueState.PAUSED, QueueState.SOLD_OUT
+_QUEUE_CLOSED = QueueState.CLOSED
+
+
+def fan_state(snapshot: QueueSnapshot, position: int) -> FanState:
+    """The state of a fan at ``position`` (0: in the pre-queue) in a read of the queue."""
+    config = snapshot.config
+    queue_state = config.state
+    if queue_state is _QUEUE_CLOSED:
+        return CLOSED
+    if queue_state is _QUEUE_SOLD_OUT:
+        return SOLD_OUT
+    if position <= 0:
+        return PREQUEUE
+    if position <= snapshot.serving:
+        return ADMITTED
+    if queue_state is _QUEUE_PAUSED or config.rate_per_minute == 0:
+        return PAUSED
+    return WAITING
 
 
 def fan_status(
@@ -51,37 +97,60 @@ def fan_status(
     snapshot = view.snapshot
     config = snapshot.config
     serving = snapshot.serving
-    ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
-    state = _fan_state(view, position, now_seconds)
-    stock_may_return = state is FanState.SOLD_OUT and "sold_out_by_stock" in config.raw
+    state = fan_state(snapshot, position)
+    jitter = poll_jitter(rng)
     eta: int | None = None
     eta_range: tuple[int, int] | None = None
-    if state is FanState.WAITING:
+    stock_may_return = False
+    closed_reason: str | None = None
+    if state is WAITING:
+        # the commonest answer by far, first
+        ahead = position - serving - 1
         outflow = view.outflow_per_second
         if outflow > 0:
-            eta = waiting_eta_seconds(ahead, outflow)
-            eta_range = eta_range_seconds(eta)
-    elif state is FanState.PREQUEUE and config.rate_per_minute > 0:
-        until_open = max(0.0, config.opens_at - now_seconds)
-        average_wait = (snapshot.prequeue_length / 2) / (config.rate_per_minute / 60.0)
-        eta = math.ceil(until_open + average_wait)
-        eta_range = (math.ceil(until_open), math.ceil(until_open + 2 * average_wait))
-    poll = _poll_after_ms(state, eta, config.opens_at - now_seconds, poll_min_ms, poll_max_ms, rng)
-    if stock_may_return:
-        poll = max(poll_min_ms // 2, int(poll_max_ms * poll_jitter(rng)))
-    admitted = state is FanState.ADMITTED
-    if admitted:
-        progress = 1.0
-    elif position > 0 and serving > 0:
-        progress = min(1.0, serving / position)
+            # the people ahead and the fan, at the measured outflow; the range -/+ ETA_SPREAD
+            eta = math.ceil((ahead + 1) / outflow)
+            eta_range = (math.floor(eta * (1 - ETA_SPREAD)), math.ceil(eta * (1 + ETA_SPREAD)))
+        poll = waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter)
+        progress = serving / position  # waiting: 0 <= serving < position
     else:
-        progress = 0.0
-    # positional: one is built for every status poll
+        ahead = max(0, position - serving - 1) if position > 0 else snapshot.prequeue_length
+        if state is ADMITTED:
+            ahead, eta, poll = 0, 0, poll_max_ms
+        elif state is PREQUEUE:
+            until_open = config.opens_at - now_seconds
+            if config.rate_per_minute > 0:
+                average_wait = (snapshot.prequeue_length / 2) / (config.rate_per_minute / 60.0)
+                waited = max(0.0, until_open)
+                eta = math.ceil(waited + average_wait)
+                eta_range = (math.ceil(waited), math.ceil(waited + 2 * average_wait))
+            if until_open > 0:
+                base = min(poll_max_ms, max(poll_min_ms, int(until_open * 1000 / 2)))
+                poll = max(poll_min_ms // 2, int(base * jitter))
+            else:
+                poll = waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter)
+        elif state is PAUSED:
+            # no ETA while paused: the longest interval
+            poll = waiting_poll_after_ms(None, poll_min_ms, poll_max_ms, jitter)
+        else:
+            poll = poll_max_ms * FINAL_POLL_FACTOR
+            if state is CLOSED:
+                closed_reason = QUEUE_CLOSED_REASON
+            elif config.sold_out_by_stock:
+                # the site's stock reports sold it out: tickets that come back reopen the queue
+                stock_may_return = True
+                poll = max(poll_min_ms // 2, int(poll_max_ms * jitter))
+        if state is ADMITTED:
+            progress = 1.0
+        elif position > 0 and serving > 0:
+            progress = min(1.0, serving / position)
+        else:
+            progress = 0.0
     return FanStatus(
         state,
         position,
-        0 if admitted else ahead,
-        0 if admitted else eta,
+        ahead,
+        eta,
         eta_range,
         poll,
         serving,
@@ -91,16 +160,40 @@ def fan_status(
         progress,
         snapshot.tickets_remaining,
         stock_may_return,
+        closed_reason,
     )
 
 
-def waiting_eta_seconds(ahead: int, outflow_per_second: float) -> int:
-    """Seconds until a waiting fan with ``ahead`` people in front is admitted (outflow > 0)."""
-    return math.ceil((ahead + 1) / outflow_per_second)
+def store_away_status(
+    position: int, last_known: QueueSnapshot | None, poll_max_ms: int
+) -> FanStatus:
+    """Fail closed while the store cannot be read: nobody is admitted, the fan keeps the place
+    the token proves, and hears the numbers of the last read (if any)."""
+    serving = last_known.serving if last_known is not None else 0
+    ahead = max(0, position - serving - 1) if position > 0 and last_known is not None else 0
+    return FanStatus(
+        PAUSED,
+        position,
+        ahead,
+        None,
+        None,
+        poll_max_ms,
+        serving,
+        last_known.queue_length if last_known is not None else 0,
+        last_known.config.opens_at if last_known is not None else 0.0,
+        PAUSED_FOR_FAULT_REASON,
+        min(1.0, serving / position) if position > 0 and serving > 0 else 0.0,
+        degraded=True,
+    )
 
 
-def eta_range_seconds(eta_seconds: int) -> tuple[int, int]:
-    return math.floor(eta_seconds * (1 - ETA_SPREAD)), math.ceil(eta_seconds * (1 + ETA_SPREAD))
+def place_closed(admitted: FanStatus, closed_reason: str, poll_max_ms: int) -> FanStatus:
+    """An admitted place that is done: closed with ``closed_reason``, no pass again."""
+    return admitted._replace(
+        state=CLOSED,
+        poll_after_ms=poll_max_ms * FINAL_POLL_FACTOR,
+        closed_reason=closed_reason,
+    )
 
 
 def waiting_poll_after_ms(
@@ -110,45 +203,14 @@ def waiting_poll_after_ms(
     if eta_seconds is None:
         base = poll_max_ms
     else:
-        base = min(poll_max_ms, max(poll_min_ms, eta_seconds * 100))
-    return max(poll_min_ms // 2, int(base * jitter))
+        # min(poll_max_ms, max(poll_min_ms, a tenth of the wait)), without the calls
+        tenth_ms = eta_seconds * 100
+        clamped = poll_min_ms if tenth_ms < poll_min_ms else tenth_ms
+        base = poll_max_ms if clamped > poll_max_ms else clamped
+    polled = int(base * jitter)
+    return polled if polled > poll_min_ms // 2 else poll_min_ms // 2
 
 
 def poll_jitter(rng: random.Random | None = None) -> float:
     """0.9 to 1.1: spreads the polls of fans who joined together, so they do not come in waves."""
     return 0.9 + 0.2 * (rng or random).random()
-
-
-def _fan_state(view: QueueView, position: int, now_seconds: float) -> FanState:
-    snapshot = view.snapshot
-    config_state = snapshot.config.state
-    if config_state is QueueState.CLOSED:
-        return FanState.CLOSED
-    if config_state is QueueState.SOLD_OUT:
-        return FanState.SOLD_OUT
-    if position <= 0:
-        return FanState.PREQUEUE
-    if position <= snapshot.serving:
-        return FanState.ADMITTED
-    if config_state is QueueState.PAUSED or snapshot.config.rate_per_minute == 0:
-        return FanState.PAUSED
-    return FanState.WAITING
-
-
-def _poll_after_ms(
-    state: FanState,
-    eta_seconds: int | None,
-    seconds_to_open: float,
-    poll_min_ms: int,
-    poll_max_ms: int,
-    rng: random.Random | None,
-) -> int:
-    if state is FanState.ADMITTED:
-        return poll_max_ms
-    if state is FanState.CLOSED or state is FanState.SOLD_OUT:
-        return poll_max_ms * 3
-    if state is FanState.PREQUEUE and seconds_to_open > 0:
-        base = min(poll_max_ms, max(poll_min_ms, int(seconds_to_open * 1000 / 2)))
-        return max(poll_min_ms // 2, int(base * poll_jitter(rng)))
-    # paused (no ETA): the longest interval; otherwise a tenth of the wait
-    return waiting_poll_after_ms(eta_seconds, poll_min_ms, poll_max_ms, poll_jitter(rng))

@@ -60,6 +60,8 @@ SCRIPT_STRINGS: dict[str, str] = {
     "field_email": N_("E-mail"),
     "field_tier_id": N_("Preferred ticket type"),
     "field_quantity": N_("Number of tickets"),
+    "sale_opens_at": N_("The sale opens at %(time)s"),
+    "admissions_start_at": N_("Admissions start at %(time)s. Your place is kept."),
 }
 
 

@@ -13,9 +13,10 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
+from service_kit.errors import InvalidInput
 from service_kit.lua import lua_source
-from service_kit.problems import Conflict, InvalidInput
 from service_kit.text_input import clean_text
+from waitroom.errors import AlreadyAnswered
 from waitroom.fan.survey_definitions import Question, Survey
 from waitroom.storage.keys import QueueKeys
 
@@ -23,13 +24,6 @@ TEXT_ANSWERS_KEPT = 500
 RESULT_TEXTS_SHOWN = 20
 
 Answers = dict[str, str | list[str]]
-
-
-class AlreadyAnswered(Conflict):
-    type_slug = "survey-already-answered"
-
-    def __init__(self, survey_id: str) -> None:
-        super().__init__("this survey was already answered from this place", survey_id=survey_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from service_kit.text_input import clean_text
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from service_kit.text_input import clean_text
 from waitroom.fan.survey_definitions import checked_id
 

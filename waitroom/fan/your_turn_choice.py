@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.fan.page_context import page_language
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.organizer import audit
 from waitroom.organizer.metrics import organizer_metrics
 from waitroom.queue.codes import CodeKind, CodeStore
+from waitroom.queue.rate_history import record_rate
+from waitroom.queue.schedule import reopen_prequeue
 from waitroom.web.runtime import Runtime
 
 
@@ -22,14 +25,29 @@ def audit_action(fields: dict[str, Any], created: bool) -> str:
     )
 
 
-async def update_queue(runtime: Runtime, queue_id: str, actor: str, fields: dict[str, Any]) -> bool:
+RATE_FIELDS = frozenset({"rate_per_minute", "state", "opens_at"})
+"""Fields that change what the queue admits (recorded in its rate history)."""
+
+
+async def update_queue(
+    runtime: Runtime, queue_id: str, actor: str, fields: dict[str, Any], source: str = "organizer"
+) -> bool:
     """Create/update the queue (validated by the store), record it, refresh this process's view.
-    Other processes see the change at their next view refresh (<= the refresh interval)."""
+    Other processes see the change at their next view refresh (<= the refresh interval).
+
+    An opening time in the future on a queue that has opened already puts the fans who come
+    from now on into a pre-queue with a fair draw at that time (:mod:`waitroom.queue.schedule`)."""
     created = await runtime.store.configure(queue_id, fields)
+    opens_at = fields.get("opens_at")
+    if not created and isinstance(opens_at, int | float) and opens_at > time.time():
+        await reopen_prequeue(runtime.redis, queue_id)
     if fields.get("state") == "open" and runtime.views.state_guard is not None:
         await runtime.views.state_guard.clear_alerts(queue_id)  # the organizer resumed
     await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
     runtime.views.invalidate(queue_id)
+    if created or RATE_FIELDS & fields.keys():
+        view = await runtime.views.get(queue_id)
+        await record_rate(runtime.redis, queue_id, view.snapshot.config, source)
     return created
 
 
@@ -59,6 +77,22 @@ async def revoke_code(runtime: Runtime, queue_id: str, actor: str, code_id: str)
     document = await CodeStore(runtime.redis).revoke(queue_id, code_id)
     await record_change(runtime, queue_id, actor, "code_revoke", {"code_id": code_id})
     return document
+
+
+CONTENT_WORDS = {"surveys": "surveys", "upsells": "upsell cards", "profile_form": "profile form"}
+
+
+async def save_content(
+    runtime: Runtime, queue_id: str, actor: str, kind: str, document: dict[str, Any]
+) -> None:
+    """Store a validated fan page document (``surveys``, ``upsells``, ``profile_form``) and
+    record it; fans see it within the content cache's few seconds."""
+    await runtime.fan.content.put(queue_id, kind, document)
+    items = document.get(kind)
+    count = {"count": len(items)} if isinstance(items, list) else {}
+    await record_change(
+        runtime, queue_id, actor, "content_update", {"kind": CONTENT_WORDS[kind], **count}
+    )
 
 
 async def record_change(

@@ -8,9 +8,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import InvalidInput, WaitroomError, error_response
+from service_kit.errors import InvalidInput
 from service_kit.request_body import read_json_object
-from waitroom.admission import QueueSnapshot, optional_count
+from waitroom.admission import QueueSnapshot
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import audit
 from waitroom.organizer.actions import update_queue
@@ -18,21 +18,6 @@ from waitroom.organizer.auth import require_admin
 from waitroom.protection.figures import protection_figures
 from waitroom.queue.stock import stock_figures
 from waitroom.web.runtime import runtime_of
-
-PUBLIC_CONFIG_FIELDS = (
-    "name",
-    "state",
-    "rate_per_minute",
-    "opens_at",
-    "burst",
-    "redirect_url",
-    "pause_reason",
-    "event_id",
-    "active_shopper_cap",
-    "abandon_after_seconds",
-    "shuffle_seed_sha256",
-    "created_at",
-)
 
 
 def _json(body: dict[str, Any], status_code: int = 200) -> Response:
@@ -44,28 +29,20 @@ def _json(body: dict[str, Any], status_code: int = 200) -> Response:
     )
 
 
-STORED_INTEGER_FIELDS = ("active_shopper_cap", "abandon_after_seconds")
-
-
-def _seconds(stored: str) -> float | None:
-    try:
-        return float(stored)
-    except ValueError:
-        return None
-
-
 def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[str, Any]:
     config = snapshot.config
-    document: dict[str, Any] = {"queue_id": snapshot.queue_id}
-    for name in PUBLIC_CONFIG_FIELDS:
-        if name in config.raw:
-            document[name] = config.raw[name]
-    # numbers stored as Redis hash strings go out as JSON numbers
-    for name in STORED_INTEGER_FIELDS:
-        if name in document:
-            document[name] = optional_count(document[name])
-    if "created_at" in document:
-        document["created_at"] = _seconds(document["created_at"])
+    document: dict[str, Any] = {
+        "queue_id": snapshot.queue_id,
+        "name": config.name,
+        "redirect_url": config.redirect_url,
+        "pause_reason": config.pause_reason,
+        "event_id": config.event_id,
+        "active_shopper_cap": config.active_shopper_cap,
+        "abandon_after_seconds": config.abandon_after_seconds,
+        "shuffle_seed_sha256": config.shuffle_seed_sha256,
+    }
+    if config.created_at is not None:
+        document["created_at"] = config.created_at
     document.update(
         rate_per_minute=config.rate_per_minute,
         state=config.state.value,
@@ -83,49 +60,40 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
     )
     if config.state.value == "sold_out":
         # a stock report reopens it (the organizer did not set sold_out themselves)
-        document["sold_out_by_stock"] = "sold_out_by_stock" in config.raw
-    if snapshot.opened and "shuffle_seed" in config.raw:
+        document["sold_out_by_stock"] = config.sold_out_by_stock
+    if snapshot.opened and config.shuffle_seed:
         # the commitment (sha256 of the seed) is public from creation; the seed after opening
-        document["shuffle_seed"] = config.raw["shuffle_seed"]
+        document["shuffle_seed"] = config.shuffle_seed
     return document
 
 
 async def put_queue(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        fields = await read_json_object(request)
-        created = await update_queue(runtime, queue_id, actor, fields)
-        view = await runtime.views.get(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    fields = await read_json_object(request)
+    created = await update_queue(runtime, queue_id, actor, fields)
+    view = await runtime.views.get(queue_id)
     return _json(queue_document(view.snapshot, view.outflow_per_second), 201 if created else 200)
 
 
 async def get_audit(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        limit_raw = request.query_params.get("limit", "50")
-        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
-            raise InvalidInput("limit must be 1..1000", field="limit")
-        entries = await audit.entries(runtime.redis, queue_id, int(limit_raw))
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    limit_raw = request.query_params.get("limit", "50")
+    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
+        raise InvalidInput("limit must be 1..1000", field="limit")
+    entries = await audit.entries(runtime.redis, queue_id, int(limit_raw))
     return _json({"queue_id": queue_id, "entries": entries})
 
 
 async def get_queue(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        runtime.views.invalidate(queue_id)
-        view = await runtime.views.get(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    runtime.views.invalidate(queue_id)
+    view = await runtime.views.get(queue_id)
     document = queue_document(view.snapshot, view.outflow_per_second)
     document.update(await protection_figures(runtime, queue_id))
     document["stock"] = await stock_figures(runtime.redis, queue_id)
@@ -135,8 +103,5 @@ async def get_queue(request: Request) -> Response:
 
 async def list_queues(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
     return _json({"queues": await runtime.store.queue_ids()})

@@ -21,7 +21,7 @@ from service_kit.browser_session import (
     tokens_equal,
 )
 from service_kit.credentials import bearer_token
-from service_kit.problems import Forbidden, NotAuthenticated
+from service_kit.errors import Forbidden, NotAuthenticated
 from service_kit.throttle import admin_throttle, bearer_accepted, client_address
 from waitroom.web.runtime import runtime_of
 
@@ -70,12 +70,19 @@ def check_csrf(session: AdminSession, presented: str | None) -> None:
         raise Forbidden("missing or wrong CSRF token", reason="csrf")
 
 
-async def require_admin_form(request: Request) -> tuple[str, dict[str, str]]:
+FORM_MAX_FIELDS = 50
+CONTENT_FORM_MAX_FIELDS = 1200
+"""The content editor: up to 10 surveys of 10 questions and 12 cards, every field a field."""
+
+
+async def require_admin_form(
+    request: Request, max_fields: int = FORM_MAX_FIELDS
+) -> tuple[str, dict[str, str]]:
     """For HTML form posts: a valid session and the form's CSRF field. Returns (actor, form)."""
     session = admin_session(request)
     if session is None:
         raise NotAuthenticated("please log in")
-    async with request.form(max_files=0, max_fields=50) as form:
+    async with request.form(max_files=0, max_fields=max_fields) as form:
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
     check_csrf(session, fields.get(CSRF_FIELD))
     return f"session:{session.who}", fields

@@ -7,7 +7,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from service_kit.request_body import read_json_object
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import actions as admin_actions
@@ -19,36 +18,27 @@ from waitroom.web.runtime import runtime_of
 
 async def create_code(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        kind, max_uses, label, chosen = validate_code_request(await read_json_object(request))
-        plain, document = await admin_actions.create_code(
-            runtime, queue_id, actor, kind, max_uses, label, chosen
-        )
-    except WaitroomError as error:
-        return error_response(error)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    kind, max_uses, label, chosen = validate_code_request(await read_json_object(request))
+    plain, document = await admin_actions.create_code(
+        runtime, queue_id, actor, kind, max_uses, label, chosen
+    )
     return _json({**document, "code": plain}, 201)
 
 
 async def list_codes(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        codes = await CodeStore(runtime.redis).list(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    codes = await CodeStore(runtime.redis).list(queue_id)
     return _json({"queue_id": queue_id, "codes": codes})
 
 
 async def revoke_code(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        code_id = str(request.path_params["code_id"])
-        document = await admin_actions.revoke_code(runtime, queue_id, actor, code_id)
-    except WaitroomError as error:
-        return error_response(error)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    code_id = str(request.path_params["code_id"])
+    document = await admin_actions.revoke_code(runtime, queue_id, actor, code_id)
     return _json(document)

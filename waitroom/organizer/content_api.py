@@ -12,7 +12,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from service_kit.request_body import read_json_object
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.profile import parse_profile_form
@@ -20,38 +19,34 @@ from waitroom.fan.session import checked_queue_id
 from waitroom.fan.survey_definitions import parse_surveys
 from waitroom.fan.upsell_clicks import click_counts
 from waitroom.fan.upsell_definitions import parse_upsells
+from waitroom.organizer.actions import save_content
 from waitroom.organizer.api import _json
 from waitroom.organizer.auth import require_admin
 from waitroom.organizer.survey_results import survey_results
 from waitroom.web.runtime import Runtime, runtime_of
 
 
-async def _admin_queue(request: Request) -> tuple[Runtime, str]:
+async def _admin_queue(request: Request) -> tuple[Runtime, str, str]:
+    """The runtime, the queue id and the actor (raises for a bad token or unknown queue)."""
     runtime = runtime_of(request)
-    require_admin(request)
+    actor = require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
     await runtime.views.get(queue_id)  # raises QueueNotFound for unknown queues
-    return runtime, queue_id
+    return runtime, queue_id, actor
 
 
 async def _put(
     request: Request, kind: str, to_document: Callable[[Any], dict[str, Any]]
 ) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        document = to_document(await read_json_object(request))
-        await runtime.fan.content.put(queue_id, kind, document)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id, actor = await _admin_queue(request)
+    document = to_document(await read_json_object(request))
+    await save_content(runtime, queue_id, actor, kind, document)
     return _json(document)
 
 
 async def _get(request: Request, to_document: Callable[[FanContent], dict[str, Any]]) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        content = await runtime.fan.content.get(queue_id)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id, _ = await _admin_queue(request)
+    content = await runtime.fan.content.get(queue_id)
     return _json(to_document(content))
 
 
@@ -70,12 +65,9 @@ async def put_upsells(request: Request) -> Response:
 
 
 async def get_upsells(request: Request) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        content = await runtime.fan.content.get(queue_id)
-        counts = await click_counts(runtime.redis, queue_id, content.upsells)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id, _ = await _admin_queue(request)
+    content = await runtime.fan.content.get(queue_id)
+    counts = await click_counts(runtime.redis, queue_id, content.upsells)
     cards = [
         {**upsell.document(), "clicks": counts[upsell.id][0], "fans": counts[upsell.id][1]}
         for upsell in content.upsells
@@ -92,10 +84,7 @@ async def get_profile_form(request: Request) -> Response:
 
 
 async def get_survey_results(request: Request) -> Response:
-    try:
-        runtime, queue_id = await _admin_queue(request)
-        content = await runtime.fan.content.get(queue_id)
-        results = await survey_results(runtime.redis, queue_id, content.surveys)
-    except WaitroomError as error:
-        return error_response(error)
+    runtime, queue_id, _ = await _admin_queue(request)
+    content = await runtime.fan.content.get(queue_id)
+    results = await survey_results(runtime.redis, queue_id, content.surveys)
     return _json({"queue_id": queue_id, "surveys": results})

@@ -99,7 +99,7 @@ async def refresh_organizer_gauges(runtime: Runtime, view: QueueView) -> None:
         return
     metrics = organizer_metrics(runtime)
     metrics.active_shoppers.labels(queue_id).set(int(active))
-    cap = int(view.snapshot.config.raw.get("active_shopper_cap", "0") or 0)
+    cap = view.snapshot.config.active_shopper_cap
     metrics.active_shopper_cap.labels(queue_id).set(cap)
     metrics.abandoned_fans.labels(queue_id).set(int(abandoned or 0))
     metrics.priority_lane_waiting.labels(queue_id).set(

@@ -1,47 +1,58 @@
-"""Organizer pages: ``/admin/login``, ``/admin/logout``, ``/admin`` (queues) and
-``/admin/queues/{queue_id}`` (live dashboard and controls; forms work without JavaScript).
+"""Organizer pages: ``/admin/login``, ``/admin/logout``, ``/admin`` (queues, and creating one)
+and ``/admin/queues/{queue_id}`` (live dashboard and controls; forms work without JavaScript).
 
 Pages use the session cookie (HttpOnly, SameSite=Strict, Secure over https) and a CSRF token in
 every form; they are served with a strict Content-Security-Policy (no inline script, no
-third-party requests: the charts are drawn as inline SVG by /static/waitroom/admin.js).
+third-party requests: the charts are drawn as inline SVG by /static/waitroom/admin.js). Every
+form that changes something answers with a redirect (post/redirect/get, :mod:`flash`), so a
+reload never repeats it; the steps that stop a sale ask to be confirmed first
+(:mod:`dashboard_forms`). Times are shown in the organizer's time zone (:mod:`local_time`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from service_kit.problems import InvalidInput, NotAuthenticated, WaitroomError
+from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.problems import error_status
 from service_kit.session_door import SECURITY_HEADERS, LoginFormRenderer, SessionDoor
 from service_kit.throttle import admin_throttle, client_address
+from waitroom.admission import QueueSnapshot
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import audit
-from waitroom.organizer.actions import (
-    create_code,
-    parse_opens_at,
-    parse_whole_number,
-    revoke_code,
-    update_queue,
-)
+from waitroom.organizer.audit_words import readable
 from waitroom.organizer.auth import admin_session, clean_actor, require_admin_form, session_codec
-from waitroom.queue.codes import CodeStore, validate_code_request
+from waitroom.organizer.dashboard_forms import NeedsConfirmation, apply_dashboard_form
+from waitroom.organizer.flash import Flash, FlashCodec, clear_flash, redirect_with_flash, take_flash
+from waitroom.organizer.local_time import (
+    TIME_ZONE_COOKIE,
+    local_input_value,
+    local_text,
+    zone_label,
+    zone_name,
+    zone_named,
+)
+from waitroom.queue.autotune_store import AutotuneStore
+from waitroom.queue.codes import CodeStore
+from waitroom.queue.site_health import current_health
 from waitroom.web.runtime import runtime_of
 
-
-def _utc(unix_seconds: object) -> str:
-    if not isinstance(unix_seconds, int | float):
-        return ""
-    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+AUDIT_ENTRIES_SHOWN = 20
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     environment: Environment = request.app.state.templates
     html = environment.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def flash_codec(request: Request) -> FlashCodec:
+    return FlashCodec(runtime_of(request).settings.secret_keys)
 
 
 def _door(request: Request) -> SessionDoor:
@@ -57,7 +68,7 @@ def _door(request: Request) -> SessionDoor:
 
 def _login_page(request: Request) -> LoginFormRenderer:
     def render(status_code: int, login_csrf: str, error: str) -> Response:
-        return _page(request, "admin_login.html", status_code, login_csrf=login_csrf, error=error)
+        return page(request, "admin_login.html", status_code, login_csrf=login_csrf, error=error)
 
     return render
 
@@ -78,19 +89,38 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     try:
         await require_admin_form(request)
-    except WaitroomError:
+    except ServiceError:
         return RedirectResponse("/admin/login", status_code=303)
     return _door(request).logged_out("/admin/login")
 
 
-async def queues_page(request: Request) -> Response:
-    session = admin_session(request)
-    if session is None:
-        return RedirectResponse("/admin/login", status_code=303)
-    queue_ids = await runtime_of(request).store.queue_ids()
-    if len(queue_ids) == 1:
-        return RedirectResponse(f"/admin/queues/{queue_ids[0]}", status_code=303)
-    return _page(request, "admin_queues.html", queue_ids=queue_ids, session=session)
+def with_flash(request: Request, response: Response, flash: Flash | None) -> Response:
+    """Clear the flash cookie of a page that showed it."""
+    if flash is not None:
+        clear_flash(response, runtime_of(request).cookie_secure(request))
+    return response
+
+
+def time_context(request: Request, at: float) -> dict[str, Any]:
+    """The organizer's zone (the ``wr_tz`` cookie the dashboard script keeps) for a page."""
+    zone = zone_named(request.cookies.get(TIME_ZONE_COOKIE))
+    return {"zone": zone, "zone_name": zone_name(zone), "zone_label": zone_label(zone, at)}
+
+
+def _iso(unix_seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_seconds))
+
+
+def opening_context(snapshot: QueueSnapshot, zone: Any, now: float) -> dict[str, Any]:
+    opens_at = snapshot.config.opens_at
+    scheduled = opens_at > now
+    return {
+        "scheduled": scheduled,
+        "opens_at": opens_at,
+        "opens_at_text": local_text(opens_at, zone) if opens_at else "",
+        "opens_at_input": local_input_value(opens_at, zone) if scheduled else "",
+        "opens_at_iso": _iso(opens_at),
+    }
 
 
 async def dashboard_page(request: Request) -> Response:
@@ -98,80 +128,83 @@ async def dashboard_page(request: Request) -> Response:
     if session is None:
         return RedirectResponse("/admin/login", status_code=303)
     runtime = runtime_of(request)
-    notice, created_code, status_code = "", "", 200
     try:
         queue_id = checked_queue_id(request.path_params["queue_id"])
+        runtime.views.invalidate(queue_id)
+        config = (await runtime.views.get(queue_id)).snapshot.config
         if request.method == "POST":
             actor, form = await require_admin_form(request)
             try:
-                notice, created_code = await _apply_form(request, queue_id, actor, form)
+                outcome = await apply_dashboard_form(runtime, queue_id, actor, form, config)
             except InvalidInput as error:
-                notice, status_code = f"Not saved: {error.detail}", 400
-        runtime.views.invalidate(queue_id)
-        view = await runtime.views.get(queue_id)
-        codes = await CodeStore(runtime.redis).list(queue_id)
-        entries = [
-            {**entry, "at_text": _utc(entry.get("at"))}
-            for entry in await audit.entries(runtime.redis, queue_id, 20)
-        ]
+                return await render_dashboard(request, queue_id, f"Not saved: {error.detail}", 400)
+            if isinstance(outcome, NeedsConfirmation):
+                return page(
+                    request,
+                    "admin_confirm.html",
+                    queue_id=queue_id,
+                    queue_name=config.name or queue_id,
+                    confirmation=outcome,
+                    csrf_token=session.csrf_token,
+                    session=session,
+                    form_action=f"/admin/queues/{queue_id}",
+                )
+            return redirect_with_flash(
+                flash_codec(request),
+                f"/admin/queues/{queue_id}",
+                Flash(outcome.notice, outcome.created_code),
+                runtime.cookie_secure(request),
+            )
     except NotAuthenticated:
         return RedirectResponse("/admin/login", status_code=303)
-    except WaitroomError as error:
-        return _page(request, "error.html", error.status, detail=error.detail)
-    return _page(
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
+    flash = take_flash(flash_codec(request), request)
+    response = await render_dashboard(
+        request, queue_id, flash.notice if flash else "", 200, flash.created_code if flash else ""
+    )
+    return with_flash(request, response, flash)
+
+
+async def render_dashboard(
+    request: Request, queue_id: str, notice: str, status_code: int, created_code: str = ""
+) -> Response:
+    runtime = runtime_of(request)
+    session = admin_session(request)
+    try:
+        view = await runtime.views.get(queue_id)
+        codes = await CodeStore(runtime.redis).list(queue_id)
+        entries = await audit.entries(runtime.redis, queue_id, AUDIT_ENTRIES_SHOWN)
+        autotune = await AutotuneStore(runtime.redis).settings(queue_id)
+        health = await current_health(runtime.redis, queue_id)
+    except ServiceError as error:
+        return page(request, "error.html", error_status(error), detail=error.detail)
+    now = time.time()
+    times = time_context(request, now)
+    zone = times["zone"]
+    snapshot = view.snapshot
+    return page(
         request,
         "admin_dashboard.html",
         status_code,
         queue_id=queue_id,
-        config=view.snapshot.config,
+        config=snapshot.config,
+        snapshot=snapshot,
+        opening=opening_context(snapshot, zone, now),
         codes=codes,
-        audit_entries=entries,
-        csrf_token=session.csrf_token,
+        audit_entries=[
+            {
+                **readable(entry, zone),
+                "at_text": local_text(float(entry.get("at", 0)), zone, True),
+                "at_iso": _iso(float(entry.get("at", 0))),
+            }
+            for entry in entries
+        ],
+        autotune=autotune,
+        health=None if health is None else health.document(),
+        csrf_token=session.csrf_token if session else "",
         session=session,
         notice=notice,
         created_code=created_code,
+        **times,
     )
-
-
-async def _apply_form(
-    request: Request, queue_id: str, actor: str, form: dict[str, str]
-) -> tuple[str, str]:
-    """Apply one dashboard form; returns (notice, plain code shown once)."""
-    runtime = runtime_of(request)
-    action = form.get("action", "")
-    if action == "settings":
-        fields: dict[str, Any] = {
-            "rate_per_minute": parse_whole_number(
-                form.get("rate_per_minute", ""), "rate_per_minute"
-            ),
-            "active_shopper_cap": parse_whole_number(
-                form.get("active_shopper_cap", "0") or "0", "active_shopper_cap"
-            ),
-        }
-        if "opens_at" in form:
-            fields["opens_at"] = parse_opens_at(form["opens_at"])
-        await update_queue(runtime, queue_id, actor, fields)
-        return "Settings saved.", ""
-    states = {"pause": "paused", "resume": "open", "close": "closed"}
-    if action in states:
-        fields = {"state": states[action]}
-        if action == "pause":
-            fields["pause_reason"] = form.get("pause_reason", "")[:500]
-        elif action == "resume":
-            fields["pause_reason"] = ""
-        await update_queue(runtime, queue_id, actor, fields)
-        return f"Queue {states[action]}.", ""
-    if action == "code_create":
-        kind, max_uses, label, _ = validate_code_request(
-            {
-                "kind": form.get("kind", "priority"),
-                "max_uses": parse_whole_number(form.get("max_uses", "1"), "max_uses"),
-                "label": form.get("label", ""),
-            }
-        )
-        plain, _ = await create_code(runtime, queue_id, actor, kind, max_uses, label)
-        return "Code created: copy it now, it is shown only once.", plain
-    if action == "code_revoke":
-        await revoke_code(runtime, queue_id, actor, form.get("code_id", ""))
-        return "Code revoked.", ""
-    raise InvalidInput("unknown action", field="action")

@@ -17,7 +17,6 @@ from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
 from waitroom.admission import QueueSnapshot
 from waitroom.fan.session import checked_queue_id
 from waitroom.queue.shuffle_verify import hashed_visitor_id
@@ -65,7 +64,7 @@ async def after_opening(redis: Redis, snapshot: QueueSnapshot) -> bytes:
         "opened": True,
         "opens_at": snapshot.config.opens_at,
         "shuffle_seed_sha256": snapshot.config.shuffle_seed_sha256,
-        "shuffle_seed": snapshot.config.raw.get("shuffle_seed", ""),
+        "shuffle_seed": snapshot.config.shuffle_seed,
         "count": len(placed),
         "first_position": base + 1,
         "ordered_hashed_visitor_ids": [hashed for _, hashed in placed],
@@ -87,23 +86,20 @@ def _app_cache(request: Request) -> dict[str, tuple[float, bytes]]:
 
 async def publication_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        view = await runtime.views.get(queue_id)
-        snapshot = view.snapshot
-        if snapshot.opened:
-            payload = await after_opening(runtime.redis, snapshot)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    view = await runtime.views.get(queue_id)
+    snapshot = view.snapshot
+    if snapshot.opened:
+        payload = await after_opening(runtime.redis, snapshot)
+    else:
+        cache = _app_cache(request)
+        cached = cache.get(queue_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < BEFORE_OPENING_CACHE_SECONDS:
+            payload = cached[1]
         else:
-            cache = _app_cache(request)
-            cached = cache.get(queue_id)
-            now = time.monotonic()
-            if cached is not None and now - cached[0] < BEFORE_OPENING_CACHE_SECONDS:
-                payload = cached[1]
-            else:
-                payload = orjson.dumps(await before_opening(runtime.redis, snapshot))
-                cache[queue_id] = (now, payload)
-    except WaitroomError as error:
-        return error_response(error)
+            payload = orjson.dumps(await before_opening(runtime.redis, snapshot))
+            cache[queue_id] = (now, payload)
     return Response(
         payload, media_type="application/json", headers={"cache-control": "public, max-age=5"}
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from waitroom.organizer import audit
 from waitroom.organizer.actions import record_change
+from waitroom.queue.rate_history import record_rate
 from waitroom.queue.stock import StockOutcome
 from waitroom.queue.stock_reports import StockReport
 from waitroom.web.runtime import Runtime
@@ -50,3 +51,5 @@ async def _after(runtime: Runtime, queue_id: str, outcome: StockOutcome, event_i
         action,
         {"state": outcome.queue_state, "event_id": event_id},
     )
+    view = await runtime.views.get(queue_id)
+    await record_rate(runtime.redis, queue_id, view.snapshot.config, STOCK_ACTOR)

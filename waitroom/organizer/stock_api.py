@@ -11,8 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.problems import WaitroomError, error_response
-from waitroom.admission import QueueNotFound
+from waitroom.errors import QueueNotFound
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import stock_actions
 from waitroom.organizer.api import _json
@@ -25,13 +24,10 @@ from waitroom.web.runtime import runtime_of
 
 async def remove_event(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        event_id = checked_event_id(request.path_params["event_id"])
-        outcome = await stock_actions.remove_event(runtime, queue_id, actor, event_id)
-    except WaitroomError as error:
-        return error_response(error)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    event_id = checked_event_id(request.path_params["event_id"])
+    outcome = await stock_actions.remove_event(runtime, queue_id, actor, event_id)
     return _json(
         {
             "queue_id": queue_id,
@@ -46,13 +42,10 @@ async def remove_event(request: Request) -> Response:
 
 async def restore_event(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        actor = require_admin(request)
-        queue_id = checked_queue_id(request.path_params["queue_id"])
-        event_id = checked_event_id(request.path_params["event_id"])
-        if not await runtime.redis.exists(QueueKeys(queue_id).config):
-            raise QueueNotFound(queue_id)
-        restored = await stock_actions.restore_event(runtime, queue_id, actor, event_id)
-    except WaitroomError as error:
-        return error_response(error)
+    actor = require_admin(request)
+    queue_id = checked_queue_id(request.path_params["queue_id"])
+    event_id = checked_event_id(request.path_params["event_id"])
+    if not await runtime.redis.exists(QueueKeys(queue_id).config):
+        raise QueueNotFound(queue_id)
+    restored = await stock_actions.restore_event(runtime, queue_id, actor, event_id)
     return _json({"queue_id": queue_id, "event_id": event_id, "restored": restored})

@@ -22,25 +22,16 @@ from limits.errors import StorageError
 from redis.asyncio import RedisCluster
 
 from service_kit.cluster_connections import guard_cluster_connections
-from service_kit.problems import WaitroomError
 from service_kit.redis_client import CLUSTER_RETRIES, is_cluster_url, reconnect_retry
+from waitroom.errors import QueueUnavailable, TooManyJoins
 from waitroom.protection.client_ip import subnet_of
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *REDIS_ERRORS)
-
-
-class TooManyJoins(WaitroomError):
-    status = 429
-    title = "Too many joins"
-    type_slug = "too-many-joins"
-
-    def __init__(self, scope_name: str, retry_after_seconds: int) -> None:
-        super().__init__(
-            f"too many joins from this {scope_name}; try again in {retry_after_seconds} s",
-            limit=scope_name,
-            retry_after_seconds=retry_after_seconds,
-        )
+LIMITER_SOCKET_TIMEOUT_SECONDS = 2
+LIMITER_CONNECT_TIMEOUT_SECONDS = 1
+"""Shorter than the queue client's: a join waits on the limiter before its place, and a limiter
+that cannot answer fails the join closed (503) rather than holding it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +42,10 @@ class _Rule:
 
 def limits_storage(redis_url: str) -> RedisStorage:
     """``limits`` storage on the same Redis; ``redis+cluster://`` (see redis_client) included."""
-    options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 1}
+    options: dict[str, Any] = {
+        "socket_timeout": LIMITER_SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": LIMITER_CONNECT_TIMEOUT_SECONDS,
+    }
     if is_cluster_url(redis_url):
         options["retry"] = reconnect_retry(CLUSTER_RETRIES)
         scheme, _, rest = redis_url.partition("://")

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter
 from redis.asyncio import Redis
 from starlette.requests import Request
 
-from service_kit.problems import WaitroomError
+from service_kit.errors import ServiceError
 from waitroom.protection.client_ip import client_ip
 from waitroom.protection.join_limits import JoinRateLimiter
 from waitroom.protection.proof_of_work import CHALLENGE_HEADER, SOLUTION_HEADER, ProofOfWork
@@ -45,6 +45,7 @@ class Protection:
                 settings.secret_keys,
                 options.pow_difficulty_bits,
                 options.pow_challenge_ttl_seconds,
+                options.redis_retry_after_seconds,
             ),
             heartbeats=HeartbeatRecorder(redis, settings.queue_view_refresh_seconds),
             trusted_proxy_count=settings.trusted_proxy_count,
@@ -74,7 +75,7 @@ class Protection:
             )
             if self.join_limiter is not None:
                 await self.join_limiter.check(queue_id, self.client_ip(request))
-        except WaitroomError as error:
+        except ServiceError as error:
             self.join_rejections.labels(queue_id, error.type_slug).inc()
             raise
 

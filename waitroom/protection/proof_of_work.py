@@ -18,23 +18,15 @@ from dataclasses import dataclass
 from itsdangerous import BadData, URLSafeTimedSerializer
 from redis.asyncio import Redis
 
-from service_kit.problems import WaitroomError
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from service_kit.shared_settings import REDIS_RETRY_AFTER
+from waitroom.errors import ProofOfWorkRequired, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.storage.keys import QueueKeys
 
 POW_SALT = "waitroom.pow"
 CHALLENGE_HEADER = "waitroom-pow-challenge"
 SOLUTION_HEADER = "waitroom-pow-solution"
 MAX_SOLUTION_LENGTH = 20
-
-
-class ProofOfWorkRequired(WaitroomError):
-    status = 428
-    title = "Proof of work required"
-    type_slug = "proof-of-work-required"
-
-    def __init__(self, detail: str, difficulty_bits: int) -> None:
-        super().__init__(detail, difficulty_bits=difficulty_bits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +56,19 @@ def solve(challenge: str, difficulty_bits: int) -> str:
 
 class ProofOfWork:
     def __init__(
-        self, secret_keys: Sequence[str], difficulty_bits: int, ttl_seconds: int
+        self,
+        secret_keys: Sequence[str],
+        difficulty_bits: int,
+        ttl_seconds: int,
+        retry_after_seconds: int = REDIS_RETRY_AFTER.default,
     ) -> None:
         self._serializer = URLSafeTimedSerializer(
             list(secret_keys), salt=POW_SALT, signer_kwargs={"digest_method": hashlib.sha256}
         )
         self.difficulty_bits = difficulty_bits
         self.ttl_seconds = ttl_seconds
+        self.retry_after_seconds = retry_after_seconds
+        """``Retry-After`` when Redis cannot mark a challenge used."""
 
     @property
     def enabled(self) -> bool:
@@ -109,6 +107,6 @@ class ProofOfWork:
         try:
             first_use = await redis.set(key, int(time.time()), nx=True, ex=self.ttl_seconds + 5)
         except REDIS_ERRORS:
-            raise QueueUnavailable(queue_id, 5) from None
+            raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
         if not first_use:
             raise ProofOfWorkRequired("this challenge was already used", self.difficulty_bits)

@@ -10,21 +10,6 @@ from __future__ import annotations
 
 from redis.exceptions import RedisError
 
-from service_kit.problems import Unavailable
-
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 PAUSED_FOR_FAULT_REASON = "a technical problem on our side; we will resume by ourselves"
 
-
-class QueueUnavailable(Unavailable):
-    type_slug = "queue-unavailable"
-    title = "Queue temporarily unavailable"
-
-    def __init__(self, queue_id: str, retry_after_seconds: int, cause: str = "redis") -> None:
-        super().__init__(
-            "the waiting room cannot reach its store; your place is kept, try again shortly",
-            queue_id=queue_id,
-            cause=cause,
-            retry_after_seconds=retry_after_seconds,
-        )
-        self.retry_after_seconds = retry_after_seconds

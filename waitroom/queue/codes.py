@@ -24,10 +24,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
+from service_kit.errors import Conflict, InvalidInput
 from service_kit.lua import lua_source
-from service_kit.problems import Conflict, InvalidInput, NotFound
 from service_kit.text_input import clean_text
-from waitroom.admission import QueueNotFound
+from waitroom.errors import CodeNotFound, QueueNotFound, code_not_accepted
 from waitroom.storage.keys import QueueKeys
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
@@ -38,23 +38,6 @@ MAX_CODES_PER_QUEUE = 10_000
 class CodeKind(StrEnum):
     PRIORITY = "priority"
     BYPASS = "bypass"
-
-
-class CodeNotAccepted(Conflict):
-    type_slug = "code-not-accepted"
-    title = "Code not accepted"
-
-    def __init__(self, outcome: str) -> None:
-        super().__init__(f"this code cannot be used ({outcome})", outcome=outcome)
-        if outcome == "unknown":
-            self.status = 404
-
-
-class CodeNotFound(NotFound):
-    type_slug = "code-not-found"
-
-    def __init__(self, code_id: str) -> None:
-        super().__init__(f"no code with id {code_id!r}", code_id=code_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +166,7 @@ class CodeStore:
     async def redeem(self, queue_id: str, code: str, visitor_id: str) -> Redemption:
         """Raises CodeNotAccepted (unknown, revoked, exhausted) or QueueNotFound."""
         if not CODE_PATTERN.match(code):
-            raise CodeNotAccepted("unknown")
+            raise code_not_accepted("unknown")
         code_id = code_id_of(code)
         code_key, redeemers_key = code_keys(queue_id, code_id)
         keys = QueueKeys(queue_id)
@@ -195,7 +178,7 @@ class CodeStore:
         if outcome == "missing":
             raise QueueNotFound(queue_id)
         if outcome not in {"redeemed", "already"}:
-            raise CodeNotAccepted(outcome)
+            raise code_not_accepted(outcome)
         return Redemption(outcome, CodeKind(_decode(raw[1])), int(raw[2]), int(raw[3]))
 
     async def priority_progress(

@@ -77,3 +77,13 @@ class HeartbeatRecorder:
     async def close(self) -> None:
         for task in list(self._tasks):
             await task
+
+
+async def was_skipped(redis: Redis, queue_id: str, position: int) -> bool:
+    """True when the pointer passed this place because its page had stopped polling."""
+    if position <= 0:
+        return False
+    try:
+        return bool(await redis.getbit(QueueKeys(queue_id).part("skipped"), position))
+    except REDIS_ERRORS:
+        return True  # fail closed: no pass while the store cannot tell

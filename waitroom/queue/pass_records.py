@@ -30,6 +30,7 @@ from waitroom.connector.errors import (
     SessionNotFound,
 )
 from waitroom.connector.passes import PassClaims
+from waitroom.errors import QueueNotFound
 from waitroom.settings import Settings
 from waitroom.storage.keys import QueueKeys
 
@@ -39,10 +40,6 @@ END_REASONS = ("purchase_completed", "session_ended")
 PASS_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_CACHED_RECORDS = 100_000
-
-
-class QueueMissing(LookupError):
-    """The queue does not exist (the web layer answers 404)."""
 
 
 def _script(name: str) -> str:
@@ -149,7 +146,7 @@ class SiteSessions:
 
     async def claim(self, claims: PassClaims, session_id: str, now_seconds: float) -> Claimed:
         """Bind a verified pass to ``session_id``. Raises PassInUse, PassEnded, PassExpired
-        or QueueMissing."""
+        or QueueNotFound."""
         keys = [
             record_key(claims.queue_id, claims.pass_id),
             active_sessions_key(claims.queue_id),
@@ -169,7 +166,7 @@ class SiteSessions:
         )
         self._records.pop(claims.pass_id, None)  # a poll may have cached the old state meanwhile
         if outcome == "missing":
-            raise QueueMissing(claims.queue_id)
+            raise QueueNotFound(claims.queue_id)
         if outcome == "in_use":
             raise PassInUse("this pass is already in use in another browser session or app")
         if outcome == "ended":

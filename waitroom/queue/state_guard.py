@@ -97,7 +97,7 @@ class StateGuard:
             previous.serving,
             previous.opened,
             "process",
-            dict(previous.config.raw),
+            previous.config.stored_hash(),
         )
 
     async def restore_from_token(

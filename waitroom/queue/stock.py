@@ -25,25 +25,12 @@ import orjson
 from redis.asyncio import Redis
 
 from service_kit.lua import lua_source
-from service_kit.problems import Conflict
-from waitroom.admission import QueueNotFound
+from waitroom.errors import EventRemoved, QueueNotFound
 from waitroom.queue.stock_reports import StockReport
 from waitroom.storage.keys import QueueKeys
 
 SALES_PER_MINUTE_TTL_SECONDS = 7 * 24 * 3600
 TOTAL_FIELDS = ("remaining_total", "capacity_total", "sold_total", "held_total")
-
-
-class EventRemoved(Conflict):
-    type_slug = "event-removed"
-    title = "Event removed from the queue"
-
-    def __init__(self, queue_id: str, event_id: str) -> None:
-        super().__init__(
-            f"the organizer removed event {event_id!r} from queue {queue_id!r}",
-            queue_id=queue_id,
-            event_id=event_id,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from waitroom.admission import AdmissionStore, QueueNotFound, QueueSnapshot
-from waitroom.fan.waiting import WaitingFrame, waiting_frame
-from waitroom.queue.availability import REDIS_ERRORS, QueueUnavailable
+from service_kit.shared_settings import REDIS_RETRY_AFTER
+from waitroom.admission import AdmissionStore, QueueSnapshot
+from waitroom.errors import QueueNotFound, QueueUnavailable
+from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.history import ServingHistory
 from waitroom.queue.state_guard import StateGuard
 
@@ -27,29 +28,31 @@ OUTFLOW_WINDOW_SECONDS = 60.0
 class _Entry:
     snapshot: QueueSnapshot | None
     fetched_at: float
-    missing: bool = False
     samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
     refreshing: asyncio.Future[None] | None = None
     failed_at: float = float("-inf")
     outflow_per_second: float = 0.0
-    waiting: WaitingFrame | None = None
+    view: QueueView | None = None
+    """The view handed out until the next refresh (snapshot and measured outflow)."""
     highest_place: int = 0
     """The highest place this process handed out in the snapshot's epoch (joins between two
     refreshes): part of what the state guard restores."""
 
 
 class QueueView(NamedTuple):
-    """Immutable; a named tuple because one is handed out for every status poll."""
+    """Immutable: one per refresh, handed to every status poll until the next."""
 
     snapshot: QueueSnapshot
     outflow_per_second: float
     """Measured places admitted per second over the last minute (configured rate until known)."""
-    age_seconds: float
 
 
 class QueueViewCache:
     def __init__(
-        self, store: AdmissionStore, refresh_seconds: float, retry_after_seconds: int = 5
+        self,
+        store: AdmissionStore,
+        refresh_seconds: float,
+        retry_after_seconds: int = REDIS_RETRY_AFTER.default,
     ) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds
@@ -66,19 +69,18 @@ class QueueViewCache:
             raise QueueUnavailable(queue_id, self.retry_after_seconds)
         if entry is None or now - entry.fetched_at >= self.refresh_seconds:
             entry = await self._refresh(queue_id, entry)
-        if entry.missing or entry.snapshot is None:
+        if entry.view is None:
             raise QueueNotFound(queue_id)
-        return QueueView(entry.snapshot, entry.outflow_per_second, now - entry.fetched_at)
+        return entry.view
 
-    def waiting_frame(self, queue_id: str) -> WaitingFrame | None:
-        """The frame for waiting fans of a fresh view, without awaiting anything; None when
-        the view is due for a refresh (a failed refresh leaves it due, so the store's failure
-        is :meth:`get`'s to answer) or nobody can be waiting (the caller then takes
-        :meth:`get` and the general path)."""
+    def fresh(self, queue_id: str) -> QueueView | None:
+        """The view of a queue read less than ``refresh_seconds`` ago, without awaiting
+        anything; None when there is none (never read, not found, or due for a refresh: a failed
+        refresh leaves it due, so the store's failure is :meth:`get`'s to answer)."""
         entry = self._entries.get(queue_id)
         if entry is None or time.monotonic() - entry.fetched_at >= self.refresh_seconds:
             return None
-        return entry.waiting
+        return entry.view
 
     def last_known(self, queue_id: str) -> QueueSnapshot | None:
         """The last snapshot read, however old (for messages while Redis is away)."""
@@ -126,21 +128,19 @@ class QueueViewCache:
             try:
                 snapshot = await self._read(queue_id, _witness(entry))
                 if snapshot is not None:
-                    await self.history.maybe_record(
-                        queue_id, snapshot.redis_now_ms, snapshot.serving
-                    )
+                    await self.history.maybe_record(queue_id, snapshot.redis_now_ms)
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
             if snapshot is None or entry.snapshot is None or snapshot.epoch != entry.snapshot.epoch:
                 entry.highest_place = 0
             entry.snapshot = snapshot
-            entry.missing = snapshot is None
+            entry.view = None
             if snapshot is not None:
                 entry.samples.append((time.monotonic(), snapshot.serving))
                 # computed once per refresh, not per status poll
                 entry.outflow_per_second = _outflow(entry)
-                entry.waiting = waiting_frame(snapshot, entry.outflow_per_second)
+                entry.view = QueueView(snapshot, entry.outflow_per_second)
             entry.fetched_at = time.monotonic()
             future.set_result(None)
         except BaseException as error:

@@ -1,9 +1,10 @@
 """The waiting room's side of the connector API (contract section 6).
 
-``/api/v1/connector/queues/{queue_id}/sessions[/{pass_id}[/extend|/end|/profile]]``, JSON in
-and out, site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`); every error
-is an RFC 9457 problem body whose type names the connector error (``pass-in-use``, ...), so
-the Python client maps it back to the same class.
+``/api/v1/connector/queues/{queue_id}/sessions[/{pass_id}[/extend|/end|/profile]]``, the stock
+per event (section 5) and the site's health (section 7), JSON in and out, site-authenticated
+(``Authorization: Site <token>``, :class:`SiteAuth`); every error is an RFC 9457 problem body
+whose type names the connector error (``pass-in-use``, ...), so the Python client maps it back
+to the same class.
 """
 
 from __future__ import annotations
@@ -15,21 +16,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from service_kit.problems import InvalidInput, WaitroomError, error_response, problem_response
+from service_kit.errors import InvalidInput
+from service_kit.problem_responses import error_response
+from service_kit.problems import error_status
 from service_kit.request_body import read_json_object
-from waitroom.admission import QueueNotFound
 from waitroom.connector.errors import ConnectorError
+from waitroom.errors import QueueNotFound
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
 from waitroom.fan.profile import load_profile
 from waitroom.organizer.stock_actions import apply_report
+from waitroom.queue.autotune_store import AutotuneStore
 from waitroom.queue.pass_records import (
     END_REASONS,
     PASS_ID_PATTERN,
     SESSION_ID_PATTERN,
-    QueueMissing,
 )
+from waitroom.queue.site_health import parse_health_report, store_report
 from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
+from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
 
 CONNECTOR_API = "/api/v1/connector/queues/{queue_id}"
@@ -37,14 +42,10 @@ MAX_UNTIL_SECONDS = 2**40
 
 
 def connector_problem(error: ConnectorError) -> Response:
-    extra = {
-        key: value
-        for key, value in error.extra.items()
-        if isinstance(value, str | int | float | bool)
-    }
-    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error.status == 401 else None
-    title = error.slug.replace("-", " ").capitalize()
-    return problem_response(error.status, title, error.detail, error.slug, headers, **extra)
+    """A connector error as the connector API answers it (a refused site credential asks
+    for ``Site`` credentials)."""
+    headers = {"WWW-Authenticate": 'Site realm="waitroom"'} if error_status(error) == 401 else None
+    return error_response(error, headers)
 
 
 async def _checked(request: Request) -> tuple[Runtime, str]:
@@ -67,10 +68,6 @@ async def _answer(request: Request, step: Any) -> Response:
         return await step(request)  # type: ignore[no-any-return]
     except ConnectorError as error:
         return connector_problem(error)
-    except QueueMissing as missing:
-        return error_response(QueueNotFound(str(missing)))
-    except WaitroomError as error:
-        return error_response(error)
 
 
 async def _claim(request: Request) -> Response:
@@ -146,6 +143,16 @@ async def _stock(request: Request) -> Response:
     return json_response(answer, 200, [])
 
 
+async def _health(request: Request) -> Response:
+    runtime, queue_id = await _checked(request)
+    report = parse_health_report(await read_json_object(request))
+    if not await runtime.redis.exists(QueueKeys(queue_id).config):
+        raise QueueNotFound(queue_id)
+    await store_report(runtime.redis, queue_id, report)
+    autotune = await AutotuneStore(runtime.redis).settings(queue_id)
+    return json_response({"accepted": True, "autotune": autotune.enabled}, 200, [])
+
+
 async def claim_endpoint(request: Request) -> Response:
     """``POST sessions`` ``{"pass", "session_id"}``: 201 bound now, 200 already this one's."""
     return await _answer(request, _claim)
@@ -177,6 +184,12 @@ async def stock_endpoint(request: Request) -> Response:
     return await _answer(request, _stock)
 
 
+async def health_endpoint(request: Request) -> Response:
+    """``PUT health``: one site process's recent latency and errors per operation (section 7);
+    ``{"accepted": true, "autotune": bool}``."""
+    return await _answer(request, _health)
+
+
 def connector_routes() -> list[BaseRoute]:
     sessions = f"{CONNECTOR_API}/sessions"
     return [
@@ -186,5 +199,6 @@ def connector_routes() -> list[BaseRoute]:
         Route(f"{sessions}/{{pass_id}}/end", end_endpoint, methods=["POST"]),
         Route(f"{sessions}/{{pass_id}}/profile", profile_endpoint, methods=["GET"]),
         Route(f"{CONNECTOR_API}/events/{{event_id}}/stock", stock_endpoint, methods=["PUT"]),
+        Route(f"{CONNECTOR_API}/health", health_endpoint, methods=["PUT"]),
     ]
 

@@ -18,7 +18,7 @@
   (:mod:`waitroom.connector.refusal`), exactly as the Python connector answers.
 
 Pure ASGI apps (the auth endpoint is asked once per request to the site); errors of the input
-are raised as :class:`~service_kit.problems.WaitroomError` for the app's problem handler.
+are raised as :class:`~service_kit.errors.ServiceError` for the app's problem handler.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from jinja2 import Environment
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from service_kit.problems import InvalidInput
+from service_kit.errors import InvalidInput
 from waitroom.connector.asgi import IncomingRequest, answer, cookie_header
 from waitroom.connector.errors import (
     ConnectorError,
@@ -88,6 +88,7 @@ async def refuse(
         cookie_name=session_cookie_name(queue_id),
         cookie_secure=cookie_secure(runtime.settings, request),
         api_path_prefixes=API_PATH_PREFIXES,
+        retry_after_seconds=runtime.settings.connector_retry_after_seconds,
     )
     await answer(send, refused.status, refused.body, refused.headers)
     return refused.status
@@ -135,7 +136,7 @@ async def answer_auth(scope: Scope, send: Send) -> int:
     except ConnectorError as error:
         if mode == FORWARD_MODE:
             return await refuse(runtime, send, queue_id, request, error)
-        await answer(send, 401, b"", [(b"x-waitroom-reason", error.slug.encode())])
+        await answer(send, 401, b"", [(b"x-waitroom-reason", error.type_slug.encode())])
         return 401
     await answer(send, 204, b"", session_headers(session))
     return 204

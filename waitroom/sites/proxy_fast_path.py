@@ -14,7 +14,8 @@ import time
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service_kit.problems import WaitroomError, error_response
+from service_kit.errors import ServiceError
+from service_kit.problem_responses import error_response
 from waitroom.sites.proxy_api import AUTH_PATH, answer_auth
 from waitroom.web.metrics import RouteTimer
 
@@ -33,7 +34,7 @@ class AuthFastPath:
         try:
             try:
                 status_code = await answer_auth(scope, send)
-            except WaitroomError as error:
+            except ServiceError as error:
                 response = error_response(error)
                 await response(scope, receive, send)
                 status_code = response.status_code

@@ -39,8 +39,9 @@ from waitroom.connector.site_session import (
     bearer_session_id,
     new_session_id,
 )
+from waitroom.errors import QueueNotFound
 from waitroom.queue.availability import REDIS_ERRORS
-from waitroom.queue.pass_records import Claimed, QueueMissing, SessionView, SiteSessions
+from waitroom.queue.pass_records import Claimed, SessionView, SiteSessions
 from waitroom.settings import Settings
 
 UNREACHABLE = "the waiting room cannot reach its store; try again in a moment"
@@ -147,7 +148,7 @@ class ProxyGate:
     async def _claim(self, claims: PassClaims, session_id: str, now_seconds: float) -> Claimed:
         try:
             return await self.sessions.claim(claims, session_id, now_seconds)
-        except QueueMissing:
+        except QueueNotFound:
             raise PassInvalid("the queue of this pass does not exist") from None
         except REDIS_ERRORS:
             raise ConnectorUnavailable(UNREACHABLE) from None

@@ -8,7 +8,7 @@
 - where to send a fan: only paths of the site itself (``/...``, never ``//host`` or a
   backslash), and the queue page at ``WAITROOM_PUBLIC_BASE_URL``.
 
-Bad values raise :class:`~service_kit.problems.InvalidInput` (a 400 problem body).
+Bad values raise :class:`~service_kit.errors.InvalidInput` (a 400 problem body).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.types import Scope
 
-from service_kit.problems import InvalidInput, Unavailable
+from service_kit.errors import InvalidInput
 from waitroom.connector.asgi import IncomingRequest
 from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.connector.site_session import session_cookie_name
+from waitroom.errors import ProxyNotConfigured
 from waitroom.settings import Settings
 
 ORIGINAL_URI_HEADERS = ("x-original-uri", "x-forwarded-uri")
@@ -31,11 +32,6 @@ MAX_SITE_PATH_CHARS = 4096
 SITE_PATH = re.compile(r"^/(?![/\\])[\x21-\x7e]*$")
 """A path (and query) of this site: printable ASCII, no scheme, no ``//`` or ``/\\`` (which
 browsers read as another host)."""
-
-
-class ProxyNotConfigured(Unavailable):
-    type_slug = "proxy-not-configured"
-    title = "Reverse-proxy connector not configured"
 
 
 def same_site_path(value: str) -> str | None:

@@ -17,9 +17,7 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
-
-class EmbeddedRedisError(RuntimeError):
-    """The embedded Redis server could not be found or did not start."""
+from waitroom.errors import EmbeddedRedisError
 
 
 def redis_binary(name: str = "redis-server") -> Path:

@@ -24,12 +24,8 @@ from types import TracebackType
 from redis.crc import key_slot
 
 from service_kit.process_signals import StopRequested, stop_on_signals
-from waitroom.storage.embedded_redis import (
-    EmbeddedRedis,
-    EmbeddedRedisError,
-    redis_binary,
-    stop_process,
-)
+from waitroom.errors import EmbeddedRedisError
+from waitroom.storage.embedded_redis import EmbeddedRedis, redis_binary, stop_process
 
 CLUSTER_SLOTS = 16384
 CLUSTER_BUS_PORT_OFFSET = 10000

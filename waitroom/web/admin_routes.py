@@ -7,10 +7,16 @@ from starlette.routing import BaseRoute, Route
 from waitroom.fan import lanes_api as lanes_http
 from waitroom.fan import receipts_api
 from waitroom.organizer import api as admin_api
+from waitroom.organizer import (
+    autotune_settings,
+    content_pages,
+    prequeue_publication,
+    preview,
+    queue_pages,
+)
 from waitroom.organizer import codes_api as admin_codes_api
 from waitroom.organizer import live_api as admin_live_api
 from waitroom.organizer import pages as admin_pages
-from waitroom.organizer import prequeue_publication
 from waitroom.organizer import stock_api as admin_stock_api
 
 
@@ -19,6 +25,8 @@ def organizer_routes() -> list[BaseRoute]:
     return [
         Route(f"{admin}/live", admin_live_api.live_endpoint, methods=["GET"]),
         Route(f"{admin}/audit", admin_api.get_audit, methods=["GET"]),
+        Route(f"{admin}/autotune", autotune_settings.get_autotune, methods=["GET"]),
+        Route(f"{admin}/autotune", autotune_settings.put_autotune, methods=["PUT"]),
         Route(f"{admin}/codes", admin_codes_api.create_code, methods=["POST"]),
         Route(f"{admin}/codes", admin_codes_api.list_codes, methods=["GET"]),
         Route(f"{admin}/codes/{{code_id}}", admin_codes_api.revoke_code, methods=["DELETE"]),
@@ -28,10 +36,18 @@ def organizer_routes() -> list[BaseRoute]:
             admin_stock_api.restore_event,
             methods=["POST"],
         ),
-        Route("/admin", admin_pages.queues_page, methods=["GET"]),
+        Route("/admin", queue_pages.queues_page, methods=["GET"]),
+        Route("/admin/queues", queue_pages.create_queue, methods=["POST"]),
         Route("/admin/login", admin_pages.login, methods=["GET", "POST"]),
         Route("/admin/logout", admin_pages.logout, methods=["POST"]),
+        Route("/admin/preview", preview.preview_get, methods=["GET"]),
+        Route("/admin/preview", preview.preview_post, methods=["POST"]),
         Route("/admin/queues/{queue_id}", admin_pages.dashboard_page, methods=["GET", "POST"]),
+        Route(
+            "/admin/queues/{queue_id}/content",
+            content_pages.content_page,
+            methods=["GET", "POST"],
+        ),
     ]
 
 

@@ -16,15 +16,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, ExceptionHandler
 
 from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
-from service_kit.problems import WaitroomError, http_exception_handler, waitroom_error_handler
+from service_kit.errors import ServiceError
+from service_kit.problem_responses import http_exception_handler, service_error_handler
 from service_kit.redis_client import redis_from_url
 from waitroom.fan import api as fan_api
 from waitroom.fan import page as queue_page
 from waitroom.fan import proof_of_work_page
 from waitroom.organizer import api as admin_api
+from waitroom.organizer.autotune_loop import AutotuneLoop
 from waitroom.settings import Settings
 from waitroom.sites.connector_api import connector_routes
 from waitroom.sites.proxy_api import proxy_routes
@@ -115,6 +117,18 @@ class WaitroomApp(Starlette):
         return StatusFastPath(stack, self.status_histogram)
 
 
+def exception_handlers() -> dict[Any, ExceptionHandler]:
+    """The waiting room's one mapping of errors to answers: every
+    :class:`~service_kit.errors.ServiceError` by its kind (:mod:`service_kit.problems`), Redis
+    failures as 503 with ``Retry-After``, Starlette's own refusals (unknown route, 405) as
+    problem bodies. Fan pages and the dashboard render the same statuses as HTML."""
+    return {
+        HTTPException: http_exception_handler,
+        ServiceError: service_error_handler,
+        RedisError: redis_error_handler,
+    }
+
+
 def create_app(
     settings: Settings,
     metrics: WaitroomMetrics | None = None,
@@ -131,7 +145,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: WaitroomApp) -> AsyncIterator[None]:
-        redis = redis_from_url(redis_url)
+        redis = redis_from_url(
+            redis_url,
+            max_connections=settings.redis_max_connections,
+            pool_timeout_seconds=settings.redis_pool_timeout_seconds,
+        )
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
         if settings.mail.enabled and not settings.public_base_url:
@@ -139,9 +157,12 @@ def create_app(
                 "WAITROOM_SMTP_HOST is set but WAITROOM_PUBLIC_BASE_URL is not: no e-mail"
             )
         mail_work = start_mail_work(runtime) if settings.mail_enabled else None
+        autotune = AutotuneLoop(runtime)
+        autotune.start()
         try:
             yield
         finally:
+            await autotune.stop()
             if mail_work is not None:
                 await mail_work.stop()
             app.runtime = None
@@ -160,11 +181,7 @@ def create_app(
                 read_timeout_seconds=settings.server_limits.body_read_timeout_seconds,
             ),
         ],
-        exception_handlers={
-            HTTPException: http_exception_handler,
-            WaitroomError: waitroom_error_handler,
-            RedisError: redis_error_handler,
-        },
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
     app.state.templates = page_templates()

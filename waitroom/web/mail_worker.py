@@ -19,11 +19,10 @@ from typing import Any
 from service_kit.mail import MailSender
 from service_kit.mail_outbox import MailOutbox
 from service_kit.periodic import PeriodicWork
-from waitroom.admission import QueueNotFound
+from waitroom.errors import QueueNotFound, QueueUnavailable
 from waitroom.fan.mail_messages import compose_fan_mail
 from waitroom.organizer import audit
 from waitroom.organizer.stock_actions import STOCK_ACTOR
-from waitroom.queue.availability import QueueUnavailable
 from waitroom.queue.your_turn import queue_outbox
 from waitroom.web.runtime import Runtime
 

@@ -12,7 +12,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.openapi import PROBLEM_SCHEMA, openapi_response, with_body_limits
+from service_kit.openapi import (
+    METRICS_SECURITY_SCHEME,
+    PROBLEM_SCHEMA,
+    openapi_response,
+    with_body_limits,
+)
 from waitroom.web.openapi_admin import admin_api_paths
 from waitroom.web.openapi_admin_pages import admin_page_paths, operations_paths
 from waitroom.web.openapi_connector import connector_paths
@@ -32,6 +37,7 @@ SECURITY_SCHEMES = {
         "name": "Authorization",
         "description": "Site <token> (docs/connector.md, section 6)",
     },
+    "metrics": METRICS_SECURITY_SCHEME,
 }
 
 

@@ -74,6 +74,26 @@ QUEUE_DOCUMENT = obj(
     },
     ("queue_id", "state", "rate_per_minute", "queue_length", "admitted_total"),
 )
+AUTOTUNE_SETTINGS = obj(
+    {
+        "enabled": BOOLEAN,
+        "min_rate_per_minute": {"type": "integer", "minimum": 1},
+        "max_rate_per_minute": {"type": "integer", "minimum": 1},
+        "target_p95_ms": {"type": "integer", "minimum": 1, "maximum": 60_000},
+        "max_error_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+    }
+)
+AUTOTUNE_DOCUMENT = obj(
+    {
+        **AUTOTUNE_SETTINGS["properties"],
+        "queue_id": STRING,
+        "interval_seconds": NUMBER,
+        "health": {"type": ["object", "null"]},
+        "decisions": {"type": "array", "items": ANY_OBJECT},
+        "now": NUMBER,
+    },
+    ("queue_id", "enabled", "decisions"),
+)
 CODE = obj(
     {
         "code_id": STRING,
@@ -168,6 +188,18 @@ def admin_api_paths() -> dict[str, Any]:
                         ),
                     )
                 },
+            ),
+        },
+        f"{admin}/autotune": {
+            "get": _admin(
+                "Autotune settings, the site's health and the latest decisions",
+                {"200": json_answer("Autotune", AUTOTUNE_DOCUMENT)},
+            ),
+            "put": _admin(
+                "Turn autotune on or off, set its range and limits (partial update)",
+                {"200": json_answer("Autotune", AUTOTUNE_DOCUMENT)},
+                unsafe=True,
+                requestBody=json_body(AUTOTUNE_SETTINGS),
             ),
         },
         f"{admin}/audit": {

@@ -29,6 +29,31 @@ SESSION = obj(
 )
 
 
+OPERATION_HEALTH = obj(
+    {
+        "requests": {"type": "integer", "minimum": 0},
+        "errors": {"type": "integer", "minimum": 0},
+        "p95_ms": {"type": ["number", "null"], "minimum": 0},
+    },
+    ("requests",),
+)
+HEALTH_REPORT = obj(
+    {
+        "reporter": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"},
+        "window_seconds": {"type": "integer", "minimum": 1, "maximum": 3600},
+        "interval_seconds": {"type": "number", "minimum": 0.1, "maximum": 600},
+        "operations": {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 8,
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,31}$"},
+            "additionalProperties": OPERATION_HEALTH,
+        },
+    },
+    ("reporter", "window_seconds", "operations"),
+)
+
+
 def _site(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "summary": summary,
@@ -102,6 +127,21 @@ def connector_paths() -> dict[str, Any]:
                 "The fan's pre-checkout profile ({} when none)",
                 {"200": json_answer("The profile", obj({"profile": {"type": "object"}}))},
                 parameters=[PASS_ID],
+            )
+        },
+        "/api/v1/connector/queues/{queue_id}/health": {
+            "put": _site(
+                "One site process's recent latency and errors per operation (section 7)",
+                {
+                    "200": json_answer(
+                        "Stored",
+                        obj(
+                            {"accepted": {"type": "boolean"}, "autotune": {"type": "boolean"}},
+                            ("accepted", "autotune"),
+                        ),
+                    )
+                },
+                requestBody=json_body(HEALTH_REPORT),
             )
         },
     }

@@ -1,4 +1,5 @@
-"""``/healthz`` (process alive), ``/readyz`` (Redis reachable) and ``/metrics``."""
+"""``/healthz`` (process alive), ``/readyz`` (Redis reachable) and ``/metrics`` (Prometheus,
+with the metrics bearer token only: :mod:`service_kit.metrics_access`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from service_kit.errors import ServiceError
+from service_kit.metrics_access import METRICS_REALM, require_metrics_token
+from service_kit.problem_responses import error_response
+from service_kit.readiness import readiness
 from waitroom.organizer.metrics import refresh_organizer_gauges
 from waitroom.web.runtime import runtime_of
 
@@ -20,19 +25,16 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     runtime = runtime_of(request)
-    try:
-        await runtime.redis.ping()
-    except (RedisError, OSError) as error:
-        return JSONResponse(
-            {"status": "unavailable", "detail": f"redis: {type(error).__name__}"},
-            status_code=503,
-            headers={"cache-control": "no-store", "retry-after": "2"},
-        )
-    return JSONResponse({"status": "ready"}, headers={"cache-control": "no-store"})
+    return await readiness(runtime.redis, runtime.settings.protection.redis_retry_after_seconds)
 
 
 async def metrics_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
+    settings = runtime.settings
+    try:
+        require_metrics_token(request, settings.metrics_token, settings.trusted_proxy_count)
+    except ServiceError as error:
+        return error_response(error, {"WWW-Authenticate": METRICS_REALM})
     await refresh_queue_gauges(request)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

@@ -81,7 +81,6 @@ def codec_for(settings: Settings) -> TokenCodec:
     return TokenCodec(
         settings.secret_keys,
         position_max_age_seconds=settings.position_token_max_age_seconds,
-        max_token_length=settings.max_token_length,
         clock_leeway_seconds=settings.clock_leeway_seconds,
     )
 

@@ -62,9 +62,34 @@
     }
   }
 
+  // the opening time in the fan's own zone and language (the server wrote it in UTC)
+  function localTime(unixSeconds) {
+    var options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit",
+      minute: "2-digit", timeZoneName: "short" };
+    try {
+      return new Intl.DateTimeFormat(document.documentElement.lang || undefined, options)
+        .format(new Date(unixSeconds * 1000));
+    } catch (e) { return new Date(unixSeconds * 1000).toLocaleString(); }
+  }
+
+  function renderOpening(s) {
+    var pending = typeof s.opens_at === "number" && s.opens_at > serverNow() &&
+      (s.state === "prequeue" || s.state === "waiting");
+    byId("opening").hidden = !pending;
+    if (!pending) { return; }
+    var time = byId("opening-time");
+    time.setAttribute("datetime", new Date(s.opens_at * 1000).toISOString());
+    time.textContent = t(s.state === "prequeue" ? "sale_opens_at" : "admissions_start_at",
+      { time: localTime(s.opens_at) });
+  }
+
   function render(s) {
     if (typeof s.server_time === "number") { clockOffsetSeconds = s.server_time - Date.now() / 1000; }
     section.setAttribute("data-state", s.state);
+    // before the draw nobody has a number or people ahead: the places are random at opening
+    byId("position-row").hidden = s.state === "prequeue";
+    byId("ahead-row").hidden = s.state === "prequeue";
+    renderOpening(s);
     byId("position").textContent = s.position ? String(s.position) : "—";
     byId("ahead").textContent = String(s.ahead);
     byId("eta").textContent = etaText(s);

@@ -1,8 +1,30 @@
-"""The shop's error tree (RFC 9457 problems through service_kit.problems)."""
+"""The shop's errors: one module, subclasses of :mod:`service_kit.errors`'s kinds.
+
+Plain errors that carry data and know nothing of HTTP; the shop's web layer answers them
+through :func:`service_kit.problems.error_problem` (a page or an RFC 9457 problem body).
+"""
 
 from __future__ import annotations
 
-from service_kit.problems import Conflict, Forbidden, InvalidInput, NotFound, WaitroomError
+from service_kit.errors import (
+    BadUpstream,
+    Conflict,
+    ErrorKind,
+    Forbidden,
+    NotFound,
+    PreconditionRequired,
+    ServiceError,
+    Unavailable,
+    Unprocessable,
+    UpstreamTimeout,
+)
+
+
+class EventNotFound(NotFound):
+    type_slug = "event-not-found"
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__(f"no event named {event_id!r}", event_id=event_id)
 
 
 class SaleNotOpen(Conflict):
@@ -40,32 +62,30 @@ class PaymentInProgress(Conflict):
     type_slug = "payment-in-progress"
 
 
-class PaymentDeclined(WaitroomError):
-    status = 402
+class PaymentDeclined(ServiceError):
+    kind = ErrorKind.DECLINED
     title = "Payment declined"
     type_slug = "payment-declined"
 
 
-class PaymentTimedOut(WaitroomError):
-    status = 504
+class PaymentTimedOut(UpstreamTimeout):
+    """The provider did not answer and nothing was charged: the buyer may try again."""
+
     title = "Payment provider timed out"
     type_slug = "payment-timeout"
 
 
-class PaymentStatusUnknown(WaitroomError):
-    status = 503
+class PaymentStatusUnknown(Unavailable):
     title = "Payment status unknown"
     type_slug = "payment-status-unknown"
 
 
-class IdempotencyKeyMissing(InvalidInput):
-    status = 428
+class IdempotencyKeyMissing(PreconditionRequired):
     title = "Idempotency-Key required"
     type_slug = "idempotency-key-missing"
 
 
-class IdempotencyKeyReused(InvalidInput):
-    status = 422
+class IdempotencyKeyReused(Unprocessable):
     title = "Idempotency-Key reused with a different body"
     type_slug = "idempotency-key-reused"
 
@@ -102,3 +122,26 @@ class CrossSiteRequest(Forbidden):
 
     title = "Request from another site refused"
     type_slug = "cross-site-request"
+
+
+class ShortCodeMistyped(TicketRejected):
+    """Typed input that is meant as a short code but cannot be one (checked before any lookup)."""
+
+    kind = ErrorKind.UNPROCESSABLE
+    title = "Ticket code mistyped"
+    type_slug = "ticket-code-mistyped"
+
+
+class PaymentTimeout(UpstreamTimeout):
+    """A provider adapter's signal: the provider did not answer in time; whether money moved is
+    unknown until lookup (checkout settles it; buyers hear :class:`PaymentTimedOut` or
+    :class:`PaymentStatusUnknown`)."""
+
+    type_slug = "payment-provider-timeout"
+
+
+class PaymentProviderError(BadUpstream):
+    """The provider failed (network, 5xx); whether money moved is unknown until lookup.
+    Provider adapters raise this (or PaymentTimeout) for every failure that is not a decline."""
+
+    type_slug = "payment-provider-error"
