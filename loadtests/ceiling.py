@@ -7,6 +7,14 @@ so no answer comes from one cached identity. Each target is paired with a bare r
 the same moment, so ratios compare numbers taken under the same machine load.
 
     python -m loadtests.ceiling --duration 3 --rounds 5 --targets status,join,checkout
+    python -m loadtests.ceiling --duration 3 --rounds 5 --targets join,join-limited
+
+``join`` comes from loopback (exempt from the join limits); ``join-limited`` joins from 131,072
+distinct non-exempt addresses (``X-Forwarded-For`` behind one trusted proxy), so every join
+counts in its address's and its network's windows, as real fans' joins do. Each target's Redis
+work is measured too: Redis CPU (``INFO cpu``) and commands (``INFO commandstats``) per request
+during its runs, and, in a short extra run under MONITOR, the commands clients sent (round
+trips) per request.
 """
 
 from __future__ import annotations
@@ -21,12 +29,28 @@ import secrets
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from loadtests.bare_app import BARE_PATH
-from loadtests.ceiling_fans import admitted_fans, configure_queue, waiting_fans, write_identities
+from loadtests.ceiling_fans import (
+    admitted_fans,
+    configure_queue,
+    forwarded_addresses,
+    waiting_fans,
+    write_identities,
+)
+from loadtests.redis_commandstats import (
+    SCRIPT_COMMANDS,
+    commandstats,
+    cpu_seconds,
+    script_calls,
+    script_microseconds,
+    useful_work,
+)
+from loadtests.redis_round_trips import RoundTripCounter
 from loadtests.servers import (
     BARE_FACTORY,
     UVICORN_FLAGS,
@@ -41,6 +65,8 @@ from waitroom.storage.embedded_redis import EmbeddedRedis
 QUEUE_ID = "bench"
 SHOP_QUEUE_ID = "benchshop"
 STATUS_GOAL_RATIO = 0.75
+JOIN_TARGETS = ("join", "join-limited")
+ROUND_TRIP_SAMPLE_SECONDS = 2.0
 SHOP_SYSTEM_FACTORY = "loadtests.shop_system:create_surge_system_from_environ"
 CHECKOUT_BODY = {
     "event_id": SURGE_EVENT_ID,
@@ -62,7 +88,7 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--targets",
         default="status,join",
-        help="comma-separated: status, join, checkout (each paired with bare)",
+        help="comma-separated: status, join, join-limited, checkout (each paired with bare)",
     )
     parser.add_argument(
         "--mode",
@@ -121,6 +147,48 @@ def print_run(round_index: int, name: str, result: WrkResult, cpu_us: float) -> 
     )
 
 
+def redis_figures(url: str) -> tuple[float, Counter[str], int]:
+    return cpu_seconds([url]), commandstats([url]), script_microseconds([url])
+
+
+def redis_per_request(
+    before: tuple[float, Counter[str], int], after: tuple[float, Counter[str], int], requests: int
+) -> dict[str, float]:
+    """Redis CPU (µs: the process, and the scripts' own run time), script calls and commands
+    (scripts' inner ones included) per request."""
+    delta = useful_work(after[1] - before[1])
+    count = max(1, requests)
+    return {
+        "redis_cpu_us": (after[0] - before[0]) * 1e6 / count,
+        "script_us": (after[2] - before[2]) / count,
+        "script_calls": script_calls(delta) / count,
+        "commands": sum(delta.values()) / count,
+    }
+
+
+def print_redis(figures: dict[str, float]) -> None:
+    print(
+        f"          Redis: {figures['redis_cpu_us']:6.1f} us CPU "
+        f"({figures['script_us']:.1f} us in scripts), "
+        f"{figures['script_calls']:.2f} script calls, "
+        f"{figures['commands']:.1f} commands per request",
+        flush=True,
+    )
+
+
+def sample_round_trips(url: str, command: list[str], duration: float) -> dict[str, float]:
+    """One more run of ``command`` alone under MONITOR: what clients sent per request."""
+    with RoundTripCounter(url) as counter:
+        result = run_wrk_together({"sample": command}, duration + 60)["sample"]
+    sent = useful_work(counter.client_commands)
+    count = max(1, result.requests)
+    return {
+        "round_trips": round(sum(sent.values()) / count, 3),
+        "scripts": round(sum(sent[name] for name in SCRIPT_COMMANDS) / count, 3),
+        "inner_commands": round(sum(counter.script_commands.values()) / count, 2),
+    }
+
+
 def prepare_targets(
     arguments: argparse.Namespace, waitroom_url: str, admin_token: str, staff_token: str,
     scratch: Path, wanted: list[str],
@@ -130,6 +198,9 @@ def prepare_targets(
     # a slow rate keeps the joined fans waiting: the common case of a status poll
     configure_queue(waitroom_url, admin_token, QUEUE_ID, rate_per_minute=6)
     targets = {"join": RequestSpec("POST", f"{api}/join")}
+    if "join-limited" in wanted:
+        addresses = write_identities(scratch / "addresses.txt", forwarded_addresses())
+        targets["join-limited"] = RequestSpec("POST", f"{api}/join", addresses)
     if "status" in wanted:
         as_browser = arguments.status_as == "browser"
         fans = asyncio.run(waiting_fans(waitroom_url, QUEUE_ID, arguments.tokens, as_browser))
@@ -165,9 +236,13 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     # with checkout the shop is mounted at /shop (as in ``waitroom demo``); its sale data runs
     # with AOF appendfsync always, as in production
     with_shop = "checkout" in wanted
+    # one trusted proxy: join-limited's X-Forwarded-For is the client (others send none)
     environment = waitroom_environment(
-        "", admin_token, WAITROOM_SHOP_QUEUE_ID=SHOP_QUEUE_ID, WAITROOM_STAFF_TOKEN=staff_token
+        "", admin_token, WAITROOM_SHOP_QUEUE_ID=SHOP_QUEUE_ID, WAITROOM_STAFF_TOKEN=staff_token,
+        WAITROOM_TRUSTED_PROXY_COUNT="1",
     )
+    redis_work: dict[str, list[dict[str, float]]] = {name: [] for name in wanted}
+    round_trips: dict[str, dict[str, float]] = {}
     with (
         EmbeddedRedis(appendfsync_always=with_shop) as redis_server,
         tempfile.TemporaryDirectory(prefix="waitroom-ceiling-") as scratch,
@@ -215,10 +290,18 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
                     cpu: dict[str, float] = {}
                     for batch in batches:
                         before = {label: servers[label].cpu_seconds() for label in batch}
+                        redis_before = redis_figures(redis_server.url) if name in batch else None
                         measured |= run_wrk_together(batch, arguments.duration + 60)
                         for label in batch:
                             used = servers[label].cpu_seconds() - before[label]
                             cpu[label] = used * 1e6 / max(1, measured[label].requests)
+                        if redis_before is not None:
+                            redis_work[name].append(
+                                redis_per_request(
+                                    redis_before, redis_figures(redis_server.url),
+                                    measured[name].requests,
+                                )
+                            )
                     results[name].append(measured[name])
                     paired_bare[name].append(measured["bare"])
                     results["bare"].append(measured["bare"])
@@ -227,9 +310,24 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
                     paired_bare_cpu[name].append(cpu["bare"])
                     for label in (name, "bare"):
                         print_run(round_index, label, measured[label], cpu[label])
+                    print_redis(redis_work[name][-1])
+            for name in wanted:
+                if name in JOIN_TARGETS:
+                    round_trips[name] = sample_round_trips(
+                        redis_server.url, commands[name], arguments.duration
+                    )
+                    print(f"{name:>7}: round trips per request (MONITOR) {round_trips[name]}")
     summary = summarize(results)
     for name, values in cpu_per_request.items():
         summary[name]["server_cpu_us_per_request_median"] = statistics.median(values)
+    for name, samples in redis_work.items():
+        for figure in ("redis_cpu_us", "script_us", "script_calls", "commands"):
+            summary[name][f"{figure}_per_request_median"] = statistics.median(
+                sample[figure] for sample in samples
+            )
+        if name in round_trips:
+            summary[name]["round_trips_per_request"] = round_trips[name]["round_trips"]
+            summary[name]["script_calls_per_request_monitored"] = round_trips[name]["scripts"]
     ratios = {name: pair_ratios(results[name], paired_bare[name]) for name in wanted}
     cpu_ratios = {
         name: [

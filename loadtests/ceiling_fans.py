@@ -87,6 +87,16 @@ class _JoinUntilAdmitted(_Join):
         raise RuntimeError("a fan was not admitted within 10 s")
 
 
+def forwarded_addresses() -> list[str]:
+    """``X-Forwarded-For`` of 131,072 distinct client addresses (198.18.0.0/15, the range set
+    aside for benchmarks: 512 networks of 256), none of them exempt from the join limits."""
+    return [
+        f"X-Forwarded-For: 198.{18 + high // 256}.{high % 256}.{low}"
+        for low in range(256)
+        for high in range(512)
+    ]
+
+
 def write_identities(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
     return path

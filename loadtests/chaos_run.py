@@ -26,7 +26,7 @@ from loadtests.sampler import QueueSample, take_sample
 from loadtests.shapes import SHAPES
 from loadtests.surge import locust_command
 from sale_backend.storage.keys import EventKeys
-from sale_backend.storage.store import decode
+from sale_backend.storage.scripts import decode
 from service_kit.errors import ServiceError
 from service_kit.redis_client import redis_from_url
 from waitroom.admission import AdmissionStore

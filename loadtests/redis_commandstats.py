@@ -81,3 +81,16 @@ def useful_work(delta: Counter[str]) -> Counter[str]:
 def script_calls(delta: Counter[str]) -> int:
     """Round trips spent on scripts (each runs several commands inside Redis)."""
     return sum(calls for name, calls in delta.items() if name in SCRIPT_COMMANDS)
+
+
+def cpu_seconds(node_urls: Iterable[str]) -> float:
+    """CPU time (user + system, main thread and children) Redis used so far, over all nodes."""
+    total = 0.0
+    for url in node_urls:
+        client = redis.Redis.from_url(url)
+        try:
+            info = client.info("cpu")
+        finally:
+            client.close()
+        total += float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    return total

@@ -29,7 +29,7 @@ class StockSample:
 async def sample_stock_until(
     redis: Redis, queue_id: str, interval_seconds: float, stop: asyncio.Event
 ) -> list[StockSample]:
-    key = QueueKeys(queue_id).part("stock")
+    key = QueueKeys(queue_id).stock
     samples: list[StockSample] = []
     while True:
         raw = await redis.hmget(

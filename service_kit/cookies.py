@@ -9,7 +9,7 @@ def cookie_is_secure(setting: bool | None, request: Request) -> bool:
     """``WAITROOM_COOKIE_SECURE`` when set, else whether the request came over https."""
     if setting is not None:
         return setting
-    return request.url.scheme == "https"
+    return bool(request.scope.get("scheme") == "https")  # request.url would build a URL
 
 
 def set_cookie_header(

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from service_kit.lua import lua_source
+from service_kit.lua import LuaScript
 from service_kit.mail import MailFailed
 
 LOGGER = logging.getLogger("waitroom.mail")
@@ -69,7 +69,10 @@ class MailOutbox:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._claim = redis.register_script(lua_source("service_kit", "mail_claim"))
+        self._claim = LuaScript(
+            redis, "service_kit", "mail_claim", ("mail_outbox", "mail_messages"),
+            ("limit", "lease_ms"),
+        )
 
     async def enqueue(self, keys: OutboxKeys, message_id: str, payload: dict[str, Any]) -> bool:
         """Adds a message unless one with that id is waiting (ids make enqueuing idempotent)."""
@@ -80,7 +83,7 @@ class MailOutbox:
         return bool(added)
 
     async def claim(self, keys: OutboxKeys, limit: int = CLAIM_BATCH) -> list[ClaimedMessage]:
-        raw = await self._claim(keys=[keys.outbox, keys.messages], args=[limit, LEASE_MILLISECONDS])
+        raw = await self._claim([keys.outbox, keys.messages], [limit, LEASE_MILLISECONDS])
         claimed: list[ClaimedMessage] = []
         for index in range(0, len(raw), 3):
             try:

@@ -18,3 +18,19 @@ async def fan_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+FORM_POST = {"content-type": "application/x-www-form-urlencoded"}
+"""What a browser sends for a form of buttons only (the page's "Join the queue")."""
+
+
+async def join_with_button(
+    client: httpx.AsyncClient, queue_id: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """The queue page's "Join the queue" button without JavaScript: a form post, 303 to the page."""
+    response = await client.post(
+        f"/api/v1/queues/{queue_id}/join", content=b"", headers={**FORM_POST, **(headers or {})}
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/q/{queue_id}"
+    return response

@@ -69,7 +69,7 @@ async def test_only_live_fans_use_the_rate(redis_url: str, redis: Redis, unique_
         # every abandoned place the pointer passed was skipped, none used the rate
         assert document["abandoned_total"] == serving // 2
         assert document["abandonment_rate"] > 0.4
-        skipped = QueueKeys(unique_id).part("skipped")
+        skipped = QueueKeys(unique_id).skipped
         assert await redis.getbit(skipped, 2) == 1 and await redis.getbit(skipped, 1) == 0
 
 
@@ -96,8 +96,8 @@ async def test_left_places_are_skipped_even_without_abandonment_tracking(
     async with running_app(redis_url) as (_, client):
         await create_queue(client, unique_id, rate_per_minute=0, abandon_after_seconds=0, burst=1)
         await join_fans(client, unique_id, 4)
-        await redis.setbit(QueueKeys(unique_id).part("left"), 2, 1)
-        await redis.setbit(QueueKeys(unique_id).part("left"), 3, 1)
+        await redis.setbit(QueueKeys(unique_id).left, 2, 1)
+        await redis.setbit(QueueKeys(unique_id).left, 3, 1)
         await create_queue(client, unique_id, rate_per_minute=6000)
         await asyncio.sleep(0.3)
         document = await admin_document(client, unique_id)
@@ -126,7 +126,7 @@ async def test_active_shopper_cap_holds_the_pointer(
         granted = await site.extend("pass1", expiry + 7200)  # at most the session maximum
         assert (
             granted
-            == int(await redis.hget(QueueKeys(unique_id).part("pass:pass1"), "claimed_at")) + 3600
+            == int(await redis.hget(QueueKeys(unique_id).pass_record("pass1"), "claimed_at")) + 3600
         )
         await create_queue(client, unique_id, rate_per_minute=6000)
         await asyncio.sleep(0.5)

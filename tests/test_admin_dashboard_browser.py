@@ -194,7 +194,10 @@ def test_scheduling_in_the_organizers_zone_and_the_prequeue_in_the_fans(
         assert httpx.get(admin, headers=admin_headers).json()["opens_at"] == opens_at
         assert page.text_content("#state") == "pre-queue"
         fan = browser.page(timezone_id="Asia/Tokyo")
-        fan.goto(f"{base}/q/{unique_id}")
+        fan.goto(f"{base}/q/{unique_id}")  # the page's script takes a place, then shows it
+        fan.wait_for_selector("#opening-time", state="attached")
+        # the server writes the time in UTC, the page's script then in the fan's zone
+        wait_until(fan, lambda: "UTC" not in (fan.text_content("#opening-time") or "UTC"))
         opening = fan.text_content("#opening-time") or ""
         assert opening.startswith("The sale opens at")
         assert f"{tokyo.hour % 12 or 12}:{tokyo:%M}" in opening  # the page's language: English
@@ -309,8 +312,10 @@ def test_content_editor_and_queue_creation_preview_the_fan_page(
             "label": "1999",
             "correct": True,
         }
-        fan = httpx.get(f"{base}/q/{unique_id}")
-        assert "Which year did the band start?" in fan.text and "Tour T-shirt" in fan.text
+        with httpx.Client(base_url=base) as fan:  # a fan who joined (a look takes no place)
+            assert fan.post(f"/api/v1/queues/{unique_id}/join").status_code == 201
+            place = fan.get(f"/q/{unique_id}").text
+        assert "Which year did the band start?" in place and "Tour T-shirt" in place
 
         # a new queue: its name and opening in the preview, then created (post/redirect/get)
         page.goto(f"{base}/admin")

@@ -20,7 +20,9 @@ from tests.test_fan_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
-MAX_VISITS_PER_URL = 3
+MAX_VISITS_PER_URL = 4
+"""A journey's honest visits of the queue page: a look (the page's script takes the place and
+loads the page of the place: two visits), the way back after the purchase, a new place."""
 MAX_REDIRECTS_IN_A_ROW = 2
 
 

@@ -163,12 +163,19 @@ def test_queue_page_works_without_javascript(
 ) -> None:
     create_queue(waitroom_server, admin_headers, unique_id, name="Summer Tour")
     with httpx.Client(base_url=waitroom_server.base_url) as browser:
-        page = browser.get(f"/q/{unique_id}")
+        look = browser.get(f"/q/{unique_id}")  # a look takes no place: the button does
+        assert look.status_code == 200 and 'id="join-form"' in look.text
+        assert look.headers["refresh"].endswith(f"; url=/q/{unique_id}")
+        assert browser.cookies.get(VISITOR_COOKIE)
+        joined = browser.post(f"/api/v1/queues/{unique_id}/join", data={"": ""})
+        assert joined.status_code == 303 and joined.headers["location"] == f"/q/{unique_id}"
+        page = browser.get(joined.headers["location"])
         assert page.status_code == 200
-        assert int(page.headers["refresh"]) >= 2
+        seconds, url = page.headers["refresh"].split("; url=")
+        assert int(seconds) >= 2 and url == f"/q/{unique_id}"
         assert page.headers["cache-control"] == "no-store"
         assert "Summer Tour" in page.text and 'aria-live="polite"' in page.text
-        assert browser.cookies.get(VISITOR_COOKIE)
+        assert page.text.count('id="position">1<') == 1
         assert browser.get(f"/q/{unique_id}").text.count('id="position">1<') == 1
         status = browser.get(f"/api/v1/queues/{unique_id}/status").json()
         assert status["position"] == 1
@@ -180,6 +187,58 @@ def test_queue_page_works_without_javascript(
         browser.cookies.set("wr_js", "1")
         create_queue(waitroom_server, admin_headers, unique_id, rate_per_minute=0)
         assert "refresh" not in browser.get(f"/q/{unique_id}").headers
+
+
+LINK_PREVIEWS = (
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Twitterbot/1.0",
+    "WhatsApp/2.23.20.0",
+    "TelegramBot (like TwitterBot)",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "curl/8.5.0",
+    "python-httpx/0.28",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0",
+)
+
+
+def test_looking_at_the_queue_page_takes_no_place(
+    waitroom_server: ServerProcess, admin_headers: dict[str, str], unique_id: str
+) -> None:
+    """Link previews, crawlers and curl see the queue (its state, length and what happens
+    next) and take no place: only the page's script or its button joins."""
+    create_queue(waitroom_server, admin_headers, unique_id, name="Preview night")
+    base = waitroom_server.base_url
+    assert httpx.post(f"{base}/api/v1/queues/{unique_id}/join").status_code == 201
+    for index in range(50):
+        agent = LINK_PREVIEWS[index % len(LINK_PREVIEWS)]
+        page = httpx.get(f"{base}/q/{unique_id}", headers={"user-agent": agent})
+        assert page.status_code == 200 and "Preview night" in page.text
+        assert 'id="queue-length">1<' in page.text and "Join the queue" in page.text
+        assert '<meta name="robots" content="noindex">' in page.text
+        assert not any(name.startswith("wr_pos_") for name in page.cookies)
+    document = httpx.get(f"{base}/api/v1/admin/queues/{unique_id}", headers=admin_headers).json()
+    assert document["queue_length"] == 1 and document["tail_position"] == 1
+    metrics = httpx.get(f"{base}/metrics", headers=METRICS_HEADERS).text
+    assert f'waitroom_joins_total{{outcome="new",queue="{unique_id}"}} 1.0' in metrics
+
+
+def test_a_join_form_from_another_site_is_refused(
+    waitroom_server: ServerProcess, admin_headers: dict[str, str], unique_id: str
+) -> None:
+    create_queue(waitroom_server, admin_headers, unique_id)
+    refused = httpx.post(
+        f"{waitroom_server.base_url}/api/v1/queues/{unique_id}/join",
+        data={"x": "1"},
+        headers={"sec-fetch-site": "cross-site", "accept-language": "et"},
+    )
+    assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+    assert "Tagasi järjekorda" in refused.text
+    document = httpx.get(
+        f"{waitroom_server.base_url}/api/v1/admin/queues/{unique_id}", headers=admin_headers
+    ).json()
+    assert document["tail_position"] == 0
 
 
 @pytest.mark.parametrize("state", ["closed", "sold_out"])

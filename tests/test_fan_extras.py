@@ -10,7 +10,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from tests.fan_client import fan_client
+from tests.fan_client import fan_client, join_with_button
 from tests.stock_support import figures, report
 from waitroom.settings import Settings
 from waitroom.storage.keys import QueueKeys
@@ -319,7 +319,7 @@ async def test_leave_frees_the_place_and_no_pass_follows(
     )
     keys = QueueKeys(unique_id)
     assert await redis.hget(keys.visitors, visitor_id) is None
-    assert await redis.getbit(keys.part("left"), position) == 1
+    assert await redis.getbit(keys.left, position) == 1
     assert not await redis.exists(keys.profile(visitor_id))
     # the queue moves past the place; a kept token earns no pass
     await client.put(
@@ -333,14 +333,18 @@ async def test_leave_frees_the_place_and_no_pass_follows(
     assert again.status_code == 200 and again.json()["position"] is None
 
 
-async def test_leave_form_shows_a_page_in_the_fans_language(
+async def test_leave_form_comes_back_to_the_page_in_the_fans_language(
     client: httpx.AsyncClient, unique_id: str, admin_headers: dict[str, str]
 ) -> None:
     await make_queue(client, unique_id, admin_headers)
     await client.get(f"/q/{unique_id}?lang=et")
+    await join_with_button(client, unique_id)
     response = await client.post(f"/api/v1/queues/{unique_id}/leave", data={"leave": "1"})
-    assert response.status_code == 200
-    assert "Oled järjekorrast lahkunud" in response.text
+    assert response.status_code == 303 and response.headers["location"] == f"/q/{unique_id}?left=1"
+    page = await client.get(response.headers["location"])
+    assert "Oled järjekorrast lahkunud" in page.text and 'data-place="none"' in page.text
+    assert 'data-auto-join="1"' not in page.text  # the script does not take a place again
+    assert page.headers["refresh"].endswith(f"; url=/q/{unique_id}?left=1")
 
 
 async def test_upsell_click_counted_then_redirected(
@@ -390,6 +394,7 @@ async def test_queue_page_language_from_accept_language(
     text: str,
 ) -> None:
     await make_queue(client, unique_id, admin_headers, pause_reason="</script><b>x</b>")
+    await join(client, unique_id)
     page = await client.get(f"/q/{unique_id}", headers={"accept-language": accept_language})
     assert page.status_code == 200 and text in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]

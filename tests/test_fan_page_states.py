@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.fan_client import fan_client
+from tests.fan_client import fan_client, join_with_button
 from waitroom.settings import Settings
 
 
@@ -30,6 +30,11 @@ async def test_prequeue_shows_the_opening_countdown(
 ) -> None:
     opens_at = time.time() + 3600
     await configure(client, unique_id, admin_headers, rate_per_minute=60, opens_at=opens_at)
+    look = await client.get(f"/q/{unique_id}")  # before joining: the queue, and a way in
+    assert 'data-state="prequeue"' in look.text and 'data-place="none"' in look.text
+    assert "Opens at " + time.strftime("%H:%M UTC", time.gmtime(opens_at)) in look.text
+    assert "gets a random place at opening" in look.text
+    await join_with_button(client, unique_id)
     page = await client.get(f"/q/{unique_id}")
     assert 'data-state="prequeue"' in page.text
     assert 'id="opens-row"' in page.text and 'id="opens-row" hidden' not in page.text
@@ -45,10 +50,14 @@ async def test_paused_with_reason_then_sold_out(
     await configure(
         client, unique_id, admin_headers, state="paused", pause_reason="Stage check <5 min>"
     )
+    look = await client.get(f"/q/{unique_id}?lang=et")
+    assert "Järjekord on peatatud: Stage check &lt;5 min&gt;. Saad kohe liituda" in look.text
+    await join_with_button(client, unique_id)
     page = await client.get(f"/q/{unique_id}?lang=et")
     assert "Järjekord on peatatud: Stage check &lt;5 min&gt;. Sinu koht on alles." in page.text
     assert '<meta http-equiv="refresh"' in page.text  # inside <noscript>
-    assert int(page.headers["refresh"]) >= 2  # contract: works without JavaScript
+    seconds, url = page.headers["refresh"].split("; url=")
+    assert int(seconds) >= 2 and url == f"/q/{unique_id}"  # contract: works without JS
     client.cookies.set("wr_js", "1")  # set by the page's script: it polls, so no reloads
     assert "refresh" not in (await client.get(f"/q/{unique_id}?lang=et")).headers
     await configure(client, unique_id, admin_headers, state="sold_out")
@@ -59,7 +68,8 @@ async def test_paused_with_reason_then_sold_out(
     newcomer = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
     async with newcomer:
         closed = await newcomer.get(f"/q/{unique_id}", headers={"accept-language": "zh-CN"})
-    assert closed.status_code == 200 and "已售罄" in closed.text
+    assert closed.status_code == 200 and "所有门票均已售出" in closed.text
+    assert 'id="join-form"' not in closed.text and "refresh" not in closed.headers
 
 
 async def test_unknown_queue_page_is_a_friendly_404(client: httpx.AsyncClient) -> None:

@@ -22,7 +22,7 @@ async def test_polls_are_collected_in_process_and_flushed_in_one_call(
 ) -> None:
     store = AdmissionStore(redis, default_burst=1)
     await store.configure(unique_id, {"rate_per_minute": 0, "abandon_after_seconds": 60})
-    recorder = HeartbeatRecorder(redis, flush_interval_seconds=3600)
+    recorder = HeartbeatRecorder(store.scripts, flush_interval_seconds=3600)
     keys = QueueKeys(unique_id)
     recorder.seen(unique_id, 1)
     await recorder.flush()  # loads the script into Redis
@@ -33,7 +33,7 @@ async def test_polls_are_collected_in_process_and_flushed_in_one_call(
     assert await evalsha_calls(redis) == before  # nothing written while polling
     assert await recorder.flush() == 1000
     assert await evalsha_calls(redis) == before + 1
-    bitmaps = [keys.heartbeats, keys.part("heartbeats_b")]
+    bitmaps = [keys.heartbeats, keys.heartbeats_b]
     counts = [await redis.bitcount(key) for key in bitmaps]
     assert sorted(counts) == [0, 1000]
     written = bitmaps[counts.index(1000)]
@@ -44,8 +44,8 @@ async def test_polls_are_collected_in_process_and_flushed_in_one_call(
 async def test_nothing_is_written_when_tracking_is_off(redis: Redis, unique_id: str) -> None:
     store = AdmissionStore(redis, default_burst=1)
     await store.configure(unique_id, {"rate_per_minute": 0, "abandon_after_seconds": 0})
-    recorder = HeartbeatRecorder(redis, flush_interval_seconds=3600)
+    recorder = HeartbeatRecorder(store.scripts, flush_interval_seconds=3600)
     recorder.seen(unique_id, 5)
     assert await recorder.flush() == 0
     keys = QueueKeys(unique_id)
-    assert not await redis.exists(keys.heartbeats, keys.part("heartbeats_b"))
+    assert not await redis.exists(keys.heartbeats, keys.heartbeats_b)

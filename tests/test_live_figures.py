@@ -97,9 +97,9 @@ async def test_live_endpoint_aggregates_every_source(
     now = time.time()
     minute = int(now // 60)
     await redis.zadd(
-        keys.part("active_sessions"), {"a": now + 300, "b": now + 60, "expired": now - 5}
+        keys.active_sessions, {"a": now + 300, "b": now + 60, "expired": now - 5}
     )
-    await redis.set(keys.part("abandoned_total"), 7)
+    await redis.set(keys.abandoned_total, 7)
     async with httpx.AsyncClient(base_url=base) as site:
         await report(
             site,
@@ -186,7 +186,7 @@ async def test_skipped_places_are_not_counted_as_admissions(
         previous_minute_ms = (int(time.time()) // 60 - 1) * 60_000
         await ServingHistory(redis).maybe_record(unique_id, previous_minute_ms)
         for place in (2, 3, 5):  # these fans pressed "leave the queue"
-            await redis.setbit(QueueKeys(unique_id).part("left"), place, 1)
+            await redis.setbit(QueueKeys(unique_id).left, place, 1)
         await create_queue(client, unique_id, rate_per_minute=6000)
         await asyncio.sleep(0.3)
         await admin_document(client, unique_id)  # a fresh view: the pointer has moved

@@ -82,7 +82,7 @@ def test_opted_in_fan_gets_one_email_and_its_link_claims_the_pass(
         other = save_profile(silent, base, queue_id, f"bo-{queue_id}@example.org", False)
         assert other.json()["your_turn_email"] is False
         page = opted_in.get(f"{base}/q/{queue_id}")
-        assert 'name="your_turn_email" value="on"\n           checked' in page.text
+        assert 'name="your_turn_email" value="true"\n           checked' in page.text
         time.sleep(0.5)
         assert smtp.inbox.to(address) == []  # not yet: the queue is paused
         # nobody polls from now on: the fans closed their pages; the organizer opens the gate
@@ -152,7 +152,7 @@ def test_the_email_speaks_the_fans_language(queue_host: ServerProcess, smtp: Smt
         join(fan, base, queue_id)
         address = f"mari-{queue_id}@example.org"
         # the form without JavaScript: a ticked checkbox
-        form = {"name": "Mari", "email": address, "quantity": "1", "your_turn_email": "on"}
+        form = {"name": "Mari", "email": address, "quantity": "1", "your_turn_email": "true"}
         saved = fan.post(f"{base}/api/v1/queues/{queue_id}/profile", data=form)
         assert saved.status_code == 303
     httpx.put(

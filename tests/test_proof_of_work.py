@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from tests.abuse_support import create_queue, running_app
 from tests.conftest import SECRET_KEYS
+from tests.fan_client import FORM_POST
 from waitroom.errors import ProofOfWorkRequired
 from waitroom.protection.proof_of_work import (
     CHALLENGE_HEADER,
@@ -67,10 +68,15 @@ async def test_join_requires_the_proof_when_enabled(redis_url: str, unique_id: s
         refused = await client.post(f"/api/v1/queues/{unique_id}/join")
         assert refused.status_code == 428
         assert refused.json()["difficulty_bits"] == 10
-        page = await client.get(f"/q/{unique_id}")
+        page = await client.get(f"/q/{unique_id}")  # the queue, and the script that joins
         assert page.status_code == 200 and "/static/waitroom/pow.js" in page.text
+        assert 'data-challenge-url="/api/v1/queues/' in page.text
         visitor = page.cookies.get("wr_vid")
         assert visitor  # set before solving, so every tab joins as the same visitor
+        button = await client.post(
+            f"/api/v1/queues/{unique_id}/join", content=b"", headers=FORM_POST
+        )  # without JavaScript there is no proof: a page in the fan's language says so
+        assert button.status_code == 428 and "text/html" in button.headers["content-type"]
         challenge = (await client.get(f"/api/v1/queues/{unique_id}/challenge")).json()
         assert challenge["required"] is True
         headers = {
@@ -89,6 +95,7 @@ async def test_join_requires_the_proof_when_enabled(redis_url: str, unique_id: s
         await create_queue(client, unique_id, state="closed")
         closed = await client.get(f"/q/{unique_id}")
         assert "pow.js" not in closed.text and closed.status_code == 200
+        assert "does not take new fans" in closed.text
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page script")

@@ -17,9 +17,9 @@ from redis.asyncio import Redis
 
 from tests.conftest import ADMIN_TOKEN, SECRET_KEYS
 from waitroom.connector import session_cookie_name
-from waitroom.queue.pass_records import active_sessions_key
 from waitroom.settings import Settings
 from waitroom.storage.embedded_redis import EmbeddedRedis
+from waitroom.storage.keys import QueueKeys
 from waitroom.web.app import create_app
 
 WAITROOM = "http://waitroom.test"
@@ -268,7 +268,7 @@ async def test_end_frees_the_slot_and_goes_to_next(
             AUTH, params={"queue": unique_id}, headers=carrying(unique_id, cookie)
         )
         pass_id = allowed.headers["x-waitroom-pass-id"]
-        assert await redis.zscore(active_sessions_key(unique_id), pass_id) is not None
+        assert await redis.zscore(QueueKeys(unique_id).active_sessions, pass_id) is not None
         queue = {"X-Waitroom-Queue": unique_id}
         ended = await client.post(
             "/.waitroom/end",
@@ -277,7 +277,7 @@ async def test_end_frees_the_slot_and_goes_to_next(
         )
         assert ended.status_code == 303 and ended.headers["location"] == "/thanks?order=7"
         assert "Max-Age=0" in ended.headers["set-cookie"]
-        assert await redis.zscore(active_sessions_key(unique_id), pass_id) is None
+        assert await redis.zscore(QueueKeys(unique_id).active_sessions, pass_id) is None
         client.cookies.clear()
         replayed = carrying(unique_id, cookie)
         after = await client.get(AUTH, params={"queue": unique_id}, headers=replayed)

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from tests.conftest import SECRET_KEYS
 from tests.proxy_support import AdmittedFan, Topology, admitted_fan, follow, topology
 from waitroom.connector import SiteAuth, session_cookie_name
-from waitroom.queue.pass_records import active_sessions_key
+from waitroom.storage.keys import QueueKeys
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,8 @@ def test_a_browser_without_a_pass_is_sent_to_the_queue_page(world: Topology) -> 
     assert [answer.status_code for answer in answers] == [303, 200]
     assert answers[0].headers["location"] == world.queue_url
     assert answers[0].headers["cache-control"] == "no-store"
-    assert 'id="position"' in answers[1].text  # the queue page gave this browser a place
+    # the queue page shows the queue and a way in; a look takes no place (the button does)
+    assert 'id="join-form"' in answers[1].text and 'id="position"' not in answers[1].text
 
 
 def test_an_admitted_fan_enters_and_the_pass_leaves_the_address_bar(world: Topology) -> None:
@@ -96,7 +97,7 @@ async def test_the_end_link_ends_the_session_and_the_old_cookie_opens_nothing(
     browser = entered.browser
     cookie_name = session_cookie_name(world.queue_id)
     old_cookie = browser.cookies[cookie_name]
-    active = active_sessions_key(world.queue_id)
+    active = QueueKeys(world.queue_id).active_sessions
     assert await redis.zscore(active, entered.pass_id) is not None
 
     # the origin's "I am done" link: the slot is freed at once, the cookie cleared

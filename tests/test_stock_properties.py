@@ -39,8 +39,8 @@ def test_any_body_is_a_report_or_invalid_input(body: dict[str, Any]) -> None:
     except InvalidInput as error:
         assert error.detail and isinstance(error.extra.get("field"), str)
         return
-    assert report.remaining == body["remaining"]
-    assert report.capacity is None or report.remaining <= report.capacity
+    assert report.report.remaining == body["remaining"]
+    assert report.report.capacity is None or report.report.remaining <= report.report.capacity
 
 
 @dataclass
@@ -88,7 +88,7 @@ def test_the_state_follows_the_rules(redis_url: str, steps: list[tuple[Any, ...]
         redis = redis_from_url(redis_url)
         try:
             admission = AdmissionStore(redis, default_burst=10)
-            stock = QueueStock(redis, default_burst=10)
+            stock = QueueStock(admission.scripts)
             queue_id = "s" + secrets.token_hex(6)
             await admission.configure(queue_id, {"rate_per_minute": 60})
             rules = Rules()

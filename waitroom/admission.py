@@ -18,15 +18,19 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
+from msgspec import UNSET, UnsetType
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
-from service_kit.lua import lua_source
+from service_kit.models import StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.errors import QueueNotFound, QueueNotJoinable
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinReply
+from waitroom.storage.scripts import QueueScripts
 
 
 class QueueState(StrEnum):
@@ -53,21 +57,40 @@ MAX_RATE_PER_MINUTE = 10_000_000
 MAX_BURST = 1_000_000
 DEFAULT_ABANDON_AFTER_SECONDS = 120
 
-TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64}
-"""Organizer texts of a queue (others: 2048 characters)."""
+TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64, "redirect_url": 2048}
+"""Organizer texts of a queue (characters, after NFC)."""
+Rate = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_PER_MINUTE)]
+OpensAt = Annotated[float, msgspec.Meta(ge=0, description="unix seconds; 0 or null: now")]
 
-CONFIG_FIELDS: dict[str, type] = {
-    "rate_per_minute": int,
-    "state": str,
-    "opens_at": float,
-    "burst": int,
-    "redirect_url": str,
-    "name": str,
-    "pause_reason": str,
-    "event_id": str,
-    "active_shopper_cap": int,
-    "abandon_after_seconds": int,  # 0 = off; places not polled this long are skipped
-}
+
+class QueueSettings(StrictModel):
+    """What an organizer sets on a queue (every field optional: an update names what changes;
+    a new queue starts open at 60 per minute). Texts are typed text (:func:`clean_text`)."""
+
+    rate_per_minute: Rate | UnsetType = UNSET
+    state: QueueState | UnsetType = UNSET
+    opens_at: OpensAt | UnsetType | None = UNSET
+    burst: Annotated[int, msgspec.Meta(ge=1, le=MAX_BURST)] | UnsetType = UNSET
+    redirect_url: (
+        Annotated[str, msgspec.Meta(description="a path or an http(s) URL")] | UnsetType
+    ) = UNSET
+    name: Annotated[str, msgspec.Meta(description="at most 200 characters")] | UnsetType = UNSET
+    pause_reason: (
+        Annotated[str, msgspec.Meta(description="at most 500 characters")] | UnsetType
+    ) = UNSET
+    event_id: Annotated[str, msgspec.Meta(description="at most 64 characters")] | UnsetType = UNSET
+    active_shopper_cap: Rate | UnsetType = UNSET
+    abandon_after_seconds: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=0,
+                le=MAX_RATE_PER_MINUTE,
+                description="places not polled this long are skipped (0 = off)",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +176,7 @@ class QueueSnapshot:
     prequeue_length: int
     config: QueueConfig
     tickets_remaining: int | None = None
-    """``remaining_total`` of ``part("stock")``: the sum over the events the queue fronts
+    """``remaining_total`` of the ``stock`` hash: the sum over the events the queue fronts
     (:mod:`waitroom.queue.stock`); None before the site reports any."""
 
     @property
@@ -164,22 +187,6 @@ class QueueSnapshot:
     @property
     def in_prequeue(self) -> bool:
         return not self.opened
-
-
-@dataclass(frozen=True, slots=True)
-class JoinResult:
-    outcome: str
-    position: int
-    epoch: int
-    state: str
-
-    @property
-    def is_new(self) -> bool:
-        return self.outcome in {"new", "prequeue"}
-
-
-def _load_lua(name: str) -> str:
-    return lua_source("waitroom.storage", name)
 
 
 def _decode(value: Any) -> str:
@@ -196,99 +203,79 @@ def optional_count(value: Any) -> int | None:
         return None
 
 
-def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
-    """Check organizer input; returns Redis-ready strings. Raises InvalidInput."""
+def queue_settings(fields: QueueSettings | Mapping[str, Any]) -> QueueSettings:
+    """Settings from a model or from plain values (the dashboard's forms, tests, the demo)."""
+    return fields if isinstance(fields, QueueSettings) else convert(dict(fields), QueueSettings)
+
+
+def validate_config_update(fields: QueueSettings | Mapping[str, Any]) -> dict[str, str]:
+    """Check organizer input (types and ranges by the model, then typed text and the redirect
+    URL's scheme); returns Redis-ready strings. Raises InvalidInput."""
     result: dict[str, str] = {}
-    for name, value in fields.items():
-        if name not in CONFIG_FIELDS:
-            raise InvalidInput(f"unknown field {name!r}", field=name)
-        expected = CONFIG_FIELDS[name]
-        if expected is int:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidInput(f"{name} must be an integer", field=name)
-            limit = MAX_BURST if name == "burst" else MAX_RATE_PER_MINUTE
-            if value < 0 or value > limit or (name == "burst" and value < 1):
-                raise InvalidInput(f"{name} is out of range", field=name)
+    for name, value in msgspec.structs.asdict(queue_settings(fields)).items():
+        if value is UNSET:
+            continue
+        if name == "opens_at":
+            result[name] = repr(float(value or 0))
+        elif isinstance(value, QueueState):
+            result[name] = value.value
+        elif isinstance(value, int):
             result[name] = str(value)
-        elif expected is float:
-            if value is None:
-                value = 0
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise InvalidInput(
-                    f"{name} must be a non-negative number (unix seconds)", field=name
-                )
-            result[name] = repr(float(value))
         else:
-            value = clean_text(
-                value,
-                name,
-                TEXT_FIELD_MAX_CHARS.get(name, 2048),
-                required=name in {"state", "redirect_url"},
+            text = clean_text(
+                value, name, TEXT_FIELD_MAX_CHARS[name], required=name == "redirect_url"
             )
-            if name == "state":
-                try:
-                    QueueState(value)
-                except ValueError:
-                    allowed = ", ".join(state.value for state in QueueState)
-                    raise InvalidInput(f"state must be one of {allowed}", field=name) from None
-            if name == "redirect_url" and not (
-                value.startswith("/") or value.startswith("https://") or value.startswith("http://")
-            ):
+            if name == "redirect_url" and not text.startswith(("/", "https://", "http://")):
                 raise InvalidInput("redirect_url must be a path or an http(s) URL", field=name)
-            result[name] = value
+            result[name] = text
     return result
 
 
 class AdmissionStore:
-    """The queue state in Redis. One instance per process; holds the registered scripts."""
+    """The queue state in Redis. One instance per process; its :class:`QueueScripts` (the
+    process's script loader) serves the other stores too."""
 
     def __init__(self, redis: Redis, default_burst: int) -> None:
         self.redis = redis
         self.default_burst = default_burst
-        prelude = _load_lua("abandonment") + _load_lua("advance")  # abandonment: issue 7
-        self._view = redis.register_script(prelude + _load_lua("view"))
-        self._join = redis.register_script(prelude + _load_lua("join"))
-        self._configure = redis.register_script(prelude + _load_lua("configure"))
-
-    @staticmethod
-    def _keys(queue_id: str) -> list[str]:
-        keys = QueueKeys(queue_id)
-        return [keys.config, keys.counters, keys.visitors, keys.prequeue]
+        self.scripts = QueueScripts(redis, default_burst)
 
     async def snapshot(self, queue_id: str) -> QueueSnapshot:
-        keys = [*self._keys(queue_id), QueueKeys(queue_id).part("stock")]
-        raw = await self._view(keys=keys, args=[self.default_burst])
-        if not raw:
+        reply = await self.scripts.view(queue_id)
+        if reply is None:
             raise QueueNotFound(queue_id)
-        pairs = [_decode(item) for item in raw[6]]
-        config = dict(zip(pairs[0::2], pairs[1::2], strict=True))
         return QueueSnapshot(
             queue_id=queue_id,
-            serving=int(raw[0]),
-            tail=int(raw[1]),
-            epoch=int(raw[2]),
-            redis_now_ms=int(raw[3]),
-            opened=_decode(raw[4]) == "1",
-            prequeue_length=int(raw[5]),
-            config=QueueConfig.from_hash(config, self.default_burst),
-            tickets_remaining=optional_count(raw[7] if len(raw) > 7 else None),
+            serving=reply.serving,
+            tail=reply.tail,
+            epoch=reply.epoch,
+            redis_now_ms=reply.redis_now_ms,
+            opened=reply.opened,
+            prequeue_length=reply.prequeue_length,
+            config=QueueConfig.from_hash(reply.config, self.default_burst),
+            tickets_remaining=optional_count(reply.remaining_total),
         )
 
-    async def join(self, queue_id: str, visitor_id: str) -> JoinResult:
-        raw = await self._join(keys=self._keys(queue_id), args=[self.default_burst, visitor_id])
-        outcome = _decode(raw[0])
-        if outcome == "missing":
+    async def join(
+        self, queue_id: str, visitor_id: str, limits: JoinLimits | None = None
+    ) -> JoinReply | JoinLimited:
+        """A place for the visitor (the one held, or a new one at the back), or JoinLimited when
+        the client's join limits refuse a new place. Raises QueueNotFound, QueueNotJoinable."""
+        reply = await self.scripts.join(queue_id, visitor_id, limits)
+        if isinstance(reply, JoinLimited):
+            return reply
+        if reply.outcome == "missing":
             raise QueueNotFound(queue_id)
-        if outcome in {QueueState.CLOSED.value, QueueState.SOLD_OUT.value}:
-            raise QueueNotJoinable(queue_id, outcome)
-        return JoinResult(outcome, int(raw[1]), int(raw[2]), _decode(raw[3]))
+        if reply.outcome in {QueueState.CLOSED.value, QueueState.SOLD_OUT.value}:
+            raise QueueNotJoinable(queue_id, reply.outcome)
+        return reply
 
     async def position_of(self, queue_id: str, visitor_id: str) -> int | None:
         """The place of a visitor (0 while in the pre-queue), or None when unknown."""
         value = await self.redis.hget(QueueKeys(queue_id).visitors, visitor_id)
         return None if value is None else int(value)
 
-    async def configure(self, queue_id: str, fields: dict[str, Any]) -> bool:
+    async def configure(self, queue_id: str, fields: QueueSettings | Mapping[str, Any]) -> bool:
         """Create or update a queue; returns True when it was created."""
         values = validate_config_update(fields)
         keys = QueueKeys(queue_id)
@@ -301,13 +288,10 @@ class AdmissionStore:
             values.setdefault("shuffle_seed_sha256", hashlib.sha256(seed.encode()).hexdigest())
             values.setdefault("created_at", repr(time.time()))
             values.setdefault("abandon_after_seconds", str(DEFAULT_ABANDON_AFTER_SECONDS))
-        args: list[Any] = [self.default_burst, time.time_ns() // 1000]
-        for name, value in values.items():
-            args += [name, value]
-        created = await self._configure(keys=self._keys(queue_id), args=args)
+        created = await self.scripts.configure(queue_id, time.time_ns() // 1000, values)
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
         await self.redis.set(keys.instance_marker, repr(time.time()), nx=True)
-        return bool(int(created))
+        return created
 
     async def queue_ids(self) -> list[str]:
         members = await self.redis.smembers(QUEUE_REGISTRY_KEY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from service_kit.errors import (
     Conflict,
     ErrorKind,
+    Forbidden,
     InvalidInput,
     NotFound,
     PreconditionRequired,
@@ -170,6 +171,17 @@ class WaitlistClosed(Conflict):
 
 
 # fans' extras
+
+
+class CrossSiteForm(Forbidden):
+    """A form that takes a place, sent from a page on another site."""
+
+    type_slug = "cross-site-form"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this form was sent from another site: open the queue page and use its button"
+        )
 
 
 class ItemNotFound(NotFound):

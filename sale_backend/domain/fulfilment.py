@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Order, Payment
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.orders import (
+    as_paid,
     build_order,
     confirm_args,
     load_order,
@@ -35,6 +34,7 @@ from sale_backend.errors import (
 )
 from sale_backend.storage.store import SaleStore
 from service_kit.errors import ServiceError
+from service_kit.models import encode
 
 SHORT_CODE_ATTEMPTS = 5
 """Draws of short codes for one order (a collision within an event is a 1 in 10^8 event)."""
@@ -79,10 +79,10 @@ class Fulfilment:
     """Set when tickets are e-mailed (SMTP and the shop's public address configured)."""
 
     async def confirm(
-        self, event: Event, hold: Hold, payment: dict[str, Any], idempotency_key: str | None
+        self, event: Event, hold: Hold, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """The payment succeeded: make the order (or refund when the hold was lost)."""
-        order = build_order(event, hold, payment["payment_id"], payment["name"], payment["email"])
+        order = build_order(event, hold, payment.payment_id, payment.name, payment.email)
         for _ in range(SHORT_CODE_ATTEMPTS):
             response, answer = await self._confirm_once(order, payment, hold, idempotency_key)
             if answer[0] != "collision":
@@ -91,74 +91,62 @@ class Fulfilment:
         if answer[0] == "collision":  # left pending: the reconciler confirms it later
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
-            self.reporter.changed(event, sold_delta=hold.data["units"])
+            self.reporter.changed(event, sold_delta=hold.data.units)
             if self.ticket_mail is not None:
                 await self.ticket_mail.order_confirmed(order)
-            return Answer(ORDER_CREATED_STATUS, response, order["order_id"])
+            return Answer(ORDER_CREATED_STATUS, response, order.order_id)
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
             view = public_order(existing, self.codes, self.links)
-            return Answer(ORDER_CREATED_STATUS, orjson.dumps(view), answer[1])
+            return Answer(ORDER_CREATED_STATUS, encode(view), answer[1])
         return await self.refund_lost_hold(event, payment, idempotency_key)
 
     async def _confirm_once(
         self,
-        order: dict[str, Any],
-        payment: dict[str, Any],
+        order: Order,
+        payment: Payment,
         hold: Hold,
         idempotency_key: str | None,
-    ) -> tuple[bytes, list[str]]:
-        view = public_order(
-            {
-                **order,
-                "status": "paid",
-                "tickets": [{**ticket, "state": "valid"} for ticket in order["tickets"]],
-            },
-            self.codes,
-            self.links,
-        )
-        response = orjson.dumps(view)
-        answer = await self.store.run(
-            "confirm",
-            order["event_id"],
-            [
-                payment["payment_id"],
-                hold.hold_id,
-                order["order_id"],
-                orjson.dumps(order),
-                self.idempotency_ttl_seconds,
-                response,
-                *confirm_args(order),
-            ],
+    ) -> tuple[bytes, tuple[str, ...]]:
+        response = encode(public_order(as_paid(order), self.codes, self.links))
+        answer = await self.store.scripts.confirm(
+            order.event_id,
+            payment.payment_id,
+            hold.hold_id,
+            order.order_id,
+            encode(order),
+            self.idempotency_ttl_seconds,
+            response,
+            confirm_args(order),
             idempotency_key,
         )
         return response, answer
 
     async def refund_lost_hold(
-        self, event: Event, payment: dict[str, Any], idempotency_key: str | None
+        self, event: Event, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """Paid, but the hold expired first (the fence held): give the money back. If the
         provider fails now, the payment stays ``refund_required`` for the reconciler."""
         self.reporter.changed(event)
         try:
             await self.provider.refund(
-                payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
+                payment.payment_id, payment.payment_id + "-void", payment.amount_minor
             )
         except (PaymentProviderError, PaymentTimeout, OSError):
             raise HoldExpired(
                 "the hold expired before the payment completed; the payment will be refunded",
-                hold_id=payment["hold_id"],
+                hold_id=payment.hold_id,
             ) from None
         error = HoldExpired(
             "the hold expired before the payment completed; the payment was refunded",
-            hold_id=payment["hold_id"],
+            hold_id=payment.hold_id,
         )
         answer = self.answer_of_error(error)
         await self.settle(event, payment, "refunded", answer, idempotency_key)
         return answer
 
     async def decline(
-        self, event: Event, payment: dict[str, Any], reason: str, idempotency_key: str | None
+        self, event: Event, payment: Payment, reason: str, idempotency_key: str | None
     ) -> Answer:
         answer = self.answer_of_error(
             PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
@@ -169,7 +157,7 @@ class Fulfilment:
     async def settle(
         self,
         event: Event,
-        payment: dict[str, Any],
+        payment: Payment,
         status: str,
         answer: Answer | None,
         idempotency_key: str | None,
@@ -181,17 +169,14 @@ class Fulfilment:
             if answer is not None
             else ["forget"]
         )
-        release = payment.get("express", False)
-        await self.store.run(
-            "settle_payment",
+        release = payment.express
+        await self.store.scripts.settle_payment(
             event.event_id,
-            [
-                payment["payment_id"],
-                payment["hold_id"],
-                status,
-                "1" if release else "0",
-                *idempotency,
-            ],
+            payment.payment_id,
+            payment.hold_id,
+            status,
+            release,
+            idempotency,
             idempotency_key,
         )
         if release:

@@ -18,6 +18,7 @@ from typing import Any
 
 import segno
 
+from sale_backend.domain.documents import Order
 from sale_backend.domain.order_links import ACCESS_PARAMETER, OrderLinks
 from sale_backend.domain.orders import public_order
 from sale_backend.domain.tickets import TicketCodes
@@ -55,18 +56,18 @@ class TicketMail:
     shop_url: str
     """The shop's public address (``WAITROOM_SHOP_PUBLIC_URL``): order links are absolute."""
 
-    async def order_confirmed(self, order: dict[str, Any]) -> None:
+    async def order_confirmed(self, order: Order) -> None:
         """Queues the order's e-mail (once per order: the message id is the order id)."""
-        if not order.get("email"):
+        if not order.email:
             return
-        payload = {"kind": "tickets", "order_id": order["order_id"]}
+        payload = {"kind": "tickets", "order_id": order.order_id}
         await self.outbox.enqueue(
-            event_outbox(order["event_id"]), f"tickets:{order['order_id']}", payload
+            event_outbox(order.event_id), f"tickets:{order.order_id}", payload
         )
 
-    def order_link(self, order: dict[str, Any]) -> str:
-        key = self.links.key(order["order_id"], order["buyer"])
-        return f"{self.shop_url}/orders/{order['order_id']}?{ACCESS_PARAMETER}={key}"
+    def order_link(self, order: Order) -> str:
+        key = self.links.key(order.order_id, order.buyer)
+        return f"{self.shop_url}/orders/{order.order_id}?{ACCESS_PARAMETER}={key}"
 
     async def compose(self, payload: dict[str, Any]) -> EmailMessage | None:
         order_id = payload.get("order_id")
@@ -77,40 +78,40 @@ class TicketMail:
         except InvalidInput:
             return None
         order = await self.store.order(event_id, order_id)
-        if order is None or not order.get("email"):
+        if order is None or not order.email:
             return None
         return self.message(order)
 
-    def message(self, order: dict[str, Any]) -> EmailMessage:
+    def message(self, order: Order) -> EmailMessage:
         view = public_order(order, self.codes, self.links)
         link = self.order_link(order)
-        event_name = str(order.get("event_name") or order["event_id"])
+        event_name = order.event_name or order.event_id
         lines = [
-            f"Thank you for your order, {order.get('name', '')}.",
-            f"Your tickets for {event_name} (order {order['order_id']}, "
-            f"{format_price(order['amount_minor'], order['currency'])}):",
+            f"Thank you for your order, {order.name}.",
+            f"Your tickets for {event_name} (order {order.order_id}, "
+            f"{format_price(order.amount_minor, order.currency)}):",
             "",
         ]
         cards: list[str] = []
         attachments: list[Attachment] = []
-        for index, ticket in enumerate(view["tickets"], start=1):
-            seat = f", seat {ticket['seat_id']}" if ticket.get("seat_id") else ""
-            lines.append(f"{index}. {ticket['tier_name']}{seat}: code {ticket['short_code']}")
+        for index, ticket in enumerate(view.tickets, start=1):
+            seat = f", seat {ticket.seat_id}" if ticket.seat_id else ""
+            lines.append(f"{index}. {ticket.tier_name}{seat}: code {ticket.short_code}")
             content_id = new_content_id("tickets")
             attachments.append(
                 Attachment(
-                    f"ticket-{index}-{ticket['short_code'].replace(' ', '')}.png",
+                    f"ticket-{index}-{ticket.short_code.replace('-', '')}.png",
                     "image/png",
-                    qr_png(ticket["code"]),
+                    qr_png(ticket.code),
                     inline=True,
                     content_id=content_id,
                 )
             )
             cards.append(
-                f"<li><p><strong>{escape(ticket['tier_name'])}</strong>{escape(seat)}</p>"
+                f"<li><p><strong>{escape(ticket.tier_name)}</strong>{escape(seat)}</p>"
                 f'<p><img src="cid:{escape(content_id)}" width="240" height="240" '
                 f'alt="QR code of ticket {index}"></p>'
-                f"<p>Code: <strong>{escape(ticket['short_code'])}</strong></p></li>"
+                f"<p>Code: <strong>{escape(ticket.short_code)}</strong></p></li>"
             )
         lines += [
             "",
@@ -119,7 +120,7 @@ class TicketMail:
         ]
         html = (
             '<!doctype html><html lang="en"><body>'
-            f"<p>Thank you for your order, {escape(str(order.get('name', '')))}.</p>"
+            f"<p>Thank you for your order, {escape(order.name)}.</p>"
             f"<p>Your tickets for {escape(event_name)}:</p><ol>{''.join(cards)}</ol>"
             "<p>Show the QR code (or tell the short code) at the entrance.</p>"
             f'<p><a href="{escape(link)}">Your order, its tickets and refunds</a></p>'
@@ -127,7 +128,7 @@ class TicketMail:
         )
         return build_message(
             self.settings,
-            str(order["email"]),
+            order.email,
             f"Your tickets: {event_name}",
             "\n".join(lines) + "\n",
             html,

@@ -8,7 +8,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from sale_backend.storage.store import decode
+from sale_backend.storage.scripts import decode
 
 LOGGER = logging.getLogger("sale_backend")
 

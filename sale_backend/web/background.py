@@ -29,8 +29,7 @@ STOP_TIMEOUT_SECONDS = 15.0
 async def sweep_expired_holds(runtime: ShopRuntime) -> int:
     released_total = 0
     for event_id in await runtime.store.event_ids():
-        answer = await runtime.store.run("release", event_id, ["expired", EXPIRED_PER_SWEEP])
-        released = int(answer[1])
+        released = await runtime.store.scripts.release_expired(event_id, EXPIRED_PER_SWEEP)
         if released:
             released_total += released
             runtime.metrics.holds_expired.inc(released)

@@ -34,6 +34,9 @@ def body(event_id: str) -> dict[str, object]:
     }
 
 
+ARRIVAL_SPACING_SECONDS = 0.004
+
+
 async def wait_until_loaded(client: redis_asyncio.Redis) -> None:
     """After a restart Redis answers LOADING until the AOF is replayed."""
     for _ in range(200):
@@ -58,6 +61,9 @@ async def test_acknowledged_orders_survive_kill_9_of_redis(
             clients = [shop.client() for _ in range(150)]
 
             async def attempt(index: int) -> None:
+                # arrivals spread over 0.6 s: batched script calls would otherwise confirm
+                # every order in one pipeline, and the sale would end before the crash
+                await asyncio.sleep(index * ARRIVAL_SPACING_SECONDS)
                 try:
                     response = await clients[index].post(
                         "/api/v1/checkout",
@@ -122,10 +128,10 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
             event = await runtime.event(unique_id)
             # What checkout does up to the provider's "succeeded", then the process dies.
             idempotency_key = EventKeys(unique_id).idempotency(buyer, key)
-            claim = await runtime.store.run(
-                "idempotency", unique_id, [body_digest(request_body), 120], idempotency_key
+            claim = await runtime.store.scripts.idempotency(
+                unique_id, idempotency_key, body_digest(request_body), 120
             )
-            assert claim == ["new"]
+            assert claim == ("new",)
             hold = await create_hold(
                 runtime.store,
                 event,
@@ -138,7 +144,7 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 "payment_id": new_id(unique_id, "p"),
                 "hold_id": hold.hold_id,
                 "buyer": buyer,
-                "amount_minor": hold.data["amount_minor"],
+                "amount_minor": hold.data.amount_minor,
                 "currency": "EUR",
                 "name": "Fan",
                 "email": "fan@example.org",
@@ -147,10 +153,8 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 "provider": "test",
                 "created_at": time.time(),
             }
-            begun = await runtime.store.run(
-                "begin_payment",
-                unique_id,
-                [hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)],
+            begun = await runtime.store.scripts.begin_payment(
+                unique_id, hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)
             )
             assert begun[0] == "ok"
             charged = await runtime.provider.charge(
@@ -219,10 +223,8 @@ async def test_reconcile_settles_uncharged_and_refunds_lost_holds(
                     "email": "fan@example.org",
                     "express": True,
                 }
-                await runtime.store.run(
-                    "begin_payment",
-                    unique_id,
-                    [hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)],
+                await runtime.store.scripts.begin_payment(
+                    unique_id, hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)
                 )
                 payments.append(payment)
             # the first was never charged; the second was charged but its hold then expired

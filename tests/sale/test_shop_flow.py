@@ -119,7 +119,7 @@ async def test_full_purchase_scan_and_refund(shop: Shop, unique_id: str) -> None
     [event] = reported["events"]
     tiers = {tier["tier_id"]: tier for tier in event["tiers"]}
     assert tiers["standard"]["remaining"] == 99 and tiers["vip"]["name"] == "VIP"
-    sales = await shop.waitroom.redis.hgetall(QueueKeys(unique_id).part("sales_per_minute"))
+    sales = await shop.waitroom.redis.hgetall(QueueKeys(unique_id).sales_per_minute)
     assert sum(int(value) for value in sales.values()) == 1  # 3 sold, 2 refunded
     provider_refunds = await shop.runtime.provider.refunded_minor(order["payment_id"])  # type: ignore[attr-defined]
     assert provider_refunds == order["amount_minor"] - order["tickets"][0]["price_minor"]

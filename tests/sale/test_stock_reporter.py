@@ -136,5 +136,5 @@ async def test_failed_reports_never_fail_a_sale_and_are_retried(
             await asyncio.sleep(0.05)
         own = await shop.runtime.store.stock(unique_id)
         assert (reported["sold_total"], reported["remaining_total"]) == (1, own["remaining_total"])
-        sales = await shop.waitroom.redis.hgetall(QueueKeys(unique_id).part("sales_per_minute"))
+        sales = await shop.waitroom.redis.hgetall(QueueKeys(unique_id).sales_per_minute)
         assert sum(int(count) for count in sales.values()) == 1  # 2 sold, 1 refunded, kept

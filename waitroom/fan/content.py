@@ -1,8 +1,8 @@
 """Organizer content of the queue page (surveys, upsells, profile form), stored per queue.
 
-Each kind is one JSON document in the queue's keyspace (``part("fan:<kind>")``). Pages read it
-through a short in-process cache (one ``MGET`` per queue per process per ``cache_seconds``), so a
-surge of page loads does not turn into a surge of Redis reads.
+Each kind is one JSON document in the queue's keyspace (``QueueKeys.fan_content(kind)``).
+Pages read it through a short in-process cache (one ``MGET`` per queue per process per
+``cache_seconds``), so a surge of page loads does not turn into a surge of Redis reads.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ KINDS = ("surveys", "upsells", "profile_form")
 
 
 def content_key(queue_id: str, kind: str) -> str:
-    return QueueKeys(queue_id).part(f"fan:{kind}")
+    return QueueKeys(queue_id).fan_content(kind)
 
 
 @dataclass(frozen=True, slots=True)

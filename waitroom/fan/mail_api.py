@@ -12,22 +12,22 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service_kit.errors import InvalidInput, ServiceError
 from service_kit.problem_responses import error_response
-from service_kit.request_body import is_form, read_fields
+from service_kit.request_body import is_form, model_response, read_json_or_form
 from service_kit.text_input import clean_text
 from waitroom.admission import QueueState
 from waitroom.connector.passes import PassClaims
 from waitroom.connector.signing import visitor_hash
 from waitroom.errors import MailNotOffered, TokenError, WaitlistClosed
+from waitroom.fan import models
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response
-from waitroom.fan.extras_api import back_to_page, failure, fan_claims
+from waitroom.fan.extras_api import fan_claims
+from waitroom.fan.forms import back_to_page, failure
 from waitroom.fan.mail_links import OfferLinkInvalid, verify_offer
 from waitroom.fan.page_context import error_page, page_language, render_page
 from waitroom.fan.passes import redirect_with_pass
@@ -41,22 +41,19 @@ OFFER_LINK_GRACE_SECONDS = 24 * 3600
 expiry decides whether the offer still stands)."""
 
 
-def entry_document(entry: WaitlistEntry | None) -> dict[str, Any] | None:
+def entry_document(entry: WaitlistEntry | None) -> models.WaitlistEntryView | None:
     if entry is None:
         return None
-    return {
-        "status": entry.status,
-        "email": entry.email,
-        "place_on_list": entry.place_on_list,
-        "offer_expires_at": entry.expires_at,
-    }
+    return models.WaitlistEntryView(
+        status=entry.status,  # type: ignore[arg-type]
+        email=entry.email,
+        place_on_list=entry.place_on_list,
+        offer_expires_at=entry.expires_at,
+    )
 
 
-def parse_email(fields: dict[str, Any]) -> str:
-    unknown = sorted(set(fields) - {"email"})
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", field=unknown[0])
-    email = clean_text(fields.get("email"), "email", MAX_EMAIL_CHARS)
+def parse_email(submission: models.WaitlistSubmission) -> str:
+    email = clean_text(submission.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email does not look like an e-mail address", field="email")
     return email
@@ -70,7 +67,10 @@ async def waitlist_join_endpoint(request: Request) -> Response:
         if not runtime.settings.mail_enabled:
             raise MailNotOffered("this waiting room sends no e-mail")
         queue_id, claims = await fan_claims(runtime, request)
-        email = parse_email(await read_fields(request))
+        submission = await read_json_or_form(
+            request, models.WaitlistSubmission, models.WaitlistSubmission
+        )
+        email = parse_email(submission)
         view = await runtime.views.get(queue_id)
         config = view.snapshot.config
         if config.state is not QueueState.SOLD_OUT or not config.sold_out_by_stock:
@@ -88,7 +88,7 @@ async def waitlist_join_endpoint(request: Request) -> Response:
         return failure(request, error)
     if is_form(request):
         return back_to_page(queue_id, "waitlist")
-    return json_response({"waitlist": entry_document(entry)}, 200 if before else 201, [])
+    return model_response(models.WaitlistAnswer(entry_document(entry)), 200 if before else 201)
 
 
 async def waitlist_get_endpoint(request: Request) -> Response:
@@ -99,8 +99,8 @@ async def waitlist_get_endpoint(request: Request) -> Response:
         entry = await runtime.waitlist.entry(queue_id, claims.visitor_id)
     except ServiceError as error:
         return error_response(error)
-    body = {"waitlist": entry_document(entry), "offered": runtime.settings.mail_enabled}
-    return json_response(body, 200, [])
+    answer = models.WaitlistAnswer(entry_document(entry), runtime.settings.mail_enabled)
+    return model_response(answer, 200)
 
 
 async def waitlist_leave_endpoint(request: Request) -> Response:
@@ -111,7 +111,7 @@ async def waitlist_leave_endpoint(request: Request) -> Response:
         removed = await runtime.waitlist.leave(queue_id, claims.visitor_id)
     except ServiceError as error:
         return error_response(error)
-    return json_response({"removed": removed}, 200, [])
+    return model_response(models.WaitlistRemoved(removed), 200)
 
 
 async def return_link_endpoint(request: Request) -> Response:

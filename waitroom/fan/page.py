@@ -1,7 +1,9 @@
 """``GET /q/{queue_id}``: the fan's queue page, in the fan's language.
 
-Joins on first visit; works without JavaScript (a ``<noscript>`` meta refresh, plain form posts);
-with JavaScript it polls the status endpoint at the server's interval. Organizer content
+A fan who holds a place (the position cookie) sees it; anyone else sees the queue and a way in
+(:mod:`waitroom.fan.visitor_page`): a GET never takes a place. Works without JavaScript (a
+``Refresh`` header and ``<noscript>`` meta refresh, plain form posts that come back here with
+a 303); with JavaScript it polls the status endpoint at the server's interval. Organizer content
 (surveys, upsells, the profile form) comes from the in-process content cache.
 """
 
@@ -18,25 +20,22 @@ from starlette.responses import Response
 
 from service_kit.errors import ServiceError
 from waitroom.admission import FanState
-from waitroom.errors import QueueNotFound, QueueNotJoinable, QueueUnavailable, TokenError
+from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
 from waitroom.fan.content import FanContent
+from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
 from waitroom.fan.i18n import Translate
 from waitroom.fan.mail_page import mail_page_context
-from waitroom.fan.page_context import error_page, json_for_script, render_page
+from waitroom.fan.page_context import error_page, eta_text, json_for_script, render_page
 from waitroom.fan.profile import Profile, load_profile
-from waitroom.fan.proof_of_work_page import proof_of_work_page
+from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.status_body import status_body
 from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
 from waitroom.fan.upsell_view import BABEL_LOCALES, format_price, upsell_cards
+from waitroom.fan.visitor_page import visitor_page
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 
 
 def state_message(body: dict[str, Any], translate: Translate) -> str:
@@ -56,18 +55,6 @@ def opening_text(unix_seconds: float, language_code: str) -> str:
     locale = BABEL_LOCALES.get(language_code, "en")
     day = format_skeleton("MMMEd", moment, tzinfo=UTC, locale=locale)
     return f"{day}, {format_skeleton('Hm', moment, tzinfo=UTC, locale=locale)} UTC"
-
-
-def eta_text(body: dict[str, Any], translate: Translate) -> str:
-    if body["state"] == "admitted":
-        return translate(SCRIPT_STRINGS["eta_now"])
-    eta_range = body.get("eta_range_seconds")
-    if not eta_range:
-        return "—"
-    low, high = math.floor(eta_range[0] / 60), math.ceil(eta_range[1] / 60)
-    if high <= 1:
-        return translate(SCRIPT_STRINGS["eta_under_minute"])
-    return translate(SCRIPT_STRINGS["eta_range"], low=low, high=high)
 
 
 async def _held_place(
@@ -90,18 +77,21 @@ async def _held_place(
 
 async def _fan_extras(
     runtime: Runtime, queue_id: str, visitor_id: str
-) -> tuple[FanContent, set[str], Profile | None]:
-    """Surveys, upsells and the profile; while Redis is unreachable the page shows none."""
+) -> tuple[FanContent, dict[str, QuizReview | None], Profile | None]:
+    """Surveys, upsells and the profile, and the surveys this fan answered (with a quiz's
+    review); while Redis is unreachable the page shows none."""
     try:
         content = await runtime.fan.content.get(queue_id)
-        answered = await runtime.fan.answers.answered(queue_id, visitor_id, content.surveys)
+        given = await runtime.fan.answers.own_answers(queue_id, visitor_id, content.surveys)
         profile = await load_profile(runtime.redis, queue_id, visitor_id)
     except REDIS_ERRORS:
-        return FanContent(), set(), None
+        return FanContent(), {}, None
+    answered = {
+        survey.id: review_quiz(survey, given[survey.id]) if survey.kind == "quiz" else None
+        for survey in content.surveys
+        if survey.id in given
+    }
     return content, answered, profile
-
-
-SCRIPT_RUNS_COOKIE = "wr_js"
 
 
 def queue_page_values(
@@ -109,15 +99,15 @@ def queue_page_values(
     queue_name: str,
     body: dict[str, Any],
     content: FanContent,
-    answered: set[str],
+    answered: dict[str, QuizReview | None],
     profile: Profile | None,
     refresh_seconds: int,
-    joined_now: bool = False,
     preview: bool = False,
 ) -> dict[str, Any]:
-    """What ``queue.html`` shows: the fan's status ``body`` and the organizer's content. The
-    organizer's preview (:mod:`waitroom.organizer.preview`) renders the same page from the same
-    values, with a sample status and ``preview`` set (no script, nothing to post)."""
+    """What ``queue.html`` shows: the fan's status ``body`` and the organizer's content
+    (``answered``: the surveys this fan answered, with a quiz's review). The organizer's preview
+    (:mod:`waitroom.organizer.preview`) renders the same page from the same values, with a
+    sample status and ``preview`` set (no script, nothing to post)."""
     return {
         "queue_id": queue_id,
         "queue_name": queue_name,
@@ -125,9 +115,10 @@ def queue_page_values(
         "status_json": json_for_script(body),
         "status_url": f"/api/v1/queues/{queue_id}/status",
         "base_api_url": f"/api/v1/queues/{queue_id}",
-        "joined_now": joined_now,
         "rejoin_offered": body.get("closed_reason") in PLACE_CLOSED_REASONS,
         "refresh_seconds": 0 if preview else refresh_seconds,
+        # the page's own URL, without a fragment, for the Refresh (see queue_page)
+        "page_url": f"/q/{queue_id}",
         "updated_utc": time.strftime("%H:%M:%S UTC", time.gmtime()),
         "opening_iso": (
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(body["opens_at"]))
@@ -155,32 +146,19 @@ async def queue_page(request: Request) -> Response:
     try:
         queue_id = fan_session.checked_queue_id(raw_queue_id)
         held = await _held_place(runtime, request, queue_id)
-        created = False
-        if held is None:
-            if runtime.protection.proof_of_work.enabled:
-                state = (await runtime.views.get(queue_id)).snapshot.config.state.value
-                if state in {"closed", "sold_out"}:
-                    return render_page(
-                        request, "queue_closed.html", 200, queue_id=queue_id, state=state
-                    )
-                return proof_of_work_page(request, runtime, queue_id)
-            joined = await fan_session.join(runtime, request, queue_id)
-            held, created = (joined.claims, joined.token), joined.created
+        answer: fan_session.StatusAnswer | None = None
+        if held is not None:
+            try:
+                answer = await fan_session.status(runtime, held[0])
+            except TokenError:
+                answer = None  # the place was given up or the queue reset: no place now
+        if held is None or answer is None:
+            stale = fan_session.presented_token(request, queue_id)[0] is not None
+            return await visitor_page(request, runtime, queue_id, stale_token=stale)
         claims, token = held
-        try:
-            answer = await fan_session.status(runtime, claims)
-        except TokenError:
-            # the place was given up or reset: take a fresh one (cookie-less rejoin)
-            joined = await fan_session.join(runtime, request, queue_id)
-            claims, token, created = joined.claims, joined.token, joined.created
-            answer = await fan_session.status(runtime, claims)
         content, answered, profile = await _fan_extras(runtime, queue_id, claims.visitor_id)
     except QueueNotFound:
         return render_page(request, "not_found.html", 404, queue_id=raw_queue_id[:64])
-    except QueueNotJoinable as error:
-        return render_page(
-            request, "queue_closed.html", 200, queue_id=raw_queue_id, state=error.extra["state"]
-        )
     except ServiceError as error:
         return error_page(request, error)
     snapshot = runtime.views.last_known(queue_id)
@@ -204,15 +182,15 @@ async def queue_page(request: Request) -> Response:
             answered,
             profile,
             refresh_seconds,
-            joined_now=created,
         ),
         **mail,
     )
-    response.headers["content-security-policy"] = CONTENT_SECURITY_POLICY
     if refresh_seconds and request.cookies.get(SCRIPT_RUNS_COOKIE) != "1":
         # contract: the page works without JavaScript through a Refresh header; once the page's
-        # script has run it sets SCRIPT_RUNS_COOKIE and polls instead, so reloads stop
-        response.headers["refresh"] = str(refresh_seconds)
+        # script has run it sets SCRIPT_RUNS_COOKIE and polls instead, so reloads stop. The URL
+        # is the page's without a fragment: a form post comes back to ``/q/{id}#section``, and
+        # a refresh to the same URL with a fragment only scrolls, it loads nothing
+        response.headers["refresh"] = f"{refresh_seconds}; url=/q/{queue_id}"
     for cookie in fan_session.cookie_headers(
         runtime,
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from waitroom.fan.i18n import (
     Translate,
     choose_language,
 )
-from waitroom.fan.strings import translated_strings
+from waitroom.fan.strings import SCRIPT_STRINGS, translated_strings
 from waitroom.web.runtime import Runtime, runtime_of
 
 
@@ -52,6 +53,18 @@ def page_language(runtime: Runtime, request: Request) -> PageLanguage:
     return PageLanguage(code, runtime.fan.catalogs.translator(code), cookie_header)
 
 
+def eta_text(body: dict[str, Any], translate: Translate) -> str:
+    if body["state"] == "admitted":
+        return translate(SCRIPT_STRINGS["eta_now"])
+    eta_range = body.get("eta_range_seconds")
+    if not eta_range:
+        return "—"
+    low, high = math.floor(eta_range[0] / 60), math.ceil(eta_range[1] / 60)
+    if high <= 1:
+        return translate(SCRIPT_STRINGS["eta_under_minute"])
+    return translate(SCRIPT_STRINGS["eta_range"], low=low, high=high)
+
+
 def json_for_script(value: Any) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</script>`` breakout)."""
     return (
@@ -78,22 +91,35 @@ def page_context(language: PageLanguage) -> dict[str, Any]:
     }
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' https:; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+"""Every fan page: no third-party requests (``https:`` images for organizers' upsell pictures)."""
+
+
 def render_page(request: Request, template: str, status_code: int, **values: Any) -> Response:
     """A fan page in the fan's language (remembers a ``?lang=`` choice in a cookie)."""
     language = page_language(runtime_of(request), request)
     environment = request.app.state.templates
     html = environment.get_template(template).render(**page_context(language), **values)
     response = Response(
-        html, status_code=status_code, media_type="text/html", headers={"cache-control": "no-store"}
+        html,
+        status_code=status_code,
+        media_type="text/html",
+        headers={"cache-control": "no-store", "content-security-policy": CONTENT_SECURITY_POLICY},
     )
     if language.cookie_header is not None:
         response.headers.append("set-cookie", language.cookie_header)
     return response
 
 
-def error_page(request: Request, error: ServiceError) -> Response:
-    """A fan page for ``error``: the status of its kind, ``Retry-After`` where it belongs."""
-    response = render_page(request, "error.html", error_status(error), detail=error.detail)
+def error_page(request: Request, error: ServiceError, **values: Any) -> Response:
+    """A fan page for ``error``: the status of its kind, ``Retry-After`` where it belongs
+    (``values``: more for the template, e.g. the way back to the queue)."""
+    response = render_page(
+        request, "error.html", error_status(error), detail=error.detail, **values
+    )
     retry_after = retry_after_seconds(error)
     if retry_after is not None:
         response.headers["retry-after"] = str(retry_after)

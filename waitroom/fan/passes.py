@@ -26,6 +26,8 @@ class PlacePass:
     ``session_ended``."""
     session_deadline: int | None = None
     """While the pass is in use at the site: the session's deadline (unix s)."""
+    not_admitted: bool = False
+    """The serving pointer in Redis is below the place (a view read before a pause): no pass."""
 
 
 async def place_pass(
@@ -39,6 +41,8 @@ async def place_pass(
 ) -> PlacePass:
     pass_id = derive_pass_id(queue_id, epoch, position, visitor_id)
     record = await runtime.sessions.issue(queue_id, pass_id, position, visitor_id, now_seconds)
+    if record.state == "not_admitted":
+        return PlacePass(None, None, None, not_admitted=True)
     reason = record.closed_reason(now_seconds)
     if reason is not None:
         return PlacePass(None, None, None, reason)

@@ -11,13 +11,14 @@ to the page; a JSON client gets the join answer (201).
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from service_kit.errors import ServiceError
 from service_kit.request_body import is_form
 from waitroom.fan import session as fan_session
 from waitroom.fan.api import json_response
-from waitroom.fan.extras_api import failure, fan_claims
+from waitroom.fan.extras_api import fan_claims
+from waitroom.fan.forms import back_to_page, failure
 from waitroom.fan.status_body import status_body
 from waitroom.web.runtime import runtime_of
 
@@ -29,14 +30,13 @@ async def rejoin_endpoint(request: Request) -> Response:
         await runtime.fan.leaving.leave(queue_id, claims.visitor_id, keep_profile=True)
         runtime.views.invalidate(queue_id)
         joined = await fan_session.join(runtime, request, queue_id)
-        answer = await fan_session.status(runtime, joined.claims)
+        answer = await fan_session.status(runtime, joined.claims, joined=joined.reply)
     except ServiceError as error:
-        return failure(request, error)
+        return failure(request, error, "status")
     token = answer.refreshed_token or joined.token
     cookies = fan_session.cookie_headers(runtime, request, queue_id, token, None)
     if is_form(request):
-        response: Response = RedirectResponse(f"/q/{queue_id}", status_code=303)
-        response.headers["cache-control"] = "no-store"
+        response: Response = back_to_page(queue_id)
     else:
         body = status_body(answer)
         body.update(token=token, queue_id=queue_id)

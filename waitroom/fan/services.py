@@ -10,6 +10,7 @@ from waitroom.fan.content import FanContentStore
 from waitroom.fan.i18n import Catalogs
 from waitroom.fan.survey_answers import SurveyAnswers
 from waitroom.queue.leave import QueueLeaving
+from waitroom.storage.scripts import QueueScripts
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,10 @@ class FanServices:
     catalogs: Catalogs
 
     @classmethod
-    def build(cls, redis: Redis) -> FanServices:
+    def build(cls, redis: Redis, scripts: QueueScripts) -> FanServices:
         return cls(
             content=FanContentStore(redis),
-            answers=SurveyAnswers(redis),
-            leaving=QueueLeaving(redis),
+            answers=SurveyAnswers(scripts),
+            leaving=QueueLeaving(scripts),
             catalogs=Catalogs.load(),
         )

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from starlette.requests import Request
 
 from service_kit.cookies import set_cookie_header
-from waitroom.admission import JoinResult
+from waitroom.admission import QueueState
 from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError, TokenMissing, TokenReset
 from waitroom.fan.cookies import (
@@ -36,6 +36,7 @@ from waitroom.fan.witness import fresh_view_for_token, view_checked_against_toke
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.heartbeats import was_skipped
 from waitroom.queue.view import QueueView
+from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinReply
 from waitroom.tokens import (
     PositionClaims,
     TokenCodec,
@@ -51,6 +52,8 @@ class Joined:
     claims: PositionClaims
     token: str
     created: bool
+    reply: JoinReply
+    """What the join script saw: the first status is told from it (no view refresh)."""
 
 
 class StatusAnswer(NamedTuple):
@@ -90,6 +93,7 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
     """Join, or return the place this browser or token already holds."""
     token, from_header = presented_token(request, queue_id)
     claims: PositionClaims | None = None
+    limits: JoinLimits | None = None
     if token is not None:
         try:
             claims = runtime.codec.verify_position(token, queue_id=queue_id)
@@ -103,30 +107,65 @@ async def join(runtime: Runtime, request: Request, queue_id: str) -> Joined:
         await view_checked_against_token(runtime, claims)
     else:
         visitor_id = visitor_cookie(request) or new_visitor_id()
-        # no place proven by a token: proof of work and join rate limits (429/428/503)
-        await runtime.protection.before_new_place(request, runtime.redis, queue_id)
-    result = await _join_store(runtime, queue_id, visitor_id)
-    runtime.views.note_place(queue_id, result.epoch, result.position)
+        # no place proven by a token: proof of work (428/503), and the join limits the join
+        # script applies in the same round trip (429)
+        limits = await runtime.protection.before_new_place(request, runtime.redis, queue_id)
+    result = await _join_store(runtime, queue_id, visitor_id, limits)
+    # the tail the join script saw (every process's places, not only this one's): for this
+    # process's view and the state guard's witness, without a view refresh
+    runtime.views.note_place(queue_id, result.epoch, max(result.position, result.tail))
     runtime.metrics.joins.labels(queue_id, result.outcome).inc()
     if claims is not None and claims.epoch == result.epoch and claims.position == result.position:
-        return Joined(claims, token or "", created=False)
+        return Joined(claims, token or "", False, result)
     fresh = PositionClaims(queue_id, result.epoch, result.position, visitor_id, int(time.time()))
-    return Joined(fresh, runtime.codec.issue_position(fresh), created=result.is_new)
+    return Joined(fresh, runtime.codec.issue_position(fresh), result.is_new, result)
 
 
-async def _join_store(runtime: Runtime, queue_id: str, visitor_id: str) -> JoinResult:
+async def _join_store(
+    runtime: Runtime, queue_id: str, visitor_id: str, limits: JoinLimits | None = None
+) -> JoinReply:
     """The join script; a queue Redis forgot is first put back by the state guard when this
     process's view proves it existed (waitroom/queue/state_guard.py), so a new fan never hears "not
-    found" for a queue that exists, and gets a place above every place already given."""
+    found" for a queue that exists, and gets a place above every place already given. Raises
+    TooManyJoins when the client's join limits refuse a new place."""
     try:
         try:
-            return await runtime.store.join(queue_id, visitor_id)
+            reply = await runtime.store.join(queue_id, visitor_id, limits)
         except QueueNotFound:
             if await runtime.views.confirm_missing(queue_id):
                 raise
-            return await runtime.store.join(queue_id, visitor_id)
+            reply = await runtime.store.join(queue_id, visitor_id, limits)
     except REDIS_ERRORS:
         raise QueueUnavailable(queue_id, runtime.protection.retry_after_seconds) from None
+    if isinstance(reply, JoinLimited):
+        raise runtime.protection.limited(queue_id, reply)
+    return reply
+
+
+async def view_after_join(runtime: Runtime, queue_id: str, joined: JoinReply) -> QueueView:
+    """The view a fan's first status is told from: the process's cached view with what the join
+    script just saw (pointer, tail, state), so a join costs no view refresh and no witness check
+    (the join itself proved the place). When the queue's state changed since the cached view,
+    the view is read again (the paused page for a fan who joined a paused queue)."""
+    view = await runtime.views.get(queue_id)
+    snapshot = view.snapshot
+    if snapshot.epoch != joined.epoch or snapshot.config.state.value != joined.state:
+        runtime.views.invalidate(queue_id)
+        view = await runtime.views.get(queue_id)
+        snapshot = view.snapshot
+    if snapshot.redis_now_ms >= joined.redis_now_ms:
+        if snapshot.tail >= joined.tail:
+            return view
+        return view._replace(snapshot=replace(snapshot, tail=joined.tail))
+    return view._replace(
+        snapshot=replace(
+            snapshot,
+            serving=joined.serving,
+            tail=joined.tail,
+            redis_now_ms=joined.redis_now_ms,
+            opened=joined.opened,
+        )
+    )
 
 
 def verify_for_status(
@@ -143,19 +182,29 @@ def verify_status_token(codec: TokenCodec, token: str | None, queue_id: str) -> 
 
 
 async def status(
-    runtime: Runtime, claims: PositionClaims, fresh: QueueView | None = None
+    runtime: Runtime,
+    claims: PositionClaims,
+    fresh: QueueView | None = None,
+    *,
+    joined: JoinReply | None = None,
 ) -> StatusAnswer:
     """What the fan holding ``claims`` is told, with the pass once admitted. ``fresh``: the
-    fresh view of the queue, when the caller already looked it up.
+    fresh view of the queue, when the caller already looked it up; ``joined``: told right after
+    this join, from what the join script saw (see :func:`view_after_join`).
 
     A waiting fan in a fresh view (nearly every poll) costs no ``await``: the view is cached
     in-process and the heartbeat is recorded in memory."""
-    if fresh is None:
-        fresh = runtime.views.fresh(claims.queue_id)
-    view = fresh_view_for_token(runtime, claims, fresh)
+    view: QueueView | None = None
+    if joined is None or joined.epoch != claims.epoch:
+        if fresh is None:
+            fresh = runtime.views.fresh(claims.queue_id)
+        view = fresh_view_for_token(runtime, claims, fresh)
     if view is None:
         try:
-            view = await view_checked_against_token(runtime, claims)
+            if joined is not None and joined.epoch == claims.epoch:
+                view = await view_after_join(runtime, claims.queue_id, joined)
+            else:
+                view = await view_checked_against_token(runtime, claims)
         except QueueUnavailable:
             away = store_away_status(
                 claims.position,
@@ -208,6 +257,8 @@ async def _admitted(
         runtime, claims.queue_id, claims.epoch, claims.position, claims.visitor_id,
         redirect_url, now,
     )
+    if issued.not_admitted:
+        return await _not_admitted_yet(runtime, claims, refreshed, now)
     if issued.closed_reason is not None:
         closed = place_closed(answer, issued.closed_reason, runtime.settings.poll_interval_max_ms)
         return StatusAnswer(claims, closed, refreshed)
@@ -220,6 +271,24 @@ async def _admitted(
         issued.redirect_url,
         issued.session_deadline,
     )
+
+
+async def _not_admitted_yet(
+    runtime: Runtime, claims: PositionClaims, refreshed: str | None, now: float
+) -> StatusAnswer:
+    """This process's view said "admitted" but the pointer in Redis is below the place (the view
+    was read before a pause): the fan is told from a fresh view; no pass."""
+    runtime.views.invalidate(claims.queue_id)
+    view = await runtime.views.get(claims.queue_id)
+    settings = runtime.settings
+    answer = fan_status(
+        view, claims.position, now, settings.poll_interval_min_ms, settings.poll_interval_max_ms
+    )
+    if answer.state is ADMITTED:
+        config = view.snapshot.config
+        paused = config.state is QueueState.PAUSED or config.rate_per_minute == 0
+        answer = answer._replace(state=PAUSED if paused else WAITING)
+    return StatusAnswer(claims, answer, refreshed)
 
 
 async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:

@@ -35,6 +35,25 @@ STATE_MESSAGES: dict[str, str] = {
     "closed_session_ended": N_("Your shopping session was ended."),
 }
 
+VISITOR_MESSAGES: dict[str, str] = {
+    "waiting": N_(
+        "Join to take the next place in line. Keep the page open: it shows your place, and "
+        "lets you into the shop when it is your turn."
+    ),
+    "admitted": N_("There is no wait right now: join and go straight on to the shop."),
+    "paused": N_("The queue is paused. You can join now; your place is kept until it moves on."),
+    "paused_with_reason": N_(
+        "The queue is paused: %(reason)s. You can join now; your place is kept until it moves on."
+    ),
+    "sold_out": N_("Sorry, all tickets are sold. The queue does not take new fans."),
+    "sold_out_for_now": N_(
+        "All tickets are taken right now, but some may come back (a cart runs out, a refund). "
+        "This page shows when the queue takes fans again."
+    ),
+    "closed": N_("This queue is closed and does not take new fans."),
+}
+"""What happens next, told to a visitor who holds no place yet (the page takes none)."""
+
 PLACE_CLOSED_REASONS = ("purchase_completed", "pass_expired", "session_ended")
 """``closed_reason`` values that end one fan's place (not the whole queue): the page says why
 and offers to join the queue again."""
@@ -53,9 +72,24 @@ SCRIPT_STRINGS: dict[str, str] = {
     "answered": N_("Thank you for answering!"),
     "already_answered": N_("You already answered this one."),
     "quiz_score": N_("You got %(score)s of %(total)s right."),
+    "quiz_your_answer": N_("Your answer: %(answer)s"),
+    "quiz_right_answer": N_("Right answer: %(answer)s"),
+    "quiz_right": N_("Right!"),
+    "quiz_wrong": N_("Not quite."),
+    "quiz_no_answer": N_("no answer"),
+    "sound_blocked": N_(
+        "Your browser plays the sound only after you tap or click this page once. Until then "
+        "you will see a large alert instead."
+    ),
     "notifications_on": N_("You will get a notification when it's your turn."),
     "notifications_blocked": N_("Notifications are blocked in this browser."),
     "notification_body": N_("Your pass is ready. Go to the shop now."),
+    "joining": N_("Taking your place in the queue…"),
+    "checking_browser": N_(
+        "Your browser is doing a short check before you get your place. This takes a few seconds."
+    ),
+    "join_busy": N_("The queue is very busy. Trying again in %(seconds)s s…"),
+    "join_offline": N_("Connection lost. Trying again…"),
     "field_name": N_("Name"),
     "field_email": N_("E-mail"),
     "field_tier_id": N_("Preferred ticket type"),

@@ -14,36 +14,22 @@ import orjson
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
-from service_kit.lua import lua_source
 from service_kit.text_input import clean_text
 from waitroom.errors import AlreadyAnswered
+from waitroom.fan.quiz_review import Answers, QuizReview, review_quiz
 from waitroom.fan.survey_definitions import Question, Survey
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 TEXT_ANSWERS_KEPT = 500
 RESULT_TEXTS_SHOWN = 20
-
-Answers = dict[str, str | list[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
     answers: Answers
-    score: int | None
-    """Correct answers of a quiz (None for a survey)."""
-    out_of: int
-
-
-def answers_key(queue_id: str, survey_id: str) -> str:
-    return QueueKeys(queue_id).part(f"survey:{survey_id}:answers")
-
-
-def counts_key(queue_id: str, survey_id: str) -> str:
-    return QueueKeys(queue_id).part(f"survey:{survey_id}:counts")
-
-
-def texts_key(queue_id: str, survey_id: str, question_id: str) -> str:
-    return QueueKeys(queue_id).part(f"survey:{survey_id}:text:{question_id}")
+    review: QuizReview | None
+    """A quiz's review: the fan's answers against the right ones (None for a survey)."""
 
 
 def _values(raw: Any, question: Question) -> list[str]:
@@ -96,58 +82,55 @@ def parse_answers(survey: Survey, data: dict[str, Any]) -> Answers:
     return answers
 
 
-def quiz_score(survey: Survey, answers: Answers) -> tuple[int, int]:
-    scored = [question for question in survey.questions if question.type != "text"]
-    correct = 0
-    for question in scored:
-        chosen = answers.get(question.id)
-        chosen_set = {chosen} if isinstance(chosen, str) else set(chosen or [])
-        if chosen_set == {option.id for option in question.options if option.correct}:
-            correct += 1
-    return correct, len(scored)
-
-
 class SurveyAnswers:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        script = lua_source("waitroom.storage", "survey_answer")
-        self._record = redis.register_script(script)
+    def __init__(self, scripts: QueueScripts) -> None:
+        self.scripts = scripts
+        self.redis: Redis = scripts.redis
 
     async def record(
         self, queue_id: str, visitor_id: str, survey: Survey, answers: Answers
     ) -> Recorded:
         fields = ["responses"]
-        text_keys: list[str] = []
-        texts: list[str] = []
+        texts: list[tuple[str, str]] = []
         for question_id, value in answers.items():
             question = survey.question(question_id)
             fields.append(f"q:{question_id}:answered")
             if question is not None and question.type == "text" and isinstance(value, str):
-                text_keys.append(texts_key(queue_id, survey.id, question_id))
-                texts.append(value)
+                texts.append((question_id, value))
             elif isinstance(value, list):
                 fields += [f"q:{question_id}:o:{option}" for option in value]
             else:
                 fields.append(f"q:{question_id}:o:{value}")
-        score: int | None = None
-        out_of = 0
+        review: QuizReview | None = None
         if survey.kind == "quiz":
-            score, out_of = quiz_score(survey, answers)
-            fields.append(f"score:{score}")
-        keys = [answers_key(queue_id, survey.id), counts_key(queue_id, survey.id), *text_keys]
-        args: list[str | int] = [visitor_id, orjson.dumps(answers).decode(), len(fields), *fields]
-        args += [*texts, TEXT_ANSWERS_KEPT]
-        if not int(await self._record(keys=keys, args=args)):
+            review = review_quiz(survey, answers)
+            fields.append(f"score:{review.score}")
+        recorded = await self.scripts.survey_answer(
+            queue_id,
+            survey.id,
+            visitor_id,
+            orjson.dumps(answers).decode(),
+            fields,
+            texts,
+            TEXT_ANSWERS_KEPT,
+        )
+        if not recorded:
             raise AlreadyAnswered(survey.id)
-        return Recorded(answers, score, out_of)
+        return Recorded(answers, review)
 
-    async def answered(
+    async def own_answers(
         self, queue_id: str, visitor_id: str, surveys: tuple[Survey, ...]
-    ) -> set[str]:
+    ) -> dict[str, Answers]:
+        """The answers this visitor gave, by survey id (surveys not answered are left out)."""
         if not surveys:
-            return set()
+            return {}
         async with self.redis.pipeline(transaction=False) as pipe:
             for survey in surveys:
-                pipe.hexists(answers_key(queue_id, survey.id), visitor_id)
-            flags = await pipe.execute()
-        return {survey.id for survey, flag in zip(surveys, flags, strict=True) if flag}
+                pipe.hget(QueueKeys(queue_id).survey_answers(survey.id), visitor_id)
+            stored = await pipe.execute()
+        given: dict[str, Answers] = {}
+        for survey, raw in zip(surveys, stored, strict=True):
+            if raw is not None:
+                value = orjson.loads(raw)
+                given[survey.id] = value if isinstance(value, dict) else {}
+        return given

@@ -11,11 +11,11 @@ from waitroom.storage.keys import QueueKeys
 
 
 def clicks_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("upsell_clicks")
+    return QueueKeys(queue_id).upsell_clicks
 
 
 def fans_key(queue_id: str, upsell_id: str) -> str:
-    return QueueKeys(queue_id).part(f"upsell:{upsell_id}:fans")
+    return QueueKeys(queue_id).upsell_fans(upsell_id)
 
 
 async def count_click(redis: Redis, queue_id: str, upsell_id: str, visitor_id: str | None) -> None:

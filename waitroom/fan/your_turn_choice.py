@@ -1,32 +1,15 @@
-"""The your-turn e-mail opt-in: a checkbox of the profile form (field ``your_turn_email``),
+"""The your-turn e-mail opt-in: a checkbox of the profile form (field ``your_turn_email`` of
+:class:`~waitroom.fan.profile.ProfileSubmission`),
 sent to the profile's e-mail when the serving pointer passes the fan's place
 (:mod:`waitroom.queue.your_turn`). Offered only when SMTP is configured."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 
-from service_kit.errors import InvalidInput
 from waitroom.fan.page_context import page_language
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime
-
-YOUR_TURN_FIELD = "your_turn_email"
-
-
-def wants_your_turn_mail(fields: dict[str, Any]) -> bool:
-    """Pops the opt-in from the profile fields: ``true`` (JSON) or a ticked checkbox (``on``);
-    absent or ``false`` means no e-mail. Raises InvalidInput for anything else."""
-    value = fields.pop(YOUR_TURN_FIELD, False)
-    if isinstance(value, bool):
-        return value
-    if value == "on":
-        return True
-    raise InvalidInput(
-        f"{YOUR_TURN_FIELD} must be true or false (a form sends 'on')", field=YOUR_TURN_FIELD
-    )
 
 
 async def apply_your_turn_choice(

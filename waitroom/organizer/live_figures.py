@@ -133,12 +133,12 @@ async def live_document(
     now_minute = int(now // 60)
     first_minute = now_minute - SERIES_MINUTES
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.zcount(keys.part("active_sessions"), f"({now}", "+inf")
-        pipe.get(keys.part("abandoned_total"))
-        pipe.hgetall(keys.part("stock"))
-        pipe.hgetall(keys.part("stock_events"))
-        pipe.smembers(keys.part("stock_removed"))
-        pipe.hgetall(keys.part("sales_per_minute"))
+        pipe.zcount(keys.active_sessions, f"({now}", "+inf")
+        pipe.get(keys.abandoned_total)
+        pipe.hgetall(keys.stock)
+        pipe.hgetall(keys.stock_events)
+        pipe.smembers(keys.stock_removed)
+        pipe.hgetall(keys.sales_per_minute)
         pipe.hgetall(admissions_history_key(queue_id))
         pipe.hmget(keys.counters, "priority_tail", "priority_serving")
         (

@@ -87,12 +87,12 @@ async def refresh_organizer_gauges(runtime: Runtime, view: QueueView) -> None:
     queue_id = view.snapshot.queue_id
     keys = QueueKeys(queue_id)
     pipe = runtime.redis.pipeline(transaction=False)
-    pipe.zcount(keys.part("active_sessions"), f"({time.time()}", "+inf")
-    pipe.get(keys.part("abandoned_total"))
+    pipe.zcount(keys.active_sessions, f"({time.time()}", "+inf")
+    pipe.get(keys.abandoned_total)
     pipe.hmget(keys.counters, "priority_tail", "priority_serving")
-    pipe.hgetall(keys.part("stock"))
-    pipe.hgetall(keys.part("stock_events"))
-    pipe.smembers(keys.part("stock_removed"))
+    pipe.hgetall(keys.stock)
+    pipe.hgetall(keys.stock_events)
+    pipe.smembers(keys.stock_removed)
     try:
         active, abandoned, lane, totals_raw, events_raw, removed_raw = await pipe.execute()
     except (RedisError, OSError):

@@ -173,7 +173,7 @@ async def render_dashboard(
     session = admin_session(request)
     try:
         view = await runtime.views.get(queue_id)
-        codes = await CodeStore(runtime.redis).list(queue_id)
+        codes = await CodeStore(runtime.store.scripts).list(queue_id)
         entries = await audit.entries(runtime.redis, queue_id, AUDIT_ENTRIES_SHOWN)
         autotune = await AutotuneStore(runtime.redis).settings(queue_id)
         health = await current_health(runtime.redis, queue_id)

@@ -47,7 +47,7 @@ async def before_opening(redis: Redis, snapshot: QueueSnapshot) -> dict[str, Any
 async def after_opening(redis: Redis, snapshot: QueueSnapshot) -> bytes:
     queue_id = snapshot.queue_id
     keys = QueueKeys(queue_id)
-    stored = await redis.get(keys.part("prequeue_publication"))
+    stored = await redis.get(keys.prequeue_publication)
     if stored is not None:
         return stored if isinstance(stored, bytes) else str(stored).encode()
     base_raw, size_raw = await redis.hmget(keys.counters, "prequeue_base", "prequeue_size")
@@ -71,7 +71,7 @@ async def after_opening(redis: Redis, snapshot: QueueSnapshot) -> bytes:
         "hashed_visitor_ids": sorted(hashed for _, hashed in placed),
     }
     payload = orjson.dumps(document)
-    await redis.set(keys.part("prequeue_publication"), payload, nx=True)
+    await redis.set(keys.prequeue_publication, payload, nx=True)
     return payload
 
 

@@ -90,7 +90,7 @@ def preview_response(
 ) -> Response:
     body = sample_status(opens_at, rate_per_minute, time.time())
     values = queue_page_values(
-        queue_id, queue_name, body, content, set(), None, 0, joined_now=False, preview=True
+        queue_id, queue_name, body, content, {}, None, 0, preview=True
     )
     response = render_page(request, "queue.html", 200, **values, preview_problem=problem)
     response.headers.update(PREVIEW_HEADERS)

@@ -6,8 +6,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from waitroom.fan.survey_answers import RESULT_TEXTS_SHOWN, counts_key, texts_key
+from waitroom.fan.survey_answers import RESULT_TEXTS_SHOWN
 from waitroom.fan.survey_definitions import Survey
+from waitroom.storage.keys import QueueKeys
 
 
 def _text(value: Any) -> str:
@@ -59,12 +60,11 @@ async def survey_results(
     """One pipelined round trip for all surveys of a queue."""
     async with redis.pipeline(transaction=False) as pipe:
         for survey in surveys:
-            pipe.hgetall(counts_key(queue_id, survey.id))
+            pipe.hgetall(QueueKeys(queue_id).survey_counts(survey.id))
             for question in survey.questions:
                 if question.type == "text":
-                    pipe.lrange(
-                        texts_key(queue_id, survey.id, question.id), 0, RESULT_TEXTS_SHOWN - 1
-                    )
+                    texts_key = QueueKeys(queue_id).survey_texts(survey.id, question.id)
+                    pipe.lrange(texts_key, 0, RESULT_TEXTS_SHOWN - 1)
         replies = iter(await pipe.execute())
     results: list[dict[str, Any]] = []
     for survey in surveys:

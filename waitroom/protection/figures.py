@@ -17,9 +17,9 @@ async def protection_figures(runtime: Runtime, queue_id: str) -> dict[str, Any]:
     guard = runtime.views.state_guard
     try:
         async with runtime.redis.pipeline(transaction=False) as pipe:
-            pipe.get(keys.part("abandoned_total"))
+            pipe.get(keys.abandoned_total)
             pipe.hget(keys.counters, "serving")
-            pipe.zcount(keys.part("active_sessions"), int(time.time()), "+inf")
+            pipe.zcount(keys.active_sessions, int(time.time()), "+inf")
             abandoned_raw, serving_raw, active = await pipe.execute()
         alerts = await guard.alerts(queue_id) if guard is not None else []
     except REDIS_ERRORS:

@@ -9,11 +9,14 @@ from redis.asyncio import Redis
 from starlette.requests import Request
 
 from service_kit.errors import ServiceError
+from waitroom.errors import TooManyJoins
 from waitroom.protection.client_ip import client_ip
-from waitroom.protection.join_limits import JoinRateLimiter
+from waitroom.protection.join_limits import JoinRateLimiter, too_many_joins
 from waitroom.protection.proof_of_work import CHALLENGE_HEADER, SOLUTION_HEADER, ProofOfWork
 from waitroom.queue.heartbeats import HeartbeatRecorder
 from waitroom.settings import Settings
+from waitroom.storage.script_replies import JoinLimited, JoinLimits
+from waitroom.storage.scripts import QueueScripts
 
 
 @dataclass
@@ -27,16 +30,17 @@ class Protection:
 
     @classmethod
     def build(
-        cls, settings: Settings, redis: Redis, registry: CollectorRegistry | None = None
+        cls,
+        settings: Settings,
+        scripts: QueueScripts,
+        registry: CollectorRegistry | None = None,
     ) -> Protection:
         options = settings.protection
         limiter = None
-        if settings.redis_url and (options.join_limit_per_ip or options.join_limit_per_subnet):
+        if options.join_limit_per_ip or options.join_limit_per_subnet:
             limiter = JoinRateLimiter(
-                settings.redis_url,
                 options.join_limit_per_ip,
                 options.join_limit_per_subnet,
-                options.redis_retry_after_seconds,
                 options.join_limit_exempt_networks,
             )
         return cls(
@@ -47,7 +51,7 @@ class Protection:
                 options.pow_challenge_ttl_seconds,
                 options.redis_retry_after_seconds,
             ),
-            heartbeats=HeartbeatRecorder(redis, settings.queue_view_refresh_seconds),
+            heartbeats=HeartbeatRecorder(scripts, settings.queue_view_refresh_seconds),
             trusted_proxy_count=settings.trusted_proxy_count,
             retry_after_seconds=options.redis_retry_after_seconds,
             join_rejections=Counter(
@@ -62,24 +66,37 @@ class Protection:
     def client_ip(self, request: Request) -> str:
         return client_ip(request.scope, self.trusted_proxy_count)
 
-    async def before_new_place(self, request: Request, redis: Redis, queue_id: str) -> None:
-        """Checks a join that would make a new place: proof of work, then rate limits.
+    async def before_new_place(
+        self, request: Request, redis: Redis, queue_id: str
+    ) -> JoinLimits | None:
+        """Checks a join that would make a new place (proof of work) and returns the join
+        limits it counts in, which the join script applies (None: not limited).
 
-        Raises ProofOfWorkRequired (428), TooManyJoins (429) or QueueUnavailable (503)."""
-        try:
-            await self.proof_of_work.verify(
-                redis,
-                queue_id,
-                request.headers.get(CHALLENGE_HEADER),
-                request.headers.get(SOLUTION_HEADER),
-            )
-            if self.join_limiter is not None:
-                await self.join_limiter.check(queue_id, self.client_ip(request))
-        except ServiceError as error:
-            self.join_rejections.labels(queue_id, error.type_slug).inc()
-            raise
+        Raises ProofOfWorkRequired (428) or QueueUnavailable (503)."""
+        if self.proof_of_work.enabled:
+            try:
+                await self.proof_of_work.verify(
+                    redis,
+                    queue_id,
+                    request.headers.get(CHALLENGE_HEADER),
+                    request.headers.get(SOLUTION_HEADER),
+                )
+            except ServiceError as error:
+                self.refused(queue_id, error)
+                raise
+        if self.join_limiter is None:
+            return None
+        return self.join_limiter.limits_for(queue_id, self.client_ip(request))
+
+    def refused(self, queue_id: str, error: ServiceError) -> None:
+        """Counts a join refused before a place was made."""
+        self.join_rejections.labels(queue_id, error.type_slug).inc()
+
+    def limited(self, queue_id: str, limited: JoinLimited) -> TooManyJoins:
+        """The 429 of a join the join script refused for a join limit (counted)."""
+        error = too_many_joins(limited)
+        self.refused(queue_id, error)
+        return error
 
     async def close(self) -> None:
         await self.heartbeats.close()
-        if self.join_limiter is not None:
-            await self.join_limiter.close()

@@ -103,7 +103,7 @@ class ProofOfWork:
             raise ProofOfWorkRequired("the challenge is too easy", self.difficulty_bits)
         if not leading_zero_bits_ok(solution_digest(challenge, solution), difficulty):
             raise ProofOfWorkRequired("the solution is wrong", self.difficulty_bits)
-        key = QueueKeys(queue_id).part(f"pow:{payload.get('n')}")
+        key = QueueKeys(queue_id).proof_of_work(str(payload.get("n")))
         try:
             first_use = await redis.set(key, int(time.time()), nx=True, ex=self.ttl_seconds + 5)
         except REDIS_ERRORS:

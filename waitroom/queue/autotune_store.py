@@ -14,27 +14,23 @@ autotune on, so the processes' loops look at those only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import orjson
+from msgspec import UNSET, UnsetType
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from service_kit.errors import InvalidInput
+from service_kit.models import StrictModel, convert, to_builtins
 from waitroom.admission import MAX_RATE_PER_MINUTE
-from waitroom.storage.keys import QueueKeys
+from waitroom.storage.keys import AUTOTUNE_REGISTRY_KEY, QueueKeys
 
-AUTOTUNE_REGISTRY_KEY = "wr:autotune_queues"
 DECISIONS_KEPT = 720
 """An hour of decisions at one every 5 s."""
-SETTING_FIELDS = (
-    "enabled",
-    "min_rate_per_minute",
-    "max_rate_per_minute",
-    "target_p95_ms",
-    "max_error_ratio",
-)
 MAX_TARGET_P95_MS = 60_000
 
 
@@ -93,36 +89,32 @@ def parse_settings(raw: dict[Any, Any]) -> AutotuneSettings:
         return defaults
 
 
-def updated_settings(current: AutotuneSettings, body: dict[str, Any]) -> AutotuneSettings:
-    """``current`` with the fields of ``body`` (a partial update); raises InvalidInput."""
-    unknown = sorted(set(body) - set(SETTING_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"unknown field {unknown[0][:64]!r}; the fields are {', '.join(SETTING_FIELDS)}",
-            field=unknown[0][:64],
-        )
-    changes: dict[str, Any] = {}
-    if "enabled" in body:
-        if not isinstance(body["enabled"], bool):
-            raise InvalidInput('"enabled" must be true or false', field="enabled")
-        changes["enabled"] = body["enabled"]
-    for name, low, high in (
-        ("min_rate_per_minute", 1, MAX_RATE_PER_MINUTE),
-        ("max_rate_per_minute", 1, MAX_RATE_PER_MINUTE),
-        ("target_p95_ms", 1, MAX_TARGET_P95_MS),
-    ):
-        if name in body:
-            value = body[name]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInput(f'"{name}" must be a whole number {low}..{high}', field=name)
-            changes[name] = value
-    if "max_error_ratio" in body:
-        ratio = body["max_error_ratio"]
-        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
-            raise InvalidInput(
-                '"max_error_ratio" must be a share 0..1 (0.02 = 2 %)', field="max_error_ratio"
-            )
-        changes["max_error_ratio"] = float(ratio)
+RatePerMinute = Annotated[int, msgspec.Meta(ge=1, le=MAX_RATE_PER_MINUTE)]
+
+
+class AutotuneChange(StrictModel):
+    """A partial update of the autotune settings (the API's ``PUT`` body; the dashboard's form
+    becomes one): the fields named change, the rest stay."""
+
+    enabled: bool | UnsetType = UNSET
+    min_rate_per_minute: RatePerMinute | UnsetType = UNSET
+    max_rate_per_minute: RatePerMinute | UnsetType = UNSET
+    target_p95_ms: Annotated[int, msgspec.Meta(ge=1, le=MAX_TARGET_P95_MS)] | UnsetType = UNSET
+    max_error_ratio: (
+        Annotated[float, msgspec.Meta(ge=0, le=1, description="a share: 0.02 = 2 %")] | UnsetType
+    ) = UNSET
+
+
+def updated_settings(
+    current: AutotuneSettings, change: AutotuneChange | Mapping[str, Any]
+) -> AutotuneSettings:
+    """``current`` with the fields of ``change`` (a model, or plain values); raises InvalidInput
+    naming the field."""
+    if not isinstance(change, AutotuneChange):
+        change = convert(dict(change), AutotuneChange)
+    changes: dict[str, Any] = to_builtins(change)
+    if "max_error_ratio" in changes:
+        changes["max_error_ratio"] = float(changes["max_error_ratio"])
     result = replace(current, **changes)
     if result.min_rate_per_minute > result.max_rate_per_minute:
         raise InvalidInput(
@@ -136,7 +128,7 @@ class AutotuneStore:
         self.redis = redis
 
     async def settings(self, queue_id: str) -> AutotuneSettings:
-        return parse_settings(await self.redis.hgetall(QueueKeys(queue_id).part("autotune")))
+        return parse_settings(await self.redis.hgetall(QueueKeys(queue_id).autotune))
 
     async def save(self, queue_id: str, settings: AutotuneSettings) -> None:
         values: dict[FieldT, EncodableT] = {
@@ -146,7 +138,7 @@ class AutotuneStore:
             "target_p95_ms": str(settings.target_p95_ms),
             "max_error_ratio": repr(settings.max_error_ratio),
         }
-        await self.redis.hset(QueueKeys(queue_id).part("autotune"), mapping=values)
+        await self.redis.hset(QueueKeys(queue_id).autotune, mapping=values)
         if settings.enabled:
             await self.redis.sadd(AUTOTUNE_REGISTRY_KEY, queue_id)
         else:
@@ -158,7 +150,7 @@ class AutotuneStore:
     async def take_turn(self, queue_id: str, owner: str, interval_seconds: float) -> bool:
         """True for the one process that decides for ``queue_id`` in this interval."""
         taken = await self.redis.set(
-            QueueKeys(queue_id).part("autotune_turn"),
+            QueueKeys(queue_id).autotune_turn,
             owner,
             nx=True,
             px=max(1, int(interval_seconds * 1000)),
@@ -166,7 +158,7 @@ class AutotuneStore:
         return bool(taken)
 
     async def record(self, queue_id: str, decision: Decision) -> None:
-        key = QueueKeys(queue_id).part("autotune_decisions")
+        key = QueueKeys(queue_id).autotune_decisions
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lpush(key, orjson.dumps(decision.document()))
             pipe.ltrim(key, 0, DECISIONS_KEPT - 1)
@@ -174,7 +166,7 @@ class AutotuneStore:
 
     async def decisions(self, queue_id: str, since: float = 0.0) -> list[Decision]:
         """Decisions from ``since`` on, newest first."""
-        raw = await self.redis.lrange(QueueKeys(queue_id).part("autotune_decisions"), 0, -1)
+        raw = await self.redis.lrange(QueueKeys(queue_id).autotune_decisions, 0, -1)
         decisions: list[Decision] = []
         for item in raw:
             try:
@@ -187,7 +179,7 @@ class AutotuneStore:
         return decisions
 
     async def last_decision(self, queue_id: str) -> Decision | None:
-        raw = await self.redis.lindex(QueueKeys(queue_id).part("autotune_decisions"), 0)
+        raw = await self.redis.lindex(QueueKeys(queue_id).autotune_decisions, 0)
         if raw is None:
             return None
         try:

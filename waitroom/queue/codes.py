@@ -17,18 +17,20 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from redis.asyncio import Redis
+import msgspec
 from redis.typing import EncodableT, FieldT
 
 from service_kit.errors import Conflict, InvalidInput
-from service_kit.lua import lua_source
+from service_kit.models import StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.errors import CodeNotFound, QueueNotFound, code_not_accepted
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 MAX_CODE_USES = 1_000_000
@@ -56,50 +58,35 @@ def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def code_keys(queue_id: str, code_id: str) -> tuple[str, str]:
-    keys = QueueKeys(queue_id)
-    return keys.part(f"code:{code_id}"), keys.part(f"code_redeemers:{code_id}")
+class CodeRequest(StrictModel):
+    """A new priority or bypass code (``code``: choose it; otherwise one is made)."""
+
+    kind: CodeKind = CodeKind.PRIORITY
+    max_uses: Annotated[
+        int, msgspec.Meta(ge=0, le=MAX_CODE_USES, description="0 = unlimited")
+    ] = 1
+    label: Annotated[str, msgspec.Meta(description="at most 200 characters")] = ""
+    code: Annotated[str, msgspec.Meta(description="6-64 of A-Z a-z 0-9 _ -")] | None = None
 
 
-def priority_lane_key(queue_id: str) -> str:
-    """Hash: visitor id -> place in the priority lane (1, 2, ...), or 0 for a bypass."""
-    return QueueKeys(queue_id).part("lanes")
-
-
-def codes_registry_key(queue_id: str) -> str:
-    """Set: code ids of the queue (for the organizer's listing)."""
-    return QueueKeys(queue_id).part("codes")
-
-
-def validate_code_request(body: dict[str, Any]) -> tuple[CodeKind, int, str, str | None]:
+def validate_code_request(
+    body: CodeRequest | Mapping[str, Any],
+) -> tuple[CodeKind, int, str, str | None]:
     """(kind, max_uses, label, chosen code or None). Raises InvalidInput."""
-    unknown = set(body) - {"kind", "max_uses", "label", "code"}
-    if unknown:
-        raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
-    try:
-        kind = CodeKind(body.get("kind", CodeKind.PRIORITY.value))
-    except ValueError:
-        raise InvalidInput("kind must be 'priority' or 'bypass'", field="kind") from None
-    max_uses = body.get("max_uses", 1)
-    if not isinstance(max_uses, int) or isinstance(max_uses, bool):
-        raise InvalidInput("max_uses must be an integer (0 = unlimited)", field="max_uses")
-    if not 0 <= max_uses <= MAX_CODE_USES:
-        raise InvalidInput("max_uses is out of range", field="max_uses")
-    label = clean_text(body.get("label", ""), "label", 200, required=False)
-    code = body.get("code")
+    request = body if isinstance(body, CodeRequest) else convert(dict(body), CodeRequest)
+    label = clean_text(request.label, "label", 200, required=False)
+    code = request.code
     if code is not None:
         code = clean_text(code, "code", 64)
         if not CODE_PATTERN.match(code):
             raise InvalidInput("code must be 6-64 chars of A-Z a-z 0-9 _ -", field="code")
-    return kind, max_uses, label, code
+    return request.kind, request.max_uses, label, code
 
 
 class CodeStore:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        self._redeem = redis.register_script(
-            lua_source("waitroom.storage", "redeem")
-        )
+    def __init__(self, scripts: QueueScripts) -> None:
+        self.scripts = scripts
+        self.redis = scripts.redis
 
     async def create(
         self, queue_id: str, kind: CodeKind, max_uses: int, label: str, code: str | None = None
@@ -107,11 +94,11 @@ class CodeStore:
         """Returns (plain code, its public description). Raises Conflict for a taken code."""
         if not await self.redis.exists(QueueKeys(queue_id).config):
             raise QueueNotFound(queue_id)
-        if await self.redis.scard(codes_registry_key(queue_id)) >= MAX_CODES_PER_QUEUE:
+        if await self.redis.scard(QueueKeys(queue_id).codes) >= MAX_CODES_PER_QUEUE:
             raise Conflict("this queue has the maximum number of codes")
         plain = code or secrets.token_urlsafe(9)
         code_id = code_id_of(plain)
-        code_key, _ = code_keys(queue_id, code_id)
+        code_key = QueueKeys(queue_id).code(code_id)
         fields: dict[FieldT, EncodableT] = {
             "kind": kind.value,
             "max_uses": str(max_uses),
@@ -124,12 +111,11 @@ class CodeStore:
         if not await self.redis.hsetnx(code_key, "kind", kind.value):
             raise Conflict("this code already exists", code_id=code_id)
         await self.redis.hset(code_key, mapping=fields)
-        await self.redis.sadd(codes_registry_key(queue_id), code_id)
+        await self.redis.sadd(QueueKeys(queue_id).codes, code_id)
         return plain, await self.describe(queue_id, code_id)
 
     async def describe(self, queue_id: str, code_id: str) -> dict[str, Any]:
-        code_key, _ = code_keys(queue_id, code_id)
-        raw = await self.redis.hgetall(code_key)
+        raw = await self.redis.hgetall(QueueKeys(queue_id).code(code_id))
         if not raw:
             raise CodeNotFound(code_id)
         values = {_decode(name): _decode(value) for name, value in raw.items()}
@@ -145,7 +131,7 @@ class CodeStore:
         }
 
     async def list(self, queue_id: str) -> list[dict[str, Any]]:
-        members = await self.redis.smembers(codes_registry_key(queue_id))
+        members = await self.redis.smembers(QueueKeys(queue_id).codes)
         documents = []
         for code_id in sorted(_decode(member) for member in members):
             try:
@@ -157,7 +143,7 @@ class CodeStore:
     async def revoke(self, queue_id: str, code_id: str) -> dict[str, Any]:
         if not re.fullmatch(r"[0-9a-f]{24}", code_id):
             raise CodeNotFound(code_id[:32])
-        code_key, _ = code_keys(queue_id, code_id)
+        code_key = QueueKeys(queue_id).code(code_id)
         if not await self.redis.exists(code_key):
             raise CodeNotFound(code_id)
         await self.redis.hset(code_key, "revoked", "1")
@@ -167,19 +153,12 @@ class CodeStore:
         """Raises CodeNotAccepted (unknown, revoked, exhausted) or QueueNotFound."""
         if not CODE_PATTERN.match(code):
             raise code_not_accepted("unknown")
-        code_id = code_id_of(code)
-        code_key, redeemers_key = code_keys(queue_id, code_id)
-        keys = QueueKeys(queue_id)
-        raw = await self._redeem(
-            keys=[code_key, redeemers_key, priority_lane_key(queue_id), keys.counters, keys.config],
-            args=[visitor_id, int(time.time())],
-        )
-        outcome = _decode(raw[0])
-        if outcome == "missing":
+        reply = await self.scripts.redeem(queue_id, code_id_of(code), visitor_id, time.time())
+        if reply.outcome == "missing":
             raise QueueNotFound(queue_id)
-        if outcome not in {"redeemed", "already"}:
-            raise code_not_accepted(outcome)
-        return Redemption(outcome, CodeKind(_decode(raw[1])), int(raw[2]), int(raw[3]))
+        if reply.outcome not in {"redeemed", "already"}:
+            raise code_not_accepted(reply.outcome)
+        return Redemption(reply.outcome, CodeKind(reply.kind), reply.priority_place, reply.uses)
 
     async def priority_progress(
         self, queue_id: str, visitor_id: str
@@ -187,7 +166,7 @@ class CodeStore:
         """(the visitor's lane place: None = no lane, 0 = bypass, n = priority place n;
         priority places admitted; priority tail)."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hget(priority_lane_key(queue_id), visitor_id)
+        pipe.hget(QueueKeys(queue_id).lanes, visitor_id)
         pipe.hmget(QueueKeys(queue_id).counters, "priority_serving", "priority_tail")
         place_raw, (serving_raw, tail_raw) = await pipe.execute()
         place = int(place_raw) if place_raw is not None else None

@@ -14,25 +14,18 @@ import time
 
 from redis.asyncio import Redis
 
-from service_kit.lua import lua_source
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 FLUSH_CHUNK = 5000
 logger = logging.getLogger(__name__)
 
 
-def _script(name: str) -> str:
-    return lua_source("waitroom.storage", name)
-
-
 class HeartbeatRecorder:
-    def __init__(self, redis: Redis, flush_interval_seconds: float) -> None:
-        self.redis = redis
+    def __init__(self, scripts: QueueScripts, flush_interval_seconds: float) -> None:
+        self.scripts = scripts
         self.flush_interval_seconds = flush_interval_seconds
-        self._flush_script = redis.register_script(
-            _script("abandonment") + _script("advance") + _script("heartbeat")
-        )
         self._pending: dict[str, set[int]] = {}
         self._last_flush = time.monotonic()
         self._tasks: set[asyncio.Task[int]] = set()
@@ -57,17 +50,11 @@ class HeartbeatRecorder:
         pending, self._pending = self._pending, {}
         written = 0
         for queue_id, positions in pending.items():
-            keys = QueueKeys(queue_id)
             ordered = sorted(positions)
             for start in range(0, len(ordered), FLUSH_CHUNK):
                 chunk = ordered[start : start + FLUSH_CHUNK]
                 try:
-                    written += int(
-                        await self._flush_script(
-                            keys=[keys.config, keys.counters, keys.visitors, keys.prequeue],
-                            args=chunk,
-                        )
-                    )
+                    written += await self.scripts.heartbeat(queue_id, chunk)
                 except REDIS_ERRORS as error:
                     # fans poll again; losing one interval only delays their next bit
                     logger.warning("heartbeat flush failed for %s: %s", queue_id, error)
@@ -84,6 +71,6 @@ async def was_skipped(redis: Redis, queue_id: str, position: int) -> bool:
     if position <= 0:
         return False
     try:
-        return bool(await redis.getbit(QueueKeys(queue_id).part("skipped"), position))
+        return bool(await redis.getbit(QueueKeys(queue_id).skipped, position))
     except REDIS_ERRORS:
         return True  # fail closed: no pass while the store cannot tell

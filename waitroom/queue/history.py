@@ -41,7 +41,7 @@ class PointerTotals(NamedTuple):
 
 
 def admissions_history_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("admissions_by_minute")
+    return QueueKeys(queue_id).admissions_by_minute
 
 
 def _whole(value: Any) -> int:
@@ -79,7 +79,7 @@ class ServingHistory:
         try:
             async with self.redis.pipeline(transaction=True) as read:
                 read.hmget(keys.counters, "serving", "tail", "priority_serving")
-                read.get(keys.part("abandoned_total"))
+                read.get(keys.abandoned_total)
                 (serving, tail, priority), skipped = await read.execute()
             totals = PointerTotals(
                 min(_whole(serving), _whole(tail)), _whole(skipped), _whole(priority)

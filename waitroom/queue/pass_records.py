@@ -18,9 +18,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
-from service_kit.lua import lua_source
 from waitroom.connector.errors import (
     PassEnded,
     PassExpired,
@@ -33,6 +30,7 @@ from waitroom.connector.passes import PassClaims
 from waitroom.errors import QueueNotFound
 from waitroom.settings import Settings
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 RECORD_KEEP_SECONDS = 24 * 3600
 """How long a pass record outlives its pass or session (the queue page's "closed" reason)."""
@@ -42,20 +40,8 @@ SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_CACHED_RECORDS = 100_000
 
 
-def _script(name: str) -> str:
-    return lua_source("waitroom.storage", name)
-
-
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def record_key(queue_id: str, pass_id: str) -> str:
-    return QueueKeys(queue_id).part(f"pass:{pass_id}")
-
-
-def active_sessions_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("active_sessions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +50,8 @@ class PassRecord:
 
     expires_at: int
     state: str
-    """``issued``, ``active``, ``ended`` or ``lost`` (record expired long ago)."""
+    """``issued``, ``active``, ``ended``, ``lost`` (record expired long ago) or
+    ``not_admitted`` (the serving pointer in Redis is below the place: no pass)."""
     deadline: int
     reason: str
 
@@ -97,8 +84,9 @@ class SessionView:
 
 
 class SiteSessions:
-    def __init__(self, redis: Redis, settings: Settings) -> None:
-        self.redis = redis
+    def __init__(self, scripts: QueueScripts, settings: Settings) -> None:
+        self.scripts = scripts
+        self.redis = scripts.redis
         self.pass_ttl_seconds = settings.pass_ttl_seconds
         self.session_max_seconds = settings.session_max_seconds
         self.clock_leeway_seconds = settings.clock_leeway_seconds
@@ -108,10 +96,6 @@ class SiteSessions:
         read per refresh interval, like the queue view (a claim, extension or end on this
         process forgets the entry at once; another process's change shows within the
         interval)."""
-        self._issue = redis.register_script(_script("pass_issue"))
-        self._claim = redis.register_script(_script("session_claim"))
-        self._extend = redis.register_script(_script("session_extend"))
-        self._end = redis.register_script(_script("session_end"))
 
     async def issue(
         self, queue_id: str, pass_id: str, position: int, visitor_id: str, now_seconds: float
@@ -121,22 +105,25 @@ class SiteSessions:
         if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
         values = await self.redis.hmget(
-            record_key(queue_id, pass_id), ["exp", "state", "deadline", "reason"]
+            QueueKeys(queue_id).pass_record(pass_id), ["exp", "state", "deadline", "reason"]
         )
         if values[0] is not None:
             found = [_text(value) if value is not None else "" for value in values]
             record = PassRecord(int(found[0]), found[1] or "issued", int(found[2] or 0), found[3])
             return self._remember(pass_id, record)
-        keys = [record_key(queue_id, pass_id), QueueKeys(queue_id).part("passes_issued")]
-        args: list[str | int] = [
+        reply = await self.scripts.pass_issue(
+            queue_id,
+            pass_id,
             position,
             visitor_id,
-            int(now_seconds),
+            now_seconds,
             self.pass_ttl_seconds,
             RECORD_KEEP_SECONDS,
-        ]
-        raw = [_text(item) for item in await self._issue(keys=keys, args=args)]
-        return self._remember(pass_id, PassRecord(int(raw[0]), raw[1], int(raw[2]), raw[3]))
+        )
+        record = PassRecord(reply.expires_at, reply.state, reply.deadline, reply.reason)
+        if record.state == "not_admitted":
+            return record  # not remembered: the pointer reaches the place later
+        return self._remember(pass_id, record)
 
     def _remember(self, pass_id: str, record: PassRecord) -> PassRecord:
         if len(self._records) >= MAX_CACHED_RECORDS:
@@ -147,22 +134,15 @@ class SiteSessions:
     async def claim(self, claims: PassClaims, session_id: str, now_seconds: float) -> Claimed:
         """Bind a verified pass to ``session_id``. Raises PassInUse, PassEnded, PassExpired
         or QueueNotFound."""
-        keys = [
-            record_key(claims.queue_id, claims.pass_id),
-            active_sessions_key(claims.queue_id),
-            QueueKeys(claims.queue_id).config,
-        ]
-        args: list[str | int] = [
+        self._records.pop(claims.pass_id, None)
+        outcome, deadline, reason = await self.scripts.session_claim(
+            claims.queue_id,
             claims.pass_id,
             session_id,
             claims.expires_at,
-            int(now_seconds),
+            now_seconds,
             self.clock_leeway_seconds,
             RECORD_KEEP_SECONDS,
-        ]
-        self._records.pop(claims.pass_id, None)
-        outcome, deadline, reason = (
-            _text(item) for item in await self._claim(keys=keys, args=args)
         )
         self._records.pop(claims.pass_id, None)  # a poll may have cached the old state meanwhile
         if outcome == "missing":
@@ -173,12 +153,12 @@ class SiteSessions:
             raise PassEnded("this pass was used up: join the queue again", closed_reason=reason)
         if outcome == "expired":
             raise PassExpired("the pass has expired: join the queue again")
-        return Claimed(int(deadline), outcome == "claimed")
+        return Claimed(deadline, outcome == "claimed")
 
     async def view(self, queue_id: str, pass_id: str, now_seconds: float) -> SessionView:
         """The state of a claimed pass's session; SessionNotFound when never claimed."""
         values = await self.redis.hmget(
-            record_key(queue_id, pass_id), ["state", "deadline", "reason", "session"]
+            QueueKeys(queue_id).pass_record(pass_id), ["state", "deadline", "reason", "session"]
         )
         state, deadline, reason, session = (
             None if value is None else _text(value) for value in values
@@ -196,33 +176,26 @@ class SiteSessions:
     async def extend(self, queue_id: str, pass_id: str, until: int, now_seconds: float) -> int:
         """The granted deadline (at most the session maximum after the claim, never earlier
         than now). Raises SessionEnded, SessionExpired or SessionNotFound."""
-        keys = [record_key(queue_id, pass_id), active_sessions_key(queue_id)]
-        args: list[str | int] = [
-            pass_id,
-            until,
-            int(now_seconds),
-            self.session_max_seconds,
-            RECORD_KEEP_SECONDS,
-        ]
         self._records.pop(pass_id, None)
-        outcome, deadline, reason = (
-            _text(item) for item in await self._extend(keys=keys, args=args)
+        outcome, deadline, reason = await self.scripts.session_extend(
+            queue_id, pass_id, until, now_seconds, self.session_max_seconds, RECORD_KEEP_SECONDS
         )
         self._records.pop(pass_id, None)
         if outcome == "ended":
             raise SessionEnded("the session has ended", closed_reason=reason)
         if outcome == "expired":
-            raise SessionExpired("the session's deadline has passed", deadline=int(deadline))
+            raise SessionExpired("the session's deadline has passed", deadline=deadline)
         if outcome == "missing":
             raise SessionNotFound("no session was started with this pass")
-        return int(deadline)
+        return deadline
 
     async def end(self, queue_id: str, pass_id: str, reason: str, now_seconds: float) -> bool:
         """End the session for good; True when this call ended it. Idempotent."""
-        keys = [record_key(queue_id, pass_id), active_sessions_key(queue_id)]
-        args: list[str | int] = [pass_id, reason, int(now_seconds), RECORD_KEEP_SECONDS]
         self._records.pop(pass_id, None)
-        outcome = _text((await self._end(keys=keys, args=args))[0])
+        ended = await self.scripts.session_end(
+            queue_id, pass_id, reason, now_seconds, RECORD_KEEP_SECONDS
+        )
+        outcome = ended.outcome
         self._records.pop(pass_id, None)
         if outcome == "missing":
             raise SessionNotFound("no pass with this id was issued or claimed")
@@ -230,5 +203,5 @@ class SiteSessions:
 
     async def visitor_of(self, queue_id: str, pass_id: str) -> str | None:
         """The visitor id a pass was issued to (never leaves the waiting room)."""
-        value = await self.redis.hget(record_key(queue_id, pass_id), "visitor")
+        value = await self.redis.hget(QueueKeys(queue_id).pass_record(pass_id), "visitor")
         return None if value is None else _text(value)

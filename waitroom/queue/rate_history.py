@@ -39,7 +39,7 @@ class RateChange(NamedTuple):
 
 
 def rate_changes_key(queue_id: str) -> str:
-    return QueueKeys(queue_id).part("rate_changes")
+    return QueueKeys(queue_id).rate_changes
 
 
 async def record_rate(

@@ -46,6 +46,6 @@ async def reopen_prequeue(redis: Redis, queue_id: str) -> bool:
                 "shuffle_seed_sha256": hashlib.sha256(seed.encode()).hexdigest(),
             },
         )
-        pipe.delete(keys.part("prequeue_publication"))
+        pipe.delete(keys.prequeue_publication)
         await pipe.execute()
     return True

@@ -15,12 +15,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from redis.asyncio import Redis
-
-from service_kit.lua import lua_source
 from waitroom.admission import QueueSnapshot
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 STATE_LOST_REASON = "the queue is being checked after a technical incident; places are kept"
 logger = logging.getLogger(__name__)
@@ -31,20 +29,22 @@ def _decode(value: Any) -> str:
 
 
 def knows_less(previous: QueueSnapshot, current: QueueSnapshot | None) -> bool:
-    """True when ``current`` (None: queue gone) forgot what ``previous`` showed."""
+    """True when ``current`` (None: queue gone) forgot what ``previous`` showed. The pointer is
+    compared as far as it reached into the places handed out: the room it had beyond the tail
+    is given up when the queue is paused (advance.lua), which forgets no one."""
     if current is None:
         return True
     if current.epoch != previous.epoch:
         return current.epoch < previous.epoch
-    return current.tail < previous.tail or current.serving < previous.serving
+    return current.tail < previous.tail or min(current.serving, current.tail) < min(
+        previous.serving, previous.tail
+    )
 
 
 class StateGuard:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        self._restore = redis.register_script(
-            lua_source("waitroom.storage", "restore")
-        )
+    def __init__(self, scripts: QueueScripts) -> None:
+        self.scripts = scripts
+        self.redis = scripts.redis
 
     async def restore(
         self,
@@ -57,16 +57,13 @@ class StateGuard:
         config: dict[str, str] | None = None,
     ) -> bool:
         keys = QueueKeys(queue_id)
-        args: list[Any] = [epoch, tail, serving, 1 if opened else 0, source, STATE_LOST_REASON]
-        for name, value in (config or {}).items():
-            if name not in {"state", "pause_reason"}:
-                args += [name, value]
-        restored = bool(
-            int(
-                await self._restore(
-                    keys=[keys.config, keys.counters, keys.part("alerts")], args=args
-                )
-            )
+        kept = {
+            name: value
+            for name, value in (config or {}).items()
+            if name not in {"state", "pause_reason"}
+        }
+        restored = await self.scripts.restore(
+            queue_id, epoch, tail, serving, opened, source, STATE_LOST_REASON, kept
         )
         if restored:
             await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
@@ -120,10 +117,10 @@ class StateGuard:
             await self.redis.hsetnx(QueueKeys(queue_id).visitors, visitor_id, position)
 
     async def alerts(self, queue_id: str) -> list[dict[str, str]]:
-        raw = await self.redis.hgetall(QueueKeys(queue_id).part("alerts"))
+        raw = await self.redis.hgetall(QueueKeys(queue_id).alerts)
         if not raw:
             return []
         return [{_decode(name): _decode(value) for name, value in raw.items()}]
 
     async def clear_alerts(self, queue_id: str) -> None:
-        await self.redis.delete(QueueKeys(queue_id).part("alerts"))
+        await self.redis.delete(QueueKeys(queue_id).alerts)

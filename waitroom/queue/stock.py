@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from service_kit.lua import lua_source
 from waitroom.errors import EventRemoved, QueueNotFound
-from waitroom.queue.stock_reports import StockReport
+from waitroom.queue.stock_reports import EventStockReport
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 SALES_PER_MINUTE_TTL_SECONDS = 7 * 24 * 3600
 TOTAL_FIELDS = ("remaining_total", "capacity_total", "sold_total", "held_total")
@@ -45,80 +45,58 @@ class StockOutcome:
     """A removal took figures away (the event had reported)."""
 
 
-def _lua(name: str) -> str:
-    return lua_source("waitroom.storage", name)
-
-
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def stock_keys(queue_id: str) -> list[str]:
-    keys = QueueKeys(queue_id)
-    return [
-        keys.config,
-        keys.counters,
-        keys.visitors,
-        keys.prequeue,
-        keys.part("stock"),
-        keys.part("stock_events"),
-        keys.part("sales_per_minute"),
-        keys.part("stock_removed"),
-    ]
-
-
 class QueueStock:
-    """One per process; holds the registered scripts."""
+    """One per process, on the process's script loader."""
 
-    def __init__(self, redis: Redis, default_burst: int) -> None:
-        self.redis = redis
-        self.default_burst = default_burst
-        prelude = _lua("abandonment") + _lua("advance") + _lua("stock_state")
-        self._report = redis.register_script(prelude + _lua("stock_report"))
-        self._remove = redis.register_script(prelude + _lua("stock_remove"))
+    def __init__(self, scripts: QueueScripts) -> None:
+        self.scripts = scripts
+        self.redis = scripts.redis
 
-    async def report(self, queue_id: str, report: StockReport) -> StockOutcome:
+    async def report(self, queue_id: str, report: EventStockReport) -> StockOutcome:
         """Store one event's figures and settle the queue's state. Raises QueueNotFound,
         EventRemoved."""
         now = time.time()
-        args: list[Any] = [
-            self.default_burst,
+        reply = await self.scripts.stock_report(
+            queue_id,
             report.event_id,
             orjson.dumps(report.document(now)),
-            -1 if report.version is None else report.version,
-            round(now, 3),
+            report.version,
+            now,
             SALES_PER_MINUTE_TTL_SECONDS,
-        ]
-        for minute, count in report.sold_by_minute:
-            args += [minute, count]
-        raw = [_text(item) for item in await self._report(keys=stock_keys(queue_id), args=args)]
-        if raw[0] == "missing":
+            report.sold_by_minute,
+        )
+        if reply.outcome == "missing":
             raise QueueNotFound(queue_id)
-        if raw[0] == "removed":
+        if reply.outcome == "removed":
             raise EventRemoved(queue_id, report.event_id)
-        return StockOutcome(raw[1], int(raw[2]), raw[3] == "1", raw[4] == "1")
+        return StockOutcome(reply.state, reply.remaining_total, reply.changed, reply.flag)
 
     async def remove(self, queue_id: str, event_id: str) -> StockOutcome:
         """The queue no longer fronts ``event_id``: its figures go and its reports are refused
         until :meth:`restore`. Raises QueueNotFound."""
-        args: list[Any] = [self.default_burst, event_id, round(time.time(), 3)]
-        raw = [_text(item) for item in await self._remove(keys=stock_keys(queue_id), args=args)]
-        if raw[0] == "missing":
+        reply = await self.scripts.stock_remove(queue_id, event_id, time.time())
+        if reply.outcome == "missing":
             raise QueueNotFound(queue_id)
-        return StockOutcome(raw[1], int(raw[2]), raw[3] == "1", removed=raw[4] == "1")
+        return StockOutcome(
+            reply.state, reply.remaining_total, reply.changed, removed=reply.flag
+        )
 
     async def restore(self, queue_id: str, event_id: str) -> bool:
         """Accept ``event_id``'s reports again (its figures return with the next one)."""
-        return bool(await self.redis.srem(QueueKeys(queue_id).part("stock_removed"), event_id))
+        return bool(await self.redis.srem(QueueKeys(queue_id).stock_removed, event_id))
 
 
 async def stock_figures(redis: Redis, queue_id: str) -> dict[str, Any] | None:
     """The stock per event and the totals, for organizers; None before any report."""
     keys = QueueKeys(queue_id)
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.hgetall(keys.part("stock"))
-        pipe.hgetall(keys.part("stock_events"))
-        pipe.smembers(keys.part("stock_removed"))
+        pipe.hgetall(keys.stock)
+        pipe.hgetall(keys.stock_events)
+        pipe.smembers(keys.stock_removed)
         totals_raw, events_raw, removed_raw = await pipe.execute()
     return stock_document(totals_raw, events_raw, removed_raw)
 

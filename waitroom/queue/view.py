@@ -87,11 +87,17 @@ class QueueViewCache:
         entry = self._entries.get(queue_id)
         return None if entry is None else entry.snapshot
 
-    def note_place(self, queue_id: str, epoch: int, position: int) -> None:
-        """A join handed out ``position``: remembered until the next refresh shows it."""
+    def note_place(self, queue_id: str, epoch: int, tail: int) -> None:
+        """A join saw ``tail`` places handed out (its script's answer): the state guard's
+        witness includes them, and the view handed out shows them at once (this process's own
+        joins are never missing from its figures); the next refresh reads them anyway."""
         entry = self._entries.get(queue_id)
-        if entry is not None and entry.snapshot is not None and entry.snapshot.epoch == epoch:
-            entry.highest_place = max(entry.highest_place, position)
+        if entry is None or entry.snapshot is None or entry.snapshot.epoch != epoch:
+            return
+        entry.highest_place = max(entry.highest_place, tail)
+        view = entry.view
+        if view is not None and tail > view.snapshot.tail:
+            entry.view = view._replace(snapshot=replace(view.snapshot, tail=tail))
 
     async def confirm_missing(self, queue_id: str) -> bool:
         """The store just said ``queue_id`` does not exist: True when that stands.
@@ -179,11 +185,13 @@ class QueueViewCache:
 
 def _witness(entry: _Entry) -> QueueSnapshot | None:
     """What this process knows of the queue: its last snapshot, with the places it handed
-    out since."""
+    out since (and the pointer only as far as the places it had reached then: the room past
+    the tail is given up when the queue is paused, see advance.lua)."""
     snapshot = entry.snapshot
     if snapshot is None or entry.highest_place <= snapshot.tail:
         return snapshot
-    return replace(snapshot, tail=entry.highest_place)
+    admitted = min(snapshot.serving, snapshot.tail)
+    return replace(snapshot, tail=entry.highest_place, serving=admitted)
 
 
 def _outflow(entry: _Entry) -> float:

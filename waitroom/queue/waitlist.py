@@ -32,11 +32,9 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from service_kit.lua import lua_source
-from waitroom.queue.pass_records import RECORD_KEEP_SECONDS, PassRecord, record_key
-from waitroom.queue.stock import stock_keys
-from waitroom.queue.your_turn import queue_outbox
+from waitroom.queue.pass_records import RECORD_KEEP_SECONDS, PassRecord
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 OFFERS_PER_STEP = 100
 STATUSES = ("waiting", "offered", "used", "ended", "lapsed", "skipped")
@@ -65,33 +63,13 @@ class SettleOutcome:
     reopened: bool
 
 
-def waitlist_keys(queue_id: str) -> list[str]:
-    keys = QueueKeys(queue_id)
-    outbox = queue_outbox(queue_id)
-    return [
-        *stock_keys(queue_id),
-        keys.part("waitlist"),
-        keys.part("waitlist_entries"),
-        keys.part("waitlist_offers"),
-        outbox.outbox,
-        outbox.messages,
-        keys.part("passes_issued"),
-    ]
-
-
 class WaitingList:
     """One per process; holds the registered script."""
 
-    def __init__(self, redis: Redis, default_burst: int, offer_seconds: int) -> None:
+    def __init__(self, redis: Redis, scripts: QueueScripts, offer_seconds: int) -> None:
         self.redis = redis
-        self.default_burst = default_burst
+        self.scripts = scripts
         self.offer_seconds = offer_seconds
-        prelude = "".join(
-            lua_source("waitroom.storage", name)
-            for name in ("abandonment", "advance", "stock_state")
-        )
-        script = prelude + lua_source("waitroom.storage", "waitlist_offer")
-        self._settle = redis.register_script(script)
 
     async def join(
         self,
@@ -115,8 +93,8 @@ class WaitingList:
             "status": "waiting",
         }
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.part("waitlist_entries"), visitor_id, orjson.dumps(document))
-            pipe.zadd(keys.part("waitlist"), {visitor_id: position})
+            pipe.hset(keys.waitlist_entries, visitor_id, orjson.dumps(document))
+            pipe.zadd(keys.waitlist, {visitor_id: position})
             await pipe.execute()
         entry = await self.entry(queue_id, visitor_id)
         assert entry is not None
@@ -125,16 +103,16 @@ class WaitingList:
     async def leave(self, queue_id: str, visitor_id: str) -> bool:
         """Takes a waiting fan off the list; True when the fan was waiting."""
         keys = QueueKeys(queue_id)
-        removed = await self.redis.zrem(keys.part("waitlist"), visitor_id)
+        removed = await self.redis.zrem(keys.waitlist, visitor_id)
         if removed:
-            await self.redis.hdel(keys.part("waitlist_entries"), visitor_id)
+            await self.redis.hdel(keys.waitlist_entries, visitor_id)
         return bool(removed)
 
     async def entry(self, queue_id: str, visitor_id: str) -> WaitlistEntry | None:
         keys = QueueKeys(queue_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(keys.part("waitlist_entries"), visitor_id)
-            pipe.zrank(keys.part("waitlist"), visitor_id)
+            pipe.hget(keys.waitlist_entries, visitor_id)
+            pipe.zrank(keys.waitlist, visitor_id)
             raw, rank = await pipe.execute()
         if raw is None:
             return None
@@ -152,23 +130,31 @@ class WaitingList:
     async def settle(self, queue_id: str, now_seconds: float | None = None) -> SettleOutcome:
         """Settles the offers made, offers returned tickets to the next fans and reopens the
         queue once the list is done. Safe to call from any number of processes."""
+        keys = QueueKeys(queue_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(keys.waitlist_offers, 0, -1)
+            pipe.zrange(keys.waitlist, 0, OFFERS_PER_STEP - 1)
+            offers, heads = await pipe.execute()
+        visitors = list(dict.fromkeys(_text(item) for item in (*offers, *heads)))
+        pass_ids: dict[str, str] = {}
+        if visitors:
+            raw = await self.redis.hmget(keys.waitlist_entries, visitors)
+            for visitor, document in zip(visitors, raw, strict=True):
+                pass_id = None if document is None else orjson.loads(document).get("pass_id")
+                if isinstance(pass_id, str) and pass_id:
+                    pass_ids[visitor] = pass_id
         now = time.time() if now_seconds is None else now_seconds
-        args: list[Any] = [
-            self.default_burst,
-            round(now, 3),
-            self.offer_seconds,
-            RECORD_KEEP_SECONDS,
-            queue_id,
-            OFFERS_PER_STEP,
-        ]
-        raw = await self._settle(keys=waitlist_keys(queue_id), args=args)
-        return SettleOutcome(int(raw[0]), int(raw[1]), int(raw[2]), bool(int(raw[3])))
+        offered, lapsed, outstanding, reopened = await self.scripts.waitlist_offer(
+            queue_id, pass_ids, now, self.offer_seconds, RECORD_KEEP_SECONDS, OFFERS_PER_STEP
+        )
+        return SettleOutcome(offered, lapsed, outstanding, reopened)
 
     async def offered_pass(self, queue_id: str, pass_id: str) -> tuple[PassRecord, str] | None:
         """The record of an offer's pass and the visitor it belongs to; None when the record
         is gone (the offer ended long ago)."""
         values = await self.redis.hmget(
-            record_key(queue_id, pass_id), ["exp", "state", "deadline", "reason", "visitor"]
+            QueueKeys(queue_id).pass_record(pass_id),
+            ["exp", "state", "deadline", "reason", "visitor"],
         )
         if values[0] is None or values[4] is None:
             return None
@@ -178,7 +164,7 @@ class WaitingList:
 
     async def figures(self, queue_id: str) -> dict[str, int]:
         """Counts per status, for organizers."""
-        raw = await self.redis.hvals(QueueKeys(queue_id).part("waitlist_entries"))
+        raw = await self.redis.hvals(QueueKeys(queue_id).waitlist_entries)
         counts = dict.fromkeys(STATUSES, 0)
         for item in raw:
             status = str(orjson.loads(item).get("status", "waiting"))

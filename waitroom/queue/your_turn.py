@@ -5,9 +5,10 @@ Keys of the queue (hash tag ``{q:<id>}``):
 - ``your_turn``: sorted set visitor id -> position (the fans waiting for the e-mail);
 - ``your_turn_mail``: hash visitor id -> JSON ``{"email", "lang", "position", "epoch"}``
   (the epoch as text: Lua numbers keep 14 digits);
-- ``mail_alert``: bitmap, one bit per position: a fan with the alert may close the page, so
-  abandonment never skips the place (``lua/abandonment.lua``);
 - ``mail_outbox`` / ``mail_messages``: the queue's outbox (:mod:`service_kit.mail_outbox`).
+
+A subscribed fan may close the page: the mail worker marks their places live (heartbeats,
+:mod:`waitroom.queue.heartbeats`) so abandonment never skips them; the e-mail calls them back.
 
 :meth:`YourTurnAlerts.queue_due` moves the fans whose place was reached into the outbox in one
 Lua step (``lua/your_turn_due.lua``): any number of processes may call it, each fan's e-mail
@@ -19,9 +20,9 @@ from __future__ import annotations
 import orjson
 from redis.asyncio import Redis
 
-from service_kit.lua import lua_source
 from service_kit.mail_outbox import OutboxKeys
 from waitroom.storage.keys import QueueKeys
+from waitroom.storage.scripts import QueueScripts
 
 DUE_BATCH = 200
 
@@ -31,9 +32,9 @@ def queue_outbox(queue_id: str) -> OutboxKeys:
 
 
 class YourTurnAlerts:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, scripts: QueueScripts) -> None:
         self.redis = redis
-        self._due = redis.register_script(lua_source("waitroom.storage", "your_turn_due"))
+        self.scripts = scripts
 
     async def subscribe(
         self,
@@ -49,33 +50,29 @@ class YourTurnAlerts:
             {"email": email, "lang": language, "position": position, "epoch": str(epoch)}
         )
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(keys.part("your_turn"), {visitor_id: position})
-            pipe.hset(keys.part("your_turn_mail"), visitor_id, entry)
-            pipe.setbit(keys.part("mail_alert"), position, 1)
+            pipe.zadd(keys.your_turn, {visitor_id: position})
+            pipe.hset(keys.your_turn_mail, visitor_id, entry)
             await pipe.execute()
 
     async def unsubscribe(self, queue_id: str, visitor_id: str, position: int | None) -> None:
         keys = QueueKeys(queue_id)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(keys.part("your_turn"), visitor_id)
-            pipe.hdel(keys.part("your_turn_mail"), visitor_id)
-            if position:
-                pipe.setbit(keys.part("mail_alert"), position, 0)
+            pipe.zrem(keys.your_turn, visitor_id)
+            pipe.hdel(keys.your_turn_mail, visitor_id)
             await pipe.execute()
 
     async def subscribed(self, queue_id: str, visitor_id: str) -> bool:
-        score = await self.redis.zscore(QueueKeys(queue_id).part("your_turn"), visitor_id)
+        score = await self.redis.zscore(QueueKeys(queue_id).your_turn, visitor_id)
         return score is not None
 
     async def queue_due(self, queue_id: str) -> int:
         """Queues the e-mails of the fans whose turn came; returns how many."""
-        keys = QueueKeys(queue_id)
-        outbox = queue_outbox(queue_id)
-        names = [
-            keys.counters,
-            keys.part("your_turn"),
-            keys.part("your_turn_mail"),
-            outbox.outbox,
-            outbox.messages,
-        ]
-        return int(await self._due(keys=names, args=[DUE_BATCH, queue_id]))
+        return await self.scripts.your_turn_due(queue_id, DUE_BATCH)
+
+    async def waiting_positions(self, queue_id: str, after_position: int) -> list[int]:
+        """The places of subscribed fans the pointer has not reached (kept live while their
+        page is closed: the e-mail calls them back)."""
+        members = await self.redis.zrangebyscore(
+            QueueKeys(queue_id).your_turn, f"({after_position}", "+inf", withscores=True
+        )
+        return [int(item[1]) for item in members if isinstance(item, tuple | list)]

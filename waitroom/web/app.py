@@ -14,31 +14,29 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, ExceptionHandler
 
 from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
 from service_kit.errors import ServiceError
+from service_kit.openapi import HEALTHZ, METRICS, OPENAPI, ApiRoute, readiness
 from service_kit.problem_responses import http_exception_handler, service_error_handler
 from service_kit.redis_client import redis_from_url
-from waitroom.fan import api as fan_api
-from waitroom.fan import page as queue_page
-from waitroom.fan import proof_of_work_page
-from waitroom.organizer import api as admin_api
 from waitroom.organizer.autotune_loop import AutotuneLoop
 from waitroom.settings import Settings
-from waitroom.sites.connector_api import connector_routes
-from waitroom.sites.proxy_api import proxy_routes
 from waitroom.sites.proxy_fast_path import AuthFastPath
 from waitroom.web import openapi, operations
-from waitroom.web.admin_routes import fairness_routes, organizer_routes
-from waitroom.web.fan_routes import fan_extra_routes
+from waitroom.web.admin_routes import organizer_routes
+from waitroom.web.fan_routes import fan_routes
 from waitroom.web.fast_path import StatusFastPath
+from waitroom.web.join_fast_path import JoinFastPath
+from waitroom.web.mail_routes import mail_routes
 from waitroom.web.mail_worker import start_mail_work
 from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.web.redis_errors import redis_error_handler
 from waitroom.web.runtime import Runtime
+from waitroom.web.site_routes import site_routes
 
 LOGGER = logging.getLogger("waitroom")
 PAGES_DIR = Path(__file__).parent.parent / "pages"
@@ -71,27 +69,16 @@ def page_templates() -> Environment:
 
 
 def waitroom_routes() -> list[BaseRoute]:
+    """Every route with what it takes and answers (the OpenAPI document is made from these)."""
     return [
-        Route("/q/{queue_id}", queue_page.queue_page, methods=["GET"]),
-        Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
-        Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
-        *fan_extra_routes(),
-        Route(
-            "/api/v1/queues/{queue_id}/challenge",
-            proof_of_work_page.challenge_endpoint,
-            methods=["GET"],
-        ),
-        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
-        Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
-        Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
-        Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
+        *fan_routes(),
+        *mail_routes(),
+        ApiRoute("/openapi.json", openapi.openapi_endpoint, {"get": OPENAPI}),
         *organizer_routes(),
-        *fairness_routes(),
-        *connector_routes(),
-        *proxy_routes(),
-        Route("/healthz", operations.healthz, methods=["GET"]),
-        Route("/readyz", operations.readyz, methods=["GET"]),
-        Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
+        *site_routes(),
+        ApiRoute("/healthz", operations.healthz, {"get": HEALTHZ}),
+        ApiRoute("/readyz", operations.readyz, {"get": readiness("Redis")}),
+        ApiRoute("/metrics", operations.metrics_endpoint, {"get": METRICS}),
         Mount("/static/waitroom", StaticFiles(directory=PAGES_DIR / "static"), name="static"),
     ]
 
@@ -102,7 +89,8 @@ class WaitroomApp(Starlette):
     Status polls are most of the traffic; :class:`StatusFastPath` answers them itself and
     handles its own errors, so they skip the error middleware's ``send`` wrapper too. The
     reverse proxy's auth question (one per request to a protected site) gets the same
-    treatment from :class:`AuthFastPath`.
+    treatment from :class:`AuthFastPath`, and joins without a body (every fan joins once,
+    all at the same minute) from :class:`JoinFastPath`.
     """
 
     def __init__(self, *, status_histogram: Histogram, **options: Any) -> None:
@@ -113,7 +101,8 @@ class WaitroomApp(Starlette):
         attribute: ``State`` looks attributes up through ``__getattr__``."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        stack = AuthFastPath(super().build_middleware_stack(), self.status_histogram)
+        stack: ASGIApp = AuthFastPath(super().build_middleware_stack(), self.status_histogram)
+        stack = JoinFastPath(stack, self.status_histogram)
         return StatusFastPath(stack, self.status_histogram)
 
 

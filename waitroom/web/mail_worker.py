@@ -49,6 +49,8 @@ class MailWorker:
         # the page are called back even when nobody else is polling
         snapshot = (await runtime.views.get(queue_id)).snapshot
         await runtime.your_turn.queue_due(queue_id)
+        for position in await runtime.your_turn.waiting_positions(queue_id, snapshot.serving):
+            runtime.protection.heartbeats.seen(queue_id, position)  # the e-mail calls them back
         settled = await runtime.waitlist.settle(queue_id)
         if settled.reopened:
             runtime.views.invalidate(queue_id)

@@ -52,9 +52,10 @@ class Runtime:
             settings.queue_view_refresh_seconds,
             settings.protection.redis_retry_after_seconds,
         )
-        views.state_guard = StateGuard(redis)
+        scripts = store.scripts
+        views.state_guard = StateGuard(scripts)
         passes = pass_codec_for(settings)
-        sessions = SiteSessions(redis, settings)
+        sessions = SiteSessions(scripts, settings)
         return cls(
             settings=settings,
             redis=redis,
@@ -62,15 +63,15 @@ class Runtime:
             views=views,
             codec=codec_for(settings),
             metrics=metrics,
-            fan=FanServices.build(redis),
-            protection=Protection.build(settings, redis, metrics.registry),
+            fan=FanServices.build(redis, scripts),
+            protection=Protection.build(settings, scripts, metrics.registry),
             passes=passes,
             sessions=sessions,
             site_auth=SiteAuth(settings.secret_keys, settings.clock_leeway_seconds),
-            stock=QueueStock(redis, settings.default_burst),
+            stock=QueueStock(scripts),
             proxy=ProxyGate(settings, sessions, passes),
-            your_turn=YourTurnAlerts(redis),
-            waitlist=WaitingList(redis, settings.default_burst, settings.waitlist_offer_seconds),
+            your_turn=YourTurnAlerts(redis, scripts),
+            waitlist=WaitingList(redis, scripts, settings.waitlist_offer_seconds),
         )
 
     def cookie_secure(self, request: Request) -> bool:

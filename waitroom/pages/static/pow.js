@@ -1,5 +1,5 @@
 // Join proof of work: find a counter so that sha256(challenge + ":" + counter) starts with
-// `difficulty_bits` zero bits, then join with the solution and reload into the queue page.
+// `difficulty_bits` zero bits. The queue page's join.js joins with the solution.
 // Pure-JS SHA-256 (crypto.subtle needs a secure context and is slower for tiny inputs).
 (function () {
   "use strict";
@@ -71,30 +71,5 @@
 
   var api = { sha256Words: sha256Words, leadingZeroBitsOk: leadingZeroBitsOk, solve: solve };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; return; }
-
-  var section = document.getElementById("pow");
-  if (!section) { return; }
-  var message = document.getElementById("pow-message");
-
-  function fail(text, retryMs) {
-    message.textContent = text;
-    window.setTimeout(function () { window.location.reload(); }, retryMs);
-  }
-
-  fetch(section.getAttribute("data-challenge-url"), { credentials: "same-origin", cache: "no-store" })
-    .then(function (response) { if (!response.ok) { throw new Error("challenge"); } return response.json(); })
-    .then(function (challenge) {
-      solve(challenge.challenge, challenge.difficulty_bits, function (solution) {
-        fetch(section.getAttribute("data-join-url"), {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Waitroom-Pow-Challenge": challenge.challenge, "Waitroom-Pow-Solution": solution }
-        }).then(function (response) {
-          if (response.ok) { window.location.reload(); return; }
-          var retry = parseInt(response.headers.get("Retry-After") || "5", 10);
-          fail("The queue is very busy. Trying again in " + retry + " s…", retry * 1000);
-        }).catch(function () { fail("Connection lost. Trying again…", 5000); });
-      });
-    })
-    .catch(function () { fail("Connection lost. Trying again…", 5000); });
+  window.WaitroomPow = api; // join.js solves the queue's challenge before joining
 }());

@@ -15,8 +15,12 @@
   var passExpiresAt = null;
   var opensAt = null;
   var alerted = false;
+  var flashing = 0;
   var failures = 0;
   var byId = function (id) { return document.getElementById(id); };
+  var soundToggle = byId("sound-toggle");
+  var notifyButton = byId("notify-button"), alertsStatus = byId("alerts-status");
+  try { soundToggle.checked = window.localStorage.getItem("waitroom-sound") === "1"; } catch (e) { /* private mode */ }
   // the script polls: tell the server to stop sending the no-JavaScript Refresh header
   document.cookie = "wr_js=1; path=/; max-age=2592000; SameSite=Lax";
 
@@ -123,27 +127,82 @@
     byId("go").setAttribute("href", s.redirect_url);
     byId("turn").hidden = false;
     tick();
-    document.title = t("your_turn_title") + " · " + baseTitle;
+    if (!flashing) { document.title = t("your_turn_title") + " · " + baseTitle; }
     if (alerted) { return; }
     alerted = true;
-    if (byId("sound-toggle").checked) { beep(); }
     if ("Notification" in window && Notification.permission === "granted" && document.visibilityState !== "visible") {
       try { new Notification(t("your_turn_title"), { body: t("notification_body"), tag: "waitroom-turn" }); } catch (e) { /* ignore */ }
     }
+    if (navigator.vibrate) { try { navigator.vibrate([300, 150, 300, 150, 600]); } catch (e) { /* ignore */ } }
+    var wanted = soundToggle.checked;
+    (wanted ? beep() : Promise.resolve(false)).then(function (played) {
+      section.setAttribute("data-sound", played ? "played" : (wanted ? "blocked" : "off"));
+      // no sound got through (the browser's autoplay rule, or sound off): an alert to see
+      if (!played) { visibleAlert(); }
+    });
   }
 
-  function beep() {
+  // A large banner that takes the focus, and a title that flashes until the fan is back
+  function visibleAlert() {
+    var banner = byId("turn-alert");
+    byId("turn-alert-go").appendChild(byId("go")); // one link to the shop, in the banner
+    banner.hidden = false;
+    banner.focus();
+    if (flashing) { return; }
+    var on = true;
+    flashing = window.setInterval(function () {
+      on = !on;
+      document.title = on ? t("your_turn_title") + " · " + baseTitle : "\u2605 " + t("your_turn_title") + " \u2605";
+    }, 1000);
+    var settle = function () {
+      window.clearInterval(flashing);
+      flashing = 0;
+      document.title = t("your_turn_title") + " · " + baseTitle;
+      ["pointerdown", "keydown"].forEach(function (name) { document.removeEventListener(name, settle, true); });
+    };
+    ["pointerdown", "keydown"].forEach(function (name) { document.addEventListener(name, settle, true); });
+  }
+
+  // Browsers let a page play sound only after the fan touched it (autoplay rule): the audio
+  // context is made and resumed on a click or key press, so the sound can play later
+  var audio = null;
+  function audioContext() {
     var Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) { return; }
-    var audio = new Context();
-    [0, 0.3, 0.6].forEach(function (offset) {
-      var oscillator = audio.createOscillator(), gain = audio.createGain();
-      oscillator.frequency.value = 880;
-      gain.gain.setValueAtTime(0.15, audio.currentTime + offset);
-      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.25);
-      oscillator.connect(gain); gain.connect(audio.destination);
-      oscillator.start(audio.currentTime + offset); oscillator.stop(audio.currentTime + offset + 0.25);
-    });
+    if (!audio && Context) { audio = new Context(); }
+    return audio;
+  }
+
+  function unlockSound() {
+    if (!soundToggle.checked) { return; }
+    var context = audioContext();
+    if (context && context.state !== "running") { context.resume().then(soundHint, soundHint); }
+    soundHint();
+  }
+
+  function soundHint() {
+    if (!soundToggle.checked) { alertsStatus.textContent = ""; return; }
+    var context = audioContext();
+    alertsStatus.textContent = context && context.state === "running" ? "" : t("sound_blocked");
+  }
+
+  // resolves to whether the sound could play (false while the autoplay rule holds it back)
+  function beep() {
+    var context = audioContext();
+    if (!context) { return Promise.resolve(false); }
+    var resumed = context.state === "running" ? Promise.resolve() : context.resume();
+    var waited = new Promise(function (resolve) { window.setTimeout(resolve, 700); });
+    return Promise.race([resumed, waited]).then(function () {
+      if (context.state !== "running") { return false; }
+      [0, 0.3, 0.6].forEach(function (offset) {
+        var oscillator = context.createOscillator(), gain = context.createGain();
+        oscillator.frequency.value = 880;
+        gain.gain.setValueAtTime(0.15, context.currentTime + offset);
+        gain.gain.exponentialRampToValueAtTime(0.001, context.currentTime + offset + 0.25);
+        oscillator.connect(gain); gain.connect(context.destination);
+        oscillator.start(context.currentTime + offset); oscillator.stop(context.currentTime + offset + 0.25);
+      });
+      return true;
+    }, function () { return false; });
   }
 
   function tick() {
@@ -151,7 +210,7 @@
     if (passExpiresAt !== null) {
       var left = passExpiresAt - serverNow();
       byId("pass-countdown").textContent = clock(left);
-      if (left <= 0) { passExpiresAt = null; alerted = true; poll(); }
+      if (left <= 0) { passExpiresAt = null; alerted = true; byId("turn-alert").hidden = true; poll(); }
     }
   }
 
@@ -213,11 +272,37 @@
     return legend ? t("check_field", { field: legend.firstChild.textContent.trim() }) : problemText(result);
   }
 
+  // a quiz's answers against the right ones (the page shows the same for answered quizzes)
+  function quizReview(items) {
+    var list = document.createElement("ol");
+    list.className = "quiz-review";
+    var labels = function (options) { return options.map(function (option) { return option.label; }).join(", "); };
+    var line = function (text) { var p = document.createElement("p"); p.textContent = text; return p; };
+    items.forEach(function (item) {
+      var entry = document.createElement("li");
+      entry.className = item.is_correct ? "right" : "wrong";
+      var question = line(item.text);
+      question.className = "quiz-question";
+      entry.appendChild(question);
+      var mine = line(t("quiz_your_answer", { answer: labels(item.chosen) || t("quiz_no_answer") }) + " ");
+      var verdict = document.createElement("strong");
+      verdict.className = "verdict";
+      verdict.textContent = item.is_correct ? t("quiz_right") : t("quiz_wrong");
+      mine.appendChild(verdict);
+      entry.appendChild(mine);
+      if (!item.is_correct) { entry.appendChild(line(t("quiz_right_answer", { answer: labels(item.correct) }))); }
+      list.appendChild(entry);
+    });
+    return list;
+  }
+
   var profileForm = byId("profile-form");
   profileForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var data = new FormData(profileForm), body = {};
-    data.forEach(function (value, name) { body[name] = name === "quantity" ? Number(value) : value; });
+    data.forEach(function (value, name) {
+      body[name] = name === "quantity" ? Number(value) : name === "your_turn_email" ? value === "true" : value;
+    });
     var status = byId("profile-status");
     sendJson(profileForm, "PUT", body).then(function (result) {
       status.textContent = result.status === 200 ? t("saved_profile") : problemText(result);
@@ -237,12 +322,17 @@
       var status = form.querySelector(".form-status");
       sendJson(form, "POST", { answers: answers }).then(function (result) {
         if (result.status === 201 || result.status === 409) {
-          var done = document.createElement("p");
-          done.className = "form-status";
-          done.setAttribute("role", "status");
-          done.textContent = result.status === 409 ? t("already_answered") : t("answered") +
+          var done = document.createElement("div");
+          var thanks = document.createElement("p");
+          thanks.className = "form-status";
+          thanks.setAttribute("role", "status");
+          thanks.setAttribute("tabindex", "-1");
+          thanks.textContent = result.status === 409 ? t("already_answered") : t("answered") +
             (typeof result.data.score === "number" ? " " + t("quiz_score", { score: result.data.score, total: result.data.out_of }) : "");
+          done.appendChild(thanks);
+          if (result.status === 201 && Array.isArray(result.data.review)) { done.appendChild(quizReview(result.data.review)); }
           form.replaceWith(done);
+          thanks.focus(); // the button that had the focus is gone
         } else { status.textContent = surveyProblem(form, result); }
       }, function () { status.textContent = t("try_again"); });
     });
@@ -252,12 +342,12 @@
     if (!window.confirm(t("confirm_leave"))) { event.preventDefault(); }
   });
 
-  var soundToggle = byId("sound-toggle");
-  try { soundToggle.checked = window.localStorage.getItem("waitroom-sound") === "1"; } catch (e) { /* private mode */ }
   soundToggle.addEventListener("change", function () {
     try { window.localStorage.setItem("waitroom-sound", soundToggle.checked ? "1" : "0"); } catch (e) { /* ignore */ }
+    unlockSound(); // the click on the box is a user gesture: the sound may play from now on
   });
-  var notifyButton = byId("notify-button"), alertsStatus = byId("alerts-status");
+  ["pointerdown", "keydown"].forEach(function (name) { document.addEventListener(name, unlockSound, true); });
+  if (soundToggle.checked) { window.setTimeout(soundHint, 0); }
   if (!("Notification" in window)) { notifyButton.hidden = true; }
   else if (Notification.permission === "granted") { alertsStatus.textContent = t("notifications_on"); }
   notifyButton.addEventListener("click", function () {

@@ -1,16 +1,21 @@
 -- Bind a pass to one site session on its first use (contract section 2).
--- KEYS[1] the pass record, KEYS[2] active_sessions (sorted set pass id -> deadline, read by the
--- admission script for active_shopper_cap), KEYS[3] the queue's config hash.
--- ARGV[1] pass id, ARGV[2] session id, ARGV[3] the verified pass's exp (unix s), ARGV[4] now
--- (unix s), ARGV[5] clock leeway (s), ARGV[6] how long the record outlives the session (s).
+-- KEYS[1] = pass_record          the pass's record (hash)
+-- KEYS[2] = active_sessions      pass id -> deadline, read by the engine for active_shopper_cap
+-- KEYS[3] = config               the queue's settings (hash)
+-- ARGV[1] = pass_id
+-- ARGV[2] = session_id
+-- ARGV[3] = pass_expires_at      the verified pass's exp (unix s)
+-- ARGV[4] = now_seconds          unix s
+-- ARGV[5] = leeway_seconds       clock leeway
+-- ARGV[6] = keep_seconds         how long the record outlives the session
 -- Returns {outcome, deadline, reason}: 'claimed' (bound now), 'same' (already this session's),
 -- 'in_use', 'ended', 'expired' or 'missing' (no such queue).
-if redis.call('EXISTS', KEYS[3]) == 0 then
+if redis.call('EXISTS', K.config) == 0 then
   return { 'missing', '0', '' }
 end
 local now = tonumber(ARGV[4])
 local leeway = tonumber(ARGV[5])
-local record = redis.call('HMGET', KEYS[1], 'state', 'session', 'deadline', 'exp', 'reason')
+local record = redis.call('HMGET', K.pass_record, 'state', 'session', 'deadline', 'exp', 'reason')
 local state = record[1]
 if state == 'ended' then
   return { 'ended', record[3] or '0', record[5] or 'session_ended' }
@@ -30,9 +35,9 @@ local expires_at = tonumber(record[4]) or tonumber(ARGV[3])
 if now >= expires_at + leeway then
   return { 'expired', tostring(expires_at), '' }
 end
-redis.call('HSET', KEYS[1], 'state', 'active', 'session', ARGV[2], 'claimed_at', now,
+redis.call('HSET', K.pass_record, 'state', 'active', 'session', ARGV[2], 'claimed_at', now,
            'deadline', expires_at, 'exp', expires_at)
-redis.call('EXPIREAT', KEYS[1], expires_at + tonumber(ARGV[6]))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - 60))
-redis.call('ZADD', KEYS[2], expires_at, ARGV[1])
+redis.call('EXPIREAT', K.pass_record, expires_at + tonumber(ARGV[6]))
+redis.call('ZREMRANGEBYSCORE', K.active_sessions, '-inf', '(' .. (now - 60))
+redis.call('ZADD', K.active_sessions, expires_at, ARGV[1])
 return { 'claimed', tostring(expires_at), '' }

@@ -1,9 +1,14 @@
 -- Extend a live site session (a held cart), never beyond claimed_at + the session maximum and
--- never shorter than it is. KEYS[1] the pass record, KEYS[2] active_sessions.
--- ARGV[1] pass id, ARGV[2] until (unix s), ARGV[3] now (unix s), ARGV[4] session maximum (s),
--- ARGV[5] how long the record outlives the session (s).
+-- never shorter than it is.
+-- KEYS[1] = pass_record          the pass's record (hash)
+-- KEYS[2] = active_sessions      pass id -> deadline (sorted set)
+-- ARGV[1] = pass_id
+-- ARGV[2] = until_seconds        the deadline asked for (unix s)
+-- ARGV[3] = now_seconds          unix s
+-- ARGV[4] = session_max_seconds
+-- ARGV[5] = keep_seconds         how long the record outlives the session
 -- Returns {outcome, deadline, reason}: 'ok', 'ended', 'expired' or 'missing' (never claimed).
-local record = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'claimed_at', 'reason')
+local record = redis.call('HMGET', K.pass_record, 'state', 'deadline', 'claimed_at', 'reason')
 if record[1] == 'ended' then
   return { 'ended', record[2] or '0', record[4] or 'session_ended' }
 end
@@ -18,8 +23,8 @@ end
 local limit = tonumber(record[3]) + tonumber(ARGV[4])
 local granted = math.max(deadline, math.min(tonumber(ARGV[2]), limit))
 if granted > deadline then
-  redis.call('HSET', KEYS[1], 'deadline', granted)
-  redis.call('EXPIREAT', KEYS[1], granted + tonumber(ARGV[5]))
-  redis.call('ZADD', KEYS[2], granted, ARGV[1])
+  redis.call('HSET', K.pass_record, 'deadline', granted)
+  redis.call('EXPIREAT', K.pass_record, granted + tonumber(ARGV[5]))
+  redis.call('ZADD', K.active_sessions, granted, ARGV[1])
 end
 return { 'ok', tostring(granted), '' }

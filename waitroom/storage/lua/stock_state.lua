@@ -1,7 +1,7 @@
--- Prelude of the stock scripts (waitroom/queue_stock.py), after advance.lua.
--- KEYS[1] config, KEYS[2] counters, KEYS[3] visitors, KEYS[4] prequeue (for advance()),
--- KEYS[5] stock (totals over the events), KEYS[6] stock_events (event id -> JSON figures),
--- KEYS[7] sales_per_minute, KEYS[8] stock_removed (event ids the organizer removed).
+-- Prelude of the stock scripts (waitroom/queue/stock.py), after advance.lua. The stock
+-- scripts declare the engine's ten KEYS (engine.lua), then stock (totals over the events),
+-- stock_events (event id -> JSON figures), sales_per_minute, stock_removed (event ids the
+-- organizer removed), waitlist and waitlist_offers (the waiting list after sell-out).
 --
 -- The queue fronts the events that reported (and were not removed). It is sold out by stock
 -- when every one of them has remaining == 0. The state changes on an edge of that condition
@@ -13,23 +13,21 @@
 -- A queue the organizer closed or set sold_out is never touched (configure.lua drops
 -- sold_out_by_stock whenever the organizer sets a state).
 
--- Fans on the waiting list (or holding an offer) who have not had their chance yet.
+-- Fans on the waiting list, or holding an offer, who have not had their chance yet.
 local function waitlist_waiting()
-  local prefix = string.sub(KEYS[1], 1, #KEYS[1] - 6) -- KEYS[1] ends with 'config'
-  return redis.call('ZCARD', prefix .. 'waitlist') > 0
-    or redis.call('ZCARD', prefix .. 'waitlist_offers') > 0
+  return redis.call('ZCARD', K.waitlist) > 0 or redis.call('ZCARD', K.waitlist_offers) > 0
 end
 
-local function set_state(default_burst, state)
-  advance(default_burst) -- settle the pointer under the old state: no banked admissions
-  redis.call('HSET', KEYS[1], 'state', state)
-  advance(default_burst)
+local function set_state(state)
+  advance() -- settle the pointer under the old state: no banked admissions
+  redis.call('HSET', K.config, 'state', state)
+  advance()
 end
 
 -- Recomputes the totals and applies the condition. Returns {state, remaining_total, changed}.
-local function settle_stock(default_burst, updated_at)
+local function settle_stock(updated_at)
   local remaining, capacity, sold, held = 0, 0, 0, 0
-  local documents = redis.call('HVALS', KEYS[6])
+  local documents = redis.call('HVALS', K.stock_events)
   for _, raw in ipairs(documents) do
     local figures = cjson.decode(raw)
     remaining = remaining + (tonumber(figures.remaining) or 0)
@@ -41,30 +39,30 @@ local function settle_stock(default_burst, updated_at)
   if #documents > 0 and remaining == 0 then
     condition = 'sold_out'
   end
-  local previous = redis.call('HGET', KEYS[5], 'condition')
-  redis.call('DEL', KEYS[5])
+  local previous = redis.call('HGET', K.stock, 'condition')
+  redis.call('DEL', K.stock)
   if #documents > 0 then
-    redis.call('HSET', KEYS[5], 'remaining_total', remaining, 'capacity_total', capacity,
+    redis.call('HSET', K.stock, 'remaining_total', remaining, 'capacity_total', capacity,
                'sold_total', sold, 'held_total', held, 'events', #documents,
                'condition', condition, 'updated_at', updated_at)
   end
-  local state = redis.call('HGET', KEYS[1], 'state') or ''
+  local state = redis.call('HGET', K.config, 'state') or ''
   local changed = 0
   if condition ~= previous then
     if condition == 'sold_out' and (state == 'open' or state == 'paused') then
-      set_state(default_burst, 'sold_out')
-      redis.call('HSET', KEYS[1], 'sold_out_by_stock', state)
+      set_state('sold_out')
+      redis.call('HSET', K.config, 'sold_out_by_stock', state)
       state, changed = 'sold_out', 1
     elseif condition == 'available' and state == 'sold_out' then
-      local before = redis.call('HGET', KEYS[1], 'sold_out_by_stock')
+      local before = redis.call('HGET', K.config, 'sold_out_by_stock')
       if before and waitlist_waiting() then
-        -- returned tickets go to the waiting list first (lua/waitlist_offer.lua offers them
-        -- and reopens the queue once the list is done)
+        -- returned tickets go to the waiting list first (waitlist_offer.lua offers them and
+        -- reopens the queue once the list is done)
         before = nil
       end
       if before then
-        set_state(default_burst, before)
-        redis.call('HDEL', KEYS[1], 'sold_out_by_stock')
+        set_state(before)
+        redis.call('HDEL', K.config, 'sold_out_by_stock')
         state, changed = before, 1
       end
     end

@@ -1,15 +1,23 @@
--- Advance and read one queue's state for the in-process view cache.
--- ARGV[1] default burst. KEYS[5] (optional) the stock totals (queue_stock.py: the sum over events).
--- Returns {serving, tail, epoch, now_ms, opened, prequeue_length, config..., remaining_total}
-local result = advance(tonumber(ARGV[1]))
-if not result then
+-- Settle and read one queue's state for the in-process view cache (waitroom/queue/view.py).
+-- KEYS[1] = config               the queue's settings (hash)
+-- KEYS[2] = counters             tail, serving, epoch... (hash)
+-- KEYS[3] = visitors             visitor id -> place (hash)
+-- KEYS[4] = prequeue             visitor ids that came before opening (list)
+-- KEYS[5] = heartbeats           live places, even windows (bitmap)
+-- KEYS[6] = heartbeats_b         live places, odd windows (bitmap)
+-- KEYS[7] = left                 places given up (bitmap)
+-- KEYS[8] = skipped              places the pointer passed because their fan had gone (bitmap)
+-- KEYS[9] = abandoned_total      count of skipped places (string)
+-- KEYS[10] = active_sessions     pass id -> session deadline (sorted set)
+-- KEYS[11] = stock               totals over the events the queue fronts (hash)
+-- ARGV[1] = default_burst        burst of a queue that has none of its own
+-- ARGV[2] = queue_id
+-- Returns {serving, tail, epoch, now_ms, opened (0|1), prequeue_length, config field/value
+-- pairs, remaining_total (false before any stock report)}, or false when there is no queue.
+if not advance() then
   return false
 end
-local opened = redis.call('HGET', KEYS[2], 'opened') or '0'
-local prequeue_length = redis.call('LLEN', KEYS[4])
-local remaining_total = false
-if KEYS[5] then
-  remaining_total = redis.call('HGET', KEYS[5], 'remaining_total') or false
-end
-return { result[1], result[2], result[3], result[4], opened, prequeue_length,
-         redis.call('HGETALL', KEYS[1]), remaining_total }
+local prequeue_length = redis.call('LLEN', K.prequeue)
+local remaining_total = redis.call('HGET', K.stock, 'remaining_total') or false
+return { E.serving, E.tail, E.epoch, E.now, E.opened and 1 or 0, prequeue_length,
+         redis.call('HGETALL', K.config), remaining_total }
