@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from service_kit.mail import MAIL_POLL, MailSettings
 from service_kit.redis_client import REDIS_URL, REDIS_URL_CAST
 from service_kit.server_limits import ServerLimits
 from service_kit.settings_tree import INTEGER, NUMBER, Variable, group, read_settings
 from service_kit.shared_settings import (
+    HTTP_URL,
     METRICS_TOKEN,
     REDIS_RETRY_AFTER,
     TOKEN,
@@ -126,6 +128,14 @@ TEST_PAYMENT_DELAY: Variable[float] = Variable(
     minimum=0,
     maximum=3600,
 )
+SHOP_PUBLIC_URL: Variable[str] = Variable(
+    "WAITROOM_SHOP_PUBLIC_URL",
+    HTTP_URL,
+    "",
+    "The shop's public address (the order links of ticket e-mails; tickets are e-mailed when "
+    "it and `WAITROOM_SMTP_HOST` are set)",
+    default_text="unset (the demo: the waiting room's public address + /shop)",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +169,14 @@ class ShopSettings:
     redis_retry_after_seconds: int = REDIS_RETRY_AFTER.field()
     trusted_proxy_count: int = TRUSTED_PROXY_COUNT.field()
     server_limits: ServerLimits = group(ServerLimits)
+    public_url: str = SHOP_PUBLIC_URL.field()
+    mail_poll_seconds: float = MAIL_POLL.field()
+    mail: MailSettings = group(MailSettings)
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Ticket e-mails need SMTP and the shop's public address (for the order links)."""
+        return self.mail.enabled and bool(self.public_url)
 
     def __post_init__(self) -> None:
         if not self.staff_token:

@@ -17,6 +17,7 @@ from tests.conftest import ADMIN_TOKEN, server_environment
 from tests.connector_support import open_queue
 from tests.sale.conftest import sample_event
 from tests.servers import ServerProcess
+from waitroom.storage.embedded_redis import free_port
 
 STAFF_TOKEN = "journey-staff-token-0123456789"
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -58,8 +59,16 @@ class Hosts:
 
 @contextmanager
 def protected_shop(
-    redis_url: str, queue_id: str, shop_workers: int = 2, **settings: str
+    redis_url: str,
+    queue_id: str,
+    shop_workers: int = 2,
+    queue_port: int = 0,
+    event: dict[str, Any] | None = None,
+    **settings: str,
 ) -> Iterator[Hosts]:
+    """``queue_port``: the waiting room's port, chosen beforehand (for settings that name its
+    address, like ``WAITROOM_PUBLIC_BASE_URL``); ``event``: the shop's event (default: the
+    sample event)."""
     environment = server_environment(
         redis_url,
         WAITROOM_SESSION_CHECK_SECONDS="0.2",
@@ -67,9 +76,15 @@ def protected_shop(
         WAITROOM_POLL_INTERVAL_MAX_MS="1000",
         **settings,
     )
-    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as queue:
+    queue_process = ServerProcess(
+        "waitroom.web.app:create_app_from_environ", environment, port=queue_port
+    )
+    with queue_process as queue:
+        shop_port = free_port()
         shop_environment = {
             **environment,
+            # the order links in ticket e-mails (sent only when SMTP is configured)
+            "WAITROOM_SHOP_PUBLIC_URL": f"http://127.0.0.2:{shop_port}",
             "WAITROOM_SHOP_QUEUE_ID": queue_id,
             "WAITROOM_SHOP_QUEUE_URL": f"{queue.base_url}/q/{queue_id}",
             "WAITROOM_STAFF_TOKEN": STAFF_TOKEN,
@@ -77,6 +92,7 @@ def protected_shop(
         shop = ServerProcess(
             "sale_backend.web.app:create_app_from_environ",
             shop_environment,
+            port=shop_port,
             workers=shop_workers,
             host="127.0.0.2",
         )
@@ -90,7 +106,7 @@ def protected_shop(
             )
             httpx.put(
                 f"{shop.base_url}/api/v1/staff/events/{queue_id}",
-                json=sample_event(queue_id),
+                json=event or sample_event(queue_id),
                 headers={"authorization": f"Bearer {STAFF_TOKEN}"},
             ).raise_for_status()
             yield Hosts(queue, shop, queue_id)

@@ -284,6 +284,21 @@ async def waitroom_scenario(scripts: QueueScripts, redis: Redis, queue_id: str) 
     )
     figures = orjson.dumps({"remaining": 0, "capacity": 5, "sold": 5, "held": 0, "version": 1})
     await scripts.stock_report(queue_id, "ev1", figures, 1, 1_700_000_000.0, 60, [(28_000_000, 5)])
+    # the waiting list: sold out by stock, two fans on the list, one ticket back
+    await scripts.stock_report(queue_id, "ev2", figures, 1, 1_700_000_002.0, 60, [])
+    for visitor, place in (("fan-6", 6), ("fan-7", 7)):
+        entry = {"email": "a@example.org", "lang": "en", "position": place,
+                 "pass_id": f"offer-{visitor}", "status": "waiting"}
+        await redis.hset(keys.waitlist_entries, visitor, orjson.dumps(entry))
+        await redis.zadd(keys.waitlist, {visitor: place})
+    back = orjson.dumps({"remaining": 1, "capacity": 5, "sold": 4, "held": 0, "version": 2})
+    await scripts.stock_report(queue_id, "ev2", back, 2, 1_700_000_003.0, 60, [])
+    offers = {"fan-6": "offer-fan-6", "fan-7": "offer-fan-7"}
+    await scripts.waitlist_offer(queue_id, offers, 1_700_000_004.0, 1, 3600, 10)
+    await scripts.waitlist_offer(queue_id, offers, 1_700_000_009.0, 1, 3600, 10)  # lapsed
+    await redis.zadd(keys.your_turn, {"fan-4": 4})
+    await redis.hset(keys.your_turn_mail, "fan-4", b'{"email":"b@example.org","position":4}')
+    await scripts.your_turn_due(queue_id, 10)
     await scripts.stock_remove(queue_id, "ev1", 1_700_000_001.0)
     await redis.delete(keys.config, keys.counters)
     await scripts.restore(queue_id, 1, 9, 3, True, "process", "lost", {"rate_per_minute": "60"})

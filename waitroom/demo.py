@@ -103,6 +103,11 @@ def create_demo_app(settings: Settings, shop_settings: ShopSettings) -> Starlett
     app = create_app(settings, body_limit_rules=(BodyLimitRule(SHOP_MOUNT_PATH + "/", None),))
     connector = shop_settings.connector.with_overrides(queue_url=f"/q/{shop_settings.queue_id}")
     shop_config = shop_settings.with_overrides(connector=connector)
+    if not shop_config.public_url and settings.public_base_url:
+        # ticket e-mails link to the mounted shop's order pages
+        shop_config = shop_config.with_overrides(
+            public_url=settings.public_base_url + SHOP_MOUNT_PATH
+        )
     transport = httpx.ASGITransport(app=app)
     shop = create_shop_app(shop_config, connector_transport=transport)
     app.router.routes.append(Mount(SHOP_MOUNT_PATH, app=shop))

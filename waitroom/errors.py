@@ -153,6 +153,23 @@ class TokenReset(TokenError):
     reason = "reset"
 
 
+# e-mail: the your-turn e-mail and the waiting list after sell-out
+
+
+class MailNotOffered(NotFound):
+    """This waiting room sends no e-mail (no SMTP settings)."""
+
+    title = "E-mail is not offered here"
+    type_slug = "mail-not-offered"
+
+
+class WaitlistClosed(Conflict):
+    """The queue is not sold out by stock, or the place is not waiting any more."""
+
+    title = "No waiting list for this place"
+    type_slug = "waitlist-closed"
+
+
 # fans' extras
 
 

@@ -23,6 +23,7 @@ from sale_backend.domain.orders import (
 )
 from sale_backend.domain.payments import PaymentProvider
 from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.domain.ticket_mail import TicketMail
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.errors import (
     HoldExpired,
@@ -74,6 +75,8 @@ class Fulfilment:
     idempotency_ttl_seconds: int
     answer_of_error: AnswerOfError
     """The answer an error is recorded with (the shop's web layer: its problem body)."""
+    ticket_mail: TicketMail | None = None
+    """Set when tickets are e-mailed (SMTP and the shop's public address configured)."""
 
     async def confirm(
         self, event: Event, hold: Hold, payment: Payment, idempotency_key: str | None
@@ -89,6 +92,8 @@ class Fulfilment:
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
             self.reporter.changed(event, sold_delta=hold.data.units)
+            if self.ticket_mail is not None:
+                await self.ticket_mail.order_confirmed(order)
             return Answer(ORDER_CREATED_STATUS, response, order.order_id)
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)

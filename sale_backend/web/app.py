@@ -31,7 +31,7 @@ from sale_backend.domain.reconcile import reconcile
 from sale_backend.settings import SALE_REDIS_URL, ShopSettings
 from sale_backend.storage.durability import warn_unless_durable
 from sale_backend.web import pages
-from sale_backend.web.background import BackgroundWork, report_all_stock
+from sale_backend.web.background import BackgroundWork, report_all_stock, start_ticket_mail
 from sale_backend.web.cross_site import CrossSiteGuard
 from sale_backend.web.language import load_shop_catalogs
 from sale_backend.web.routes import shop_routes
@@ -123,9 +123,12 @@ def create_app(
                 LOGGER.warning("short codes given to %d older tickets of %s", registered, event_id)
         await report_all_stock(runtime)
         background = BackgroundWork(runtime)
+        mail_work = start_ticket_mail(runtime)
         try:
             yield
         finally:
+            if mail_work is not None:
+                await mail_work.stop()
             await background.stop()
             await runtime.reporter.drain()
             await sale_redis.aclose()

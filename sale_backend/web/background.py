@@ -15,6 +15,8 @@ from redis.exceptions import RedisError
 from sale_backend.domain.reconcile import reconcile
 from sale_backend.errors import EventNotFound
 from sale_backend.web.runtime import ShopRuntime
+from service_kit.mail import MailSender
+from service_kit.periodic import PeriodicWork
 from waitroom.connector import ConnectorError
 
 LOGGER = logging.getLogger("sale_backend")
@@ -114,3 +116,23 @@ class BackgroundWork:
             return
         if not self._task.cancelled() and self._task.exception() is not None:
             LOGGER.error("shop background loop failed", exc_info=self._task.exception())
+
+
+def start_ticket_mail(runtime: ShopRuntime) -> PeriodicWork | None:
+    """Sends the queued ticket e-mails (a loop of its own: a slow SMTP server never delays
+    the hold sweeps); None when tickets are not e-mailed."""
+    ticket_mail = runtime.fulfilment.ticket_mail
+    if ticket_mail is None:
+        if runtime.settings.mail.enabled:
+            LOGGER.warning(
+                "WAITROOM_SMTP_HOST is set but WAITROOM_SHOP_PUBLIC_URL is not: "
+                "tickets are not e-mailed"
+            )
+        return None
+    sender = MailSender(runtime.settings.mail)
+
+    async def deliver() -> int:
+        return await ticket_mail.deliver(sender)
+
+    interval = runtime.settings.mail_poll_seconds
+    return PeriodicWork(deliver, interval, LOGGER, "ticket mail")

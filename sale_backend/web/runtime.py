@@ -25,6 +25,7 @@ from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.payments import PaymentProvider
 from sale_backend.domain.refunds import RefundService
 from sale_backend.domain.stock_reporter import StockReporter
+from sale_backend.domain.ticket_mail import TicketMail
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.errors import EventNotFound, TicketRejected
 from sale_backend.settings import ShopSettings
@@ -35,6 +36,7 @@ from sale_backend.web.metrics import ShopMetrics
 from sale_backend.web.views import event_view
 from service_kit.errors import NotAuthenticated, ServiceError
 from service_kit.languages import DEFAULT_LANGUAGE
+from service_kit.mail_outbox import MailOutbox
 from service_kit.problems import error_problem
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 from waitroom.connector.health import HealthWindow
@@ -84,9 +86,16 @@ class ShopRuntime:
         reporter = StockReporter(store, connector, settings.queue_id)
         codes = TicketCodes(settings.secret_keys)
         links = OrderLinks(settings.secret_keys)
+        ticket_mail = (
+            TicketMail(
+                store, MailOutbox(sale_redis), codes, links, settings.mail, settings.public_url
+            )
+            if settings.mail_enabled
+            else None
+        )
         fulfilment = Fulfilment(
             store, provider, reporter, codes, links, settings.idempotency_ttl_seconds,
-            problem_answer,
+            problem_answer, ticket_mail,
         )
         return cls(
             settings=settings,

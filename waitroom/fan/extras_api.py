@@ -34,6 +34,7 @@ from waitroom.fan.quiz_review import review_quiz
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
 from waitroom.fan.visitor_page import LEFT_QUERY
+from waitroom.fan.your_turn_choice import apply_your_turn_choice
 from waitroom.tokens import PositionClaims
 from waitroom.web.runtime import Runtime, runtime_of
 
@@ -105,11 +106,15 @@ async def profile_put_endpoint(request: Request) -> Response:
         profile = parse_profile(submission, content.profile_form)
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
+        your_turn = await apply_your_turn_choice(
+            runtime, request, claims, submission.your_turn_email, profile.email
+        )
     except ServiceError as error:
         return failure(request, error, "profile")
     if is_form(request):
         return back_to_page(queue_id, "profile")
-    return model_response(models.SavedProfile(profile.document(), ttl_seconds), 200)
+    saved = models.SavedProfile(profile.document(), ttl_seconds, your_turn)
+    return model_response(saved, 200)
 
 
 async def survey_answer_endpoint(request: Request) -> Response:
@@ -152,6 +157,8 @@ async def leave_endpoint(request: Request) -> Response:
     try:
         queue_id, claims = await fan_claims(runtime, request)
         position = await runtime.fan.leaving.leave(queue_id, claims.visitor_id)
+        await runtime.your_turn.unsubscribe(queue_id, claims.visitor_id, position)
+        await runtime.waitlist.leave(queue_id, claims.visitor_id)
     except ServiceError as error:
         return failure(request, error, "leave")
     runtime.views.invalidate(queue_id)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from service_kit.models import Document, Model
+from service_kit.models import Document, Model, StrictModel
 from waitroom.admission import FanState
 from waitroom.fan.profile import ProfileDocument, ProfileFormDocument
 from waitroom.fan.survey_definitions import SurveyDefinition
@@ -96,6 +96,8 @@ class ProfileAnswer(Document):
 class SavedProfile(Document):
     profile: Profile
     ttl_seconds: int
+    your_turn_email: bool
+    """The your-turn e-mail will be sent (the fan opted in and the waiting room sends e-mail)."""
 
 
 SurveyAnswer = str | list[str]
@@ -181,3 +183,30 @@ class Publication(Document):
     shuffle_seed: str | None = None
     first_position: int | None = None
     ordered_hashed_visitor_ids: list[str] | None = None
+
+
+class WaitlistSubmission(StrictModel):
+    """A fan still waiting in a queue sold out by stock leaves an e-mail for returned tickets."""
+
+    email: Annotated[str, msgspec.Meta(description="an e-mail address, at most 254 characters")]
+
+
+WaitlistStatus = Literal["waiting", "offered", "used", "ended", "lapsed", "skipped"]
+
+
+class WaitlistEntryView(Document):
+    status: WaitlistStatus
+    email: str
+    place_on_list: Annotated[int, msgspec.Meta(ge=1)] | None
+    """1 for the next fan to get an offer; null once the fan is not waiting any more."""
+    offer_expires_at: int | None
+
+
+class WaitlistAnswer(Document):
+    waitlist: WaitlistEntryView | None
+    offered: bool = True
+    """This waiting room sends e-mail (else there is no waiting list)."""
+
+
+class WaitlistRemoved(Document):
+    removed: bool

@@ -25,6 +25,7 @@ from waitroom.errors import QueueNotFound, QueueUnavailable, TokenError
 from waitroom.fan import session as fan_session
 from waitroom.fan.content import FanContent
 from waitroom.fan.cookies import SCRIPT_RUNS_COOKIE
+from waitroom.fan.mail_page import mail_page_context
 from waitroom.fan.page_context import (
     error_page,
     eta_text,
@@ -172,6 +173,8 @@ async def queue_page(request: Request) -> Response:
         return error_page(request, error)
     snapshot = runtime.views.last_known(queue_id)
     body = status_body(answer)
+    mail = await mail_page_context(runtime, queue_id, claims.visitor_id, body)
+
     final = (
         answer.status.state in {FanState.CLOSED, FanState.SOLD_OUT, FanState.ADMITTED}
         and not answer.status.stock_may_return  # stock that comes back reopens the queue
@@ -190,6 +193,7 @@ async def queue_page(request: Request) -> Response:
             profile,
             refresh_seconds,
         ),
+        **mail,
     )
     if refresh_seconds and request.cookies.get(SCRIPT_RUNS_COOKIE) != "1":
         # contract: the page works without JavaScript through a Refresh header; once the page's

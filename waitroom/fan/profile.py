@@ -36,6 +36,13 @@ class ProfileSubmission(StrictModel):
     email: Annotated[str, msgspec.Meta(description="an e-mail address, at most 254 characters")]
     tier_id: str = ""
     quantity: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    your_turn_email: Annotated[
+        bool,
+        msgspec.Meta(
+            description="e-mail the fan when the turn comes (when the waiting room sends "
+            "e-mail); not stored with the profile"
+        ),
+    ] = False
 
 
 class ProfileDocument(Document):

@@ -95,6 +95,7 @@ async def get_queue(request: Request) -> Response:
     document = queue_document(view.snapshot, view.outflow_per_second)
     document.update(await protection_figures(runtime, queue_id))
     document["stock"] = await stock_figures(runtime.redis, queue_id)
+    document["waitlist"] = await runtime.waitlist.figures(queue_id)
     return _json(document)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from service_kit.errors import SettingsError
+from service_kit.mail import MAIL_POLL, MailSettings
 from service_kit.redis_client import REDIS_MAX_CONNECTIONS, REDIS_POOL_TIMEOUT, REDIS_URL
 from service_kit.server_limits import ServerLimits
 from service_kit.settings_tree import INTEGER, NUMBER, Variable, group, read_settings
@@ -83,7 +84,8 @@ PUBLIC_BASE_URL: Variable[str] = Variable(
     "WAITROOM_PUBLIC_BASE_URL",
     HTTP_URL,
     "",
-    "The waiting room's public address (where the reverse-proxy connector sends fans)",
+    "The waiting room's public address (where the reverse-proxy connector sends fans; the "
+    "links in e-mails)",
     default_text="unset (paths on the request's host)",
 )
 PROFILE_TTL: Variable[int] = Variable(
@@ -102,6 +104,14 @@ AUTOTUNE_INTERVAL: Variable[float] = Variable(
     "all processes)",
     minimum=0.2,
     maximum=3600,
+)
+WAITLIST_OFFER: Variable[int] = Variable(
+    "WAITROOM_WAITLIST_OFFER_SECONDS",
+    INTEGER,
+    30 * 60,
+    "How long a waiting-list offer (its pass) stands before the ticket goes to the next fan",
+    minimum=1,
+    maximum=7 * 24 * 3600,
 )
 
 
@@ -142,8 +152,17 @@ class Settings:
     autotune_interval_seconds: float = AUTOTUNE_INTERVAL.field()
     """How often autotune decides a queue's rate (one decision per interval over all
     processes)."""
+    mail_poll_seconds: float = MAIL_POLL.field()
+    waitlist_offer_seconds: int = WAITLIST_OFFER.field()
     protection: ProtectionSettings = group(ProtectionSettings)
     server_limits: ServerLimits = group(ServerLimits)
+    mail: MailSettings = group(MailSettings)
+    """SMTP (``WAITROOM_SMTP_*``); without a host nothing is sent and no page offers e-mail."""
+
+    @property
+    def mail_enabled(self) -> bool:
+        """E-mail links need the waiting room's public address."""
+        return self.mail.enabled and bool(self.public_base_url)
 
     def __post_init__(self) -> None:
         if not self.admin_token:

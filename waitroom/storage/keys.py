@@ -186,6 +186,41 @@ class QueueKeys:
         return self.prefix + "stock_removed"
 
     # -- fan extras -----------------------------------------------------------------------
+    @property
+    def your_turn(self) -> str:
+        """Sorted set: visitor id -> place of the fans waiting for the your-turn e-mail."""
+        return self.prefix + "your_turn"
+
+    @property
+    def your_turn_mail(self) -> str:
+        """Hash: visitor id -> JSON {email, lang, position, epoch} of those fans."""
+        return self.prefix + "your_turn_mail"
+
+    @property
+    def mail_outbox(self) -> str:
+        """Sorted set: e-mail id -> due time, ms (service_kit/mail_outbox.py)."""
+        return self.prefix + "mail_outbox"
+
+    @property
+    def mail_messages(self) -> str:
+        """Hash: e-mail id -> JSON payload, and attempts:<id> counters."""
+        return self.prefix + "mail_messages"
+
+    @property
+    def waitlist(self) -> str:
+        """Sorted set: visitor id -> place of the fans on the waiting list (queue order)."""
+        return self.prefix + "waitlist"
+
+    @property
+    def waitlist_entries(self) -> str:
+        """Hash: visitor id -> JSON entry of the waiting list (waitroom/queue/waitlist.py)."""
+        return self.prefix + "waitlist_entries"
+
+    @property
+    def waitlist_offers(self) -> str:
+        """Sorted set: visitor id -> deadline of the waiting-list offers not settled yet."""
+        return self.prefix + "waitlist_offers"
+
     def profile(self, visitor_id: str) -> str:
         """Hash: the fan's pre-checkout profile (name, email, tier, quantity), with a TTL."""
         return f"{self.prefix}profile:{visitor_id}"

@@ -46,7 +46,15 @@ ENGINE_KEYS = (
     "active_sessions",
 )
 ENGINE_ARGV = ("default_burst", "queue_id")
-STOCK_KEYS = ("stock", "stock_events", "sales_per_minute", "stock_removed")
+STOCK_KEYS = (
+    "stock",
+    "stock_events",
+    "sales_per_minute",
+    "stock_removed",
+    "waitlist",
+    "waitlist_offers",
+)
+WAITLIST_KEYS = ("waitlist_entries", "mail_outbox", "mail_messages", "passes_issued")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -87,6 +95,17 @@ class QueueScripts:
         self._stock_remove = LuaScript(
             redis, PACKAGE, "stock_remove", (*ENGINE_KEYS, *STOCK_KEYS),
             (*ENGINE_ARGV, "event_id", "now_seconds"), stock_preludes,
+        )
+        self._waitlist_offer = LuaScript(
+            redis, PACKAGE, "waitlist_offer",
+            (*ENGINE_KEYS, *STOCK_KEYS, *WAITLIST_KEYS, "pass_record..."),
+            (*ENGINE_ARGV, "now_seconds", "offer_seconds", "keep_seconds", "limit", "visitors..."),
+            stock_preludes,
+        )
+        self._your_turn_due = LuaScript(
+            redis, PACKAGE, "your_turn_due",
+            ("counters", "your_turn", "your_turn_mail", "mail_outbox", "mail_messages"),
+            ("limit", "queue_id"),
         )
         self._restore = LuaScript(
             redis, PACKAGE, "restore", ("config", "counters", "alerts"),
@@ -219,6 +238,37 @@ class QueueScripts:
         return StockReply(raw[0], raw[1], int(raw[2]), raw[3] == "1", raw[4] == "1")
 
     # -- state guard, leaving ----------------------------------------------------------------
+    # -- e-mail: your turn and the waiting list -------------------------------------------
+    async def your_turn_due(self, queue_id: str, limit: int) -> int:
+        """Moves the opted-in fans whose place was reached into the outbox; how many."""
+        keys = QueueKeys(queue_id)
+        names = (keys.counters, keys.your_turn, keys.your_turn_mail, keys.mail_outbox,
+                 keys.mail_messages)
+        return int(await self._your_turn_due(names, [limit, queue_id]))
+
+    async def waitlist_offer(
+        self,
+        queue_id: str,
+        pass_ids: Mapping[str, str],
+        now_seconds: float,
+        offer_seconds: int,
+        keep_seconds: int,
+        limit: int,
+    ) -> tuple[int, int, int, bool]:
+        """Settles the waiting list's offers and makes new ones (``pass_ids``: visitor id ->
+        pass id of the fans the step may touch); (offered, lapsed, outstanding, reopened)."""
+        keys = QueueKeys(queue_id)
+        visitors = list(pass_ids)
+        names = (
+            *self._stock_keys(queue_id),
+            *(getattr(keys, name) for name in WAITLIST_KEYS),
+            *(keys.pass_record(pass_ids[visitor]) for visitor in visitors),
+        )
+        args = [*self._engine_args(queue_id), round(now_seconds, 3), offer_seconds,
+                keep_seconds, limit, *visitors]
+        raw = await self._waitlist_offer(names, args)
+        return int(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]) == 1
+
     async def restore(
         self,
         queue_id: str,

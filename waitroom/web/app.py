@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,14 @@ from waitroom.web.admin_routes import organizer_routes
 from waitroom.web.fan_routes import fan_routes
 from waitroom.web.fast_path import StatusFastPath
 from waitroom.web.join_fast_path import JoinFastPath
+from waitroom.web.mail_routes import mail_routes
+from waitroom.web.mail_worker import start_mail_work
 from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.web.redis_errors import redis_error_handler
 from waitroom.web.runtime import Runtime
 from waitroom.web.site_routes import site_routes
 
+LOGGER = logging.getLogger("waitroom")
 PAGES_DIR = Path(__file__).parent.parent / "pages"
 FAN_MAX_BODY_BYTES = 32 * 1024
 """Fans post small things: a join, a profile, survey answers, a code."""
@@ -70,6 +74,7 @@ def waitroom_routes() -> list[BaseRoute]:
     """Every route with what it takes and answers (the OpenAPI document is made from these)."""
     return [
         *fan_routes(),
+        *mail_routes(),
         ApiRoute("/openapi.json", openapi.openapi_endpoint, {"get": OPENAPI}),
         *organizer_routes(),
         *site_routes(),
@@ -138,12 +143,19 @@ def create_app(
         )
         runtime = Runtime.build(settings, redis, app_metrics)
         app.runtime = app.state.runtime = runtime
+        if settings.mail.enabled and not settings.public_base_url:
+            LOGGER.warning(
+                "WAITROOM_SMTP_HOST is set but WAITROOM_PUBLIC_BASE_URL is not: no e-mail"
+            )
+        mail_work = start_mail_work(runtime) if settings.mail_enabled else None
         autotune = AutotuneLoop(runtime)
         autotune.start()
         try:
             yield
         finally:
             await autotune.stop()
+            if mail_work is not None:
+                await mail_work.stop()
             app.runtime = None
             await runtime.protection.close()
             await redis.aclose()

@@ -17,6 +17,8 @@ from waitroom.queue.pass_records import SiteSessions
 from waitroom.queue.state_guard import StateGuard
 from waitroom.queue.stock import QueueStock
 from waitroom.queue.view import QueueViewCache
+from waitroom.queue.waitlist import WaitingList
+from waitroom.queue.your_turn import YourTurnAlerts
 from waitroom.settings import Settings
 from waitroom.sites.proxy_gate import ProxyGate
 from waitroom.tokens import TokenCodec
@@ -39,6 +41,8 @@ class Runtime:
     stock: QueueStock
     proxy: ProxyGate
     """The reverse-proxy connector's checks (:mod:`waitroom.sites.proxy_api`)."""
+    your_turn: YourTurnAlerts
+    waitlist: WaitingList
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, metrics: WaitroomMetrics) -> Runtime:
@@ -66,6 +70,8 @@ class Runtime:
             site_auth=SiteAuth(settings.secret_keys, settings.clock_leeway_seconds),
             stock=QueueStock(scripts),
             proxy=ProxyGate(settings, sessions, passes),
+            your_turn=YourTurnAlerts(redis, scripts),
+            waitlist=WaitingList(redis, scripts, settings.waitlist_offer_seconds),
         )
 
     def cookie_secure(self, request: Request) -> bool:

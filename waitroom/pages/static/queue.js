@@ -116,6 +116,9 @@
     // a place that is done (purchase completed, time run out): offer a new place at the back
     byId("rejoin").hidden = !(s.state === "closed" && s.closed_reason && s.closed_reason !== "queue_closed");
     if (s.state === "admitted" && s.redirect_url) { yourTurn(s); }
+    // sold out for now: reload once to show the waiting-list form (when e-mail is offered)
+    if (s.state === "sold_out" && s.stock_may_return && section.getAttribute("data-mail") === "1" &&
+        !byId("waitlist")) { window.location.reload(); }
   }
 
   // the shop opens in the page's language (the connector's handoff keeps ?lang=)
@@ -304,7 +307,9 @@
   profileForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var data = new FormData(profileForm), body = {};
-    data.forEach(function (value, name) { body[name] = name === "quantity" ? Number(value) : value; });
+    data.forEach(function (value, name) {
+      body[name] = name === "quantity" ? Number(value) : name === "your_turn_email" ? value === "true" : value;
+    });
     var status = byId("profile-status");
     sendJson(profileForm, "PUT", body).then(function (result) {
       status.textContent = result.status === 200 ? t("saved_profile") : problemText(result);

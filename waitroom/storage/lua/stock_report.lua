@@ -13,6 +13,8 @@
 -- KEYS[12] = stock_events        event id -> its figures (JSON) (hash)
 -- KEYS[13] = sales_per_minute    unix minute -> tickets sold (hash)
 -- KEYS[14] = stock_removed       event ids the organizer removed (set)
+-- KEYS[15] = waitlist           visitor id -> place, fans on the waiting list (sorted set)
+-- KEYS[16] = waitlist_offers    visitor id -> deadline of open offers (sorted set)
 -- ARGV[1] = default_burst        burst of a queue that has none of its own
 -- ARGV[2] = queue_id
 -- ARGV[3] = event_id
