@@ -17,7 +17,7 @@ import pytest
 from sale_backend.domain.payments import CARD_DECLINED, CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN
 from tests.support.accessibility import Audit, prepare
-from tests.support.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
+from tests.support.connector_hosts import Hosts, protected_shop
 from tests.support.shop_fixtures import sample_event
 from tests.system.test_connector_browser import LoopDetector, chromium  # noqa: F401 - a fixture
 
@@ -28,16 +28,14 @@ ENGLISH_SHOP_WORDS = ("Your cart", "Total", "Card number", "Pay ", "Your tickets
 
 @pytest.fixture(scope="module")
 def hosts(redis_url: str) -> Iterator[Hosts]:
-    with protected_shop(redis_url, "lang" + uuid.uuid4().hex[:6]) as started:
-        event = sample_event(started.queue_id)
-        event["name"] = {"en": "Test concert", "ru": "Тестовый концерт", "et": "Testkontsert"}
-        event["tiers"][0]["name"] = {"en": "Standard", "ru": "Стандарт"}
-        event["tiers"][0]["includes"] = {"en": "Entry only"}  # no Russian: English shows
-        httpx.put(
-            f"{started.shop.base_url}/api/v1/staff/events/{started.queue_id}",
-            json=event,
-            headers={"authorization": f"Bearer {STAFF_TOKEN}"},
-        ).raise_for_status()
+    """The event is defined once with its texts per language, before any shop process reads
+    it (a redefinition reaches the other worker only after its catalog cache, 2 s)."""
+    queue_id = "lang" + uuid.uuid4().hex[:6]
+    event = sample_event(queue_id)
+    event["name"] = {"en": "Test concert", "ru": "Тестовый концерт", "et": "Testkontsert"}
+    event["tiers"][0]["name"] = {"en": "Standard", "ru": "Стандарт"}
+    event["tiers"][0]["includes"] = {"en": "Entry only"}  # no Russian: English shows
+    with protected_shop(redis_url, queue_id, event=event) as started:
         httpx.put(
             f"{started.queue.base_url}/api/v1/admin/queues/{started.queue_id}",
             json={"name": {"en": "Concert queue", "ru": "Очередь на концерт"}},
