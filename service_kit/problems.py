@@ -45,7 +45,7 @@ PROBLEM_KINDS: dict[ErrorKind, ProblemKind] = {
     ErrorKind.UNAVAILABLE: ProblemKind(503, "Service unavailable"),
     ErrorKind.UPSTREAM_TIMEOUT: ProblemKind(504, "Gateway timeout"),
 }
-"""Every kind has exactly one status (checked by tests/test_problems.py)."""
+"""Every kind has exactly one status (checked by tests/unit/test_problems.py)."""
 
 RETRY_AFTER_KINDS = frozenset({ErrorKind.TOO_MANY, ErrorKind.UNAVAILABLE})
 """Kinds whose answer carries ``Retry-After`` when the error has ``retry_after_seconds``."""

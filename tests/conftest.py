@@ -12,7 +12,7 @@ import redis as sync_redis
 from redis.asyncio import Redis
 
 from service_kit.redis_client import redis_from_url
-from tests.servers import ServerProcess
+from tests.support.servers import ServerProcess
 from waitroom.settings import Settings
 from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
 
@@ -22,7 +22,7 @@ METRICS_TOKEN = "test-metrics-token-" + "m" * 16
 METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 """What Prometheus sends to ``/metrics`` (``WAITROOM_METRICS_TOKEN``)."""
 
-pytest_plugins = ("tests.cluster",)
+pytest_plugins = ("tests.support.cluster", "tests.support.shop_fixtures")
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ when a key's signature matches (compared in constant time), its age is at most `
 (plus the leeway) and not in the future (beyond the leeway), and its payload is JSON; each part
 is decoded as leniently as itsdangerous decodes it. So itsdangerous reads every token written
 here, every token it writes is read here, and nothing it refuses is accepted here
-(tests/test_token_contract.py). The HMAC is the standard library's, each key's state made once
-and copied per token.
+(tests/unit/test_token_contract.py). The HMAC is the standard library's, each key's
+state made once and copied per token.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The shop's OpenAPI 3.1 document, served at ``GET /openapi.json`` (outside the gate: it
 shows no stock): generated from the route table (:func:`sale_backend.web.routes.shop_routes`,
 each route declaring what it takes and answers) and the models, by
-:func:`service_kit.openapi.openapi_document`. tests/sale/test_shop_openapi.py checks every
+:func:`service_kit.openapi.openapi_document`. tests/system/sale/test_shop_openapi.py checks every
 route is described and fuzzes the shop with it."""
 
 from __future__ import annotations

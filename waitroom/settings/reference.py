@@ -1,5 +1,6 @@
 """The settings reference: every variable of every settings class, as docs/operations.md shows
-it (``waitroom settings`` prints it; tests/test_settings_reference.py keeps the doc current)."""
+it (``waitroom settings`` prints it; tests/unit/test_settings_reference.py keeps the
+doc current)."""
 
 from __future__ import annotations
 

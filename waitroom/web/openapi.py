@@ -2,7 +2,7 @@
 route table (:func:`waitroom.web.app.waitroom_routes`, each route declaring what it takes and
 answers) and the models, by :func:`service_kit.openapi.openapi_document`.
 
-tests/test_openapi.py checks every route is described and runs schemathesis against it (no
+tests/system/test_openapi.py checks every route is described and runs schemathesis against it (no
 5xx, answers that match their schemas)."""
 
 from __future__ import annotations
