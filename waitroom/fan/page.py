@@ -29,7 +29,13 @@ from waitroom.fan.page_context import error_page, eta_text, json_for_script, ren
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.status_body import status_body
-from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
+from waitroom.fan.strings import (
+    PLACE_CLOSED_REASONS,
+    SCRIPT_STRINGS,
+    STATE_MESSAGES,
+    grace_minutes,
+    waiting_message_key,
+)
 from waitroom.fan.upsell_view import BABEL_LOCALES, format_price, upsell_cards
 from waitroom.fan.visitor_page import visitor_page
 from waitroom.queue.availability import REDIS_ERRORS
@@ -44,6 +50,9 @@ def state_message(body: dict[str, Any], translate: Translate) -> str:
         return translate(STATE_MESSAGES["closed_" + body["closed_reason"]])
     if body["state"] == "sold_out" and body.get("stock_may_return"):
         return translate(STATE_MESSAGES["sold_out_for_now"])
+    if body["state"] == "waiting":
+        key = waiting_message_key(body)
+        return translate(STATE_MESSAGES[key], minutes=grace_minutes(body))
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
 
 

@@ -59,6 +59,12 @@ class FanStatus(NamedTuple):
     ``purchase_completed``, ``pass_expired``, ``session_ended`` (this place is done)."""
     degraded: bool = False
     """True while the store is unreachable: the answer is a fail-closed pause."""
+    away_grace_seconds: int | None = None
+    """How long a place is kept while its fan is away (page closed, network down); None when
+    the queue never skips absent fans (abandonment off)."""
+    returning: bool = False
+    """The fan's place was skipped while away and the fan came back within the grace: admitted
+    at the next admission step (``ahead``: fans who came back before)."""
 
 
 # Enum members as module globals: on a status poll every ``FanState.X`` would be a class
@@ -161,6 +167,20 @@ def fan_status(
         snapshot.tickets_remaining,
         stock_may_return,
         closed_reason,
+        away_grace_seconds=config.away_grace_seconds if config.abandon_after_seconds > 0 else None,
+    )
+
+
+def returning_status(admitted: FanStatus, ahead: int, poll_min_ms: int) -> FanStatus:
+    """A fan back within the grace: waiting for the next admission step, at the front."""
+    return admitted._replace(
+        state=WAITING,
+        ahead=ahead,
+        eta_seconds=None,
+        eta_range_seconds=None,
+        poll_after_ms=poll_min_ms,
+        progress=1.0,
+        returning=True,
     )
 
 

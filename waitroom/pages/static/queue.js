@@ -56,6 +56,13 @@
       return t("state_closed_" + s.closed_reason);
     }
     if (s.state === "sold_out" && s.stock_may_return) { return t("state_sold_out_for_now"); }
+    if (s.state === "waiting") {
+      // the same choice as waitroom/fan/strings.py waiting_message_key
+      var grace = s.away_grace_seconds, key = "state_waiting";
+      if (s.returning) { key = "state_returning"; }
+      else if (typeof grace === "number") { key = grace > 0 ? "state_waiting_kept" : "state_waiting_not_kept"; }
+      return t(key, { minutes: Math.max(1, Math.ceil((grace || 0) / 60)) });
+    }
     return t("state_" + s.state);
   }
 

@@ -10,10 +10,12 @@
 -- KEYS[8] = skipped              places the pointer passed because their fan had gone (bitmap)
 -- KEYS[9] = abandoned_total      count of skipped places (string)
 -- KEYS[10] = active_sessions     pass id -> session deadline (sorted set)
--- KEYS[11] = stock               totals over the events (hash)
--- KEYS[12] = stock_events        event id -> its figures (JSON) (hash)
--- KEYS[13] = sales_per_minute    unix minute -> tickets sold (hash)
--- KEYS[14] = stock_removed       event ids the organizer removed (set)
+-- KEYS[11] = away               places skipped while their fan was away -> when (ms) (sorted set)
+-- KEYS[12] = returned           away fans who came back in the grace -> when (ms) (sorted set)
+-- KEYS[13] = stock               totals over the events (hash)
+-- KEYS[14] = stock_events        event id -> its figures (JSON) (hash)
+-- KEYS[15] = sales_per_minute    unix minute -> tickets sold (hash)
+-- KEYS[16] = stock_removed       event ids the organizer removed (set)
 -- ARGV[1] = default_burst        burst of a queue that has none of its own
 -- ARGV[2] = queue_id
 -- ARGV[3] = event_id
