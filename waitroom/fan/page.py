@@ -122,6 +122,7 @@ def queue_page_values(
         "status": body,
         "status_json": json_for_script(body),
         "status_url": f"/api/v1/queues/{queue_id}/status",
+        "frame_url": f"/api/v1/queues/{queue_id}/frame",
         "base_api_url": f"/api/v1/queues/{queue_id}",
         "rejoin_offered": body.get("closed_reason") in PLACE_CLOSED_REASONS,
         "refresh_seconds": 0 if preview else refresh_seconds,

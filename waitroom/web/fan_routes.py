@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from waitroom.fan import extras_api as fan
+from waitroom.fan.frame import frame_endpoint
 from waitroom.fan.rejoin import rejoin_endpoint
 from waitroom.organizer import content_api as admin
 
@@ -14,6 +15,7 @@ ADMIN_API = "/api/v1/admin/queues/{queue_id}"
 
 def fan_extra_routes() -> list[BaseRoute]:
     return [
+        Route(f"{QUEUE_API}/frame", frame_endpoint, methods=["GET"]),
         Route(f"{QUEUE_API}/content", fan.content_endpoint, methods=["GET"]),
         Route(f"{QUEUE_API}/profile", fan.profile_get_endpoint, methods=["GET"]),
         Route(f"{QUEUE_API}/profile", fan.profile_put_endpoint, methods=["PUT", "POST"]),
