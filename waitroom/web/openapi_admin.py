@@ -45,6 +45,7 @@ QUEUE_CONFIG = obj(
         "event_id": STRING,
         "active_shopper_cap": {"type": "integer", "minimum": 0},
         "abandon_after_seconds": {"type": "integer", "minimum": 0},
+        "away_grace_seconds": {"type": "integer", "minimum": 0},
     }
 )
 QUEUE_DOCUMENT = obj(

@@ -48,9 +48,14 @@ STATUS_SCHEMA = obj(
         "redirect_url": STRING,
         "session_deadline": INTEGER,
         "closed_reason": {
-            "enum": ["purchase_completed", "pass_expired", "session_ended", "queue_closed"]
+            "enum": [
+                "purchase_completed", "pass_expired", "session_ended", "queue_closed",
+                "away_too_long",
+            ]
         },
         "degraded": BOOLEAN,
+        "away_grace_seconds": INTEGER,
+        "returning": BOOLEAN,
     },
     ("state", "position", "ahead", "eta_seconds", "poll_after_ms"),
 )
@@ -102,6 +107,29 @@ PAGE_ERRORS = {
 
 FORM_ERRORS = {code: problem_or_page(answer["description"]) for code, answer in FAN_ERRORS.items()}
 """Errors of endpoints that also take form posts from the page without JavaScript."""
+
+
+FRAME_SCHEMA = obj(
+    {
+        "queue_id": STRING,
+        "epoch": INTEGER,
+        "state": {"enum": ["prequeue", "open", "paused", "sold_out", "closed"]},
+        "opened": BOOLEAN,
+        "serving": INTEGER,
+        "tail": INTEGER,
+        "queue_length": INTEGER,
+        "outflow_per_second": {"type": "number"},
+        "eta_spread": {"type": "array", "items": {"type": "number"}},
+        "heartbeat_after_ms": INTEGER,
+        "frame_poll_ms": INTEGER,
+        "opens_at": {"type": "number"},
+        "tickets_remaining": INTEGER,
+        "stock_may_return": BOOLEAN,
+        "pause_reason": STRING,
+        "away_grace_seconds": INTEGER,
+    },
+    ("queue_id", "epoch", "state", "serving", "queue_length", "outflow_per_second"),
+)
 
 
 def _fan(
@@ -170,6 +198,18 @@ def queue_paths() -> dict[str, Any]:
                     "200": json_answer("Status", STATUS_SCHEMA),
                 },
             )
+        },
+        f"{api}/frame": {
+            "get": {
+                "summary": "The shared queue frame: the same for every fan (public, max-age=1, "
+                "ETag); the page computes its own position and ETA from it",
+                "parameters": [QUEUE_ID],
+                "responses": {
+                    "200": json_answer("Frame", FRAME_SCHEMA),
+                    "304": {"description": "Not modified (If-None-Match)"},
+                    "404": problem("No such queue"),
+                },
+            }
         },
         f"{api}/challenge": {
             "get": {

@@ -300,7 +300,8 @@
     var waiting = s.state === "waiting" || s.state === "paused" || s.state === "prequeue";
     if (frame === null || !waiting || s.returning) { return s.poll_after_ms; }
     if (s.position > 0 && frame.serving >= s.position) { return s.poll_after_ms; }
-    return Math.max(s.poll_after_ms, frame.heartbeat_after_ms);
+    // schedule() jitters by 0.85..1.15: divided by 0.85, no heartbeat comes sooner than asked
+    return Math.max(s.poll_after_ms, Math.ceil(frame.heartbeat_after_ms / 0.85));
   }
 
   // final states stop polling; a queue sold out by stock may reopen when tickets come back
