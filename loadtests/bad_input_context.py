@@ -43,7 +43,7 @@ def route_table(routes: list[BaseRoute], prefix: str = "") -> list[RouteInfo]:
 
 def app_routes() -> dict[str, list[RouteInfo]]:
     """Both apps' route tables (the same lists the app factories mount)."""
-    from sale_backend.web.app import shop_routes
+    from sale_backend.web.routes import shop_routes
     from waitroom.web.app import waitroom_routes
 
     return {

@@ -1,168 +1,216 @@
-"""Checkout benchmark: throughput and latency percentiles of ``POST /api/v1/checkout``.
+"""Checkout benchmark: throughput, latency percentiles and what one checkout costs.
 
-Starts a Redis (embedded, AOF ``appendfsync always`` like production sale data, unless
-``REDIS_URL`` is set), the waiting room and the shop under real uvicorn processes, defines an
-event, then fires express checkouts (one ticket each, distinct buyers with real passes as
-bearer tokens: each checkout claims its pass at the waiting room and ends the session) at a
-fixed concurrency.
+The deployed topology (:mod:`loadtests.shop_bench_system`): the waiting room and the shop on
+two "hosts" under uvicorn, the sale Redis with AOF ``appendfsync always``. Express checkouts
+(hold + payment intent + test-provider charge + order, one ticket each) by distinct buyers with
+real passes as bearer tokens (each checkout claims its pass at the waiting room and ends the
+session), at a fixed concurrency, sent by a lean keep-alive client
+(:mod:`loadtests.keepalive_client`) so the load generator takes little of the CPU.
 
-    python -m loadtests.bench_checkout --checkouts 2000 --concurrency 32
+Besides latency it reports, per checkout: the CPU of the shop, the waiting room and both Redis
+servers, the sale Redis's commands (``INFO commandstats``; ``evalsha`` = script calls), its
+``fdatasync`` calls (``--count-fsyncs``: strace on the sale Redis) and its SLOWLOG entries.
+
+    python -m loadtests.bench_checkout --checkouts 1500 --concurrency 32
+    python -m loadtests.bench_checkout --checkouts 1500 --concurrency 32 --source /tmp/base
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import json
 import secrets
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
-import httpx
+import orjson
+import redis
 
-from waitroom.connector import PassClaims, PassCodec, visitor_hash
-from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
-from waitroom.tokens import new_visitor_id
+from loadtests.keepalive_client import KeepAliveConnection, request_bytes
+from loadtests.shop_bench_system import ShopBenchSystem, running_system, usage_per_request
 
-SECRET_KEY = "bench-secret-key-" + "0" * 16
-STAFF_TOKEN = "bench-staff-token-0123456789"
-ADMIN_TOKEN = "bench-admin-token-0123456789"
-QUEUE_ID = "bench"
+CARD_SUCCEEDS = "4242424242424242"
+SLOWLOG_MICROSECONDS = 2000
 
 
-def start_server(
-    factory: str, redis_url: str, port: int, workers: int, **extra: str
-) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "WAITROOM_SECRET_KEYS": SECRET_KEY,
-        "WAITROOM_STAFF_TOKEN": STAFF_TOKEN,
-        "WAITROOM_ADMIN_TOKEN": ADMIN_TOKEN,
-        "WAITROOM_SHOP_QUEUE_ID": QUEUE_ID,
-        **extra,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
+def checkout_request(host: str, event_id: str, tier_id: str, pass_token: str) -> bytes:
+    body = orjson.dumps(
+        {
+            "event_id": event_id,
+            "items": [{"tier_id": tier_id, "quantity": 1}],
+            "card_number": CARD_SUCCEEDS,
+            "name": "Bench Fan",
+            "email": "bench@example.org",
+        }
+    )
+    headers = [
+        ("Authorization", f"Bearer {pass_token}"),
+        ("Idempotency-Key", str(uuid.uuid4())),
+        ("Content-Type", "application/json"),
     ]
-    process = subprocess.Popen(command, env=environment)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=0.5).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{factory} did not start")
+    return request_bytes("POST", "/api/v1/checkout", host, headers, body)
 
 
-async def run(base_url: str, checkouts: int, concurrency: int) -> None:
-    event_id = "bench-" + secrets.token_hex(4)
-    event = {
-        "queue_id": QUEUE_ID,
-        "name": "Benchmark",
-        "max_tickets_per_buyer": 4,
-        "tiers": [{"tier_id": "standard", "price_minor": 5000, "capacity": checkouts}],
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    if not ordered:  # no request was answered: the outcomes say why
+        return {}
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p90_ms": round(percentile(ordered, 0.90) * 1000, 1),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
     }
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        response = await client.put(
-            f"/api/v1/staff/events/{event_id}",
-            json=event,
-            headers={"authorization": f"Bearer {STAFF_TOKEN}"},
+
+
+async def fire(
+    host: str, port: int, requests: list[bytes], concurrency: int
+) -> tuple[list[float], Counter[int], float]:
+    """Send every request once over ``concurrency`` keep-alive connections."""
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    pending = iter(requests)
+
+    async def connection() -> None:
+        client = KeepAliveConnection(host, port)
+        try:
+            for raw in pending:
+                try:
+                    reply = await client.send(raw)
+                except (ConnectionError, OSError, TimeoutError):
+                    statuses[0] += 1
+                    continue
+                latencies.append(reply.seconds)
+                statuses[reply.status] += 1
+        finally:
+            client.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return latencies, statuses, time.perf_counter() - started
+
+
+class FsyncCounter:
+    """``strace -c -e fdatasync,fsync`` attached to a process for the length of a run."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = subprocess.Popen(
+            ["strace", "-f", "-c", "-e", "trace=fdatasync,fsync", "-p", str(pid)],
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        response.raise_for_status()
-        codec = PassCodec([SECRET_KEY], pass_ttl_seconds=900)
-        latencies: list[float] = []
-        statuses: Counter[int] = Counter()
-        remaining = iter(range(checkouts))
+        time.sleep(0.5)  # attached before the run starts
 
-        async def worker() -> None:
-            for _ in remaining:
-                buyer = visitor_hash([SECRET_KEY], new_visitor_id())
-                expires_at = int(time.time()) + 900
-                token = codec.issue(PassClaims(QUEUE_ID, buyer, secrets.token_hex(12), expires_at))
-                started = time.perf_counter()
-                answer = await client.post(
-                    "/api/v1/checkout",
-                    json={
-                        "event_id": event_id,
-                        "items": [{"tier_id": "standard", "quantity": 1}],
-                        "card_number": "4242424242424242",
-                        "name": "Bench Fan",
-                        "email": "bench@example.org",
-                    },
-                    headers={
-                        "authorization": f"Bearer {token}",
-                        "idempotency-key": str(uuid.uuid4()),
-                    },
-                )
-                latencies.append(time.perf_counter() - started)
-                statuses[answer.status_code] += 1
+    def stop(self) -> int:
+        self._process.send_signal(2)
+        _, report = self._process.communicate(timeout=10)
+        calls = 0
+        for line in report.splitlines():
+            parts = line.split()
+            if parts and parts[-1] in {"fdatasync", "fsync"}:
+                calls += int(parts[3])
+        return calls
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    print(f"checkouts: {checkouts}  concurrency: {concurrency}  statuses: {dict(statuses)}")
-    print(f"throughput: {checkouts / elapsed:.0f} checkouts/s  (elapsed {elapsed:.2f} s)")
-    print(f"latency: p50 {p50:.1f} ms  p99 {p99:.1f} ms  max {latencies[-1] * 1000:.1f} ms")
+
+def slow_entries(url: str) -> list[dict[str, Any]]:
+    client = redis.Redis.from_url(url)
+    try:
+        entries = client.slowlog_get(20)
+    finally:
+        client.close()
+    return [
+        {
+            "microseconds": entry["duration"],
+            "command": entry["command"].decode(errors="replace")[:80]
+            if isinstance(entry["command"], bytes)
+            else str(entry["command"])[:80],
+        }
+        for entry in entries
+    ]
+
+
+def benchmark(
+    system: ShopBenchSystem, checkouts: int, concurrency: int, count_fsyncs: bool
+) -> dict[str, Any]:
+    assert system.shop is not None
+    event_id = "bench-" + secrets.token_hex(4)
+    system.define_event(
+        event_id,
+        {
+            "name": "Benchmark",
+            "max_tickets_per_buyer": 4,
+            "tiers": [{"tier_id": "standard", "price_minor": 5000, "capacity": checkouts}],
+        },
+    )
+    host = f"{system.shop.host}:{system.shop.port}"
+    requests = [
+        checkout_request(host, event_id, "standard", token) for token in system.passes(checkouts)
+    ]
+    sale = redis.Redis.from_url(system.sale_redis.url)
+    sale.config_set("slowlog-log-slower-than", SLOWLOG_MICROSECONDS)
+    sale.slowlog_reset()
+    sale.close()
+    fsyncs = None
+    if count_fsyncs:
+        assert system.sale_redis.process is not None
+        fsyncs = FsyncCounter(system.sale_redis.process.pid)
+    before = system.usage()
+    client_cpu = time.process_time()
+    latencies, statuses, elapsed = asyncio.run(
+        fire(system.shop.host, system.shop.port, requests, concurrency)
+    )
+    client_cpu = time.process_time() - client_cpu
+    after = system.usage()
+    fsync_calls = fsyncs.stop() if fsyncs is not None else None
+    figures = system.staff_get(f"/api/v1/staff/events/{event_id}")
+    return {
+        "checkouts": checkouts,
+        "concurrency": concurrency,
+        "workers": system.workers,
+        "statuses": {str(status): count for status, count in sorted(statuses.items())},
+        "sold": figures.get("sold_total"),
+        "checkouts_per_second": round(checkouts / elapsed, 1),
+        "elapsed_seconds": round(elapsed, 2),
+        "latency": latency_summary(latencies),
+        "per_checkout": {
+            **usage_per_request(before, after, checkouts),
+            "client_cpu_us": round(client_cpu / checkouts * 1e6, 1),
+            "sale_redis_fsyncs": None if fsync_calls is None else round(fsync_calls / checkouts, 2),
+        },
+        "sale_redis_slowlog": slow_entries(system.sale_redis.url),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkouts", type=int, default=2000)
+    parser.add_argument("--checkouts", type=int, default=1500)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each app")
+    parser.add_argument("--count-fsyncs", action="store_true", help="strace the sale Redis")
+    parser.add_argument(
+        "--source", type=Path, default=None, help="serve the apps from another checkout"
+    )
+    parser.add_argument("--output", type=Path, default=None, help="write the result as JSON")
     arguments = parser.parse_args()
-    embedded = None
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        embedded = EmbeddedRedis(appendfsync_always=True).start()
-        redis_url = embedded.url
-    waitroom_port, port = free_port(), free_port()
-    waitroom = start_server(
-        "waitroom.web.app:create_app_from_environ", redis_url, waitroom_port, arguments.workers
-    )
-    shop = start_server(
-        "sale_backend.web.app:create_app_from_environ",
-        redis_url,
-        port,
-        arguments.workers,
-        WAITROOM_CONNECTOR_URL=f"http://127.0.0.1:{waitroom_port}",
-    )
-    try:
-        httpx.put(
-            f"http://127.0.0.1:{waitroom_port}/api/v1/admin/queues/{QUEUE_ID}",
-            json={"rate_per_minute": 60, "state": "open"},
-            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-        ).raise_for_status()
-        asyncio.run(run(f"http://127.0.0.1:{port}", arguments.checkouts, arguments.concurrency))
-    finally:
-        for process in (shop, waitroom):
-            process.terminate()
-            process.wait(timeout=10)
-        if embedded is not None:
-            embedded.stop()
+    with running_system(workers=arguments.workers, source=arguments.source) as system:
+        result = benchmark(
+            system, arguments.checkouts, arguments.concurrency, arguments.count_fsyncs
+        )
+    result["source"] = str(arguments.source or "this checkout")
+    text = json.dumps(result, indent=2)
+    print(text)
+    if arguments.output is not None:
+        arguments.output.write_text(text + "\n", encoding="utf-8")
     return 0
 
 

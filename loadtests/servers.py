@@ -88,6 +88,8 @@ class UvicornProcess:
     """Where the server runs (``python -m`` imports from there first)."""
     host: str = "127.0.0.1"
     """A loopback address: 127.0.0.2 puts a second app on "another host" of the same machine."""
+    python: str = sys.executable
+    """The interpreter (another checkout's ``.venv`` to serve an older commit as it was)."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -96,7 +98,7 @@ class UvicornProcess:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "uvicorn", self.factory, "--factory",
+            self.python, "-m", "uvicorn", self.factory, "--factory",
             "--host", self.host, "--port", str(self.port),
             "--workers", str(self.workers), *UVICORN_FLAGS, *self.extra_flags,
         ]

@@ -61,7 +61,7 @@ class RequestBodyLimit:
 
     def limit_for(self, scope: Scope) -> int | None:
         method = scope["method"]
-        path = _route_path(scope)
+        path = route_path(scope)
         for rule in self.rules:
             if rule.matches(method, path):
                 return rule.max_body_bytes
@@ -90,10 +90,10 @@ class RequestBodyLimit:
             return
         if disconnected:
             return  # the client went away mid-body: nobody to answer
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path inside this app: a mounted app's scope keeps the full path in ``path`` and
     its mount point in ``root_path``."""
     path: str = scope["path"]
@@ -137,7 +137,20 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
             return b"".join(chunks), False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole body (None when the client went away first). Behind this layer it comes in
+    one message of at most the limit."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """The body once, in one message; then the server's own events (disconnect)."""
     delivered = False
 

@@ -1,18 +1,23 @@
-"""Read a request body that is either a JSON object or an HTML form (for pages without JS).
+"""Read a request's body or query string into a typed model (:mod:`service_kit.models`), and
+answer with one.
 
 Sizes are not checked here: every body reaches a handler through the app's body limit layer
 (service_kit/body_limit.py), which has refused anything larger than the route accepts."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
-import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 
-from service_kit.errors import InvalidInput
+from service_kit.models import convert_fields, decode_json, encode
+
+T = TypeVar("T")
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_FORM_FIELDS = 200
 
 
 def is_form(request: Request) -> bool:
@@ -20,25 +25,41 @@ def is_form(request: Request) -> bool:
     return content_type in FORM_TYPES
 
 
-async def read_fields(request: Request) -> dict[str, Any]:
-    """A JSON object, or form fields (a list where a name repeats). Raises InvalidInput."""
+async def form_fields(request: Request) -> dict[str, Any]:
+    """A form's fields: text, or a list of texts where a name repeats."""
+    async with request.form(max_files=0, max_fields=MAX_FORM_FIELDS) as form:
+        fields: dict[str, Any] = {}
+        for name in form:
+            values = [value for value in form.getlist(name) if isinstance(value, str)]
+            fields[name] = values[0] if len(values) == 1 else values
+        return fields
+
+
+async def read_json(request: Request, model: type[T]) -> T:
+    """The JSON body as ``model`` (an empty body reads as ``{}``: a model whose fields all have
+    defaults takes it, others name their first missing field)."""
+    return decode_json(await request.body(), model, empty=b"{}")
+
+
+async def read_json_or_form(request: Request, model: type[T], form_model: type[T]) -> T:
+    """A JSON body as ``model``, or a form post (pages without JavaScript) as ``form_model``."""
     if is_form(request):
-        async with request.form(max_files=0, max_fields=200) as form:
-            fields: dict[str, Any] = {}
-            for name in form:
-                values = [value for value in form.getlist(name) if isinstance(value, str)]
-                fields[name] = values[0] if len(values) == 1 else values
-            return fields
-    return await read_json_object(request)
+        return convert_fields(await form_fields(request), form_model)
+    return await read_json(request, model)
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """A JSON object body (``{}`` when empty). Raises InvalidInput."""
-    body = await request.body()
-    try:
-        data = orjson.loads(body or b"{}")
-    except orjson.JSONDecodeError:
-        raise InvalidInput("request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("request body must be a JSON object")
-    return data
+def read_query(request: Request, model: type[T]) -> T:
+    """The query string as ``model`` (the last value of a repeated name)."""
+    return convert_fields(dict(request.query_params), model)
+
+
+def model_response(
+    value: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A JSON answer of a model, never cached (``Cache-Control: no-store``)."""
+    return Response(
+        encode(value),
+        status_code=status_code,
+        media_type="application/json",
+        headers={"cache-control": "no-store", **(headers or {})},
+    )

@@ -8,6 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.config import SchemathesisConfig
 from starlette.routing import BaseRoute, Mount, Route
 
@@ -16,6 +22,14 @@ FUZZ_CONFIG = SchemathesisConfig.from_dict(
     # methods a path does not have (405 from the router) add time and nothing else
     {"phases": {"coverage": {"unexpected-methods": []}}}
 )
+DOCUMENT_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+"""Every answer is no 5xx, has a documented status and media type, and matches its schema:
+the generated document says what the app really does."""
 FUZZ_SETTINGS = settings(
     max_examples=10,
     deadline=None,

@@ -39,8 +39,8 @@ def test_any_body_is_a_report_or_invalid_input(body: dict[str, Any]) -> None:
     except InvalidInput as error:
         assert error.detail and isinstance(error.extra.get("field"), str)
         return
-    assert report.remaining == body["remaining"]
-    assert report.capacity is None or report.remaining <= report.capacity
+    assert report.report.remaining == body["remaining"]
+    assert report.report.capacity is None or report.report.remaining <= report.report.capacity
 
 
 @dataclass

@@ -278,7 +278,7 @@ BAD_REPORTS: list[tuple[Any, str]] = [
     ({"remaining": 1, "tiers": [{"tier_id": "ga"}]}, "tiers[0].remaining"),
     ({"remaining": 1, "tiers": [{"tier_id": "bad id", "remaining": 1}]}, "tiers[0].tier_id"),
     ({"remaining": 1, "tiers": [{"tier_id": "a", "remaining": 1}] * 2}, "tiers[1].tier_id"),
-    ({"remaining": 1, "tiers": [{"tier_id": "a", "remaining": 1, "price": 5}]}, "tiers[0]"),
+    ({"remaining": 1, "tiers": [{"tier_id": "a", "remaining": 1, "price": 5}]}, "tiers[0].price"),
     (
         {"remaining": 1, "tiers": [{"tier_id": "a", "remaining": 3, "capacity": 2}]},
         "tiers[0].remaining",

@@ -18,11 +18,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
+from msgspec import UNSET, UnsetType
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
+from service_kit.models import StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.errors import QueueNotFound, QueueNotJoinable
 from waitroom.storage.keys import QUEUE_REGISTRY_KEY, QueueKeys
@@ -57,22 +60,52 @@ DEFAULT_AWAY_GRACE_SECONDS = 900
 """A place skipped because its fan stopped checking in is kept this long (``engine.lua`` holds
 the same default for queues created before the setting existed)."""
 
-TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64}
-"""Organizer texts of a queue (others: 2048 characters)."""
+TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64, "redirect_url": 2048}
+"""Organizer texts of a queue (characters, after NFC)."""
+Rate = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_PER_MINUTE)]
+OpensAt = Annotated[float, msgspec.Meta(ge=0, description="unix seconds; 0 or null: now")]
 
-CONFIG_FIELDS: dict[str, type] = {
-    "rate_per_minute": int,
-    "state": str,
-    "opens_at": float,
-    "burst": int,
-    "redirect_url": str,
-    "name": str,
-    "pause_reason": str,
-    "event_id": str,
-    "active_shopper_cap": int,
-    "abandon_after_seconds": int,  # 0 = off; places not polled this long are skipped
-    "away_grace_seconds": int,  # a skipped place is kept this long for its fan's return
-}
+
+class QueueSettings(StrictModel):
+    """What an organizer sets on a queue (every field optional: an update names what changes;
+    a new queue starts open at 60 per minute). Texts are typed text (:func:`clean_text`)."""
+
+    rate_per_minute: Rate | UnsetType = UNSET
+    state: QueueState | UnsetType = UNSET
+    opens_at: OpensAt | UnsetType | None = UNSET
+    burst: Annotated[int, msgspec.Meta(ge=1, le=MAX_BURST)] | UnsetType = UNSET
+    redirect_url: (
+        Annotated[str, msgspec.Meta(description="a path or an http(s) URL")] | UnsetType
+    ) = UNSET
+    name: Annotated[str, msgspec.Meta(description="at most 200 characters")] | UnsetType = UNSET
+    pause_reason: (
+        Annotated[str, msgspec.Meta(description="at most 500 characters")] | UnsetType
+    ) = UNSET
+    event_id: Annotated[str, msgspec.Meta(description="at most 64 characters")] | UnsetType = UNSET
+    active_shopper_cap: Rate | UnsetType = UNSET
+    abandon_after_seconds: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=0,
+                le=MAX_RATE_PER_MINUTE,
+                description="places not polled this long are skipped (0 = off)",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    away_grace_seconds: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=0,
+                le=MAX_RATE_PER_MINUTE,
+                description="a place skipped while its fan was away is kept this long: back "
+                "within it, the fan goes in at the next admission step (0 = given up at once)",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,46 +226,31 @@ def optional_count(value: Any) -> int | None:
         return None
 
 
-def validate_config_update(fields: dict[str, Any]) -> dict[str, str]:
-    """Check organizer input; returns Redis-ready strings. Raises InvalidInput."""
+def queue_settings(fields: QueueSettings | Mapping[str, Any]) -> QueueSettings:
+    """Settings from a model or from plain values (the dashboard's forms, tests, the demo)."""
+    return fields if isinstance(fields, QueueSettings) else convert(dict(fields), QueueSettings)
+
+
+def validate_config_update(fields: QueueSettings | Mapping[str, Any]) -> dict[str, str]:
+    """Check organizer input (types and ranges by the model, then typed text and the redirect
+    URL's scheme); returns Redis-ready strings. Raises InvalidInput."""
     result: dict[str, str] = {}
-    for name, value in fields.items():
-        if name not in CONFIG_FIELDS:
-            raise InvalidInput(f"unknown field {name!r}", field=name)
-        expected = CONFIG_FIELDS[name]
-        if expected is int:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidInput(f"{name} must be an integer", field=name)
-            limit = MAX_BURST if name == "burst" else MAX_RATE_PER_MINUTE
-            if value < 0 or value > limit or (name == "burst" and value < 1):
-                raise InvalidInput(f"{name} is out of range", field=name)
+    for name, value in msgspec.structs.asdict(queue_settings(fields)).items():
+        if value is UNSET:
+            continue
+        if name == "opens_at":
+            result[name] = repr(float(value or 0))
+        elif isinstance(value, QueueState):
+            result[name] = value.value
+        elif isinstance(value, int):
             result[name] = str(value)
-        elif expected is float:
-            if value is None:
-                value = 0
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise InvalidInput(
-                    f"{name} must be a non-negative number (unix seconds)", field=name
-                )
-            result[name] = repr(float(value))
         else:
-            value = clean_text(
-                value,
-                name,
-                TEXT_FIELD_MAX_CHARS.get(name, 2048),
-                required=name in {"state", "redirect_url"},
+            text = clean_text(
+                value, name, TEXT_FIELD_MAX_CHARS[name], required=name == "redirect_url"
             )
-            if name == "state":
-                try:
-                    QueueState(value)
-                except ValueError:
-                    allowed = ", ".join(state.value for state in QueueState)
-                    raise InvalidInput(f"state must be one of {allowed}", field=name) from None
-            if name == "redirect_url" and not (
-                value.startswith("/") or value.startswith("https://") or value.startswith("http://")
-            ):
+            if name == "redirect_url" and not text.startswith(("/", "https://", "http://")):
                 raise InvalidInput("redirect_url must be a path or an http(s) URL", field=name)
-            result[name] = value
+            result[name] = text
     return result
 
 
@@ -281,7 +299,7 @@ class AdmissionStore:
         value = await self.redis.hget(QueueKeys(queue_id).visitors, visitor_id)
         return None if value is None else int(value)
 
-    async def configure(self, queue_id: str, fields: dict[str, Any]) -> bool:
+    async def configure(self, queue_id: str, fields: QueueSettings | Mapping[str, Any]) -> bool:
         """Create or update a queue; returns True when it was created."""
         values = validate_config_update(fields)
         keys = QueueKeys(queue_id)

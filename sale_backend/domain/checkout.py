@@ -1,12 +1,19 @@
 """Checkout: Idempotency-Key, payment intent first, provider call, then the order.
 
-1. The Idempotency-Key is claimed for this buyer (same key + same body replays the first
+1. An express checkout (``items``/``seats`` in the body) is priced first; a tier the stock
+   view knows to be sold out is refused here, before anything is written (unless the key has
+   a record already: then its answer stands).
+2. The Idempotency-Key is claimed for this buyer (same key + same body replays the first
    answer; a different body is 422; a request still running is 409).
-2. An express checkout (``items``/``seats`` in the body) creates its hold first; otherwise the
-   buyer's ``hold_id`` is used.
-3. The payment intent is recorded in Redis before the provider is called.
+3. An express checkout creates its hold and records the payment intent in one batch of two
+   script calls; otherwise the buyer's ``hold_id`` is used and the intent recorded. Either way
+   the intent is in Redis before the provider is called.
 4. The provider charges by payment id; the result becomes an order (fenced by the hold) or a
    settled payment. A crash anywhere in between is repaired by :mod:`sale_backend.domain.reconcile`.
+
+Answers given once the payment intent is recorded are kept under the key (and replayed); a
+refusal before that (sold out, seat taken, buyer limit, hold gone) changed nothing, so it is
+not kept: the key is free again.
 """
 
 from __future__ import annotations
@@ -15,14 +22,26 @@ import asyncio
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import HoldData, Payment
 from sale_backend.domain.fulfilment import Answer, Fulfilment
-from sale_backend.domain.holds import HoldRequest, create_hold, load_hold, parse_hold_request
+from sale_backend.domain.holds import (
+    Hold,
+    HoldRequest,
+    held,
+    hold_call,
+    load_hold,
+    price_hold,
+    selection,
+    sold_out_error,
+)
+from sale_backend.domain.requests import CheckoutBody
 from sale_backend.errors import (
     HoldExpired,
     IdempotencyKeyBusy,
@@ -35,7 +54,10 @@ from sale_backend.errors import (
     PaymentTimeout,
 )
 from sale_backend.storage.keys import EventKeys, event_of, new_id
+from sale_backend.storage.scripts import ScriptCall
+from sale_backend.storage.stock_view import Shortfall
 from service_kit.errors import InvalidInput, ServiceError
+from service_kit.models import convert, encode
 from service_kit.text_input import clean_text
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -64,25 +86,27 @@ def checked_idempotency_key(value: str | None) -> str:
     return value
 
 
-def parse_checkout(data: Any) -> CheckoutRequest:
-    """``{"hold_id"} | {"event_id", "items"/"seats"}`` plus ``card_number``, ``name``, ``email``."""
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    card = data.get("card_number")
-    if not isinstance(card, str) or not CARD_PATTERN.match(card.replace(" ", "")):
+def parse_checkout(body: CheckoutBody | Mapping[str, Any]) -> CheckoutRequest:
+    """A checkout body (its types checked by the model): the payer's card, typed name and
+    e-mail, and a hold (``hold_id``) or an express selection (``event_id``, ``items``,
+    ``seats``). Raises InvalidInput."""
+    data = body if isinstance(body, CheckoutBody) else convert(dict(body), CheckoutBody)
+    card = data.card_number.replace(" ", "")
+    if not CARD_PATTERN.match(card):
         raise InvalidInput("card_number must be 12-19 digits", field="card_number")
-    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+    name = clean_text(data.name, "name", MAX_NAME_CHARS)
+    email = clean_text(data.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email is not a valid address", field="email")
-    hold_id = data.get("hold_id")
     hold_request = None
-    if hold_id is None:
-        hold_request = parse_hold_request(data)
-        event_id = hold_request.event_id
+    if data.hold_id is not None:
+        event_id = event_of(data.hold_id, "hold")
+    elif data.event_id is not None:
+        hold_request = selection(data.event_id, data.items, data.seats)
+        event_id = data.event_id
     else:
-        event_id = event_of(hold_id, "hold")
-    return CheckoutRequest(event_id, hold_id, hold_request, card.replace(" ", ""), name, email)
+        raise InvalidInput("a checkout needs a hold_id or an event_id", field="event_id")
+    return CheckoutRequest(event_id, data.hold_id, hold_request, card, name, email)
 
 
 def body_digest(data: Any) -> str:
@@ -108,6 +132,12 @@ class CheckoutService:
     ) -> Answer:
         store = self.fulfilment.store
         redis_key = EventKeys(event.event_id).idempotency(buyer, idempotency_key)
+        document = None
+        if request.hold_request is not None:
+            document = price_hold(event, buyer, request.hold_request, time.time())
+            refused = await self.refusal_before_claim(event, document, redis_key)
+            if refused is not None:
+                return refused
         claim = await store.scripts.idempotency(
             event.event_id, redis_key, body_digest(body), IDEMPOTENCY_LEASE_SECONDS
         )
@@ -119,68 +149,125 @@ class CheckoutService:
             raise IdempotencyKeyBusy("the first request with this Idempotency-Key is running")
         attempt = Attempt()
         try:
-            return await self._pay(event, buyer, request, redis_key, attempt)
+            return await self._pay(event, buyer, request, document, redis_key, attempt)
         except PaymentTimedOut as error:
             # the key was forgotten: the same key may retry
             return self.fulfilment.answer_of_error(error)
         except ServiceError as error:
             answer = self.fulfilment.answer_of_error(error)
-            await store.redis.hset(
-                redis_key,
-                mapping={"state": "done", "status": answer.status, "response": answer.body},
-            )
-            await store.redis.expire(redis_key, self.fulfilment.idempotency_ttl_seconds)
+            if attempt.payment_recorded:
+                await store.finish_idempotency(
+                    redis_key, answer.status, answer.body, self.fulfilment.idempotency_ttl_seconds
+                )
+            else:  # refused before anything was written: the key is free again
+                await store.redis.delete(redis_key)
             return answer
         except BaseException:
             if not attempt.payment_recorded:  # nothing can have been charged: free the key
                 await store.redis.delete(redis_key)
             raise  # else the key stays claimed until the reconciler settles the payment
 
+    async def sold_out_answer(self, shortfall: Shortfall, redis_key: str) -> Answer | None:
+        """The sold-out answer for a shortfall the stock view found, or None when the
+        Idempotency-Key has a record (a retry of a request that ran: the claim replays its
+        answer)."""
+        if await self.fulfilment.store.idempotency_record_exists(redis_key):
+            return None
+        error = sold_out_error(shortfall.tier_id, shortfall.remaining)
+        return self.fulfilment.answer_of_error(error)
+
+    async def refusal_before_claim(
+        self, event: Event, document: HoldData, redis_key: str
+    ) -> Answer | None:
+        """The sold-out answer of a priced express checkout, decided by the stock view without
+        a script call, or None."""
+        shortfall = await self.fulfilment.store.stock_view.shortfall(
+            event.event_id, document.items
+        )
+        return None if shortfall is None else await self.sold_out_answer(shortfall, redis_key)
+
     async def _pay(
-        self, event: Event, buyer: str, request: CheckoutRequest, redis_key: str, attempt: Attempt
+        self,
+        event: Event,
+        buyer: str,
+        request: CheckoutRequest,
+        document: HoldData | None,
+        redis_key: str,
+        attempt: Attempt,
     ) -> Answer:
         store = self.fulfilment.store
-        if request.hold_request is not None:
-            hold = await create_hold(
-                store, event, buyer, request.hold_request, self.hold_ttl_seconds, time.time()
+        payment_id = new_id(event.event_id, "p")
+        if document is not None:  # express: the hold and the payment intent in one batch
+            hold_id = new_id(event.event_id, "h")
+            payment = self._payment(payment_id, hold_id, buyer, document, request, redis_key)
+            hold_answer, begun = await store.scripts.together(
+                [
+                    hold_call(store, event, hold_id, document, self.hold_ttl_seconds),
+                    self._begin_call(event, payment, redis_key),
+                ]
             )
+            hold = held(event, hold_id, document, hold_answer)
         else:
             hold = await load_hold(store, request.hold_id, buyer)
-        payment = {
-            "payment_id": new_id(event.event_id, "p"),
-            "hold_id": hold.hold_id,
-            "buyer": buyer,
-            "amount_minor": hold.data["amount_minor"],
-            "currency": hold.data["currency"],
-            "name": request.name,
-            "email": request.email,
-            "express": request.hold_request is not None,
-            "idempotency_key": redis_key,
-            "provider": self.fulfilment.provider.name,
-            "created_at": time.time(),
-        }
-        begun = await store.scripts.begin_payment(
-            event.event_id,
-            hold.hold_id,
-            buyer,
-            payment["payment_id"],
-            orjson.dumps(payment),
-            self.fulfilment.idempotency_ttl_seconds,
-            redis_key,
-        )
+            payment = self._payment(payment_id, hold.hold_id, buyer, hold.data, request, redis_key)
+            (begun,) = await store.scripts.together([self._begin_call(event, payment, redis_key)])
         attempt.payment_recorded = begun[0] == "ok"
         if begun[0] == "gone":
             raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
         if begun[0] == "busy":
             raise PaymentInProgress("this hold is already being paid", hold_id=hold.hold_id)
+        return await self._charge(event, hold, payment, request.card_number, redis_key)
+
+    def _payment(
+        self,
+        payment_id: str,
+        hold_id: str,
+        buyer: str,
+        hold_data: HoldData,
+        request: CheckoutRequest,
+        redis_key: str,
+    ) -> Payment:
+        return Payment(
+            payment_id=payment_id,
+            hold_id=hold_id,
+            buyer=buyer,
+            amount_minor=hold_data.amount_minor,
+            currency=hold_data.currency,
+            name=request.name,
+            email=request.email,
+            provider=self.fulfilment.provider.name,
+            created_at=time.time(),
+            express=request.hold_request is not None,
+            idempotency_key=redis_key,
+        )
+
+    def _begin_call(self, event: Event, payment: Payment, redis_key: str) -> ScriptCall:
+        return self.fulfilment.store.scripts.begin_payment_call(
+            event.event_id,
+            payment.hold_id,
+            payment.buyer,
+            payment.payment_id,
+            encode(payment),
+            self.fulfilment.idempotency_ttl_seconds,
+            redis_key,
+        )
+
+    async def _charge(
+        self,
+        event: Event,
+        hold: Hold,
+        payment: Payment,
+        card_number: str,
+        redis_key: str,
+    ) -> Answer:
         provider = self.fulfilment.provider
         try:
             result = await asyncio.wait_for(
                 provider.charge(
-                    payment["payment_id"],
-                    payment["amount_minor"],
-                    payment["currency"],
-                    request.card_number,
+                    payment.payment_id,
+                    payment.amount_minor,
+                    payment.currency,
+                    card_number,
                 ),
                 timeout=self.payment_timeout_seconds,
             )
@@ -188,7 +275,7 @@ class CheckoutService:
             # Did money move? Only the provider knows; if it cannot say now, the intent stays
             # pending and the reconciler settles it.
             try:
-                found = await provider.lookup(payment["payment_id"])
+                found = await provider.lookup(payment.payment_id)
             except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
                 raise PaymentStatusUnknown(
                     "the payment provider is not answering; the payment will be settled "

@@ -9,8 +9,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import orjson
 
+from sale_backend.domain.documents import ScanEntry
 from sale_backend.domain.short_codes import parse_short_code
 from sale_backend.domain.ticket_details import TicketDetails
 from sale_backend.domain.tickets import TicketCodes
@@ -32,42 +34,12 @@ class ScanRequest:
     decision: str = "check"
 
 
-@dataclass(frozen=True, slots=True)
-class ScanEntry:
-    """One recorded scan of a ticket."""
-
-    scan_id: str
-    at_ms: int
-    door: str
-    device: str
-    admitted: bool
-    outcome: str
-    offline: bool
-
-    @classmethod
-    def from_json(cls, item: Any) -> ScanEntry | None:
-        if not isinstance(item, dict):
-            return None
-        return cls(
-            scan_id=str(item.get("scan_id", "")),
-            at_ms=int(item.get("at_ms", 0)),
-            door=str(item.get("door", "")),
-            device=str(item.get("device", "")),
-            admitted=bool(item.get("admitted", False)),
-            outcome=str(item.get("outcome", "")),
-            offline=bool(item.get("offline", False)),
-        )
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "scan_id": self.scan_id,
-            "at_ms": self.at_ms,
-            "door": self.door,
-            "device": self.device,
-            "admitted": self.admitted,
-            "outcome": self.outcome,
-            "offline": self.offline,
-        }
+def _entry(item: Any) -> ScanEntry | None:
+    """A recorded scan, read leniently (numbers from text); ``None`` for what is no scan."""
+    try:
+        return msgspec.convert(item, ScanEntry, strict=False)
+    except msgspec.ValidationError:
+        return None
 
 
 def entries_from_json(raw: str | bytes | None) -> tuple[ScanEntry, ...]:
@@ -76,7 +48,7 @@ def entries_from_json(raw: str | bytes | None) -> tuple[ScanEntry, ...]:
     items = orjson.loads(raw)
     if not isinstance(items, list):  # Lua's cjson writes an empty list as {}
         return ()
-    return tuple(entry for entry in map(ScanEntry.from_json, items) if entry is not None)
+    return tuple(entry for entry in map(_entry, items) if entry is not None)
 
 
 def used_at_ms(state: str) -> int | None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Order, Payment
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.orders import (
+    as_paid,
     build_order,
     confirm_args,
     load_order,
@@ -34,6 +33,7 @@ from sale_backend.errors import (
 )
 from sale_backend.storage.store import SaleStore
 from service_kit.errors import ServiceError
+from service_kit.models import encode
 
 SHORT_CODE_ATTEMPTS = 5
 """Draws of short codes for one order (a collision within an event is a 1 in 10^8 event)."""
@@ -76,10 +76,10 @@ class Fulfilment:
     """The answer an error is recorded with (the shop's web layer: its problem body)."""
 
     async def confirm(
-        self, event: Event, hold: Hold, payment: dict[str, Any], idempotency_key: str | None
+        self, event: Event, hold: Hold, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """The payment succeeded: make the order (or refund when the hold was lost)."""
-        order = build_order(event, hold, payment["payment_id"], payment["name"], payment["email"])
+        order = build_order(event, hold, payment.payment_id, payment.name, payment.email)
         for _ in range(SHORT_CODE_ATTEMPTS):
             response, answer = await self._confirm_once(order, payment, hold, idempotency_key)
             if answer[0] != "collision":
@@ -88,37 +88,28 @@ class Fulfilment:
         if answer[0] == "collision":  # left pending: the reconciler confirms it later
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
-            self.reporter.changed(event, sold_delta=hold.data["units"])
-            return Answer(ORDER_CREATED_STATUS, response, order["order_id"])
+            self.reporter.changed(event, sold_delta=hold.data.units)
+            return Answer(ORDER_CREATED_STATUS, response, order.order_id)
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
             view = public_order(existing, self.codes, self.links)
-            return Answer(ORDER_CREATED_STATUS, orjson.dumps(view), answer[1])
+            return Answer(ORDER_CREATED_STATUS, encode(view), answer[1])
         return await self.refund_lost_hold(event, payment, idempotency_key)
 
     async def _confirm_once(
         self,
-        order: dict[str, Any],
-        payment: dict[str, Any],
+        order: Order,
+        payment: Payment,
         hold: Hold,
         idempotency_key: str | None,
     ) -> tuple[bytes, tuple[str, ...]]:
-        view = public_order(
-            {
-                **order,
-                "status": "paid",
-                "tickets": [{**ticket, "state": "valid"} for ticket in order["tickets"]],
-            },
-            self.codes,
-            self.links,
-        )
-        response = orjson.dumps(view)
+        response = encode(public_order(as_paid(order), self.codes, self.links))
         answer = await self.store.scripts.confirm(
-            order["event_id"],
-            payment["payment_id"],
+            order.event_id,
+            payment.payment_id,
             hold.hold_id,
-            order["order_id"],
-            orjson.dumps(order),
+            order.order_id,
+            encode(order),
             self.idempotency_ttl_seconds,
             response,
             confirm_args(order),
@@ -127,30 +118,30 @@ class Fulfilment:
         return response, answer
 
     async def refund_lost_hold(
-        self, event: Event, payment: dict[str, Any], idempotency_key: str | None
+        self, event: Event, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """Paid, but the hold expired first (the fence held): give the money back. If the
         provider fails now, the payment stays ``refund_required`` for the reconciler."""
         self.reporter.changed(event)
         try:
             await self.provider.refund(
-                payment["payment_id"], payment["payment_id"] + "-void", payment["amount_minor"]
+                payment.payment_id, payment.payment_id + "-void", payment.amount_minor
             )
         except (PaymentProviderError, PaymentTimeout, OSError):
             raise HoldExpired(
                 "the hold expired before the payment completed; the payment will be refunded",
-                hold_id=payment["hold_id"],
+                hold_id=payment.hold_id,
             ) from None
         error = HoldExpired(
             "the hold expired before the payment completed; the payment was refunded",
-            hold_id=payment["hold_id"],
+            hold_id=payment.hold_id,
         )
         answer = self.answer_of_error(error)
         await self.settle(event, payment, "refunded", answer, idempotency_key)
         return answer
 
     async def decline(
-        self, event: Event, payment: dict[str, Any], reason: str, idempotency_key: str | None
+        self, event: Event, payment: Payment, reason: str, idempotency_key: str | None
     ) -> Answer:
         answer = self.answer_of_error(
             PaymentDeclined(f"the payment was declined ({reason})", reason=reason)
@@ -161,7 +152,7 @@ class Fulfilment:
     async def settle(
         self,
         event: Event,
-        payment: dict[str, Any],
+        payment: Payment,
         status: str,
         answer: Answer | None,
         idempotency_key: str | None,
@@ -173,11 +164,11 @@ class Fulfilment:
             if answer is not None
             else ["forget"]
         )
-        release = payment.get("express", False)
+        release = payment.express
         await self.store.scripts.settle_payment(
             event.event_id,
-            payment["payment_id"],
-            payment["hold_id"],
+            payment.payment_id,
+            payment.hold_id,
             status,
             release,
             idempotency,

@@ -4,16 +4,20 @@ A hold is created by one Lua script that checks stock, seat states and the buyer
 moves tickets to ``held`` atomically. It expires on the Redis clock; expired holds go back to
 stock (swept in the background and before every hold/payment script). The hold id is the
 fencing token: only a live hold can be confirmed into an order.
+
+A tier that the process's stock view (:mod:`sale_backend.storage.stock_view`) knows to be sold
+out is refused before the script is asked (:func:`sold_out_refusal`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import HoldData, HoldLine, HoldView
+from sale_backend.domain.requests import HoldBody, Items
 from sale_backend.errors import (
     BuyerLimitReached,
     HoldNotFound,
@@ -22,11 +26,11 @@ from sale_backend.errors import (
     SeatTaken,
     SoldOut,
 )
-from sale_backend.storage.keys import event_of, is_valid_event_id, new_id
+from sale_backend.storage.keys import event_of, new_id
+from sale_backend.storage.scripts import Answer, ScriptCall
 from sale_backend.storage.store import SaleStore
 from service_kit.errors import InvalidInput
-
-MAX_LINES = 50
+from service_kit.models import convert, encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,58 +44,41 @@ class HoldRequest:
 class Hold:
     hold_id: str
     event_id: str
-    data: dict[str, Any]
+    data: HoldData
     expires_at_ms: int
 
     @property
     def buyer(self) -> str:
-        return str(self.data["buyer"])
+        return self.data.buyer
 
-    def to_dict(self, now_ms: int) -> dict[str, Any]:
-        return {
-            "hold_id": self.hold_id,
-            "event_id": self.event_id,
-            "items": self.data["items"],
-            "seats": self.data["seats"],
-            "lines": self.data["lines"],
-            "tickets": self.data["units"],
-            "amount_minor": self.data["amount_minor"],
-            "currency": self.data["currency"],
-            "phase_id": self.data["phase_id"],
-            "expires_at_ms": self.expires_at_ms,
-            "expires_in_seconds": max(0, (self.expires_at_ms - now_ms) // 1000),
-        }
-
-
-def _quantity(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-        raise InvalidInput("quantity must be an integer between 0 and 100", field="quantity")
-    return value
+    def view(self, now_ms: int) -> HoldView:
+        return HoldView(
+            hold_id=self.hold_id,
+            event_id=self.event_id,
+            items=self.data.items,
+            seats=self.data.seats,
+            lines=self.data.lines,
+            tickets=self.data.units,
+            amount_minor=self.data.amount_minor,
+            currency=self.data.currency,
+            phase_id=self.data.phase_id,
+            expires_at_ms=self.expires_at_ms,
+            expires_in_seconds=max(0, (self.expires_at_ms - now_ms) // 1000),
+        )
 
 
-def parse_hold_request(data: Any) -> HoldRequest:
-    """``{"event_id", "items": [{"tier_id", "quantity"}] | {"tier": n}, "seats": [...]}``."""
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    event_id = data.get("event_id")
-    if not isinstance(event_id, str) or not is_valid_event_id(event_id):
-        raise InvalidInput("event_id is missing or not valid", field="event_id")
-    raw_items = data.get("items", [])
+def parse_hold_request(body: HoldBody | Mapping[str, Any]) -> HoldRequest:
+    """The selection of a hold body (its types checked by the model): quantities per tier
+    (a tier listed twice adds up; zero quantities dropped) and distinct seats."""
+    data = body if isinstance(body, HoldBody) else convert(dict(body), HoldBody)
+    return selection(data.event_id, data.items, data.seats)
+
+
+def selection(event_id: str, items: Items, seats: list[str]) -> HoldRequest:
+    lines = items.items() if isinstance(items, dict) else ((i.tier_id, i.quantity) for i in items)
     quantities: dict[str, int] = {}
-    if isinstance(raw_items, dict):
-        raw_items = [{"tier_id": key, "quantity": value} for key, value in raw_items.items()]
-    if not isinstance(raw_items, list) or len(raw_items) > MAX_LINES:
-        raise InvalidInput("items must be a list of {tier_id, quantity}", field="items")
-    for item in raw_items:
-        if not isinstance(item, dict) or not isinstance(item.get("tier_id"), str):
-            raise InvalidInput("every item needs a tier_id and a quantity", field="items")
-        tier_id = item["tier_id"][:64]
-        quantities[tier_id] = quantities.get(tier_id, 0) + _quantity(item.get("quantity"))
-    seats = data.get("seats", [])
-    if not isinstance(seats, list) or len(seats) > MAX_LINES:
-        raise InvalidInput("seats must be a list of seat ids", field="seats")
-    if not all(isinstance(seat, str) and len(seat) <= 100 for seat in seats):
-        raise InvalidInput("seats must be a list of seat ids", field="seats")
+    for tier_id, quantity in lines:
+        quantities[tier_id] = quantities.get(tier_id, 0) + quantity
     if len(set(seats)) != len(seats):
         raise InvalidInput("a seat is listed twice", field="seats")
     return HoldRequest(
@@ -101,78 +88,86 @@ def parse_hold_request(data: Any) -> HoldRequest:
     )
 
 
-def price_hold(
-    event: Event, buyer: str, request: HoldRequest, now_seconds: float
-) -> dict[str, Any]:
-    """Check the request against the catalog and phase; returns the hold JSON document."""
+def price_hold(event: Event, buyer: str, request: HoldRequest, now_seconds: float) -> HoldData:
+    """Check the request against the catalog and phase; returns the hold document."""
     phase = event.active_phase(now_seconds)
     if phase is None:
         raise SaleNotOpen("no sale phase is open for this event now", event_id=event.event_id)
     seat_tiers = event.seat_tiers()
-    lines: list[dict[str, Any]] = []
+    chosen: list[tuple[str, str]] = []
     for tier_id, quantity in request.quantities.items():
         tier = event.tier(tier_id)
         if tier is None:
             raise InvalidInput(f"unknown tier {tier_id!r}", field="items")
         if tier.seated:
             raise InvalidInput(f"tier {tier_id!r} is seated: choose seats", field="items")
-        lines += [{"tier_id": tier_id, "seat_id": ""} for _ in range(quantity)]
+        chosen += [(tier_id, "")] * quantity
     for seat in request.seats:
         if seat not in seat_tiers:
             raise InvalidInput(f"unknown seat {seat!r}", field="seats")
-        lines.append({"tier_id": seat_tiers[seat], "seat_id": seat})
-    if not lines:
+        chosen.append((seat_tiers[seat], seat))
+    if not chosen:
         raise InvalidInput("choose at least one ticket", field="items")
-    if len(lines) > event.max_tickets_per_order:
+    if len(chosen) > event.max_tickets_per_order:
         raise InvalidInput(
             f"at most {event.max_tickets_per_order} tickets per order", field="items"
         )
+    lines: list[HoldLine] = []
     items: dict[str, int] = {}
-    for line in lines:
-        tier = event.tier(line["tier_id"])
+    for tier_id, seat_id in chosen:
+        tier = event.tier(tier_id)
         assert tier is not None
         if not phase.offers(tier.tier_id):
             raise SaleNotOpen(f"{tier.name} is not on sale in the {phase.name} phase")
-        line["price_minor"] = event.price_minor(tier, phase)
+        lines.append(HoldLine(tier_id, seat_id, event.price_minor(tier, phase)))
         items[tier.tier_id] = items.get(tier.tier_id, 0) + 1
-    return {
-        "buyer": buyer,
-        "items": items,
-        "seats": list(request.seats),
-        "lines": lines,
-        "units": len(lines),
-        "amount_minor": sum(line["price_minor"] for line in lines),
-        "currency": event.currency,
-        "phase_id": phase.phase_id,
-    }
+    return HoldData(
+        buyer=buyer,
+        items=items,
+        seats=list(request.seats),
+        lines=lines,
+        units=len(lines),
+        amount_minor=sum(line.price_minor for line in lines),
+        currency=event.currency,
+        phase_id=phase.phase_id,
+    )
 
 
-async def create_hold(
-    store: SaleStore,
-    event: Event,
-    buyer: str,
-    request: HoldRequest,
-    ttl_seconds: int,
-    now_seconds: float,
-) -> Hold:
-    document = price_hold(event, buyer, request, now_seconds)
-    hold_id = new_id(event.event_id, "h")
-    answer = await store.scripts.hold(
+async def sold_out_refusal(store: SaleStore, event: Event, document: HoldData) -> SoldOut | None:
+    """The refusal of a priced hold (:func:`price_hold`) whose tier the stock view knows to
+    be sold out (no script call), or None when the hold script must decide."""
+    shortfall = await store.stock_view.shortfall(event.event_id, document.items)
+    if shortfall is None:
+        return None
+    return sold_out_error(shortfall.tier_id, shortfall.remaining)
+
+
+def sold_out_error(tier_id: str, remaining: int) -> SoldOut:
+    return SoldOut(
+        f"not enough tickets left in tier {tier_id}", tier_id=tier_id, remaining=remaining
+    )
+
+
+def hold_call(
+    store: SaleStore, event: Event, hold_id: str, document: HoldData, ttl_seconds: int
+) -> ScriptCall:
+    """The hold script's call for a priced hold."""
+    return store.scripts.hold_call(
         event.event_id,
         hold_id,
-        orjson.dumps(document),
+        encode(document),
         ttl_seconds * 1000,
         event.max_tickets_per_buyer,
     )
+
+
+def held(event: Event, hold_id: str, document: HoldData, answer: Answer) -> Hold:
+    """The hold the script's answer made, or the refusal it gave."""
     outcome = answer[0]
     if outcome == "ok":
         return Hold(hold_id, event.event_id, document, int(answer[1]))
     if outcome == "sold_out":
-        raise SoldOut(
-            f"not enough tickets left in tier {answer[1]}",
-            tier_id=answer[1],
-            remaining=int(answer[2]),
-        )
+        raise sold_out_error(answer[1], int(answer[2]))
     if outcome == "seat_taken":
         raise SeatTaken(f"seat {answer[1]} is no longer free", seat_id=answer[1])
     if outcome == "limit":
@@ -184,10 +179,29 @@ async def create_hold(
     raise InvalidInput(f"unknown tier {answer[1]!r}", field="items")
 
 
+async def create_hold(
+    store: SaleStore,
+    event: Event,
+    buyer: str,
+    request: HoldRequest,
+    ttl_seconds: int,
+    now_seconds: float,
+) -> Hold:
+    document = price_hold(event, buyer, request, now_seconds)
+    refused = await sold_out_refusal(store, event, document)
+    if refused is not None:
+        raise refused
+    hold_id = new_id(event.event_id, "h")
+    (answer,) = await store.scripts.together(
+        [hold_call(store, event, hold_id, document, ttl_seconds)]
+    )
+    return held(event, hold_id, document, answer)
+
+
 async def load_hold(store: SaleStore, hold_id: Any, buyer: str) -> Hold:
     event_id = event_of(hold_id, "hold")
     found = await store.hold(event_id, hold_id)
-    if found is None or found[0].get("buyer") != buyer:
+    if found is None or found[0].buyer != buyer:
         raise HoldNotFound("this hold does not exist or has expired", hold_id=hold_id)
     return Hold(hold_id, event_id, found[0], found[1])
 

@@ -4,8 +4,9 @@ signed QR codes never changed and keep working."""
 
 from __future__ import annotations
 
-from typing import Any
+import msgspec
 
+from sale_backend.domain.documents import Order
 from sale_backend.domain.fulfilment import SHORT_CODE_ATTEMPTS
 from sale_backend.domain.short_codes import new_short_code
 from sale_backend.domain.ticket_details import order_ticket_details
@@ -23,7 +24,7 @@ async def register_older_tickets(store: SaleStore, event_id: str) -> int:
     cursor = 0
     while True:
         cursor, orders = await store.orders_page(event_id, cursor)
-        ticket_ids = [str(t["ticket_id"]) for order in orders for t in order.get("tickets", [])]
+        ticket_ids = [ticket.ticket_id for order in orders for ticket in order.tickets]
         known = {
             ticket_id
             for ticket_id, raw in zip(
@@ -32,7 +33,7 @@ async def register_older_tickets(store: SaleStore, event_id: str) -> int:
             if raw is not None
         }
         for order in orders:
-            if any(str(t["ticket_id"]) not in known for t in order.get("tickets", [])):
+            if any(ticket.ticket_id not in known for ticket in order.tickets):
                 registered += await _register_order(store, event_id, order)
         if cursor == 0:
             break
@@ -40,13 +41,13 @@ async def register_older_tickets(store: SaleStore, event_id: str) -> int:
     return registered
 
 
-async def _register_order(store: SaleStore, event_id: str, order: dict[str, Any]) -> int:
-    tickets = order.get("tickets", [])
+async def _register_order(store: SaleStore, event_id: str, order: Order) -> int:
     for _ in range(SHORT_CODE_ATTEMPTS):
         args: list[str | bytes] = []
-        for ticket in tickets:
-            short_code = ticket.get("short_code") or new_short_code()
-            details = order_ticket_details(order, {**ticket, "short_code": short_code})
+        for ticket in order.tickets:
+            short_code = ticket.short_code or new_short_code()
+            with_code = msgspec.structs.replace(ticket, short_code=short_code)
+            details = order_ticket_details(order, with_code)
             args += [details.ticket_id, short_code, details.to_json()]
         answer = await store.scripts.register_tickets(event_id, args)
         if answer[0] == "ok":

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 from itsdangerous import Signer
 
+from sale_backend.domain.documents import Order
 from sale_backend.errors import OrderNotFound
 
 ORDER_SALT = "sale_backend.order"
@@ -29,13 +29,13 @@ class OrderLinks:
     def key(self, order_id: str, buyer: str) -> str:
         return self._signer.get_signature(f"{order_id}|{buyer}").decode("ascii")
 
-    def check(self, order: dict[str, Any], key: object) -> None:
+    def check(self, order: Order, key: object) -> None:
         """Raises OrderNotFound unless ``key`` opens ``order``."""
         if (
             not isinstance(key, str)
             or not key
             or len(key) > MAX_KEY_CHARS
             or not key.isascii()
-            or not self._signer.verify_signature(f"{order['order_id']}|{order['buyer']}", key)
+            or not self._signer.verify_signature(f"{order.order_id}|{order.buyer}", key)
         ):
-            raise OrderNotFound("no such order", order_id=order["order_id"])
+            raise OrderNotFound("no such order", order_id=order.order_id)

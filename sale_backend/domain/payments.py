@@ -89,12 +89,12 @@ class TestPaymentProvider:
     async def charge(
         self, payment_id: str, amount_minor: int, currency: str, card_number: str
     ) -> PaymentResult:
-        existing = await self.lookup(payment_id)
-        if existing is not None:
-            return existing
-        if self.delay_seconds > 0:
+        if self.delay_seconds > 0:  # a slow bank: every charge, a retried one too
             await asyncio.sleep(self.delay_seconds)
         if card_number == CARD_TIMEOUT:
+            existing = await self.lookup(payment_id)
+            if existing is not None:
+                return existing
             await asyncio.sleep(self.timeout_seconds)
             raise PaymentTimeout("the test provider timed out (test card)")
         if card_number == CARD_SLOW:
@@ -105,19 +105,16 @@ class TestPaymentProvider:
             result = PaymentResult(PaymentOutcome.DECLINED, "insufficient_funds")
         else:
             result = PaymentResult(PaymentOutcome.DECLINED, "card_declined")
-        created = await self.redis.hsetnx(self._key(payment_id), "outcome", result.outcome.value)
-        if created:
-            await self.redis.hset(
-                self._key(payment_id),
-                mapping={
-                    "reason": result.reason,
-                    "amount_minor": amount_minor,
-                    "currency": currency,
-                },
-            )
-            return result
-        stored = await self.lookup(payment_id)
-        return stored or result
+        # one round trip: the first charge of an id is kept, a second one answers the first
+        key = self._key(payment_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, "outcome", result.outcome.value)
+            pipe.hsetnx(key, "reason", result.reason)
+            pipe.hsetnx(key, "amount_minor", amount_minor)
+            pipe.hsetnx(key, "currency", currency)
+            pipe.hmget(key, ["outcome", "reason"])
+            *_, stored = await pipe.execute()
+        return PaymentResult(PaymentOutcome(_text(stored[0])), _text(stored[1] or b""))
 
     async def lookup(self, payment_id: str) -> PaymentResult | None:
         raw = await self.redis.hmget(self._key(payment_id), ["outcome", "reason"])

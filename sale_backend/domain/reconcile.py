@@ -43,7 +43,7 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
             if found is None or found[1] not in {"pending", "refund_required"}:
                 continue
             payment, status = found
-            idempotency_key = payment.get("idempotency_key")
+            idempotency_key = payment.idempotency_key
             if status == "refund_required":  # paid after its hold expired; refund did not finish
                 await fulfilment.refund_lost_hold(event, payment, idempotency_key)
                 report.payments_refunded += 1
@@ -56,12 +56,12 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
                 await fulfilment.decline(event, payment, result.reason, idempotency_key)
                 report.payments_declined += 1
             else:
-                held = await store.hold(event_id, payment["hold_id"])
+                held = await store.hold(event_id, payment.hold_id)
                 if held is None:
                     await fulfilment.refund_lost_hold(event, payment, idempotency_key)
                     report.payments_refunded += 1
                     continue
-                hold = Hold(payment["hold_id"], event_id, held[0], held[1])
+                hold = Hold(payment.hold_id, event_id, held[0], held[1])
                 answer = await fulfilment.confirm(event, hold, payment, idempotency_key)
                 if answer.order_id is not None:
                     report.orders_written.append(answer.order_id)
@@ -70,9 +70,7 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
         for refund_id in await store.pending_refund_ids(event_id, cutoff_ms):
             record = await store.refund_record(event_id, refund_id)
             if record is not None:
-                await fulfilment.provider.refund(
-                    record["payment_id"], refund_id, int(record["amount_minor"])
-                )
+                await fulfilment.provider.refund(record.payment_id, refund_id, record.amount_minor)
                 report.refunds_resent += 1
             await store.mark_refund_done(event_id, refund_id)
     return report

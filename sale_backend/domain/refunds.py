@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
-import orjson
+import msgspec
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Refund
 from sale_backend.domain.payments import PaymentProvider
+from sale_backend.domain.requests import RefundBody
 from sale_backend.domain.stock_reporter import StockReporter
 from sale_backend.errors import (
     OrderNotFound,
@@ -24,21 +25,13 @@ from sale_backend.errors import (
 )
 from sale_backend.storage.keys import event_of, new_id
 from sale_backend.storage.store import SaleStore
-from service_kit.errors import InvalidInput
 
 
-def parse_ticket_ids(data: Any) -> list[str]:
-    """``{"ticket_ids": [...]}`` (optional; none means the whole order)."""
-    if data is None:
-        return []
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    ticket_ids = data.get("ticket_ids", [])
-    if not isinstance(ticket_ids, list) or len(ticket_ids) > 100:
-        raise InvalidInput("ticket_ids must be a list of ticket ids", field="ticket_ids")
-    for ticket_id in ticket_ids:
+def parse_ticket_ids(body: RefundBody) -> list[str]:
+    """The tickets to refund (none listed: the whole order); each must be a ticket id."""
+    for ticket_id in body.ticket_ids:
         event_of(ticket_id, "ticket")
-    return [str(ticket_id) for ticket_id in ticket_ids]
+    return list(body.ticket_ids)
 
 
 @dataclass
@@ -49,11 +42,11 @@ class RefundService:
 
     async def refund(
         self, event: Event, order_id: str, ticket_ids: list[str], buyer: str | None
-    ) -> dict[str, Any]:
+    ) -> Refund:
         """Refund tickets of an order (all valid ones when ``ticket_ids`` is empty).
         ``buyer`` restricts to the buyer's own orders; ``None`` is staff."""
         order = await self.store.order(event.event_id, order_id)
-        if order is None or (buyer is not None and order["buyer"] != buyer):
+        if order is None or (buyer is not None and order.buyer != buyer):
             raise OrderNotFound("no such order", order_id=order_id)
         refund_id = new_id(event.event_id, "r")
         answer = await self.store.scripts.refund(
@@ -69,11 +62,11 @@ class RefundService:
                 ticket_id=answer[1],
                 state=answer[2],
             )
-        record: dict[str, Any] = orjson.loads(answer[2])
-        self.reporter.changed(event, sold_delta=-len(record["ticket_ids"]))
+        record = msgspec.json.decode(answer[2], type=Refund)
+        self.reporter.changed(event, sold_delta=-len(record.ticket_ids))
         try:
-            await self.provider.refund(record["payment_id"], refund_id, int(answer[1]))
+            await self.provider.refund(record.payment_id, refund_id, int(answer[1]))
         except (PaymentProviderError, PaymentTimeout, OSError):
-            return {**record, "status": "pending"}  # recorded; the reconciler resends it
+            return msgspec.structs.replace(record, status="pending")  # the reconciler resends it
         await self.store.mark_refund_done(event.event_id, refund_id)
-        return {**record, "status": "done"}
+        return msgspec.structs.replace(record, status="done")

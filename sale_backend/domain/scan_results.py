@@ -80,7 +80,6 @@ def _seen(at_ms: int, door: str, clock: LocalClock, now: datetime) -> str:
 
 def scan_result(outcome: ScanOutcome, event: Event, clock: LocalClock, now: datetime) -> ScanResult:
     details = outcome.details
-    ticket = details.view(event) if details is not None else {}
     at = outcome.this_scan.at_ms if outcome.this_scan else int(now.timestamp() * 1000)
     reason = ""
     if not outcome.admitted:
@@ -93,11 +92,11 @@ def scan_result(outcome: ScanOutcome, event: Event, clock: LocalClock, now: date
         admitted=outcome.admitted,
         at=clock.clock(at, now),
         reason=reason,
-        short_code=str(ticket.get("short_code", "")),
-        tier=str(ticket.get("tier_name", "")),
-        seat=str(ticket.get("seat_label", "")),
-        admits=int(ticket.get("admits", 1)),
-        holder=str(ticket.get("holder", "")),
+        short_code=details.printed_short_code if details else "",
+        tier=details.tier_name if details else "",
+        seat=details.seat_label(event) if details else "",
+        admits=details.admits if details else 1,
+        holder=details.holder if details else "",
     )
 
 

@@ -102,8 +102,8 @@ class StockReporter:
         event_id = event.event_id
         sales = self._sales.pop(event_id, {})
         try:
-            version, figures = await self.store.stock_snapshot(event_id)
-            body = stock_report_body(event, figures, version, sales)
+            snapshot = await self.store.stock_snapshot(event_id)
+            body = stock_report_body(event, snapshot.figures, snapshot.version_us, sales)
             answer = await self.connector.report_stock(event_id, body)
         except (ServiceError, RedisError, OSError) as error:
             self._failed(event_id, sales, _why(error))

@@ -4,11 +4,11 @@ the holder's name; written once per ticket (``ticket_details``) when the order i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import Order, OrderTicket, ScannedTicket, SeatView
 from sale_backend.domain.short_codes import format_short_code
 
 
@@ -52,35 +52,45 @@ class TicketDetails:
             holder=str(data.get("holder", "")),
         )
 
-    def view(self, event: Event) -> dict[str, Any]:
-        """JSON for scanners: the short code printed as on the ticket and the seat in words."""
+    @property
+    def printed_short_code(self) -> str:
+        """The short code as printed under the QR code (``K7M4-PX2Q-9C``); empty for tickets
+        sold before short codes existed."""
+        return format_short_code(self.short_code) if self.short_code else ""
+
+    def seat_label(self, event: Event) -> str:
+        """The seat in words (``Stalls, row C, seat 12``); the seat id when the event no longer
+        knows it; empty without a seat."""
         place = event.seat_place(self.seat_id) if self.seat_id else None
-        return {
-            "ticket_id": self.ticket_id,
-            "order_id": self.order_id,
-            "short_code": format_short_code(self.short_code) if self.short_code else "",
-            "tier_id": self.tier_id,
-            "tier_name": self.tier_name,
-            "admits": self.admits,
-            "seat_id": self.seat_id,
-            "seat": None
-            if place is None
-            else {"section": place.section, "row": place.row, "number": place.number},
-            "seat_label": place.label if place else self.seat_id,
-            "holder": self.holder,
-        }
+        return place.label if place else self.seat_id
+
+    def view(self, event: Event) -> ScannedTicket:
+        """The ticket for scanners: the short code printed as on the ticket and the seat in
+        words."""
+        place = event.seat_place(self.seat_id) if self.seat_id else None
+        return ScannedTicket(
+            ticket_id=self.ticket_id,
+            order_id=self.order_id,
+            short_code=self.printed_short_code,
+            tier_id=self.tier_id,
+            tier_name=self.tier_name,
+            admits=self.admits,
+            seat_id=self.seat_id,
+            seat=None if place is None else SeatView(place.section, place.row, place.number),
+            seat_label=self.seat_label(event),
+            holder=self.holder,
+        )
 
 
-def order_ticket_details(order: dict[str, Any], ticket: dict[str, Any]) -> TicketDetails:
-    """The details of one ticket of an order document
-    (:func:`sale_backend.domain.orders.build_order`)."""
+def order_ticket_details(order: Order, ticket: OrderTicket) -> TicketDetails:
+    """The details of one ticket of an order (:func:`sale_backend.domain.orders.build_order`)."""
     return TicketDetails(
-        ticket_id=str(ticket["ticket_id"]),
-        order_id=str(order["order_id"]),
-        short_code=str(ticket.get("short_code", "")),
-        tier_id=str(ticket["tier_id"]),
-        tier_name=str(ticket.get("tier_name", ticket["tier_id"])),
-        admits=int(ticket.get("admits", 1)),
-        seat_id=str(ticket.get("seat_id") or ""),
-        holder=str(order.get("name", "")),
+        ticket_id=ticket.ticket_id,
+        order_id=order.order_id,
+        short_code=ticket.short_code,
+        tier_id=ticket.tier_id,
+        tier_name=ticket.tier_name or ticket.tier_id,
+        admits=ticket.admits,
+        seat_id=ticket.seat_id,
+        holder=order.name,
     )

@@ -10,19 +10,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from typing import Any
 
 from sale_backend.domain.catalog import Event
+from sale_backend.domain.documents import (
+    FirstScan,
+    ListedTicket,
+    ScannerEvent,
+    TicketListPage,
+    TicketState,
+)
 from sale_backend.domain.entry_scans import entries_from_json, first_admission
 from sale_backend.domain.short_codes import format_short_code
 from sale_backend.domain.ticket_details import TicketDetails
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.storage.store import SaleStore
 
-PAGE_SIZE = 2000
-MAX_PAGE_SIZE = 5000
 HASH_BYTES = 16
 SIGNED, SHORT = "q", "s"
+_LISTED_STATES: dict[str, TicketState] = {"valid": "valid", "used": "used", "refunded": "refunded"}
 
 
 def code_hash(event_id: str, kind: str, code: str) -> str:
@@ -39,7 +44,7 @@ def short_code_hint(short_code: str) -> str:
 
 async def ticket_page(
     store: SaleStore, codes: TicketCodes, event: Event, after_version: int, limit: int
-) -> dict[str, Any]:
+) -> TicketListPage:
     changed = await store.changed_tickets(event.event_id, after_version, limit)
     rows = await store.ticket_rows(event.event_id, [ticket_id for ticket_id, _ in changed])
     tickets = []
@@ -47,49 +52,50 @@ async def ticket_page(
         details = TicketDetails.from_json(ticket_id, details_raw)
         entries = entries_from_json(entries_raw)
         first = first_admission(entries, state or "")
+        short_code = details.short_code if details else ""
         tickets.append(
-            {
-                "ticket_id": ticket_id,
-                "version": version,
-                "state": (state or "missing").partition(":")[0],
-                "code_hashes": [
+            ListedTicket(
+                ticket_id=ticket_id,
+                version=version,
+                state=listed_state(state),
+                code_hashes=[
                     code_hash(event.event_id, SIGNED, code)
                     for code in codes.codes_of_every_key(ticket_id)
                 ],
-                "short_code_hash": code_hash(event.event_id, SHORT, details.short_code)
-                if details and details.short_code
-                else "",
-                "short_code_hint": short_code_hint(details.short_code) if details else "",
-                **_shown(details, event),
-                "first_scan": None
+                short_code_hash=code_hash(event.event_id, SHORT, short_code) if short_code else "",
+                short_code_hint=short_code_hint(short_code),
+                tier_name=details.tier_name if details else "",
+                admits=details.admits if details else 1,
+                seat_label=details.seat_label(event) if details else "",
+                holder=details.holder if details else "",
+                first_scan=None
                 if first is None
-                else {"at_ms": first.at_ms, "door": first.door, "device": first.device},
-                "admissions": sum(1 for entry in entries if entry.admitted) or (1 if first else 0),
-                "entries": [entry.view() for entry in entries],
-            }
+                else FirstScan(first.at_ms, first.door, first.device),
+                admissions=sum(1 for entry in entries if entry.admitted) or (1 if first else 0),
+                entries=list(entries),
+            )
         )
-    return {
-        "event": scanner_event(event),
-        "after_version": after_version,
-        "version": changed[-1][1] if changed else after_version,
-        "more": len(changed) == limit,
-        "server_time_ms": int(time.time() * 1000),
-        "tickets": tickets,
-    }
+    return TicketListPage(
+        event=scanner_event(event),
+        after_version=after_version,
+        version=changed[-1][1] if changed else after_version,
+        more=len(changed) == limit,
+        server_time_ms=int(time.time() * 1000),
+        tickets=tickets,
+    )
 
 
-def _shown(details: TicketDetails | None, event: Event) -> dict[str, Any]:
-    if details is None:
-        return {"tier_name": "", "admits": 1, "seat_label": "", "holder": ""}
-    view = details.view(event)
-    return {name: view[name] for name in ("tier_name", "admits", "seat_label", "holder")}
+def listed_state(state: str | None) -> TicketState:
+    """A ticket's state without its time (``used:<ms>`` is ``used``); ``missing`` when the
+    ticket has none."""
+    return _LISTED_STATES.get((state or "").partition(":")[0], "missing")
 
 
-def scanner_event(event: Event) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "name": event.name,
-        "venue": event.venue,
-        "starts_at": event.starts_at,
-        "time_zone": event.time_zone,
-    }
+def scanner_event(event: Event) -> ScannerEvent:
+    return ScannerEvent(
+        event_id=event.event_id,
+        name=event.name,
+        venue=event.venue,
+        starts_at=event.starts_at,
+        time_zone=event.time_zone,
+    )

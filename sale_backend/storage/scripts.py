@@ -7,18 +7,27 @@ here, and each method passes exactly those keys (built once per event), plus the
 Idempotency-Key record where the script takes one. Answers are the script's reply decoded,
 outcome first (the shapes are in each script's header), or a named tuple where the shape is
 fixed. Scripts run with EVALSHA, loaded again once when Redis answers NOSCRIPT.
+
+Every call goes through the process's :class:`CommandBatcher` (calls that arrive while a batch
+is on its way go out together in the next, so one fsync covers several); ``*_call`` methods and
+:meth:`SaleScripts.together` send several scripts in one batch. An observer (the store's stock
+view) sees every answer.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
+from sale_backend.storage.command_batches import BatchedCall, CommandBatcher
 from sale_backend.storage.keys import EventKeys
+from sale_backend.storage.stock_view import StockSnapshot
 from service_kit.lua import LuaScript
 
 PACKAGE = "sale_backend.storage"
@@ -34,12 +43,6 @@ class ScanAnswer(NamedTuple):
     state: str
     entries_json: str
     details_json: str
-
-
-class StockSnapshot(NamedTuple):
-    time_us: int
-    """The sale Redis time of the read (unix microseconds)."""
-    figures: dict[str, int]
 
 
 def decode(value: Any) -> str:
@@ -62,24 +65,40 @@ class _Script:
         self.run = LuaScript(redis, PACKAGE, name, keys, argv, ("prelude",))
         self.fixed_keys = tuple(key for key in keys if key.rstrip("?") != "idempotency")
 
-    async def __call__(
-        self, event_id: str, args: Sequence[EncodableT], idempotency_key: str | None = None
-    ) -> Any:
+    def keys(self, event_id: str, idempotency_key: str | None) -> tuple[str, ...]:
         keys = event_keys(event_id, self.fixed_keys)
-        if idempotency_key is not None:
-            keys = (*keys, idempotency_key)
-        return await self.run(keys, args)
+        return keys if idempotency_key is None else (*keys, idempotency_key)
 
 
-async def _answer(script: _Script, event_id: str, args: Sequence[EncodableT],
-                  idempotency_key: str | None = None) -> Answer:
-    return tuple(decode(item) for item in await script(event_id, args, idempotency_key))
+@dataclass(frozen=True, slots=True)
+class ScriptCall:
+    """One script call, to send with others in one batch (:meth:`SaleScripts.together`)."""
+
+    script: _Script
+    event_id: str
+    args: Sequence[EncodableT]
+    idempotency_key: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.script.run.name
+
+
+AnswerObserver = Callable[[ScriptCall, Answer, float], None]
+"""Sees each script's answer with the call and when it was sent (``time.monotonic``)."""
 
 
 class SaleScripts:
     """The shop's scripts bound to one client (one per process)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        batcher: CommandBatcher | None = None,
+        observer: AnswerObserver | None = None,
+    ) -> None:
+        self.batcher = batcher or CommandBatcher(redis)
+        self._observer = observer
         self._hold = _Script(redis, "hold", HOLD_KEYS, ("hold_id", "hold", "ttl_ms", "buyer_limit"))
         self._release = _Script(redis, "release", HOLD_KEYS, ("mode", "target", "buyer"))
         self._begin_payment = _Script(
@@ -115,36 +134,89 @@ class SaleScripts:
             redis, "define_event", ("stock", "seats", "catalog"),
             ("catalog", "tier_count", "tiers..."),
         )
-        self._stock_snapshot = _Script(redis, "stock_snapshot", ("stock",), ())
+        self._stock_snapshot = _Script(redis, "stock_snapshot", ("stock", "hold_expiry"), ())
         self._register_tickets = _Script(
             redis, "register_tickets", ("short_codes", "ticket_details", "ticket_changes"),
             ("tickets...",),
         )
 
+    async def together(self, calls: Sequence[ScriptCall]) -> list[Answer]:
+        """Several script calls in one batch, in order (each atomic on its own)."""
+        sent_at = time.monotonic()
+        raw = await self.batcher.call_together(
+            [
+                BatchedCall.of_script(
+                    call.script.run,
+                    call.script.keys(call.event_id, call.idempotency_key),
+                    call.args,
+                )
+                for call in calls
+            ]
+        )
+        answers = [tuple(decode(item) for item in reply) for reply in raw]
+        if self._observer is not None:
+            for call, answer in zip(calls, answers, strict=True):
+                self._observer(call, answer, sent_at)
+        return answers
+
+    async def _one(
+        self,
+        script: _Script,
+        event_id: str,
+        args: Sequence[EncodableT],
+        idempotency_key: str | None = None,
+    ) -> Answer:
+        (answer,) = await self.together([ScriptCall(script, event_id, args, idempotency_key)])
+        return answer
+
     # -- holds -----------------------------------------------------------------------------
+    def hold_call(
+        self, event_id: str, hold_id: str, hold_json: bytes, ttl_ms: int, buyer_limit: int
+    ) -> ScriptCall:
+        """``hold.lua``: {'ok', expires_at_ms} | {'sold_out', tier_id, remaining} | ..."""
+        return ScriptCall(self._hold, event_id, [hold_id, hold_json, ttl_ms, buyer_limit])
+
     async def hold(
         self, event_id: str, hold_id: str, hold_json: bytes, ttl_ms: int, buyer_limit: int
     ) -> Answer:
-        """``hold.lua``: {'ok', expires_at_ms} | {'sold_out', tier_id, remaining} | ..."""
-        return await _answer(self._hold, event_id, [hold_id, hold_json, ttl_ms, buyer_limit])
+        (answer,) = await self.together(
+            [self.hold_call(event_id, hold_id, hold_json, ttl_ms, buyer_limit)]
+        )
+        return answer
 
     async def release_expired(self, event_id: str, max_count: int) -> int:
         """``release.lua`` sweep: how many expired holds went back to stock."""
-        answer = await _answer(self._release, event_id, ["expired", max_count])
+        answer = await self._one(self._release, event_id, ["expired", max_count])
         return int(answer[1])
 
     async def release_hold(self, event_id: str, hold_id: str, buyer: str) -> str:
         """``release.lua`` cancel: 'ok', 'missing' or 'paying'."""
-        return (await _answer(self._release, event_id, ["cancel", hold_id, buyer]))[0]
+        return (await self._one(self._release, event_id, ["cancel", hold_id, buyer]))[0]
 
     # -- payments --------------------------------------------------------------------------
     async def idempotency(
         self, event_id: str, idempotency_key: str, body_sha256: str, lease_seconds: int
     ) -> Answer:
         """``idempotency.lua``: {'new'} | {'mismatch'} | {'busy'} | {'replay', status, body}."""
-        return await _answer(
+        return await self._one(
             self._idempotency, event_id, [body_sha256, lease_seconds], idempotency_key
         )
+
+    def begin_payment_call(
+        self,
+        event_id: str,
+        hold_id: str,
+        buyer: str,
+        payment_id: str,
+        payment_json: bytes,
+        idempotency_ttl_seconds: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> ScriptCall:
+        """``begin_payment.lua``: {'ok', hold_json, expires_at_ms} | {'gone'} | {'busy', id}."""
+        args: list[EncodableT] = [hold_id, buyer, payment_id, payment_json]
+        if idempotency_ttl_seconds is not None:
+            args.append(idempotency_ttl_seconds)
+        return ScriptCall(self._begin_payment, event_id, args, idempotency_key)
 
     async def begin_payment(
         self,
@@ -156,11 +228,17 @@ class SaleScripts:
         idempotency_ttl_seconds: int | None = None,
         idempotency_key: str | None = None,
     ) -> Answer:
-        """``begin_payment.lua``: {'ok', hold_json, expires_at_ms} | {'gone'} | {'busy', id}."""
-        args: list[EncodableT] = [hold_id, buyer, payment_id, payment_json]
-        if idempotency_ttl_seconds is not None:
-            args.append(idempotency_ttl_seconds)
-        return await _answer(self._begin_payment, event_id, args, idempotency_key)
+        call = self.begin_payment_call(
+            event_id,
+            hold_id,
+            buyer,
+            payment_id,
+            payment_json,
+            idempotency_ttl_seconds,
+            idempotency_key,
+        )
+        (answer,) = await self.together([call])
+        return answer
 
     async def confirm(
         self,
@@ -179,7 +257,7 @@ class SaleScripts:
         args: list[EncodableT] = [
             payment_id, hold_id, order_id, order_json, idempotency_ttl_seconds, response, *tickets
         ]
-        return await _answer(self._confirm, event_id, args, idempotency_key)
+        return await self._one(self._confirm, event_id, args, idempotency_key)
 
     async def settle_payment(
         self,
@@ -195,7 +273,7 @@ class SaleScripts:
         'keep'): {'ok'} | {'state', status}."""
         args: list[EncodableT] = [payment_id, hold_id, status, "1" if release_hold else "0"]
         args += idempotency
-        return await _answer(self._settle_payment, event_id, args, idempotency_key)
+        return await self._one(self._settle_payment, event_id, args, idempotency_key)
 
     # -- orders, tickets ---------------------------------------------------------------------
     async def refund(
@@ -209,7 +287,7 @@ class SaleScripts:
         """``refund.lua``: {'ok', amount_minor, refund_json} | {'missing'} | {'ticket', id,
         state} | {'nothing'}."""
         args: list[EncodableT] = [order_id, refund_id, now_seconds, *ticket_ids]
-        return await _answer(self._refund, event_id, args)
+        return await self._one(self._refund, event_id, args)
 
     async def scan(
         self,
@@ -222,12 +300,12 @@ class SaleScripts:
         decision: str,
     ) -> ScanAnswer:
         args: list[EncodableT] = [ticket_id, scan_id, scanned_at_ms, door, device, decision]
-        return ScanAnswer(*await _answer(self._scan, event_id, args))
+        return ScanAnswer(*await self._one(self._scan, event_id, args))
 
     async def register_tickets(self, event_id: str, tickets: Sequence[str | bytes]) -> Answer:
         """``register_tickets.lua`` (``tickets``: ticket id, short code, details per ticket):
         {'ok', registered_count} | {'collision', short_code}."""
-        return await _answer(self._register_tickets, event_id, list(tickets))
+        return await self._one(self._register_tickets, event_id, list(tickets))
 
     # -- catalog and stock -------------------------------------------------------------------
     async def define_event(
@@ -242,12 +320,15 @@ class SaleScripts:
         for tier_id, capacity in tiers:
             args += [tier_id, capacity]
         args += seat_ids
-        return await _answer(self._define_event, event_id, args)
+        return await self._one(self._define_event, event_id, args)
 
     async def stock_snapshot(self, event_id: str) -> StockSnapshot:
-        raw = await self._stock_snapshot(event_id, [])
-        pairs = raw[1:]
+        """``stock_snapshot.lua``: the stock hash with the Redis time of the read and the
+        earliest hold expiry."""
+        raw = await self._one(self._stock_snapshot, event_id, [])
+        pairs = raw[2:]
         figures = {
             decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
         }
-        return StockSnapshot(int(raw[0]), figures)
+        next_expiry = int(raw[1])
+        return StockSnapshot(int(raw[0]), None if next_expiry < 0 else next_expiry, figures)

@@ -2,21 +2,27 @@
 script, every script on one event's keys) and the plain reads.
 
 Domain modules (holds, checkout, refunds, scans) call ``store.scripts`` and turn the answers
-into results or errors.
+into results or errors. Script calls and the hot reads of the process go out in batches
+(:mod:`sale_backend.storage.command_batches`); the store keeps the process's
+:class:`StockView` current with what its scripts return.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 from redis.asyncio import Redis
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.domain.documents import HoldData, Order, Payment, Refund
 from sale_backend.errors import EventNotFound
+from sale_backend.storage.command_batches import CommandBatcher
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
-from sale_backend.storage.scripts import SaleScripts, decode
+from sale_backend.storage.scripts import Answer, SaleScripts, ScriptCall, decode
+from sale_backend.storage.stock_view import StockSnapshot, StockView
 
 
 def _bytes(value: Any) -> bytes:
@@ -24,11 +30,28 @@ def _bytes(value: Any) -> bytes:
 
 
 class SaleStore:
-    """Sale data in Redis. One instance per process; holds the script loader."""
+    """Sale data in Redis. One instance per process; holds the script loader, the batcher
+    that sends its calls and the process's stock view."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self.scripts = SaleScripts(redis)
+        self.batcher = CommandBatcher(redis)
+        self.scripts = SaleScripts(redis, self.batcher, self._keep_view)
+        self.stock_view = StockView(self.stock_snapshot)
+
+    def _keep_view(self, call: ScriptCall, answer: Answer, sent_at: float) -> None:
+        """Scripts that return stock make the view read it again; a hold refused for want of
+        tickets says what is left."""
+        outcome = answer[0] if answer else ""
+        if call.name == "hold" and outcome == "sold_out":
+            self.stock_view.observe(call.event_id, answer[1], int(answer[2]), sent_at)
+        elif (
+            (call.name == "release" and outcome == "ok" and answer[1:2] != ("0",))
+            or (call.name == "settle_payment" and outcome == "ok" and call.args[3] == "1")
+            or (call.name == "confirm" and outcome == "expired")
+            or (call.name in {"refund", "define_event"} and outcome == "ok")
+        ):
+            self.stock_view.forget(call.event_id)
 
     # -- catalog ---------------------------------------------------------------------------
     async def define_event(self, event: Event, source: dict[str, Any]) -> tuple[str, ...]:
@@ -47,7 +70,7 @@ class SaleStore:
         return answer
 
     async def load_event(self, event_id: str) -> Event:
-        raw = await self.redis.get(EventKeys(event_id).catalog)
+        raw = await self.batcher.command("GET", EventKeys(event_id).catalog)
         if raw is None:
             raise EventNotFound(event_id)
         return parse_event(event_id, orjson.loads(raw))
@@ -60,17 +83,32 @@ class SaleStore:
         raw = await self.redis.hgetall(EventKeys(event_id).stock)
         return {decode(name): int(value) for name, value in raw.items()}
 
-    async def stock_snapshot(self, event_id: str) -> tuple[int, dict[str, int]]:
-        """(the sale Redis time of the read in unix microseconds, the event's stock figures):
-        the time orders stock reports of one event across shop processes."""
-        snapshot = await self.scripts.stock_snapshot(event_id)
-        return snapshot.time_us, snapshot.figures
+    async def stock_snapshot(self, event_id: str) -> StockSnapshot:
+        """The event's stock figures with the sale Redis time of the read (unix µs: the time
+        orders stock reports of one event across shop processes) and the earliest hold
+        expiry."""
+        return await self.scripts.stock_snapshot(event_id)
+
+    async def idempotency_record_exists(self, idempotency_key: str) -> bool:
+        """Whether a request with this (buyer-scoped) Idempotency-Key ran or runs."""
+        return bool(await self.batcher.command("EXISTS", idempotency_key))
+
+    async def finish_idempotency(
+        self, idempotency_key: str, status: int, body: bytes, ttl_seconds: int
+    ) -> None:
+        """Keep a request's final answer under its key (one round trip)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                idempotency_key, mapping={"state": "done", "status": status, "response": body}
+            )
+            pipe.expire(idempotency_key, ttl_seconds)
+            await pipe.execute()
 
     async def seat_states(self, event_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(EventKeys(event_id).seats)
         return {decode(name): decode(value).partition(":")[0] for name, value in raw.items()}
 
-    async def hold(self, event_id: str, hold_id: str) -> tuple[dict[str, Any], int] | None:
+    async def hold(self, event_id: str, hold_id: str) -> tuple[HoldData, int] | None:
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.holds, hold_id)
@@ -78,11 +116,11 @@ class SaleStore:
             raw, expires_at = await pipe.execute()
         if raw is None or expires_at is None:
             return None
-        return orjson.loads(raw), int(expires_at)
+        return msgspec.json.decode(raw, type=HoldData), int(expires_at)
 
-    async def order(self, event_id: str, order_id: str) -> dict[str, Any] | None:
+    async def order(self, event_id: str, order_id: str) -> Order | None:
         raw = await self.redis.hget(EventKeys(event_id).orders, order_id)
-        return None if raw is None else dict(orjson.loads(raw))
+        return None if raw is None else msgspec.json.decode(raw, type=Order)
 
     async def ticket_states(self, event_id: str, ticket_ids: list[str]) -> list[str | None]:
         if not ticket_ids:
@@ -96,11 +134,12 @@ class SaleStore:
         values = await self.redis.hmget(EventKeys(event_id).ticket_details, ticket_ids)
         return [None if value is None else _bytes(value) for value in values]
 
-    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[dict[str, Any]]]:
+    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[Order]]:
         """One HSCAN page of the event's orders: (next cursor, 0 when done; orders)."""
         next_cursor, batch = await self.redis.hscan(EventKeys(event_id).orders, cursor, count=500)
         assert isinstance(batch, dict)
-        return int(next_cursor), [dict(orjson.loads(raw)) for raw in batch.values()]
+        orders = [msgspec.json.decode(raw, type=Order) for raw in batch.values()]
+        return int(next_cursor), orders
 
     async def changed_tickets(
         self, event_id: str, after_version: int, limit: int
@@ -145,7 +184,7 @@ class SaleStore:
         raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)
         return [] if raw is None else decode(raw).split()
 
-    async def payment(self, event_id: str, payment_id: str) -> tuple[dict[str, Any], str] | None:
+    async def payment(self, event_id: str, payment_id: str) -> tuple[Payment, str] | None:
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.payments, payment_id)
@@ -153,7 +192,7 @@ class SaleStore:
             raw, status = await pipe.execute()
         if raw is None:
             return None
-        return dict(orjson.loads(raw)), decode(status or b"missing")
+        return msgspec.json.decode(raw, type=Payment), decode(status or b"missing")
 
     async def pending_payment_ids(self, event_id: str, older_than_ms: int) -> list[str]:
         raw = await self.redis.zrangebyscore(
@@ -167,9 +206,9 @@ class SaleStore:
         )
         return [decode(item) for item in raw]
 
-    async def refund_record(self, event_id: str, refund_id: str) -> dict[str, Any] | None:
+    async def refund_record(self, event_id: str, refund_id: str) -> Refund | None:
         raw = await self.redis.hget(EventKeys(event_id).refunds, refund_id)
-        return None if raw is None else dict(orjson.loads(raw))
+        return None if raw is None else msgspec.json.decode(raw, type=Refund)
 
     async def mark_refund_done(self, event_id: str, refund_id: str) -> None:
         await self.redis.zrem(EventKeys(event_id).refunds_pending, refund_id)

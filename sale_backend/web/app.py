@@ -3,7 +3,9 @@
 the staff API (staff bearer token), the door scanner pages (staff session) and orders (their
 order link's access key). In front of the connector: the browser security headers on every
 response (:mod:`sale_backend.web.security_headers`) and the refusal of unsafe requests from other
-sites (:mod:`sale_backend.web.cross_site`)."""
+sites (:mod:`sale_backend.web.cross_site`); between those and the connector, sold-out holds and
+checkouts answered without a pass claim or a script call
+(:mod:`sale_backend.web.sold_out_fast_path`)."""
 
 from __future__ import annotations
 
@@ -21,11 +23,6 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, request_response
-from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler
 
 from sale_backend.domain.older_tickets import register_older_tickets
@@ -33,16 +30,16 @@ from sale_backend.domain.payments import PaymentProvider, TestPaymentProvider
 from sale_backend.domain.reconcile import reconcile
 from sale_backend.settings import SALE_REDIS_URL, ShopSettings
 from sale_backend.storage.durability import warn_unless_durable
-from sale_backend.web import buyer_api, openapi, pages, staff_api, staff_pages
+from sale_backend.web import pages
 from sale_backend.web.background import BackgroundWork, report_all_stock
 from sale_backend.web.cross_site import CrossSiteGuard
-from sale_backend.web.metrics import metrics_endpoint
-from sale_backend.web.runtime import ShopRuntime, shop_runtime
+from sale_backend.web.routes import shop_routes
+from sale_backend.web.runtime import ShopRuntime
 from sale_backend.web.security_headers import SecurityHeaders
+from sale_backend.web.sold_out_fast_path import SoldOutFastPath
 from service_kit.body_limit import RequestBodyLimit
 from service_kit.errors import ServiceError, SettingsError
 from service_kit.problem_responses import http_exception_handler
-from service_kit.readiness import readiness
 from service_kit.redis_client import redis_from_url
 from waitroom.connector import WaitroomConnector
 from waitroom.connector.health import HealthTimer, HealthWindow
@@ -64,62 +61,6 @@ PUBLIC_PREFIXES = (
 )
 
 
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
-
-
-async def readyz(request: Request) -> Response:
-    runtime = shop_runtime(request)
-    return await readiness(runtime.sale_redis, runtime.settings.redis_retry_after_seconds)
-
-
-def shop_routes() -> list[BaseRoute]:
-    api = "/api/v1"
-    staff = "/api/v1/staff"
-    return [
-        Route("/", pages.index, methods=["GET"]),
-        Route("/events/{event_id}", pages.event_page, methods=["GET"]),
-        Route("/events/{event_id}/hold", pages.hold_form, methods=["POST"]),
-        Route("/holds/{hold_id}", pages.hold_page, methods=["GET"]),
-        Route("/holds/{hold_id}/cancel", pages.cancel_form, methods=["POST"]),
-        Route("/holds/{hold_id}/checkout", pages.checkout_form, methods=["POST"]),
-        Route("/orders/{order_id}", pages.order_page, methods=["GET"]),
-        Route("/orders/{order_id}/refund", pages.refund_confirmation, methods=["GET"]),
-        Route("/orders/{order_id}/refund", pages.refund_form, methods=["POST"]),
-        Route("/staff/scan", staff_pages.scan_page, methods=["GET"]),
-        Route("/staff/scan", staff_pages.scan_form, methods=["POST"]),
-        Route("/staff/login", staff_pages.login, methods=["GET", "POST"]),
-        Route("/staff/logout", staff_pages.logout, methods=["POST"]),
-        Route("/staff/scanner-sw.js", staff_pages.service_worker, methods=["GET"]),
-        Route(f"{api}/events", buyer_api.list_events, methods=["GET"]),
-        Route(f"{api}/events/{{event_id}}", buyer_api.get_event, methods=["GET"]),
-        Route(f"{api}/events/{{event_id}}/seats", buyer_api.get_seats, methods=["GET"]),
-        Route(f"{api}/events/{{event_id}}/profile", buyer_api.get_profile, methods=["GET"]),
-        Route(f"{api}/holds", buyer_api.post_hold, methods=["POST"]),
-        Route(f"{api}/holds/{{hold_id}}", buyer_api.get_hold, methods=["GET"]),
-        Route(f"{api}/holds/{{hold_id}}", buyer_api.delete_hold, methods=["DELETE"]),
-        Route(f"{api}/checkout", buyer_api.post_checkout, methods=["POST"]),
-        Route(f"{api}/orders/{{order_id}}", buyer_api.get_order, methods=["GET"]),
-        Route(f"{api}/orders/{{order_id}}/refund", buyer_api.post_refund, methods=["POST"]),
-        Route(f"{staff}/scan", staff_api.post_scan, methods=["POST"]),
-        Route(
-            f"{staff}/events/{{event_id}}/tickets",
-            GZipMiddleware(request_response(staff_api.get_tickets), minimum_size=1024),
-            methods=["GET"],
-        ),
-        Route(f"{staff}/events/{{event_id}}/scans", staff_api.post_scans, methods=["POST"]),
-        Route(f"{staff}/events/{{event_id}}", staff_api.put_event, methods=["PUT"]),
-        Route(f"{staff}/events/{{event_id}}", staff_api.get_event, methods=["GET"]),
-        Route(f"{staff}/orders/{{order_id}}", staff_api.get_order, methods=["GET"]),
-        Route(f"{staff}/orders/{{order_id}}/refund", staff_api.post_refund, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics_endpoint, methods=["GET"]),
-        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
-    ]
-
-
 HEALTH_OPERATIONS = {
     ("POST", "/api/v1/holds"): "hold",
     ("POST", "/events/{event_id}/hold"): "hold",
@@ -130,6 +71,7 @@ HEALTH_OPERATIONS = {
 
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
+
 
 def exception_handlers() -> dict[Any, ExceptionHandler]:
     """The shop's one mapping of errors to answers: every
@@ -203,11 +145,13 @@ def create_app(
         Middleware(SecurityHeaders, queue_url=shop.queue_url),
         Middleware(CrossSiteGuard, https=shop.cookie_secure),
     ]
-    # innermost: the shop's own time for checkouts and holds (autotune's measure of health)
+    sold_out = Middleware(SoldOutFastPath, connector=connector)
+    # innermost: the shop's own time for checkouts and holds (autotune's measure of health);
+    # sold-out answers of the fast path, given before the connector, are not in it
     timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
     app = Starlette(
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, gate, timer],
+        middleware=[body_limit, *page_security, sold_out, gate, timer],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

@@ -31,6 +31,7 @@ from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_toke
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
 from service_kit.errors import InvalidInput, ServiceError, Unavailable
+from service_kit.models import to_builtins
 from service_kit.problem_responses import error_response
 from service_kit.problems import error_status, error_title
 
@@ -185,7 +186,7 @@ async def hold_page(request: Request, error: PageError | None = None) -> Respons
         error.status if error else 200,
         event=event_view(event, {}),
         tier_names={tier.tier_id: tier.name for tier in event.tiers},
-        hold=hold.to_dict(now_ms),
+        hold=hold.view(now_ms),
         profile=await runtime.profile(session_of(request)),
         idempotency_key=secrets.token_urlsafe(16),
         error=error,
@@ -248,8 +249,8 @@ async def _order_view(request: Request, access_key: str | None) -> dict[str, Any
     runtime = shop_runtime(request)
     order = await load_order(runtime.store, request.path_params["order_id"], None)
     runtime.links.check(order, access_key)
-    event = await runtime.event(order["event_id"], any_queue=True)
-    view = public_order(order, runtime.codes, runtime.links)
+    event = await runtime.event(order.event_id, any_queue=True)
+    view: dict[str, Any] = to_builtins(public_order(order, runtime.codes, runtime.links))
     count = len(view["tickets"])
     for number, ticket in enumerate(view["tickets"], start=1):
         place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
@@ -328,7 +329,7 @@ async def refund_form(request: Request) -> Response:
         return await _refund_confirmation(request, key, ticket_ids)
     for ticket_id in ticket_ids:
         event_of(ticket_id, "ticket")
-    record = await runtime.refunds.refund(event, order_id, ticket_ids, order["buyer"])
-    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
+    record = await runtime.refunds.refund(event, order_id, ticket_ids, order.buyer)
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record.ticket_ids))
     location = f"{base_path(request)}/orders/{order_id}?{ACCESS_PARAMETER}={key}"
     return RedirectResponse(location, status_code=303)

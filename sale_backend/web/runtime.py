@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 from redis.asyncio import Redis
 from starlette.requests import Request
 
+from sale_backend.domain.attempt_door import AttemptDoor
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import CheckoutService
+from sale_backend.domain.documents import EventView
 from sale_backend.domain.entry_scans import EntryScanner, ScanOutcome, ScanRequest
 from sale_backend.domain.fulfilment import Answer, Fulfilment
 from sale_backend.domain.holds import Hold
@@ -37,6 +39,9 @@ from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
 from waitroom.connector.health import HealthWindow
 
 CATALOG_CACHE_SECONDS = 2.0
+"""A process reloads an event's catalog this often while it is used (in the background)."""
+CATALOG_STALE_SECONDS = 30.0
+"""Older than this (the reloads failing), requests wait for a load of their own."""
 PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
 LOGGER = logging.getLogger("sale_backend")
 
@@ -57,11 +62,13 @@ class ShopRuntime:
     links: OrderLinks
     form_tokens: FormTokens
     scanner: EntryScanner
+    door: AttemptDoor
     health: HealthWindow
     """Latency and errors of this process's checkouts and holds (reported for autotune)."""
     reporter_id: str
     """This process in its health reports."""
     _events: dict[str, tuple[float, Event]] = field(default_factory=dict)
+    _loading: dict[str, asyncio.Task[Event]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -97,6 +104,7 @@ class ShopRuntime:
             links=links,
             form_tokens=FormTokens(settings.secret_keys),
             scanner=EntryScanner(store, codes),
+            door=AttemptDoor(store.stock_view),
             health=health or HealthWindow((), settings.health_window_seconds),
             reporter_id=f"shop-{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(2)}",
         )
@@ -108,17 +116,30 @@ class ShopRuntime:
         if not isinstance(event_id, str) or not is_valid_event_id(event_id):
             raise EventNotFound(str(event_id)[:64])
         cached = self._events.get(event_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
-            event = cached[1]
+        age = float("inf") if cached is None else time.monotonic() - cached[0]
+        if age >= CATALOG_CACHE_SECONDS and event_id not in self._loading:
+            loading = asyncio.get_running_loop().create_task(self._load_event(event_id))
+            self._loading[event_id] = loading
+            loading.add_done_callback(lambda done: self._loaded(event_id, done))
+        if cached is not None and age < CATALOG_STALE_SECONDS:
+            event = cached[1]  # a reload, if due, runs meanwhile: nobody waits for it
         else:
-            event = await self.store.load_event(event_id)
-            self._events[event_id] = (now, event)
+            event = await asyncio.shield(self._loading[event_id])
         if not any_queue and event.queue_id != self.settings.queue_id:
             raise EventNotFound(event_id)
         return event
 
-    async def event_views(self) -> list[dict[str, Any]]:
+    async def _load_event(self, event_id: str) -> Event:
+        event = await self.store.load_event(event_id)
+        self._events[event_id] = (time.monotonic(), event)
+        return event
+
+    def _loaded(self, event_id: str, task: asyncio.Task[Event]) -> None:
+        self._loading.pop(event_id, None)
+        if not task.cancelled() and task.exception() is not None:  # the waiters got it
+            LOGGER.debug("catalog of %s not loaded: %s", event_id, task.exception())
+
+    async def event_views(self) -> list[EventView]:
         """Every event a buyer of this shop may see, with its stock."""
         views = []
         for event_id in await self.store.event_ids():

@@ -6,26 +6,36 @@ token as its forms) in ``X-CSRF-Token``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.domain.catalog_parsing import event_definition, parse_event
+from sale_backend.domain.documents import ScanAccepted, ScanResult, ScanResults
 from sale_backend.domain.entry_scans import ScanRequest
 from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.refunds import parse_ticket_ids
+from sale_backend.domain.requests import (
+    PAGE_SIZE,
+    RefundBody,
+    ScanBatchBody,
+    ScanBody,
+    TicketListQuery,
+)
 from sale_backend.domain.scan_batches import clean_door, outcome_view, parse_batch, rejection_view
-from sale_backend.domain.ticket_list import MAX_PAGE_SIZE, PAGE_SIZE, ticket_page
+from sale_backend.domain.ticket_list import ticket_page
 from sale_backend.errors import TicketRejected
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import form_token_valid
 from sale_backend.web.runtime import shop_runtime
 from sale_backend.web.staff_session import staff_door
-from sale_backend.web.views import event_view, json_body, json_response
+from sale_backend.web.views import event_view, json_response
 from service_kit.browser_session import CSRF_HEADER
 from service_kit.credentials import bearer_token
 from service_kit.errors import Forbidden, InvalidInput, NotAuthenticated
+from service_kit.models import to_builtins
+from service_kit.request_body import read_json, read_query
 from service_kit.throttle import bearer_accepted, client_address, throttle_of
 
 
@@ -59,41 +69,32 @@ async def post_scan(request: Request) -> Response:
     event's door (short codes too); optional ``door`` and ``scan_id`` (a retry is harmless)."""
     caller = require_staff(request, sessions_allowed=True)
     runtime = shop_runtime(request)
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise InvalidInput('the body must be {"code": ...}')
-    event_id = body.get("event_id")
+    body = await read_json(request, ScanBody)
+    event_id = body.event_id
     if event_id is not None:
         event_id = (await runtime.event(event_id, any_queue=True)).event_id
-    scan_id = body.get("scan_id", "")
-    if not isinstance(scan_id, str) or len(scan_id) > 64:
-        raise InvalidInput("scan_id must be a string of at most 64 characters", field="scan_id")
     outcome = await runtime.scan(
         ScanRequest(
-            code=body.get("code"),
-            door=caller.door or clean_door(body.get("door")),
+            code=body.code,
+            door=caller.door or clean_door(body.door),
             device="api",
-            scan_id=scan_id,
+            scan_id=body.scan_id,
         ),
         event_id,
     )
     view = outcome_view(outcome, await runtime.event(outcome.event_id, any_queue=True))
     if outcome.admitted:
-        return json_response({"accepted": True, **view})
+        return json_response(ScanAccepted(**msgspec.structs.asdict(view)))
     first = outcome.first_admission
     raise TicketRejected(
         f"ticket rejected: {outcome.outcome.replace('_', ' ')}",
         reason=outcome.outcome,
         **({"scanned_at_ms": first.at_ms} if first else {}),
-        **{name: view[name] for name in ("ticket_id", "event_id", "ticket", "first_scan")},
+        ticket_id=view.ticket_id,
+        event_id=view.event_id,
+        ticket=to_builtins(view.ticket),
+        first_scan=to_builtins(view.first_scan),
     )
-
-
-def _version(request: Request, name: str, default: int, high: int) -> int:
-    raw = request.query_params.get(name, str(default))
-    if not raw.isdigit() or not 0 <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be a whole number from 0 to {high}", field=name)
-    return int(raw)
 
 
 async def get_tickets(request: Request) -> Response:
@@ -102,9 +103,9 @@ async def get_tickets(request: Request) -> Response:
     require_staff(request, sessions_allowed=True)
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"], any_queue=True)
-    after = _version(request, "after", 0, 2**53)
-    limit = _version(request, "limit", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
-    return json_response(await ticket_page(runtime.store, runtime.codes, event, after, limit))
+    query = read_query(request, TicketListQuery)
+    limit = query.limit or PAGE_SIZE
+    return json_response(await ticket_page(runtime.store, runtime.codes, event, query.after, limit))
 
 
 async def post_scans(request: Request) -> Response:
@@ -112,8 +113,8 @@ async def post_scans(request: Request) -> Response:
     caller = require_staff(request, sessions_allowed=True)
     runtime = shop_runtime(request)
     event = await runtime.event(request.path_params["event_id"], any_queue=True)
-    batch = parse_batch(await json_body(request), caller.door)
-    results: list[dict[str, Any]] = []
+    batch = parse_batch(await read_json(request, ScanBatchBody), caller.door)
+    results: list[ScanResult] = []
     for scan in batch.scans:
         try:
             outcome = await runtime.scan(scan, event.event_id)
@@ -121,17 +122,17 @@ async def post_scans(request: Request) -> Response:
             results.append(rejection_view(scan.scan_id, error))
         else:
             results.append(outcome_view(outcome, event))
-    return json_response({"event_id": event.event_id, "door": batch.door, "results": results})
+    return json_response(ScanResults(event.event_id, batch.door, results))
 
 
 async def post_refund(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
     order_id = request.path_params["order_id"]
-    ticket_ids = parse_ticket_ids(await json_body(request, required=False))
+    ticket_ids = parse_ticket_ids(await read_json(request, RefundBody))
     event = await runtime.event(event_of(order_id, "order"), any_queue=True)
     record = await runtime.refunds.refund(event, order_id, ticket_ids, None)
-    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record["ticket_ids"]))
+    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record.ticket_ids))
     return json_response(record)
 
 
@@ -146,9 +147,9 @@ async def put_event(request: Request) -> Response:
     require_staff(request)
     runtime = shop_runtime(request)
     event_id = request.path_params["event_id"]
-    body = await json_body(request)
-    event = parse_event(event_id, body)
-    answer = await runtime.store.define_event(event, body)
+    definition = event_definition(await request.body() or b"{}")
+    event = parse_event(event_id, definition)
+    answer = await runtime.store.define_event(event, to_builtins(definition))
     if answer[0] != "ok":
         raise InvalidInput(
             f"tier {answer[1]} cannot shrink below the tickets already held or sold",

@@ -9,7 +9,8 @@ from typing import Any
 from starlette.routing import Route
 
 from sale_backend.domain.payments import CARD_SUCCEEDS
-from sale_backend.web.app import PUBLIC_PREFIXES, shop_routes
+from sale_backend.web.app import PUBLIC_PREFIXES
+from sale_backend.web.routes import shop_routes
 from service_kit.throttle import BEARER_FAILURES
 from tests.sale.conftest import Shop
 

@@ -74,7 +74,8 @@ async def test_concurrent_duplicate_is_409(shop: Shop, unique_id: str) -> None:
     await shop.define(unique_id)
     provider_of(shop).slow_seconds = 0.5
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    async with shop.client() as buyer:
+    visitor = new_visitor_id()
+    async with shop.client(visitor) as buyer:
         first, second = await asyncio.gather(
             buyer.post("/api/v1/checkout", json=body(unique_id, CARD_SLOW), headers=key),
             buyer.post("/api/v1/checkout", json=body(unique_id, CARD_SLOW), headers=key),
@@ -82,8 +83,11 @@ async def test_concurrent_duplicate_is_409(shop: Shop, unique_id: str) -> None:
         assert sorted([first.status_code, second.status_code]) == [201, 409]
         busy = first if first.status_code == 409 else second
         assert busy.json()["type"].endswith("idempotency-key-busy")
-        replay = await buyer.post("/api/v1/checkout", json=body(unique_id, CARD_SLOW), headers=key)
+    # the purchase ended its session: the same fan, queued again, gets the first answer
+    async with shop.client(visitor) as again:
+        replay = await again.post("/api/v1/checkout", json=body(unique_id, CARD_SLOW), headers=key)
         assert replay.status_code == 201
+        assert replay.headers["idempotent-replayed"] == "true"
     assert (await shop.runtime.store.stock(unique_id))["tier:standard:sold"] == 1
 
 

@@ -34,6 +34,9 @@ def body(event_id: str) -> dict[str, object]:
     }
 
 
+ARRIVAL_SPACING_SECONDS = 0.004
+
+
 async def wait_until_loaded(client: redis_asyncio.Redis) -> None:
     """After a restart Redis answers LOADING until the AOF is replayed."""
     for _ in range(200):
@@ -58,6 +61,9 @@ async def test_acknowledged_orders_survive_kill_9_of_redis(
             clients = [shop.client() for _ in range(150)]
 
             async def attempt(index: int) -> None:
+                # arrivals spread over 0.6 s: batched script calls would otherwise confirm
+                # every order in one pipeline, and the sale would end before the crash
+                await asyncio.sleep(index * ARRIVAL_SPACING_SECONDS)
                 try:
                     response = await clients[index].post(
                         "/api/v1/checkout",
@@ -138,7 +144,7 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 "payment_id": new_id(unique_id, "p"),
                 "hold_id": hold.hold_id,
                 "buyer": buyer,
-                "amount_minor": hold.data["amount_minor"],
+                "amount_minor": hold.data.amount_minor,
                 "currency": "EUR",
                 "name": "Fan",
                 "email": "fan@example.org",

@@ -16,8 +16,8 @@ from starlette.routing import Route
 
 from sale_backend.domain.payments import CARD_SUCCEEDS
 from sale_backend.storage.keys import new_id
-from sale_backend.web.app import shop_routes
 from sale_backend.web.form_tokens import CSRF_SALT, FormTokens
+from sale_backend.web.routes import shop_routes
 from tests.sale.conftest import STAFF_TOKEN, Shop, ShopFactory, form_token
 
 CONTENT_SECURITY_POLICY = (

@@ -1,18 +1,26 @@
-"""An async client (httpx) for the waiting room's connector API (contract sections 5 to 7).
+"""An async client for the waiting room's connector API (contract sections 5 to 7).
 
 Every call is site-authenticated (``Authorization: Site <token>``, :class:`SiteAuth`). Problem
 bodies come back as the connector's errors (``pass-in-use`` raises :class:`PassInUse`, ...);
 a waiting room that cannot be reached, times out or answers 5xx raises
 :class:`ConnectorUnavailable`.
+
+Calls over the network go through aiohttp (one pooled session per process and event loop; a
+call costs about 0.1 ms of CPU, against 0.5-1.3 ms with httpx at the concurrency of a
+checkout burst); a site in the same process as the waiting room (the demo) passes an httpx
+transport (``httpx.ASGITransport``) and its calls go through httpx without a socket.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
+import aiohttp
 import httpx
+import orjson
 
 from waitroom.connector.errors import (
     ERRORS_BY_SLUG,
@@ -48,6 +56,90 @@ class SessionState:
     """Why an ended session ended (``purchase_completed``, ``session_ended``)."""
 
 
+class HttpFailed(Exception):
+    """The request got no HTTP answer (connection refused or lost, time-out)."""
+
+
+class _Http(Protocol):
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[int, bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _OverNetwork:
+    """aiohttp, a session per event loop (made on the first call, inside the loop)."""
+
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _current_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                headers={"accept": "application/json"},
+                cookie_jar=aiohttp.DummyCookieJar(),
+                connector=aiohttp.TCPConnector(limit=CONNECTIONS_PER_PROCESS),
+            )
+            self._loop = loop
+        return self._session
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[int, bytes]:
+        if body is not None:
+            headers = {**headers, "content-type": "application/json"}
+        try:
+            async with self._current_session().request(
+                method, self._base_url + path, data=body, headers=headers
+            ) as response:
+                return response.status, await response.read()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise HttpFailed(type(error).__name__) from None
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed and self._loop is asyncio.get_running_loop():
+            await session.close()
+
+
+class _InProcess:
+    """httpx over a transport that calls the waiting room's app in this process."""
+
+    def __init__(
+        self, transport: httpx.AsyncBaseTransport, base_url: str, timeout_seconds: float
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout_seconds,
+            headers={"accept": "application/json"},
+        )
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[int, bytes]:
+        if body is not None:
+            headers = {**headers, "content-type": "application/json"}
+        try:
+            response = await self._client.request(method, path, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise HttpFailed(type(error).__name__) from None
+        return response.status_code, response.content
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+CONNECTIONS_PER_PROCESS = 64
+"""Open connections to the waiting room per process at most (more calls wait for one)."""
+
+
 class ConnectorClient:
     """One per process; ``transport`` lets a site in the same process call the waiting room
     without a socket (``httpx.ASGITransport``)."""
@@ -58,11 +150,10 @@ class ConnectorClient:
         base_url = settings.require_api_url() if transport is None else settings.api_url
         self.queue_id = settings.queue_id
         self._auth = SiteAuth(settings.secret_keys, settings.clock_leeway_seconds)
-        self._http = httpx.AsyncClient(
-            base_url=base_url or IN_PROCESS_BASE_URL,
-            transport=transport,
-            timeout=settings.timeout_seconds,
-            headers={"accept": "application/json"},
+        self._http: _Http = (
+            _InProcess(transport, base_url or IN_PROCESS_BASE_URL, settings.timeout_seconds)
+            if transport is not None
+            else _OverNetwork(base_url, settings.timeout_seconds)
         )
 
     async def aclose(self) -> None:
@@ -123,22 +214,22 @@ class ConnectorClient:
         url = f"{API_PREFIX}/{quote(self.queue_id, safe='')}/{path}"
         headers = {"authorization": self._auth.header(self.queue_id)}
         try:
-            response = await self._http.request(method, url, json=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise ConnectorUnavailable(
-                f"the waiting room cannot be reached ({type(error).__name__})"
-            ) from None
-        if response.status_code >= 500:
-            raise ConnectorUnavailable(f"the waiting room answered {response.status_code}")
+            status, content = await self._http.request(
+                method, url, headers, None if body is None else orjson.dumps(body)
+            )
+        except HttpFailed as error:
+            raise ConnectorUnavailable(f"the waiting room cannot be reached ({error})") from None
+        if status >= 500:
+            raise ConnectorUnavailable(f"the waiting room answered {status}")
         try:
-            answer = response.json() if response.content else {}
-        except ValueError:
+            answer = orjson.loads(content) if content else {}
+        except orjson.JSONDecodeError:
             raise ConnectorProtocolError("the waiting room's answer is not JSON") from None
         if not isinstance(answer, dict):
             raise ConnectorProtocolError("the waiting room's answer is not a JSON object")
-        if response.status_code >= 400:
-            raise _problem(response.status_code, answer)
-        return response.status_code, answer
+        if status >= 400:
+            raise _problem(status, answer)
+        return status, answer
 
 
 def _problem(status: int, body: dict[str, Any]) -> ConnectorError:

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
+from waitroom.connector.asgi import IncomingRequest
 from waitroom.connector.client import ConnectorClient
 from waitroom.connector.errors import (
+    ConnectorError,
     ConnectorUnavailable,
     SessionEnded,
     SessionExpired,
@@ -25,7 +27,7 @@ from waitroom.connector.errors import (
 from waitroom.connector.passes import PassCodec
 from waitroom.connector.session_cache import KnownSession, SessionCache
 from waitroom.connector.settings import ConnectorSettings
-from waitroom.connector.site_session import SiteSession, SiteSessionCodec
+from waitroom.connector.site_session import SiteSession, SiteSessionCodec, session_cookie_name
 
 
 class WaitroomConnector:
@@ -77,6 +79,38 @@ class WaitroomConnector:
     async def report_health(self, health: dict[str, Any]) -> dict[str, Any]:
         """Send this process's latency and errors (:class:`HealthWindow` measures them)."""
         return await self.client.report_health(health)
+
+    def buyer_without_claim(self, scope: Scope) -> str | None:
+        """The buyer of a request whose pass (bearer) or site session cookie verifies here,
+        found without a call to the waiting room and without claiming the pass: for answers a
+        site would give any buyer whatever the pass's state there (sold out). None when the
+        request has neither, they do not verify, it is a handoff, or this process knows the
+        session ended or ran out; the middleware decides those requests as always."""
+        request = IncomingRequest.of(scope)
+        if request.query_pass() is not None:
+            return None
+        queue_id = self.settings.queue_id
+        token = request.bearer()
+        try:
+            if token is not None:
+                claims = self.passes.verify(token, queue_id)
+                pass_id, buyer, deadline = claims.pass_id, claims.visitor_hash, None
+            else:
+                cookie = request.cookies.get(session_cookie_name(queue_id))
+                if cookie is None:
+                    return None
+                session = self.cookies.decode(cookie, queue_id)
+                pass_id, buyer, deadline = session.pass_id, session.buyer, session.deadline
+        except ConnectorError:
+            return None
+        known = self.cache.get(pass_id)
+        if known is not None:
+            if known.state != "active":
+                return None
+            deadline = known.deadline
+        if deadline is not None and time.time() >= deadline + self.settings.clock_leeway_seconds:
+            return None
+        return buyer
 
     # -- used by the middleware --------------------------------------------------------------
     def _remember(

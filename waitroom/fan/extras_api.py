@@ -12,15 +12,22 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service_kit.errors import InvalidInput, ServiceError
-from service_kit.request_body import is_form, read_fields
+from service_kit.errors import ServiceError
+from service_kit.models import convert, convert_fields, to_builtins
+from service_kit.request_body import (
+    form_fields,
+    is_form,
+    model_response,
+    read_json,
+    read_json_or_form,
+)
 from waitroom.errors import ItemNotFound, TokenReset
+from waitroom.fan import models
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
 from waitroom.fan.cookies import position_cookie_name
 from waitroom.fan.forms import back_to_page, failure
-from waitroom.fan.profile import load_profile, parse_profile, save_profile
+from waitroom.fan.profile import ProfileSubmission, load_profile, parse_profile, save_profile
 from waitroom.fan.quiz_review import review_quiz
 from waitroom.fan.survey_answers import parse_answers
 from waitroom.fan.upsell_clicks import count_click
@@ -38,12 +45,21 @@ async def fan_claims(runtime: Runtime, request: Request) -> tuple[str, PositionC
     return queue_id, claims
 
 
-def content_document(content: FanContent) -> dict[str, Any]:
-    return {
+def content_document(
+    content: FanContent,
+    answered: list[str],
+    quiz_reviews: dict[str, list[dict[str, Any]]],
+    profile: models.Profile | None,
+) -> models.FanContent:
+    document = {
         **surveys_document(content.surveys, include_correct=False),
         **upsells_document(content.upsells),
         "profile_form": content.profile_form.document(),
+        "answered_surveys": answered,
+        "quiz_reviews": quiz_reviews,
+        "profile": None if profile is None else to_builtins(profile),
     }
+    return convert(document, models.FanContent)
 
 
 async def content_endpoint(request: Request) -> Response:
@@ -53,23 +69,23 @@ async def content_endpoint(request: Request) -> Response:
     content = await runtime.fan.content.get(queue_id)
     given = await runtime.fan.answers.own_answers(queue_id, claims.visitor_id, content.surveys)
     profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-    body = content_document(content)
-    body["answered_surveys"] = sorted(given)
     # an answered quiz's review: the fan's answers against the right ones
-    body["quiz_reviews"] = {
+    reviews = {
         survey.id: review_quiz(survey, given[survey.id]).document()
         for survey in content.surveys
         if survey.kind == "quiz" and survey.id in given
     }
-    body["profile"] = profile.document() if profile else None
-    return json_response(body, 200, [])
+    body = content_document(
+        content, sorted(given), reviews, profile.document() if profile else None
+    )
+    return model_response(body, 200)
 
 
 async def profile_get_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     queue_id, claims = await fan_claims(runtime, request)
     profile = await load_profile(runtime.redis, queue_id, claims.visitor_id)
-    return json_response({"profile": profile.document() if profile else None}, 200, [])
+    return model_response(models.ProfileAnswer(profile.document() if profile else None), 200)
 
 
 async def profile_put_endpoint(request: Request) -> Response:
@@ -77,17 +93,18 @@ async def profile_put_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         queue_id, claims = await fan_claims(runtime, request)
-        fields = await read_fields(request)
+        submission = await read_json_or_form(
+            request, ProfileSubmission, ProfileSubmission
+        )
         content = await runtime.fan.content.get(queue_id)
-        profile = parse_profile(fields, content.profile_form)
+        profile = parse_profile(submission, content.profile_form)
         ttl_seconds = runtime.settings.profile_ttl_seconds
         await save_profile(runtime.redis, queue_id, claims.visitor_id, profile, ttl_seconds)
     except ServiceError as error:
         return failure(request, error, "profile")
     if is_form(request):
         return back_to_page(queue_id, "profile")
-    body = {"profile": profile.document(), "ttl_seconds": ttl_seconds}
-    return json_response(body, 200, [])
+    return model_response(models.SavedProfile(profile.document(), ttl_seconds), 200)
 
 
 async def survey_answer_endpoint(request: Request) -> Response:
@@ -100,21 +117,27 @@ async def survey_answer_endpoint(request: Request) -> Response:
         survey = content.survey(survey_id)
         if survey is None:
             raise ItemNotFound(f"no survey {survey_id[:32]!r} in this queue")
-        fields = await read_fields(request)
-        raw = fields if is_form(request) else fields.get("answers")
-        if not isinstance(raw, dict):
-            raise InvalidInput('body must be {"answers": {...}}', field="answers")
-        answers = parse_answers(survey, raw)
+        answers = parse_answers(survey, await submitted_answers(request))
         recorded = await runtime.fan.answers.record(queue_id, claims.visitor_id, survey, answers)
     except ServiceError as error:
         return failure(request, error, f"survey-{request.path_params['survey_id'][:32]}")
     if is_form(request):
         return back_to_page(queue_id, f"survey-{survey.id}")
-    body: dict[str, Any] = {"survey_id": survey.id, "answers": recorded.answers}
+    body = models.RecordedAnswers(survey.id, recorded.answers)
     if recorded.review is not None:
         review = recorded.review
-        body.update(score=review.score, out_of=review.out_of, review=review.document())
-    return json_response(body, 201, [])
+        body.score, body.out_of = review.score, review.out_of
+        body.review = convert(review.document(), list[models.QuestionReview])
+    return model_response(body, 201)
+
+
+async def submitted_answers(request: Request) -> dict[str, models.SurveyAnswer]:
+    """``{"answers": {question: answer}}`` as JSON, or a form of question fields."""
+    if is_form(request):
+        return convert_fields(
+            {"answers": await form_fields(request)}, models.SurveySubmission
+        ).answers
+    return (await read_json(request, models.SurveySubmission)).answers
 
 
 async def leave_endpoint(request: Request) -> Response:
@@ -131,7 +154,7 @@ async def leave_endpoint(request: Request) -> Response:
         # the page of a visitor without a place, saying they left (and not joining again)
         response = back_to_page(queue_id, query=f"{LEFT_QUERY}=1")
     else:
-        response = json_response({"state": "left", "position": position}, 200, [])
+        response = model_response(models.Left("left", position), 200)
     for cookie in cookies:
         response.headers.append("set-cookie", cookie)
     return response

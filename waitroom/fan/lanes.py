@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from starlette.requests import Request
 
@@ -20,6 +20,7 @@ from service_kit.text_input import clean_text
 from waitroom.admission import FanState, QueueState
 from waitroom.errors import CodeNotAccepted, NotInLane, QueueNotFound
 from waitroom.fan import session as fan_session
+from waitroom.fan.models import ClosedReason, Lane
 from waitroom.fan.passes import place_pass
 from waitroom.fan.witness import view_checked_against_token
 from waitroom.organizer.metrics import organizer_metrics
@@ -44,21 +45,18 @@ class LaneStatus:
     redirect_url: str | None
     closed_reason: str | None = None
 
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "lane": self.kind.value,
-            "state": self.state.value,
-            "priority_position": self.priority_position,
-            "ahead": self.ahead,
-            "poll_after_ms": LANE_POLL_MS,
-        }
-        if self.pass_token is not None:
-            body["pass"] = self.pass_token
-            body["pass_expires_at"] = self.pass_expires_at
-            body["redirect_url"] = self.redirect_url
-        if self.closed_reason is not None:
-            body["closed_reason"] = self.closed_reason
-        return body
+    def body(self) -> Lane:
+        return Lane(
+            lane=self.kind,
+            state=self.state,
+            priority_position=self.priority_position,
+            ahead=self.ahead,
+            poll_after_ms=LANE_POLL_MS,
+            pass_=self.pass_token,
+            pass_expires_at=self.pass_expires_at if self.pass_token is not None else None,
+            redirect_url=self.redirect_url if self.pass_token is not None else None,
+            closed_reason=cast(ClosedReason | None, self.closed_reason),
+        )
 
 
 def code_store(runtime: Runtime) -> CodeStore:

@@ -7,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from service_kit.errors import ServiceError
-from service_kit.request_body import read_json_object
+from service_kit.models import convert_fields
+from service_kit.request_body import form_fields, model_response, read_json
 from waitroom.admission import FanState
 from waitroom.fan import lanes
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response
+from waitroom.fan.models import CodeForm, CodeRedemption
 from waitroom.fan.page_context import error_page
 from waitroom.web.runtime import runtime_of
 
@@ -19,9 +20,9 @@ from waitroom.web.runtime import runtime_of
 async def redeem_endpoint(request: Request) -> Response:
     runtime = runtime_of(request)
     queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
-    body = await read_json_object(request)
-    status = await lanes.redeem(runtime, request, queue_id, body.get("code"))
-    return json_response(status.body(), 200, [])
+    redemption = await read_json(request, CodeRedemption)
+    status = await lanes.redeem(runtime, request, queue_id, redemption.code)
+    return model_response(status.body())
 
 
 async def lane_endpoint(request: Request) -> Response:
@@ -29,7 +30,7 @@ async def lane_endpoint(request: Request) -> Response:
     queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
     claims, _ = fan_session.verify_for_status(runtime.codec, request, queue_id)
     status = await lanes.lane_status(runtime, claims)
-    return json_response(status.body(), 200, [])
+    return model_response(status.body())
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
@@ -46,9 +47,8 @@ async def code_page(request: Request) -> Response:
     if request.method == "POST":
         try:
             queue_id = fan_session.checked_queue_id(raw_queue_id)
-            async with request.form(max_files=0, max_fields=5) as form:
-                code = form.get("code")
-            await lanes.redeem(runtime, request, queue_id, code)
+            form = convert_fields(await form_fields(request), CodeForm)
+            await lanes.redeem(runtime, request, queue_id, form.code)
         except ServiceError as error:
             error_detail = error.detail
         else:

@@ -9,21 +9,41 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
+from service_kit.models import Document, Model, StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.storage.keys import QueueKeys
 
-PROFILE_FIELDS = ("name", "email", "tier_id", "quantity")
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 DEFAULT_MAX_QUANTITY = 10
 MAX_TIERS = 20
 TIER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+class ProfileSubmission(StrictModel):
+    """The pre-checkout profile a fan saves (texts are checked as typed text: NFC, trimmed,
+    no control characters; ``tier_id`` empty means no preference)."""
+
+    name: Annotated[str, msgspec.Meta(description="1-100 characters")]
+    email: Annotated[str, msgspec.Meta(description="an e-mail address, at most 254 characters")]
+    tier_id: str = ""
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+
+
+class ProfileDocument(Document):
+    """A saved profile (the shop reads these four fields)."""
+
+    name: str
+    email: str
+    tier_id: str
+    quantity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,68 +73,55 @@ class Profile:
     tier_id: str
     quantity: int
 
-    def document(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "email": self.email,
-            "tier_id": self.tier_id,
-            "quantity": self.quantity,
-        }
+    def document(self) -> ProfileDocument:
+        return ProfileDocument(self.name, self.email, self.tier_id, self.quantity)
 
 
-def parse_profile_form(document: Any) -> ProfileForm:
-    if not isinstance(document, dict):
-        raise InvalidInput("body: must be an object", field="body")
-    raw_tiers = document.get("tiers", [])
-    if not isinstance(raw_tiers, list) or len(raw_tiers) > MAX_TIERS:
-        raise InvalidInput(f"tiers: a list of at most {MAX_TIERS} tiers", field="tiers")
-    tiers: list[Tier] = []
-    for index, raw in enumerate(raw_tiers):
-        tier_id = raw.get("id") if isinstance(raw, dict) else None
-        if not isinstance(tier_id, str) or not TIER_ID_PATTERN.match(tier_id):
-            raise InvalidInput(f"tiers[{index}].id: 1-64 letters, digits, '_.:-'", field="tiers")
-        tiers.append(Tier(tier_id, clean_text(raw.get("label"), f"tiers[{index}].label", 120)))
+class TierChoice(Model):
+    id: Annotated[str, msgspec.Meta(pattern=TIER_ID_PATTERN.pattern)]
+    label: Annotated[str, msgspec.Meta(description="at most 120 characters")]
+
+
+class ProfileFormDocument(Model):
+    """The profile form's settings: tier choices (none: any tier id) and the largest quantity."""
+
+    tiers: Annotated[list[TierChoice], msgspec.Meta(max_length=MAX_TIERS)] = msgspec.field(
+        default_factory=list
+    )
+    max_quantity: Annotated[int, msgspec.Meta(ge=1, le=100)] = DEFAULT_MAX_QUANTITY
+
+
+def parse_profile_form(document: ProfileFormDocument | Any) -> ProfileForm:
+    """The organizer's profile form settings (a model, or decoded JSON as stored)."""
+    if not isinstance(document, ProfileFormDocument):
+        document = convert(document, ProfileFormDocument)
+    tiers = tuple(
+        Tier(tier.id, clean_text(tier.label, f"tiers[{index}].label", 120))
+        for index, tier in enumerate(document.tiers)
+    )
     if len({tier.id for tier in tiers}) != len(tiers):
         raise InvalidInput("tiers: ids must be unique", field="tiers")
-    max_quantity = document.get("max_quantity", DEFAULT_MAX_QUANTITY)
-    if (
-        not isinstance(max_quantity, int)
-        or isinstance(max_quantity, bool)
-        or not (1 <= max_quantity <= 100)
-    ):
-        raise InvalidInput("max_quantity: an integer 1..100", field="max_quantity")
-    return ProfileForm(tuple(tiers), max_quantity)
+    return ProfileForm(tiers, document.max_quantity)
 
 
-def parse_profile(data: dict[str, Any], form: ProfileForm) -> Profile:
-    """Validate a fan's submission (JSON values or form strings). Raises InvalidInput."""
-    unknown = sorted(set(data) - set(PROFILE_FIELDS))
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", field=unknown[0])
-    name = clean_text(data.get("name"), "name", MAX_NAME_CHARS)
-    email = clean_text(data.get("email"), "email", MAX_EMAIL_CHARS)
+def parse_profile(submission: ProfileSubmission, form: ProfileForm) -> Profile:
+    """A fan's submission (its types checked by the model) against the organizer's form:
+    typed text, the e-mail's shape, the offered tiers, the quantity cap. Raises InvalidInput."""
+    name = clean_text(submission.name, "name", MAX_NAME_CHARS)
+    email = clean_text(submission.email, "email", MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
         raise InvalidInput("email does not look like an e-mail address", field="email")
-    tier_id = data.get("tier_id") or ""
-    if not isinstance(tier_id, str):
-        raise InvalidInput("tier_id must be text", field="tier_id")
+    tier_id = submission.tier_id
     if form.tiers and tier_id:  # empty means "no preference"
         if tier_id not in {tier.id for tier in form.tiers}:
             raise InvalidInput("tier_id is not one of the offered tiers", field="tier_id")
     elif tier_id and not TIER_ID_PATTERN.match(tier_id):
         raise InvalidInput("tier_id is not a valid tier id", field="tier_id")
-    quantity = data.get("quantity", 1)
-    if isinstance(quantity, str) and quantity.strip().isdigit() and len(quantity.strip()) < 4:
-        quantity = int(quantity.strip())
-    if (
-        not isinstance(quantity, int)
-        or isinstance(quantity, bool)
-        or not (1 <= quantity <= form.max_quantity)
-    ):
+    if not 1 <= submission.quantity <= form.max_quantity:
         raise InvalidInput(
             f"quantity must be a whole number 1..{form.max_quantity}", field="quantity"
         )
-    return Profile(name, email, tier_id, quantity)
+    return Profile(name, email, tier_id, submission.quantity)
 
 
 async def save_profile(

@@ -9,10 +9,11 @@ and share one place.
 
 from __future__ import annotations
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.request_body import model_response
+from waitroom.fan.models import Challenge
 from waitroom.fan.session import checked_queue_id
 from waitroom.web.runtime import runtime_of
 
@@ -22,14 +23,11 @@ async def challenge_endpoint(request: Request) -> Response:
     queue_id = checked_queue_id(request.path_params["queue_id"])
     proof = runtime.protection.proof_of_work
     challenge = proof.issue(queue_id)
-    body = {
-        "challenge": challenge.token,
-        "difficulty_bits": challenge.difficulty_bits,
-        "expires_in_seconds": challenge.expires_in_seconds,
-        "required": proof.enabled,
-    }
-    return Response(
-        orjson.dumps(body),
-        media_type="application/json",
-        headers={"cache-control": "no-store"},
+    return model_response(
+        Challenge(
+            challenge=challenge.token,
+            difficulty_bits=challenge.difficulty_bits,
+            expires_in_seconds=challenge.expires_in_seconds,
+            required=proof.enabled,
+        )
     )

@@ -1,6 +1,7 @@
-"""Organizer-defined surveys and quizzes: validation of the definitions (no I/O).
+"""Organizer-defined surveys and quizzes: the definition models and their checks (no I/O).
 
-A definition document is ``{"surveys": [Survey, ...]}``; each survey has questions of type
+A definition document is ``{"surveys": [Survey, ...]}`` (:class:`SurveysDocument`); each
+survey has questions of type
 ``single`` / ``multiple`` (options) or ``text`` (free text up to ``max_length`` characters).
 A quiz marks correct options with ``"correct": true``; fans see their score after answering.
 """
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from service_kit.errors import InvalidInput
+from service_kit.models import Model, convert
 from service_kit.text_input import clean_text
 
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -21,8 +25,6 @@ MAX_OPTIONS = 12
 MAX_LABEL_CHARS = 300
 MAX_TEXT_ANSWER_CHARS = 1000
 DEFAULT_TEXT_ANSWER_CHARS = 200
-QUESTION_TYPES = ("single", "multiple", "text")
-SURVEY_KINDS = ("survey", "quiz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,102 +55,95 @@ class Survey:
         return next((item for item in self.questions if item.id == question_id), None)
 
 
-def checked_id(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not ITEM_ID_PATTERN.match(value):
-        raise InvalidInput(f"{where}: id must be 1-32 chars of a-z, 0-9, '_' or '-'", field=where)
-    return value
+ItemId = Annotated[
+    str, msgspec.Meta(pattern=ITEM_ID_PATTERN.pattern, description="1-32 of a-z 0-9 _ -")
+]
+Label = Annotated[str, msgspec.Meta(description=f"at most {MAX_LABEL_CHARS} characters")]
 
 
-def _list(value: Any, where: str, maximum: int) -> list[Any]:
-    if not isinstance(value, list) or not value or len(value) > maximum:
-        raise InvalidInput(f"{where}: a list of 1 to {maximum} items", field=where)
-    return value
+class OptionDefinition(Model):
+    id: ItemId
+    label: Label
+    correct: bool = False
 
 
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{where}: must be an object", field=where)
-    return value
+class QuestionDefinition(Model):
+    """A question: ``single`` / ``multiple`` choice among 1-12 options, or ``text``."""
+
+    id: ItemId
+    text: Label
+    type: Literal["single", "multiple", "text"] = "single"
+    required: bool = True
+    options: Annotated[list[OptionDefinition], msgspec.Meta(max_length=MAX_OPTIONS)] = (
+        msgspec.field(default_factory=list)
+    )
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=MAX_TEXT_ANSWER_CHARS)] = (
+        DEFAULT_TEXT_ANSWER_CHARS
+    )
 
 
-def parse_question(raw: Any, where: str, is_quiz: bool) -> Question:
-    data = _object(raw, where)
-    question_id = checked_id(data.get("id"), f"{where}.id")
-    question_type = data.get("type", "single")
-    if question_type not in QUESTION_TYPES:
-        raise InvalidInput(f"{where}.type: one of {', '.join(QUESTION_TYPES)}", field=where)
-    required = data.get("required", True)
-    if not isinstance(required, bool):
-        raise InvalidInput(f"{where}.required: true or false", field=where)
+class SurveyDefinition(Model):
+    """A survey, or a quiz (its questions mark the correct options)."""
+
+    id: ItemId
+    title: Label
+    questions: Annotated[
+        list[QuestionDefinition], msgspec.Meta(min_length=1, max_length=MAX_QUESTIONS)
+    ]
+    kind: Literal["survey", "quiz"] = "survey"
+
+
+class SurveysDocument(Model):
+    """The queue's surveys and quizzes (an empty list clears them)."""
+
+    surveys: Annotated[list[SurveyDefinition], msgspec.Meta(max_length=MAX_SURVEYS)]
+
+
+def _unique(ids: list[str], where: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(f"{where}: ids must be unique", field=where)
+
+
+def parse_question(definition: QuestionDefinition, where: str, is_quiz: bool) -> Question:
     options: list[Option] = []
-    max_length = DEFAULT_TEXT_ANSWER_CHARS
-    if question_type == "text":
-        max_length = data.get("max_length", DEFAULT_TEXT_ANSWER_CHARS)
-        if (
-            not isinstance(max_length, int)
-            or isinstance(max_length, bool)
-            or not 1 <= max_length <= MAX_TEXT_ANSWER_CHARS
-        ):
-            raise InvalidInput(
-                f"{where}.max_length: an integer 1..{MAX_TEXT_ANSWER_CHARS}", field=where
-            )
-    else:
-        for index, raw_option in enumerate(_list(data.get("options"), f"{where}.options", 12)):
-            option = _object(raw_option, f"{where}.options[{index}]")
-            correct = option.get("correct", False)
-            if not isinstance(correct, bool):
-                raise InvalidInput(f"{where}.options[{index}].correct: true or false", field=where)
-            options.append(
-                Option(
-                    checked_id(option.get("id"), f"{where}.options[{index}].id"),
-                    clean_text(
-                        option.get("label"), f"{where}.options[{index}].label", MAX_LABEL_CHARS
-                    ),
-                    correct,
-                )
-            )
-        if len({option.id for option in options}) != len(options):
-            raise InvalidInput(f"{where}.options: ids must be unique", field=where)
+    if definition.type != "text":
+        if not definition.options:
+            raise InvalidInput(f"{where}.options: 1 to {MAX_OPTIONS} options", field=where)
+        for index, option in enumerate(definition.options):
+            label = clean_text(option.label, f"{where}.options[{index}].label", MAX_LABEL_CHARS)
+            options.append(Option(option.id, label, option.correct))
+        _unique([option.id for option in options], f"{where}.options")
         if is_quiz and not any(option.correct for option in options):
             raise InvalidInput(f"{where}: a quiz question needs a correct option", field=where)
     return Question(
-        question_id,
-        clean_text(data.get("text"), f"{where}.text", MAX_LABEL_CHARS),
-        question_type,
+        definition.id,
+        clean_text(definition.text, f"{where}.text", MAX_LABEL_CHARS),
+        definition.type,
         tuple(options),
-        max_length,
-        required,
+        definition.max_length if definition.type == "text" else DEFAULT_TEXT_ANSWER_CHARS,
+        definition.required,
     )
 
 
-def parse_survey(raw: Any, where: str) -> Survey:
-    data = _object(raw, where)
-    kind = data.get("kind", "survey")
-    if kind not in SURVEY_KINDS:
-        raise InvalidInput(f"{where}.kind: one of {', '.join(SURVEY_KINDS)}", field=where)
+def parse_survey(definition: SurveyDefinition, where: str) -> Survey:
     questions = [
-        parse_question(item, f"{where}.questions[{index}]", kind == "quiz")
-        for index, item in enumerate(_list(data.get("questions"), f"{where}.questions", 10))
+        parse_question(item, f"{where}.questions[{index}]", definition.kind == "quiz")
+        for index, item in enumerate(definition.questions)
     ]
-    if len({question.id for question in questions}) != len(questions):
-        raise InvalidInput(f"{where}.questions: ids must be unique", field=where)
-    return Survey(
-        checked_id(data.get("id"), f"{where}.id"),
-        clean_text(data.get("title"), f"{where}.title", MAX_LABEL_CHARS),
-        kind,
-        tuple(questions),
+    _unique([question.id for question in questions], f"{where}.questions")
+    title = clean_text(definition.title, f"{where}.title", MAX_LABEL_CHARS)
+    return Survey(definition.id, title, definition.kind, tuple(questions))
+
+
+def parse_surveys(document: SurveysDocument | Any) -> tuple[Survey, ...]:
+    """An organizer's ``{"surveys": [...]}`` document (a model, or decoded JSON as stored),
+    checked beyond its types: unique ids, a correct option per quiz question, typed text."""
+    if not isinstance(document, SurveysDocument):
+        document = convert(document, SurveysDocument)
+    surveys = tuple(
+        parse_survey(item, f"surveys[{index}]") for index, item in enumerate(document.surveys)
     )
-
-
-def parse_surveys(document: Any) -> tuple[Survey, ...]:
-    """Validate an organizer's ``{"surveys": [...]}`` document (an empty list clears them)."""
-    data = _object(document, "body")
-    raw_list = data.get("surveys")
-    if not isinstance(raw_list, list) or len(raw_list) > MAX_SURVEYS:
-        raise InvalidInput(f"surveys: a list of at most {MAX_SURVEYS} surveys", field="surveys")
-    surveys = tuple(parse_survey(item, f"surveys[{index}]") for index, item in enumerate(raw_list))
-    if len({survey.id for survey in surveys}) != len(surveys):
-        raise InvalidInput("surveys: ids must be unique", field="surveys")
+    _unique([survey.id for survey in surveys], "surveys")
     return surveys
 
 

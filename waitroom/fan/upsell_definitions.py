@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from service_kit.errors import InvalidInput
+from service_kit.models import Model, convert
 from service_kit.text_input import clean_text
-from waitroom.fan.survey_definitions import checked_id
+from waitroom.fan.survey_definitions import ItemId
 
 MAX_UPSELLS = 12
 MAX_URL_CHARS = 2048
@@ -43,12 +46,28 @@ class Upsell:
         }
 
 
-def checked_url(value: Any, where: str, required: bool) -> str:
-    if value in (None, "") and not required:
+class UpsellDefinition(Model):
+    """An upsell card (``price_minor`` in minor units of ``currency``; ``link_url`` and
+    ``image_url`` a path of this site or an http(s) URL)."""
+
+    id: ItemId
+    title: Annotated[str, msgspec.Meta(description="at most 120 characters")]
+    link_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)]
+    description: Annotated[str, msgspec.Meta(description="at most 500 characters")] = ""
+    image_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)] | None = ""
+    price_minor: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE_MINOR)] | None = None
+    currency: Annotated[str, msgspec.Meta(pattern=CURRENCY_PATTERN.pattern)] = "EUR"
+
+
+class UpsellsDocument(Model):
+    upsells: Annotated[list[UpsellDefinition], msgspec.Meta(max_length=MAX_UPSELLS)]
+
+
+def checked_url(value: str | None, where: str, required: bool) -> str:
+    if not value and not required:
         return ""
     if (
-        not isinstance(value, str)
-        or len(value) > MAX_URL_CHARS
+        not value
         or any(character.isspace() for character in value)
         or not (
             (value.startswith("/") and not value.startswith("//"))
@@ -60,38 +79,29 @@ def checked_url(value: Any, where: str, required: bool) -> str:
     return value
 
 
-def parse_upsell(raw: Any, where: str) -> Upsell:
-    if not isinstance(raw, dict):
-        raise InvalidInput(f"{where}: must be an object", field=where)
-    price = raw.get("price_minor")
-    if price is not None and (
-        not isinstance(price, int) or isinstance(price, bool) or not 0 <= price <= MAX_PRICE_MINOR
-    ):
-        raise InvalidInput(f"{where}.price_minor: an integer in minor units", field=where)
-    currency = raw.get("currency", "EUR")
-    if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
-        raise InvalidInput(f"{where}.currency: an ISO 4217 code like EUR", field=where)
+def parse_upsell(definition: UpsellDefinition, where: str) -> Upsell:
     description = clean_text(
-        raw.get("description", ""), f"{where}.description", 500, required=False, multiline=True
+        definition.description, f"{where}.description", 500, required=False, multiline=True
     )
     return Upsell(
-        id=checked_id(raw.get("id"), f"{where}.id"),
-        title=clean_text(raw.get("title"), f"{where}.title", 120),
+        id=definition.id,
+        title=clean_text(definition.title, f"{where}.title", 120),
         description=description,
-        image_url=checked_url(raw.get("image_url"), f"{where}.image_url", required=False),
-        price_minor=price,
-        currency=currency,
-        link_url=checked_url(raw.get("link_url"), f"{where}.link_url", required=True),
+        image_url=checked_url(definition.image_url, f"{where}.image_url", required=False),
+        price_minor=definition.price_minor,
+        currency=definition.currency,
+        link_url=checked_url(definition.link_url, f"{where}.link_url", required=True),
     )
 
 
-def parse_upsells(document: Any) -> tuple[Upsell, ...]:
-    if not isinstance(document, dict):
-        raise InvalidInput("body: must be an object", field="body")
-    raw_list = document.get("upsells")
-    if not isinstance(raw_list, list) or len(raw_list) > MAX_UPSELLS:
-        raise InvalidInput(f"upsells: a list of at most {MAX_UPSELLS} cards", field="upsells")
-    upsells = tuple(parse_upsell(item, f"upsells[{index}]") for index, item in enumerate(raw_list))
+def parse_upsells(document: UpsellsDocument | Any) -> tuple[Upsell, ...]:
+    """An organizer's ``{"upsells": [...]}`` document (a model, or decoded JSON as stored),
+    checked beyond its types: unique ids, the links, typed text."""
+    if not isinstance(document, UpsellsDocument):
+        document = convert(document, UpsellsDocument)
+    upsells = tuple(
+        parse_upsell(item, f"upsells[{index}]") for index, item in enumerate(document.upsells)
+    )
     if len({upsell.id for upsell in upsells}) != len(upsells):
         raise InvalidInput("upsells: ids must be unique", field="upsells")
     return upsells

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from service_kit.errors import InvalidInput
+from service_kit.models import to_builtins
+from waitroom.admission import QueueSettings, QueueState, queue_settings
 from waitroom.organizer import audit
 from waitroom.organizer.metrics import organizer_metrics
 from waitroom.queue.codes import CodeKind, CodeStore
@@ -15,11 +18,11 @@ from waitroom.queue.schedule import reopen_prequeue
 from waitroom.web.runtime import Runtime
 
 
-def audit_action(fields: dict[str, Any], created: bool) -> str:
+def audit_action(changes: dict[str, Any], created: bool) -> str:
     """A short verb for the audit log: create, pause, resume, close, sold_out or update."""
     if created:
         return "create"
-    state = fields.get("state")
+    state = changes.get("state")
     return {"paused": "pause", "open": "resume", "closed": "close", "sold_out": "sold_out"}.get(
         str(state), "update"
     )
@@ -30,22 +33,28 @@ RATE_FIELDS = frozenset({"rate_per_minute", "state", "opens_at"})
 
 
 async def update_queue(
-    runtime: Runtime, queue_id: str, actor: str, fields: dict[str, Any], source: str = "organizer"
+    runtime: Runtime,
+    queue_id: str,
+    actor: str,
+    fields: QueueSettings | Mapping[str, Any],
+    source: str = "organizer",
 ) -> bool:
-    """Create/update the queue (validated by the store), record it, refresh this process's view.
-    Other processes see the change at their next view refresh (<= the refresh interval).
+    """Create/update the queue, record it, refresh this process's view. Other processes see
+    the change at their next view refresh (<= the refresh interval). Raises InvalidInput.
 
     An opening time in the future on a queue that has opened already puts the fans who come
     from now on into a pre-queue with a fair draw at that time (:mod:`waitroom.queue.schedule`)."""
-    created = await runtime.store.configure(queue_id, fields)
-    opens_at = fields.get("opens_at")
+    settings = queue_settings(fields)
+    created = await runtime.store.configure(queue_id, settings)
+    changes: dict[str, Any] = to_builtins(settings)
+    opens_at = changes.get("opens_at")
     if not created and isinstance(opens_at, int | float) and opens_at > time.time():
         await reopen_prequeue(runtime.redis, queue_id)
-    if fields.get("state") == "open" and runtime.views.state_guard is not None:
+    if settings.state is QueueState.OPEN and runtime.views.state_guard is not None:
         await runtime.views.state_guard.clear_alerts(queue_id)  # the organizer resumed
-    await record_change(runtime, queue_id, actor, audit_action(fields, created), fields)
+    await record_change(runtime, queue_id, actor, audit_action(changes, created), changes)
     runtime.views.invalidate(queue_id)
-    if created or RATE_FIELDS & fields.keys():
+    if created or RATE_FIELDS & changes.keys():
         view = await runtime.views.get(queue_id)
         await record_rate(runtime.redis, queue_id, view.snapshot.config, source)
     return created

@@ -8,13 +8,13 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.errors import InvalidInput
-from service_kit.request_body import read_json_object
-from waitroom.admission import QueueSnapshot
+from service_kit.request_body import read_json, read_query
+from waitroom.admission import QueueSettings, QueueSnapshot
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import audit
 from waitroom.organizer.actions import update_queue
 from waitroom.organizer.auth import require_admin
+from waitroom.organizer.models import AuditQuery
 from waitroom.protection.figures import protection_figures
 from waitroom.queue.stock import stock_figures
 from waitroom.web.runtime import runtime_of
@@ -39,6 +39,7 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
         "event_id": config.event_id,
         "active_shopper_cap": config.active_shopper_cap,
         "abandon_after_seconds": config.abandon_after_seconds,
+        "away_grace_seconds": config.away_grace_seconds,
         "shuffle_seed_sha256": config.shuffle_seed_sha256,
     }
     if config.created_at is not None:
@@ -71,8 +72,8 @@ async def put_queue(request: Request) -> Response:
     runtime = runtime_of(request)
     actor = require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
-    fields = await read_json_object(request)
-    created = await update_queue(runtime, queue_id, actor, fields)
+    settings = await read_json(request, QueueSettings)
+    created = await update_queue(runtime, queue_id, actor, settings)
     view = await runtime.views.get(queue_id)
     return _json(queue_document(view.snapshot, view.outflow_per_second), 201 if created else 200)
 
@@ -81,10 +82,8 @@ async def get_audit(request: Request) -> Response:
     runtime = runtime_of(request)
     require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
-    limit_raw = request.query_params.get("limit", "50")
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
-        raise InvalidInput("limit must be 1..1000", field="limit")
-    entries = await audit.entries(runtime.redis, queue_id, int(limit_raw))
+    limit = read_query(request, AuditQuery).limit
+    entries = await audit.entries(runtime.redis, queue_id, limit)
     return _json({"queue_id": queue_id, "entries": entries})
 
 

@@ -16,13 +16,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.errors import InvalidInput
-from service_kit.request_body import read_json_object
+from service_kit.request_body import read_json
 from waitroom.errors import QueueNotFound
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer.actions import parse_whole_number, record_change
 from waitroom.organizer.api import _json
 from waitroom.organizer.auth import require_admin
-from waitroom.queue.autotune_store import AutotuneSettings, AutotuneStore, updated_settings
+from waitroom.queue.autotune_store import (
+    AutotuneChange,
+    AutotuneSettings,
+    AutotuneStore,
+    updated_settings,
+)
 from waitroom.queue.site_health import current_health
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
@@ -31,14 +36,14 @@ DECISIONS_SHOWN = 50
 
 
 async def update_autotune(
-    runtime: Runtime, queue_id: str, actor: str, body: dict[str, Any]
+    runtime: Runtime, queue_id: str, actor: str, change: AutotuneChange | dict[str, Any]
 ) -> AutotuneSettings:
     """Apply a partial update (raises InvalidInput, QueueNotFound); audited when it changes."""
     if not await runtime.redis.exists(QueueKeys(queue_id).config):
         raise QueueNotFound(queue_id)
     store = AutotuneStore(runtime.redis)
     current = await store.settings(queue_id)
-    wanted = updated_settings(current, body)
+    wanted = updated_settings(current, change)
     changes = {
         name: value for name, value in asdict(wanted).items() if value != getattr(current, name)
     }
@@ -100,5 +105,5 @@ async def put_autotune(request: Request) -> Response:
     runtime = runtime_of(request)
     actor = require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
-    await update_autotune(runtime, queue_id, actor, await read_json_object(request))
+    await update_autotune(runtime, queue_id, actor, await read_json(request, AutotuneChange))
     return _json(await autotune_document(runtime, queue_id))

@@ -7,12 +7,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.request_body import read_json_object
+from service_kit.request_body import read_json
 from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import actions as admin_actions
 from waitroom.organizer.api import _json
 from waitroom.organizer.auth import require_admin
-from waitroom.queue.codes import CodeStore, validate_code_request
+from waitroom.queue.codes import CodeRequest, CodeStore, validate_code_request
 from waitroom.web.runtime import runtime_of
 
 
@@ -20,7 +20,7 @@ async def create_code(request: Request) -> Response:
     runtime = runtime_of(request)
     actor = require_admin(request)
     queue_id = checked_queue_id(request.path_params["queue_id"])
-    kind, max_uses, label, chosen = validate_code_request(await read_json_object(request))
+    kind, max_uses, label, chosen = validate_code_request(await read_json(request, CodeRequest))
     plain, document = await admin_actions.create_code(
         runtime, queue_id, actor, kind, max_uses, label, chosen
     )

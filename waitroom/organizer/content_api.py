@@ -7,23 +7,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service_kit.request_body import read_json_object
+from service_kit.request_body import read_json
 from waitroom.fan.content import FanContent, surveys_document, upsells_document
-from waitroom.fan.profile import parse_profile_form
+from waitroom.fan.profile import ProfileFormDocument, parse_profile_form
 from waitroom.fan.session import checked_queue_id
-from waitroom.fan.survey_definitions import parse_surveys
+from waitroom.fan.survey_definitions import SurveysDocument, parse_surveys
 from waitroom.fan.upsell_clicks import click_counts
-from waitroom.fan.upsell_definitions import parse_upsells
+from waitroom.fan.upsell_definitions import UpsellsDocument, parse_upsells
 from waitroom.organizer.actions import save_content
 from waitroom.organizer.api import _json
 from waitroom.organizer.auth import require_admin
 from waitroom.organizer.survey_results import survey_results
 from waitroom.web.runtime import Runtime, runtime_of
+
+T = TypeVar("T")
 
 
 async def _admin_queue(request: Request) -> tuple[Runtime, str, str]:
@@ -36,10 +38,10 @@ async def _admin_queue(request: Request) -> tuple[Runtime, str, str]:
 
 
 async def _put(
-    request: Request, kind: str, to_document: Callable[[Any], dict[str, Any]]
+    request: Request, kind: str, model: type[T], to_document: Callable[[T], dict[str, Any]]
 ) -> Response:
     runtime, queue_id, actor = await _admin_queue(request)
-    document = to_document(await read_json_object(request))
+    document = to_document(await read_json(request, model))
     await save_content(runtime, queue_id, actor, kind, document)
     return _json(document)
 
@@ -52,7 +54,10 @@ async def _get(request: Request, to_document: Callable[[FanContent], dict[str, A
 
 async def put_surveys(request: Request) -> Response:
     return await _put(
-        request, "surveys", lambda raw: surveys_document(parse_surveys(raw), include_correct=True)
+        request,
+        "surveys",
+        SurveysDocument,
+        lambda raw: surveys_document(parse_surveys(raw), include_correct=True),
     )
 
 
@@ -61,7 +66,9 @@ async def get_surveys(request: Request) -> Response:
 
 
 async def put_upsells(request: Request) -> Response:
-    return await _put(request, "upsells", lambda raw: upsells_document(parse_upsells(raw)))
+    return await _put(
+        request, "upsells", UpsellsDocument, lambda raw: upsells_document(parse_upsells(raw))
+    )
 
 
 async def get_upsells(request: Request) -> Response:
@@ -76,7 +83,12 @@ async def get_upsells(request: Request) -> Response:
 
 
 async def put_profile_form(request: Request) -> Response:
-    return await _put(request, "profile_form", lambda raw: parse_profile_form(raw).document())
+    return await _put(
+        request,
+        "profile_form",
+        ProfileFormDocument,
+        lambda raw: parse_profile_form(raw).document(),
+    )
 
 
 async def get_profile_form(request: Request) -> Response:

@@ -8,14 +8,14 @@ from waitroom.organizer import audit
 from waitroom.organizer.actions import record_change
 from waitroom.queue.rate_history import record_rate
 from waitroom.queue.stock import StockOutcome
-from waitroom.queue.stock_reports import StockReport
+from waitroom.queue.stock_reports import EventStockReport
 from waitroom.web.runtime import Runtime
 
 STOCK_ACTOR = "stock"
 """The audit log's actor of state changes decided by stock reports."""
 
 
-async def apply_report(runtime: Runtime, queue_id: str, report: StockReport) -> StockOutcome:
+async def apply_report(runtime: Runtime, queue_id: str, report: EventStockReport) -> StockOutcome:
     """Store a site's report of one event (raises QueueNotFound, EventRemoved)."""
     outcome = await runtime.stock.report(queue_id, report)
     await _after(runtime, queue_id, outcome, report.event_id)

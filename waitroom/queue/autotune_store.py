@@ -14,26 +14,23 @@ autotune on, so the processes' loops look at those only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import orjson
+from msgspec import UNSET, UnsetType
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from service_kit.errors import InvalidInput
+from service_kit.models import StrictModel, convert, to_builtins
 from waitroom.admission import MAX_RATE_PER_MINUTE
 from waitroom.storage.keys import AUTOTUNE_REGISTRY_KEY, QueueKeys
 
 DECISIONS_KEPT = 720
 """An hour of decisions at one every 5 s."""
-SETTING_FIELDS = (
-    "enabled",
-    "min_rate_per_minute",
-    "max_rate_per_minute",
-    "target_p95_ms",
-    "max_error_ratio",
-)
 MAX_TARGET_P95_MS = 60_000
 
 
@@ -92,36 +89,32 @@ def parse_settings(raw: dict[Any, Any]) -> AutotuneSettings:
         return defaults
 
 
-def updated_settings(current: AutotuneSettings, body: dict[str, Any]) -> AutotuneSettings:
-    """``current`` with the fields of ``body`` (a partial update); raises InvalidInput."""
-    unknown = sorted(set(body) - set(SETTING_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"unknown field {unknown[0][:64]!r}; the fields are {', '.join(SETTING_FIELDS)}",
-            field=unknown[0][:64],
-        )
-    changes: dict[str, Any] = {}
-    if "enabled" in body:
-        if not isinstance(body["enabled"], bool):
-            raise InvalidInput('"enabled" must be true or false', field="enabled")
-        changes["enabled"] = body["enabled"]
-    for name, low, high in (
-        ("min_rate_per_minute", 1, MAX_RATE_PER_MINUTE),
-        ("max_rate_per_minute", 1, MAX_RATE_PER_MINUTE),
-        ("target_p95_ms", 1, MAX_TARGET_P95_MS),
-    ):
-        if name in body:
-            value = body[name]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInput(f'"{name}" must be a whole number {low}..{high}', field=name)
-            changes[name] = value
-    if "max_error_ratio" in body:
-        ratio = body["max_error_ratio"]
-        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
-            raise InvalidInput(
-                '"max_error_ratio" must be a share 0..1 (0.02 = 2 %)', field="max_error_ratio"
-            )
-        changes["max_error_ratio"] = float(ratio)
+RatePerMinute = Annotated[int, msgspec.Meta(ge=1, le=MAX_RATE_PER_MINUTE)]
+
+
+class AutotuneChange(StrictModel):
+    """A partial update of the autotune settings (the API's ``PUT`` body; the dashboard's form
+    becomes one): the fields named change, the rest stay."""
+
+    enabled: bool | UnsetType = UNSET
+    min_rate_per_minute: RatePerMinute | UnsetType = UNSET
+    max_rate_per_minute: RatePerMinute | UnsetType = UNSET
+    target_p95_ms: Annotated[int, msgspec.Meta(ge=1, le=MAX_TARGET_P95_MS)] | UnsetType = UNSET
+    max_error_ratio: (
+        Annotated[float, msgspec.Meta(ge=0, le=1, description="a share: 0.02 = 2 %")] | UnsetType
+    ) = UNSET
+
+
+def updated_settings(
+    current: AutotuneSettings, change: AutotuneChange | Mapping[str, Any]
+) -> AutotuneSettings:
+    """``current`` with the fields of ``change`` (a model, or plain values); raises InvalidInput
+    naming the field."""
+    if not isinstance(change, AutotuneChange):
+        change = convert(dict(change), AutotuneChange)
+    changes: dict[str, Any] = to_builtins(change)
+    if "max_error_ratio" in changes:
+        changes["max_error_ratio"] = float(changes["max_error_ratio"])
     result = replace(current, **changes)
     if result.min_rate_per_minute > result.max_rate_per_minute:
         raise InvalidInput(

@@ -17,13 +17,16 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from redis.typing import EncodableT, FieldT
 
 from service_kit.errors import Conflict, InvalidInput
+from service_kit.models import StrictModel, convert
 from service_kit.text_input import clean_text
 from waitroom.errors import CodeNotFound, QueueNotFound, code_not_accepted
 from waitroom.storage.keys import QueueKeys
@@ -55,27 +58,29 @@ def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def validate_code_request(body: dict[str, Any]) -> tuple[CodeKind, int, str, str | None]:
+class CodeRequest(StrictModel):
+    """A new priority or bypass code (``code``: choose it; otherwise one is made)."""
+
+    kind: CodeKind = CodeKind.PRIORITY
+    max_uses: Annotated[
+        int, msgspec.Meta(ge=0, le=MAX_CODE_USES, description="0 = unlimited")
+    ] = 1
+    label: Annotated[str, msgspec.Meta(description="at most 200 characters")] = ""
+    code: Annotated[str, msgspec.Meta(description="6-64 of A-Z a-z 0-9 _ -")] | None = None
+
+
+def validate_code_request(
+    body: CodeRequest | Mapping[str, Any],
+) -> tuple[CodeKind, int, str, str | None]:
     """(kind, max_uses, label, chosen code or None). Raises InvalidInput."""
-    unknown = set(body) - {"kind", "max_uses", "label", "code"}
-    if unknown:
-        raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
-    try:
-        kind = CodeKind(body.get("kind", CodeKind.PRIORITY.value))
-    except ValueError:
-        raise InvalidInput("kind must be 'priority' or 'bypass'", field="kind") from None
-    max_uses = body.get("max_uses", 1)
-    if not isinstance(max_uses, int) or isinstance(max_uses, bool):
-        raise InvalidInput("max_uses must be an integer (0 = unlimited)", field="max_uses")
-    if not 0 <= max_uses <= MAX_CODE_USES:
-        raise InvalidInput("max_uses is out of range", field="max_uses")
-    label = clean_text(body.get("label", ""), "label", 200, required=False)
-    code = body.get("code")
+    request = body if isinstance(body, CodeRequest) else convert(dict(body), CodeRequest)
+    label = clean_text(request.label, "label", 200, required=False)
+    code = request.code
     if code is not None:
         code = clean_text(code, "code", 64)
         if not CODE_PATTERN.match(code):
             raise InvalidInput("code must be 6-64 chars of A-Z a-z 0-9 _ -", field="code")
-    return kind, max_uses, label, code
+    return request.kind, request.max_uses, label, code
 
 
 class CodeStore:

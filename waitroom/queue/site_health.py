@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import orjson
 from redis.asyncio import Redis
 
 from service_kit.errors import InvalidInput
+from service_kit.models import StrictModel, convert
 from waitroom.storage.keys import QueueKeys
 
 REPORTER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -35,8 +38,7 @@ MAX_INTERVAL_SECONDS = 600
 STALE_AFTER_INTERVALS = 3
 MIN_STALE_SECONDS = 2.0
 HEALTH_TTL_SECONDS = 3600
-FIELDS = ("reporter", "window_seconds", "interval_seconds", "operations")
-OPERATION_FIELDS = ("requests", "errors", "p95_ms")
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_REQUESTS)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,85 +92,50 @@ class SiteHealth:
         }
 
 
-def parse_health_report(body: dict[str, Any]) -> HealthReport:
-    """The report in ``body`` (a JSON object); raises InvalidInput naming the field."""
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"unknown field {unknown[0][:64]!r}; the fields are {', '.join(FIELDS)}",
-            field=unknown[0][:64],
-        )
-    reporter = body.get("reporter")
-    if not isinstance(reporter, str) or not REPORTER_PATTERN.match(reporter):
-        raise InvalidInput(
-            '"reporter" names the reporting process: 1-64 letters, digits, "_.:-"',
-            field="reporter",
-        )
-    window = body.get("window_seconds")
-    if (
-        isinstance(window, bool)
-        or not isinstance(window, int)
-        or not 1 <= window <= MAX_WINDOW_SECONDS
-    ):
-        raise InvalidInput(
-            f'"window_seconds" must be a whole number 1..{MAX_WINDOW_SECONDS}',
-            field="window_seconds",
-        )
-    interval = body.get("interval_seconds", DEFAULT_INTERVAL_SECONDS)
-    if (
-        isinstance(interval, bool)
-        or not isinstance(interval, int | float)
-        or not 0.1 <= interval <= MAX_INTERVAL_SECONDS
-    ):
-        raise InvalidInput(
-            f'"interval_seconds" (how often this reporter reports) must be 0.1..'
-            f"{MAX_INTERVAL_SECONDS}",
-            field="interval_seconds",
-        )
-    raw = body.get("operations")
-    if not isinstance(raw, dict) or not 1 <= len(raw) <= MAX_OPERATIONS:
-        raise InvalidInput(
-            f'"operations" must be an object of 1 to {MAX_OPERATIONS} operations',
-            field="operations",
-        )
-    operations = tuple(_operation(name, figures) for name, figures in sorted(raw.items()))
-    return HealthReport(reporter, window, float(interval), operations)
+class OperationFigures(StrictModel):
+    """One operation's figures over the reporter's window (``p95_ms`` null without requests)."""
+
+    requests: Count
+    errors: Count = 0
+    p95_ms: Annotated[float, msgspec.Meta(ge=0, le=MAX_LATENCY_MS)] | None = None
 
 
-def _operation(name: str, figures: Any) -> OperationHealth:
-    where = f"operations.{name[:32]}"
-    if not OPERATION_PATTERN.match(name):
-        raise InvalidInput(
-            "operation names are 1-32 of a-z, 0-9 and _ (e.g. checkout)", field="operations"
-        )
-    if not isinstance(figures, dict):
-        raise InvalidInput(f"{where} must be an object", field=where)
-    unknown = sorted(set(figures) - set(OPERATION_FIELDS))
-    if unknown:
-        raise InvalidInput(f"{where} has an unknown field {unknown[0][:64]!r}", field=where)
-    requests = _count(figures.get("requests"), f"{where}.requests")
-    errors = _count(figures.get("errors", 0), f"{where}.errors")
-    if errors > requests:
+class HealthReportBody(StrictModel):
+    """``PUT .../health``: one site process's figures per operation (section 7)."""
+
+    reporter: Annotated[
+        str, msgspec.Meta(pattern=REPORTER_PATTERN.pattern, description="the reporting process")
+    ]
+    window_seconds: Annotated[int, msgspec.Meta(ge=1, le=MAX_WINDOW_SECONDS)]
+    operations: Annotated[
+        dict[Annotated[str, msgspec.Meta(pattern=OPERATION_PATTERN.pattern)], Any],
+        msgspec.Meta(min_length=1, max_length=MAX_OPERATIONS, description="name: figures"),
+    ]
+    interval_seconds: Annotated[
+        float,
+        msgspec.Meta(ge=0.1, le=MAX_INTERVAL_SECONDS, description="how often it reports"),
+    ] = DEFAULT_INTERVAL_SECONDS
+
+
+def parse_health_report(body: HealthReportBody | Mapping[str, Any]) -> HealthReport:
+    """The report (a model, or plain values); raises InvalidInput naming the field
+    (``operations.checkout.requests``)."""
+    if not isinstance(body, HealthReportBody):
+        body = convert(dict(body), HealthReportBody)
+    operations = tuple(
+        _operation(name, figures) for name, figures in sorted(body.operations.items())
+    )
+    return HealthReport(body.reporter, body.window_seconds, body.interval_seconds, operations)
+
+
+def _operation(name: str, raw: Any) -> OperationHealth:
+    where = f"operations.{name}"
+    figures = convert(raw, OperationFigures, at=where)
+    if figures.errors > figures.requests:
         raise InvalidInput(f"{where}.errors cannot exceed its requests", field=f"{where}.errors")
-    latency = figures.get("p95_ms")
-    if latency is None:
-        if requests:
-            raise InvalidInput(f"{where}.p95_ms is required with requests", field=where)
-    elif (
-        isinstance(latency, bool)
-        or not isinstance(latency, int | float)
-        or not 0 <= latency <= MAX_LATENCY_MS
-    ):
-        raise InvalidInput(
-            f"{where}.p95_ms must be milliseconds 0..{MAX_LATENCY_MS:g}", field=f"{where}.p95_ms"
-        )
-    return OperationHealth(name, requests, errors, None if latency is None else float(latency))
-
-
-def _count(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REQUESTS:
-        raise InvalidInput(f"{where} must be a whole number 0..{MAX_REQUESTS}", field=where)
-    return value
+    if figures.p95_ms is None and figures.requests:
+        raise InvalidInput(f"{where}.p95_ms is required with requests", field=where)
+    return OperationHealth(name, figures.requests, figures.errors, figures.p95_ms)
 
 
 def site_health_key(queue_id: str) -> str:

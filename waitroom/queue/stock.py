@@ -25,7 +25,7 @@ import orjson
 from redis.asyncio import Redis
 
 from waitroom.errors import EventRemoved, QueueNotFound
-from waitroom.queue.stock_reports import StockReport
+from waitroom.queue.stock_reports import EventStockReport
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.scripts import QueueScripts
 
@@ -56,7 +56,7 @@ class QueueStock:
         self.scripts = scripts
         self.redis = scripts.redis
 
-    async def report(self, queue_id: str, report: StockReport) -> StockOutcome:
+    async def report(self, queue_id: str, report: EventStockReport) -> StockOutcome:
         """Store one event's figures and settle the queue's state. Raises QueueNotFound,
         EventRemoved."""
         now = time.time()

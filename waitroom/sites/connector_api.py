@@ -10,35 +10,41 @@ to the same class.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from service_kit.errors import InvalidInput
+from service_kit.models import to_builtins
 from service_kit.problem_responses import error_response
 from service_kit.problems import error_status
-from service_kit.request_body import read_json_object
+from service_kit.request_body import model_response, read_json
 from waitroom.connector.errors import ConnectorError
 from waitroom.errors import QueueNotFound
 from waitroom.fan import session as fan_session
-from waitroom.fan.api import json_response
 from waitroom.fan.profile import load_profile
 from waitroom.organizer.stock_actions import apply_report
 from waitroom.queue.autotune_store import AutotuneStore
-from waitroom.queue.pass_records import (
-    END_REASONS,
-    PASS_ID_PATTERN,
-    SESSION_ID_PATTERN,
-)
-from waitroom.queue.site_health import parse_health_report, store_report
+from waitroom.queue.pass_records import PASS_ID_PATTERN
+from waitroom.queue.site_health import HealthReportBody, parse_health_report, store_report
 from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
+from waitroom.sites.models import (
+    Claim,
+    Deadline,
+    Ended,
+    Ending,
+    Extension,
+    HealthAccepted,
+    Session,
+    SessionState,
+    SiteProfile,
+    StockAnswer,
+)
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import Runtime, runtime_of
 
 CONNECTOR_API = "/api/v1/connector/queues/{queue_id}"
-MAX_UNTIL_SECONDS = 2**40
 
 
 def connector_problem(error: ConnectorError) -> Response:
@@ -72,52 +78,34 @@ async def _answer(request: Request, step: Any) -> Response:
 
 async def _claim(request: Request) -> Response:
     runtime, queue_id = await _checked(request)
-    body = await read_json_object(request)
-    token, session_id = body.get("pass"), body.get("session_id")
-    if not isinstance(token, str) or not token:
-        raise InvalidInput('"pass" must be the pass token', field="pass")
-    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
-        raise InvalidInput(
-            '"session_id" must be 16-64 letters, digits, "_" or "-"', field="session_id"
-        )
-    claims = runtime.passes.verify(token, queue_id)
-    claimed = await runtime.sessions.claim(claims, session_id, time.time())
-    answer = {
-        "pass_id": claims.pass_id,
-        "session_id": session_id,
-        "deadline": claimed.deadline,
-        "buyer": claims.visitor_hash,
-    }
-    return json_response(answer, 201 if claimed.created else 200, [])
+    claim = await read_json(request, Claim)
+    claims = runtime.passes.verify(claim.pass_, queue_id)
+    claimed = await runtime.sessions.claim(claims, claim.session_id, time.time())
+    answer = Session(claims.pass_id, claim.session_id, claimed.deadline, claims.visitor_hash)
+    return model_response(answer, 201 if claimed.created else 200)
 
 
 async def _state(request: Request) -> Response:
     runtime, queue_id = await _checked(request)
     view = await runtime.sessions.view(queue_id, _pass_id(request), time.time())
-    answer: dict[str, Any] = {"state": view.state, "deadline": view.deadline}
-    if view.reason:
-        answer["reason"] = view.reason
-    return json_response(answer, 200, [])
+    state = cast(Literal["active", "ended", "expired"], view.state)
+    return model_response(SessionState(state, view.deadline, view.reason or None))
 
 
 async def _extend(request: Request) -> Response:
     runtime, queue_id = await _checked(request)
     pass_id = _pass_id(request)
-    until = (await read_json_object(request)).get("until")
-    if not isinstance(until, int) or isinstance(until, bool) or not 0 <= until < MAX_UNTIL_SECONDS:
-        raise InvalidInput('"until" must be unix seconds', field="until")
+    until = (await read_json(request, Extension)).until
     deadline = await runtime.sessions.extend(queue_id, pass_id, until, time.time())
-    return json_response({"deadline": deadline}, 200, [])
+    return model_response(Deadline(deadline))
 
 
 async def _end(request: Request) -> Response:
     runtime, queue_id = await _checked(request)
     pass_id = _pass_id(request)
-    reason = (await read_json_object(request)).get("reason", "session_ended")
-    if reason not in END_REASONS:
-        raise InvalidInput(f'"reason" must be one of {", ".join(END_REASONS)}', field="reason")
-    await runtime.sessions.end(queue_id, pass_id, str(reason), time.time())
-    return json_response({"ended": True}, 200, [])
+    reason = (await read_json(request, Ending)).reason
+    await runtime.sessions.end(queue_id, pass_id, reason, time.time())
+    return model_response(Ended(True))
 
 
 async def _profile(request: Request) -> Response:
@@ -126,31 +114,26 @@ async def _profile(request: Request) -> Response:
     profile = (
         None if visitor_id is None else await load_profile(runtime.redis, queue_id, visitor_id)
     )
-    return json_response({"profile": profile.document() if profile else {}}, 200, [])
+    return model_response(SiteProfile(to_builtins(profile.document()) if profile else {}))
 
 
 async def _stock(request: Request) -> Response:
     runtime, queue_id = await _checked(request)
     event_id = checked_event_id(request.path_params["event_id"])
-    report = parse_stock_report(event_id, await read_json_object(request))
+    report = parse_stock_report(event_id, await request.body() or b"{}")
     outcome = await apply_report(runtime, queue_id, report)
-    answer: dict[str, Any] = {
-        "queue_state": outcome.queue_state,
-        "remaining_total": outcome.remaining_total,
-    }
-    if outcome.stale:
-        answer["stale"] = True
-    return json_response(answer, 200, [])
+    answer = StockAnswer(outcome.queue_state, outcome.remaining_total, outcome.stale or None)
+    return model_response(answer)
 
 
 async def _health(request: Request) -> Response:
     runtime, queue_id = await _checked(request)
-    report = parse_health_report(await read_json_object(request))
+    report = parse_health_report(await read_json(request, HealthReportBody))
     if not await runtime.redis.exists(QueueKeys(queue_id).config):
         raise QueueNotFound(queue_id)
     await store_report(runtime.redis, queue_id, report)
     autotune = await AutotuneStore(runtime.redis).settings(queue_id)
-    return json_response({"accepted": True, "autotune": autotune.enabled}, 200, [])
+    return model_response(HealthAccepted(accepted=True, autotune=autotune.enabled))
 
 
 async def claim_endpoint(request: Request) -> Response:
@@ -188,17 +171,3 @@ async def health_endpoint(request: Request) -> Response:
     """``PUT health``: one site process's recent latency and errors per operation (section 7);
     ``{"accepted": true, "autotune": bool}``."""
     return await _answer(request, _health)
-
-
-def connector_routes() -> list[BaseRoute]:
-    sessions = f"{CONNECTOR_API}/sessions"
-    return [
-        Route(sessions, claim_endpoint, methods=["POST"]),
-        Route(f"{sessions}/{{pass_id}}", state_endpoint, methods=["GET"]),
-        Route(f"{sessions}/{{pass_id}}/extend", extend_endpoint, methods=["POST"]),
-        Route(f"{sessions}/{{pass_id}}/end", end_endpoint, methods=["POST"]),
-        Route(f"{sessions}/{{pass_id}}/profile", profile_endpoint, methods=["GET"]),
-        Route(f"{CONNECTOR_API}/events/{{event_id}}/stock", stock_endpoint, methods=["PUT"]),
-        Route(f"{CONNECTOR_API}/health", health_endpoint, methods=["PUT"]),
-    ]
-

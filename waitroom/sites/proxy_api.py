@@ -27,7 +27,6 @@ import time
 from typing import Any
 
 from jinja2 import Environment
-from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from service_kit.errors import InvalidInput
@@ -59,7 +58,6 @@ FORWARD_MODE = "forward"
 API_PATH_PREFIXES = ("/api/",)
 """Paths of the site whose refusals are problem bodies (as the Python connector's default)."""
 DEFAULT_END_REASON = "purchase_completed"
-ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _runtime(scope: Scope) -> Runtime:
@@ -227,12 +225,3 @@ async def _confirm_page(scope: Scope, send: Send, request: IncomingRequest) -> N
     page: Any = templates.get_template("proxy_end_confirm.html").render(action_url=request.url())
     headers: Headers = [(b"content-type", b"text/html; charset=utf-8")]
     await answer(send, 200, str(page).encode("utf-8"), headers)
-
-
-def proxy_routes() -> list[BaseRoute]:
-    return [
-        Route(AUTH_PATH, AuthEndpoint(), methods=["GET"]),
-        Route(f"{PROXY_PREFIX}/enter", EnterEndpoint(), methods=ANY_METHOD),
-        Route(f"{PROXY_PREFIX}/end", EndEndpoint(), methods=["GET", "POST"]),
-        Route(f"{PROXY_PREFIX}/denied", DeniedEndpoint(), methods=["GET"]),
-    ]

@@ -13,31 +13,27 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, ExceptionHandler
 
 from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
 from service_kit.errors import ServiceError
+from service_kit.openapi import HEALTHZ, METRICS, OPENAPI, ApiRoute, readiness
 from service_kit.problem_responses import http_exception_handler, service_error_handler
 from service_kit.redis_client import redis_from_url
-from waitroom.fan import api as fan_api
-from waitroom.fan import page as queue_page
-from waitroom.fan import proof_of_work_challenge
-from waitroom.organizer import api as admin_api
 from waitroom.organizer.autotune_loop import AutotuneLoop
 from waitroom.settings import Settings
-from waitroom.sites.connector_api import connector_routes
-from waitroom.sites.proxy_api import proxy_routes
 from waitroom.sites.proxy_fast_path import AuthFastPath
 from waitroom.web import openapi, operations
-from waitroom.web.admin_routes import fairness_routes, organizer_routes
-from waitroom.web.fan_routes import fan_extra_routes
+from waitroom.web.admin_routes import organizer_routes
+from waitroom.web.fan_routes import fan_routes
 from waitroom.web.fast_path import StatusFastPath
 from waitroom.web.join_fast_path import JoinFastPath
 from waitroom.web.metrics import RequestTimingMiddleware, WaitroomMetrics
 from waitroom.web.redis_errors import redis_error_handler
 from waitroom.web.runtime import Runtime
+from waitroom.web.site_routes import site_routes
 
 PAGES_DIR = Path(__file__).parent.parent / "pages"
 FAN_MAX_BODY_BYTES = 32 * 1024
@@ -69,27 +65,15 @@ def page_templates() -> Environment:
 
 
 def waitroom_routes() -> list[BaseRoute]:
+    """Every route with what it takes and answers (the OpenAPI document is made from these)."""
     return [
-        Route("/q/{queue_id}", queue_page.queue_page, methods=["GET"]),
-        Route("/api/v1/queues/{queue_id}/join", fan_api.join_endpoint, methods=["POST"]),
-        Route("/api/v1/queues/{queue_id}/status", fan_api.status_endpoint, methods=["GET"]),
-        *fan_extra_routes(),
-        Route(
-            "/api/v1/queues/{queue_id}/challenge",
-            proof_of_work_challenge.challenge_endpoint,
-            methods=["GET"],
-        ),
-        Route("/openapi.json", openapi.openapi_endpoint, methods=["GET"]),
-        Route("/api/v1/admin/queues", admin_api.list_queues, methods=["GET"]),
-        Route("/api/v1/admin/queues/{queue_id}", admin_api.put_queue, methods=["PUT"]),
-        Route("/api/v1/admin/queues/{queue_id}", admin_api.get_queue, methods=["GET"]),
+        *fan_routes(),
+        ApiRoute("/openapi.json", openapi.openapi_endpoint, {"get": OPENAPI}),
         *organizer_routes(),
-        *fairness_routes(),
-        *connector_routes(),
-        *proxy_routes(),
-        Route("/healthz", operations.healthz, methods=["GET"]),
-        Route("/readyz", operations.readyz, methods=["GET"]),
-        Route("/metrics", operations.metrics_endpoint, methods=["GET"]),
+        *site_routes(),
+        ApiRoute("/healthz", operations.healthz, {"get": HEALTHZ}),
+        ApiRoute("/readyz", operations.readyz, {"get": readiness("Redis")}),
+        ApiRoute("/metrics", operations.metrics_endpoint, {"get": METRICS}),
         Mount("/static/waitroom", StaticFiles(directory=PAGES_DIR / "static"), name="static"),
     ]
 

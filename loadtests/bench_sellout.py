@@ -1,0 +1,164 @@
+"""Sell-out race benchmark: many buyers at once for the last tickets of a tier.
+
+The deployed topology (:mod:`loadtests.shop_bench_system`): waiting room and shop on two
+"hosts", 2 uvicorn workers each, the sale Redis with AOF ``appendfsync always``. An event with
+``--stock`` tickets; ``--buyers`` distinct fans with real passes (bearer tokens, never claimed
+before) each send one express checkout of one ticket (their own Idempotency-Key), over
+``--connections`` keep-alive connections opened before the start and all firing at once, each
+sending its next buyer's request as soon as the last one is answered.
+
+Checked after the run: exactly ``--stock`` tickets sold, one order per 201, and every other
+answer a clean 409 ``sold-out`` problem (the run fails otherwise). Reported: latency
+percentiles over every request, requests per second, and per request the CPU of the shop, the
+waiting room and both Redis servers and the sale Redis's commands (``evalsha`` = script calls).
+
+    python -m loadtests.bench_sellout --buyers 30000 --connections 2000 --stock 100
+    python -m loadtests.bench_sellout ... --source /tmp/base     # an older commit, same run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import uvloop
+
+from loadtests.bench_checkout import checkout_request, latency_summary
+from loadtests.keepalive_client import KeepAliveConnection
+from loadtests.shop_bench_system import ShopBenchSystem, running_system, usage_per_request
+
+TIER_ID = "standing"
+SOLD_OUT_TYPE = "https://waitroom.dev/problems/sold-out"
+REPLY_TIMEOUT_SECONDS = 120.0
+"""Long enough that a slow answer is measured rather than counted as an error."""
+
+
+def problem_type(body: bytes) -> str:
+    try:
+        return str(orjson.loads(body).get("type", "?"))
+    except (orjson.JSONDecodeError, AttributeError):
+        return "not JSON"
+
+
+async def race(
+    host: str, port: int, requests: list[bytes], connections: int
+) -> tuple[list[float], Counter[str], float]:
+    """Every request once, over ``connections`` connections opened before the start."""
+    clients = [KeepAliveConnection(host, port) for _ in range(connections)]
+    opened = await asyncio.gather(*(client.connect() for client in clients), return_exceptions=True)
+    failures = [error for error in opened if isinstance(error, BaseException)]
+    if failures:
+        raise RuntimeError(f"{len(failures)} connections could not be opened: {failures[0]!r}")
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    pending = iter(requests)
+    start = asyncio.Event()
+
+    async def buyer_after_buyer(client: KeepAliveConnection) -> None:
+        await start.wait()
+        for raw in pending:
+            try:
+                reply = await client.send(raw, timeout_seconds=REPLY_TIMEOUT_SECONDS)
+            except (ConnectionError, OSError, TimeoutError) as error:
+                outcomes[f"error {type(error).__name__}"] += 1
+                continue
+            latencies.append(reply.seconds)
+            if reply.status == 201:
+                outcomes["201"] += 1
+            elif reply.status == 409 and problem_type(reply.body) == SOLD_OUT_TYPE:
+                outcomes["409 sold-out"] += 1
+            else:
+                outcomes[f"{reply.status} {problem_type(reply.body)}"] += 1
+
+    tasks = [asyncio.create_task(buyer_after_buyer(client)) for client in clients]
+    await asyncio.sleep(0.1)
+    started = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    return latencies, outcomes, elapsed
+
+
+def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int) -> dict[str, Any]:
+    assert system.shop is not None
+    event_id = "race-" + secrets.token_hex(4)
+    now = time.time()
+    system.define_event(
+        event_id,
+        {
+            "name": "Sell-out race",
+            "max_tickets_per_buyer": 4,
+            "tiers": [
+                {"tier_id": TIER_ID, "name": "Standing", "price_minor": 4500, "capacity": stock}
+            ],
+            "phases": [{"phase_id": "general", "starts_at": now - 60, "ends_at": now + 86400}],
+        },
+    )
+    host = f"{system.shop.host}:{system.shop.port}"
+    requests = [checkout_request(host, event_id, TIER_ID, token) for token in system.passes(buyers)]
+    before = system.usage()
+    client_cpu = time.process_time()
+    latencies, outcomes, elapsed = uvloop.run(
+        race(system.shop.host, system.shop.port, requests, connections)
+    )
+    client_cpu = time.process_time() - client_cpu
+    after = system.usage()
+    figures = system.staff_get(f"/api/v1/staff/events/{event_id}")
+    sold = int(figures["sold_total"])
+    checks = {
+        "exactly the stock sold": sold == stock,
+        "one 201 per ticket sold": outcomes["201"] == sold,
+        "every other answer a 409 sold-out": outcomes["201"] + outcomes["409 sold-out"] == buyers,
+        "nothing held at the end": int(figures["held_total"]) == 0,
+    }
+    return {
+        "buyers": buyers,
+        "connections": connections,
+        "stock": stock,
+        "workers": system.workers,
+        "outcomes": dict(outcomes.most_common()),
+        "sold": sold,
+        "checks": checks,
+        "requests_per_second": round(buyers / elapsed, 1),
+        "elapsed_seconds": round(elapsed, 2),
+        "latency": latency_summary(latencies),
+        "per_request": {
+            **usage_per_request(before, after, buyers),
+            "client_cpu_us": round(client_cpu / buyers * 1e6, 1),
+        },
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=30_000)
+    parser.add_argument("--connections", type=int, default=2_000)
+    parser.add_argument("--stock", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each app")
+    parser.add_argument(
+        "--source", type=Path, default=None, help="serve the apps from another checkout"
+    )
+    parser.add_argument("--output", type=Path, default=None, help="write the result as JSON")
+    arguments = parser.parse_args()
+    with running_system(workers=arguments.workers, source=arguments.source) as system:
+        result = benchmark(system, arguments.buyers, arguments.connections, arguments.stock)
+    result["source"] = str(arguments.source or "this checkout")
+    text = json.dumps(result, indent=2)
+    print(text)
+    if arguments.output is not None:
+        arguments.output.write_text(text + "\n", encoding="utf-8")
+    return 0 if all(result["checks"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

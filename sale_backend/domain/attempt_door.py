@@ -1,0 +1,120 @@
+"""How many attempts at a tier go on at once in one shop process: about what is left of it.
+
+When a sale opens or a tier runs low, thousands of buyers arrive while the stock view still
+shows tickets: each would claim its pass at the waiting room and run the scripts, and all but
+a few would be refused by the hold script. The door lets attempts through (holds and express
+checkouts, counted until they finish) while the tickets they ask for fit in what the view says
+is left, and keeps the others waiting, cheaply, until the view is read again (after every
+attempt that finishes, and on the view's own refreshes): then each waiting buyer is refused
+when the tier is certainly sold out, let through when their tickets fit, or keeps waiting.
+Nobody waits longer than ``max_wait_seconds``: then the hold script decides, as without the
+door. The script stays the authority; the door never refuses on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sale_backend.storage.stock_view import Shortfall, StockView
+
+MAX_WAIT_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class _Waiter:
+    quantities: Mapping[str, int]
+    arrived: float
+    """When it began to wait (monotonic): only reads sent later decide for it."""
+    decided: asyncio.Future[Shortfall | None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class AttemptDoor:
+    def __init__(self, view: StockView, max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
+        self.view = view
+        self.max_wait_seconds = max_wait_seconds
+        self._in_flight: dict[str, Counter[str]] = {}
+        self._waiting: dict[str, list[_Waiter]] = {}
+        view.on_read(self._review)
+
+    async def enter(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
+        """None: the attempt goes on and counts until :meth:`leave`. A shortfall: while it
+        waited, the view found the tier certainly sold out (refuse it)."""
+        if not self._waiting.get(event_id) and self._fits(event_id, quantities):
+            self._count(event_id, quantities, 1)
+            return None
+        waiter = _Waiter(quantities, time.monotonic())
+        self._waiting.setdefault(event_id, []).append(waiter)
+        self.view.read_soon(event_id)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter.decided), self.max_wait_seconds)
+        except TimeoutError:
+            if not waiter.decided.done():  # waited long enough: the script decides
+                waiter.decided.cancel()
+                self._count(event_id, quantities, 1)
+                return None
+            return waiter.decided.result()
+        except asyncio.CancelledError:  # the buyer went away
+            if waiter.decided.done() and not waiter.decided.cancelled():
+                if waiter.decided.result() is None:
+                    self._count(event_id, quantities, -1)  # let through, never to leave
+            else:
+                waiter.decided.cancel()
+            raise
+
+    def leave(self, event_id: str, quantities: Mapping[str, int]) -> None:
+        """An attempt that went on has finished (whatever its outcome)."""
+        self._count(event_id, quantities, -1)
+        if self._waiting.get(event_id):
+            self.view.read_soon(event_id)
+
+    def _fits(self, event_id: str, quantities: Mapping[str, int]) -> bool:
+        in_flight = self._in_flight.get(event_id, Counter())
+        for tier_id, quantity in quantities.items():
+            remaining = self.view.remaining(event_id, tier_id)
+            if remaining is not None and in_flight[tier_id] + quantity > remaining:
+                return False
+        return True
+
+    def _count(self, event_id: str, quantities: Mapping[str, int], sign: int) -> None:
+        in_flight = self._in_flight.setdefault(event_id, Counter())
+        for tier_id, quantity in quantities.items():
+            in_flight[tier_id] += sign * quantity
+            if in_flight[tier_id] <= 0:
+                del in_flight[tier_id]
+        if not in_flight:
+            del self._in_flight[event_id]
+
+    def _review(self, event_id: str) -> None:
+        """After a read of the event: refuse, let through or keep each attempt that waited
+        since before the read was sent (the read decides for it as the script would have)."""
+        waiting = self._waiting.get(event_id)
+        read_at = self.view.last_read_at(event_id)
+        if not waiting or read_at is None:
+            return
+        still: list[_Waiter] = []
+        for waiter in waiting:
+            if waiter.decided.done():
+                continue
+            if waiter.arrived > read_at:
+                still.append(waiter)
+                continue
+            shortfall = self.view.shortfall_as_of_read(event_id, waiter.quantities)
+            if shortfall is not None:
+                waiter.decided.set_result(shortfall)
+            elif self._fits(event_id, waiter.quantities):
+                self._count(event_id, waiter.quantities, 1)
+                waiter.decided.set_result(None)
+            else:
+                still.append(waiter)
+        if still:
+            self._waiting[event_id] = still
+            if any(waiter.arrived > read_at for waiter in still):
+                self.view.read_soon(event_id)
+        else:
+            del self._waiting[event_id]

@@ -1,0 +1,153 @@
+"""Sold out, answered in front of the connector: no pass claim, no script call.
+
+In a sell-out race nearly every request is a hold or an express checkout for a tier that has
+nothing left. This pure-ASGI layer sits between the cross-site guard and the connector. For
+``POST /api/v1/holds`` and ``POST /api/v1/checkout`` from a buyer whose pass or site session
+verifies locally (:meth:`WaitroomConnector.buyer_without_claim`), it prices the request as the
+handlers do and asks the process's stock view; a tier certainly sold out is answered here with
+the very 409 ``sold-out`` problem the full path gives (a checkout only when its Idempotency-Key
+has no record, so a retry of a request that ran still gets its own answer). Requests for a
+tier with tickets go on through the process's :class:`AttemptDoor` (about as many at once as
+there are tickets left; the others wait for the view's next read, which refuses or lets them
+through). Everything else (no or bad credentials, bad input, a view that cannot be read) goes on
+to the connector and the handlers unchanged, with the body this layer read.
+
+A sold-out answer does not claim the pass: the refusal is the same for every buyer, and the
+pass stays unused for when tickets come back.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sale_backend.domain.catalog import Event
+from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
+from sale_backend.domain.fulfilment import Answer
+from sale_backend.domain.holds import parse_hold_request, price_hold, sold_out_error
+from sale_backend.domain.requests import CheckoutBody, HoldBody
+from sale_backend.storage.keys import EventKeys
+from sale_backend.storage.stock_view import Shortfall
+from sale_backend.web.runtime import ShopRuntime, problem_answer
+from service_kit.body_limit import read_body, replay_body, route_path
+from service_kit.errors import ServiceError
+from service_kit.models import decode_json
+from service_kit.problems import PROBLEM_CONTENT_TYPE
+from waitroom.connector import WaitroomConnector
+
+HOLDS_PATH = "/api/v1/holds"
+CHECKOUT_PATH = "/api/v1/checkout"
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    event: Event
+    items: dict[str, int]
+    """Tier -> tickets asked for (as priced)."""
+    idempotency_key: str | None
+    """A checkout's Redis key of its Idempotency-Key record; None for a hold."""
+
+
+class SoldOutFastPath:
+    def __init__(self, app: ASGIApp, connector: WaitroomConnector) -> None:
+        self.app = app
+        self.connector = connector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path = route_path(scope)
+        runtime = getattr(scope["app"].state, "shop", None)
+        if path not in (HOLDS_PATH, CHECKOUT_PATH) or not isinstance(runtime, ShopRuntime):
+            await self.app(scope, receive, send)
+            return
+        buyer = self.connector.buyer_without_claim(scope)
+        if buyer is None:
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        if body is None:
+            return  # the client went away
+        started = time.perf_counter()
+        replayed = replay_body(body, receive)
+        try:
+            attempt = await self._priced(runtime, path, buyer, scope, body)
+            shortfall = None
+            if attempt is not None:
+                shortfall = await runtime.store.stock_view.shortfall(
+                    attempt.event.event_id, attempt.items
+                )
+        except (ServiceError, RedisError, OSError):
+            attempt = None  # the full path gives its own answer (or error)
+        if attempt is None:
+            await self.app(scope, replayed, send)
+            return
+        door = runtime.door
+        event_id = attempt.event.event_id
+        if shortfall is None:
+            shortfall = await door.enter(event_id, attempt.items)
+            if shortfall is None:
+                try:
+                    await self.app(scope, replayed, send)
+                finally:
+                    door.leave(event_id, attempt.items)
+                return
+        try:
+            answer = await self._refusal(runtime, attempt, shortfall, started)
+        except (RedisError, OSError):
+            answer = None  # the full path reports the store's failure
+        if answer is None:  # or a checkout's key has a record: the full path replays its answer
+            await self.app(scope, replayed, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": answer.status,
+                "headers": [
+                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                    (b"content-length", str(len(answer.body)).encode()),
+                    (b"cache-control", b"no-store"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _priced(
+        self, runtime: ShopRuntime, path: str, buyer: str, scope: Scope, body: bytes
+    ) -> _Attempt | None:
+        """The request priced as its handler prices it (raises what the handler raises); None
+        for a checkout of an existing hold (its tickets are held already)."""
+        if path == HOLDS_PATH:
+            hold_request = parse_hold_request(decode_json(body, HoldBody, empty=b"{}"))
+            event = await runtime.event(hold_request.event_id)
+            document = price_hold(event, buyer, hold_request, time.time())
+            return _Attempt(event, document.items, None)
+        key = checked_idempotency_key(_header(scope, b"idempotency-key"))
+        request = parse_checkout(decode_json(body, CheckoutBody, empty=b"{}"))
+        if request.hold_request is None:
+            return None
+        event = await runtime.event(request.event_id)
+        document = price_hold(event, buyer, request.hold_request, time.time())
+        redis_key = EventKeys(event.event_id).idempotency(buyer, key)
+        return _Attempt(event, document.items, redis_key)
+
+    async def _refusal(
+        self, runtime: ShopRuntime, attempt: _Attempt, shortfall: Shortfall, started: float
+    ) -> Answer | None:
+        if attempt.idempotency_key is None:
+            return problem_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
+        answer = await runtime.checkout.sold_out_answer(shortfall, attempt.idempotency_key)
+        if answer is not None:
+            runtime.record_checkout(attempt.event, answer, time.perf_counter() - started)
+        return answer
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for header, value in scope["headers"]:
+        if header == name:
+            return str(value.decode("latin-1"))
+    return None

@@ -1,0 +1,96 @@
+"""The stock view's refusals are certain: on the real sale Redis, with the view's clock frozen
+and moved by hand (the reads are real script calls)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sale_backend.storage.stock_view import MAX_AGE_SECONDS, StockView
+from sale_backend.storage.store import SaleStore
+from tests.sale.conftest import Shop, ShopFactory
+
+ONE = {"standard": 1}
+
+
+class FrozenClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def define_and_take_all(shop: Shop, event_id: str) -> str:
+    """An event whose 100 standard tickets are all in one hold; returns the hold id."""
+    await shop.define(event_id, max_tickets_per_buyer=100, max_tickets_per_order=100)
+    async with shop.client() as buyer:
+        response = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": event_id, "items": [{"tier_id": "standard", "quantity": 100}]},
+        )
+    assert response.status_code == 201, response.text
+    return str(response.json()["hold_id"])
+
+
+def view_of(store: SaleStore, clock: FrozenClock) -> StockView:
+    """A view read only when a request finds it too old (no reads in the background)."""
+    return StockView(store.stock_snapshot, refresh_after_seconds=MAX_AGE_SECONDS, clock=clock)
+
+
+async def test_a_sold_out_tier_is_refused_only_while_the_read_is_young(
+    shop: Shop, unique_id: str
+) -> None:
+    await define_and_take_all(shop, unique_id)
+    clock = FrozenClock()
+    view = view_of(shop.runtime.store, clock)
+    refused = await view.shortfall(unique_id, ONE)
+    assert refused is not None and (refused.tier_id, refused.remaining) == ("standard", 0)
+    assert view.reads == 1
+    clock.now += MAX_AGE_SECONDS - 0.01
+    assert await view.shortfall(unique_id, ONE) is not None  # young enough: no new read
+    assert await view.shortfall(unique_id, {"group4": 1}) is None  # another tier has some
+    clock.now += 0.02
+    assert await view.shortfall(unique_id, ONE) is not None  # too old: read again first
+    assert view.reads == 2
+
+
+async def test_stock_this_process_returns_is_never_refused_from_an_older_read(
+    shop: Shop, unique_id: str
+) -> None:
+    await shop.define(unique_id, max_tickets_per_buyer=100, max_tickets_per_order=100)
+    store = shop.runtime.store
+    async with shop.client() as buyer:
+        held = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 100}]},
+        )
+        assert held.status_code == 201, held.text
+        await asyncio.sleep(MAX_AGE_SECONDS)  # the view's reads from before the hold are old
+        assert await store.stock_view.shortfall(unique_id, ONE) is not None
+        cancelled = await buyer.delete(f"/api/v1/holds/{held.json()['hold_id']}")
+        assert cancelled.status_code == 204
+        assert await store.stock_view.shortfall(unique_id, ONE) is None  # read again at once
+        again = await buyer.post(
+            "/api/v1/holds",
+            json={"event_id": unique_id, "items": [{"tier_id": "standard", "quantity": 4}]},
+        )
+        assert again.status_code == 201, again.text
+
+
+async def test_no_refusal_once_a_hold_of_the_read_can_have_expired(
+    shop_factory: ShopFactory, unique_id: str
+) -> None:
+    async with shop_factory(hold_ttl_seconds=2) as shop:
+        await define_and_take_all(shop, unique_id)
+        clock = FrozenClock()
+        # reads stay young for a minute here: only the holds' expiry can end the refusals
+        view = StockView(
+            shop.runtime.store.stock_snapshot,
+            max_age_seconds=60.0,
+            refresh_after_seconds=60.0,
+            clock=clock,
+        )
+        assert await view.shortfall(unique_id, ONE) is not None
+        clock.now += 2.0  # the hold (made before the read) has run out by now
+        assert await view.shortfall(unique_id, ONE) is None
+        assert view.reads == 1
