@@ -96,7 +96,7 @@ class PassReply:
 
     expires_at: int
     state: str
-    """``issued``, ``active``, ``ended``, ``lost`` or ``not_admitted``."""
+    """``issued``, ``active``, ``ended``, ``lost``, ``not_admitted`` or ``skipped``."""
     deadline: int
     reason: str
 

@@ -103,7 +103,7 @@ class QueueScripts:
             ("position", "default_grace_seconds"),
         )
         self._pass_issue = LuaScript(
-            redis, PACKAGE, "pass_issue", ("pass_record", "passes_issued", "counters"),
+            redis, PACKAGE, "pass_issue", ("pass_record", "passes_issued", "counters", "skipped"),
             ("position", "visitor_id", "now_seconds", "pass_ttl_seconds", "keep_seconds"),
         )
         self._session_claim = LuaScript(
@@ -281,7 +281,7 @@ class QueueScripts:
             position, visitor_id, int(now_seconds), pass_ttl_seconds, keep_seconds
         ]
         raw = await self._pass_issue(
-            (keys.pass_record(pass_id), keys.passes_issued, keys.counters), args
+            (keys.pass_record(pass_id), keys.passes_issued, keys.counters, keys.skipped), args
         )
         found = [_text(item) for item in raw]
         return PassReply(int(found[0]), found[1], int(found[2]), found[3])
