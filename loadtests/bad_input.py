@@ -33,6 +33,8 @@ from loadtests.raw_http import RawAnswer, exchange
 SHORT_SIZES = Sizes(body_bytes=1024 * 1024, header_bytes=256 * 1024)
 PROBLEM_JSON = "application/problem+json"
 METRIC_500_PREFIX = "waitroom_http_request_duration_seconds_count{"
+CATALOGUE_SETTINGS = ChaosSettings(body_read_timeout_seconds=2.0)
+"""Incomplete bodies are answered 408 after 2 s, within the 5 s the catalogue waits for them."""
 PARSER_REFUSAL = b"Invalid HTTP request received."
 """uvicorn's own 400 for a request its HTTP parser rejects (before any app code runs)."""
 
@@ -87,6 +89,20 @@ async def send_all(
     return await asyncio.gather(*(one(case) for case in cases))
 
 
+def is_parser_refusal(answer: RawAnswer) -> bool:
+    """uvicorn's own 400 for a request its HTTP parser refused, before any app saw it. It
+    closes the connection with the request's rest unread, so the kernel may reset it before
+    the client read the body: then the head still tells it (plain text of that length)."""
+    if answer.body == PARSER_REFUSAL:
+        return True
+    return (
+        answer.status == 400
+        and not answer.body
+        and answer.content_type.startswith("text/plain")
+        and answer.headers.get("content-length") == str(len(PARSER_REFUSAL))
+    )
+
+
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     categories: dict[str, Counter[str]] = defaultdict(Counter)
     for outcome in outcomes:
@@ -94,11 +110,11 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         categories[outcome.case.category]["tried"] += 1
     server_errors = [o for o in outcomes if o.answer.status >= 500]
     unanswered = [o for o in outcomes if o.answer.status == 0]
-    parser_refusals = [o for o in outcomes if o.answer.body == PARSER_REFUSAL]
+    parser_refusals = [o for o in outcomes if is_parser_refusal(o.answer)]
     unclear = [
         o for o in outcomes
         if 400 <= o.answer.status < 500 and o.case.path.startswith("/api/")
-        and PROBLEM_JSON not in o.answer.content_type and o.answer.body != PARSER_REFUSAL
+        and PROBLEM_JSON not in o.answer.content_type and not is_parser_refusal(o.answer)
     ]
     accepted = [o for o in outcomes if o.case.oversized and 200 <= o.answer.status < 400]
     return {
@@ -147,7 +163,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     output: Path = arguments.output or Path("loadtests/results") / f"bad-input-{stamp}"
     output.mkdir(parents=True, exist_ok=True)
-    with chaos_system(ChaosSettings(), output, cluster=False) as system:
+    with chaos_system(CATALOGUE_SETTINGS, output, cluster=False) as system:
         context = prepare(system)
         servers = {"waitroom": system.waitroom, "shop": system.shop}
         host_headers = {name: f"{server.host}:{server.port}" for name, server in servers.items()}

@@ -226,7 +226,7 @@ class Catalogue:
             ]
             cases += [
                 Case("framing", target, f"{where}: {label}", base + extra + b"\r\n",
-                     partial(_one, body), path, timeout_seconds=3.0)
+                     partial(_one, body), path, timeout_seconds=5.0)
                 for label, extra, body in _framing_variants()
             ]
         return cases

@@ -1,10 +1,12 @@
 """What the bad-input catalogue needs to know about the running system: every route of both
 apps (from their own route tables), and real credentials so bad input reaches the code behind
 the authentication (a waiting fan, an admitted fan bound to a shop session, a hold, an order,
-a token of another queue, the admin and staff tokens and the secret keys)."""
+a token of another queue, the admin and staff tokens, logged-in sessions of the organizers'
+dashboard and the door scanner, and the secret keys)."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +73,10 @@ class Context:
     """The ``Cookie`` header of the buyer at the shop (visitor and shop session cookies)."""
     hold_id: str
     order_id: str
+    admin_cookies: str
+    """The ``Cookie`` header of an organizer logged in to the dashboard (``/admin/``)."""
+    staff_cookies: str
+    """The ``Cookie`` header of door staff logged in to the scanner pages (``/staff/``)."""
 
     def path_values(self) -> dict[str, str]:
         return {
@@ -88,13 +94,17 @@ class Context:
         if target == "waitroom":
             if path.startswith("/api/v1/admin/"):
                 return [(b"Authorization", f"Bearer {self.admin_token}".encode())]
+            if path.startswith("/admin"):
+                return [(b"Cookie", self.admin_cookies.encode())]
             if path.startswith(("/api/v1/queues/", "/q/")):
                 return [(b"Authorization", f"Bearer {self.fan_token}".encode()),
                         (b"Cookie", self.fan_cookie().encode())]
             return []
         if path.startswith("/api/v1/staff/"):
             return [(b"Authorization", f"Bearer {self.staff_token}".encode())]
-        if path.startswith(("/staff/", "/static/", "/healthz", "/readyz", "/openapi.json")):
+        if path.startswith("/staff/"):
+            return [(b"Cookie", self.staff_cookies.encode())]
+        if path.startswith(("/static/", "/healthz", "/readyz", "/openapi.json")):
             return []
         return [(b"Authorization", f"Bearer {self.buyer_pass}".encode()),
                 (b"Cookie", self.buyer_cookies.encode())]
@@ -118,6 +128,21 @@ def _admitted(client: httpx.Client, base_url: str, queue_id: str, token: str) ->
             return answer
         time.sleep(0.25)
     raise RuntimeError("the catalogue's buyer was not admitted in time")
+
+
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def _logged_in(base_url: str, login_path: str, token: str) -> str:
+    """Log in through a login form (its hidden fields, the token); the ``Cookie`` header."""
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        form = client.get(login_path)
+        form.raise_for_status()
+        fields = dict(HIDDEN_FIELD.findall(form.text))
+        answer = client.post(login_path, data={**fields, "token": token})
+        if answer.status_code != 303:
+            raise RuntimeError(f"login at {login_path} answered {answer.status_code}")
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
 def prepare(system: ChaosSystem) -> Context:
@@ -151,4 +176,6 @@ def prepare(system: ChaosSystem) -> Context:
         secret_keys=system.secret_keys, fan_visitor=fan_visitor, fan_token=fan["token"],
         other_queue_token=other["token"], buyer_pass=admitted["pass"], buyer_cookies=cookies,
         hold_id=held.json()["hold_id"], order_id=bought.json()["order_id"],
+        admin_cookies=_logged_in(waitroom, "/admin/login", system.admin_token),
+        staff_cookies=_logged_in(shop, "/staff/login", system.staff_token),
     )

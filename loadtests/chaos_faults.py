@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from loadtests.chaos_system import ChaosSystem, ServeProcess
+from loadtests.chaos_system import STARTUP_TIMEOUT_SECONDS, ChaosSystem, ServeProcess
 from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.storage.keys import QueueKeys
 
@@ -48,8 +48,9 @@ class Fault:
     description: str
     action: FaultAction
     store_users: tuple[str, ...] = ()
-    """The apps that talk to the store this fault kills: after it returns, each of their
-    processes may fail its first request (docs/operations.md); nothing else may fail."""
+    """The apps that talk to what this fault kills (a store, or the waiting room for the
+    shop's connector): after it returns, each of their processes may fail its first request
+    (docs/operations.md); nothing else may fail."""
 
 
 async def _kill_and_restart(server: EmbeddedRedis, down_seconds: float, empty: bool) -> FaultTimes:
@@ -82,21 +83,31 @@ async def queue_redis_empty(system: ChaosSystem, down_seconds: float) -> FaultTi
     """Restarted empty; the first joins after it come from new fans (an app, no page, no
     token) before anyone polls: the queue must not answer them "queue not found"."""
     times = await _kill_and_restart(_store(system), down_seconds, empty=True)
-    times.probes = await _probe_joins(system, PROBE_JOINS)
-    times.notes.append(f"joins sent the moment Redis was back answered {times.probes}")
+    answers = await _probe_joins(system, PROBE_JOINS)
+    times.probes = [status for status, _ in answers]
+    times.notes.append(
+        "joins sent the moment Redis was back answered "
+        + ", ".join(f"{status} {kind}".strip() for status, kind in answers)
+    )
     return times
 
 
-async def _probe_joins(system: ChaosSystem, count: int) -> list[int]:
+async def _probe_joins(system: ChaosSystem, count: int) -> list[tuple[int, str]]:
+    """(status, problem type of a refusal) of ``count`` joins, each by a new fan."""
     url = f"{system.waitroom.base_url}/api/v1/queues/{system.queue_id}/join"
-    statuses = []
+    answers: list[tuple[int, str]] = []
     for _ in range(count):
         async with httpx.AsyncClient(timeout=10) as client:  # a new fan each time
             try:
-                statuses.append((await client.post(url)).status_code)
-            except httpx.HTTPError:
-                statuses.append(0)
-    return statuses
+                response = await client.post(url)
+            except httpx.HTTPError as error:
+                answers.append((0, type(error).__name__))
+                continue
+        kind = ""
+        if response.status_code >= 400:
+            kind = str(response.json().get("type", "")).rsplit("/", 1)[-1] or response.text[:80]
+        answers.append((response.status_code, kind))
+    return answers
 
 
 async def sale_redis_kill(system: ChaosSystem, down_seconds: float) -> FaultTimes:
@@ -131,6 +142,23 @@ async def waitroom_worker_kill(system: ChaosSystem, down_seconds: float) -> Faul
 
 async def shop_worker_kill(system: ChaosSystem, down_seconds: float) -> FaultTimes:
     return await _kill_worker(system.shop)
+
+
+async def waitroom_restart(system: ChaosSystem, down_seconds: float) -> FaultTimes:
+    """SIGKILL the whole waiting room (supervisor and workers) and start it again on the same
+    port, as an init system would, while fans shop: ends when it is ready again. The shop's
+    connector calls (claims, session checks and ends, stock reports) meet it gone and back."""
+    server = system.waitroom
+    workers = len(server.worker_pids())
+    injected = time.time()
+    await asyncio.to_thread(server.kill)
+    await asyncio.to_thread(server.start, STARTUP_TIMEOUT_SECONDS)
+    ended = time.time()
+    return FaultTimes(
+        injected, ended,
+        [f"the waiting room (supervisor and {workers} workers) killed; started again on the "
+         f"same port, ready after {ended - injected:.1f} s"],
+    )
 
 
 async def cluster_master_kill(system: ChaosSystem, down_seconds: float) -> FaultTimes:
@@ -176,6 +204,9 @@ FAULTS: dict[str, Fault] = {
               "kill -9 of one waiting-room uvicorn worker", waitroom_worker_kill),
         Fault("shop-worker-kill", "standalone",
               "kill -9 of one shop uvicorn worker", shop_worker_kill),
+        Fault("waitroom-restart", "standalone",
+              "kill -9 of the whole waiting room, started again on the same port",
+              waitroom_restart, ("shop",)),
         Fault("cluster-master-kill", "cluster",
               "kill -9 of the cluster master owning the queue's slot (replica promoted)",
               cluster_master_kill, BOTH_APPS),

@@ -27,6 +27,8 @@ from waitroom.storage.local_cluster import LocalRedisCluster
 
 WAITROOM_HOST = "127.0.0.1"
 SHOP_HOST = "127.0.0.2"
+STARTUP_TIMEOUT_SECONDS = 90.0
+"""Four worker processes importing at once on a busy 2-core machine take a while."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class ChaosSettings:
     cluster_node_timeout_ms: int = 1000
     retry_after_seconds: int = 1
     reconcile_after_seconds: float = 5.0
+    body_read_timeout_seconds: float = 15.0
+    """How long the apps wait for a request body (408 after it; the bad-input catalogue
+    shortens it so that incomplete bodies get their answer within its wait)."""
 
 
 @dataclass
@@ -151,6 +156,7 @@ def chaos_system(settings: ChaosSettings, root: Path, cluster: bool) -> Iterator
             "WAITROOM_SHOP_QUEUE_ID": queue_id,
             "WAITROOM_STAFF_TOKEN": staff_token,
             "WAITROOM_SALE_RECONCILE_AFTER_SECONDS": str(settings.reconcile_after_seconds),
+            "WAITROOM_BODY_READ_TIMEOUT_SECONDS": str(settings.body_read_timeout_seconds),
         }
         waitroom = ServeProcess(
             "waitroom", "/readyz", environment, workers=settings.workers,
@@ -168,7 +174,7 @@ def chaos_system(settings: ChaosSettings, root: Path, cluster: bool) -> Iterator
             stack.callback(server.stop)
             server.launch()
         for server in (waitroom, shop):
-            server.wait_until_ready()
+            server.wait_until_ready(STARTUP_TIMEOUT_SECONDS)
         system = ChaosSystem(
             settings, queue_url, sale_redis, waitroom, shop, queue_id, admin_token, staff_token,
             secret_keys, queue_redis=queue_redis, cluster=local_cluster,

@@ -23,6 +23,9 @@ BARE_FACTORY = "loadtests.bare_app:create_bare_app"
 UVICORN_FLAGS: tuple[str, ...] = (
     "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     "--backlog", "4096",
+    # as `waitroom serve` (waitroom/cli.py): workers slow to start on a busy machine are not
+    # killed in a loop
+    "--timeout-worker-healthcheck", "30",
 )
 """The one set of server settings every benchmarked app runs with."""
 
@@ -148,6 +151,19 @@ class UvicornProcess:
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL the server and every process it started (a crash of the whole service, or
+        of its host); ``start()`` brings it back on the same port."""
+        if self.process is None:
+            return
+        children = child_pids(self.process.pid)
+        self.process.kill()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
         self.process = None
 
     def worker_pids(self) -> list[int]:

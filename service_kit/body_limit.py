@@ -12,7 +12,12 @@ Every request body reaches a handler through this layer, whatever reads it (``re
 - hands a body within the limit to the app in one piece (``http.request``, ``more_body``
   false), so parsers downstream never see more than the limit.
 
-413 and 408 answers carry ``Connection: close``: the rest of an oversized body is not read.
+413 and 408 answers carry ``Connection: close``. A refused body of at most
+``DRAIN_MAX_BYTES`` is read to its end (and dropped, chunk by chunk) before the 413 goes out:
+a server that closes a connection with unread data makes the kernel reset it, and the client
+loses the answer it was sent. Larger bodies are refused at once (their senders may lose the
+answer; nginx in front answers them itself), and so is any body whose client waits for ``100
+Continue`` (it never sends it).
 Requests without a body (no ``Content-Length``, no ``Transfer-Encoding``) pass untouched.
 Limits are per route: the first :class:`BodyLimitRule` whose method and path prefix match
 applies, else the default; a rule with ``max_body_bytes=None`` leaves the path to an inner
@@ -31,6 +36,8 @@ from service_kit.errors import BodyTimeout, BodyTooLarge, ServiceError
 from service_kit.problems import PROBLEM_CONTENT_TYPE, error_problem
 
 DEFAULT_READ_TIMEOUT_SECONDS = 15.0
+DRAIN_MAX_BYTES = 2 * 1024 * 1024
+"""Refused bodies up to this size are read to their end, so their senders get the 413."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,14 @@ class BodyLimitRule:
 
     def matches(self, method: str, path: str) -> bool:
         return path.startswith(self.path_prefix) and (not self.methods or method in self.methods)
+
+
+class _TooLarge(Exception):
+    """More than the limit came; ``received`` counts the bytes read so far (for the drain)."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(received)
+        self.received = received
 
 
 class RequestBodyLimit:
@@ -77,13 +92,17 @@ class RequestBodyLimit:
             await self.app(scope, receive, send)
             return
         if declared is not None and declared > limit:
+            if declared <= DRAIN_MAX_BYTES and not _expects_continue(scope):
+                await self._drain(receive)
             await _refuse(send, BodyTooLarge(limit))
             return
         try:
             async with asyncio.timeout(self.read_timeout_seconds):
                 body, disconnected = await _read_body(receive, limit)
-        except BodyTooLarge as error:
-            await _refuse(send, error)
+        except _TooLarge as too_large:
+            if too_large.received <= DRAIN_MAX_BYTES:
+                await self._drain(receive, too_large.received)
+            await _refuse(send, BodyTooLarge(limit))
             return
         except TimeoutError:
             await _refuse(send, BodyTimeout(self.read_timeout_seconds, limit))
@@ -91,6 +110,28 @@ class RequestBodyLimit:
         if disconnected:
             return  # the client went away mid-body: nobody to answer
         await self.app(scope, replay_body(body, receive), send)
+
+
+    async def _drain(self, receive: Receive, received: int = 0) -> None:
+        """Read and drop the rest of a refused body, up to DRAIN_MAX_BYTES in all and within
+        the read timeout; what is left after that stays unread."""
+        try:
+            async with asyncio.timeout(self.read_timeout_seconds):
+                while received <= DRAIN_MAX_BYTES:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    received += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        return
+        except TimeoutError:
+            return
+
+
+def _expects_continue(scope: Scope) -> bool:
+    return any(
+        name == b"expect" and value.lower() == b"100-continue" for name, value in scope["headers"]
+    )
 
 
 def route_path(scope: Scope) -> str:
@@ -120,7 +161,7 @@ def _declared_length(scope: Scope) -> tuple[int | None, bool]:
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """(body, disconnected); raises BodyTooLarge as soon as more than ``limit`` bytes came."""
+    """(body, disconnected); raises _TooLarge as soon as more than ``limit`` bytes came."""
     chunks: list[bytes] = []
     received = 0
     while True:
@@ -130,7 +171,7 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
         chunk = message.get("body", b"")
         received += len(chunk)
         if received > limit:
-            raise BodyTooLarge(limit)
+            raise _TooLarge(received)
         if chunk:
             chunks.append(chunk)
         if not message.get("more_body", False):

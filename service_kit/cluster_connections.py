@@ -14,14 +14,21 @@ the main branch by #4288, not in a release yet).
 :func:`guard_cluster_connections` makes a cluster client create its node connections from a
 subclass that turns exactly these errors into ``ConnectionError`` when, and only when, the
 connection is in fact closed (writer gone or its transport closing); any other error stays what
-it is. Remove this module once a released redis-py contains the fix.
+it is. Remove the cluster part once a released redis-py contains the fix.
+
+A single node's pool meets the uvloop half of it too: a command written on a pooled connection
+whose transport was closed under it (the server went away between the check at checkout and
+the write) raises ``RuntimeError: unable to perform operation on <TCPTransport closed=True>``
+(uvloop, MagicStack/uvloop#506; plain asyncio ignores the write), which escaped the reconnect
+retry and every handler's Redis errors: a 500 seen in the log after a Redis kill.
+:func:`guard_pool_connections` gives a pool the same connection class.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from redis.asyncio import RedisCluster
+from redis.asyncio import ConnectionPool, RedisCluster
 from redis.asyncio.connection import Connection, SSLConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -65,3 +72,11 @@ def guard_cluster_connections(cluster: RedisCluster) -> None:
     cluster.connection_kwargs["connection_class"] = guarded
     for node in cluster.nodes_manager.startup_nodes.values():
         node.connection_class = guarded
+
+
+def guard_pool_connections(pool: ConnectionPool) -> None:
+    """Connections the single-node ``pool`` makes from now on are guarded (TLS kept)."""
+    plain = pool.connection_class
+    pool.connection_class = (
+        GuardedSSLConnection if issubclass(plain, SSLConnection) else GuardedConnection
+    )

@@ -27,6 +27,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service_kit.bounded_cluster import BoundedRedisCluster
+from service_kit.cluster_connections import guard_pool_connections
 from service_kit.errors import RedisUrlError
 from service_kit.settings_tree import INTEGER, NUMBER, Cast, Variable
 from service_kit.shared_settings import without_password
@@ -112,6 +113,8 @@ def redis_from_url(
             retry=reconnect_retry(),
             **_common_options(max_connections),
         )
+        # a connection closed under a command fails as one (service_kit/cluster_connections.py)
+        guard_pool_connections(pool)
         return Redis.from_pool(pool)
     plain_url, seeds = cluster_seed_nodes(url)
     cluster: RedisCluster = BoundedRedisCluster.from_url(

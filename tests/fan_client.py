@@ -20,7 +20,10 @@ async def fan_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-FORM_POST = {"content-type": "application/x-www-form-urlencoded"}
+FORM_POST = {
+    "content-type": "application/x-www-form-urlencoded",
+    "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+}
 """What a browser sends for a form of buttons only (the page's "Join the queue")."""
 
 

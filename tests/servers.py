@@ -53,6 +53,9 @@ class ServerProcess:
             "--log-level",
             "warning",
             "--no-access-log",
+            # as `waitroom serve` (waitroom/cli.py): workers slow to start on a busy machine
+            "--timeout-worker-healthcheck",
+            "30",
         ]
 
     def start(self, timeout_seconds: float = 20.0, ready_path: str = "/readyz") -> ServerProcess:

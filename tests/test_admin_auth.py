@@ -129,3 +129,30 @@ def test_audit_log_records_who_what_when(
     assert entries[0]["actor"] == "token:bob"
     assert entries[1]["changes"] == {"state": "paused", "pause_reason": "shop restart"}
     assert entries[0]["at"] >= entries[1]["at"] >= entries[2]["at"] > 1.7e9
+
+
+def test_oversized_and_overfull_dashboard_forms_are_refused(
+    waitroom_server: ServerProcess, unique_id: str, admin_headers: dict[str, str]
+) -> None:
+    """The dashboard's forms are short: 20,000 fields are refused by size (413) whether or not
+    the sender is logged in, and a form within the size but with too many fields is a 400;
+    neither changes anything."""
+    _create(waitroom_server, unique_id, admin_headers)
+    page = f"/admin/queues/{unique_id}"
+    api = f"{waitroom_server.base_url}/api/v1/admin/queues/{unique_id}"
+    crowded = "&".join(f"k{index}=v" for index in range(20_000))
+    form_type = {"content-type": "application/x-www-form-urlencoded"}
+    anonymous = httpx.post(waitroom_server.base_url + page, content=crowded, headers=form_type)
+    assert anonymous.status_code == 413
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    with httpx.Client(base_url=waitroom_server.base_url) as client:
+        _login(client)
+        csrf = _dashboard_csrf(client, unique_id)
+        settings = f"action=settings&rate_per_minute=9&csrf_token={csrf}"
+        too_big = client.post(page, content=f"{settings}&{crowded}", headers=form_type)
+        assert too_big.status_code == 413
+        too_many = "&".join(f"k{index}=v" for index in range(60))
+        overfull = client.post(page, content=f"{settings}&{too_many}", headers=form_type)
+        assert overfull.status_code == 400
+        assert overfull.json()["status"] == 400
+    assert httpx.get(api, headers=admin_headers).json()["rate_per_minute"] == 60

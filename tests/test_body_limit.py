@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
+from service_kit.body_limit import DRAIN_MAX_BYTES, BodyLimitRule, RequestBodyLimit
 
 LIMIT = 1000
 
@@ -79,7 +79,7 @@ async def test_a_body_within_the_limit_reaches_the_handler_whole() -> None:
 
 async def test_a_chunked_body_over_the_limit_is_refused_without_reading_it_all() -> None:
     async with client_for(limited(echo_app())) as client:
-        chunks = Chunks(count=10_000, size=400)  # 4 MB, no Content-Length
+        chunks = Chunks(count=20_000, size=400)  # 8 MB, no Content-Length
         reply = await client.post("/echo", content=chunks)
     assert reply.status_code == 413
     assert reply.headers["content-type"] == "application/problem+json"
@@ -88,17 +88,39 @@ async def test_a_chunked_body_over_the_limit_is_refused_without_reading_it_all()
     assert problem["status"] == 413 and problem["type"].endswith("/body-too-large")
     assert problem["max_body_bytes"] == LIMIT
     assert str(LIMIT) in problem["detail"]
-    assert chunks.pulled == 3  # 1200 bytes: stopped at the first chunk past the limit
+    # the handler never ran; the rest was read (and dropped) up to the drain bound only
+    assert chunks.pulled * 400 <= DRAIN_MAX_BYTES + 2 * 400
+    assert chunks.pulled < 20_000
 
 
-async def test_a_declared_length_over_the_limit_is_refused_before_any_byte_is_read() -> None:
+async def test_a_refused_body_within_the_drain_bound_is_read_to_its_end() -> None:
+    """So that a client sending it all can read the 413 (no reset of a connection closed
+    with unread data)."""
     async with client_for(limited(echo_app())) as client:
-        chunks = Chunks(count=3, size=LIMIT)
+        chunked = Chunks(count=10, size=400)
+        assert (await client.post("/echo", content=chunked)).status_code == 413
+        declared = Chunks(count=3, size=LIMIT)
         reply = await client.post(
-            "/echo",
-            content=chunks,
-            headers={"content-length": str(3 * LIMIT)},
+            "/echo", content=declared, headers={"content-length": str(3 * LIMIT)}
         )
+        assert reply.status_code == 413
+    assert chunked.pulled == 10 and declared.pulled == 3
+
+
+@pytest.mark.parametrize(
+    ("declared_bytes", "expect"),
+    [(3 * DRAIN_MAX_BYTES, None), (3 * LIMIT, "100-continue")],
+)
+async def test_a_declared_length_over_the_limit_is_refused_before_any_byte_is_read(
+    declared_bytes: int, expect: str | None
+) -> None:
+    """Beyond the drain bound, or from a client that waits for ``100 Continue``."""
+    async with client_for(limited(echo_app())) as client:
+        chunks = Chunks(count=3, size=declared_bytes // 3)
+        headers = {"content-length": str(declared_bytes)}
+        if expect is not None:
+            headers["expect"] = expect
+        reply = await client.post("/echo", content=chunks, headers=headers)
     assert reply.status_code == 413
     assert chunks.pulled <= 1  # httpx may start the body; the server took none of it
 

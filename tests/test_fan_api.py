@@ -231,7 +231,7 @@ def test_a_join_form_from_another_site_is_refused(
     refused = httpx.post(
         f"{waitroom_server.base_url}/api/v1/queues/{unique_id}/join",
         data={"x": "1"},
-        headers={"sec-fetch-site": "cross-site", "accept-language": "et"},
+        headers={"sec-fetch-site": "cross-site", "accept-language": "et", "accept": "text/html"},
     )
     assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
     assert "Tagasi järjekorda" in refused.text

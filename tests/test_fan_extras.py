@@ -400,3 +400,34 @@ async def test_queue_page_language_from_accept_language(
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert "</script><b>" not in page.text
     assert "Tour shirt" in page.text and "Warm-up quiz" in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("surveys/nope/answers", {"q": "a"}, 404),
+        ("surveys/warmup/answers", {"city": "nowhere"}, 400),
+        ("profile", {"name": "", "email": "a@example.ee", "quantity": "1"}, 400),
+    ],
+)
+async def test_refused_forms_are_a_page_for_browsers_and_a_problem_for_other_clients(
+    client: httpx.AsyncClient,
+    unique_id: str,
+    admin_headers: dict[str, str],
+    path: str,
+    body: dict[str, str],
+    status: int,
+) -> None:
+    await make_queue(client, unique_id, admin_headers)
+    await join(client, unique_id)
+    url = f"/api/v1/queues/{unique_id}/{path}"
+    browser = await client.post(
+        url, data=body, headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
+    assert browser.status_code == status
+    assert browser.headers["content-type"].startswith("text/html")
+    for accept in ("*/*", "application/json", ""):
+        other = await client.post(url, data=body, headers={"accept": accept})
+        assert other.status_code == status
+        assert other.headers["content-type"] == "application/problem+json"
+        assert other.json()["status"] == status

@@ -295,9 +295,10 @@ async def shop_scenario(scripts: SaleScripts, event_id: str) -> None:
     key = EventKeys(event_id).idempotency("buyer", "key-1")
     await scripts.define_event(event_id, b"{}", [("standard", 10)], ["A-1-1", "A-1-2"])
     hold = {"buyer": "buyer", "items": {"standard": 2}, "seats": ["A-1-1"], "units": 2}
-    await scripts.hold(event_id, hold_id, orjson.dumps(hold), 60_000, 4)
-    await scripts.idempotency(event_id, key, "digest", 30)
-    await scripts.begin_payment(event_id, hold_id, "buyer", "pay-1", b"{}", 60, key)
+    await scripts.begin_checkout(
+        event_id, key, "digest", 60, hold_id=hold_id, buyer="buyer", payment_id="pay-1",
+        payment_json=b"{}", express_hold=(orjson.dumps(hold), 60_000, 4),
+    )
     tickets = [
         {"ticket_id": "t1", "tier_id": "standard", "seat_id": "A-1-1", "price_minor": 100},
         {"ticket_id": "t2", "tier_id": "standard", "seat_id": "", "price_minor": 100},
@@ -312,7 +313,11 @@ async def shop_scenario(scripts: SaleScripts, event_id: str) -> None:
     await scripts.register_tickets(event_id, ["t3", "CCCC", "{}"])
     second = f"{event_id}~h1123456789abcdef"
     await scripts.hold(event_id, second, orjson.dumps({**hold, "seats": []}), 1, 4)
-    await scripts.begin_payment(event_id, second, "buyer", "pay-2", b"{}")
+    second_key = EventKeys(event_id).idempotency("buyer", "key-2")
+    await scripts.begin_checkout(
+        event_id, second_key, "digest", 60, hold_id=second, buyer="buyer", payment_id="pay-2",
+        payment_json=b"{}",
+    )
     await scripts.settle_payment(event_id, "pay-2", second, "declined", True, ["forget"], key)
     await scripts.release_hold(event_id, second, "buyer")
     await scripts.release_expired(event_id, 10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import uvloop
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
 
@@ -51,6 +52,30 @@ async def test_single_node_url_gives_a_plain_client_that_waits_for_connections(
         assert sorted(results) == list(range(1, 201))
     finally:
         await client.aclose()
+
+
+def test_a_connection_closed_under_a_command_is_reconnected_not_an_error(
+    redis_url: str,
+) -> None:
+    """uvloop (the servers' loop) raises ``RuntimeError`` for a write on a transport that was
+    closed under a pooled connection; the client's connections turn it into a connection
+    error, which the reconnect retry handles: the command succeeds on a new connection."""
+    if is_cluster_url(redis_url):
+        pytest.skip("the cluster client's node connections are guarded the same way")
+
+    async def command_on_a_connection_closed_under_it() -> bool:
+        client = redis_from_url(redis_url, max_connections=1)  # the next command reuses it
+        try:
+            await client.ping()
+            connection = await client.connection_pool.get_connection()
+            assert connection._writer is not None
+            connection._writer.transport.abort()  # gone, as when the server went away
+            await client.connection_pool.release(connection)
+            return bool(await client.ping())
+        finally:
+            await client.aclose()
+
+    assert uvloop.run(command_on_a_connection_closed_under_it()) is True
 
 
 async def test_cluster_url_gives_a_cluster_client_that_waits_for_connections(

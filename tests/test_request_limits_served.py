@@ -119,6 +119,44 @@ def test_a_50_mb_chunked_body_is_refused_without_the_memory_growing(
     assert httpx.get(f"{server.base_url}/healthz").status_code == 200
 
 
+def send_whole_and_read(port: int, request: bytes) -> bytes:
+    """Send the whole request, then read the answer (an HTTP client that does not watch for
+    an early answer: most of them)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("app", "path"),
+    [("waitroom", "/api/v1/queues/q/join"), ("shop", "/api/v1/checkout")],
+)
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_refused_megabyte_body_still_gets_its_413(
+    app: str, path: str, framing: str, request: pytest.FixtureRequest
+) -> None:
+    """The body is over the route's limit: the server reads it to the end (dropping it) before
+    it answers 413 and closes, so the client that sent it all reads the answer instead of a
+    connection reset."""
+    server: ServerProcess = request.getfixturevalue(f"served_{app}")
+    body = b'{"name": "' + b"x" * MIB + b'"}'
+    if framing == "content-length":
+        framed = f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    else:
+        framed = b"Transfer-Encoding: chunked\r\n\r\n" + b"".join(
+            b"%x\r\n%s\r\n" % (len(piece), piece)
+            for piece in (body[start : start + 65536] for start in range(0, len(body), 65536))
+        ) + b"0\r\n\r\n"
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    for _ in range(3):
+        answer = send_whole_and_read(server.port, head.encode() + framed)
+        assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+        assert b"application/problem+json" in answer
+
+
 def test_a_100_mb_header_is_refused_without_the_memory_growing(
     served_waitroom: ServerProcess,
 ) -> None:

@@ -121,6 +121,12 @@ def run_demo(host: str, port: int) -> int:
     return 0
 
 
+WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 30
+"""uvicorn's supervisor kills a worker that does not answer its ping within this time. Its
+default, 5 s, killed workers that were still starting on a host whose CPU was saturated (23 s
+to start on the project's busy 2-core machine), again and again, so that none ever served; a
+hung worker is still replaced, 30 s later."""
+
 def share_metrics_token(token: str, *, generated: bool) -> None:
     """A generated metrics token goes to the workers through the environment and is printed:
     Prometheus needs it (``Authorization: Bearer``) for /metrics; set WAITROOM_METRICS_TOKEN."""
@@ -181,6 +187,7 @@ def run_serve(arguments: argparse.Namespace) -> int:
             forwarded_allow_ips=list(arguments.forwarded_allow_ips),
             log_level="warning",
             access_log=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
             **uvicorn_options(limits),
         )
     finally:

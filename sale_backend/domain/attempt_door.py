@@ -7,8 +7,13 @@ checkouts, counted until they finish) while the tickets they ask for fit in what
 is left, and keeps the others waiting, cheaply, until the view is read again (after every
 attempt that finishes, and on the view's own refreshes): then each waiting buyer is refused
 when the tier is certainly sold out, let through when their tickets fit, or keeps waiting.
-Nobody waits longer than ``max_wait_seconds``: then the hold script decides, as without the
-door. The script stays the authority; the door never refuses on its own.
+While attempts at a waiting buyer's tiers are in flight, the buyer keeps waiting however long
+they take (each one's end has the view read again, and that read decides): on an overloaded
+machine those attempts can take seconds, and letting the crowd through meanwhile would send
+thousands of pass claims and scripts after the last tickets (that flood is what overloads the
+waiting room). Only a buyer whose tiers have no attempt in flight and who has waited
+``max_wait_seconds`` (a read that failed, say) goes on for the hold script to decide, as
+without the door. The script stays the authority; the door never refuses on its own.
 """
 
 from __future__ import annotations
@@ -52,13 +57,19 @@ class AttemptDoor:
         self._waiting.setdefault(event_id, []).append(waiter)
         self.view.read_soon(event_id)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter.decided), self.max_wait_seconds)
-        except TimeoutError:
-            if not waiter.decided.done():  # waited long enough: the script decides
-                waiter.decided.cancel()
-                self._count(event_id, quantities, 1)
-                return None
-            return waiter.decided.result()
+            while True:
+                try:
+                    return await asyncio.wait_for(
+                        asyncio.shield(waiter.decided), self.max_wait_seconds
+                    )
+                except TimeoutError:
+                    if waiter.decided.done():
+                        return waiter.decided.result()
+                    if self.in_flight(event_id, quantities):
+                        continue  # their end has the view read, and that read decides
+                    waiter.decided.cancel()  # waited long enough: the script decides
+                    self._count(event_id, quantities, 1)
+                    return None
         except asyncio.CancelledError:  # the buyer went away
             if waiter.decided.done() and not waiter.decided.cancelled():
                 if waiter.decided.result() is None:
@@ -72,6 +83,15 @@ class AttemptDoor:
         self._count(event_id, quantities, -1)
         if self._waiting.get(event_id):
             self.view.read_soon(event_id)
+
+    def in_flight(self, event_id: str, quantities: Mapping[str, int]) -> bool:
+        """Whether attempts at any tier of ``quantities`` went on and have not finished."""
+        in_flight = self._in_flight.get(event_id)
+        return in_flight is not None and any(in_flight[tier_id] > 0 for tier_id in quantities)
+
+    def waiting(self, event_id: str) -> int:
+        """How many buyers wait at the event's door (decided ones not counted)."""
+        return sum(not waiter.decided.done() for waiter in self._waiting.get(event_id, ()))
 
     def _fits(self, event_id: str, quantities: Mapping[str, int]) -> bool:
         in_flight = self._in_flight.get(event_id, Counter())

@@ -3,17 +3,16 @@
 1. An express checkout (``items``/``seats`` in the body) is priced first; a tier the stock
    view knows to be sold out is refused here, before anything is written (unless the key has
    a record already: then its answer stands).
-2. The Idempotency-Key is claimed for this buyer (same key + same body replays the first
-   answer; a different body is 422; a request still running is 409).
-3. An express checkout creates its hold and records the payment intent in one batch of two
-   script calls; otherwise the buyer's ``hold_id`` is used and the intent recorded. Either way
-   the intent is in Redis before the provider is called.
-4. The provider charges by payment id; the result becomes an order (fenced by the hold) or a
-   settled payment. A crash anywhere in between is repaired by :mod:`sale_backend.domain.reconcile`.
+2. One script call (``begin_checkout.lua``) claims the Idempotency-Key for this buyer (same
+   key + same body replays the first answer; a different body is 422; a request still running
+   is 409), creates an express checkout's hold and records the payment intent, atomically: the
+   intent is in Redis before the provider is called, and a refusal (sold out, seat taken,
+   buyer limit, hold gone) writes nothing, so the key stays free.
+3. The provider charges by payment id; the result becomes an order (fenced by the hold) or a
+   settled payment (one more script call). A crash anywhere in between is repaired by
+   :mod:`sale_backend.domain.reconcile`.
 
-Answers given once the payment intent is recorded are kept under the key (and replayed); a
-refusal before that (sold out, seat taken, buyer limit, hold gone) changed nothing, so it is
-not kept: the key is free again.
+Answers given once the payment intent is recorded are kept under the key (and replayed).
 """
 
 from __future__ import annotations
@@ -35,8 +34,6 @@ from sale_backend.domain.holds import (
     Hold,
     HoldRequest,
     held,
-    hold_call,
-    load_hold,
     price_hold,
     selection,
     sold_out_error,
@@ -44,6 +41,7 @@ from sale_backend.domain.holds import (
 from sale_backend.domain.requests import CheckoutBody
 from sale_backend.errors import (
     HoldExpired,
+    HoldNotFound,
     IdempotencyKeyBusy,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
@@ -54,7 +52,6 @@ from sale_backend.errors import (
     PaymentTimeout,
 )
 from sale_backend.storage.keys import EventKeys, event_of, new_id
-from sale_backend.storage.scripts import ScriptCall
 from sale_backend.storage.stock_view import Shortfall
 from service_kit.errors import InvalidInput, ServiceError
 from service_kit.models import convert, encode
@@ -63,7 +60,6 @@ from service_kit.text_input import clean_text
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 CARD_PATTERN = re.compile(r"^[0-9]{12,19}$")
-IDEMPOTENCY_LEASE_SECONDS = 120
 MAX_NAME_CHARS = 120
 MAX_EMAIL_CHARS = 254
 
@@ -130,7 +126,6 @@ class CheckoutService:
     async def checkout(
         self, event: Event, buyer: str, idempotency_key: str, request: CheckoutRequest, body: Any
     ) -> Answer:
-        store = self.fulfilment.store
         redis_key = EventKeys(event.event_id).idempotency(buyer, idempotency_key)
         document = None
         if request.hold_request is not None:
@@ -138,34 +133,21 @@ class CheckoutService:
             refused = await self.refusal_before_claim(event, document, redis_key)
             if refused is not None:
                 return refused
-        claim = await store.scripts.idempotency(
-            event.event_id, redis_key, body_digest(body), IDEMPOTENCY_LEASE_SECONDS
-        )
-        if claim[0] == "replay":
-            return Answer(int(claim[1]), claim[2].encode(), replayed=True)
-        if claim[0] == "mismatch":
-            raise IdempotencyKeyReused("this Idempotency-Key was used with another body")
-        if claim[0] == "busy":
-            raise IdempotencyKeyBusy("the first request with this Idempotency-Key is running")
         attempt = Attempt()
         try:
-            return await self._pay(event, buyer, request, document, redis_key, attempt)
+            return await self._pay(event, buyer, request, document, redis_key, body, attempt)
+        except (IdempotencyKeyReused, IdempotencyKeyBusy):
+            raise  # the key belongs to another request: its record stays as it is
         except PaymentTimedOut as error:
             # the key was forgotten: the same key may retry
             return self.fulfilment.answer_of_error(error)
         except ServiceError as error:
             answer = self.fulfilment.answer_of_error(error)
             if attempt.payment_recorded:
-                await store.finish_idempotency(
+                await self.fulfilment.store.finish_idempotency(
                     redis_key, answer.status, answer.body, self.fulfilment.idempotency_ttl_seconds
                 )
-            else:  # refused before anything was written: the key is free again
-                await store.redis.delete(redis_key)
-            return answer
-        except BaseException:
-            if not attempt.payment_recorded:  # nothing can have been charged: free the key
-                await store.redis.delete(redis_key)
-            raise  # else the key stays claimed until the reconciler settles the payment
+            return answer  # else refused before anything was written: the key is still free
 
     async def sold_out_answer(self, shortfall: Shortfall, redis_key: str) -> Answer | None:
         """The sold-out answer for a shortfall the stock view found, or None when the
@@ -193,29 +175,53 @@ class CheckoutService:
         request: CheckoutRequest,
         document: HoldData | None,
         redis_key: str,
+        body: Any,
         attempt: Attempt,
     ) -> Answer:
         store = self.fulfilment.store
         payment_id = new_id(event.event_id, "p")
-        if document is not None:  # express: the hold and the payment intent in one batch
+        express_hold = None
+        if document is not None:  # express: the hold is made in the same script call
             hold_id = new_id(event.event_id, "h")
-            payment = self._payment(payment_id, hold_id, buyer, document, request, redis_key)
-            hold_answer, begun = await store.scripts.together(
-                [
-                    hold_call(store, event, hold_id, document, self.hold_ttl_seconds),
-                    self._begin_call(event, payment, redis_key),
-                ]
+            hold_data: HoldData | None = document
+            express_hold = (
+                encode(document), self.hold_ttl_seconds * 1000, event.max_tickets_per_buyer
             )
-            hold = held(event, hold_id, document, hold_answer)
         else:
-            hold = await load_hold(store, request.hold_id, buyer)
-            payment = self._payment(payment_id, hold.hold_id, buyer, hold.data, request, redis_key)
-            (begun,) = await store.scripts.together([self._begin_call(event, payment, redis_key)])
-        attempt.payment_recorded = begun[0] == "ok"
-        if begun[0] == "gone":
-            raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold.hold_id)
-        if begun[0] == "busy":
-            raise PaymentInProgress("this hold is already being paid", hold_id=hold.hold_id)
+            hold_id = str(request.hold_id)
+            found = await store.hold(event.event_id, hold_id)
+            hold_data = found[0] if found is not None and found[0].buyer == buyer else None
+        payment = None
+        if hold_data is not None:
+            payment = self._payment(payment_id, hold_id, buyer, hold_data, request, redis_key)
+        begun = await store.scripts.begin_checkout(
+            event.event_id,
+            redis_key,
+            body_digest(body),
+            self.fulfilment.idempotency_ttl_seconds,
+            hold_id=hold_id,
+            buyer=buyer,
+            payment_id=payment_id,
+            payment_json=b"" if payment is None else encode(payment),
+            express_hold=express_hold,
+        )
+        outcome = begun[0]
+        if outcome == "replay":
+            return Answer(int(begun[1]), begun[2].encode(), replayed=True)
+        if outcome == "mismatch":
+            raise IdempotencyKeyReused("this Idempotency-Key was used with another body")
+        if outcome == "busy":
+            raise IdempotencyKeyBusy("the first request with this Idempotency-Key is running")
+        if payment is None or hold_data is None:  # no hold of this buyer's to pay
+            raise HoldNotFound("this hold does not exist or has expired", hold_id=hold_id)
+        if outcome == "gone":
+            raise HoldExpired("the hold expired; choose your tickets again", hold_id=hold_id)
+        if outcome == "paying":
+            raise PaymentInProgress("this hold is already being paid", hold_id=hold_id)
+        if outcome != "ok":  # the express hold was refused: raises the refusal
+            held(event, hold_id, hold_data, begun)
+        attempt.payment_recorded = True
+        hold = Hold(hold_id, event.event_id, hold_data, int(begun[2]))
         return await self._charge(event, hold, payment, request.card_number, redis_key)
 
     def _payment(
@@ -239,17 +245,6 @@ class CheckoutService:
             created_at=time.time(),
             express=request.hold_request is not None,
             idempotency_key=redis_key,
-        )
-
-    def _begin_call(self, event: Event, payment: Payment, redis_key: str) -> ScriptCall:
-        return self.fulfilment.store.scripts.begin_payment_call(
-            event.event_id,
-            payment.hold_id,
-            payment.buyer,
-            payment.payment_id,
-            encode(payment),
-            self.fulfilment.idempotency_ttl_seconds,
-            redis_key,
         )
 
     async def _charge(

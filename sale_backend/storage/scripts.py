@@ -101,9 +101,10 @@ class SaleScripts:
         self._observer = observer
         self._hold = _Script(redis, "hold", HOLD_KEYS, ("hold_id", "hold", "ttl_ms", "buyer_limit"))
         self._release = _Script(redis, "release", HOLD_KEYS, ("mode", "target", "buyer"))
-        self._begin_payment = _Script(
-            redis, "begin_payment", (*PAYMENT_KEYS, "payments", "idempotency?"),
-            ("hold_id", "buyer", "payment_id", "payment", "idempotency_ttl_seconds"),
+        self._begin_checkout = _Script(
+            redis, "begin_checkout", (*PAYMENT_KEYS, "payments", "idempotency"),
+            ("body_sha256", "idempotency_ttl_seconds", "hold_id", "buyer", "payment_id",
+             "payment", "hold", "ttl_ms", "buyer_limit"),
         )
         self._confirm = _Script(
             redis, "confirm",
@@ -126,9 +127,6 @@ class SaleScripts:
         self._scan = _Script(
             redis, "scan", ("tickets", "ticket_details", "entries", "ticket_changes"),
             ("ticket_id", "scan_id", "scanned_at_ms", "door", "device", "decision"),
-        )
-        self._idempotency = _Script(
-            redis, "idempotency", ("idempotency",), ("body_sha256", "lease_seconds")
         )
         self._define_event = _Script(
             redis, "define_event", ("stock", "seats", "catalog"),
@@ -194,51 +192,30 @@ class SaleScripts:
         return (await self._one(self._release, event_id, ["cancel", hold_id, buyer]))[0]
 
     # -- payments --------------------------------------------------------------------------
-    async def idempotency(
-        self, event_id: str, idempotency_key: str, body_sha256: str, lease_seconds: int
-    ) -> Answer:
-        """``idempotency.lua``: {'new'} | {'mismatch'} | {'busy'} | {'replay', status, body}."""
-        return await self._one(
-            self._idempotency, event_id, [body_sha256, lease_seconds], idempotency_key
-        )
-
-    def begin_payment_call(
+    async def begin_checkout(
         self,
         event_id: str,
+        idempotency_key: str,
+        body_sha256: str,
+        idempotency_ttl_seconds: int,
+        *,
         hold_id: str,
         buyer: str,
         payment_id: str,
         payment_json: bytes,
-        idempotency_ttl_seconds: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> ScriptCall:
-        """``begin_payment.lua``: {'ok', hold_json, expires_at_ms} | {'gone'} | {'busy', id}."""
-        args: list[EncodableT] = [hold_id, buyer, payment_id, payment_json]
-        if idempotency_ttl_seconds is not None:
-            args.append(idempotency_ttl_seconds)
-        return ScriptCall(self._begin_payment, event_id, args, idempotency_key)
-
-    async def begin_payment(
-        self,
-        event_id: str,
-        hold_id: str,
-        buyer: str,
-        payment_id: str,
-        payment_json: bytes,
-        idempotency_ttl_seconds: int | None = None,
-        idempotency_key: str | None = None,
+        express_hold: tuple[bytes, int, int] | None = None,
     ) -> Answer:
-        call = self.begin_payment_call(
-            event_id,
-            hold_id,
-            buyer,
-            payment_id,
-            payment_json,
-            idempotency_ttl_seconds,
-            idempotency_key,
-        )
-        (answer,) = await self.together([call])
-        return answer
+        """``begin_checkout.lua``: claims the Idempotency-Key, creates an express checkout's
+        hold (``express_hold``: hold JSON, ttl ms, buyer limit) and records the payment intent,
+        in one step (``payment_json`` empty: the caller found no hold, only the key's record
+        can answer). {'ok', hold_json, expires_at_ms} | {'mismatch'} | {'busy'} | {'replay',
+        status, body} | a hold refusal (``hold.lua``'s) | {'gone'} | {'paying', payment_id}."""
+        hold_json, ttl_ms, buyer_limit = express_hold or (b"", 0, 0)
+        args: list[EncodableT] = [
+            body_sha256, idempotency_ttl_seconds, hold_id, buyer, payment_id, payment_json,
+            hold_json, ttl_ms, buyer_limit,
+        ]
+        return await self._one(self._begin_checkout, event_id, args, idempotency_key)
 
     async def confirm(
         self,

@@ -43,7 +43,7 @@ class SaleStore:
         """Scripts that return stock make the view read it again; a hold refused for want of
         tickets says what is left."""
         outcome = answer[0] if answer else ""
-        if call.name == "hold" and outcome == "sold_out":
+        if call.name in {"hold", "begin_checkout"} and outcome == "sold_out":
             self.stock_view.observe(call.event_id, answer[1], int(answer[2]), sent_at)
         elif (
             (call.name == "release" and outcome == "ok" and answer[1:2] != ("0",))

@@ -128,10 +128,6 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
             event = await runtime.event(unique_id)
             # What checkout does up to the provider's "succeeded", then the process dies.
             idempotency_key = EventKeys(unique_id).idempotency(buyer, key)
-            claim = await runtime.store.scripts.idempotency(
-                unique_id, idempotency_key, body_digest(request_body), 120
-            )
-            assert claim == ("new",)
             hold = await create_hold(
                 runtime.store,
                 event,
@@ -153,10 +149,17 @@ async def test_reconcile_on_start_writes_the_paid_order_exactly_once(
                 "provider": "test",
                 "created_at": time.time(),
             }
-            begun = await runtime.store.scripts.begin_payment(
-                unique_id, hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)
+            begun = await runtime.store.scripts.begin_checkout(
+                unique_id,
+                idempotency_key,
+                body_digest(request_body),
+                600,
+                hold_id=hold.hold_id,
+                buyer=buyer,
+                payment_id=str(payment["payment_id"]),
+                payment_json=orjson.dumps(payment),
             )
-            assert begun[0] == "ok"
+            assert begun[0] == "ok"  # the key is claimed and the payment intent recorded
             charged = await runtime.provider.charge(
                 payment["payment_id"], payment["amount_minor"], "EUR", CARD_SUCCEEDS
             )
@@ -223,9 +226,17 @@ async def test_reconcile_settles_uncharged_and_refunds_lost_holds(
                     "email": "fan@example.org",
                     "express": True,
                 }
-                await runtime.store.scripts.begin_payment(
-                    unique_id, hold.hold_id, buyer, payment["payment_id"], orjson.dumps(payment)
+                begun = await runtime.store.scripts.begin_checkout(
+                    unique_id,
+                    EventKeys(unique_id).idempotency(buyer, "key"),
+                    "digest",
+                    600,
+                    hold_id=hold.hold_id,
+                    buyer=buyer,
+                    payment_id=str(payment["payment_id"]),
+                    payment_json=orjson.dumps(payment),
                 )
+                assert begun[0] == "ok"
                 payments.append(payment)
             # the first was never charged; the second was charged but its hold then expired
             await provider.charge(payments[1]["payment_id"], 4500, "EUR", CARD_SUCCEEDS)

@@ -95,6 +95,14 @@ class ConnectorUnavailable(ConnectorError):
     type_slug = "connector-unavailable"
 
 
+class QueueUnknown(ConnectorUnavailable):
+    """The waiting room does not know the site's queue (``404 queue-not-found``: the queue id
+    is wrong, or the queue was deleted): nobody can be checked, so fans are refused as when the
+    waiting room cannot be reached."""
+
+    slug = "queue-not-found"
+
+
 class ConnectorProtocolError(ConnectorError):
     """The waiting room answered something this connector does not understand."""
 
@@ -117,5 +125,6 @@ ERRORS_BY_SLUG: dict[str, type[ConnectorError]] = {
         SessionNotFound,
         SiteAuthRejected,
         ConnectorUnavailable,
+        QueueUnknown,
     )
 }

@@ -2,7 +2,8 @@
 
 All authenticate with the position token (cookie or bearer) like the status endpoint. Form posts
 (pages without JavaScript) get a 303 back to the queue page (:mod:`waitroom.fan.forms`); JSON
-clients get JSON.
+clients get JSON. A refusal is a page only for a browser's form (a form post that accepts
+``text/html``); any other client of these ``/api/`` paths gets a problem body.
 """
 
 from __future__ import annotations

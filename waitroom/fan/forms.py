@@ -3,8 +3,9 @@
 Every form of the page (join, profile, survey answers, leave, rejoin) answers a form post with
 a 303 back to ``/q/{queue_id}`` (with the fragment of the section the fan was in), so the
 browser shows the page again, with its ``Refresh`` header, and a reload never posts twice. A
-refused form gets a friendly page in the fan's language that links back to the section and
-returns there by itself after a moment. JSON clients get JSON from the same endpoints.
+browser's refused form (the post accepts ``text/html``) gets a friendly page in the fan's
+language that links back to the section and returns there by itself after a moment. JSON
+clients, and scripts posting forms, get JSON and problem bodies from the same endpoints.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def back_to_page(queue_id: str, anchor: str = "", query: str = "") -> Response:
 
 
 def failure(request: Request, error: ServiceError, anchor: str = "") -> Response:
-    """For a form post, a page that leads back to the queue; an API client gets the problem
-    body from the app's error handler."""
-    if not is_form(request):
+    """For a browser's form post (it accepts ``text/html``), a page that leads back to the
+    queue; any other client (JSON, or a script posting a form) gets the problem body from the
+    app's error handler."""
+    if not (is_form(request) and "text/html" in request.headers.get("accept", "")):
         raise error
     queue_id = request.path_params.get("queue_id", "")
     if not SECTION_ID.match(anchor):

@@ -43,7 +43,8 @@ async def view_checked_against_token(runtime: Runtime, claims: PositionClaims) -
         view = await runtime.views.get(claims.queue_id)
     except QueueNotFound:
         if guard is None or not await guard.restore_from_token(
-            claims.queue_id, claims.epoch, claims.position, queue_missing=True
+            claims.queue_id, claims.epoch, claims.position, queue_missing=True,
+            unseen=runtime.views.places_unseen(claims.queue_id),
         ):
             raise
         runtime.views.invalidate(claims.queue_id)
@@ -51,7 +52,8 @@ async def view_checked_against_token(runtime: Runtime, claims: PositionClaims) -
     snapshot = view.snapshot
     if guard is not None and _place_unknown(snapshot, claims):
         await guard.restore_from_token(
-            claims.queue_id, claims.epoch, claims.position, queue_missing=False
+            claims.queue_id, claims.epoch, claims.position, queue_missing=False,
+            unseen=runtime.views.places_unseen(claims.queue_id),
         )
         runtime.views.invalidate(claims.queue_id)
         view = await runtime.views.get(claims.queue_id)

@@ -22,6 +22,7 @@ from waitroom.errors import QueueNotFound, QueueUnavailable
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.history import ServingHistory
 from waitroom.queue.state_guard import StateGuard
+from waitroom.queue.unseen_places import TailSamples, unseen_places
 
 OUTFLOW_WINDOW_SECONDS = 30.0
 """Admissions of the last 30 s of waiting fans make the outflow (a rate change shows within
@@ -44,6 +45,12 @@ class _Entry:
     highest_place: int = 0
     """The highest place this process handed out in the snapshot's epoch (joins between two
     refreshes): part of what the state guard restores."""
+    tails: TailSamples = field(default_factory=TailSamples)
+    """This process's reads of the tail: the arrival rate (waitroom/queue/unseen_places.py)."""
+    read_at: float = float("-inf")
+    """When the last good read was (``fetched_at`` also moves when the view is invalidated)."""
+    down_since: float | None = None
+    """When the first read after the last good one failed (None: the last read was good)."""
 
 
 class QueueView(NamedTuple):
@@ -73,9 +80,8 @@ class QueueViewCache:
         now = time.monotonic()
         entry = self._entries.get(queue_id)
         if entry is not None and now - entry.failed_at < self.refresh_seconds:
-            # Redis failed moments ago: fail fast (closed) instead of queueing on timeouts
-            raise QueueUnavailable(queue_id, self.retry_after_seconds)
-        if entry is None or now - entry.fetched_at >= self.refresh_seconds:
+            entry = await self._after_failure(queue_id, entry)
+        elif entry is None or now - entry.fetched_at >= self.refresh_seconds:
             entry = await self._refresh(queue_id, entry)
         if entry.view is None:
             raise QueueNotFound(queue_id)
@@ -124,10 +130,36 @@ class QueueViewCache:
             return True
         return False
 
+    def places_unseen(self, queue_id: str) -> int:
+        """How many places the queue may have handed out since this process last read it,
+        up to the loss of Redis (its first failed read) or now: the state guard's margin."""
+        entry = self._entries.get(queue_id)
+        if entry is None or entry.snapshot is None:
+            return 0
+        until = entry.down_since if entry.down_since is not None else time.monotonic()
+        return unseen_places(
+            entry.tails.places_per_second(), until - entry.read_at, self.refresh_seconds
+        )
+
     def invalidate(self, queue_id: str) -> None:
         entry = self._entries.get(queue_id)
         if entry is not None:
             entry.fetched_at = float("-inf")
+
+    async def _after_failure(self, queue_id: str, entry: _Entry) -> _Entry:
+        """Redis failed moments ago. One read at a time checks whether it is back (a refresh,
+        like any other); reads that come meanwhile wait for that check at most a refresh
+        interval, then fail closed. So a Redis that hangs holds one request per process for
+        the client's timeout, not all of them, and the reads right after Redis returns are
+        answered (docs/operations.md: at most the first request per process may fail)."""
+        refreshing = entry.refreshing
+        if refreshing is None:
+            return await self._refresh(queue_id, entry)
+        try:
+            await asyncio.wait_for(asyncio.shield(refreshing), self.refresh_seconds)
+        except TimeoutError:
+            raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
+        return entry
 
     async def _refresh(self, queue_id: str, entry: _Entry | None) -> _Entry:
         if entry is not None and entry.refreshing is not None:
@@ -145,11 +177,16 @@ class QueueViewCache:
                     await self.history.maybe_record(queue_id, snapshot.redis_now_ms)
             except REDIS_ERRORS:
                 entry.failed_at = time.monotonic()
+                if entry.down_since is None:
+                    entry.down_since = entry.failed_at
                 raise QueueUnavailable(queue_id, self.retry_after_seconds) from None
             if snapshot is None or entry.snapshot is None or snapshot.epoch != entry.snapshot.epoch:
                 entry.highest_place = 0
+                entry.tails.clear()
             entry.snapshot = snapshot
             entry.view = None
+            entry.down_since = None
+            entry.read_at = time.monotonic()
             if snapshot is not None:
                 config = snapshot.config
                 admitting = (
@@ -158,7 +195,8 @@ class QueueViewCache:
                     and config.state is QueueState.OPEN
                     and snapshot.opened
                 )
-                entry.samples.append((time.monotonic(), snapshot.admitted_total, admitting))
+                entry.samples.append((entry.read_at, snapshot.admitted_total, admitting))
+                entry.tails.add(entry.read_at, snapshot.tail)
                 # computed once per refresh, not per status poll
                 entry.outflow_per_second = _outflow(entry)
                 entry.view = QueueView(snapshot, entry.outflow_per_second)
@@ -179,7 +217,7 @@ class QueueViewCache:
             snapshot: QueueSnapshot | None = await self.store.snapshot(queue_id)
         except QueueNotFound:
             snapshot = None
-        if await self._state_lost(previous, snapshot):
+        if await self._state_lost(previous, snapshot, self.places_unseen(queue_id)):
             return await self.store.snapshot(queue_id)
         if snapshot is None and previous is not None:
             # another process may have restored the queue between this read and the check
@@ -190,12 +228,13 @@ class QueueViewCache:
         return snapshot
 
     async def _state_lost(
-        self, previous: QueueSnapshot | None, current: QueueSnapshot | None
+        self, previous: QueueSnapshot | None, current: QueueSnapshot | None, unseen: int
     ) -> bool:
-        """Redis forgot what this process saw: restore the high-water mark and pause."""
+        """Redis forgot what this process saw: restore the high-water mark (plus ``unseen``
+        places the queue may have handed out since this process's last read) and pause."""
         if previous is None or self.state_guard is None:
             return False
-        return await self.state_guard.check_view(previous, current)
+        return await self.state_guard.check_view(previous, current, unseen)
 
 
 def _witness(entry: _Entry) -> QueueSnapshot | None:

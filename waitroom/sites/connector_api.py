@@ -71,9 +71,23 @@ def _pass_id(request: Request) -> str:
 
 async def _answer(request: Request, step: Any) -> Response:
     try:
-        return await step(request)  # type: ignore[no-any-return]
+        try:
+            return await step(request)  # type: ignore[no-any-return]
+        except QueueNotFound:
+            if not await _restored(request):
+                raise
+            return await step(request)  # type: ignore[no-any-return]
     except ConnectorError as error:
         return connector_problem(error)
+
+
+async def _restored(request: Request) -> bool:
+    """The store does not know the queue: True when this process's view proves it existed and
+    the state guard put it back (Redis lost its data; waitroom/queue/state_guard.py), so the
+    site's call is answered as before the loss instead of "queue not found"."""
+    runtime = runtime_of(request)
+    queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
+    return not await runtime.views.confirm_missing(queue_id)
 
 
 async def _claim(request: Request) -> Response:

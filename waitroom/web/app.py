@@ -39,12 +39,14 @@ PAGES_DIR = Path(__file__).parent.parent / "pages"
 FAN_MAX_BODY_BYTES = 32 * 1024
 """Fans post small things: a join, a profile, survey answers, a code."""
 ORGANIZER_MAX_BODY_BYTES = 256 * 1024
-"""Organizers post content documents (surveys, upsells) and dashboard forms."""
+"""Organizers post content documents (surveys, upsells) through the admin API."""
+DASHBOARD_MAX_BODY_BYTES = 16 * 1024
+"""The dashboard's HTML forms (login, settings, pause, codes) hold a few short fields."""
 SITE_MAX_BODY_BYTES = 256 * 1024
 """Protected sites report stock per event (every tier of an event, with its name)."""
 ORGANIZER_BODY_RULES = (
     BodyLimitRule("/api/v1/admin/", ORGANIZER_MAX_BODY_BYTES),
-    BodyLimitRule("/admin/", ORGANIZER_MAX_BODY_BYTES),
+    BodyLimitRule("/admin/", DASHBOARD_MAX_BODY_BYTES),
     BodyLimitRule("/api/v1/connector/", SITE_MAX_BODY_BYTES),
 )
 

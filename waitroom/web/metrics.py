@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_BUCKETS_SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -111,8 +112,17 @@ class RouteTimer:
         child.observe(elapsed_seconds)
 
 
+CLIENT_CLOSED_REQUEST = 499
+"""The status recorded for a request whose client went away before any answer was sent (the
+code nginx logs for it): not a server error, so an alert on 5xx does not page anyone."""
+
+
 class RequestTimingMiddleware:
-    """Observes request durations labelled by route template (never by raw path)."""
+    """Observes request durations labelled by route template (never by raw path).
+
+    A request that ends without an answer because its client went away (the body layer found
+    the connection closed mid-body, or a handler met Starlette's ``ClientDisconnect``) is
+    recorded as 499 and ends quietly; an exception without an answer is still a 500."""
 
     def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
         self.app = app
@@ -126,14 +136,23 @@ class RequestTimingMiddleware:
             return
         started = time.perf_counter()
         status_holder = [500]
+        answered = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal answered
             if message["type"] == "http.response.start":
                 status_holder[0] = int(message["status"])
+                answered = True
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
+            if not answered:
+                status_holder[0] = CLIENT_CLOSED_REQUEST
+        except ClientDisconnect:
+            if answered:
+                raise
+            status_holder[0] = CLIENT_CLOSED_REQUEST  # nobody to answer: end quietly
         finally:
             elapsed_seconds = time.perf_counter() - started
             route = scope.get("route")

@@ -52,6 +52,47 @@ local function expire_due(now, max_count)
   return released
 end
 
+-- The answer that ends a request whose Idempotency-Key has a record ({'mismatch'}: another
+-- body; {'busy'}: the first request is running; {'replay', status, response}), nil for a new key.
+local function idempotency_answer(body_sha256)
+  local state = redis.call('HGET', K.idempotency, 'state')
+  if not state then return nil end
+  if redis.call('HGET', K.idempotency, 'body') ~= body_sha256 then return {'mismatch'} end
+  if state == 'running' then return {'busy'} end
+  return {'replay', redis.call('HGET', K.idempotency, 'status'),
+    redis.call('HGET', K.idempotency, 'response')}
+end
+
+-- Creates a hold (expired holds released by the caller first): checks tier stock, seat states
+-- and the buyer's limit, then moves tickets from remaining to held.
+-- Returns {'ok', expires_at_ms} | {'sold_out', tier_id, remaining} | {'seat_taken', seat}
+--       | {'limit', already_counted} | {'unknown_tier', tier_id}
+local function create_hold(hold_id, hold_json, ttl_ms, buyer_limit, now)
+  local hold = cjson.decode(hold_json)
+  for tier_id, quantity in pairs(hold.items) do
+    local remaining = redis.call('HGET', K.stock, 'tier:' .. tier_id .. ':remaining')
+    if not remaining then return {'unknown_tier', tier_id} end
+    if tonumber(remaining) < quantity then return {'sold_out', tier_id, remaining} end
+  end
+  for _, seat in ipairs(hold.seats or {}) do
+    if redis.call('HGET', K.seats, seat) ~= 'free' then return {'seat_taken', seat} end
+  end
+  local counted = tonumber(redis.call('HGET', K.buyers, hold.buyer) or '0')
+  if counted + hold.units > buyer_limit then return {'limit', counted} end
+
+  for tier_id, quantity in pairs(hold.items) do
+    move_stock(tier_id, quantity, 'remaining', 'held')
+  end
+  for _, seat in ipairs(hold.seats or {}) do
+    redis.call('HSET', K.seats, seat, 'held:' .. hold_id)
+  end
+  redis.call('HINCRBY', K.buyers, hold.buyer, hold.units)
+  redis.call('HSET', K.holds, hold_id, hold_json)
+  local expires_at = now + ttl_ms
+  redis.call('ZADD', K.hold_expiry, expires_at, hold_id)
+  return {'ok', expires_at}
+end
+
 -- Stores the final answer of an Idempotency-Key request (kept for ttl seconds).
 local function finish_idempotency(status, body, ttl)
   if K.idempotency and redis.call('HGET', K.idempotency, 'state') then
