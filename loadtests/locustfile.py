@@ -89,8 +89,13 @@ class FanUser(FastHttpUser):
             return
         arrived = time.time()
         token = joined["token"]
+        fan = uuid.uuid4().hex
         self.log.record(
-            "joined", position=joined["position"], state=joined["state"], fan=uuid.uuid4().hex
+            "joined",
+            position=joined["position"],
+            state=joined["state"],
+            fan=fan,
+            eta_range_seconds=joined.get("eta_range_seconds"),
         )
         answer = joined
         while answer["state"] != "admitted":
@@ -107,8 +112,11 @@ class FanUser(FastHttpUser):
                 continue
             answer = polled
             token = answer.get("token", token)  # a place assigned at the pre-queue opening
+            if answer["state"] == "waiting":
+                # the range shown at this poll (loadtests/eta_accuracy.py)
+                self.log.record("eta", fan=fan, eta_range_seconds=answer.get("eta_range_seconds"))
         self.log.record(
-            "admitted", position=answer["position"], waited_seconds=time.time() - arrived
+            "admitted", position=answer["position"], waited_seconds=time.time() - arrived, fan=fan
         )
         self.shop.after_admission(self.client, answer, self.log)
 

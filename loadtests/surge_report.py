@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from loadtests.eta_accuracy import eta_accuracy
 from loadtests.events import read_events
 from loadtests.invariants import (
     InvariantResult,
@@ -78,6 +79,7 @@ def report(
         "fans_admitted_by_server": min(samples[-1].serving, samples[-1].tail),
         "fans_admitted_seen_by_clients": len(admitted),
         "median_wait_seconds": round(waits[len(waits) // 2], 1) if waits else None,
+        "eta_accuracy": eta_accuracy(events).as_dict(),
         "organizer_actions": [e["label"] for e in events if e["kind"] == "organizer"],
         "tickets_sold": sum(tier["sold"] for tier in event.get("tiers", [])),
         "requests": totals,

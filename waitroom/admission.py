@@ -62,6 +62,9 @@ class FanState(StrEnum):
 MAX_RATE_PER_MINUTE = 10_000_000
 MAX_BURST = 1_000_000
 DEFAULT_ABANDON_AFTER_SECONDS = 120
+DEFAULT_AWAY_GRACE_SECONDS = 900
+"""A place skipped because its fan stopped checking in is kept this long (``engine.lua`` holds
+the same default for queues created before the setting existed)."""
 
 TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64, "redirect_url": 2048}
 """Organizer texts of a queue (characters, after NFC)."""
@@ -98,6 +101,18 @@ class QueueSettings(StrictModel):
         ]
         | UnsetType
     ) = UNSET
+    away_grace_seconds: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=0,
+                le=MAX_RATE_PER_MINUTE,
+                description="a place skipped while its fan was away is kept this long: back "
+                "within it, the fan goes in at the next admission step (0 = given up at once)",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +134,9 @@ class QueueConfig:
     """0: no cap."""
     abandon_after_seconds: int = 0
     """0: places that stop polling are never skipped."""
+    away_grace_seconds: int = DEFAULT_AWAY_GRACE_SECONDS
+    """A place skipped while its fan was away is kept this long: back within it, the fan is
+    admitted at the next admission step; 0: skipped places are given up at once."""
     created_at: float | None = None
     sold_out_by_stock: bool = False
     """Sold out because the site's stock reports say so (a report can reopen it)."""
@@ -144,6 +162,9 @@ class QueueConfig:
             shuffle_seed=values.get("shuffle_seed", ""),
             active_shopper_cap=_whole(values.get("active_shopper_cap"), 0),
             abandon_after_seconds=_whole(values.get("abandon_after_seconds"), 0),
+            away_grace_seconds=_whole(
+                values.get("away_grace_seconds"), DEFAULT_AWAY_GRACE_SECONDS
+            ),
             created_at=_seconds(values.get("created_at")),
             sold_out_by_stock="sold_out_by_stock" in values,
             _stored=dict(values),
@@ -191,6 +212,8 @@ class QueueSnapshot:
     opened: bool
     prequeue_length: int
     config: QueueConfig
+    admitted_total: int = 0
+    """Live fans admitted so far (skipped places excluded), for the measured outflow."""
     tickets_remaining: int | None = None
     """``remaining_total`` of the ``stock`` hash: the sum over the events the queue fronts
     (:mod:`waitroom.queue.stock`); None before the site reports any."""
@@ -276,6 +299,7 @@ class AdmissionStore:
             prequeue_length=reply.prequeue_length,
             config=QueueConfig.from_hash(reply.config, self.default_burst),
             tickets_remaining=optional_count(reply.remaining_total),
+            admitted_total=reply.admitted_total,
         )
 
     async def join(
@@ -310,6 +334,7 @@ class AdmissionStore:
             values.setdefault("shuffle_seed_sha256", hashlib.sha256(seed.encode()).hexdigest())
             values.setdefault("created_at", repr(time.time()))
             values.setdefault("abandon_after_seconds", str(DEFAULT_ABANDON_AFTER_SECONDS))
+            values.setdefault("away_grace_seconds", str(DEFAULT_AWAY_GRACE_SECONDS))
         created = await self.scripts.configure(queue_id, time.time_ns() // 1000, values)
         await self.redis.sadd(QUEUE_REGISTRY_KEY, queue_id)
         await self.redis.set(keys.instance_marker, repr(time.time()), nx=True)

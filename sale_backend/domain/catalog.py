@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service_kit.languages import Translate
 from service_kit.localized_text import LocalizedText
 
 NO_TEXT = LocalizedText.plain("")
@@ -79,7 +80,17 @@ class SeatPlace:
 
     @property
     def label(self) -> str:
+        """In English, for the door scanners' list."""
         return f"{self.section}, row {self.row}, seat {self.number}"
+
+    def words(self, language: str, _: Translate) -> str:
+        """``Stalls, row B, seat 12`` in a fan's language (pages and the tickets e-mail)."""
+        return _(
+            "%(section)s, row %(row)s, seat %(number)s",
+            section=self.section.text(language),
+            row=self.row,
+            number=self.number,
+        )
 
 
 @dataclass(frozen=True, slots=True)

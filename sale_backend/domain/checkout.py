@@ -54,6 +54,7 @@ from sale_backend.errors import (
 from sale_backend.storage.keys import EventKeys, event_of, new_id
 from sale_backend.storage.stock_view import Shortfall
 from service_kit.errors import InvalidInput, ServiceError
+from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.models import convert, encode
 from service_kit.text_input import clean_text
 
@@ -72,6 +73,8 @@ class CheckoutRequest:
     card_number: str
     name: str
     email: str
+    language: str = DEFAULT_LANGUAGE
+    """The buyer's language (a supported code; the web layer picks it): the tickets e-mail's."""
 
 
 def checked_idempotency_key(value: str | None) -> str:
@@ -82,10 +85,12 @@ def checked_idempotency_key(value: str | None) -> str:
     return value
 
 
-def parse_checkout(body: CheckoutBody | Mapping[str, Any]) -> CheckoutRequest:
+def parse_checkout(
+    body: CheckoutBody | Mapping[str, Any], language: str = DEFAULT_LANGUAGE
+) -> CheckoutRequest:
     """A checkout body (its types checked by the model): the payer's card, typed name and
     e-mail, and a hold (``hold_id``) or an express selection (``event_id``, ``items``,
-    ``seats``). Raises InvalidInput."""
+    ``seats``); ``language``: the buyer's, a supported code. Raises InvalidInput."""
     data = body if isinstance(body, CheckoutBody) else convert(dict(body), CheckoutBody)
     card = data.card_number.replace(" ", "")
     if not CARD_PATTERN.match(card):
@@ -102,7 +107,7 @@ def parse_checkout(body: CheckoutBody | Mapping[str, Any]) -> CheckoutRequest:
         event_id = data.event_id
     else:
         raise InvalidInput("a checkout needs a hold_id or an event_id", field="event_id")
-    return CheckoutRequest(event_id, data.hold_id, hold_request, card, name, email)
+    return CheckoutRequest(event_id, data.hold_id, hold_request, card, name, email, language)
 
 
 def body_digest(data: Any) -> str:
@@ -245,6 +250,7 @@ class CheckoutService:
             created_at=time.time(),
             express=request.hold_request is not None,
             idempotency_key=redis_key,
+            language=request.language,
         )
 
     async def _charge(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.models import Document
 
 OrderStatus = Literal["paid", "partially_refunded", "refunded"]
@@ -150,7 +151,9 @@ class OrderTicket(msgspec.Struct):
 
 class Order(msgspec.Struct):
     """An order as the confirm script stores it (read by the refund script; every field is
-    written, ``status`` and the tickets' ``state`` only once filled in from the live states)."""
+    written, ``status`` and the tickets' ``state`` only once filled in from the live states).
+    ``language``: the buyer's at checkout (a supported code), the tickets e-mail's language;
+    English for orders written before it was recorded."""
 
     order_id: str
     event_id: str
@@ -165,6 +168,7 @@ class Order(msgspec.Struct):
     created_at: int
     tickets: list[OrderTicket]
     status: OrderStatus | UnsetType = UNSET
+    language: str = DEFAULT_LANGUAGE
 
 
 class TicketView(Document):
@@ -200,8 +204,9 @@ class OrderView(Document):
 class Payment(msgspec.Struct):
     """A payment intent as recorded before the provider is charged (read back by the
     reconciler; ``express``: the hold was made by the checkout itself and goes back to stock
-    when the payment fails). ``provider`` and ``created_at`` are for people reading the
-    record; the reconciler settles a record without them."""
+    when the payment fails; ``language``: the buyer's at checkout, handed on to the order, so
+    an order the reconciler writes is e-mailed in it too). ``provider`` and ``created_at`` are
+    for people reading the record; the reconciler settles a record without them."""
 
     payment_id: str
     hold_id: str
@@ -214,6 +219,7 @@ class Payment(msgspec.Struct):
     created_at: float = 0.0
     express: bool = False
     idempotency_key: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
 
 class Refund(msgspec.Struct):

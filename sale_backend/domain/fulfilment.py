@@ -82,7 +82,9 @@ class Fulfilment:
         self, event: Event, hold: Hold, payment: Payment, idempotency_key: str | None
     ) -> Answer:
         """The payment succeeded: make the order (or refund when the hold was lost)."""
-        order = build_order(event, hold, payment.payment_id, payment.name, payment.email)
+        order = build_order(
+            event, hold, payment.payment_id, payment.name, payment.email, payment.language
+        )
         for _ in range(SHORT_CODE_ATTEMPTS):
             response, answer = await self._confirm_once(order, payment, hold, idempotency_key)
             if answer[0] != "collision":

@@ -30,7 +30,10 @@ def order_id_for_payment(event_id: str, payment_id: str) -> str:
     return derived_id(event_id, "o", payment_id)
 
 
-def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str) -> Order:
+def build_order(
+    event: Event, hold: Hold, payment_id: str, name: str, email: str, language: str
+) -> Order:
+    """The order of a paid hold; ``language``: the buyer's at checkout (its e-mail's)."""
     order_id = order_id_for_payment(event.event_id, payment_id)
     tickets = []
     for index, line in enumerate(hold.data.lines):
@@ -59,6 +62,7 @@ def build_order(event: Event, hold: Hold, payment_id: str, name: str, email: str
         currency=hold.data.currency,
         created_at=int(time.time()),
         tickets=tickets,
+        language=language,
     )
 
 

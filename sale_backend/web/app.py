@@ -102,6 +102,7 @@ def create_app(
     sale_redis_url: str = shop.sale_redis_url
     connector = WaitroomConnector(shop.connector, connector_transport)
     health = HealthWindow(HEALTH_OPERATIONS.values(), shop.health_window_seconds)
+    catalogs = load_shop_catalogs()  # the pages' and the tickets e-mail's
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -111,7 +112,7 @@ def create_app(
             pool_timeout_seconds=shop.sale_redis_pool_timeout_seconds,
         )
         chosen = (provider_factory or _test_provider(shop))(sale_redis)
-        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector, health)
+        runtime = ShopRuntime.build(shop, sale_redis, chosen, connector, catalogs, health)
         app.state.shop = runtime
         await warn_unless_durable(sale_redis)
         report = await reconcile(runtime.fulfilment, shop.reconcile_after_seconds)
@@ -167,7 +168,7 @@ def create_app(
     )
     templates.filters["utc_clock"] = utc_clock
     app.state.templates = templates
-    app.state.catalogs = load_shop_catalogs()
+    app.state.catalogs = catalogs
     return app
 
 

@@ -19,7 +19,7 @@ from sale_backend.domain.orders import load_order, public_order
 from sale_backend.domain.refunds import parse_ticket_ids
 from sale_backend.domain.requests import CheckoutBody, HoldBody, RefundBody
 from sale_backend.storage.keys import event_of
-from sale_backend.web.language import shop_language
+from sale_backend.web.language import api_client_language, shop_language
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view, json_response
 from service_kit.models import decode_json
@@ -90,7 +90,9 @@ async def post_checkout(request: Request) -> Response:
     buyer = buyer_of(request)
     key = checked_idempotency_key(request.headers.get("idempotency-key"))
     raw = await request.body()
-    checkout_request = parse_checkout(decode_json(raw, CheckoutBody, empty=b"{}"))
+    checkout_request = parse_checkout(
+        decode_json(raw, CheckoutBody, empty=b"{}"), api_client_language(request)
+    )
     body = orjson.loads(raw)  # the idempotency key is bound to the body as sent
     event = await runtime.event(checkout_request.event_id)
     started = time.perf_counter()

@@ -68,6 +68,13 @@ def shop_language(request: Request) -> ShopLanguage:
     return ShopLanguage(code, catalogs.translator(code), catalogs.plural_translator(code), remember)
 
 
+def api_client_language(request: Request) -> str:
+    """An API client's language (the language its checkout's tickets e-mail is written in): its
+    ``Accept-Language``, else English; the shop's page choices (``?lang=``, cookie) are not
+    consulted."""
+    return choose_language(None, None, request.headers.get("accept-language", ""))
+
+
 def remember_language(request: Request, response: Response, language: ShopLanguage) -> None:
     if language.remember:
         secure = cookie_is_secure(shop_runtime(request).settings.cookie_secure, request)

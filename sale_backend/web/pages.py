@@ -18,7 +18,6 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from sale_backend.domain.catalog import SeatPlace
 from sale_backend.domain.checkout import parse_checkout
 from sale_backend.domain.holds import HoldRequest, cancel_hold, create_hold, load_hold
 from sale_backend.domain.order_links import ACCESS_PARAMETER
@@ -30,7 +29,6 @@ from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
 from sale_backend.web.error_text import PageError, error_text
 from sale_backend.web.language import (
-    ShopLanguage,
     language_links,
     remember_language,
     shop_language,
@@ -195,7 +193,7 @@ async def hold_page(
     now_ms = int(time.time() * 1000)
     language = shop_language(request)
     places = {
-        line.seat_id: seat_words(place, language)
+        line.seat_id: place.words(language.code, language.translate)
         for line in hold.data.lines
         if line.seat_id and (place := event.seat_place(line.seat_id))
     }
@@ -236,7 +234,8 @@ async def checkout_form(request: Request) -> Response:
     key = (form.get("idempotency_key") or [""])[0]
     entered = {"name": body["name"], "email": body["email"]}
     try:
-        checkout_request = parse_checkout(body)
+        # the tickets e-mail is written in the language the fan shops in
+        checkout_request = parse_checkout(body, shop_language(request).code)
         event = await runtime.event(checkout_request.event_id)
         if not key:
             raise InvalidInput("the form is missing its idempotency key; reload the page")
@@ -286,7 +285,9 @@ async def _order_view(request: Request, access_key: str | None) -> dict[str, Any
             ticket["tier_name"] = tier.name.text(language.code)
         place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
         ticket["number"] = number
-        ticket["seat_label"] = seat_words(place, language) if place else ticket.get("seat_id") or ""
+        ticket["seat_label"] = (
+            place.words(language.code, _) if place else ticket.get("seat_id") or ""
+        )
         ticket["title"] = ", ".join(
             part
             for part in (
@@ -300,17 +301,6 @@ async def _order_view(request: Request, access_key: str | None) -> dict[str, Any
             _(", code %(code)s", code=ticket["short_code"]) if ticket["short_code"] else ""
         )
     return view
-
-
-def seat_words(place: SeatPlace, language: ShopLanguage) -> str:
-    """``Stalls, row B, seat 12`` in the fan's language."""
-    _ = language.translate
-    return _(
-        "%(section)s, row %(row)s, seat %(number)s",
-        section=place.section.text(language.code),
-        row=place.row,
-        number=place.number,
-    )
 
 
 async def order_page(request: Request) -> Response:

@@ -276,6 +276,11 @@ def buyer_routes() -> list[BaseRoute]:
                             "1-255 visible ASCII characters, unique per attempt",
                             required=True,
                         ),
+                        header(
+                            "Accept-Language",
+                            "the language of the order's tickets e-mail: the first supported "
+                            "one (en, et, ru, zh-Hans), else English",
+                        ),
                     ),
                 )
             },

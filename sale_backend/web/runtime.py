@@ -35,7 +35,7 @@ from sale_backend.web.form_tokens import FormTokens
 from sale_backend.web.metrics import ShopMetrics
 from sale_backend.web.views import event_view
 from service_kit.errors import NotAuthenticated, ServiceError
-from service_kit.languages import DEFAULT_LANGUAGE
+from service_kit.languages import DEFAULT_LANGUAGE, Catalogs
 from service_kit.mail_outbox import MailOutbox
 from service_kit.problems import error_problem
 from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
@@ -80,15 +80,18 @@ class ShopRuntime:
         sale_redis: Redis,
         provider: PaymentProvider,
         connector: WaitroomConnector,
+        catalogs: Catalogs,
         health: HealthWindow | None = None,
     ) -> ShopRuntime:
+        """``catalogs``: the shop's translations (the pages' own; the tickets e-mail's too)."""
         store = SaleStore(sale_redis)
         reporter = StockReporter(store, connector, settings.queue_id)
         codes = TicketCodes(settings.secret_keys)
         links = OrderLinks(settings.secret_keys)
         ticket_mail = (
             TicketMail(
-                store, MailOutbox(sale_redis), codes, links, settings.mail, settings.public_url
+                store, MailOutbox(sale_redis), codes, links, settings.mail, settings.public_url,
+                catalogs,
             )
             if settings.mail_enabled
             else None

@@ -268,6 +268,7 @@ async def waitroom_scenario(scripts: QueueScripts, redis: Redis, queue_id: str) 
     await scripts.heartbeat(queue_id, [1, 2, 3])
     await redis.hset(keys.counters, "hb_since_ms", 0)  # judging from now on
     await scripts.view(queue_id)
+    await scripts.away_return(queue_id, 2, 900)
     await scripts.configure(queue_id, 1, {"state": "paused"})
     await scripts.join(queue_id, "paused-fan")
     await scripts.configure(queue_id, 1, {"state": "open"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -41,14 +42,35 @@ class Inbox:
     ) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
-            with self.lock:
-                found = [message for message in self.messages if matches(message)]
+            found = self.matching(matches)
             if len(found) >= count:
                 return found
             time.sleep(0.05)
+        raise self.missing(count)
+
+    async def arrived(
+        self,
+        matches: Callable[[EmailMessage], bool],
+        count: int = 1,
+        timeout_seconds: float = 15.0,
+    ) -> list[EmailMessage]:
+        """:meth:`wait_for` for a test whose app sends from the test's own event loop."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            found = self.matching(matches)
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.05)
+        raise self.missing(count)
+
+    def matching(self, matches: Callable[[EmailMessage], bool]) -> list[EmailMessage]:
+        with self.lock:
+            return [message for message in self.messages if matches(message)]
+
+    def missing(self, count: int) -> AssertionError:
         with self.lock:
             subjects = [str(message["Subject"]) for message in self.messages]
-        raise AssertionError(f"{count} matching e-mail(s) not received; got {subjects}")
+        return AssertionError(f"{count} matching e-mail(s) not received; got {subjects}")
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:

@@ -73,23 +73,6 @@ async def test_only_live_fans_use_the_rate(redis_url: str, redis: Redis, unique_
         assert await redis.getbit(skipped, 2) == 1 and await redis.getbit(skipped, 1) == 0
 
 
-async def test_a_returning_abandoned_fan_queues_again(redis_url: str, unique_id: str) -> None:
-    async with running_app(redis_url) as (_, client):
-        await create_queue(client, unique_id, rate_per_minute=0, abandon_after_seconds=2, burst=1)
-        gone, present = await join_fans(client, unique_id, 2)
-        deadline = time.monotonic() + 4.5
-        while time.monotonic() < deadline:
-            await poll(client, unique_id, present)
-            await asyncio.sleep(0.2)
-        await create_queue(client, unique_id, rate_per_minute=6000)
-        await asyncio.sleep(0.3)
-        assert (await poll(client, unique_id, present))["state"] == "admitted"
-        back = await poll(client, unique_id, gone)
-        assert back["state"] != "admitted" or back["position"] != 1
-        assert back["position"] == 3  # a new place at the end, and a new token for it
-        assert isinstance(back.get("token"), str)
-
-
 async def test_left_places_are_skipped_even_without_abandonment_tracking(
     redis_url: str, redis: Redis, unique_id: str
 ) -> None:

@@ -245,7 +245,8 @@ def test_forms_redirect_after_post_and_confirm_what_stops_the_sale(
         assert "Settings saved." in (plain.text_content("#notice") or "")
         assert httpx.get(admin, headers=admin_headers).json()["rate_per_minute"] == 0
         plain.click("#close")
-        plain.click("#confirm")
+        with plain.expect_navigation():  # the post, then its redirect back to the dashboard
+            plain.click("#confirm")
         plain.reload()  # the confirmed close is not posted again
         assert httpx.get(admin, headers=admin_headers).json()["state"] == "closed"
     audit = httpx.get(f"{admin}/audit", headers=admin_headers).json()["entries"]

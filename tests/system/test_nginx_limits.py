@@ -44,8 +44,19 @@ class Proxy:
         return f"http://127.0.0.1:{self.queue_port}"
 
 
-def render(config: str, upstreams: tuple[int, int], listen: tuple[int, int]) -> str:
-    """The shipped file with test addresses: upstreams (waitroom, shop), listen (queue, shop)."""
+FRAMES_CACHE = "/var/cache/nginx/waitroom_frames"
+"""The frame micro-cache's directory in the shipped file."""
+
+
+def render(
+    config: str,
+    upstreams: tuple[int, int],
+    listen: tuple[int, int],
+    frames_dir: str = "/tmp/waitroom-nginx-test-frames",
+) -> str:
+    """The shipped file with test addresses: upstreams (waitroom, shop), listen (queue, shop),
+    and the frame cache in ``frames_dir``."""
+    config = config.replace(FRAMES_CACHE, frames_dir)
     (waitroom_port, shop_port), (queue_port, shop_listen) = upstreams, listen
     config = config.split("\nserver {\n    listen 80;")[0]  # the https redirect server
     config = re.sub(r"\n\s*server 10\.0\.1\.\d+:8000[^;]*;", "", config, count=2)

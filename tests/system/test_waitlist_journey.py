@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sale_backend.domain.ticket_mail import qr_png
+from sale_backend.domain.ticket_mail_text import qr_png
 from tests.conftest import ADMIN_TOKEN
 from tests.support.connector_hosts import STAFF_TOKEN, Hosts, checkout_body, protected_shop
 from tests.support.connector_support import mint_pass
@@ -140,7 +140,7 @@ def check_ticket_mail(smtp: SmtpServer, hosts: Hosts, order: dict[str, Any], add
     assert f"code {ticket['short_code']}" in text
     link = first_link(text, "/orders/")
     assert link == (
-        f"{hosts.shop.base_url}/orders/{order['order_id']}?access={order['access_key']}"
+        f"{hosts.shop.base_url}/orders/{order['order_id']}?access={order['access_key']}&lang=en"
     )
     images = [part for part in mail.walk() if part.get_content_type() == "image/png"]
     assert len(images) == 1

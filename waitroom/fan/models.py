@@ -18,7 +18,9 @@ from waitroom.fan.upsell_definitions import UpsellDefinition
 from waitroom.queue.codes import CodeKind
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
-ClosedReason = Literal["purchase_completed", "pass_expired", "session_ended", "queue_closed"]
+ClosedReason = Literal[
+    "purchase_completed", "pass_expired", "session_ended", "queue_closed", "away_too_long"
+]
 
 
 class Status(Document):
@@ -47,6 +49,33 @@ class Status(Document):
     session_deadline: int | None = None
     closed_reason: ClosedReason | None = None
     degraded: bool | None = None
+    away_grace_seconds: int | None = None
+    """How long a place is kept while its fan is away (absent: the queue never skips absent
+    fans)."""
+    returning: bool | None = None
+    """Back within the grace after the place was skipped: admitted at the next step."""
+
+
+class Frame(Document):
+    """The shared queue frame (``waitroom/fan/frame.py``): the same for every fan of a queue,
+    ``Cache-Control: public, max-age=1`` with an ``ETag``."""
+
+    queue_id: str
+    epoch: int
+    state: Literal["prequeue", "open", "paused", "sold_out", "closed"]
+    opened: bool
+    serving: int
+    tail: int
+    queue_length: int
+    outflow_per_second: float
+    eta_spread: list[float]
+    heartbeat_after_ms: int
+    frame_poll_ms: int
+    opens_at: float | None = None
+    tickets_remaining: int | None = None
+    stock_may_return: bool | None = None
+    pause_reason: str | None = None
+    away_grace_seconds: int | None = None
 
 
 class Challenge(Document):

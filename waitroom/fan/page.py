@@ -36,7 +36,13 @@ from waitroom.fan.page_context import (
 from waitroom.fan.profile import Profile, load_profile
 from waitroom.fan.quiz_review import QuizReview, review_quiz
 from waitroom.fan.status_body import status_body
-from waitroom.fan.strings import PLACE_CLOSED_REASONS, SCRIPT_STRINGS, STATE_MESSAGES
+from waitroom.fan.strings import (
+    PLACE_CLOSED_REASONS,
+    SCRIPT_STRINGS,
+    STATE_MESSAGES,
+    grace_minutes,
+    waiting_message_key,
+)
 from waitroom.fan.upsell_view import BABEL_LOCALES, format_price, upsell_cards
 from waitroom.fan.visitor_page import visitor_page
 from waitroom.queue.availability import REDIS_ERRORS
@@ -51,6 +57,9 @@ def state_message(body: dict[str, Any], translate: Translate) -> str:
         return translate(STATE_MESSAGES["closed_" + body["closed_reason"]])
     if body["state"] == "sold_out" and body.get("stock_may_return"):
         return translate(STATE_MESSAGES["sold_out_for_now"])
+    if body["state"] == "waiting":
+        key = waiting_message_key(body)
+        return translate(STATE_MESSAGES[key], minutes=grace_minutes(body))
     return translate(STATE_MESSAGES.get(body["state"], STATE_MESSAGES["closed"]))
 
 
@@ -121,6 +130,7 @@ def queue_page_values(
         "status": body,
         "status_json": json_for_script(body),
         "status_url": f"/api/v1/queues/{queue_id}/status",
+        "frame_url": f"/api/v1/queues/{queue_id}/frame",
         "base_api_url": f"/api/v1/queues/{queue_id}",
         "rejoin_offered": body.get("closed_reason") in PLACE_CLOSED_REASONS,
         "refresh_seconds": 0 if preview else refresh_seconds,

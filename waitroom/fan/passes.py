@@ -28,6 +28,9 @@ class PlacePass:
     """While the pass is in use at the site: the session's deadline (unix s)."""
     not_admitted: bool = False
     """The serving pointer in Redis is below the place (a view read before a pause): no pass."""
+    skipped: bool = False
+    """The pointer passed the place while its fan was away: no pass (``waitroom/queue/away.py``
+    tells whether the place is kept)."""
 
 
 async def place_pass(
@@ -43,6 +46,8 @@ async def place_pass(
     record = await runtime.sessions.issue(queue_id, pass_id, position, visitor_id, now_seconds)
     if record.state == "not_admitted":
         return PlacePass(None, None, None, not_admitted=True)
+    if record.state == "skipped":
+        return PlacePass(None, None, None, skipped=True)
     reason = record.closed_reason(now_seconds)
     if reason is not None:
         return PlacePass(None, None, None, reason)

@@ -30,11 +30,12 @@ from waitroom.fan.status import (
     FanStatus,
     fan_status,
     place_closed,
+    returning_status,
     store_away_status,
 )
 from waitroom.fan.witness import fresh_view_for_token, view_checked_against_token
 from waitroom.queue.availability import REDIS_ERRORS
-from waitroom.queue.heartbeats import was_skipped
+from waitroom.queue.away import AWAY_TOO_LONG_REASON, AwayOutcome, returning_fan
 from waitroom.queue.view import QueueView
 from waitroom.storage.script_replies import JoinLimited, JoinLimits, JoinReply
 from waitroom.tokens import (
@@ -237,9 +238,6 @@ async def status(
         # a place given up with "leave" (or reassigned) earns no pass, and is not queued again
         if await runtime.store.position_of(claims.queue_id, claims.visitor_id) != claims.position:
             raise TokenReset("this place was given up: join the queue again")
-        if await was_skipped(runtime.redis, claims.queue_id, claims.position):
-            # the page had stopped polling and the pointer passed this place: queue again
-            return await _requeue(runtime, claims)
         redirect_url = snapshot.config.redirect_url
         return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
     return StatusAnswer(claims, answer, refreshed)
@@ -259,6 +257,11 @@ async def _admitted(
     )
     if issued.not_admitted:
         return await _not_admitted_yet(runtime, claims, refreshed, now)
+    if issued.skipped:
+        # the pointer skipped the place while the fan was away (page closed, network down):
+        # kept for the grace, then given up (waitroom/queue/away.py); checked once per place,
+        # since an issued pass's record is remembered
+        return await _back_from_away(runtime, claims, answer, refreshed, redirect_url, now)
     if issued.closed_reason is not None:
         closed = place_closed(answer, issued.closed_reason, runtime.settings.poll_interval_max_ms)
         return StatusAnswer(claims, closed, refreshed)
@@ -271,6 +274,26 @@ async def _admitted(
         issued.redirect_url,
         issued.session_deadline,
     )
+
+
+async def _back_from_away(
+    runtime: Runtime,
+    claims: PositionClaims,
+    answer: FanStatus,
+    refreshed: str | None,
+    redirect_url: str,
+    now: float,
+) -> StatusAnswer:
+    settings = runtime.settings
+    kept = await returning_fan(runtime.store.scripts, claims.queue_id, claims.position)
+    if kept.outcome is AwayOutcome.RETURNING:
+        back = returning_status(answer, kept.ahead, settings.poll_interval_min_ms)
+        return StatusAnswer(claims, back, refreshed)
+    if kept.outcome is AwayOutcome.EXPIRED:
+        gone = place_closed(answer, AWAY_TOO_LONG_REASON, settings.poll_interval_max_ms)
+        return StatusAnswer(claims, gone, refreshed)
+    # readmitted since the pass was asked for: the pass now
+    return await _admitted(runtime, claims, answer, refreshed, redirect_url, now)
 
 
 async def _not_admitted_yet(
@@ -289,19 +312,6 @@ async def _not_admitted_yet(
         paused = config.state is QueueState.PAUSED or config.rate_per_minute == 0
         answer = answer._replace(state=PAUSED if paused else WAITING)
     return StatusAnswer(claims, answer, refreshed)
-
-
-async def _requeue(runtime: Runtime, claims: PositionClaims) -> StatusAnswer:
-    result = await _join_store(runtime, claims.queue_id, claims.visitor_id)
-    if result.position == claims.position:
-        raise TokenReset("this place was given up: join again")
-    fresh = PositionClaims(
-        claims.queue_id, result.epoch, result.position, claims.visitor_id, int(time.time())
-    )
-    answer = await status(runtime, fresh)
-    return answer._replace(
-        refreshed_token=answer.refreshed_token or runtime.codec.issue_position(fresh)
-    )
 
 
 def cookie_headers(

@@ -26,8 +26,12 @@ from waitroom.queue.availability import PAUSED_FOR_FAULT_REASON
 if TYPE_CHECKING:
     from waitroom.queue.view import QueueView
 
-ETA_SPREAD = 0.2
-"""The ETA range is the point estimate -/+ 20 % (whole seconds, rounded outwards)."""
+ETA_SPREAD_LATER = 0.2
+"""The ETA range reaches 20 % past the point estimate (whole seconds, rounded outwards)."""
+ETA_SPREAD_SOONER = 0.4
+"""... and 40 % before it: the estimate counts every place ahead as a fan to admit, while
+places of fans who left or went away are skipped free, and organizers raise the rate during a
+sale more often than they lower it, so a wait ends sooner more often than later."""
 QUEUE_CLOSED_REASON = "queue_closed"
 """``closed_reason`` of a queue the organizer closed (the other reasons end one place)."""
 FINAL_POLL_FACTOR = 3
@@ -59,6 +63,12 @@ class FanStatus(NamedTuple):
     ``purchase_completed``, ``pass_expired``, ``session_ended`` (this place is done)."""
     degraded: bool = False
     """True while the store is unreachable: the answer is a fail-closed pause."""
+    away_grace_seconds: int | None = None
+    """How long a place is kept while its fan is away (page closed, network down); None when
+    the queue never skips absent fans (abandonment off)."""
+    returning: bool = False
+    """The fan's place was skipped while away and the fan came back within the grace: admitted
+    at the next admission step (``ahead``: fans who came back before)."""
 
 
 # Enum members as module globals: on a status poll every ``FanState.X`` would be a class
@@ -108,9 +118,9 @@ def fan_status(
         ahead = position - serving - 1
         outflow = view.outflow_per_second
         if outflow > 0:
-            # the people ahead and the fan, at the measured outflow; the range -/+ ETA_SPREAD
+            # the people ahead and the fan, at the measured outflow of admitted fans
             eta = math.ceil((ahead + 1) / outflow)
-            eta_range = (math.floor(eta * (1 - ETA_SPREAD)), math.ceil(eta * (1 + ETA_SPREAD)))
+            eta_range = eta_range_of(eta)
         poll = waiting_poll_after_ms(eta, poll_min_ms, poll_max_ms, jitter)
         progress = serving / position  # waiting: 0 <= serving < position
     else:
@@ -161,6 +171,28 @@ def fan_status(
         snapshot.tickets_remaining,
         stock_may_return,
         closed_reason,
+        away_grace_seconds=config.away_grace_seconds if config.abandon_after_seconds > 0 else None,
+    )
+
+
+def returning_status(admitted: FanStatus, ahead: int, poll_min_ms: int) -> FanStatus:
+    """A fan back within the grace: waiting for the next admission step, at the front."""
+    return admitted._replace(
+        state=WAITING,
+        ahead=ahead,
+        eta_seconds=None,
+        eta_range_seconds=None,
+        poll_after_ms=poll_min_ms,
+        progress=1.0,
+        returning=True,
+    )
+
+
+def eta_range_of(eta_seconds: int) -> tuple[int, int]:
+    """The range shown around a point estimate (the queue page's frame script does the same)."""
+    return (
+        math.floor(eta_seconds * (1 - ETA_SPREAD_SOONER)),
+        math.ceil(eta_seconds * (1 + ETA_SPREAD_LATER)),
     )
 
 

@@ -52,4 +52,8 @@ def status_body(answer: StatusAnswer) -> dict[str, Any]:
         body["token"] = answer.refreshed_token
     if status.degraded:
         body["degraded"] = True
+    if status.away_grace_seconds is not None:
+        body["away_grace_seconds"] = status.away_grace_seconds
+    if status.returning:
+        body["returning"] = True
     return body

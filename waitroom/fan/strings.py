@@ -11,6 +11,18 @@ STATE_MESSAGES: dict[str, str] = {
     "waiting": N_(
         "You are in the queue. Keep this page open; reloading or closing it keeps your place."
     ),
+    "waiting_kept": N_(
+        "You are in the queue. Keep this page open. If you close it or lose your connection, "
+        "your place is kept for %(minutes)s min: come back within that time and you go in at "
+        "the next admission step, ahead of everyone still waiting."
+    ),
+    "waiting_not_kept": N_(
+        "You are in the queue. Keep this page open: reloading keeps your place, but if the page "
+        "is closed when your turn comes, the place is given up."
+    ),
+    "returning": N_(
+        "Welcome back! Your place was kept: you go in at the next admission step."
+    ),
     "prequeue": N_(
         "The sale has not opened yet. Everyone who arrives before opening gets a random place "
         "at opening: no need to hurry."
@@ -28,6 +40,10 @@ STATE_MESSAGES: dict[str, str] = {
     "closed_purchase_completed": N_("You have completed your purchase. Thank you!"),
     "closed_pass_expired": N_("Your pass or your shopping time has run out."),
     "closed_session_ended": N_("Your shopping session was ended."),
+    "closed_away_too_long": N_(
+        "Your turn came while you were away, and you did not come back in time, so your place "
+        "was given up. Join the queue again to get a new place."
+    ),
 }
 
 VISITOR_MESSAGES: dict[str, str] = {
@@ -49,7 +65,7 @@ VISITOR_MESSAGES: dict[str, str] = {
 }
 """What happens next, told to a visitor who holds no place yet (the page takes none)."""
 
-PLACE_CLOSED_REASONS = ("purchase_completed", "pass_expired", "session_ended")
+PLACE_CLOSED_REASONS = ("purchase_completed", "pass_expired", "session_ended", "away_too_long")
 """``closed_reason`` values that end one fan's place (not the whole queue): the page says why
 and offers to join the queue again."""
 
@@ -92,6 +108,24 @@ SCRIPT_STRINGS: dict[str, str] = {
     "sale_opens_at": N_("The sale opens at %(time)s"),
     "admissions_start_at": N_("Admissions start at %(time)s. Your place is kept."),
 }
+
+
+def waiting_message_key(body: dict[str, object]) -> str:
+    """Which waiting message tells the real rule: kept while away (for the grace), given up
+    when away at the turn (no grace), or kept (the queue never skips absent fans)."""
+    if body.get("returning"):
+        return "returning"
+    grace = body.get("away_grace_seconds")
+    if grace is None:
+        return "waiting"
+    return "waiting_kept" if isinstance(grace, int) and grace > 0 else "waiting_not_kept"
+
+
+def grace_minutes(body: dict[str, object]) -> int:
+    """The grace in whole minutes, rounded up (at least 1)."""
+    grace = body.get("away_grace_seconds")
+    seconds = grace if isinstance(grace, int) else 0
+    return max(1, -(-seconds // 60))
 
 
 def translated_strings(translate: Translate) -> dict[str, str]:

@@ -39,6 +39,7 @@ def queue_document(snapshot: QueueSnapshot, outflow_per_second: float) -> dict[s
         "event_id": config.event_id,
         "active_shopper_cap": config.active_shopper_cap,
         "abandon_after_seconds": config.abandon_after_seconds,
+        "away_grace_seconds": config.away_grace_seconds,
         "shuffle_seed_sha256": config.shuffle_seed_sha256,
     }
     if config.created_at is not None:

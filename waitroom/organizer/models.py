@@ -67,6 +67,7 @@ class QueueDocument(Document):
     event_id: str | None = None
     active_shopper_cap: NonNegative | None = None
     abandon_after_seconds: NonNegative | None = None
+    away_grace_seconds: NonNegative | None = None
     created_at: float | None = None
     shuffle_seed_sha256: str | None = None
     shuffle_seed: str | None = None

@@ -12,10 +12,7 @@ import asyncio
 import logging
 import time
 
-from redis.asyncio import Redis
-
 from waitroom.queue.availability import REDIS_ERRORS
-from waitroom.storage.keys import QueueKeys
 from waitroom.storage.scripts import QueueScripts
 
 FLUSH_CHUNK = 5000
@@ -64,13 +61,3 @@ class HeartbeatRecorder:
     async def close(self) -> None:
         for task in list(self._tasks):
             await task
-
-
-async def was_skipped(redis: Redis, queue_id: str, position: int) -> bool:
-    """True when the pointer passed this place because its page had stopped polling."""
-    if position <= 0:
-        return False
-    try:
-        return bool(await redis.getbit(QueueKeys(queue_id).skipped, position))
-    except REDIS_ERRORS:
-        return True  # fail closed: no pass while the store cannot tell

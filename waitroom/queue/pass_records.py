@@ -51,7 +51,8 @@ class PassRecord:
     expires_at: int
     state: str
     """``issued``, ``active``, ``ended``, ``lost`` (record expired long ago) or
-    ``not_admitted`` (the serving pointer in Redis is below the place: no pass)."""
+    ``not_admitted`` (the serving pointer in Redis is below the place: no pass) or ``skipped``
+    (passed while its fan was away: no pass until readmitted, ``waitroom/queue/away.py``)."""
     deadline: int
     reason: str
 
@@ -121,8 +122,9 @@ class SiteSessions:
             RECORD_KEEP_SECONDS,
         )
         record = PassRecord(reply.expires_at, reply.state, reply.deadline, reply.reason)
-        if record.state == "not_admitted":
-            return record  # not remembered: the pointer reaches the place later
+        if record.state in {"not_admitted", "skipped"}:
+            # not remembered: the pointer reaches the place later, or the fan is readmitted
+            return record
         return self._remember(pass_id, record)
 
     def _remember(self, pass_id: str, record: PassRecord) -> PassRecord:

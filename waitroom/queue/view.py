@@ -2,8 +2,10 @@
 
 The status poll is the hottest request; it reads this cache only, so Redis sees one ``view``
 script call per queue per process per refresh interval, however many fans poll. The cache also
-measures the real outflow (places admitted per second) from its own samples of the serving
-pointer, which the ETA uses instead of the configured rate.
+measures the real outflow: live fans admitted per second (``admitted_total``, which excludes
+the places skipped because their fans had left or gone away), counted only over stretches in
+which fans were waiting (so a quiet spell with nobody to admit does not read as a slow queue),
+which the ETA uses instead of the configured rate.
 """
 
 from __future__ import annotations
@@ -15,21 +17,26 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from service_kit.shared_settings import REDIS_RETRY_AFTER
-from waitroom.admission import AdmissionStore, QueueSnapshot
+from waitroom.admission import AdmissionStore, QueueSnapshot, QueueState
 from waitroom.errors import QueueNotFound, QueueUnavailable
 from waitroom.queue.availability import REDIS_ERRORS
 from waitroom.queue.history import ServingHistory
 from waitroom.queue.state_guard import StateGuard
 from waitroom.queue.unseen_places import TailSamples, unseen_places
 
-OUTFLOW_WINDOW_SECONDS = 60.0
+OUTFLOW_WINDOW_SECONDS = 30.0
+"""Admissions of the last 30 s of waiting fans make the outflow (a rate change shows within
+half a minute)."""
+OUTFLOW_MIN_SPAN_SECONDS = 5.0
+"""Less measured time than this: the configured rate stands in."""
 
 
 @dataclass
 class _Entry:
     snapshot: QueueSnapshot | None
     fetched_at: float
-    samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=512))
+    samples: deque[tuple[float, int, bool]] = field(default_factory=lambda: deque(maxlen=512))
+    """(monotonic time, admitted_total, fans waiting and the queue admitting) per refresh."""
     refreshing: asyncio.Future[None] | None = None
     failed_at: float = float("-inf")
     outflow_per_second: float = 0.0
@@ -51,7 +58,8 @@ class QueueView(NamedTuple):
 
     snapshot: QueueSnapshot
     outflow_per_second: float
-    """Measured places admitted per second over the last minute (configured rate until known)."""
+    """Measured live fans admitted per second while fans waited, over the last 30 s (the
+    configured rate until measured)."""
 
 
 class QueueViewCache:
@@ -180,7 +188,14 @@ class QueueViewCache:
             entry.down_since = None
             entry.read_at = time.monotonic()
             if snapshot is not None:
-                entry.samples.append((entry.read_at, snapshot.serving))
+                config = snapshot.config
+                admitting = (
+                    snapshot.tail > snapshot.serving
+                    and config.rate_per_minute > 0
+                    and config.state is QueueState.OPEN
+                    and snapshot.opened
+                )
+                entry.samples.append((entry.read_at, snapshot.admitted_total, admitting))
                 entry.tails.add(entry.read_at, snapshot.tail)
                 # computed once per refresh, not per status poll
                 entry.outflow_per_second = _outflow(entry)
@@ -234,19 +249,22 @@ def _witness(entry: _Entry) -> QueueSnapshot | None:
 
 
 def _outflow(entry: _Entry) -> float:
+    """Live fans admitted per second over the stretches of the window in which fans waited
+    and the queue admitted (both ends of a stretch say so)."""
     snapshot = entry.snapshot
     assert snapshot is not None
-    configured = snapshot.config.rate_per_minute / 60.0
     samples = entry.samples
-    if len(samples) < 2:
-        return configured
-    newest_time, newest_serving = samples[-1]
-    oldest_time, oldest_serving = samples[0]
-    for sample_time, sample_serving in samples:
-        if newest_time - sample_time <= OUTFLOW_WINDOW_SECONDS:
-            oldest_time, oldest_serving = sample_time, sample_serving
+    newest_time = samples[-1][0]
+    admitted = 0
+    span = 0.0
+    later: tuple[float, int, bool] | None = None
+    for sample in reversed(samples):
+        if newest_time - sample[0] > OUTFLOW_WINDOW_SECONDS:
             break
-    span = newest_time - oldest_time
-    if span < 5.0:
-        return configured
-    return max(0.0, (newest_serving - oldest_serving) / span)
+        if later is not None and sample[2] and later[2] and later[1] >= sample[1]:
+            admitted += later[1] - sample[1]
+            span += later[0] - sample[0]
+        later = sample
+    if span < OUTFLOW_MIN_SPAN_SECONDS:
+        return snapshot.config.rate_per_minute / 60.0
+    return admitted / span

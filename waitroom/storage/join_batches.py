@@ -25,8 +25,8 @@ from waitroom.storage.script_replies import JoinLimits
 
 MAX_JOINS_PER_CALL = 200
 """Bounds one script call's run time (a few hundred microseconds of Redis time)."""
-FIRST_WINDOW_KEY = 11
-"""KEYS index of the first join limit window in ``join.lua`` (after the engine's ten keys)."""
+FIRST_WINDOW_KEY = 13
+"""KEYS index of the first join limit window in ``join.lua`` (after the engine's twelve keys)."""
 
 SendCall = Callable[[str, Sequence[str], Sequence[EncodableT]], Coroutine[Any, Any, Any]]
 """(queue id, limit window keys, per-join arguments) -> the script's answers, one per join."""

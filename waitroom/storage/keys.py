@@ -73,6 +73,18 @@ class QueueKeys:
         return self.prefix + "abandoned_total"
 
     @property
+    def away(self) -> str:
+        """Sorted set: place -> when (Redis ms) the pointer skipped it because its fan had
+        stopped checking in; the place is kept for the queue's ``away_grace_seconds``."""
+        return self.prefix + "away"
+
+    @property
+    def returned(self) -> str:
+        """Sorted set: place -> when (Redis ms) its fan came back within the grace; admitted
+        at the next admission step, ahead of everyone still waiting (``advance.lua``)."""
+        return self.prefix + "returned"
+
+    @property
     def active_sessions(self) -> str:
         """Sorted set: pass id -> site session deadline (unix s), for active_shopper_cap."""
         return self.prefix + "active_sessions"

@@ -51,6 +51,16 @@ class JoinLimited(NamedTuple):
     retry_after_ms: int
 
 
+class AwayReply(NamedTuple):
+    """``away_return.lua``: what became of a place the pointer passed."""
+
+    outcome: str
+    """``admitted`` (the pass may be issued), ``returning`` (back within the grace: admitted
+    at the next admission step) or ``expired`` (away longer than the grace)."""
+    ahead: int
+    """For ``returning``: fans who came back before this one and wait for the same step."""
+
+
 @dataclass(frozen=True, slots=True)
 class ViewReply:
     """``view.lua``: one read of a queue (the pointer settled first)."""
@@ -63,6 +73,8 @@ class ViewReply:
     prequeue_length: int
     config: dict[str, str]
     remaining_total: str | None
+    admitted_total: int = 0
+    """Live fans admitted so far (skipped places excluded): the ETA's measured outflow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +96,7 @@ class PassReply:
 
     expires_at: int
     state: str
-    """``issued``, ``active``, ``ended``, ``lost`` or ``not_admitted``."""
+    """``issued``, ``active``, ``ended``, ``lost``, ``not_admitted`` or ``skipped``."""
     deadline: int
     reason: str
 

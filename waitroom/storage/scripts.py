@@ -5,7 +5,7 @@ Each method names the keys it passes (``QueueKeys`` properties, the names the sc
 declares: :class:`service_kit.lua.LuaScript` refuses a script whose header names others) and
 turns the script's answer into a typed reply (:mod:`waitroom.storage.script_replies`). Scripts
 run with EVALSHA, loaded again once when Redis answers NOSCRIPT. The admission engine's scripts
-share the first ten keys and two arguments (``engine.lua``).
+share the first twelve keys and two arguments (``engine.lua``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from service_kit.lua import LuaScript
 from waitroom.storage.join_batches import JoinBatches
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.script_replies import (
+    AwayReply,
     JoinLimited,
     JoinLimits,
     JoinReply,
@@ -44,6 +45,8 @@ ENGINE_KEYS = (
     "skipped",
     "abandoned_total",
     "active_sessions",
+    "away",
+    "returned",
 )
 ENGINE_ARGV = ("default_burst", "queue_id")
 STOCK_KEYS = (
@@ -114,8 +117,12 @@ class QueueScripts:
         self._leave = LuaScript(
             redis, PACKAGE, "leave", ("visitors", "left", "prequeue", "profile?"), ("visitor_id",)
         )
+        self._away_return = LuaScript(
+            redis, PACKAGE, "away_return", ("config", "skipped", "away", "returned"),
+            ("position", "default_grace_seconds"),
+        )
         self._pass_issue = LuaScript(
-            redis, PACKAGE, "pass_issue", ("pass_record", "passes_issued", "counters"),
+            redis, PACKAGE, "pass_issue", ("pass_record", "passes_issued", "counters", "skipped"),
             ("position", "visitor_id", "now_seconds", "pass_ttl_seconds", "keep_seconds"),
         )
         self._session_claim = LuaScript(
@@ -160,6 +167,7 @@ class QueueScripts:
             prequeue_length=int(raw[5]),
             config=dict(zip(pairs[0::2], pairs[1::2], strict=True)),
             remaining_total=None if len(raw) < 8 or raw[7] is None else _text(raw[7]),
+            admitted_total=int(raw[8]) if len(raw) > 8 else 0,
         )
 
     async def join(
@@ -296,6 +304,17 @@ class QueueScripts:
             names = (*names, keys.profile(visitor_id))
         return int(await self._leave(names, [visitor_id]))
 
+    async def away_return(
+        self, queue_id: str, position: int, default_grace_seconds: int
+    ) -> AwayReply:
+        """A place below the pointer: admitted, skipped but back within the grace, or expired."""
+        keys = QueueKeys(queue_id)
+        raw = await self._away_return(
+            (keys.config, keys.skipped, keys.away, keys.returned),
+            [position, default_grace_seconds],
+        )
+        return AwayReply(_text(raw[0]), int(raw[1]))
+
     # -- passes and site sessions ----------------------------------------------------------
     async def pass_issue(
         self,
@@ -312,7 +331,7 @@ class QueueScripts:
             position, visitor_id, int(now_seconds), pass_ttl_seconds, keep_seconds
         ]
         raw = await self._pass_issue(
-            (keys.pass_record(pass_id), keys.passes_issued, keys.counters), args
+            (keys.pass_record(pass_id), keys.passes_issued, keys.counters, keys.skipped), args
         )
         found = [_text(item) for item in raw]
         return PassReply(int(found[0]), found[1], int(found[2]), found[3])

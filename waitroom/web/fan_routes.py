@@ -26,6 +26,7 @@ from waitroom.fan import api as fan_api
 from waitroom.fan import extras_api as extras
 from waitroom.fan import lanes_api, models, proof_of_work_challenge, receipts_api
 from waitroom.fan import page as queue_page
+from waitroom.fan.frame import frame_endpoint
 from waitroom.fan.profile import ProfileSubmission
 from waitroom.fan.rejoin import rejoin_endpoint
 from waitroom.organizer import prequeue_publication
@@ -87,6 +88,15 @@ JOIN = Operation(
     security=FAN,
 )
 STATUS = _fan("The fan's status (poll at poll_after_ms)", {200: json(models.Status, "Status")})
+FRAME = Operation(
+    "The shared queue frame: the same for every fan (public, max-age=1, ETag); the page "
+    "computes its own position and ETA from it",
+    {
+        200: json(models.Frame, "Frame"),
+        304: Answer("Not modified (If-None-Match)"),
+        404: problem("No such queue"),
+    },
+)
 CHALLENGE = Operation(
     "A proof-of-work challenge for joining",
     {200: json(models.Challenge, "Challenge"), 404: problem("Invalid queue id")},
@@ -110,6 +120,7 @@ def queue_routes() -> list[BaseRoute]:
         ApiRoute("/q/{queue_id}", queue_page.queue_page, {"get": QUEUE_PAGE}),
         ApiRoute(f"{QUEUE_API}/join", fan_api.join_endpoint, {"post": JOIN}),
         ApiRoute(f"{QUEUE_API}/status", fan_api.status_endpoint, {"get": STATUS}),
+        ApiRoute(f"{QUEUE_API}/frame", frame_endpoint, {"get": FRAME}),
         ApiRoute(
             f"{QUEUE_API}/challenge", proof_of_work_challenge.challenge_endpoint, {"get": CHALLENGE}
         ),

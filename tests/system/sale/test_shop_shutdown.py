@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from sale_backend.domain.payments import TestPaymentProvider
 from sale_backend.settings import ShopSettings
 from sale_backend.web.background import BackgroundWork
+from sale_backend.web.language import load_shop_catalogs
 from sale_backend.web.runtime import ShopRuntime
 from service_kit.redis_client import redis_from_url
 from tests.support.shop_fixtures import ShopFactory
@@ -68,7 +69,9 @@ async def test_a_round_stuck_in_redis_does_not_hold_the_shutdown(
         sweep_interval_seconds=0.01,
     )
     connector = WaitroomConnector(shop_settings.connector, httpx.MockTransport(refuse))
-    runtime = ShopRuntime.build(shop_settings, silent, TestPaymentProvider(silent), connector)
+    runtime = ShopRuntime.build(
+        shop_settings, silent, TestPaymentProvider(silent), connector, load_shop_catalogs()
+    )
     try:
         background = BackgroundWork(runtime)
         await asyncio.sleep(0.2)  # the first round now waits on a Redis that never answers

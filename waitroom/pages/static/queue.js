@@ -6,6 +6,9 @@
   var section = document.getElementById("status");
   if (!section) { return; }
   var statusUrl = section.getAttribute("data-status-url");
+  // the shared frame (waitroom/fan/frame.py): the same document for every fan, cached by a CDN
+  var frameUrl = section.getAttribute("data-frame-url");
+  var frame = null, lastStatus = null, claiming = false, statusTimer = null, frameFailures = 0;
   var strings = JSON.parse(document.getElementById("page-strings").textContent);
   var initial = JSON.parse(document.getElementById("initial-status").textContent);
   var baseTitle = document.title;
@@ -56,6 +59,13 @@
       return t("state_closed_" + s.closed_reason);
     }
     if (s.state === "sold_out" && s.stock_may_return) { return t("state_sold_out_for_now"); }
+    if (s.state === "waiting") {
+      // the same choice as waitroom/fan/strings.py waiting_message_key
+      var grace = s.away_grace_seconds, key = "state_waiting";
+      if (s.returning) { key = "state_returning"; }
+      else if (typeof grace === "number") { key = grace > 0 ? "state_waiting_kept" : "state_waiting_not_kept"; }
+      return t(key, { minutes: Math.max(1, Math.ceil((grace || 0) / 60)) });
+    }
     return t("state_" + s.state);
   }
 
@@ -223,7 +233,85 @@
 
   function schedule(ms) {
     var jitter = 0.85 + Math.random() * 0.3;
-    window.setTimeout(poll, Math.max(500, Math.round(ms * jitter)));
+    window.clearTimeout(statusTimer);
+    statusTimer = window.setTimeout(poll, Math.max(500, Math.round(ms * jitter)));
+  }
+
+  // The frame says where the queue is; the page works out its own figures from its place, as
+  // the status endpoint would (waitroom/fan/status.py), and asks the server itself only for a
+  // heartbeat now and then, and for the pass once the frame says it is its turn.
+  function fromFrame(s, f) {
+    var local = {};
+    Object.keys(s).forEach(function (key) { local[key] = s[key]; });
+    local.queue_length = f.queue_length;
+    local.serving = f.serving;
+    local.tickets_remaining = f.tickets_remaining;
+    local.away_grace_seconds = f.away_grace_seconds;
+    local.eta_seconds = null; local.eta_range_seconds = null;
+    delete local.server_time;
+    if (f.state === "paused") { local.state = "paused"; local.pause_reason = f.pause_reason; }
+    else if (f.state === "sold_out") { local.state = "sold_out"; local.stock_may_return = Boolean(f.stock_may_return); }
+    else if (f.state === "closed") { local.state = "closed"; local.closed_reason = "queue_closed"; }
+    else {
+      local.state = "waiting";
+      local.ahead = Math.max(0, s.position - f.serving - 1);
+      local.progress = Math.min(1, f.serving / s.position);
+      if (f.outflow_per_second > 0) {
+        var eta = Math.ceil((local.ahead + 1) / f.outflow_per_second);
+        local.eta_seconds = eta;
+        local.eta_range_seconds = [Math.floor(eta * (1 - f.eta_spread[0])), Math.ceil(eta * (1 + f.eta_spread[1]))];
+      }
+    }
+    return local;
+  }
+
+  function applyFrame(f) {
+    var s = lastStatus;
+    if (!s || !keepsPolling(s) || s.returning || claiming) { return; }
+    var placed = s.position > 0;
+    if ((!placed && f.state !== "prequeue") || (placed && f.state === "open" && f.serving >= s.position)) {
+      // the opening drew the places, or it is this fan's turn: ask for the place or the pass
+      claiming = true;
+      window.clearTimeout(statusTimer);
+      poll();
+      return;
+    }
+    if (!placed) { return; }
+    var local = fromFrame(s, f);
+    render(local);
+    if (!keepsPolling(local)) { window.clearTimeout(statusTimer); }
+  }
+
+  function frameLoop() {
+    if (lastStatus && !keepsPolling(lastStatus)) { return; }
+    fetch(frameUrl, { credentials: "omit", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("frame " + response.status); }
+        return response.json();
+      })
+      .then(function (f) {
+        frameFailures = 0;
+        frame = f;
+        applyFrame(f);
+        var jitter = 0.85 + Math.random() * 0.3;
+        window.setTimeout(frameLoop, Math.max(500, Math.round((f.frame_poll_ms || 2000) * jitter)));
+      })
+      .catch(function () {
+        // without the frame the page polls its status at the server's interval, as before
+        frame = null;
+        frameFailures += 1;
+        window.setTimeout(frameLoop, Math.min(30000, 2000 * Math.pow(2, Math.min(frameFailures, 4))));
+      });
+  }
+
+  // the next status request: a heartbeat at the frame's long interval while the frame tells
+  // the figures, the server's interval otherwise (no frame, a returning fan, near the turn)
+  function nextStatusMs(s) {
+    var waiting = s.state === "waiting" || s.state === "paused" || s.state === "prequeue";
+    if (frame === null || !waiting || s.returning) { return s.poll_after_ms; }
+    if (s.position > 0 && frame.serving >= s.position) { return s.poll_after_ms; }
+    // schedule() jitters by 0.85..1.15: divided by 0.85, no heartbeat comes sooner than asked
+    return Math.max(s.poll_after_ms, Math.ceil(frame.heartbeat_after_ms / 0.85));
   }
 
   // final states stop polling; a queue sold out by stock may reopen when tickets come back
@@ -240,13 +328,16 @@
         return response.json();
       })
       .then(function (s) {
+        claiming = false;
         if (!s) { return; }
         failures = 0;
+        lastStatus = s;
         render(s);
         if (s.state === "admitted" && passExpiresAt === null) { announce(t("state_expired")); return; }
-        if (keepsPolling(s)) { schedule(s.poll_after_ms); }
+        if (keepsPolling(s)) { schedule(nextStatusMs(s)); }
       })
       .catch(function () {
+        claiming = false;
         failures += 1;
         announce(t("state_offline"));
         schedule(Math.min(30000, 2000 * Math.pow(2, Math.min(failures, 4))));
@@ -366,5 +457,9 @@
   render(initial);
   window.setInterval(tick, 1000);
   tick();
-  if (keepsPolling(initial)) { schedule(initial.poll_after_ms); }
+  lastStatus = initial;
+  if (keepsPolling(initial)) {
+    schedule(initial.poll_after_ms);
+    if (frameUrl) { frameLoop(); }
+  }
 }());

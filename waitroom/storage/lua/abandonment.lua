@@ -80,9 +80,11 @@ local function mark_live(positions)
   return #positions
 end
 
+-- 'left' (the fan gave the place up), 'away' (no heartbeat in the current or previous window)
+-- or false (live).
 local function is_gone(position, current_key, previous_key, judging)
   if redis.call('GETBIT', K.left, position) == 1 then
-    return true
+    return 'left'
   end
   if not judging then
     return false
@@ -93,18 +95,20 @@ local function is_gone(position, current_key, previous_key, judging)
   if previous_key and redis.call('GETBIT', previous_key, position) == 1 then
     return false
   end
-  return true
+  return 'away'
 end
 
 -- Moves the pointer by `whole` LIVE places: assigned places (<= tail) whose fan left or
 -- stopped polling are skipped without using the rate, so the admission rate counts live fans
 -- only (the exact-rate property holds in live fans). Places beyond the tail (the burst room)
--- are taken as before. Returns the new pointer and the places not moved (carried as credit).
+-- are taken as before. A place skipped because its fan was away is kept in `away` with the
+-- time, for the queue's grace (the fan who comes back is admitted first, advance.lua). Returns
+-- the new pointer, the places not moved (carried as credit) and the live fans admitted.
 local function move_pointer(serving, whole, tail, limit)
   if E.shopper_cap > 0 then
     local live = redis.call('ZCOUNT', K.active_sessions, math.floor(E.now / 1000), '+inf')
     if live >= E.shopper_cap then
-      return serving, 0
+      return serving, 0, 0
     end
   end
   local period = abandon_period_ms()
@@ -118,20 +122,27 @@ local function move_pointer(serving, whole, tail, limit)
     previous_key = heartbeat_key(w - 1, false)
   end
   local skips = 0
+  local admitted = 0
+  local keeps_places = E.away_grace_ms > 0
   while whole > 0 and serving < tail and skips < MAX_SKIPS_PER_CALL do
     serving = serving + 1
-    if is_gone(serving, current_key, previous_key, judging) then
+    local gone = is_gone(serving, current_key, previous_key, judging)
+    if gone then
       skips = skips + 1
       redis.call('SETBIT', K.skipped, serving, 1)
+      if gone == 'away' and keeps_places then
+        redis.call('ZADD', K.away, E.now, serving)
+      end
     else
       whole = whole - 1
+      admitted = admitted + 1
     end
   end
   if skips > 0 then
     redis.call('INCRBY', K.abandoned_total, skips)
   end
   if skips >= MAX_SKIPS_PER_CALL then
-    return serving, whole
+    return serving, whole, admitted
   end
-  return math.max(serving, math.min(serving + whole, limit)), 0
+  return math.max(serving, math.min(serving + whole, limit)), 0, admitted
 end

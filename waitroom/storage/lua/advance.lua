@@ -71,6 +71,22 @@ local function advance()
     local units = credit + elapsed * rate
     local whole = math.floor(units / 60000)
     credit = units - whole * 60000
+    local admitted = 0
+    -- Fans who came back within the grace after their place was skipped (away.lua) go first,
+    -- ahead of everyone still waiting: their skipped mark is cleared, so their place (below
+    -- the pointer) earns its pass.
+    if whole > 0 then
+      local back = redis.call('ZRANGE', K.returned, 0, whole - 1)
+      for i = 1, #back do
+        redis.call('SETBIT', K.skipped, tonumber(back[i]), 0)
+      end
+      if #back > 0 then
+        redis.call('ZREM', K.returned, unpack(back))
+        redis.call('ZREM', K.away, unpack(back))
+        whole = whole - #back
+        admitted = admitted + #back
+      end
+    end
     -- Priority lane (invite codes, waitroom/queue/codes.py): admissions go to priority fans
     -- first; the general pointer gets what is left. priority_serving never passes priority_tail.
     local lane_tail = counter('priority_tail')
@@ -78,6 +94,7 @@ local function advance()
     if whole > 0 and lane_tail > lane_serving then
       local taken = math.min(whole, lane_tail - lane_serving)
       whole = whole - taken
+      admitted = admitted + taken
       set_counter('priority_serving', lane_serving + taken)
     end
     local cap = tail + burst
@@ -86,16 +103,25 @@ local function advance()
       credit = 0
     end
     -- abandonment / cap: moves by `whole` live fans; places not moved stay as credit
-    local not_moved
-    serving, not_moved = move_pointer(serving, whole, tail, cap)
+    local not_moved, moved_live
+    serving, not_moved, moved_live = move_pointer(serving, whole, tail, cap)
     if not_moved > 0 then
       credit = credit + not_moved * 60000
+    end
+    -- live fans admitted (skipped places excluded): the measured outflow of the ETA
+    admitted = admitted + moved_live
+    if admitted > 0 then
+      set_counter('admitted_total', counter('admitted_total') + admitted)
     end
   else
     credit = 0
     -- nobody new is admitted: the room the pointer had beyond the tail is given up, so a fan
     -- who joins now gets a place above it (the places <= tail it passed stay admitted)
     if serving > tail then serving = tail end
+  end
+  if E.away_grace_ms > 0 and now % 16 == 0 then
+    -- now and then, forget places whose grace ran out (their fans are told so anyway)
+    redis.call('ZREMRANGEBYSCORE', K.away, '-inf', now - E.away_grace_ms)
   end
   set_counter('serving', serving)
   set_counter('last_ms', now)

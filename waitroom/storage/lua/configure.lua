@@ -10,6 +10,8 @@
 -- KEYS[8] = skipped              places the pointer passed because their fan had gone (bitmap)
 -- KEYS[9] = abandoned_total      count of skipped places (string)
 -- KEYS[10] = active_sessions     pass id -> session deadline (sorted set)
+-- KEYS[11] = away               places skipped while their fan was away -> when (ms) (sorted set)
+-- KEYS[12] = returned           away fans who came back in the grace -> when (ms) (sorted set)
 -- ARGV[1] = default_burst        burst of a queue that has none of its own
 -- ARGV[2] = queue_id
 -- ARGV[3] = epoch                the new queue's epoch (used only on creation)

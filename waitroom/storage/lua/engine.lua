@@ -1,8 +1,9 @@
 -- Prelude of the admission engine's scripts (join, view, configure, heartbeat, stock_report,
 -- stock_remove), included before abandonment.lua and advance.lua. Each of those scripts
--- declares the same first ten KEYS and first two ARGV (waitroom/storage/scripts.py checks it):
+-- declares the same first twelve KEYS and first two ARGV (waitroom/storage/scripts.py checks it):
 --   KEYS 1 config, 2 counters, 3 visitors, 4 prequeue, 5 heartbeats, 6 heartbeats_b, 7 left,
---   8 skipped, 9 abandoned_total, 10 active_sessions (K.config ... K.active_sessions);
+--   8 skipped, 9 abandoned_total, 10 active_sessions, 11 away, 12 returned (K.config ...
+--   K.returned);
 --   ARGV 1 default_burst, 2 queue_id.
 -- The queue's config and counters are read with one HMGET each (load_engine) and the counters
 -- changed are written back with one HSET (save), so a step costs few commands.
@@ -20,10 +21,12 @@ local function now_ms()
 end
 
 local CONFIG_FIELDS = { 'rate_per_minute', 'state', 'opens_at', 'burst', 'abandon_after_seconds',
-                        'active_shopper_cap' }
+                        'active_shopper_cap', 'away_grace_seconds' }
+-- a queue created before the grace existed keeps places this long (waitroom/admission.py)
+local DEFAULT_AWAY_GRACE_SECONDS = 900
 local COUNTER_FIELDS = { 'tail', 'serving', 'last_ms', 'credit', 'epoch', 'opened',
                          'priority_tail', 'priority_serving', 'hb_period_ms', 'hb_since_ms',
-                         'hb_window_a', 'hb_window_b', 'joined_total' }
+                         'hb_window_a', 'hb_window_b', 'joined_total', 'admitted_total' }
 
 -- E: what load_engine read (config values, raw counters in E.c) and what advance settled.
 local E = nil
@@ -50,6 +53,7 @@ local function load_engine()
     burst = tonumber(cfg[4]) or DEFAULT_BURST,
     abandon_after_seconds = tonumber(cfg[5] or '0') or 0,
     shopper_cap = tonumber(cfg[6] or '0') or 0,
+    away_grace_ms = (tonumber(cfg[7] or '') or DEFAULT_AWAY_GRACE_SECONDS) * 1000,
     c = c,
   }
   return E

@@ -12,7 +12,9 @@
 -- KEYS[8] = skipped              places the pointer passed because their fan had gone (bitmap)
 -- KEYS[9] = abandoned_total      count of skipped places (string)
 -- KEYS[10] = active_sessions     pass id -> session deadline (sorted set)
--- KEYS[11..] = join_limit         newest join times of one client address or network (list):
+-- KEYS[11] = away               places skipped while their fan was away -> when (ms) (sorted set)
+-- KEYS[12] = returned           away fans who came back in the grace -> when (ms) (sorted set)
+-- KEYS[13..] = join_limit         newest join times of one client address or network (list):
 --                                every window the joins count in, each once
 -- ARGV[1] = default_burst        burst of a queue that has none of its own
 -- ARGV[2] = queue_id
@@ -111,13 +113,13 @@ for i = 1, count do
     local position = tonumber(existing or '-1')
     if position == 0 then
       answers[i] = answer('prequeue_existing', 0)
-    elseif position > 0
-        and not (position <= E.serving and redis.call('GETBIT', K.skipped, position) == 1) then
+    elseif position > 0 then
+      -- the place held (one the pointer skipped while its fan was away included: the status
+      -- tells whether it is kept within the grace or given up, waitroom/queue/away.py)
       answers[i] = answer('existing', position)
     elseif not takes_fans then
       answers[i] = answer(E.state, 0)
     else
-      -- a place the pointer skipped because its fan had gone: the fan queues again
       answers[i] = take_place(base, visitor, false)
     end
   end

@@ -13,17 +13,19 @@
 -- KEYS[8] = skipped              places the pointer passed because their fan had gone (bitmap)
 -- KEYS[9] = abandoned_total      count of skipped places (string)
 -- KEYS[10] = active_sessions     pass id -> session deadline (sorted set)
--- KEYS[11] = stock               totals over the events (hash)
--- KEYS[12] = stock_events        event id -> its figures (JSON) (hash)
--- KEYS[13] = sales_per_minute    unix minute -> tickets sold (hash)
--- KEYS[14] = stock_removed       event ids the organizer removed (set)
--- KEYS[15] = waitlist            visitor id -> place, fans on the waiting list (sorted set)
--- KEYS[16] = waitlist_offers     visitor id -> deadline of open offers (sorted set)
--- KEYS[17] = waitlist_entries    visitor id -> JSON entry (hash)
--- KEYS[18] = mail_outbox         e-mail id -> due time, ms (sorted set)
--- KEYS[19] = mail_messages       e-mail id -> JSON payload (hash)
--- KEYS[20] = passes_issued       places whose pass was issued (bitmap)
--- KEYS[21..] = pass_record       the pass record of each fan in visitors (hashes)
+-- KEYS[11] = away               places skipped while their fan was away -> when (ms) (sorted set)
+-- KEYS[12] = returned           away fans who came back in the grace -> when (ms) (sorted set)
+-- KEYS[13] = stock               totals over the events (hash)
+-- KEYS[14] = stock_events        event id -> its figures (JSON) (hash)
+-- KEYS[15] = sales_per_minute    unix minute -> tickets sold (hash)
+-- KEYS[16] = stock_removed       event ids the organizer removed (set)
+-- KEYS[17] = waitlist            visitor id -> place, fans on the waiting list (sorted set)
+-- KEYS[18] = waitlist_offers     visitor id -> deadline of open offers (sorted set)
+-- KEYS[19] = waitlist_entries    visitor id -> JSON entry (hash)
+-- KEYS[20] = mail_outbox         e-mail id -> due time, ms (sorted set)
+-- KEYS[21] = mail_messages       e-mail id -> JSON payload (hash)
+-- KEYS[22] = passes_issued       places whose pass was issued (bitmap)
+-- KEYS[23..] = pass_record       the pass record of each fan in visitors (hashes)
 -- ARGV[1] = default_burst        burst of a queue that has none of its own
 -- ARGV[2] = queue_id
 -- ARGV[3] = now_seconds          unix s
@@ -35,7 +37,7 @@
 local now = tonumber(ARGV[3])
 local record_of = {}
 for index = 7, #ARGV do
-  record_of[ARGV[index]] = KEYS[21 + index - 7]
+  record_of[ARGV[index]] = KEYS[23 + index - 7]
 end
 local function set_entry(visitor, entry, status)
   entry.status = status
