@@ -11,6 +11,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from tests.support.abuse_support import create_queue, running_app
@@ -42,6 +43,7 @@ async def _skip_the_first(client: httpx.AsyncClient, queue_id: str, **fields: ob
     return tokens
 
 
+@pytest.mark.slow
 async def test_back_within_the_grace_is_admitted_at_the_next_step(
     redis_url: str, redis: Redis, unique_id: str
 ) -> None:
@@ -76,6 +78,7 @@ async def test_back_within_the_grace_is_admitted_at_the_next_step(
         assert response.json()["position"] == 1
 
 
+@pytest.mark.slow
 async def test_away_longer_than_the_grace_is_told_and_may_rejoin(
     redis_url: str, unique_id: str
 ) -> None:
@@ -93,6 +96,7 @@ async def test_away_longer_than_the_grace_is_told_and_may_rejoin(
         assert response.json()["position"] == 7  # a new place after the six
 
 
+@pytest.mark.slow
 async def test_a_zero_grace_gives_a_skipped_place_up_at_once(
     redis_url: str, unique_id: str
 ) -> None:

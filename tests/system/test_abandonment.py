@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from tests.support.abuse_support import ADMIN_HEADERS, admin_document, create_queue, running_app
@@ -39,6 +40,7 @@ async def poll(client: httpx.AsyncClient, queue_id: str, token: str) -> dict[str
     return body
 
 
+@pytest.mark.slow
 async def test_only_live_fans_use_the_rate(redis_url: str, redis: Redis, unique_id: str) -> None:
     async with running_app(redis_url) as (_, client):
         await create_queue(client, unique_id, rate_per_minute=0, abandon_after_seconds=2, burst=1)
@@ -122,6 +124,7 @@ async def test_active_shopper_cap_holds_the_pointer(
         await site.aclose()
 
 
+@pytest.mark.slow
 async def test_a_store_outage_does_not_make_everyone_look_gone(tmp_path: Path) -> None:
     """Heartbeats cannot be recorded while Redis is down; after it comes back the engine
     watches a full period again before it judges anyone."""

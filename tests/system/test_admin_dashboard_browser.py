@@ -212,6 +212,7 @@ def test_scheduling_in_the_organizers_zone_and_the_prequeue_in_the_fans(
     assert after["opened"] is True and after["count"] == 1
 
 
+@pytest.mark.slow
 def test_forms_redirect_after_post_and_confirm_what_stops_the_sale(
     waitroom_server: ServerProcess, unique_id: str, admin_headers: dict[str, str]
 ) -> None:
@@ -277,6 +278,7 @@ def test_organizer_pages_fit_a_phone(
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+@pytest.mark.slow
 def test_content_editor_and_queue_creation_preview_the_fan_page(
     waitroom_server: ServerProcess, unique_id: str, admin_headers: dict[str, str]
 ) -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import server_environment
+from tests.support.accessibility import Audit, prepare
 from tests.support.servers import ServerProcess
 from tests.system.test_fan_page_browser import (
     CHROMIUM,
@@ -87,6 +88,7 @@ def _away_while_skipped(
         burst=1, away_grace_seconds=grace_seconds,
     )
     context = browser.new_context(base_url=server.base_url, viewport={"width": 360, "height": 740})
+    prepare(context)  # axe-core in every page, before the page's own scripts
     page = context.new_page()
     page.goto(f"/q/{queue_id}?lang={language}")
     until(lambda: page.locator("#status").get_attribute("data-state") == "waiting", page)
@@ -139,6 +141,11 @@ def test_away_longer_than_the_grace_is_told_and_offered_a_new_place(
     assert "läks sinu koht kaotsi" in text
     assert page.locator("#status").get_attribute("data-state") == "closed"
     assert page.locator("#turn").is_hidden()
+    audit = Audit()
+    for language in ("et", "ru", "zh", "en"):  # the page that says the place was given up
+        page.goto(f"/q/{queue_id}?lang={language}")
+        audit.check(page, f"away too long [{language}]")
+    assert not audit.found, audit.report()
     rejoin = page.locator("#rejoin")
     assert rejoin.is_visible()
     tail = places(server, queue_id)

@@ -104,6 +104,7 @@ async def admin_put(
     assert response.status_code in {200, 201}, response.text
 
 
+@pytest.mark.slow
 async def test_processes_on_a_cluster_admit_exactly_at_the_rate(
     cluster_servers: list[ServerProcess],
     cluster_redis: Redis,

@@ -165,6 +165,7 @@ def test_fan_buys_in_a_shop_on_another_host_and_the_pass_is_used_up(
     page.context.close()
 
 
+@pytest.mark.slow
 def test_a_pass_that_runs_out_during_checkout_is_explained_without_a_loop(
     chromium: Any, short_hosts: Hosts
 ) -> None:

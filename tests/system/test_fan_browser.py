@@ -189,6 +189,7 @@ def wait_for_ahead_at_most(page: Any, target: int, timeout_seconds: float = 15.0
     raise AssertionError(f"people ahead stayed above {target}")
 
 
+@pytest.mark.slow
 def test_fan_waits_is_admitted_and_buys_with_the_profile_filled_in(
     server: tuple[ServerProcess, str],
 ) -> None:

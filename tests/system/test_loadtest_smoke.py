@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.slow
 def test_smoke_surge_holds_and_writes_reports(tmp_path: Path) -> None:
     completed = subprocess.run(
         [

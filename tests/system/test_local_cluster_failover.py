@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import redis
 
 from waitroom.storage.local_cluster import LocalRedisCluster
 
 
+@pytest.mark.slow
 def test_killed_master_is_replaced_by_its_replica_with_the_data() -> None:
     key = "wr:{q:failover}:counters"
     with LocalRedisCluster(masters=3, replicas_per_master=1, node_timeout_ms=1000) as cluster:

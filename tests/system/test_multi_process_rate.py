@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from tests.support.servers import ServerProcess
@@ -16,6 +17,7 @@ FANS = 400
 WINDOW_SECONDS = 6.0
 
 
+@pytest.mark.slow
 async def test_two_processes_admit_exactly_the_rate(
     waitroom_server: ServerProcess,
     second_waitroom_server: ServerProcess,

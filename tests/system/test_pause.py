@@ -146,6 +146,7 @@ async def test_joins_during_a_pause_from_two_processes_admit_nobody(
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_a_browser_joining_during_the_pause_sees_the_paused_page(
     two_processes: list[ServerProcess], unique_id: str
 ) -> None:

@@ -1,6 +1,7 @@
 """A waiting fan's page in a real headless Chromium while the site's stock reports sell the
 queue out and tickets come back: the page says so, keeps polling, and shows the fan back in
-line without a reload; an organizer's sell-out is final (the page stops polling)."""
+line without a reload; an organizer's sell-out is final (the page stops polling). The sold-out
+page with its waiting-list offer passes the axe-core audit in the four languages."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.support.accessibility import Audit, prepare
+from tests.support.mail_support import smtp_server
 from tests.support.servers import ServerProcess
 from tests.support.stock_support import figures, site_headers, stock_url
+from waitroom.storage.embedded_redis import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -30,11 +34,18 @@ ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 @pytest.fixture(scope="module")
 def server(redis_url: str) -> Iterator[ServerProcess]:
-    environment = server_environment(
-        redis_url, WAITROOM_POLL_INTERVAL_MIN_MS="300", WAITROOM_POLL_INTERVAL_MAX_MS="800"
-    )
-    with ServerProcess("waitroom.web.app:create_app_from_environ", environment) as process:
-        yield process
+    port = free_port()
+    with smtp_server() as smtp:  # e-mail on: a sold-out page offers the waiting list
+        environment = server_environment(
+            redis_url,
+            **smtp.environment(),
+            WAITROOM_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+            WAITROOM_POLL_INTERVAL_MIN_MS="300",
+            WAITROOM_POLL_INTERVAL_MAX_MS="800",
+        )
+        factory = "waitroom.web.app:create_app_from_environ"
+        with ServerProcess(factory, environment, port=port) as process:
+            yield process
 
 
 def until(check: Callable[[], bool], page: Any, timeout_seconds: float = 10.0) -> None:
@@ -67,7 +78,9 @@ def test_the_page_follows_a_sell_out_by_stock_and_the_reopening(server: ServerPr
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
-            page = browser.new_page(locale="en-US")
+            context = browser.new_context(locale="en-US")
+            prepare(context)  # axe-core in every page, before the page's own scripts
+            page = context.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(f"{base}/q/{queue_id}")
 
@@ -80,6 +93,12 @@ def test_the_page_follows_a_sell_out_by_stock_and_the_reopening(server: ServerPr
             assert "You are in the queue" in message() and "About 4 tickets left" in tickets()
             report(0)
             until(lambda: "some may come back" in message(), page)
+            audit = Audit()
+            for language in ("et", "ru", "zh", "en"):  # English last: the page goes on in it
+                page.goto(f"{base}/q/{queue_id}?lang={language}")
+                assert page.locator("form[action$='/waitlist']").count() == 1
+                audit.check(page, f"sold out by stock, waiting-list offer [{language}]")
+            assert not audit.found, audit.report()
             report(2)  # a cart ran out: the same page, no reload, back in line
             until(lambda: "You are in the queue" in message(), page)
             until(lambda: "About 2 tickets left" in tickets(), page)

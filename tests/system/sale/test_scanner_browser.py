@@ -321,6 +321,7 @@ def test_offline_scans_are_checked_locally_and_synced(
     assert browser_errors == []
 
 
+@pytest.mark.slow
 def test_two_offline_scanners_letting_one_ticket_in_are_both_flagged_after_sync(
     shop: ShopUnderTest, unique_id: str, browser_errors: list[str]
 ) -> None:
