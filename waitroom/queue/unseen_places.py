@@ -51,7 +51,12 @@ class TailSamples:
             span = newest_time - sample_time
             if span >= MIN_SPAN_SECONDS:
                 return max(0, newest_tail - sample_tail) / span
-        return 0.0
+        # every read is younger than MIN_SPAN_SECONDS: a burst this process saw only the start
+        # of; its rate over the reads there are (never 0 while places were being handed out,
+        # or the other processes' places of the same burst could be handed out again)
+        oldest_time, oldest_tail = self.samples[0]
+        span = newest_time - oldest_time
+        return max(0, newest_tail - oldest_tail) / span if span > 0 else 0.0
 
 
 def unseen_places(
