@@ -86,6 +86,8 @@ class CommandBatcher:
         self._waiting.extend(calls)
         if self._sending is None:
             self._sending = asyncio.get_running_loop().create_task(self._send_all())
+        if len(calls) == 1:  # most calls: their own future, without gather's
+            return [await calls[0].result]
         results = await asyncio.gather(*(call.result for call in calls), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
