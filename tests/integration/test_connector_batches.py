@@ -85,7 +85,7 @@ async def test_concurrent_claims_and_ends_go_together(
         assert sessions == []  # no claim or end went on its own
         sent = wires[0].paths.count(BATCHES[1:])
         assert sent <= 6  # 43 calls: those that came together went together (2 requests a gather)
-        assert client.batches.calls_sent == 20 * 2 + 3
+        assert client.batches.items_sent == 20 * 2 + 3
 
 
 async def test_an_older_waiting_room_gets_each_call_at_its_own_endpoint(

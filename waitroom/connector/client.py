@@ -5,6 +5,11 @@ bodies come back as the connector's errors (``pass-in-use`` raises :class:`PassI
 a waiting room that cannot be reached, times out or answers 5xx raises
 :class:`ConnectorUnavailable`.
 
+Claims and ends go out together (:attr:`ConnectorClient.batches`, group commit on the client
+side, :class:`service_kit.group_commit.GroupCommit`): a call leaves at once when none of the
+process's is out; those that arrive meanwhile go together in the next ``POST
+session-batches``, each with its own answer.
+
 Calls over the network go through aiohttp (one pooled session per process and event loop; a
 call costs about 0.1 ms of CPU, against 0.5-1.3 ms with httpx at the concurrency of a
 checkout burst); a site in the same process as the waiting room (the demo) passes an httpx
@@ -22,7 +27,7 @@ import aiohttp
 import httpx
 import orjson
 
-from waitroom.connector.call_batches import CallAnswer, CallBatches
+from service_kit.group_commit import GroupCommit
 from waitroom.connector.errors import (
     ERRORS_BY_SLUG,
     ConnectorError,
@@ -139,6 +144,10 @@ class _InProcess:
 
 CONNECTIONS_PER_PROCESS = 64
 """Open connections to the waiting room per process at most (more calls wait for one)."""
+MAX_CALLS_PER_REQUEST = 64
+"""Claims and ends per ``POST session-batches`` at most (the waiting room takes 64)."""
+CallAnswer = tuple[int, dict[str, Any]]
+"""A call's status and JSON body (a problem for 4xx)."""
 
 
 class ConnectorClient:
@@ -156,15 +165,17 @@ class ConnectorClient:
             if transport is not None
             else _OverNetwork(base_url, settings.timeout_seconds)
         )
-        self.batches = CallBatches(self._send_batch)
-        self.batches_supported = True
+        self.batches: GroupCommit[dict[str, Any], CallAnswer] = GroupCommit(
+            self._send_batch, MAX_CALLS_PER_REQUEST
+        )
+        self._batches_supported = True
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
     async def claim(self, pass_token: str, session_id: str) -> SessionGrant:
         """Bind the pass to ``session_id`` (201), or confirm it is bound to it (200). Sent
-        with the process's other claims and ends of the moment (:class:`CallBatches`)."""
+        with the process's other claims and ends of the moment (:attr:`batches`)."""
         status, body = _checked_answer(
             *await self.batches.call({"op": "claim", "pass": pass_token, "session_id": session_id})
         )
@@ -192,7 +203,7 @@ class ConnectorClient:
 
     async def end(self, pass_id: str, reason: str = "purchase_completed") -> None:
         """End the session (idempotent): the active-shopper slot is freed at once. Sent with
-        the process's other claims and ends of the moment (:class:`CallBatches`)."""
+        the process's other claims and ends of the moment (:attr:`batches`)."""
         _checked_answer(
             *await self.batches.call({"op": "end", "pass_id": pass_id, "reason": reason})
         )
@@ -200,10 +211,10 @@ class ConnectorClient:
     async def _send_batch(self, calls: list[dict[str, Any]]) -> list[CallAnswer]:
         """One ``POST session-batches``; a waiting room without that path (an older one)
         gets each call at its own endpoint from then on."""
-        if self.batches_supported:
+        if self._batches_supported:
             status, answer = await self._request("POST", "session-batches", {"calls": calls})
             if status in (404, 405) and _slug(answer) == "http-error":  # no such route
-                self.batches_supported = False
+                self._batches_supported = False
             else:
                 _checked_answer(status, answer)
                 return _batch_answers(answer, len(calls))
