@@ -1,6 +1,6 @@
 """``waitroom.connector``: everything a protected Python site needs from the waiting room.
 
-Self-contained: it imports nothing of ``waitroom`` outside this package (itsdangerous,
+Self-contained: it imports nothing of ``waitroom`` outside this package (itsdangerous, orjson,
 Starlette's ASGI types and httpx only). See docs/connector.md for the contract.
 """
 
