@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar, overload
 
 import msgspec
+from msgspec import UnsetType
 
 from service_kit.errors import InvalidInput
 from service_kit.models import detail_of, field_of
@@ -29,8 +30,9 @@ T = TypeVar("T")
 MAX_GROUP_INDEX = 100
 """The highest position a group may have (``s99-...``): no form has more slots."""
 
-Checkbox = Literal["on"] | None
-"""A checkbox: browsers send ``on`` when it is ticked and nothing when it is not."""
+Checkbox = Literal["on"] | UnsetType
+"""A checkbox: browsers send ``on`` when it is ticked and nothing when it is not (default
+:data:`msgspec.UNSET`)."""
 
 DECIMAL_PATTERN = r"^[0-9]{1,12}([.,][0-9]{1,6})?$"
 DecimalText = Annotated[

@@ -131,4 +131,3 @@ def parse_opens_at(raw: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
-

@@ -63,7 +63,7 @@ def autotune_change(form: AutotuneForm) -> AutotuneChange:
     if percent > 100:
         raise InvalidInput("max_error_percent: a percentage 0..100", field="max_error_percent")
     return AutotuneChange(
-        enabled=form.enabled is not None,
+        enabled=form.enabled == "on",
         min_rate_per_minute=form.min_rate_per_minute,
         max_rate_per_minute=form.max_rate_per_minute,
         target_p95_ms=form.target_p95_ms,

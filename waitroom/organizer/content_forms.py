@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
+from msgspec import UnsetType
 
 from service_kit.errors import InvalidInput
 from service_kit.form_fields import decimal_of, decode_form, unflatten
@@ -108,7 +109,7 @@ class _Positions:
         if not field:
             return error
         detail = error.detail
-        if detail.startswith(f"{field}:"):
+        if detail.startswith(field):
             detail = self.form_field(field) + detail[len(field) :]
         return InvalidInput(detail, field=self.form_field(field))
 
@@ -165,7 +166,7 @@ def _question(row: QuestionRow, quiz: bool, taken: set[str]) -> dict[str, Any]:
         "id": kept_or_new_id(row.id, row.text, "q", taken),
         "text": row.text,
         "type": row.type,
-        "required": row.required is not None,
+        "required": row.required == "on",
     }
     if row.type == "text":
         question["max_length"] = row.max_length
@@ -210,10 +211,10 @@ def _upsells_document(rows: list[CardRow], positions: _Positions) -> dict[str, A
     return {"upsells": cards}
 
 
-def _price_minor(text: str | None, currency: str, position: int) -> int | None:
+def _price_minor(text: str | UnsetType, currency: str, position: int) -> int | None:
     """The price in minor units of ``currency`` (``19.90`` EUR -> 1990); ``position`` is the
     card's place in the document (the error names the price_minor there)."""
-    if text is None:
+    if not isinstance(text, str):
         return None
     minor = decimal_of(text).scaleb(get_currency_precision(currency))
     if minor != minor.to_integral_value():

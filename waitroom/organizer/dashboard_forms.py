@@ -77,7 +77,7 @@ async def apply_dashboard_form(
     if isinstance(form, OpenNowForm):
         if config.opens_at <= time.time():
             return Done("The queue is open already.")
-        if form.confirm is None:
+        if form.confirm != "yes":
             return NeedsConfirmation(
                 "Open the sale now?",
                 "The opening was scheduled for later. Opening now draws the places of everyone "
@@ -96,7 +96,7 @@ async def apply_dashboard_form(
         await update_queue(runtime, queue_id, actor, {"state": "open", "pause_reason": ""})
         return Done("Queue resumed.")
     if isinstance(form, CloseForm):
-        if form.confirm is None:
+        if form.confirm != "yes":
             return NeedsConfirmation(
                 "Close the queue?",
                 "New fans are turned away, and the fans who are waiting now are told the queue "
@@ -143,7 +143,7 @@ async def _settings(
         fields["active_shopper_cap"] = form.active_shopper_cap
     if not fields:
         return Done("Nothing changed.")
-    if fields.get("rate_per_minute") == 0 and form.confirm is None:
+    if fields.get("rate_per_minute") == 0 and form.confirm != "yes":
         return NeedsConfirmation(
             "Set the admission rate to 0?",
             "A rate of 0 lets nobody in: fans keep their places and see that the queue is "

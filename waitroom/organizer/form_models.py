@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from service_kit.form_fields import Checkbox, DecimalText
 from service_kit.models import ID_PATTERN, Model
@@ -33,7 +34,7 @@ from waitroom.queue.codes import MAX_CODE_USES, CodeKind
 
 DEFAULT_RATE_PER_MINUTE = 60
 
-Confirmed = Literal["yes"] | None
+Confirmed = Literal["yes"] | UnsetType
 """Close, rate 0 and opening early answer a confirmation page first; its form says yes."""
 LocalTime = Annotated[
     str,
@@ -61,7 +62,7 @@ class SettingsForm(DashboardFormFields, tag="settings"):
 
     rate_per_minute: Rate
     active_shopper_cap: Rate = 0
-    confirm: Confirmed = None
+    confirm: Confirmed = UNSET
 
 
 class ScheduleForm(DashboardFormFields, tag="schedule"):
@@ -74,7 +75,7 @@ class ScheduleForm(DashboardFormFields, tag="schedule"):
 class OpenNowForm(DashboardFormFields, tag="open_now"):
     """Open before the scheduled time (asks to be confirmed)."""
 
-    confirm: Confirmed = None
+    confirm: Confirmed = UNSET
 
 
 class PauseForm(DashboardFormFields, tag="pause"):
@@ -88,7 +89,7 @@ class ResumeForm(DashboardFormFields, tag="resume"):
 class CloseForm(DashboardFormFields, tag="close"):
     """Close the queue (asks to be confirmed)."""
 
-    confirm: Confirmed = None
+    confirm: Confirmed = UNSET
 
 
 class AutotuneForm(DashboardFormFields, tag="autotune"):
@@ -98,7 +99,7 @@ class AutotuneForm(DashboardFormFields, tag="autotune"):
     max_rate_per_minute: RatePerMinute
     target_p95_ms: Annotated[int, msgspec.Meta(ge=1, le=MAX_TARGET_P95_MS)]
     max_error_percent: DecimalText
-    enabled: Checkbox = None
+    enabled: Checkbox = UNSET
 
 
 class CodeCreateForm(DashboardFormFields, tag="code_create"):
@@ -135,7 +136,7 @@ class QueueCreationForm(Model):
     active_shopper_cap: Rate = 0
     redirect_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)] = ""
     start: Literal["now", "schedule"] = "now"
-    opens_at_local: LocalTime | None = None
+    opens_at_local: LocalTime | UnsetType = UNSET
     time_zone: TimeZone = ""
 
 
@@ -155,8 +156,8 @@ class QuestionRow(Model):
     max_length: Annotated[int, msgspec.Meta(ge=1, le=MAX_TEXT_ANSWER_CHARS)] = (
         DEFAULT_TEXT_ANSWER_CHARS
     )
-    required: Checkbox = None
-    remove: Checkbox = None
+    required: Checkbox = UNSET
+    remove: Checkbox = UNSET
 
 
 class SurveyRow(Model):
@@ -168,7 +169,7 @@ class SurveyRow(Model):
     questions: Annotated[list[QuestionRow], msgspec.Meta(max_length=MAX_QUESTIONS)] = msgspec.field(
         default_factory=list
     )
-    remove: Checkbox = None
+    remove: Checkbox = UNSET
 
 
 class CardRow(Model):
@@ -179,9 +180,9 @@ class CardRow(Model):
     description: Annotated[str, msgspec.Meta(max_length=500)] = ""
     link_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)] = ""
     image_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_CHARS)] = ""
-    price: DecimalText | None = None
+    price: DecimalText | UnsetType = UNSET
     currency: Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{3}$")] = "EUR"
-    remove: Checkbox = None
+    remove: Checkbox = UNSET
 
 
 class ContentForm(Model):
@@ -206,9 +207,9 @@ class PreviewForm(ContentForm):
     is not valid yet is shown with what to fix)."""
 
     queue_id: Annotated[str, msgspec.Meta(max_length=64)] = ""
-    content_form: Literal["1"] | None = None
+    content_form: Literal["1"] | UnsetType = UNSET
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    rate_per_minute: Rate | None = None
-    start: Literal["now", "schedule"] | None = None
-    opens_at_local: LocalTime | None = None
+    rate_per_minute: Rate | UnsetType = UNSET
+    start: Literal["now", "schedule"] | UnsetType = UNSET
+    opens_at_local: LocalTime | UnsetType = UNSET
     time_zone: TimeZone = ""

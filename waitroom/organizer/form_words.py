@@ -14,7 +14,7 @@ FIELD_WORDS = {
     "queue_id": "queue id",
     "name": "name",
     "rate_per_minute": "admission rate",
-    "active_shopper_cap": "shopper cap",
+    "active_shopper_cap": "active-shopper cap",
     "redirect_url": "shop address",
     "start": "opening",
     "opens_at": "opening time",
@@ -63,7 +63,7 @@ _GROUP_WORDS = {
     "options": "answer",
     "upsells": "card",
 }
-_PATH_PART = re.compile(r"^(?P<name>[a-z_]+)(?:\[(?P<index>\d+)\])?$")
+_PATH_PART = re.compile(r"^(?P<name>[a-z0-9_]+)(?:\[(?P<index>\d+)\])?$")
 _GROUP_PATH = re.compile(r"(surveys|questions|options|upsells)\[(\d+)\]")
 
 
@@ -92,9 +92,11 @@ def message_of(error: InvalidInput) -> str:
     """What the page says about a refused form: the field in words and what to fix."""
     field = str(error.extra.get("field", ""))
     detail = error.detail
-    if field and detail.startswith(f"{field}: "):
-        what = detail[len(field) + 2 :]
+    path, separator, what = detail.partition(": ")
+    if field and separator and path.startswith(field):
         if what == NOT_IN_FORM:
-            what = FORMATS.get(field.rsplit(".", 1)[-1], what)
-        return f"{field_in_words(field)}: {what}"
+            what = FORMATS.get(path.rsplit(".", 1)[-1], what)
+        return f"{field_in_words(path)}: {what}"
+    if field and detail.startswith(f"{field} "):  # "redirect_url must be a path or ..."
+        return f"{field_in_words(field)}{detail[len(field) :]}"
     return _paths_in_words(detail)

@@ -143,12 +143,13 @@ async def preview_post(request: Request) -> Response:
     try:
         draft = decode_form(unflatten(form, CONTENT_GROUPS), PreviewForm)
         name = draft.name or name or queue_id or "Your event"
-        rate = rate if draft.rate_per_minute is None else draft.rate_per_minute
-        if draft.start is not None:  # the creation form: at once, or at a local time
+        if isinstance(draft.rate_per_minute, int):
+            rate = draft.rate_per_minute
+        if isinstance(draft.start, str):  # the creation form: at once, or at a local time
             opens_at = 0.0
-            if draft.start == "schedule" and draft.opens_at_local is not None:
+            if draft.start == "schedule" and isinstance(draft.opens_at_local, str):
                 opens_at = parse_local(draft.opens_at_local, zone_named(draft.time_zone))
-        if draft.content_form is not None:
+        if draft.content_form == "1":
             surveys, upsells = content_of(draft)
             content = FanContent(
                 surveys=surveys, upsells=upsells, profile_form=content.profile_form

@@ -93,7 +93,7 @@ def creation_fields(form: QueueCreationForm) -> dict[str, Any]:
     if form.redirect_url:
         fields["redirect_url"] = form.redirect_url
     if form.start == "schedule":
-        if form.opens_at_local is None:
+        if not isinstance(form.opens_at_local, str):
             raise InvalidInput(
                 "opens_at: choose the date and time of the opening (or open at once)",
                 field="opens_at",
