@@ -204,3 +204,13 @@ def test_content_form_positions_are_bounded() -> None:
         content_form({f"s{index}-title": f"Survey {index}" for index in range(11)})
     assert message_of(refused.value) == "surveys: at most 10 of them"
     assert CONTENT_GROUPS["s"] == "surveys"
+
+
+def test_the_content_apis_own_checks_are_worded_too() -> None:
+    fields = {"u0-title": "Poster", "u0-link_url": "/shop", "u0-price": "999999999999"}
+    with pytest.raises(InvalidInput) as refused:
+        content_of(content_form(fields))
+    assert message_of(refused.value) == "card 1, price: a number of at most 1000000000"
+    with pytest.raises(InvalidInput) as refused:
+        content_of(content_form({"s0-title": "Only a title"}))
+    assert message_of(refused.value) == "survey 1, questions: at least 1"

@@ -18,8 +18,9 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from service_kit.form_fields import Checkbox, DecimalText
-from service_kit.models import ID_PATTERN, Model
+from service_kit.models import Model
 from waitroom.admission import Rate
+from waitroom.connector.queue_ids import QUEUE_ID_PATTERN
 from waitroom.fan.survey_definitions import (
     DEFAULT_TEXT_ANSWER_CHARS,
     MAX_LABEL_CHARS,
@@ -130,7 +131,7 @@ class QueueCreationForm(Model):
     """The form that creates a queue: it opens at once, or at a local date and time."""
 
     csrf_token: str
-    queue_id: Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+    queue_id: Annotated[str, msgspec.Meta(pattern=QUEUE_ID_PATTERN.pattern)]
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     rate_per_minute: Rate = DEFAULT_RATE_PER_MINUTE
     active_shopper_cap: Rate = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from service_kit.errors import InvalidInput
-from service_kit.form_fields import NOT_IN_FORM
+from service_kit.form_fields import NOT_IN_FORM, sentence
 
 FIELD_WORDS = {
     "action": "action",
@@ -94,6 +94,7 @@ def message_of(error: InvalidInput) -> str:
     detail = error.detail
     path, separator, what = detail.partition(": ")
     if field and separator and path.startswith(field):
+        what = sentence(what)  # the content API's own checks report msgspec's words
         if what == NOT_IN_FORM:
             what = FORMATS.get(path.rsplit(".", 1)[-1], what)
         return f"{field_in_words(path)}: {what}"
