@@ -38,6 +38,7 @@ from sale_backend.domain.holds import (
     selection,
     sold_out_error,
 )
+from sale_backend.domain.records import stored_hold
 from sale_backend.domain.requests import IDEMPOTENCY_KEY, CheckoutBody
 from sale_backend.errors import (
     HoldExpired,
@@ -194,7 +195,7 @@ class CheckoutService:
             )
         else:
             hold_id = str(request.hold_id)
-            found = await store.hold(event.event_id, hold_id)
+            found = await stored_hold(store, event.event_id, hold_id)
             hold_data = found[0] if found is not None and found[0].buyer == buyer else None
         payment = None
         if hold_data is not None:
