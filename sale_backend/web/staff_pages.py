@@ -42,6 +42,7 @@ from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
 
 SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
 SESSION_ENDED = "Your staff session has ended. Log in again."
+FORM_NOT_THE_PAGES = "Nothing scanned: this form is not the scanner page's. Reload the page."
 SYNC_SECONDS = 10
 """How often the page's script sends offline scans and fetches the list's changes."""
 
@@ -198,10 +199,10 @@ async def scan_form(request: Request) -> Response:
         return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
     try:
         form = decode_form(items, ScanForm)
-    except InvalidInput as error:
+    except InvalidInput:
         if not token_valid:
             return await _chooser(request, session, 403, FORM_EXPIRED)
-        return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
+        return await _chooser(request, session, 400, FORM_NOT_THE_PAGES)
     try:
         event = await runtime.event(form.event_id, any_queue=True)
     except EventNotFound:
