@@ -71,7 +71,6 @@ FIELD_MESSAGES: dict[str, str] = {
     "card_number": N_("Please check the card number: 12 to 19 digits."),
     "email": N_("Please check the e-mail address."),
     "name": N_("Please check your name."),
-    "quantity": N_("Quantities must be whole numbers."),
     "quantities": N_("Quantities must be whole numbers from 0 to 100."),
     "items": N_("Please choose at least one ticket."),
     "seats": N_("Please check the seats you chose."),
