@@ -69,6 +69,14 @@ class RefundForm(ShopForm):
     confirm: Literal["yes", ""] = ""
 
 
+class RefundQuery(FormModel):
+    """``GET /orders/{id}/refund``: the order link's key and the tickets to ask about
+    (``ticket_id`` repeated; none: the whole order)."""
+
+    access: AccessKey = ""
+    ticket_id: RefundTicketIds = msgspec.field(default_factory=list)
+
+
 class ScanForm(ShopForm):
     """The door scanner's form without JavaScript."""
 

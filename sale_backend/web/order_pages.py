@@ -22,7 +22,7 @@ from sale_backend.domain.tickets import qr_svg
 from sale_backend.errors import TicketNotRefundable
 from sale_backend.storage.keys import event_of
 from sale_backend.web.error_text import PageError
-from sale_backend.web.forms import RefundForm
+from sale_backend.web.forms import RefundForm, RefundQuery
 from sale_backend.web.language import ShopLanguage, shop_language
 from sale_backend.web.pages import base_path, first_value, protected_form, render
 from sale_backend.web.runtime import shop_runtime
@@ -161,12 +161,16 @@ def refund_choice(view: OrderPage, ticket_ids: list[str]) -> list[TicketPage]:
 
 
 async def refund_confirmation(request: Request) -> Response:
-    """``GET /orders/{id}/refund?access=...[&ticket_id=...]``: the second step of a refund."""
-    return await _refund_confirmation(
-        request,
-        request.query_params.get(ACCESS_PARAMETER),
-        [value for value in request.query_params.getlist("ticket_id") if value],
-    )
+    """``GET /orders/{id}/refund?access=...[&ticket_id=...]``: the second step of a refund;
+    a ticket id that is none is the order page again with the buyer's words for it."""
+    items = request.query_params.multi_items()
+    try:
+        query = decode_form(items, RefundQuery)
+    except InvalidInput as error:
+        return await _order_page(
+            request, first_value(items, ACCESS_PARAMETER), PageError.of_form(error)
+        )
+    return await _refund_confirmation(request, query.access, query.ticket_id)
 
 
 async def _refund_confirmation(

@@ -176,7 +176,14 @@ def page_routes() -> list[BaseRoute]:
             {
                 "get": _page(
                     "Refund confirmation: what ?ticket_id= (none: the whole order) would refund",
-                    parameters=(ACCESS, query("ticket_id", "a ticket of the order (repeatable)")),
+                    parameters=(
+                        ACCESS,
+                        query(
+                            "ticket_id",
+                            "a ticket of the order (repeatable)",
+                            bodies.RefundTicketIds,
+                        ),
+                    ),
                 )
             },
         ),

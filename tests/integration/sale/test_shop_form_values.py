@@ -147,6 +147,11 @@ async def test_bad_refund_values_show_the_order_again_and_refund_nothing(
             assert refused.status_code == 400, (fields, refused.text)
             assert refused.text.count("<svg") == 2  # the order page, with its tickets
             assert_friendly(refused.text, language, words)
+        asked = await buyer.get(
+            f"{order_path}/refund", params={"access": access, "ticket_id": "nonsense"}
+        )
+        assert asked.status_code == 400 and asked.text.count("<svg") == 2
+        assert_friendly(asked.text, language, "tickets")
         stock = await shop.runtime.store.stock(unique_id)
         assert stock["sold_total"] == 2
         # a bad value with a wrong access key shows nothing of the order
