@@ -1,4 +1,4 @@
-"""The shop pages' forms as typed models (:mod:`service_kit.form_models`): each form is decoded
+"""The shop pages' forms as typed models (:mod:`service_kit.form_fields`): each form is decoded
 into one of these after its CSRF token is checked (:func:`sale_backend.web.pages.protected_form`),
 and the same models describe the forms in the OpenAPI document.
 
@@ -25,7 +25,7 @@ from sale_backend.domain.requests import (
     RefundTicketIds,
     Seats,
 )
-from service_kit.form_models import FormModel
+from service_kit.form_fields import FormModel
 
 CsrfToken = Annotated[
     str, msgspec.Meta(max_length=512, description="the page's token of the shop_csrf cookie")

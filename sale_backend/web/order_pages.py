@@ -24,10 +24,11 @@ from sale_backend.storage.keys import event_of
 from sale_backend.web.error_text import PageError
 from sale_backend.web.forms import RefundForm, RefundQuery
 from sale_backend.web.language import ShopLanguage, shop_language
-from sale_backend.web.pages import base_path, first_value, protected_form, render
+from sale_backend.web.pages import base_path, protected_form, render
 from sale_backend.web.runtime import shop_runtime
 from service_kit.errors import InvalidInput
-from service_kit.form_models import decode_form
+from service_kit.form_fields import decode_form
+from service_kit.request_body import first_value
 
 
 @dataclass(frozen=True, slots=True)

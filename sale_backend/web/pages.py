@@ -37,11 +37,10 @@ from sale_backend.web.language import (
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
 from service_kit.errors import InvalidInput, ServiceError, Unavailable
-from service_kit.form_models import decode_form
+from service_kit.form_fields import decode_form
 from service_kit.problem_responses import error_response
 from service_kit.problems import error_status
-
-MAX_FORM_FIELDS = 200
+from service_kit.request_body import first_value, form_pairs
 
 
 def base_path(request: Request) -> str:
@@ -110,28 +109,11 @@ async def unavailable_handler(request: Request, exc: Exception) -> Response:
     return page
 
 
-FormItems = list[tuple[str, str]]
-"""A posted form's text fields in order, as ``(name, value)`` pairs (a name may repeat)."""
-
-
-async def read_form(request: Request) -> FormItems:
-    try:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-    except Exception:
-        raise InvalidInput("the form could not be read") from None
-    return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-
-
-def first_value(items: FormItems, name: str) -> str:
-    """The first value of a field (``""`` when the form has none)."""
-    return next((value for key, value in items if key == name), "")
-
-
-async def protected_form(request: Request) -> FormItems:
+async def protected_form(request: Request) -> list[tuple[str, str]]:
     """The posted form, once its CSRF token is found to be this browser's; raises
     :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes. The page then
     decodes it into its model (:mod:`sale_backend.web.forms`)."""
-    items = await read_form(request)
+    items = await form_pairs(request)
     presented = [value for name, value in items if name == CSRF_FIELD]
     require_form_token(request, presented[0] if presented else None)
     return items

@@ -25,7 +25,7 @@ from sale_backend.web import (
     staff_pages,
 )
 from sale_backend.web.metrics import metrics_endpoint
-from service_kit.form_models import FormModel, form_body
+from service_kit.form_fields import FormModel, form_body
 from service_kit.openapi import (
     HEALTHZ,
     METRICS,

@@ -31,13 +31,14 @@ from sale_backend.errors import EventNotFound, TicketRejected
 from sale_backend.storage.keys import is_valid_event_id
 from sale_backend.web.csrf import CSRF_FIELD, form_token_valid
 from sale_backend.web.forms import LoginForm, LogoutForm, ScanForm
-from sale_backend.web.pages import FormItems, base_path, first_value, read_form, render
+from sale_backend.web.pages import base_path, render
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.staff_session import staff_door
 from service_kit.browser_session import AdminSession
 from service_kit.errors import InvalidInput
-from service_kit.form_models import decode_form
+from service_kit.form_fields import decode_form
 from service_kit.problems import error_status
+from service_kit.request_body import first_value, form_pairs
 from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
 
 SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
@@ -119,11 +120,11 @@ async def _chooser(
     )
 
 
-async def _form(request: Request) -> tuple[bool, FormItems]:
+async def _form(request: Request) -> tuple[bool, list[tuple[str, str]]]:
     """A small form (its size is limited by the app's body limit layer) and whether its CSRF
     token is this browser's; raises InvalidInput when the form cannot be read. The form is
     decoded into its model (:mod:`sale_backend.web.forms`) after the token is checked."""
-    items = await read_form(request)
+    items = await form_pairs(request)
     return form_token_valid(request, first_value(items, CSRF_FIELD) or None), items
 
 

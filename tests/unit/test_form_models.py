@@ -1,4 +1,4 @@
-"""Forms as typed models (service_kit/form_models.py): repeated names, gathered prefixes, bounds
+"""Forms as typed models (service_kit/form_fields.py): repeated names, gathered prefixes, bounds
 and the form's description in the OpenAPI document."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from sale_backend.web import forms, openapi
 from service_kit.errors import InvalidInput
-from service_kit.form_models import FormModel, decode_form, form_schema, form_values
+from service_kit.form_fields import FormModel, decode_form, form_schema, form_values
 
 Count = Annotated[int, msgspec.Meta(ge=0, le=9)]
 
