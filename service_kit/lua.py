@@ -16,7 +16,8 @@ caller and the script cannot drift apart. It then puts ``local K = {config = KEY
 (every key the header names but a trailing group) before the script's code: the script and its
 preludes (shared functions, which have no header of their own) reach their keys as ``K.config``,
 never by building a name. A prelude's function works in any script that declares the keys it
-uses.
+uses. A prelude of another package is named ``(package, name)``: the shared mail outbox's
+``ENQUEUE_PRELUDE`` (:mod:`service_kit.mail_outbox`) is one, used by both apps' scripts.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import NoScriptError
 from redis.typing import EncodableT
+
+Prelude = str | tuple[str, str]
+"""A prelude's name in the script's own package, or ``(package, name)`` of another one."""
 
 HEADER_LINE = re.compile(r"^--\s*(KEYS|ARGV)\[(\d+)(\.\.)?\]\s*=\s*([a-z_][a-z0-9_]*)(\?)?")
 
@@ -84,7 +88,7 @@ class LuaScript:
         name: str,
         keys: Sequence[str],
         argv: Sequence[str],
-        preludes: Sequence[str] = (),
+        preludes: Sequence[Prelude] = (),
     ) -> None:
         body = lua_source(package, name)
         declared = script_header(body)
@@ -103,7 +107,10 @@ class LuaScript:
             if not name.endswith("...")
         )
         preamble = [f"local K = {{ {named} }}"]
-        preamble += [lua_source(package, prelude) for prelude in preludes]
+        preamble += [
+            lua_source(*prelude) if isinstance(prelude, tuple) else lua_source(package, prelude)
+            for prelude in preludes
+        ]
         self.source = _with_preludes(body, preamble)
         self.sha = hashlib.sha1(self.source.encode("utf-8")).hexdigest()
 

@@ -5,6 +5,12 @@ the queue's cluster slot): ``<prefix>mail_outbox``, a sorted set message id -> d
 and ``<prefix>mail_messages``, a hash message id -> JSON payload (what to send, composed at
 sending time) plus ``attempts:<id>`` counters.
 
+A message enters an outbox only inside a Lua script, through the shared prelude
+``lua/mail_enqueue.lua`` (:data:`ENQUEUE_PRELUDE`, ``enqueue_mail(message_id, payload)``): the
+e-mail is queued in the same atomic step as the state it tells about (a shop's order, a queue's
+offer), so no process can die between the two. It is the one implementation of the outbox's
+format on the writing side; the message id makes queuing idempotent.
+
 A process *claims* due messages with one Lua script (``lua/mail_claim.lua``) that pushes their
 due time a lease into the future: no other process sees them while it sends. After the SMTP
 server accepted a message it is deleted; after a failure it is due again when the lease ends,
@@ -27,6 +33,8 @@ from redis.asyncio import Redis
 from service_kit.lua import LuaScript
 from service_kit.mail import MailFailed
 
+ENQUEUE_PRELUDE = ("service_kit", "mail_enqueue")
+"""The prelude a script includes to queue mail (:class:`service_kit.lua.LuaScript`)."""
 LOGGER = logging.getLogger("waitroom.mail")
 LEASE_MILLISECONDS = 60_000
 """Longer than one SMTP exchange can take (the client's timeout is 10 s)."""
@@ -73,14 +81,6 @@ class MailOutbox:
             redis, "service_kit", "mail_claim", ("mail_outbox", "mail_messages"),
             ("limit", "lease_ms"),
         )
-
-    async def enqueue(self, keys: OutboxKeys, message_id: str, payload: dict[str, Any]) -> bool:
-        """Adds a message unless one with that id is waiting (ids make enqueuing idempotent)."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(keys.messages, message_id, orjson.dumps(payload))
-            pipe.zadd(keys.outbox, {message_id: 0}, nx=True)
-            added, _ = await pipe.execute()
-        return bool(added)
 
     async def claim(self, keys: OutboxKeys, limit: int = CLAIM_BATCH) -> list[ClaimedMessage]:
         raw = await self._claim([keys.outbox, keys.messages], [limit, LEASE_MILLISECONDS])

@@ -1,7 +1,9 @@
 """After the provider answered: turn a paid hold into an order, or settle the payment.
 
 Shared by checkout (the normal path) and the reconciler (after a crash). Every step is a Lua
-script keyed by the payment id, so running it twice never sells twice or loses an order.
+script keyed by the payment id, so running it twice never sells twice or loses an order. The
+order and its tickets e-mail (when e-mail is on and the buyer gave an address) are written by
+the same script, so no crash can leave a paid order whose buyer never gets the tickets.
 """
 
 from __future__ import annotations
@@ -94,8 +96,6 @@ class Fulfilment:
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
             self.reporter.changed(event, sold_delta=hold.data.units)
-            if self.ticket_mail is not None:
-                await self.ticket_mail.order_confirmed(order)
             return Answer(ORDER_CREATED_STATUS, response, order.order_id)
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
@@ -111,6 +111,7 @@ class Fulfilment:
         idempotency_key: str | None,
     ) -> tuple[bytes, tuple[str, ...]]:
         response = encode(public_order(as_paid(order), self.codes, self.links))
+        mail = None if self.ticket_mail is None else self.ticket_mail.outbox_entry(order)
         answer = await self.store.scripts.confirm(
             order.event_id,
             payment.payment_id,
@@ -121,6 +122,7 @@ class Fulfilment:
             response,
             confirm_args(order),
             idempotency_key,
+            mail,
         )
         return response, answer
 

@@ -3,10 +3,12 @@
 code, and the order link, in the language the buyer checked out in
 (:mod:`sale_backend.domain.ticket_mail_text`).
 
-The order is queued in the event's outbox (``sale:{e:<event_id>}:mail_outbox``,
-:mod:`service_kit.mail_outbox`) when the checkout (or the reconciler) wrote it, and the mail
-is composed from the stored order when it is sent: the message carries the tickets' state at
-sending time, and any number of shop processes send each order's e-mail once.
+The order's e-mail is queued in the event's outbox (``sale:{e:<event_id>}:mail_outbox``,
+:mod:`service_kit.mail_outbox`) by the very script that writes the order (``confirm.lua``, for
+the checkout, the express checkout and the reconciler alike; :meth:`TicketMail.outbox_entry`
+is what it queues), so a paid order always has its e-mail queued, whenever a process dies. The
+mail is composed from the stored order when it is sent: the message carries the tickets' state
+at sending time, and any number of shop processes send each order's e-mail once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
+
+import orjson
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import Order
@@ -32,7 +36,7 @@ from service_kit.mail_outbox import MailOutbox, OutboxKeys
 
 
 def event_outbox(event_id: str) -> OutboxKeys:
-    return OutboxKeys(EventKeys(event_id).prefix)
+    return EventKeys(event_id).outbox
 
 
 @dataclass
@@ -47,14 +51,14 @@ class TicketMail:
     catalogs: Catalogs
     """The shop's translations (the pages' own): the e-mail is in the order's language."""
 
-    async def order_confirmed(self, order: Order) -> None:
-        """Queues the order's e-mail (once per order: the message id is the order id)."""
+    @staticmethod
+    def outbox_entry(order: Order) -> tuple[str, bytes] | None:
+        """The message id and payload the confirm script queues with the order; None for an
+        order without an e-mail address. Once per order: the message id is the order id."""
         if not order.email:
-            return
+            return None
         payload = {"kind": "tickets", "order_id": order.order_id}
-        await self.outbox.enqueue(
-            event_outbox(order.event_id), f"tickets:{order.order_id}", payload
-        )
+        return f"tickets:{order.order_id}", orjson.dumps(payload)
 
     def order_link(self, order: Order) -> str:
         key = self.links.key(order.order_id, order.buyer)

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from service_kit.errors import InvalidInput
+from service_kit.mail_outbox import OutboxKeys
 
 EVENT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ID_SEPARATOR = "~"
@@ -157,6 +158,21 @@ class EventKeys:
     def tickets_registered(self) -> str:
         """String: set once every ticket sold before short codes existed has its details."""
         return self.prefix + "tickets_registered"
+
+    @property
+    def outbox(self) -> OutboxKeys:
+        """The event's mail outbox (:mod:`service_kit.mail_outbox`): the tickets e-mails."""
+        return OutboxKeys(self.prefix)
+
+    @property
+    def mail_outbox(self) -> str:
+        """Sorted set: e-mail id -> due time, ms (the outbox's, for the scripts' KEYS)."""
+        return self.outbox.outbox
+
+    @property
+    def mail_messages(self) -> str:
+        """Hash: e-mail id -> JSON payload, ``attempts:<id>`` counters (the outbox's)."""
+        return self.outbox.messages
 
     def idempotency(self, buyer: str, key: str) -> str:
         """Hash: the first answer to one buyer's ``Idempotency-Key`` (state, body hash, answer)."""

@@ -28,7 +28,8 @@ from redis.typing import EncodableT
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import StockSnapshot
 from service_kit.command_batches import BatchedCall, CommandBatcher
-from service_kit.lua import LuaScript
+from service_kit.lua import LuaScript, Prelude
+from service_kit.mail_outbox import ENQUEUE_PRELUDE
 
 PACKAGE = "sale_backend.storage"
 HOLD_KEYS = ("stock", "seats", "holds", "hold_expiry", "buyers", "hold_payment")
@@ -61,8 +62,15 @@ class _Script:
     (``EventKeys.idempotency(buyer, key)``, last, optional where the header says
     ``idempotency?``) is the one key a caller passes; the others are the event's."""
 
-    def __init__(self, redis: Redis, name: str, keys: Sequence[str], argv: Sequence[str]) -> None:
-        self.run = LuaScript(redis, PACKAGE, name, keys, argv, ("prelude",))
+    def __init__(
+        self,
+        redis: Redis,
+        name: str,
+        keys: Sequence[str],
+        argv: Sequence[str],
+        preludes: Sequence[Prelude] = (),
+    ) -> None:
+        self.run = LuaScript(redis, PACKAGE, name, keys, argv, ("prelude", *preludes))
         self.fixed_keys = tuple(key for key in keys if key.rstrip("?") != "idempotency")
 
     def keys(self, event_id: str, idempotency_key: str | None) -> tuple[str, ...]:
@@ -109,9 +117,10 @@ class SaleScripts:
         self._confirm = _Script(
             redis, "confirm",
             (*PAYMENT_KEYS, "orders", "tickets", "buyer_orders", "short_codes", "ticket_details",
-             "ticket_changes", "idempotency?"),
+             "ticket_changes", "mail_outbox", "mail_messages", "idempotency?"),
             ("payment_id", "hold_id", "order_id", "order", "idempotency_ttl_seconds", "response",
-             "tickets..."),
+             "mail_id", "mail_payload", "tickets..."),
+            (ENQUEUE_PRELUDE,),
         )
         self._settle_payment = _Script(
             redis, "settle_payment", (*PAYMENT_KEYS, "idempotency?"),
@@ -228,11 +237,16 @@ class SaleScripts:
         response: bytes,
         tickets: Sequence[str | bytes],
         idempotency_key: str | None = None,
+        mail: tuple[str, bytes] | None = None,
     ) -> Answer:
-        """``confirm.lua`` (``tickets``: ticket id, seat, short code, details per ticket):
-        {'ok'} | {'done', order_id} | {'state', status} | {'expired'} | {'collision', code}."""
+        """``confirm.lua`` (``tickets``: ticket id, seat, short code, details per ticket;
+        ``mail``: the tickets e-mail's message id and payload, queued in the event's outbox in
+        the same step as the order, or None to queue nothing): {'ok'} | {'done', order_id} |
+        {'state', status} | {'expired'} | {'collision', code}."""
+        mail_id, mail_payload = mail or ("", b"")
         args: list[EncodableT] = [
-            payment_id, hold_id, order_id, order_json, idempotency_ttl_seconds, response, *tickets
+            payment_id, hold_id, order_id, order_json, idempotency_ttl_seconds, response,
+            mail_id, mail_payload, *tickets,
         ]
         return await self._one(self._confirm, event_id, args, idempotency_key)
 

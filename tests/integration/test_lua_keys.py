@@ -322,6 +322,7 @@ async def shop_scenario(scripts: SaleScripts, event_id: str) -> None:
     await scripts.confirm(
         event_id, "pay-1", hold_id, "order-1", orjson.dumps(order), 60, b"{}",
         ["t1", "A-1-1", "AAAA", "{}", "t2", "", "BBBB", "{}"], key,
+        ("tickets:order-1", b'{"kind":"tickets","order_id":"order-1"}'),
     )
     await scripts.scan(event_id, "t1", "scan-1", "", "door", "device", "check")
     await scripts.refund(event_id, "order-1", "refund-1", 1_700_000_000, ["t2"])

@@ -21,6 +21,7 @@ from redis.typing import EncodableT
 
 from service_kit.command_batches import CommandBatcher
 from service_kit.lua import LuaScript
+from service_kit.mail_outbox import ENQUEUE_PRELUDE
 from waitroom.storage.join_batches import JoinBatches
 from waitroom.storage.keys import QueueKeys
 from waitroom.storage.script_replies import (
@@ -108,12 +109,12 @@ class QueueScripts:
             redis, PACKAGE, "waitlist_offer",
             (*ENGINE_KEYS, *STOCK_KEYS, *WAITLIST_KEYS, "pass_record..."),
             (*ENGINE_ARGV, "now_seconds", "offer_seconds", "keep_seconds", "limit", "visitors..."),
-            stock_preludes,
+            (*stock_preludes, ENQUEUE_PRELUDE),
         )
         self._your_turn_due = LuaScript(
             redis, PACKAGE, "your_turn_due",
             ("counters", "your_turn", "your_turn_mail", "mail_outbox", "mail_messages"),
-            ("limit", "queue_id"),
+            ("limit", "queue_id"), (ENQUEUE_PRELUDE,),
         )
         self._restore = LuaScript(
             redis, PACKAGE, "restore", ("config", "counters", "alerts"),

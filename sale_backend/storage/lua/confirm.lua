@@ -1,5 +1,6 @@
 -- Turn a paid hold into an order. The hold id is the fencing token: the hold must still exist,
--- be unexpired (Redis clock) and be paid by this very payment, else nothing is sold.
+-- be unexpired (Redis clock) and be paid by this very payment, else nothing is sold. The order's
+-- tickets e-mail is queued in the event's outbox in this same step (never an order without it).
 -- KEYS[1] = stock                per tier capacity/remaining/held/sold and totals (hash)
 -- KEYS[2] = seats                seat id -> free | held:<hold> | sold:<ticket> (hash)
 -- KEYS[3] = holds                hold id -> hold JSON (hash)
@@ -14,14 +15,18 @@
 -- KEYS[12] = short_codes         short code -> ticket id (hash)
 -- KEYS[13] = ticket_details      ticket id -> details JSON (hash)
 -- KEYS[14] = ticket_changes      ticket id scored by its change version (sorted set)
--- KEYS[15] = idempotency?        this request's Idempotency-Key record (hash); left off without an Idempotency-Key
+-- KEYS[15] = mail_outbox         e-mail id -> due time, ms (sorted set; service_kit/mail_outbox.py)
+-- KEYS[16] = mail_messages       e-mail id -> JSON payload (hash)
+-- KEYS[17] = idempotency?        this request's Idempotency-Key record (hash); left off without an Idempotency-Key
 -- ARGV[1] = payment_id
 -- ARGV[2] = hold_id
 -- ARGV[3] = order_id
 -- ARGV[4] = order                order JSON
 -- ARGV[5] = idempotency_ttl_seconds
 -- ARGV[6] = response             the answer kept for the Idempotency-Key (JSON)
--- ARGV[7..] = tickets            groups (ticket_id, seat or '', short_code, details_json), one per ticket
+-- ARGV[7] = mail_id              the tickets e-mail's message id; '' queues no e-mail
+-- ARGV[8] = mail_payload         its JSON payload (queued with the order, in this same step)
+-- ARGV[9..] = tickets            groups (ticket_id, seat or '', short_code, details_json), one per ticket
 -- Returns {'ok'} | {'done', order_id} | {'state', status} | {'expired'}
 --       | {'collision', short_code} (nothing written: the caller draws new short codes)
 local payment_id, hold_id, order_id, order_json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -44,7 +49,7 @@ if not raw or expires_at <= now or redis.call('HGET', K.hold_payment, hold_id) ~
   return {'expired'}
 end
 
-for index = 7, #ARGV, 4 do
+for index = 9, #ARGV, 4 do
   if short_code_taken(ARGV[index + 2], ARGV[index]) then return {'collision', ARGV[index + 2]} end
 end
 
@@ -53,7 +58,7 @@ for tier_id, quantity in pairs(hold.items) do
   move_stock(tier_id, quantity, 'held', 'sold')
 end
 local sold_tickets = {}
-for index = 7, #ARGV, 4 do
+for index = 9, #ARGV, 4 do
   redis.call('HSET', K.tickets, ARGV[index], 'valid')
   local seat = ARGV[index + 1]
   if seat ~= '' then redis.call('HSET', K.seats, seat, 'sold:' .. ARGV[index]) end
@@ -69,5 +74,6 @@ redis.call('ZREM', K.hold_expiry, hold_id)
 redis.call('HDEL', K.hold_payment, hold_id)
 redis.call('HSET', K.payment_status, payment_id, 'fulfilled:' .. order_id)
 redis.call('ZREM', K.payments_pending, payment_id)
+if ARGV[7] ~= '' then enqueue_mail(ARGV[7], ARGV[8]) end
 finish_idempotency(201, ARGV[6], idempotency_ttl)
 return {'ok'}

@@ -107,9 +107,7 @@ if state == 'sold_out' and by_stock then
       local payload = cjson.encode({ kind = 'waitlist_offer', queue_id = ARGV[2],
                                      email = entry.email, lang = entry.lang,
                                      pass_id = entry.pass_id, expires_at = expires_at })
-      if redis.call('HSETNX', K.mail_messages, message_id, payload) == 1 then
-        redis.call('ZADD', K.mail_outbox, 0, message_id)
-      end
+      enqueue_mail(message_id, payload)
       offered = offered + 1
       outstanding = outstanding + 1
       free = free - 1

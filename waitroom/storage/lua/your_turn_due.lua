@@ -22,10 +22,7 @@ for _, visitor in ipairs(due) do
     local payload = cjson.encode({ kind = 'your_turn', queue_id = ARGV[2], email = entry.email,
                                    lang = entry.lang, position = entry.position,
                                    epoch = entry.epoch, visitor = visitor })
-    if redis.call('HSETNX', K.mail_messages, message_id, payload) == 1 then
-      redis.call('ZADD', K.mail_outbox, 0, message_id)
-      queued = queued + 1
-    end
+    if enqueue_mail(message_id, payload) then queued = queued + 1 end
   end
   redis.call('ZREM', K.your_turn, visitor)
   redis.call('HDEL', K.your_turn_mail, visitor)
