@@ -53,6 +53,9 @@ for index = 9, #ARGV, 4 do
   if short_code_taken(ARGV[index + 2], ARGV[index]) then return {'collision', ARGV[index + 2]} end
 end
 
+-- the tickets e-mail first: should the outbox refuse it (a key of another type), the script
+-- stops before it wrote anything of the order
+if ARGV[7] ~= '' then enqueue_mail(ARGV[7], ARGV[8]) end
 local hold = cjson.decode(raw)
 for tier_id, quantity in pairs(hold.items) do
   move_stock(tier_id, quantity, 'held', 'sold')
@@ -74,6 +77,5 @@ redis.call('ZREM', K.hold_expiry, hold_id)
 redis.call('HDEL', K.hold_payment, hold_id)
 redis.call('HSET', K.payment_status, payment_id, 'fulfilled:' .. order_id)
 redis.call('ZREM', K.payments_pending, payment_id)
-if ARGV[7] ~= '' then enqueue_mail(ARGV[7], ARGV[8]) end
 finish_idempotency(201, ARGV[6], idempotency_ttl)
 return {'ok'}
