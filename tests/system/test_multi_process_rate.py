@@ -26,7 +26,11 @@ async def test_two_processes_admit_exactly_the_rate(
     unique_id: str,
 ) -> None:
     servers = [waitroom_server, second_waitroom_server]
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as client:
+    # 400 pollers share 50 connections: on a busy machine a poll may wait longer for one
+    # than httpx's 5 s default; the window's deadline, not the pool, ends the polling
+    async with httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=50), timeout=httpx.Timeout(10.0, pool=None)
+    ) as client:
         url = f"{servers[0].base_url}/api/v1/admin/queues/{unique_id}"
         (
             await client.put(url, json={"rate_per_minute": 0}, headers=admin_headers)
