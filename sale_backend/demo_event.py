@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from sale_backend.domain.catalog_parsing import parse_event
+from sale_backend.domain.records import define_event
 from sale_backend.storage.store import SaleStore
 
 DEMO_EVENT_ID = "demo-concert"
@@ -104,5 +105,5 @@ async def seed_demo_event(store: SaleStore, queue_id: str) -> str:
     if event_id in await store.event_ids():
         return event_id
     source = demo_event_source(queue_id)
-    await store.define_event(parse_event(event_id, source), source)
+    await define_event(store, parse_event(event_id, source), source)
     return event_id

@@ -17,6 +17,7 @@ from email.utils import make_msgid, parseaddr
 import aiosmtplib
 
 from service_kit.errors import SettingsError
+from service_kit.languages import DEFAULT_LANGUAGE, HTML_LANGUAGE_TAGS
 from service_kit.settings_tree import INTEGER, NUMBER, Cast, Variable, read_settings
 
 TLS_MODES = ("starttls", "tls", "none")
@@ -174,8 +175,10 @@ def build_message(
     text: str,
     html: str | None = None,
     attachments: tuple[Attachment, ...] = (),
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
 ) -> EmailMessage:
+    """A message in ``language`` (a supported code such as ``zh_Hans``; its header carries the
+    BCP 47 tag, ``zh-Hans``)."""
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
@@ -204,8 +207,15 @@ def build_message(
             message.add_attachment(
                 item.data, maintype=maintype, subtype=subtype, filename=item.filename
             )
-    message["Content-Language"] = language  # after the body: setting content drops Content-*
+    message["Content-Language"] = language_tag(
+        language
+    )  # after the body: setting content drops Content-*
     return message
+
+
+def language_tag(language: str) -> str:
+    """The BCP 47 tag of a supported language code, for ``Content-Language`` and ``lang``."""
+    return HTML_LANGUAGE_TAGS.get(language, DEFAULT_LANGUAGE)
 
 
 class MailSender:

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service_kit.errors import InvalidInput
+from service_kit.form_fields import decode_form
 from service_kit.models import convert_fields, decode_json, encode
 
 T = TypeVar("T")
@@ -25,14 +27,20 @@ def is_form(request: Request) -> bool:
     return content_type in FORM_TYPES
 
 
-async def form_fields(request: Request) -> dict[str, Any]:
-    """A form's fields: text, or a list of texts where a name repeats."""
-    async with request.form(max_files=0, max_fields=MAX_FORM_FIELDS) as form:
-        fields: dict[str, Any] = {}
-        for name in form:
-            values = [value for value in form.getlist(name) if isinstance(value, str)]
-            fields[name] = values[0] if len(values) == 1 else values
-        return fields
+async def form_pairs(request: Request, max_fields: int = MAX_FORM_FIELDS) -> list[tuple[str, str]]:
+    """A posted form's ``(name, value)`` pairs in order (a name may repeat; files are left
+    out), for :func:`service_kit.form_fields.decode_form`. Raises :class:`InvalidInput` for a
+    body that is not a readable form (too many fields, broken multipart)."""
+    try:
+        async with request.form(max_files=0, max_fields=max_fields) as form:
+            return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    except Exception:
+        raise InvalidInput("the form could not be read") from None
+
+
+def first_value(pairs: list[tuple[str, str]], name: str) -> str:
+    """The first value of a field among a form's pairs (``""`` when the form has none)."""
+    return next((value for key, value in pairs if key == name), "")
 
 
 async def read_json(request: Request, model: type[T]) -> T:
@@ -44,7 +52,7 @@ async def read_json(request: Request, model: type[T]) -> T:
 async def read_json_or_form(request: Request, model: type[T], form_model: type[T]) -> T:
     """A JSON body as ``model``, or a form post (pages without JavaScript) as ``form_model``."""
     if is_form(request):
-        return convert_fields(await form_fields(request), form_model)
+        return decode_form(await form_pairs(request), form_model)
     return await read_json(request, model)
 
 

@@ -25,6 +25,7 @@ from service_kit.browser_session import (
 )
 from service_kit.cookies import set_cookie_header
 from service_kit.errors import TooManyAttempts
+from service_kit.request_body import form_pairs
 from service_kit.throttle import LOGIN_FAILURES, AdminThrottle
 
 SECURITY_HEADERS = {
@@ -36,6 +37,7 @@ SECURITY_HEADERS = {
 }
 FORM_EXPIRED = "The form expired or was not sent by this page. Try again."
 
+LOGIN_FORM_MAX_FIELDS = 10
 LoginFormRenderer = Callable[[int, str, str], Response]
 """Renders the login form: (status code, the form's double-submit token, error text)."""
 
@@ -82,8 +84,7 @@ class SessionDoor:
     ) -> Response:
         """Answer a posted login form (fields ``csrf_token``, ``token`` and what ``who`` reads)."""
         names = self.codec.names
-        async with request.form(max_files=0, max_fields=10) as form:
-            fields = {name: value for name, value in form.items() if isinstance(value, str)}
+        fields = dict(await form_pairs(request, max_fields=LOGIN_FORM_MAX_FIELDS))
         if self.login_token and not self.codec.verify_login_token(
             request.cookies.get(names.login_cookie), fields.get("csrf_token")
         ):

@@ -201,7 +201,7 @@ def run_settings(arguments: argparse.Namespace) -> int:
     would read from this environment and say they are fine (a bad one fails like ``serve``)."""
     from sale_backend.settings import ShopSettings
     from waitroom.demo import demo_settings
-    from waitroom.settings.reference import reference
+    from waitroom.settings_reference import reference
 
     if arguments.check is None:
         print(reference())

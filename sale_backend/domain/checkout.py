@@ -38,7 +38,8 @@ from sale_backend.domain.holds import (
     selection,
     sold_out_error,
 )
-from sale_backend.domain.requests import CheckoutBody
+from sale_backend.domain.records import stored_hold
+from sale_backend.domain.requests import IDEMPOTENCY_KEY, CheckoutBody
 from sale_backend.errors import (
     HoldExpired,
     HoldNotFound,
@@ -58,7 +59,7 @@ from service_kit.languages import DEFAULT_LANGUAGE
 from service_kit.models import convert, encode
 from service_kit.text_input import clean_text
 
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
+IDEMPOTENCY_KEY_PATTERN = re.compile(IDEMPOTENCY_KEY)
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 CARD_PATTERN = re.compile(r"^[0-9]{12,19}$")
 MAX_NAME_CHARS = 120
@@ -194,7 +195,7 @@ class CheckoutService:
             )
         else:
             hold_id = str(request.hold_id)
-            found = await store.hold(event.event_id, hold_id)
+            found = await stored_hold(store, event.event_id, hold_id)
             hold_data = found[0] if found is not None and found[0].buyer == buyer else None
         payment = None
         if hold_data is not None:

@@ -4,7 +4,7 @@ msgspec for the JSON API; the same types describe the answers in the OpenAPI doc
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -59,6 +59,25 @@ class SectionView(Document):
     rows: list[RowView]
 
 
+TextAsGiven = str | dict[str, str]
+"""An organizer's text as given: one string, or one per language code."""
+
+
+class TierTexts(Document):
+    name: TextAsGiven
+    includes: TextAsGiven
+
+
+class EventTexts(Document):
+    """The organizer's texts of an event as given, for staff (keyed by tier, phase, section)."""
+
+    name: TextAsGiven
+    venue: TextAsGiven
+    tiers: dict[str, TierTexts]
+    phases: dict[str, TextAsGiven]
+    sections: dict[str, TextAsGiven]
+
+
 class EventView(Document):
     """An event with live stock (``phase``: the sale phase open now, or null)."""
 
@@ -80,7 +99,7 @@ class EventView(Document):
     remaining_total: int
     held_total: int
     sold_total: int
-    texts: dict[str, Any] | None = None
+    texts: EventTexts | None = None
     """Staff answers only: the organizer's texts as given (a string, or one per language); the
     names above are in one language (the buyer's, else English)."""
 

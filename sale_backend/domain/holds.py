@@ -17,6 +17,7 @@ from typing import Any
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import HoldData, HoldLine, HoldView
+from sale_backend.domain.records import stored_hold
 from sale_backend.domain.requests import HoldBody, Items
 from sale_backend.errors import (
     BuyerLimitReached,
@@ -200,7 +201,7 @@ async def create_hold(
 
 async def load_hold(store: SaleStore, hold_id: Any, buyer: str) -> Hold:
     event_id = event_of(hold_id, "hold")
-    found = await store.hold(event_id, hold_id)
+    found = await stored_hold(store, event_id, hold_id)
     if found is None or found[0].buyer != buyer:
         raise HoldNotFound("this hold does not exist or has expired", hold_id=hold_id)
     return Hold(hold_id, event_id, found[0], found[1])

@@ -8,6 +8,7 @@ import msgspec
 
 from sale_backend.domain.documents import Order
 from sale_backend.domain.fulfilment import SHORT_CODE_ATTEMPTS
+from sale_backend.domain.records import stored_orders_page
 from sale_backend.domain.short_codes import new_short_code
 from sale_backend.domain.ticket_details import order_ticket_details
 from sale_backend.storage.keys import EventKeys
@@ -23,7 +24,7 @@ async def register_older_tickets(store: SaleStore, event_id: str) -> int:
     registered = 0
     cursor = 0
     while True:
-        cursor, orders = await store.orders_page(event_id, cursor)
+        cursor, orders = await stored_orders_page(store, event_id, cursor)
         ticket_ids = [ticket.ticket_id for order in orders for ticket in order.tickets]
         known = {
             ticket_id

@@ -17,6 +17,7 @@ from sale_backend.domain.documents import (
 )
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
+from sale_backend.domain.records import stored_order
 from sale_backend.domain.short_codes import format_short_code, new_short_code
 from sale_backend.domain.ticket_details import TicketDetails, order_ticket_details
 from sale_backend.domain.tickets import TicketCodes
@@ -90,7 +91,7 @@ def as_paid(order: Order) -> Order:
 async def load_order(store: SaleStore, order_id: Any, buyer: str | None) -> Order:
     """The order with live ticket states; ``buyer=None`` for staff (any order)."""
     event_id = event_of(order_id, "order")
-    order = await store.order(event_id, order_id)
+    order = await stored_order(store, event_id, order_id)
     if order is None or (buyer is not None and order.buyer != buyer):
         raise OrderNotFound("no such order", order_id=order_id)
     states = await store.ticket_states(event_id, [t.ticket_id for t in order.tickets])

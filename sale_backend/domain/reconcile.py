@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sale_backend.domain.fulfilment import Fulfilment
 from sale_backend.domain.holds import Hold
+from sale_backend.domain.records import stored_event, stored_hold, stored_payment, stored_refund
 from sale_backend.errors import EventNotFound
 
 
@@ -35,11 +36,11 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
     cutoff_ms = int((time.time() - older_than_seconds) * 1000)
     for event_id in await store.event_ids():
         try:
-            event = await store.load_event(event_id)
+            event = await stored_event(store, event_id)
         except EventNotFound:
             continue
         for payment_id in await store.pending_payment_ids(event_id, cutoff_ms):
-            found = await store.payment(event_id, payment_id)
+            found = await stored_payment(store, event_id, payment_id)
             if found is None or found[1] not in {"pending", "refund_required"}:
                 continue
             payment, status = found
@@ -56,7 +57,7 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
                 await fulfilment.decline(event, payment, result.reason, idempotency_key)
                 report.payments_declined += 1
             else:
-                held = await store.hold(event_id, payment.hold_id)
+                held = await stored_hold(store, event_id, payment.hold_id)
                 if held is None:
                     await fulfilment.refund_lost_hold(event, payment, idempotency_key)
                     report.payments_refunded += 1
@@ -68,7 +69,7 @@ async def reconcile(fulfilment: Fulfilment, older_than_seconds: float) -> Reconc
                 else:
                     report.payments_refunded += 1
         for refund_id in await store.pending_refund_ids(event_id, cutoff_ms):
-            record = await store.refund_record(event_id, refund_id)
+            record = await stored_refund(store, event_id, refund_id)
             if record is not None:
                 await fulfilment.provider.refund(record.payment_id, refund_id, record.amount_minor)
                 report.refunds_resent += 1

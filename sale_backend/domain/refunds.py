@@ -15,6 +15,7 @@ import msgspec
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import Refund
 from sale_backend.domain.payments import PaymentProvider
+from sale_backend.domain.records import stored_order
 from sale_backend.domain.requests import RefundBody
 from sale_backend.domain.stock_reporter import StockReporter
 from sale_backend.errors import (
@@ -45,7 +46,7 @@ class RefundService:
     ) -> Refund:
         """Refund tickets of an order (all valid ones when ``ticket_ids`` is empty).
         ``buyer`` restricts to the buyer's own orders; ``None`` is staff."""
-        order = await self.store.order(event.event_id, order_id)
+        order = await stored_order(self.store, event.event_id, order_id)
         if order is None or (buyer is not None and order.buyer != buyer):
             raise OrderNotFound("no such order", order_id=order_id)
         refund_id = new_id(event.event_id, "r")

@@ -30,10 +30,23 @@ Door = Annotated[str, msgspec.Meta(description="a door name (at most 40 characte
 
 
 Quantity = Annotated[int, msgspec.Meta(ge=0, le=100)]
+TierKey = Annotated[str, msgspec.Meta(max_length=64)]
+"""A tier named in a selection (whether it exists is the catalog's question)."""
+IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,255}$"
+IdempotencyKey = Annotated[
+    str, msgspec.Meta(pattern=IDEMPOTENCY_KEY, description="1-255 visible ASCII characters")
+]
+CardNumber = Annotated[
+    str, msgspec.Meta(max_length=64, description="12-19 digits (spaces allowed)")
+]
+PayerName = Annotated[str, msgspec.Meta(max_length=1000, description="1-120 characters")]
+PayerEmail = Annotated[str, msgspec.Meta(max_length=1000, description="an e-mail address")]
+RefundTicketIds = Annotated[list[ShopId], msgspec.Meta(max_length=MAX_REFUND_TICKETS)]
+"""Tickets of an order to refund (none: every valid ticket)."""
 
 
 class Item(Model):
-    tier_id: Annotated[str, msgspec.Meta(max_length=64)]
+    tier_id: TierKey
     quantity: Quantity
 
 
@@ -58,9 +71,9 @@ class CheckoutBody(Model):
     """Pay a hold (``hold_id``), or express: a selection (``event_id`` with ``items`` and
     ``seats``), with the payer's card, name and e-mail."""
 
-    card_number: Annotated[str, msgspec.Meta(description="12-19 digits (spaces allowed)")]
-    name: Annotated[str, msgspec.Meta(description="1-120 characters")]
-    email: Annotated[str, msgspec.Meta(description="an e-mail address")]
+    card_number: CardNumber
+    name: PayerName
+    email: PayerEmail
     hold_id: ShopId | None = None
     event_id: EventId | None = None
     items: Items = msgspec.field(default_factory=list)
@@ -70,9 +83,7 @@ class CheckoutBody(Model):
 class RefundBody(Model):
     """Tickets of the order to refund (none listed: every valid ticket)."""
 
-    ticket_ids: Annotated[list[ShopId], msgspec.Meta(max_length=MAX_REFUND_TICKETS)] = (
-        msgspec.field(default_factory=list)
-    )
+    ticket_ids: RefundTicketIds = msgspec.field(default_factory=list)
 
 
 class ScanBody(Model):

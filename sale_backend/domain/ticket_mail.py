@@ -19,6 +19,7 @@ from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import Order
 from sale_backend.domain.order_links import ACCESS_PARAMETER, OrderLinks
 from sale_backend.domain.orders import public_order
+from sale_backend.domain.records import stored_event, stored_order
 from sale_backend.domain.ticket_mail_text import TicketsMail
 from sale_backend.domain.tickets import TicketCodes
 from sale_backend.errors import EventNotFound
@@ -67,11 +68,11 @@ class TicketMail:
             event_id = event_of(order_id, "order")
         except InvalidInput:
             return None
-        order = await self.store.order(event_id, order_id)
+        order = await stored_order(self.store, event_id, order_id)
         if order is None or not order.email:
             return None
         try:
-            event: Event | None = await self.store.load_event(event_id)
+            event: Event | None = await stored_event(self.store, event_id)
         except EventNotFound:
             event = None  # deleted since: the names the order was written with
         return self.message(order, event)

@@ -17,8 +17,14 @@ import segno
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import OrderView, TicketView
-from service_kit.languages import DEFAULT_LANGUAGE, HTML_LANGUAGE_TAGS, Catalogs, Translate
-from service_kit.mail import Attachment, MailSettings, build_message, new_content_id
+from service_kit.languages import Catalogs, Translate
+from service_kit.mail import (
+    Attachment,
+    MailSettings,
+    build_message,
+    language_tag,
+    new_content_id,
+)
 
 QR_SCALE = 8
 QR_BORDER = 4
@@ -84,7 +90,9 @@ class TicketsMail:
         _ = self.translate
         return [
             TicketLine(
-                number, ticket_title(ticket, self.event, self.language, _), ticket.short_code,
+                number,
+                ticket_title(ticket, self.event, self.language, _),
+                ticket.short_code,
                 ticket.code,
             )
             for number, ticket in enumerate(self.order.tickets, start=1)
@@ -152,7 +160,7 @@ class TicketsMail:
         )
         entrance = _("Show the QR code (or tell the short code) at the entrance.")
         link_text = _("Your order, its tickets and refunds")
-        tag = HTML_LANGUAGE_TAGS.get(self.language, DEFAULT_LANGUAGE)
+        tag = language_tag(self.language)
         return (
             f'<!doctype html><html lang="{escape(tag)}"><body>'
             + "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
@@ -170,5 +178,5 @@ class TicketsMail:
             self.text(tickets),
             self.html(tickets, images),
             tuple(images),
-            language=HTML_LANGUAGE_TAGS.get(self.language, DEFAULT_LANGUAGE),
+            language=self.language,
         )

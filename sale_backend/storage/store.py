@@ -1,5 +1,7 @@
 """The shop's Redis store: its script loader (:class:`SaleScripts`, one typed method per Lua
-script, every script on one event's keys) and the plain reads.
+script, every script on one event's keys) and the plain reads. Records come back as stored
+(JSON bytes): the domain's types read them (:mod:`sale_backend.domain.records`); storage knows
+nothing of the domain.
 
 Domain modules (holds, checkout, refunds, scans) call ``store.scripts`` and turn the answers
 into results or errors. Script calls and the hot reads of the process go out in batches
@@ -11,13 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 import orjson
 from redis.asyncio import Redis
 
-from sale_backend.domain.catalog import Event
-from sale_backend.domain.catalog_parsing import parse_event
-from sale_backend.domain.documents import HoldData, Order, Payment, Refund
 from sale_backend.errors import EventNotFound
 from sale_backend.storage.command_batches import CommandBatcher
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
@@ -54,26 +52,31 @@ class SaleStore:
             self.stock_view.forget(call.event_id)
 
     # -- catalog ---------------------------------------------------------------------------
-    async def define_event(self, event: Event, source: dict[str, Any]) -> tuple[str, ...]:
-        keys = EventKeys(event.event_id)
+    async def define_catalog(
+        self,
+        event_id: str,
+        source: dict[str, Any],
+        capacities: list[tuple[str, int]],
+        seat_ids: list[str],
+    ) -> tuple[str, ...]:
+        """Store an event's definition (``source``) with its tiers' capacities and its seats."""
+        keys = EventKeys(event_id)
         new_event = not await self.redis.exists(keys.catalog)
         answer = await self.scripts.define_event(
-            event.event_id,
-            orjson.dumps(source),
-            [(tier.tier_id, tier.capacity) for tier in event.tiers],
-            list(event.seat_tiers()),
+            event_id, orjson.dumps(source), capacities, seat_ids
         )
         if answer[0] == "ok":
-            await self.redis.sadd(EVENT_REGISTRY_KEY, event.event_id)
+            await self.redis.sadd(EVENT_REGISTRY_KEY, event_id)
             if new_event:  # every ticket it sells gets a short code when sold
                 await self.redis.set(keys.tickets_registered, "1")
         return answer
 
-    async def load_event(self, event_id: str) -> Event:
+    async def catalog(self, event_id: str) -> bytes:
+        """The event's definition as stored (JSON); raises EventNotFound."""
         raw = await self.batcher.command("GET", EventKeys(event_id).catalog)
         if raw is None:
             raise EventNotFound(event_id)
-        return parse_event(event_id, orjson.loads(raw))
+        return _bytes(raw)
 
     async def event_ids(self) -> list[str]:
         return sorted(decode(item) for item in await self.redis.smembers(EVENT_REGISTRY_KEY))
@@ -108,7 +111,8 @@ class SaleStore:
         raw = await self.redis.hgetall(EventKeys(event_id).seats)
         return {decode(name): decode(value).partition(":")[0] for name, value in raw.items()}
 
-    async def hold(self, event_id: str, hold_id: str) -> tuple[HoldData, int] | None:
+    async def hold(self, event_id: str, hold_id: str) -> tuple[bytes, int] | None:
+        """The hold's record (JSON) and its expiry (ms), or None."""
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.holds, hold_id)
@@ -116,11 +120,12 @@ class SaleStore:
             raw, expires_at = await pipe.execute()
         if raw is None or expires_at is None:
             return None
-        return msgspec.json.decode(raw, type=HoldData), int(expires_at)
+        return _bytes(raw), int(expires_at)
 
-    async def order(self, event_id: str, order_id: str) -> Order | None:
+    async def order(self, event_id: str, order_id: str) -> bytes | None:
+        """The order's record (JSON), or None."""
         raw = await self.redis.hget(EventKeys(event_id).orders, order_id)
-        return None if raw is None else msgspec.json.decode(raw, type=Order)
+        return None if raw is None else _bytes(raw)
 
     async def ticket_states(self, event_id: str, ticket_ids: list[str]) -> list[str | None]:
         if not ticket_ids:
@@ -134,12 +139,11 @@ class SaleStore:
         values = await self.redis.hmget(EventKeys(event_id).ticket_details, ticket_ids)
         return [None if value is None else _bytes(value) for value in values]
 
-    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[Order]]:
-        """One HSCAN page of the event's orders: (next cursor, 0 when done; orders)."""
+    async def orders_page(self, event_id: str, cursor: int) -> tuple[int, list[bytes]]:
+        """One HSCAN page of the event's orders: (next cursor, 0 when done; order records)."""
         next_cursor, batch = await self.redis.hscan(EventKeys(event_id).orders, cursor, count=500)
         assert isinstance(batch, dict)
-        orders = [msgspec.json.decode(raw, type=Order) for raw in batch.values()]
-        return int(next_cursor), orders
+        return int(next_cursor), [_bytes(raw) for raw in batch.values()]
 
     async def changed_tickets(
         self, event_id: str, after_version: int, limit: int
@@ -184,7 +188,8 @@ class SaleStore:
         raw = await self.redis.hget(EventKeys(event_id).buyer_orders, buyer)
         return [] if raw is None else decode(raw).split()
 
-    async def payment(self, event_id: str, payment_id: str) -> tuple[Payment, str] | None:
+    async def payment(self, event_id: str, payment_id: str) -> tuple[bytes, str] | None:
+        """The payment's record (JSON) and its status, or None."""
         keys = EventKeys(event_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.payments, payment_id)
@@ -192,7 +197,7 @@ class SaleStore:
             raw, status = await pipe.execute()
         if raw is None:
             return None
-        return msgspec.json.decode(raw, type=Payment), decode(status or b"missing")
+        return _bytes(raw), decode(status or b"missing")
 
     async def pending_payment_ids(self, event_id: str, older_than_ms: int) -> list[str]:
         raw = await self.redis.zrangebyscore(
@@ -206,9 +211,10 @@ class SaleStore:
         )
         return [decode(item) for item in raw]
 
-    async def refund_record(self, event_id: str, refund_id: str) -> Refund | None:
+    async def refund_record(self, event_id: str, refund_id: str) -> bytes | None:
+        """The refund's record (JSON), or None."""
         raw = await self.redis.hget(EventKeys(event_id).refunds, refund_id)
-        return None if raw is None else msgspec.json.decode(raw, type=Refund)
+        return None if raw is None else _bytes(raw)
 
     async def mark_refund_done(self, event_id: str, refund_id: str) -> None:
         await self.redis.zrem(EventKeys(event_id).refunds_pending, refund_id)

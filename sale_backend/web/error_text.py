@@ -7,9 +7,10 @@ English pages keep the domain's own detail, which says the most.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from service_kit.errors import ServiceError
+from service_kit.errors import InvalidInput, ServiceError
 from service_kit.languages import DEFAULT_LANGUAGE, N_, Translate
 from service_kit.problems import error_status, error_title
 
@@ -70,10 +71,16 @@ FIELD_MESSAGES: dict[str, str] = {
     "card_number": N_("Please check the card number: 12 to 19 digits."),
     "email": N_("Please check the e-mail address."),
     "name": N_("Please check your name."),
-    "quantity": N_("Quantities must be whole numbers."),
+    "quantities": N_("Quantities must be whole numbers from 0 to 100."),
     "items": N_("Please choose at least one ticket."),
     "seats": N_("Please check the seats you chose."),
+    "seat": N_("Please check the seats you chose."),
+    "ticket_id": N_("Please check the tickets you chose."),
+    "access": N_("No order matches this link."),
+    "idempotency_key": N_("This form is incomplete. Reload the page and try again."),
 }
+"""The fan's words for a field's bad value (the form models' fields and the domain's)."""
+_FIELD_NAME = re.compile(r"[.\[]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,14 @@ class PageError:
     def of(cls, error: ServiceError) -> PageError:
         field = str(error.extra.get("field", ""))
         return cls(error_status(error), error_title(error), error.detail, error.type_slug, field)
+
+    @classmethod
+    def of_form(cls, error: InvalidInput) -> PageError:
+        """A form value its model refused (:mod:`sale_backend.web.forms`): the fan's words for
+        the field in every language, English too (the model's detail speaks of types)."""
+        field = _FIELD_NAME.split(str(error.extra.get("field", "")))[0]
+        message = FIELD_MESSAGES.get(field, MESSAGES["bad-request"])
+        return cls(error_status(error), TITLES["invalid-input"], message, "invalid-input", field)
 
 
 @dataclass(frozen=True, slots=True)

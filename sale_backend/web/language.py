@@ -5,10 +5,10 @@ then ``Accept-Language``, then English. The shop's texts are its own Babel catal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -50,7 +50,7 @@ class LanguageLink:
 class ShopLanguage:
     code: str
     translate: Translate
-    plural: Any
+    plural: Callable[..., str]
     remember: bool
     """The fan picked it with ``?lang=``: the response sets the shop's cookie."""
 

@@ -1,9 +1,12 @@
-"""The shop's HTML pages: event and seat map, cart with timer and checkout, order with QR codes.
+"""The shop's HTML pages: event and seat map, cart with timer and checkout (the order and its
+refunds: :mod:`sale_backend.web.order_pages`).
 
 Forms post back to the shop; every page but the order (reached by its order link) is behind the
 connector, and every page shows the shopping time left (the base template). Every form carries
 the browser's CSRF token (:mod:`sale_backend.web.csrf`), checked by :func:`protected_form` before
-anything changes. Domain errors become a friendly page (HTML) or a problem body (API paths and
+anything changes; the page then decodes the form into its model (:mod:`sale_backend.web.forms`),
+and a value the model refuses shows the page again with the fan's words for what is wrong.
+Domain errors become a friendly page (HTML) or a problem body (API paths and
 JSON clients) in :func:`error_handler`.
 """
 
@@ -18,16 +21,14 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from sale_backend.domain.checkout import parse_checkout
-from sale_backend.domain.holds import HoldRequest, cancel_hold, create_hold, load_hold
+from sale_backend.domain.checkout import MAX_EMAIL_CHARS, MAX_NAME_CHARS, parse_checkout
+from sale_backend.domain.holds import cancel_hold, create_hold, load_hold, selection
 from sale_backend.domain.order_links import ACCESS_PARAMETER
-from sale_backend.domain.orders import load_order, public_order
-from sale_backend.domain.tickets import qr_svg
-from sale_backend.errors import TicketNotRefundable
 from sale_backend.settings import ShopSettings
 from sale_backend.storage.keys import event_of
 from sale_backend.web.csrf import CSRF_FIELD, page_form_token, require_form_token, set_form_cookie
 from sale_backend.web.error_text import PageError, error_text
+from sale_backend.web.forms import CheckoutForm, HoldForm, ShopForm
 from sale_backend.web.language import (
     language_links,
     remember_language,
@@ -36,11 +37,10 @@ from sale_backend.web.language import (
 from sale_backend.web.runtime import buyer_of, session_of, shop_runtime
 from sale_backend.web.views import event_view
 from service_kit.errors import InvalidInput, ServiceError, Unavailable
-from service_kit.models import to_builtins
+from service_kit.form_fields import decode_form
 from service_kit.problem_responses import error_response
 from service_kit.problems import error_status
-
-MAX_FORM_FIELDS = 200
+from service_kit.request_body import first_value, form_pairs
 
 
 def base_path(request: Request) -> str:
@@ -109,25 +109,14 @@ async def unavailable_handler(request: Request, exc: Exception) -> Response:
     return page
 
 
-async def read_form(request: Request) -> dict[str, list[str]]:
-    try:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-    except Exception:
-        raise InvalidInput("the form could not be read") from None
-    values: dict[str, list[str]] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            values.setdefault(key, []).append(value)
-    return values
-
-
-async def protected_form(request: Request) -> dict[str, list[str]]:
+async def protected_form(request: Request) -> list[tuple[str, str]]:
     """The posted form, once its CSRF token is found to be this browser's; raises
-    :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes."""
-    form = await read_form(request)
-    presented = form.get(CSRF_FIELD)
+    :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes. The page then
+    decodes it into its model (:mod:`sale_backend.web.forms`)."""
+    items = await form_pairs(request)
+    presented = [value for name, value in items if name == CSRF_FIELD]
     require_form_token(request, presented[0] if presented else None)
-    return form
+    return items
 
 
 async def index(request: Request) -> Response:
@@ -155,23 +144,20 @@ async def event_page(request: Request, error: PageError | None = None) -> Respon
 
 
 async def hold_form(request: Request) -> Response:
-    form = await protected_form(request)
+    items = await protected_form(request)
     runtime = shop_runtime(request)
+    try:
+        form = decode_form(items, HoldForm)
+    except InvalidInput as error:
+        return await event_page(request, PageError.of_form(error))
     event = await runtime.event(request.path_params["event_id"])
-    quantities: dict[str, int] = {}
-    for tier in event.tiers:
-        raw = (form.get(f"qty_{tier.tier_id}") or ["0"])[0].strip() or "0"
-        if not raw.isdigit() or int(raw) > 100:
-            raise InvalidInput("quantities must be whole numbers", field="quantity")
-        if int(raw):
-            quantities[tier.tier_id] = int(raw)
-    seats = tuple(dict.fromkeys(form.get("seat", [])))
+    seats = list(dict.fromkeys(form.seat))  # a seat ticked twice is one seat
     try:
         hold = await create_hold(
             runtime.store,
             event,
             buyer_of(request),
-            HoldRequest(event.event_id, quantities, seats),
+            selection(event.event_id, form.quantities, seats),
             runtime.settings.hold_ttl_seconds,
             time.time(),
         )
@@ -212,7 +198,7 @@ async def hold_page(
 
 
 async def cancel_form(request: Request) -> Response:
-    await protected_form(request)
+    decode_form(await protected_form(request), ShopForm)
     runtime = shop_runtime(request)
     hold_id = request.path_params["hold_id"]
     event = await runtime.event(event_of(hold_id, "hold"))
@@ -222,25 +208,31 @@ async def cancel_form(request: Request) -> Response:
 
 
 async def checkout_form(request: Request) -> Response:
-    form = await protected_form(request)
+    items = await protected_form(request)
     runtime = shop_runtime(request)
     buyer = buyer_of(request)
+    entered = {
+        "name": first_value(items, "name")[:MAX_NAME_CHARS],
+        "email": first_value(items, "email")[:MAX_EMAIL_CHARS],
+    }
+    try:
+        form = decode_form(items, CheckoutForm)
+    except InvalidInput as error:
+        return await hold_page(request, PageError.of_form(error), entered)
     body = {
         "hold_id": request.path_params["hold_id"],
-        "card_number": (form.get("card_number") or [""])[0],
-        "name": (form.get("name") or [""])[0],
-        "email": (form.get("email") or [""])[0],
+        "card_number": form.card_number,
+        "name": form.name,
+        "email": form.email,
     }
-    key = (form.get("idempotency_key") or [""])[0]
-    entered = {"name": body["name"], "email": body["email"]}
     try:
         # the tickets e-mail is written in the language the fan shops in
         checkout_request = parse_checkout(body, shop_language(request).code)
         event = await runtime.event(checkout_request.event_id)
-        if not key:
-            raise InvalidInput("the form is missing its idempotency key; reload the page")
         started = time.perf_counter()
-        answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
+        answer = await runtime.checkout.checkout(
+            event, buyer, form.idempotency_key, checkout_request, body
+        )
         runtime.record_checkout(event, answer, time.perf_counter() - started)
     except ServiceError as error:
         return await hold_page(request, PageError.of(error), entered)
@@ -265,107 +257,3 @@ async def checkout_form(request: Request) -> Response:
         return await hold_page(request, failure, entered)
     except ServiceError:
         return render(request, "error.html", answer.status, error=failure)
-
-
-async def _order_view(request: Request, access_key: str | None) -> dict[str, Any]:
-    """The buyer's order (reached by its order link: the access key) with each ticket's place in
-    the order, seat in words and the accessible name of its QR code."""
-    runtime = shop_runtime(request)
-    order = await load_order(runtime.store, request.path_params["order_id"], None)
-    runtime.links.check(order, access_key)
-    event = await runtime.event(order.event_id, any_queue=True)
-    language = shop_language(request)
-    _ = language.translate
-    view: dict[str, Any] = to_builtins(public_order(order, runtime.codes, runtime.links))
-    view["event_name"] = event.name.text(language.code)
-    count = len(view["tickets"])
-    for number, ticket in enumerate(view["tickets"], start=1):
-        tier = event.tier(ticket["tier_id"]) if ticket.get("tier_id") else None
-        if tier is not None:
-            ticket["tier_name"] = tier.name.text(language.code)
-        place = event.seat_place(ticket["seat_id"]) if ticket.get("seat_id") else None
-        ticket["number"] = number
-        ticket["seat_label"] = (
-            place.words(language.code, _) if place else ticket.get("seat_id") or ""
-        )
-        ticket["title"] = ", ".join(
-            part
-            for part in (
-                _("Ticket %(number)s of %(count)s", number=number, count=count),
-                ticket["tier_name"],
-                ticket["seat_label"],
-            )
-            if part
-        )
-        ticket["qr_label"] = ticket["title"] + (
-            _(", code %(code)s", code=ticket["short_code"]) if ticket["short_code"] else ""
-        )
-    return view
-
-
-async def order_page(request: Request) -> Response:
-    view = await _order_view(request, request.query_params.get(ACCESS_PARAMETER))
-    for ticket in view["tickets"]:
-        if ticket["state"] != "refunded":
-            ticket["qr_svg"] = qr_svg(ticket["code"])
-    return render(request, "order.html", order=view)
-
-
-def _refund_choice(view: dict[str, Any], ticket_ids: list[str]) -> list[dict[str, Any]]:
-    """The valid tickets a refund would take (all valid ones when none is named)."""
-    for ticket_id in ticket_ids:
-        event_of(ticket_id, "ticket")
-    chosen = [
-        ticket
-        for ticket in view["tickets"]
-        if ticket["state"] == "valid" and (not ticket_ids or ticket["ticket_id"] in ticket_ids)
-    ]
-    if not chosen or (ticket_ids and len(chosen) != len(set(ticket_ids))):
-        raise TicketNotRefundable("no ticket of this order can be refunded any more")
-    return chosen
-
-
-async def refund_confirmation(request: Request) -> Response:
-    """``GET /orders/{id}/refund?access=...[&ticket_id=...]``: the second step of a refund."""
-    return await _refund_confirmation(
-        request,
-        request.query_params.get(ACCESS_PARAMETER),
-        [value for value in request.query_params.getlist("ticket_id") if value],
-    )
-
-
-async def _refund_confirmation(
-    request: Request, access_key: str | None, ticket_ids: list[str]
-) -> Response:
-    """What would be refunded, for how much, and one button that does it (no script needed)."""
-    view = await _order_view(request, access_key)
-    chosen = _refund_choice(view, ticket_ids)
-    return render(
-        request,
-        "refund_confirm.html",
-        order=view,
-        chosen=chosen,
-        whole_order=not ticket_ids,
-        amount_minor=sum(int(ticket["price_minor"]) for ticket in chosen),
-    )
-
-
-async def refund_form(request: Request) -> Response:
-    """Refunds only with ``confirm=yes`` (sent by the confirmation page); without it, the
-    confirmation page. The order link's access key comes with the form."""
-    form = await protected_form(request)
-    runtime = shop_runtime(request)
-    order_id = request.path_params["order_id"]
-    event = await runtime.event(event_of(order_id, "order"))
-    order = await load_order(runtime.store, order_id, None)
-    key = (form.get(ACCESS_PARAMETER) or [""])[0]
-    runtime.links.check(order, key)
-    ticket_ids = [value for value in form.get("ticket_id", []) if value]
-    if (form.get("confirm") or [""])[0] != "yes":
-        return await _refund_confirmation(request, key, ticket_ids)
-    for ticket_id in ticket_ids:
-        event_of(ticket_id, "ticket")
-    record = await runtime.refunds.refund(event, order_id, ticket_ids, order.buyer)
-    runtime.metrics.tickets_refunded.labels(event.event_id).inc(len(record.ticket_ids))
-    location = f"{base_path(request)}/orders/{order_id}?{ACCESS_PARAMETER}={key}"
-    return RedirectResponse(location, status_code=303)

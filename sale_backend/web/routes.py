@@ -19,11 +19,13 @@ from sale_backend.web import (
     forms,
     openapi,
     operations,
+    order_pages,
     pages,
     staff_api,
     staff_pages,
 )
 from sale_backend.web.metrics import metrics_endpoint
+from service_kit.form_fields import FormModel, form_body
 from service_kit.openapi import (
     HEALTHZ,
     METRICS,
@@ -132,8 +134,8 @@ def _staff(
     )
 
 
-FORM = Body(form=forms.ShopForm)
-REFUND_FORM = Body(form=forms.ShopForm, required=False)
+def _form(model: type[FormModel], required: bool = True) -> Body:
+    return Body(form=form_body(model), required=required)
 REFUND = json(docs.Refund, "Refund")
 
 
@@ -145,42 +147,54 @@ def page_routes() -> list[BaseRoute]:
         ApiRoute(
             "/events/{event_id}/hold",
             pages.hold_form,
-            {"post": _page("Hold tickets (fields qty_<tier_id>, seat)", FORM)},
+            {"post": _page("Hold tickets (fields qty_<tier_id>, seat)", _form(forms.HoldForm))},
         ),
         ApiRoute(
             "/holds/{hold_id}", pages.hold_page, {"get": _page("Cart with timer and checkout form")}
         ),
         ApiRoute(
-            "/holds/{hold_id}/cancel", pages.cancel_form, {"post": _page("Cancel the hold", FORM)}
+            "/holds/{hold_id}/cancel", pages.cancel_form,
+            {"post": _page("Cancel the hold", _form(forms.ShopForm))},
         ),
         ApiRoute(
             "/holds/{hold_id}/checkout",
             pages.checkout_form,
-            {"post": _page("Pay (card_number, name, email, idempotency_key)", FORM)},
+            {
+                "post": _page(
+                    "Pay (card_number, name, email, idempotency_key)", _form(forms.CheckoutForm)
+                )
+            },
         ),
         ApiRoute(
             "/orders/{order_id}",
-            pages.order_page,
+            order_pages.order_page,
             {"get": _page("E-tickets with QR codes", parameters=(ACCESS,))},
         ),
         ApiRoute(
             "/orders/{order_id}/refund",
-            pages.refund_confirmation,
+            order_pages.refund_confirmation,
             {
                 "get": _page(
                     "Refund confirmation: what ?ticket_id= (none: the whole order) would refund",
-                    parameters=(ACCESS, query("ticket_id", "a ticket of the order (repeatable)")),
+                    parameters=(
+                        ACCESS,
+                        query(
+                            "ticket_id",
+                            "a ticket of the order (repeatable)",
+                            bodies.RefundTicketIds,
+                        ),
+                    ),
                 )
             },
         ),
         ApiRoute(
             "/orders/{order_id}/refund",
-            pages.refund_form,
+            order_pages.refund_form,
             {
                 "post": _page(
                     "Refund tickets (fields ticket_id, confirm=yes; without confirm: the "
                     "confirmation page)",
-                    REFUND_FORM,
+                    _form(forms.RefundForm, required=False),
                 )
             },
         ),
@@ -426,7 +440,7 @@ def staff_page_routes() -> list[BaseRoute]:
                         422: page("REJECTED: a short code with a mistyped character"),
                         **SCANNER_FORM_ERRORS,
                     },
-                    body=Body(form=forms.ScanForm),
+                    body=_form(forms.ScanForm),
                     security=STAFF_SESSION,
                 )
             },
@@ -448,7 +462,7 @@ def staff_page_routes() -> list[BaseRoute]:
                         403: page("Form expired or forged"),
                         429: page("Too many failed logins"),
                     },
-                    body=Body(form=forms.LoginForm),
+                    body=_form(forms.LoginForm),
                 ),
             },
         ),
@@ -459,7 +473,7 @@ def staff_page_routes() -> list[BaseRoute]:
                 "post": Operation(
                     "Log out (CSRF-checked)",
                     {303: redirect("To /staff/scan"), **SCANNER_FORM_ERRORS},
-                    body=Body(form=forms.LogoutForm),
+                    body=_form(forms.LogoutForm),
                     security=STAFF_SESSION,
                 )
             },

@@ -23,6 +23,7 @@ from sale_backend.domain.fulfilment import Answer, Fulfilment
 from sale_backend.domain.holds import Hold
 from sale_backend.domain.order_links import OrderLinks
 from sale_backend.domain.payments import PaymentProvider
+from sale_backend.domain.records import stored_event
 from sale_backend.domain.refunds import RefundService
 from sale_backend.domain.stock_reporter import StockReporter
 from sale_backend.domain.ticket_mail import TicketMail
@@ -143,7 +144,7 @@ class ShopRuntime:
         return event
 
     async def _load_event(self, event_id: str) -> Event:
-        event = await self.store.load_event(event_id)
+        event = await stored_event(self.store, event_id)
         self._events[event_id] = (time.monotonic(), event)
         return event
 

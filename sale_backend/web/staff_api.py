@@ -15,6 +15,7 @@ from sale_backend.domain.catalog_parsing import event_definition, parse_event
 from sale_backend.domain.documents import ScanAccepted, ScanResult, ScanResults
 from sale_backend.domain.entry_scans import ScanRequest
 from sale_backend.domain.orders import load_order, public_order
+from sale_backend.domain.records import define_event
 from sale_backend.domain.refunds import parse_ticket_ids
 from sale_backend.domain.requests import (
     PAGE_SIZE,
@@ -149,7 +150,7 @@ async def put_event(request: Request) -> Response:
     event_id = request.path_params["event_id"]
     definition = event_definition(await request.body() or b"{}")
     event = parse_event(event_id, definition)
-    answer = await runtime.store.define_event(event, to_builtins(definition))
+    answer = await define_event(runtime.store, event, to_builtins(definition))
     if answer[0] != "ok":
         raise InvalidInput(
             f"tier {answer[1]} cannot shrink below the tickets already held or sold",

@@ -30,16 +30,20 @@ from sale_backend.domain.tickets import MAX_CODE_LENGTH
 from sale_backend.errors import EventNotFound, TicketRejected
 from sale_backend.storage.keys import is_valid_event_id
 from sale_backend.web.csrf import CSRF_FIELD, form_token_valid
-from sale_backend.web.pages import base_path, read_form, render
+from sale_backend.web.forms import LoginForm, LogoutForm, ScanForm
+from sale_backend.web.pages import base_path, render
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.staff_session import staff_door
 from service_kit.browser_session import AdminSession
 from service_kit.errors import InvalidInput
+from service_kit.form_fields import decode_form
 from service_kit.problems import error_status
+from service_kit.request_body import first_value, form_pairs
 from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
 
 SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
 SESSION_ENDED = "Your staff session has ended. Log in again."
+FORM_NOT_THE_PAGES = "Nothing scanned: this form is not the scanner page's. Reload the page."
 SYNC_SECONDS = 10
 """How often the page's script sends offline scans and fetches the list's changes."""
 
@@ -116,10 +120,12 @@ async def _chooser(
     )
 
 
-async def _fields(request: Request) -> dict[str, str]:
-    """The first value of each field of a small form (its size is limited by the app's body
-    limit layer); raises InvalidInput."""
-    return {name: values[0] for name, values in (await read_form(request)).items()}
+async def _form(request: Request) -> tuple[bool, list[tuple[str, str]]]:
+    """A small form (its size is limited by the app's body limit layer) and whether its CSRF
+    token is this browser's; raises InvalidInput when the form cannot be read. The form is
+    decoded into its model (:mod:`sale_backend.web.forms`) after the token is checked."""
+    items = await form_pairs(request)
+    return form_token_valid(request, first_value(items, CSRF_FIELD) or None), items
 
 
 async def login(request: Request) -> Response:
@@ -132,14 +138,15 @@ async def login(request: Request) -> Response:
             return RedirectResponse(scanner, status_code=303)
         return door.login_form(page)
     try:
-        fields = await _fields(request)
-        if not form_token_valid(request, fields.get(CSRF_FIELD)):
+        token_valid, items = await _form(request)
+        if not token_valid:
             return door.login_form(page, 403, FORM_EXPIRED)
+        form = decode_form(items, LoginForm)
         return await door.login(
             request,
             page,
             scanner,
-            lambda fields: clean_door(fields.get("door")),
+            lambda _fields: clean_door(form.door),
             "That staff token is not accepted.",
         )
     except (HTTPException, InvalidInput):
@@ -152,10 +159,12 @@ async def logout(request: Request) -> Response:
     if session is None:
         return door.logged_out(f"{base_path(request)}/staff/scan")
     try:
-        fields = await _fields(request)
+        token_valid, items = await _form(request)
+        if token_valid:
+            decode_form(items, LogoutForm)
     except InvalidInput as error:
         return await _chooser(request, session, 400, f"Not logged out: {error.detail}.")
-    if not form_token_valid(request, fields.get(CSRF_FIELD)):
+    if not token_valid:
         return await _chooser(request, session, 403, FORM_EXPIRED)
     return door.logged_out(f"{base_path(request)}/staff/scan")
 
@@ -186,29 +195,34 @@ async def scan_form(request: Request) -> Response:
         return door.login_form(_login_page(request), 401, SESSION_ENDED)
     runtime = shop_runtime(request)
     try:
-        fields = await _fields(request)
+        token_valid, items = await _form(request)
     except InvalidInput as error:
         return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
-    token_valid = form_token_valid(request, fields.get(CSRF_FIELD))
     try:
-        event = await runtime.event(fields.get("event_id", ""), any_queue=True)
+        form = decode_form(items, ScanForm)
+    except InvalidInput:
+        if not token_valid:
+            return await _chooser(request, session, 403, FORM_EXPIRED)
+        return await _chooser(request, session, 400, FORM_NOT_THE_PAGES)
+    try:
+        event = await runtime.event(form.event_id, any_queue=True)
     except EventNotFound:
         status = 400 if token_valid else 403
         notice = "Choose the event of this door first." if token_valid else FORM_EXPIRED
         return await _chooser(request, session, status, notice)
     earlier = ScanHistory(runtime.settings.secret_keys, session.session_id).load(
-        fields.get("history")
+        form.history
     )
     if not token_valid:
         return _scanner(request, session, event, 403, earlier, FORM_EXPIRED)
-    code = fields.get("code", "").strip()
+    code = form.code.strip()
     if not code:
         return _scanner(request, session, event, 400, earlier, "Scan or type a ticket code first.")
     if len(code) > MAX_CODE_LENGTH:
         return _scanner(
             request, session, event, 400, earlier, "That is far too long for a ticket code."
         )
-    clock = LocalClock(event.time_zone, fields.get("time_zone", ""))
+    clock = LocalClock(event.time_zone, form.time_zone)
     now = datetime.now(UTC)
     scan = ScanRequest(code=code, door=clean_door(session.who), device=session.session_id)
     try:

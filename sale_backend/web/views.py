@@ -10,11 +10,13 @@ from starlette.responses import Response
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import (
+    EventTexts,
     EventView,
     PhaseNow,
     PhaseView,
     RowView,
     SectionView,
+    TierTexts,
     TierView,
 )
 from service_kit.languages import DEFAULT_LANGUAGE
@@ -96,19 +98,19 @@ def event_view(
     )
 
 
-def event_texts(event: Event) -> dict[str, Any]:
+def event_texts(event: Event) -> EventTexts:
     """The organizer's texts as given (a string, or one per language), for staff: the event
     view's names are in one language."""
-    return {
-        "name": event.name.document(),
-        "venue": event.venue.document(),
-        "tiers": {
-            tier.tier_id: {"name": tier.name.document(), "includes": tier.includes.document()}
+    return EventTexts(
+        name=event.name.document(),
+        venue=event.venue.document(),
+        tiers={
+            tier.tier_id: TierTexts(tier.name.document(), tier.includes.document())
             for tier in event.tiers
         },
-        "phases": {phase.phase_id: phase.name.document() for phase in event.phases},
-        "sections": {section.section_id: section.name.document() for section in event.sections},
-    }
+        phases={phase.phase_id: phase.name.document() for phase in event.phases},
+        sections={section.section_id: section.name.document() for section in event.sections},
+    )
 
 
 def staff_event_view(event: Event, stock: dict[str, int]) -> EventView:

@@ -7,6 +7,7 @@ import orjson
 from redis.asyncio import Redis
 
 from sale_backend.demo_event import demo_event_id, demo_profile_form
+from sale_backend.domain.records import stored_event
 from sale_backend.storage.store import SaleStore
 from waitroom.demo import seed_demo
 from waitroom.fan.content import content_key
@@ -33,7 +34,7 @@ async def test_seed_links_queue_and_event_and_keeps_an_organizers_form(
     config = await redis.hgetall(QueueKeys(unique_id).config)
     assert config[b"event_id"] == demo_event_id(unique_id).encode()
     assert config[b"redirect_url"] == b"/shop/"
-    event = await SaleStore(redis).load_event(demo_event_id(unique_id))
+    event = await stored_event(SaleStore(redis), demo_event_id(unique_id))
     assert event.queue_id == unique_id
     stored = await redis.get(content_key(unique_id, "profile_form"))
     assert stored is not None and orjson.loads(stored) == demo_profile_form(unique_id)

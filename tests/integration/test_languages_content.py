@@ -214,11 +214,11 @@ def test_event_names_per_language() -> None:
     assert estonian.name == "Test concert" and estonian.tiers[0].name == "Tavapilet"
     assert event_view(event, {}).sections[0].name == "Партер"  # the only text
     texts = event_texts(event)
-    assert texts["name"] == source["name"] and texts["tiers"]["standard"]["name"] == {
+    assert texts.name == source["name"] and texts.tiers["standard"].name == {
         "en": "Standard",
         "et": "Tavapilet",
     }
-    assert texts["venue"] == "Hall"
+    assert texts.venue == "Hall"
     with pytest.raises(InvalidText):
         parse_event("ev1", {**source, "name": {"de": "Konzert"}})
 

@@ -265,6 +265,6 @@ async def test_the_dashboard_refuses_a_pause_reason_with_controls(
         data={"action": "pause", "pause_reason": reason, "csrf_token": csrf},
     )
     assert page.status_code == 400
-    assert "pause_reason contains a text direction control" in page.text
+    assert "Not saved: pause reason contains a text direction control" in page.text
     queue = (await client.get(f"/api/v1/admin/queues/{unique_id}", headers=admin_headers)).json()
     assert queue["state"] == "open"

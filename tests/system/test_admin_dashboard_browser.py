@@ -305,7 +305,7 @@ def test_content_editor_and_queue_creation_preview_the_fan_page(
         # a draft that is not valid yet says what to fix, in the form's words
         page.fill("#u0-link_url", "javascript:alert(1)")
         wait_until(page, lambda: preview.locator("#preview-problem").count() == 1)
-        assert "card 1, link_url" in (preview.locator("#preview-problem").text_content() or "")
+        assert "card 1, link:" in (preview.locator("#preview-problem").text_content() or "")
         page.fill("#u0-link_url", "/shop/merch")
         page.click("#save-content")
         assert "Saved: 1 survey(s) and 1 card(s)" in (page.text_content("#notice") or "")

@@ -40,7 +40,7 @@ def test_creating_a_queue_from_the_dashboard(
         csrf = _csrf(client.get("/admin"))
         form = {"csrf_token": csrf, "name": "Winter tour", "rate_per_minute": "90"}
         bad = client.post("/admin/queues", data={**form, "queue_id": "Not An Id"})
-        assert bad.status_code == 400 and "the queue id is 1-64" in bad.text
+        assert bad.status_code == 400 and "Not created: queue id: 1-64 of a-z" in bad.text
         assert 'value="Winter tour"' in bad.text  # the form comes back as typed
         scheduled = {
             **form,
@@ -88,7 +88,7 @@ def test_content_form_saves_what_the_preview_showed(
             f"/admin/queues/{unique_id}/content", data={**draft, "u0-link_url": "ftp://x"}
         )
         assert refused.status_code == 400
-        assert "Not saved: card 1, link_url" in refused.text
+        assert "Not saved: card 1, link: a path or an http(s) URL" in refused.text
         assert 'value="ftp://x"' in refused.text  # shown again as typed
         assert httpx.get(f"{admin}/upsells", headers=admin_headers).json()["upsells"] == []
 

@@ -139,7 +139,7 @@ def is_string_constant(span: str) -> bool:
 @cache
 def declared_settings() -> frozenset[str]:
     from service_kit.settings_tree import variables
-    from waitroom.settings.reference import SECTIONS
+    from waitroom.settings_reference import SECTIONS
 
     return frozenset(
         variable.name for settings in SECTIONS.values() for variable in variables(settings)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.paths import REPOSITORY_ROOT
 from waitroom.cli import main
-from waitroom.settings.reference import END_MARKER, START_MARKER, reference, with_reference
+from waitroom.settings_reference import END_MARKER, START_MARKER, reference, with_reference
 
 OPERATIONS = REPOSITORY_ROOT / "docs" / "operations.md"
 

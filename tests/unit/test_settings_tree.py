@@ -15,7 +15,7 @@ from service_kit.shared_settings import without_password
 from waitroom.connector.settings import ConnectorSettings
 from waitroom.demo import demo_settings
 from waitroom.settings import Settings
-from waitroom.settings.reference import SECTIONS
+from waitroom.settings_reference import SECTIONS
 
 KEYS = "0123456789abcdef-key"
 VALID = {"WAITROOM_SECRET_KEYS": KEYS, "REDIS_URL": "redis://127.0.0.1:6379/0"}

@@ -1,7 +1,9 @@
 """``waitroom.connector``: everything a protected Python site needs from the waiting room.
 
-Self-contained: it imports nothing of ``waitroom`` outside this package (itsdangerous,
-Starlette's ASGI types and httpx only). See docs/connector.md for the contract.
+Self-contained: it imports nothing of ``waitroom`` outside this package, and besides the
+service kit only itsdangerous, orjson, Starlette's ASGI types, aiohttp (its calls of the waiting
+room) and httpx (a site in the waiting room's own process, the demo, calls through an ASGI
+transport). See docs/connector.md for the contract.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service_kit.errors import ServiceError
-from service_kit.models import convert, convert_fields, to_builtins
+from service_kit.form_fields import decode_form, grouped_values
+from service_kit.models import convert, to_builtins
 from service_kit.request_body import (
-    form_fields,
+    form_pairs,
     is_form,
     model_response,
     read_json,
@@ -145,9 +146,8 @@ async def survey_answer_endpoint(request: Request) -> Response:
 async def submitted_answers(request: Request) -> dict[str, models.SurveyAnswer]:
     """``{"answers": {question: answer}}`` as JSON, or a form of question fields."""
     if is_form(request):
-        return convert_fields(
-            {"answers": await form_fields(request)}, models.SurveySubmission
-        ).answers
+        answers = grouped_values(await form_pairs(request))
+        return decode_form({"answers": answers}, models.SurveySubmission).answers
     return (await read_json(request, models.SurveySubmission)).answers
 
 

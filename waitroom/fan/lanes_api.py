@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service_kit.errors import ServiceError
+from service_kit.form_fields import decode_form
 from service_kit.languages import with_language
-from service_kit.models import convert_fields
-from service_kit.request_body import form_fields, model_response, read_json
+from service_kit.request_body import form_pairs, model_response, read_json
 from waitroom.admission import FanState
 from waitroom.fan import lanes
 from waitroom.fan import session as fan_session
@@ -41,7 +41,7 @@ async def code_page(request: Request) -> Response:
     if request.method == "POST":
         try:
             queue_id = fan_session.checked_queue_id(raw_queue_id)
-            form = convert_fields(await form_fields(request), CodeForm)
+            form = decode_form(await form_pairs(request), CodeForm)
             await lanes.redeem(runtime, request, queue_id, form.code)
         except ServiceError as error:
             error_detail = error.detail

@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from service_kit.languages import Catalogs, Translate
-from service_kit.mail import build_message
+from service_kit.mail import build_message, language_tag
 from waitroom.fan.mail_links import queue_link, sign_offer
 from waitroom.settings import Settings
 from waitroom.tokens import PositionClaims, TokenCodec
@@ -70,7 +70,7 @@ def message_from_text(
     plain = "\n\n".join((*text.paragraphs, text.link, footer(_))) + "\n"
     paragraphs = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.paragraphs)
     html = (
-        f'<!doctype html><html lang="{escape(language)}"><body>{paragraphs}'
+        f'<!doctype html><html lang="{escape(language_tag(language))}"><body>{paragraphs}'
         f'<p><a href="{escape(text.link)}">{escape(text.link_label)}</a></p>'
         f"<p><small>{escape(footer(_))}</small></p></body></html>"
     )
@@ -103,9 +103,7 @@ def compose_fan_mail(
             return None  # the queue was reset since: the place is gone
         claims = PositionClaims(queue_id, epoch, position, visitor, int(time.time()))
         link = queue_link(base, queue_id, "return", codec.issue_position(claims), language)
-        return message_from_text(
-            settings, email, your_turn_text(_, queue_name, link), _, language
-        )
+        return message_from_text(settings, email, your_turn_text(_, queue_name, link), _, language)
     if kind == "waitlist_offer":
         pass_id = payload.get("pass_id")
         expires_at = payload.get("expires_at")

@@ -131,10 +131,3 @@ def parse_opens_at(raw: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
-
-
-def parse_whole_number(raw: str, name: str) -> int:
-    text = raw.strip()
-    if not text.isdigit():
-        raise InvalidInput(f"{name} must be a whole number", field=name)
-    return int(text)

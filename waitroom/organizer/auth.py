@@ -22,6 +22,7 @@ from service_kit.browser_session import (
 )
 from service_kit.credentials import bearer_token
 from service_kit.errors import Forbidden, NotAuthenticated
+from service_kit.request_body import form_pairs
 from service_kit.throttle import admin_throttle, bearer_accepted, client_address
 from waitroom.web.runtime import runtime_of
 
@@ -82,7 +83,6 @@ async def require_admin_form(
     session = admin_session(request)
     if session is None:
         raise NotAuthenticated("please log in")
-    async with request.form(max_files=0, max_fields=max_fields) as form:
-        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    fields = dict(await form_pairs(request, max_fields))
     check_csrf(session, fields.get(CSRF_FIELD))
     return f"session:{session.who}", fields

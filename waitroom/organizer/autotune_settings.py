@@ -16,12 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service_kit.errors import InvalidInput
+from service_kit.form_fields import decimal_of
 from service_kit.request_body import read_json
 from waitroom.errors import QueueNotFound
 from waitroom.fan.session import checked_queue_id
-from waitroom.organizer.actions import parse_whole_number, record_change
+from waitroom.organizer.actions import record_change
 from waitroom.organizer.api import _json
 from waitroom.organizer.auth import require_admin
+from waitroom.organizer.form_models import AutotuneForm
 from waitroom.queue.autotune_store import (
     AutotuneChange,
     AutotuneSettings,
@@ -54,28 +56,19 @@ async def update_autotune(
     return wanted
 
 
-def autotune_form_body(form: dict[str, str]) -> dict[str, Any]:
-    """The dashboard form as an API body: a checkbox, three whole numbers and a percentage."""
-    percent_text = form.get("max_error_percent", "").strip().replace(",", ".")
-    try:
-        percent = float(percent_text)
-    except ValueError:
-        raise InvalidInput(
-            "the error limit is a percentage, e.g. 2 or 0.5", field="max_error_ratio"
-        ) from None
-    if not 0 <= percent <= 100:
-        raise InvalidInput("the error limit is a percentage 0..100", field="max_error_ratio")
-    return {
-        "enabled": form.get("enabled") == "on",
-        "min_rate_per_minute": parse_whole_number(
-            form.get("min_rate_per_minute", ""), "min_rate_per_minute"
-        ),
-        "max_rate_per_minute": parse_whole_number(
-            form.get("max_rate_per_minute", ""), "max_rate_per_minute"
-        ),
-        "target_p95_ms": parse_whole_number(form.get("target_p95_ms", ""), "target_p95_ms"),
-        "max_error_ratio": round(percent / 100, 6),
-    }
+def autotune_change(form: AutotuneForm) -> AutotuneChange:
+    """The dashboard's form as an API change (the error limit is typed in percent, with a
+    decimal point or comma); min <= max is checked with the stored settings."""
+    percent = decimal_of(form.max_error_percent)
+    if percent > 100:
+        raise InvalidInput("max_error_percent: a percentage 0..100", field="max_error_percent")
+    return AutotuneChange(
+        enabled=form.enabled == "on",
+        min_rate_per_minute=form.min_rate_per_minute,
+        max_rate_per_minute=form.max_rate_per_minute,
+        target_p95_ms=form.target_p95_ms,
+        max_error_ratio=round(float(percent) / 100, 6),
+    )
 
 
 async def autotune_document(runtime: Runtime, queue_id: str) -> dict[str, Any]:

@@ -1,39 +1,57 @@
 """The dashboard's content editor as plain HTML forms: surveys, quizzes and upsell cards.
 
 The form is the organizer's view of the content documents of the admin API (``PUT
-.../surveys``, ``.../upsells``); it is turned into those very documents and checked by the same
-validators (:func:`~waitroom.fan.survey_definitions.parse_surveys`,
+.../surveys``, ``.../upsells``): it is decoded into :class:`~waitroom.organizer.form_models.
+ContentForm` (field names ``s<i>-title``, ``s<i>-q<j>-text``, ``u<i>-link_url`` by position,
+see the model), then turned into those very documents
+(:class:`~waitroom.fan.survey_definitions.SurveysDocument`,
+:class:`~waitroom.fan.upsell_definitions.UpsellsDocument`) and checked by the same validators
+(:func:`~waitroom.fan.survey_definitions.parse_surveys`,
 :func:`~waitroom.fan.upsell_definitions.parse_upsells`), so the form, the API and the fan page
-accept the same things.
-
-Field names: ``s<i>-title``, ``s<i>-kind``, ``s<i>-remove`` and per question
-``s<i>-q<j>-text``, ``-type``, ``-required``, ``-max_length``, ``-options`` (one answer per line;
-in a quiz a line starting with ``*`` is a correct answer); ``u<i>-title``, ``-description``,
-``-image_url``, ``-price`` (e.g. ``19.90``), ``-currency``, ``-link_url``, ``-remove``.
-Organizers never type ids: existing surveys and questions keep theirs (hidden ``-id`` fields,
-so answers already given stay counted), new ones get one from their title, and an answer's id
-comes from its text (an answer whose text changes is a new answer).
+accept the same things. What the form adds: answers are typed one per line (in a quiz a line
+starting with ``*`` is a correct answer), a price is typed like ``19.90`` in the currency's
+units, and organizers never type ids: existing surveys and questions keep theirs (hidden
+``-id`` fields, so answers already given stay counted), new ones get one from their title, and
+an answer's id comes from its text (an answer whose text changes is a new answer). Rows left
+blank or ticked "remove" are left out; a refused field is named by its position in the form.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
+from msgspec import UnsetType
 
 from service_kit.errors import InvalidInput
-from waitroom.fan.survey_definitions import ITEM_ID_PATTERN, Survey
-from waitroom.fan.upsell_definitions import Upsell
+from service_kit.form_fields import decimal_of, decode_form, unflatten
+from service_kit.models import convert
+from waitroom.fan.survey_definitions import (
+    ITEM_ID_PATTERN,
+    MAX_QUESTIONS,
+    MAX_SURVEYS,
+    Survey,
+    SurveysDocument,
+    parse_surveys,
+)
+from waitroom.fan.upsell_definitions import MAX_UPSELLS, Upsell, UpsellsDocument, parse_upsells
+from waitroom.organizer.form_models import (
+    CONTENT_GROUPS,
+    CardRow,
+    ContentForm,
+    QuestionRow,
+    SurveyRow,
+)
 
-MAX_SURVEY_SLOTS = 10
-MAX_QUESTION_SLOTS = 10
-MAX_UPSELL_SLOTS = 12
+MAX_SURVEY_SLOTS = MAX_SURVEYS
+MAX_QUESTION_SLOTS = MAX_QUESTIONS
+MAX_UPSELL_SLOTS = MAX_UPSELLS
 _NOT_ID = re.compile(r"[^a-z0-9]+")
-_FIELD_PATH = re.compile(r"(surveys|questions|options|upsells)\[(\d+)\]")
-_PATH_WORDS = {"surveys": "survey", "questions": "question", "options": "answer", "upsells": "card"}
+_POSITION = re.compile(r"^(?P<group>surveys|questions|upsells)\[(?P<index>\d+)\]$")
 
 
 def item_id(text: str, prefix: str, taken: set[str]) -> str:
@@ -50,91 +68,114 @@ def item_id(text: str, prefix: str, taken: set[str]) -> str:
     return candidate
 
 
-def kept_or_new_id(
-    form: dict[str, str], field_prefix: str, text: str, id_prefix: str, taken: set[str]
-) -> str:
-    """The item's id from its hidden ``<field_prefix>id`` field when that is a valid id not yet
-    in ``taken``, else a new one from its text (:func:`item_id` with ``id_prefix``)."""
-    existing = form.get(field_prefix + "id", "")
+def kept_or_new_id(existing: str, text: str, id_prefix: str, taken: set[str]) -> str:
+    """``existing`` (the item's hidden id field) when that is a valid id not yet in ``taken``,
+    else a new one from its text (:func:`item_id` with ``id_prefix``)."""
     if existing and ITEM_ID_PATTERN.match(existing) and existing not in taken:
         taken.add(existing)
         return existing
     return item_id(text, id_prefix, taken)
 
 
-def in_words(detail: str) -> str:
-    """``surveys[0].questions[1].text is required`` -> ``survey 1, question 2, text is
-    required``: the validators' paths as the form's numbering."""
+class _Positions:
+    """Where each kept survey, question and card sits in the form (rows left blank or removed
+    are not in the documents), to name a refused field by its place in the form."""
 
-    def name(match: re.Match[str]) -> str:
-        return f"{_PATH_WORDS[match.group(1)]} {int(match.group(2)) + 1}"
+    def __init__(self) -> None:
+        self.surveys: list[int] = []
+        self.questions: list[list[int]] = []
+        self.upsells: list[int] = []
 
-    return _FIELD_PATH.sub(name, detail.replace("].", "], "))
+    def form_field(self, field: str) -> str:
+        """``surveys[0].questions[1].text`` of the document as the form's positions."""
+        parts = field.split(".")
+        survey = -1
+        for number, part in enumerate(parts):
+            match = _POSITION.match(part)
+            if match is None:
+                continue
+            group, index = match.group("group"), int(match.group("index"))
+            if group == "surveys" and index < len(self.surveys):
+                survey = index
+                parts[number] = f"surveys[{self.surveys[index]}]"
+            elif group == "questions" and survey >= 0 and index < len(self.questions[survey]):
+                parts[number] = f"questions[{self.questions[survey][index]}]"
+            elif group == "upsells" and index < len(self.upsells):
+                parts[number] = f"upsells[{self.upsells[index]}]"
+        return ".".join(parts)
+
+    def refused(self, error: InvalidInput) -> InvalidInput:
+        field = str(error.extra.get("field", ""))
+        if not field:
+            return error
+        detail = error.detail
+        if detail.startswith(field):
+            detail = self.form_field(field) + detail[len(field) :]
+        return InvalidInput(detail, field=self.form_field(field))
 
 
-def _checked(form: dict[str, str], name: str) -> bool:
-    return form.get(name) in {"on", "yes", "1", "true"}
+def content_form(fields: Mapping[str, str]) -> ContentForm:
+    """The editor's flat fields as the model (raises InvalidInput naming the field)."""
+    return decode_form(unflatten(fields, CONTENT_GROUPS), ContentForm)
 
 
-def surveys_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The ``{"surveys": [...]}`` document the form describes (not validated yet)."""
+def content_of(form: ContentForm) -> tuple[tuple[Survey, ...], tuple[Upsell, ...]]:
+    """The surveys and cards the form describes, checked as the API checks them (raises
+    InvalidInput naming the field by its position in the form)."""
+    positions = _Positions()
+    try:
+        surveys = _surveys_document(form.surveys, positions)
+        upsells = _upsells_document(form.upsells, positions)
+        return (
+            parse_surveys(convert(surveys, SurveysDocument)),
+            parse_upsells(convert(upsells, UpsellsDocument)),
+        )
+    except InvalidInput as error:
+        raise positions.refused(error) from None
+
+
+def _surveys_document(rows: list[SurveyRow], positions: _Positions) -> dict[str, Any]:
     surveys: list[dict[str, Any]] = []
     taken_surveys: set[str] = set()
-    for index in range(MAX_SURVEY_SLOTS):
-        prefix = f"s{index}-"
-        title = form.get(prefix + "title", "").strip()
-        questions = _questions(form, prefix)
-        if _checked(form, prefix + "remove") or (not title and not questions):
+    for index, row in enumerate(rows):
+        kept = [
+            (number, question)
+            for number, question in enumerate(row.questions)
+            if not question.remove and (question.text or question.options.strip())
+        ]
+        if row.remove or (not row.title and not kept):
             continue
-        survey_id = kept_or_new_id(form, prefix, title, "s", taken_surveys)
-        quiz = form.get(prefix + "kind") == "quiz"
-        if not quiz:  # a survey has no right answers: a leading * is just dropped
-            for question in questions:
-                for option in question.get("options", []):
-                    option["correct"] = False
+        quiz = row.kind == "quiz"
+        taken_questions: set[str] = set()
+        questions = [_question(question, quiz, taken_questions) for _, question in kept]
+        positions.surveys.append(index)
+        positions.questions.append([number for number, _ in kept])
         surveys.append(
             {
-                "id": survey_id,
-                "title": title,
-                "kind": "quiz" if quiz else "survey",
+                "id": kept_or_new_id(row.id, row.title, "s", taken_surveys),
+                "title": row.title,
+                "kind": row.kind,
                 "questions": questions,
             }
         )
     return {"surveys": surveys}
 
 
-def _questions(form: dict[str, str], survey_prefix: str) -> list[dict[str, Any]]:
-    questions: list[dict[str, Any]] = []
-    taken: set[str] = set()
-    for index in range(MAX_QUESTION_SLOTS):
-        prefix = f"{survey_prefix}q{index}-"
-        text = form.get(prefix + "text", "").strip()
-        options_text = form.get(prefix + "options", "")
-        if _checked(form, prefix + "remove") or (not text and not options_text.strip()):
-            continue
-        question_id = kept_or_new_id(form, prefix, text, "q", taken)
-        kind = form.get(prefix + "type", "single")
-        question: dict[str, Any] = {
-            "id": question_id,
-            "text": text,
-            "type": kind if kind in {"single", "multiple", "text"} else "single",
-            "required": _checked(form, prefix + "required"),
-        }
-        if question["type"] == "text":
-            length = form.get(prefix + "max_length", "").strip() or "200"
-            if not length.isdigit():
-                raise InvalidInput(
-                    f"the longest answer of {text[:40]!r} is a whole number of characters",
-                    field=prefix + "max_length",
-                )
-            question["max_length"] = int(length)
-        else:
-            question["options"] = _options(options_text)
-        questions.append(question)
-    return questions
+def _question(row: QuestionRow, quiz: bool, taken: set[str]) -> dict[str, Any]:
+    question: dict[str, Any] = {
+        "id": kept_or_new_id(row.id, row.text, "q", taken),
+        "text": row.text,
+        "type": row.type,
+        "required": row.required == "on",
+    }
+    if row.type == "text":
+        question["max_length"] = row.max_length
+    else:  # a survey has no right answers: a leading * is just dropped
+        question["options"] = _options(row.options, quiz)
+    return question
 
 
-def _options(text: str) -> list[dict[str, Any]]:
+def _options(text: str, quiz: bool) -> list[dict[str, Any]]:
     options: list[dict[str, Any]] = []
     taken: set[str] = set()
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -142,50 +183,43 @@ def _options(text: str) -> list[dict[str, Any]]:
         correct = label.startswith("*")
         label = label.lstrip("*").strip()
         if label:
-            options.append({"id": item_id(label, "o", taken), "label": label, "correct": correct})
+            options.append(
+                {"id": item_id(label, "o", taken), "label": label, "correct": quiz and correct}
+            )
     return options
 
 
-def upsells_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The ``{"upsells": [...]}`` document the form describes (not validated yet)."""
+def _upsells_document(rows: list[CardRow], positions: _Positions) -> dict[str, Any]:
     cards: list[dict[str, Any]] = []
     taken: set[str] = set()
-    for index in range(MAX_UPSELL_SLOTS):
-        prefix = f"u{index}-"
-        title = form.get(prefix + "title", "").strip()
-        link = form.get(prefix + "link_url", "").strip()
-        if _checked(form, prefix + "remove") or (not title and not link):
+    for index, row in enumerate(rows):
+        if row.remove or (not row.title and not row.link_url):
             continue
-        card_id = kept_or_new_id(form, prefix, title, "u", taken)
-        currency = form.get(prefix + "currency", "").strip().upper() or "EUR"
+        positions.upsells.append(index)
+        currency = row.currency.upper()
         cards.append(
             {
-                "id": card_id,
-                "title": title,
-                "description": form.get(prefix + "description", ""),
-                "image_url": form.get(prefix + "image_url", "").strip(),
-                "price_minor": _price_minor(form.get(prefix + "price", ""), currency, index),
+                "id": kept_or_new_id(row.id, row.title, "u", taken),
+                "title": row.title,
+                "description": row.description,
+                "image_url": row.image_url,
+                "price_minor": _price_minor(row.price, currency, len(cards)),
                 "currency": currency,
-                "link_url": link,
+                "link_url": row.link_url,
             }
         )
     return {"upsells": cards}
 
 
-def _price_minor(text: str, currency: str, index: int) -> int | None:
-    value = text.strip().replace(",", ".").replace(" ", "")
-    if not value:
+def _price_minor(text: str | UnsetType, currency: str, position: int) -> int | None:
+    """The price in minor units of ``currency`` (``19.90`` EUR -> 1990); ``position`` is the
+    card's place in the document (the error names the price_minor there)."""
+    if not isinstance(text, str):
         return None
-    try:
-        amount = Decimal(value)
-        precision = get_currency_precision(currency) if len(currency) == 3 else 2
-    except (InvalidOperation, ValueError):
-        amount, precision = Decimal(-1), 2
-    minor = amount.scaleb(precision)
-    if amount < 0 or minor != minor.to_integral_value():
-        raise InvalidInput(
-            f"card {index + 1}, price: an amount like 19.90", field=f"upsells[{index}].price_minor"
-        )
+    minor = decimal_of(text).scaleb(get_currency_precision(currency))
+    if minor != minor.to_integral_value():
+        where = f"upsells[{position}].price_minor"
+        raise InvalidInput(f"{where}: an amount like 19.90 in {currency}", field=where)
     return int(minor)
 
 
@@ -230,50 +264,61 @@ def upsell_rows(upsells: tuple[Upsell, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def draft_survey_rows(form: dict[str, str]) -> list[dict[str, Any]]:
-    """The form's values as typed (a refused form is shown again as it was)."""
+def _draft_groups(fields: Mapping[str, str], group: str, slots: int) -> list[dict[str, Any]]:
+    try:
+        rows = unflatten(fields, CONTENT_GROUPS).get(group, [])
+    except InvalidInput:
+        return []
+    if not isinstance(rows, list):
+        return []
+    return [row for row in rows[:slots] if isinstance(row, dict)]
+
+
+def _text(row: Mapping[str, Any], name: str, default: str = "") -> str:
+    value = row.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+def draft_survey_rows(fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The form's surveys as typed (a refused form is shown again as it was)."""
     rows: list[dict[str, Any]] = []
-    for index in range(MAX_SURVEY_SLOTS):
-        prefix = f"s{index}-"
-        questions = []
-        for number in range(MAX_QUESTION_SLOTS):
-            question_prefix = f"{prefix}q{number}-"
-            if not any(name.startswith(question_prefix) for name in form):
-                continue
-            questions.append(
-                {
-                    "id": form.get(question_prefix + "id", ""),
-                    "text": form.get(question_prefix + "text", ""),
-                    "type": form.get(question_prefix + "type", "single"),
-                    "required": _checked(form, question_prefix + "required"),
-                    "max_length": form.get(question_prefix + "max_length", "200"),
-                    "options": form.get(question_prefix + "options", ""),
-                }
-            )
-        title = form.get(prefix + "title", "")
+    for survey in _draft_groups(fields, "surveys", MAX_SURVEY_SLOTS):
+        questions = [
+            {
+                "id": _text(question, "id"),
+                "text": _text(question, "text"),
+                "type": _text(question, "type", "single"),
+                "required": _text(question, "required") == "on",
+                "max_length": _text(question, "max_length", "200"),
+                "options": _text(question, "options"),
+            }
+            for question in survey.get("questions", [])[:MAX_QUESTION_SLOTS]
+            if isinstance(question, dict)
+        ]
         typed = [
             question
             for question in questions
             if str(question["text"]).strip() or str(question["options"]).strip()
         ]
+        title = _text(survey, "title")
         if title.strip() or typed:
             rows.append(
                 {
-                    "id": form.get(prefix + "id", ""),
+                    "id": _text(survey, "id"),
                     "title": title,
-                    "kind": form.get(prefix + "kind", "survey"),
+                    "kind": _text(survey, "kind", "survey"),
                     "questions": typed,
                 }
             )
     return rows
 
 
-def draft_upsell_rows(form: dict[str, str]) -> list[dict[str, Any]]:
+def draft_upsell_rows(fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The form's cards as typed."""
     rows = []
-    for index in range(MAX_UPSELL_SLOTS):
-        prefix = f"u{index}-"
+    for card in _draft_groups(fields, "upsells", MAX_UPSELL_SLOTS):
         values = {
-            name: form.get(prefix + name, "")
+            name: _text(card, name)
             for name in ("id", "title", "description", "image_url", "price", "currency", "link_url")
         }
         if values["title"].strip() or values["link_url"].strip():

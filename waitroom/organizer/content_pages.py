@@ -17,8 +17,6 @@ from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
 from service_kit.problems import error_status
 from waitroom.fan.content import surveys_document, upsells_document
 from waitroom.fan.session import checked_queue_id
-from waitroom.fan.survey_definitions import parse_surveys
-from waitroom.fan.upsell_definitions import parse_upsells
 from waitroom.organizer.actions import save_content
 from waitroom.organizer.auth import (
     CONTENT_FORM_MAX_FIELDS,
@@ -29,19 +27,19 @@ from waitroom.organizer.content_forms import (
     MAX_QUESTION_SLOTS,
     MAX_SURVEY_SLOTS,
     MAX_UPSELL_SLOTS,
+    content_form,
+    content_of,
     draft_survey_rows,
     draft_upsell_rows,
-    in_words,
     survey_rows,
-    surveys_from_form,
     upsell_rows,
-    upsells_from_form,
 )
 from waitroom.organizer.content_languages import (
     surveys_keeping_languages,
     upsells_keeping_languages,
 )
 from waitroom.organizer.flash import Flash, redirect_with_flash, take_flash
+from waitroom.organizer.form_words import message_of
 from waitroom.organizer.pages import flash_codec, page, with_flash
 from waitroom.web.runtime import runtime_of
 
@@ -129,15 +127,16 @@ async def _save(request: Request, queue_id: str) -> Response:
     await runtime.views.get(queue_id)  # QueueNotFound for an unknown queue
     try:
         stored = await runtime.fan.content.get(queue_id)
-        surveys = surveys_keeping_languages(parse_surveys(surveys_from_form(form)), stored.surveys)
-        upsells = upsells_keeping_languages(parse_upsells(upsells_from_form(form)), stored.upsells)
+        surveys, upsells = content_of(content_form(form))
+        surveys = surveys_keeping_languages(surveys, stored.surveys)
+        upsells = upsells_keeping_languages(upsells, stored.upsells)
     except InvalidInput as error:
         return await _render(
             request,
             queue_id,
             draft_survey_rows(form),
             draft_upsell_rows(form),
-            f"Not saved: {in_words(error.detail)}",
+            f"Not saved: {message_of(error)}",
             400,
         )
     await save_content(

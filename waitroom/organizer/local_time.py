@@ -16,7 +16,7 @@ from service_kit.errors import InvalidInput
 
 TIME_ZONE_COOKIE = "wr_tz"
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]{0,30}(/[A-Za-z0-9_+\-]{1,30}){0,2}$")
-_LOCAL_INPUT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+LOCAL_INPUT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 
 
 def zone_named(name: str | None) -> tzinfo:
@@ -65,7 +65,7 @@ def parse_local(text: str, zone: tzinfo, field: str = "opens_at") -> float:
     Raises InvalidInput for anything else, and for a time the zone skips (the hour lost when
     clocks go forward); a time that happens twice (clocks go back) is its first occurrence."""
     value = text.strip()
-    if not _LOCAL_INPUT.match(value):
+    if not LOCAL_INPUT.match(value):
         raise InvalidInput(f"{field}: a date and time like 2026-05-01T10:00", field=field)
     try:
         naive = datetime.fromisoformat(value)

@@ -178,48 +178,6 @@ class LogoutForm(Model):
     csrf_token: str = ""
 
 
-class DashboardForm(msgspec.Struct):
-    """A dashboard form: its action and the session's CSRF token, plus the action's fields
-    (settings: rate, burst, opens_at, ...; code_create: kind, max_uses, label; ...)."""
-
-    csrf_token: str
-    action: Literal[
-        "settings",
-        "schedule",
-        "open_now",
-        "pause",
-        "resume",
-        "close",
-        "autotune",
-        "code_create",
-        "code_revoke",
-    ]
-    confirm: Literal["yes"] | None = None
-    """Close, rate 0 and opening early answer a confirmation page first; its form says yes."""
-
-
-class QueueCreationForm(msgspec.Struct):
-    """The form that creates a queue: it opens at once, or at a local date and time (numbers as
-    typed; the page says what to fix)."""
-
-    csrf_token: str
-    queue_id: str
-    name: str = ""
-    rate_per_minute: str = ""
-    active_shopper_cap: str = ""
-    redirect_url: str = ""
-    start: Literal["now", "schedule"] = "now"
-    opens_at_local: str = ""
-    time_zone: str = ""
-
-
-class DraftForm(msgspec.Struct):
-    """A form with a draft: the session's CSRF token, and the creation form's or the content
-    editor's fields (surveys, questions, options and cards by position)."""
-
-    csrf_token: str
-
-
 class PreviewQuery(Model):
     queue_id: Annotated[str, msgspec.Meta(max_length=64, description="a queue, or a sample")] = ""
 

@@ -12,6 +12,7 @@ reload never repeats it; the steps that stop a sale ask to be confirmed first
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import Environment
@@ -27,8 +28,13 @@ from waitroom.fan.session import checked_queue_id
 from waitroom.organizer import audit
 from waitroom.organizer.audit_words import readable
 from waitroom.organizer.auth import admin_session, clean_actor, require_admin_form, session_codec
-from waitroom.organizer.dashboard_forms import NeedsConfirmation, apply_dashboard_form
+from waitroom.organizer.dashboard_forms import (
+    NeedsConfirmation,
+    apply_dashboard_form,
+    dashboard_form,
+)
 from waitroom.organizer.flash import Flash, FlashCodec, clear_flash, redirect_with_flash, take_flash
+from waitroom.organizer.form_words import message_of
 from waitroom.organizer.local_time import (
     TIME_ZONE_COOKIE,
     local_input_value,
@@ -133,11 +139,14 @@ async def dashboard_page(request: Request) -> Response:
         runtime.views.invalidate(queue_id)
         config = (await runtime.views.get(queue_id)).snapshot.config
         if request.method == "POST":
-            actor, form = await require_admin_form(request)
+            actor, fields = await require_admin_form(request)
             try:
+                form = dashboard_form(fields)
                 outcome = await apply_dashboard_form(runtime, queue_id, actor, form, config)
             except InvalidInput as error:
-                return await render_dashboard(request, queue_id, f"Not saved: {error.detail}", 400)
+                return await render_dashboard(
+                    request, queue_id, f"Not saved: {message_of(error)}", 400, draft=fields
+                )
             if isinstance(outcome, NeedsConfirmation):
                 return page(
                     request,
@@ -167,8 +176,14 @@ async def dashboard_page(request: Request) -> Response:
 
 
 async def render_dashboard(
-    request: Request, queue_id: str, notice: str, status_code: int, created_code: str = ""
+    request: Request,
+    queue_id: str,
+    notice: str,
+    status_code: int,
+    created_code: str = "",
+    draft: Mapping[str, str] | None = None,
 ) -> Response:
+    """The dashboard; ``draft`` is a refused form's fields, shown again as typed."""
     runtime = runtime_of(request)
     session = admin_session(request)
     try:
@@ -206,5 +221,6 @@ async def render_dashboard(
         session=session,
         notice=notice,
         created_code=created_code,
+        draft={name: value[:500] for name, value in (draft or {}).items() if name != "csrf_token"},
         **times,
     )

@@ -21,19 +21,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.form_fields import decode_form, unflatten
 from service_kit.problems import error_status
 from waitroom.fan.content import FanContent
 from waitroom.fan.page import queue_page_values
 from waitroom.fan.page_context import render_page
 from waitroom.fan.session import checked_queue_id
-from waitroom.fan.survey_definitions import parse_surveys
-from waitroom.fan.upsell_definitions import parse_upsells
 from waitroom.organizer.auth import (
     CONTENT_FORM_MAX_FIELDS,
     admin_session,
     require_admin_form,
 )
-from waitroom.organizer.content_forms import in_words, surveys_from_form, upsells_from_form
+from waitroom.organizer.content_forms import content_of
+from waitroom.organizer.form_models import CONTENT_GROUPS, PreviewForm
+from waitroom.organizer.form_words import message_of
 from waitroom.organizer.local_time import parse_local, zone_named
 from waitroom.web.runtime import runtime_of
 
@@ -89,9 +90,7 @@ def preview_response(
     problem: str = "",
 ) -> Response:
     body = sample_status(opens_at, rate_per_minute, time.time())
-    values = queue_page_values(
-        queue_id, queue_name, body, content, {}, None, 0, preview=True
-    )
+    values = queue_page_values(queue_id, queue_name, body, content, {}, None, 0, preview=True)
     response = render_page(request, "queue.html", 200, **values, preview_problem=problem)
     response.headers.update(PREVIEW_HEADERS)
     return response
@@ -141,22 +140,23 @@ async def preview_post(request: Request) -> Response:
         queue_id = ""
     name, content, opens_at, rate = await _queue_defaults(request, queue_id)
     problem = ""
-    name = form.get("name", "").strip()[:200] or name or queue_id or "Your event"
-    if form.get("rate_per_minute", "").strip().isdigit():
-        rate = int(form["rate_per_minute"])
     try:
-        if "start" in form:  # the creation form: at once, or at a local time
+        draft = decode_form(unflatten(form, CONTENT_GROUPS), PreviewForm)
+        name = draft.name or name or queue_id or "Your event"
+        if isinstance(draft.rate_per_minute, int):
+            rate = draft.rate_per_minute
+        if isinstance(draft.start, str):  # the creation form: at once, or at a local time
             opens_at = 0.0
-            if form["start"] == "schedule" and form.get("opens_at_local", "").strip():
-                opens_at = parse_local(form["opens_at_local"], zone_named(form.get("time_zone")))
-        if form.get("content_form") == "1":
+            if draft.start == "schedule" and isinstance(draft.opens_at_local, str):
+                opens_at = parse_local(draft.opens_at_local, zone_named(draft.time_zone))
+        if draft.content_form == "1":
+            surveys, upsells = content_of(draft)
             content = FanContent(
-                surveys=parse_surveys(surveys_from_form(form)),
-                upsells=parse_upsells(upsells_from_form(form)),
-                profile_form=content.profile_form,
+                surveys=surveys, upsells=upsells, profile_form=content.profile_form
             )
     except InvalidInput as error:
-        problem = in_words(error.detail)
+        name = name or queue_id or "Your event"
+        problem = message_of(error)
     return preview_response(
         request, queue_id or "new-queue", name, content, opens_at, rate, problem
     )

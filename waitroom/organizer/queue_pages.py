@@ -16,18 +16,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service_kit.errors import InvalidInput, NotAuthenticated, ServiceError
+from service_kit.form_fields import decode_form
 from service_kit.problems import error_status
-from waitroom.connector.queue_ids import is_valid_queue_id
 from waitroom.errors import QueueNotFound
-from waitroom.organizer.actions import parse_whole_number, update_queue
+from waitroom.organizer.actions import update_queue
 from waitroom.organizer.auth import admin_session, require_admin_form
 from waitroom.organizer.flash import Flash, redirect_with_flash, take_flash
+from waitroom.organizer.form_models import DEFAULT_RATE_PER_MINUTE, QueueCreationForm
+from waitroom.organizer.form_words import message_of
 from waitroom.organizer.local_time import local_text, parse_local, zone_label, zone_named
 from waitroom.organizer.pages import flash_codec, page, time_context, with_flash
 from waitroom.storage.keys import QueueKeys
 from waitroom.web.runtime import runtime_of
-
-DEFAULT_RATE_PER_MINUTE = 60
 
 
 async def queue_rows(request: Request) -> list[dict[str, Any]]:
@@ -80,37 +80,34 @@ async def _render(
     )
 
 
-def creation_fields(form: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """The new queue's id and settings from the creation form (raises InvalidInput)."""
-    queue_id = form.get("queue_id", "").strip()
-    if not is_valid_queue_id(queue_id):
-        raise InvalidInput(
-            "the queue id is 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit",
-            field="queue_id",
-        )
+def creation_fields(form: QueueCreationForm) -> dict[str, Any]:
+    """The new queue's settings from the creation form (raises InvalidInput): what the model
+    cannot say is that a scheduled opening needs a time, and one to come in the organizer's
+    zone."""
     fields: dict[str, Any] = {
-        "name": form.get("name", "").strip() or queue_id,
-        "rate_per_minute": parse_whole_number(
-            form.get("rate_per_minute", "") or str(DEFAULT_RATE_PER_MINUTE), "rate_per_minute"
-        ),
-        "active_shopper_cap": parse_whole_number(
-            form.get("active_shopper_cap", "0") or "0", "active_shopper_cap"
-        ),
+        "name": form.name or form.queue_id,
+        "rate_per_minute": form.rate_per_minute,
+        "active_shopper_cap": form.active_shopper_cap,
         "state": "open",
     }
-    if form.get("redirect_url", "").strip():
-        fields["redirect_url"] = form["redirect_url"].strip()
-    if form.get("start") == "schedule":
-        zone = zone_named(form.get("time_zone"))
-        opens_at = parse_local(form.get("opens_at_local", ""), zone)
+    if form.redirect_url:
+        fields["redirect_url"] = form.redirect_url
+    if form.start == "schedule":
+        if not isinstance(form.opens_at_local, str):
+            raise InvalidInput(
+                "opens_at: choose the date and time of the opening (or open at once)",
+                field="opens_at",
+            )
+        zone = zone_named(form.time_zone)
+        opens_at = parse_local(form.opens_at_local, zone)
         if opens_at <= time.time():
             raise InvalidInput(
-                f"{local_text(opens_at, zone)} ({zone_label(zone, opens_at)}) has passed: choose "
-                "a time to come, or open at once",
+                f"opens_at: {local_text(opens_at, zone)} ({zone_label(zone, opens_at)}) has "
+                "passed: choose a time to come, or open at once",
                 field="opens_at",
             )
         fields["opens_at"] = opens_at
-    return queue_id, fields
+    return fields
 
 
 async def create_queue(request: Request) -> Response:
@@ -123,17 +120,18 @@ async def create_queue(request: Request) -> Response:
         return page(request, "error.html", error_status(error), detail=error.detail)
     draft = {name: value[:500] for name, value in form.items() if name != "csrf_token"}
     try:
-        queue_id, fields = creation_fields(form)
+        creation = decode_form(form, QueueCreationForm)
+        queue_id, fields = creation.queue_id, creation_fields(creation)
         if await runtime.redis.exists(QueueKeys(queue_id).config):
             raise InvalidInput(
                 f"a queue named {queue_id!r} exists already: choose another id", field="queue_id"
             )
         await update_queue(runtime, queue_id, actor, fields)
     except InvalidInput as error:
-        return await _render(request, f"Not created: {error.detail}", 400, draft)
+        return await _render(request, f"Not created: {message_of(error)}", 400, draft)
     opening = ""
     if "opens_at" in fields:
-        zone = zone_named(form.get("time_zone"))
+        zone = zone_named(creation.time_zone)
         opening = (
             f" Fans who come before {local_text(fields['opens_at'], zone)} "
             f"({zone_label(zone, fields['opens_at'])}) wait in the pre-queue."

@@ -32,6 +32,7 @@ from waitroom.organizer import (
     codes_api,
     content_api,
     content_pages,
+    form_models,
     live_api,
     models,
     preview,
@@ -312,7 +313,7 @@ def admin_page_routes() -> list[BaseRoute]:
                         403: wrong_token,
                         503: page("Unavailable"),
                     },
-                    body=Body(form=models.QueueCreationForm),
+                    body=Body(form=form_models.QueueCreationForm),
                     security=SESSION,
                 )
             },
@@ -373,7 +374,7 @@ def admin_page_routes() -> list[BaseRoute]:
                         400: problem_or_page("The form could not be read"),
                         403: wrong_token,
                     },
-                    body=Body(form=models.DraftForm),
+                    body=Body(form=form_models.PreviewForm),
                     security=SESSION,
                 )
             },
@@ -405,7 +406,7 @@ def admin_page_routes() -> list[BaseRoute]:
                         404: page("No such queue or code"),
                         503: page("Unavailable"),
                     },
-                    body=Body(form=models.DashboardForm),
+                    body=Body(form=form_models.DashboardForm),
                     security=SESSION,
                 ),
             },
@@ -433,7 +434,7 @@ def admin_page_routes() -> list[BaseRoute]:
                         404: page("No such queue"),
                         503: page("Unavailable"),
                     },
-                    body=Body(form=models.DraftForm),
+                    body=Body(form=form_models.ContentForm),
                     security=SESSION,
                 ),
             },
@@ -443,4 +444,3 @@ def admin_page_routes() -> list[BaseRoute]:
 
 def organizer_routes() -> list[BaseRoute]:
     return [*admin_api_routes(), *content_routes(), *admin_page_routes()]
-

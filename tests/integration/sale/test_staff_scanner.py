@@ -242,6 +242,10 @@ async def test_bad_input_gives_friendly_4xx_pages(shop: Shop, unique_id: str) ->
         assert bad_csrf.status_code == 403
         no_event = await client.post(SCAN, data={**fields, "code": "abc", "event_id": "nope!"})
         assert no_event.status_code == 400 and "Choose the event" in no_event.text
+        for name in ("event_id", "time_zone"):  # longer than the scan form's model takes
+            too_long = await client.post(SCAN, data={**fields, "code": "abc", name: "e" * 65})
+            assert too_long.status_code == 400 and "Nothing scanned" in too_long.text
+            assert "Expected" not in too_long.text
         broken = await client.post(
             SCAN, content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data"}
         )

@@ -13,6 +13,7 @@ import pytest
 from sale_backend.domain.checkout import parse_checkout
 from sale_backend.domain.payments import CARD_SUCCEEDS, PaymentResult, TestPaymentProvider
 from sale_backend.domain.reconcile import reconcile
+from sale_backend.domain.records import stored_order
 from service_kit.mail import MailSettings
 from tests.support.mail_support import SmtpServer, smtp_server
 from tests.support.shop_fixtures import Shop, ShopFactory
@@ -78,7 +79,7 @@ async def test_an_api_checkout_is_mailed_in_its_accept_language(
         for language, headers in cases.items():
             email = f"{language}-{unique_id}@example.org"
             order_id = await bought_with(shop, unique_id, email, **headers)
-            order = await shop.runtime.store.order(unique_id, order_id)
+            order = await stored_order(shop.runtime.store, unique_id, order_id)
             assert order is not None and order.language == language
             orders[language] = email
         subjects = {}
@@ -121,7 +122,7 @@ async def test_an_order_the_reconciler_writes_is_mailed_in_the_buyers_language(
                 )
             report = await reconcile(runtime.fulfilment, 0)
             [order_id] = report.orders_written
-            order = await runtime.store.order(unique_id, order_id)
+            order = await stored_order(runtime.store, unique_id, order_id)
             assert order is not None and order.language == "et"
             [mail] = await smtp.inbox.arrived(lambda message: message["To"] == email)
     assert mail["Subject"] == "Sinu piletid: Testkontsert"

@@ -1,6 +1,7 @@
 """The settings reference: every variable of every settings class, as docs/operations.md shows
 it (``waitroom settings`` prints it; tests/unit/test_settings_reference.py keeps the
-doc current)."""
+doc current). It gathers the settings of both apps, the connector and the organizer commands,
+so it lives beside the CLI, above them all: the settings package imports no app."""
 
 from __future__ import annotations
 
