@@ -69,7 +69,14 @@ the same default for queues created before the setting existed)."""
 TEXT_FIELD_MAX_CHARS = {"name": 200, "pause_reason": 500, "event_id": 64, "redirect_url": 2048}
 """Organizer texts of a queue (characters, after NFC)."""
 Rate = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_PER_MINUTE)]
-OpensAt = Annotated[float, msgspec.Meta(ge=0, description="unix seconds; 0 or null: now")]
+LATEST_OPENING_UNIX_SECONDS = 32_503_680_000
+"""1 January 3000 (UTC): later openings are typing slips, and every local clock can show this."""
+OpensAt = Annotated[
+    float,
+    msgspec.Meta(
+        ge=0, le=LATEST_OPENING_UNIX_SECONDS, description="unix seconds; 0 or null: now"
+    ),
+]
 
 
 class QueueSettings(StrictModel):

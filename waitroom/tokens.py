@@ -9,9 +9,9 @@ Contract (see docs/architecture.md):
   (``WAITROOM_CLOCK_LEEWAY_SECONDS``), as :func:`waitroom.connector.signing.loads_with_leeway`.
 
 A status poll verifies one position token, so position tokens are written and read by
-:mod:`waitroom.token_format`, the contract's format owned outright (byte-compatible with
-itsdangerous both ways, tested); passes and the connector's other tokens go through
-itsdangerous itself.
+:mod:`waitroom.connector.token_format`, the contract's format owned outright (byte-compatible
+with itsdangerous both ways, tested); passes and the connector's other tokens go through the
+same module.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from waitroom.connector.signing import DEFAULT_CLOCK_LEEWAY_SECONDS
+from waitroom.connector.token_format import BadToken, ExpiredToken, SignedFormat
 from waitroom.errors import (
     TokenExpired,
     TokenForeign,
@@ -29,7 +30,6 @@ from waitroom.errors import (
     TokenMalformed,
     TokenMissing,
 )
-from waitroom.token_format import BadToken, ExpiredToken, SignedFormat
 
 POSITION_SALT = "waitroom.position"
 MAX_TOKEN_LENGTH = 1024

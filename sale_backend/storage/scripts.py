@@ -25,9 +25,9 @@ from typing import Any, NamedTuple
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
-from sale_backend.storage.command_batches import BatchedCall, CommandBatcher
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import StockSnapshot
+from service_kit.command_batches import BatchedCall, CommandBatcher
 from service_kit.lua import LuaScript
 
 PACKAGE = "sale_backend.storage"

@@ -5,7 +5,7 @@ nothing of the domain.
 
 Domain modules (holds, checkout, refunds, scans) call ``store.scripts`` and turn the answers
 into results or errors. Script calls and the hot reads of the process go out in batches
-(:mod:`sale_backend.storage.command_batches`); the store keeps the process's
+(:mod:`service_kit.command_batches`); the store keeps the process's
 :class:`StockView` current with what its scripts return.
 """
 
@@ -17,10 +17,10 @@ import orjson
 from redis.asyncio import Redis
 
 from sale_backend.errors import EventNotFound
-from sale_backend.storage.command_batches import CommandBatcher
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
 from sale_backend.storage.scripts import Answer, SaleScripts, ScriptCall, decode
 from sale_backend.storage.stock_view import StockSnapshot, StockView
+from service_kit.command_batches import CommandBatcher
 
 
 def _bytes(value: Any) -> bytes:

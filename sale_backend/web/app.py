@@ -3,9 +3,9 @@
 the staff API (staff bearer token), the door scanner pages (staff session) and orders (their
 order link's access key). In front of the connector: the browser security headers on every
 response (:mod:`sale_backend.web.security_headers`) and the refusal of unsafe requests from other
-sites (:mod:`sale_backend.web.cross_site`); between those and the connector, sold-out holds and
-checkouts answered without a pass claim or a script call
-(:mod:`sale_backend.web.sold_out_fast_path`)."""
+sites (:mod:`sale_backend.web.cross_site`); behind those, sold-out holds and checkouts answered
+without a pass claim or a script call (:mod:`sale_backend.web.sold_out_fast_path`). These
+layers and the body limit sit in front of Starlette's own (:class:`ShopApp`)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.types import ExceptionHandler
+from starlette.types import ASGIApp, ExceptionHandler
 
 from sale_backend.domain.older_tickets import register_older_tickets
 from sale_backend.domain.payments import PaymentProvider, TestPaymentProvider
@@ -72,6 +72,21 @@ HEALTH_OPERATIONS = {
 
 SHOP_MAX_BODY_BYTES = 64 * 1024
 """Every body the shop takes: checkout and hold JSON, page forms, staff event definitions."""
+
+
+class ShopApp(Starlette):
+    """Starlette with the shop's front layers outside its own middleware stack.
+
+    In a sell-out race nearly every request is a sold-out refusal; the fast path answers it
+    before Starlette's error middleware, so those layers cost it nothing. The layers in front
+    handle their own errors (the fast path hands anything unexpected to the full path)."""
+
+    def __init__(self, *, front_layers: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
+        super().__init__(**options)
+        self.front_layers = front_layers
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.front_layers(super().build_middleware_stack())
 
 
 def exception_handlers() -> dict[Any, ExceptionHandler]:
@@ -141,22 +156,25 @@ def create_app(
         exempt_path_prefixes=PUBLIC_PREFIXES,
         api_path_prefixes=("/api/",),
     )
-    body_limit = Middleware(
-        RequestBodyLimit,
-        max_body_bytes=SHOP_MAX_BODY_BYTES,
-        read_timeout_seconds=shop.server_limits.body_read_timeout_seconds,
-    )
-    page_security = [
-        Middleware(SecurityHeaders, queue_url=shop.queue_url),
-        Middleware(CrossSiteGuard, https=shop.cookie_secure),
-    ]
-    sold_out = Middleware(SoldOutFastPath, connector=connector)
+    def front_layers(starlette: ASGIApp) -> ASGIApp:
+        """Body limit, security headers, cross-site guard and the sold-out fast path, in
+        front of Starlette's own layers (the order in which they see a request)."""
+        layers: ASGIApp = SoldOutFastPath(starlette, connector)
+        layers = CrossSiteGuard(layers, https=shop.cookie_secure)
+        layers = SecurityHeaders(layers, queue_url=shop.queue_url)
+        return RequestBodyLimit(
+            layers,
+            max_body_bytes=SHOP_MAX_BODY_BYTES,
+            read_timeout_seconds=shop.server_limits.body_read_timeout_seconds,
+        )
+
     # innermost: the shop's own time for checkouts and holds (autotune's measure of health);
     # sold-out answers of the fast path, given before the connector, are not in it
     timer = Middleware(HealthTimer, window=health, operations=HEALTH_OPERATIONS)
-    app = Starlette(
+    app = ShopApp(
+        front_layers=front_layers,
         routes=shop_routes(),
-        middleware=[body_limit, *page_security, sold_out, gate, timer],
+        middleware=[gate, timer],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
 from sale_backend.domain.documents import BuyerProfile, Events, Seats, SeatState
+from sale_backend.domain.fulfilment import Answer
 from sale_backend.domain.holds import cancel_hold, create_hold, load_hold, parse_hold_request
 from sale_backend.domain.order_links import ACCESS_PARAMETER
 from sale_backend.domain.orders import load_order, public_order
@@ -100,6 +101,11 @@ async def post_checkout(request: Request) -> Response:
     runtime.record_checkout(event, answer, time.perf_counter() - started)
     if answer.created and not answer.replayed:
         await runtime.purchase_completed(session_of(request))
+    return checkout_response(answer)
+
+
+def checkout_response(answer: Answer) -> Response:
+    """A checkout's answer as it goes out (the route's and the sold-out fast path's)."""
     media_type = "application/json" if answer.status < 400 else "application/problem+json"
     headers = {"cache-control": "no-store"}
     if answer.replayed:

@@ -1,16 +1,21 @@
-"""Sold out, answered in front of the connector: no pass claim, no script call.
+"""Sold out, answered in front of Starlette and the connector: no pass claim, no script call.
 
 In a sell-out race nearly every request is a hold or an express checkout for a tier that has
-nothing left. This pure-ASGI layer sits between the cross-site guard and the connector. For
+nothing left. This pure-ASGI layer sits outside Starlette's own layers (its error middleware,
+routing and the endpoint wrapper), behind the body limit, the browser security headers and the
+cross-site guard (:class:`sale_backend.web.app.ShopApp` stacks them), so its answers carry
+the same headers as the route's and it sees only requests the guard lets pass. For
 ``POST /api/v1/holds`` and ``POST /api/v1/checkout`` from a buyer whose pass or site session
 verifies locally (:meth:`WaitroomConnector.buyer_without_claim`), it prices the request as the
 handlers do and asks the process's stock view; a tier certainly sold out is answered here with
-the very 409 ``sold-out`` problem the full path gives (a checkout only when its Idempotency-Key
-has no record, so a retry of a request that ran still gets its own answer). Requests for a
-tier with tickets go on through the process's :class:`AttemptDoor` (about as many at once as
-there are tickets left; the others wait for the view's next read, which refuses or lets them
-through). Everything else (no or bad credentials, bad input, a view that cannot be read) goes on
-to the connector and the handlers unchanged, with the body this layer read.
+the very response the route gives (:func:`~service_kit.problem_responses.error_response` for a
+hold, :func:`~sale_backend.web.buyer_api.checkout_response` for a checkout, and that only when
+its Idempotency-Key has no record, so a retry of a request that ran still gets its own answer).
+Requests for a tier with tickets go on through the process's :class:`AttemptDoor` (about as
+many at once as there are tickets left; the others wait for the view's next read, which
+refuses or lets them through). Everything else (no or bad credentials, bad input, a view that
+cannot be read) goes on to the connector and the handlers unchanged, with the body this layer
+read.
 
 A sold-out answer does not claim the pass: the refusal is the same for every buyer, and the
 pass stays unused for when tickets come back.
@@ -22,20 +27,21 @@ import time
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
-from sale_backend.domain.fulfilment import Answer
 from sale_backend.domain.holds import parse_hold_request, price_hold, sold_out_error
 from sale_backend.domain.requests import CheckoutBody, HoldBody
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import Shortfall
-from sale_backend.web.runtime import ShopRuntime, problem_answer
+from sale_backend.web.buyer_api import checkout_response
+from sale_backend.web.runtime import ShopRuntime
 from service_kit.body_limit import read_body, replay_body, route_path
 from service_kit.errors import ServiceError
 from service_kit.models import decode_json
-from service_kit.problems import PROBLEM_CONTENT_TYPE
+from service_kit.problem_responses import error_response
 from waitroom.connector import WaitroomConnector
 
 HOLDS_PATH = "/api/v1/holds"
@@ -103,18 +109,7 @@ class SoldOutFastPath:
         if answer is None:  # or a checkout's key has a record: the full path replays its answer
             await self.app(scope, replayed, send)
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": answer.status,
-                "headers": [
-                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                    (b"content-length", str(len(answer.body)).encode()),
-                    (b"cache-control", b"no-store"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+        await answer(scope, replayed, send)
 
     async def _priced(
         self, runtime: ShopRuntime, path: str, buyer: str, scope: Scope, body: bytes
@@ -137,13 +132,14 @@ class SoldOutFastPath:
 
     async def _refusal(
         self, runtime: ShopRuntime, attempt: _Attempt, shortfall: Shortfall, started: float
-    ) -> Answer | None:
-        if attempt.idempotency_key is None:
-            return problem_answer(sold_out_error(shortfall.tier_id, shortfall.remaining))
+    ) -> Response | None:
+        if attempt.idempotency_key is None:  # the hold route raises this; the app answers so
+            return error_response(sold_out_error(shortfall.tier_id, shortfall.remaining))
         answer = await runtime.checkout.sold_out_answer(shortfall, attempt.idempotency_key)
-        if answer is not None:
-            runtime.record_checkout(attempt.event, answer, time.perf_counter() - started)
-        return answer
+        if answer is None:
+            return None
+        runtime.record_checkout(attempt.event, answer, time.perf_counter() - started)
+        return checkout_response(answer)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

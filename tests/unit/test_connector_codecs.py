@@ -3,9 +3,11 @@ cookies, site authentication."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from tests.conftest import SECRET_KEYS
 from tests.support.future_tokens import future_token
@@ -120,3 +122,25 @@ def test_site_auth() -> None:
     stale = future_token(SECRET_KEYS, SITE_AUTH_SALT, {"q": "q1"}, -70)
     with pytest.raises(SiteAuthRejected, match="expired"):
         auth.verify(f"Site {stale}", "q1")
+
+
+def test_passes_cookies_and_site_tokens_are_plain_itsdangerous_tokens_both_ways() -> None:
+    """The connector writes its tokens itself (waitroom/connector/token_format.py): a site in
+    another language reads them with itsdangerous' ``URLSafeTimedSerializer`` and the
+    contract's parameters, and what that serializer writes verifies here."""
+    plain = {
+        salt: URLSafeTimedSerializer(
+            list(SECRET_KEYS), salt=salt, signer_kwargs={"digest_method": hashlib.sha256}
+        )
+        for salt in (PASS_SALT, SITE_SESSION_SALT, SITE_AUTH_SALT)
+    }
+    issued = claims()
+    payload = plain[PASS_SALT].loads(CODEC.issue(issued), max_age=600)
+    assert payload == {"q": "q1", "vh": issued.visitor_hash, "pid": "p" * 24,
+                       "exp": issued.expires_at}
+    assert CODEC.verify(plain[PASS_SALT].dumps(payload), "q1") == issued
+    header = SiteAuth(SECRET_KEYS).header("q1")
+    assert plain[SITE_AUTH_SALT].loads(header.split(" ", 1)[1], max_age=60) == {"q": "q1"}
+    SiteAuth(SECRET_KEYS).verify("Site " + plain[SITE_AUTH_SALT].dumps({"q": "q1"}), "q1")
+    with pytest.raises(PassInvalid):  # signed for another salt: not a pass
+        CODEC.verify(plain[SITE_SESSION_SALT].dumps(payload), "q1")

@@ -1,9 +1,11 @@
 """Position tokens keep the contract: plain itsdangerous reads ours, and we read its.
 
 The codec (waitroom/tokens.py) writes and reads the contract's format itself
-(waitroom/token_format.py); these tests hold it to a plain ``URLSafeTimedSerializer`` with the
-contract's parameters, both ways, with key rotation, compression, ``max_age`` and the leeway,
-and check that nothing itsdangerous refuses is accepted.
+(waitroom/connector/token_format.py); these tests hold it to a plain
+``URLSafeTimedSerializer`` with the contract's parameters, both ways, with key rotation,
+compression, ``max_age`` and the leeway, and check that nothing itsdangerous refuses is
+accepted. Passes, site-session cookies and site tokens go through the same format (the
+connector, waitroom/connector/signing.py).
 """
 
 from __future__ import annotations

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired
-
 from waitroom.connector.claims import text_claim, whole_number_claim
 from waitroom.connector.errors import PassExpired, PassInvalid, PassMissing
 from waitroom.connector.signing import (
@@ -24,6 +22,7 @@ from waitroom.connector.signing import (
     loads_with_leeway,
     signed_serializer,
 )
+from waitroom.connector.token_format import BadToken, ExpiredToken
 
 MAX_PASS_CHARS = 1024
 PASS_QUERY_PARAMETER = "waitroom_pass"
@@ -75,9 +74,9 @@ class PassCodec:
             payload: Any = loads_with_leeway(
                 self._serializer, token, self.pass_ttl_seconds, leeway, now
             )
-        except SignatureExpired:
+        except ExpiredToken:
             raise PassExpired("the pass has expired: join the queue again") from None
-        except BadData:
+        except BadToken:
             raise PassInvalid("the pass is not genuine") from None
         except (ValueError, TypeError, UnicodeError):
             raise PassInvalid("the pass cannot be decoded") from None

@@ -11,8 +11,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired
-
 from waitroom.connector.errors import SiteAuthRejected
 from waitroom.connector.signing import (
     DEFAULT_CLOCK_LEEWAY_SECONDS,
@@ -20,6 +18,7 @@ from waitroom.connector.signing import (
     loads_with_leeway,
     signed_serializer,
 )
+from waitroom.connector.token_format import BadToken, ExpiredToken
 
 SITE_AUTH_SCHEME = "Site"
 SITE_TOKEN_MAX_AGE_SECONDS = 60
@@ -59,9 +58,9 @@ class SiteAuth:
             payload: Any = loads_with_leeway(
                 self._serializer, token, SITE_TOKEN_MAX_AGE_SECONDS, self.clock_leeway_seconds
             )
-        except SignatureExpired:
+        except ExpiredToken:
             raise SiteAuthRejected("the site token has expired: sign a fresh one") from None
-        except (BadData, ValueError, TypeError, UnicodeError):
+        except (BadToken, ValueError, TypeError, UnicodeError):
             raise SiteAuthRejected("the site token is not genuine") from None
         if not isinstance(payload, dict) or payload.get("q") != queue_id:
             raise SiteAuthRejected("the site token is for another queue")

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired
-
 from waitroom.connector.claims import text_claim, whole_number_claim
 from waitroom.connector.errors import SessionExpired, SessionInvalid
 from waitroom.connector.signing import (
@@ -25,6 +23,7 @@ from waitroom.connector.signing import (
     loads_with_leeway,
     signed_serializer,
 )
+from waitroom.connector.token_format import BadToken, ExpiredToken
 
 COOKIE_PREFIX = "wr_site_"
 MAX_COOKIE_CHARS = 1024
@@ -100,9 +99,9 @@ class SiteSessionCodec:
             payload: Any = loads_with_leeway(
                 self._serializer, token, self.max_age_seconds, self.clock_leeway_seconds, now
             )
-        except SignatureExpired:
+        except ExpiredToken:
             raise SessionExpired("the shopping session has ended") from None
-        except (BadData, ValueError, TypeError, UnicodeError):
+        except (BadToken, ValueError, TypeError, UnicodeError):
             raise SessionInvalid("the session cookie is not genuine") from None
         if not isinstance(payload, dict):
             raise SessionInvalid("the session cookie payload is not an object")

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from itsdangerous import BadData
-
 from waitroom.connector.signing import loads_with_leeway, signed_serializer
+from waitroom.connector.token_format import BadToken
 
 OFFER_SALT = "waitroom.waitlist-offer"
 
@@ -43,13 +42,13 @@ def verify_offer(
     leeway_seconds: int,
 ) -> str:
     """The pass id of a genuine offer link for ``queue_id``. Raises OfferLinkInvalid."""
-    if not token or len(token) > 512:
+    if not token or len(token) > 512 or not token.isascii():
         raise OfferLinkInvalid("no offer in the link")
     try:
         payload: Any = loads_with_leeway(
             signed_serializer(secret_keys, OFFER_SALT), token, max_age_seconds, leeway_seconds
         )
-    except BadData:
+    except BadToken:
         raise OfferLinkInvalid("the offer link is not valid") from None
     if not isinstance(payload, dict) or payload.get("q") != queue_id:
         raise OfferLinkInvalid("the offer link is for another queue")

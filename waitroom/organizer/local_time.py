@@ -47,8 +47,12 @@ def zone_label(zone: tzinfo, at: float) -> str:
 
 
 def local_text(unix_seconds: float, zone: tzinfo, seconds: bool = False) -> str:
-    """``Fri 1 May 2026, 10:00`` in ``zone`` (with ``:05`` seconds when asked)."""
-    moment = datetime.fromtimestamp(unix_seconds, zone)
+    """``Fri 1 May 2026, 10:00`` in ``zone`` (with ``:05`` seconds when asked); a moment no
+    calendar date can show (a record from before openings were bounded) as its unix seconds."""
+    try:
+        moment = datetime.fromtimestamp(unix_seconds, zone)
+    except (OverflowError, ValueError, OSError):
+        return f"{unix_seconds:.0f} (unix seconds)"
     clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
     return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %Y')}, {clock}"
 

@@ -54,7 +54,7 @@ def connector_problem(error: ConnectorError) -> Response:
     return error_response(error, headers)
 
 
-async def _checked(request: Request) -> tuple[Runtime, str]:
+async def checked_site(request: Request) -> tuple[Runtime, str]:
     """The runtime and the queue id of a site-authenticated request (raises)."""
     runtime = runtime_of(request)
     queue_id = fan_session.checked_queue_id(request.path_params["queue_id"])
@@ -69,7 +69,7 @@ def _pass_id(request: Request) -> str:
     return pass_id
 
 
-async def _answer(request: Request, step: Any) -> Response:
+async def answer_of(request: Request, step: Any) -> Response:
     try:
         try:
             return await step(request)  # type: ignore[no-any-return]
@@ -90,24 +90,39 @@ async def _restored(request: Request) -> bool:
     return not await runtime.views.confirm_missing(queue_id)
 
 
+async def claim_session(
+    runtime: Runtime, queue_id: str, pass_token: str, session_id: str
+) -> tuple[Session, int]:
+    """Bind a pass to a site session: the answer and its status (201 bound now, 200 already
+    this one's); the claim endpoint's and a batch's step."""
+    claims = runtime.passes.verify(pass_token, queue_id)
+    claimed = await runtime.sessions.claim(claims, session_id, time.time())
+    answer = Session(claims.pass_id, session_id, claimed.deadline, claims.visitor_hash)
+    return answer, 201 if claimed.created else 200
+
+
+async def end_session(runtime: Runtime, queue_id: str, pass_id: str, reason: str) -> Ended:
+    """End a session (idempotent); the end endpoint's and a batch's step."""
+    await runtime.sessions.end(queue_id, pass_id, reason, time.time())
+    return Ended(True)
+
+
 async def _claim(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     claim = await read_json(request, Claim)
-    claims = runtime.passes.verify(claim.pass_, queue_id)
-    claimed = await runtime.sessions.claim(claims, claim.session_id, time.time())
-    answer = Session(claims.pass_id, claim.session_id, claimed.deadline, claims.visitor_hash)
-    return model_response(answer, 201 if claimed.created else 200)
+    answer, status = await claim_session(runtime, queue_id, claim.pass_, claim.session_id)
+    return model_response(answer, status)
 
 
 async def _state(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     view = await runtime.sessions.view(queue_id, _pass_id(request), time.time())
     state = cast(Literal["active", "ended", "expired"], view.state)
     return model_response(SessionState(state, view.deadline, view.reason or None))
 
 
 async def _extend(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     pass_id = _pass_id(request)
     until = (await read_json(request, Extension)).until
     deadline = await runtime.sessions.extend(queue_id, pass_id, until, time.time())
@@ -115,15 +130,14 @@ async def _extend(request: Request) -> Response:
 
 
 async def _end(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     pass_id = _pass_id(request)
     reason = (await read_json(request, Ending)).reason
-    await runtime.sessions.end(queue_id, pass_id, reason, time.time())
-    return model_response(Ended(True))
+    return model_response(await end_session(runtime, queue_id, pass_id, reason))
 
 
 async def _profile(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     visitor_id = await runtime.sessions.visitor_of(queue_id, _pass_id(request))
     profile = (
         None if visitor_id is None else await load_profile(runtime.redis, queue_id, visitor_id)
@@ -132,7 +146,7 @@ async def _profile(request: Request) -> Response:
 
 
 async def _stock(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     event_id = checked_event_id(request.path_params["event_id"])
     report = parse_stock_report(event_id, await request.body() or b"{}")
     outcome = await apply_report(runtime, queue_id, report)
@@ -141,7 +155,7 @@ async def _stock(request: Request) -> Response:
 
 
 async def _health(request: Request) -> Response:
-    runtime, queue_id = await _checked(request)
+    runtime, queue_id = await checked_site(request)
     report = parse_health_report(await read_json(request, HealthReportBody))
     if not await runtime.redis.exists(QueueKeys(queue_id).config):
         raise QueueNotFound(queue_id)
@@ -152,36 +166,36 @@ async def _health(request: Request) -> Response:
 
 async def claim_endpoint(request: Request) -> Response:
     """``POST sessions`` ``{"pass", "session_id"}``: 201 bound now, 200 already this one's."""
-    return await _answer(request, _claim)
+    return await answer_of(request, _claim)
 
 
 async def state_endpoint(request: Request) -> Response:
     """``GET sessions/{pass_id}``: ``{"state": "active"|"ended"|"expired", "deadline"}``."""
-    return await _answer(request, _state)
+    return await answer_of(request, _state)
 
 
 async def extend_endpoint(request: Request) -> Response:
     """``POST sessions/{pass_id}/extend`` ``{"until"}``: the granted deadline."""
-    return await _answer(request, _extend)
+    return await answer_of(request, _extend)
 
 
 async def end_endpoint(request: Request) -> Response:
     """``POST sessions/{pass_id}/end`` ``{"reason"}`` (optional): idempotent."""
-    return await _answer(request, _end)
+    return await answer_of(request, _end)
 
 
 async def profile_endpoint(request: Request) -> Response:
     """``GET sessions/{pass_id}/profile``: the fan's pre-checkout profile ({} when none)."""
-    return await _answer(request, _profile)
+    return await answer_of(request, _profile)
 
 
 async def stock_endpoint(request: Request) -> Response:
     """``PUT events/{event_id}/stock``: one event's figures; ``{"queue_state",
     "remaining_total"}`` (the queue's state after the report, and stock over all its events)."""
-    return await _answer(request, _stock)
+    return await answer_of(request, _stock)
 
 
 async def health_endpoint(request: Request) -> Response:
     """``PUT health``: one site process's recent latency and errors per operation (section 7);
     ``{"accepted": true, "autotune": bool}``."""
-    return await _answer(request, _health)
+    return await answer_of(request, _health)

@@ -53,6 +53,42 @@ class Ended(Document):
     ended: bool
 
 
+MAX_CALLS_PER_BATCH = 64
+
+
+class ClaimCall(Model, tag_field="op", tag="claim"):
+    """A claim in a batch: the body of ``POST sessions``."""
+
+    pass_: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="pass")
+    session_id: Annotated[str, msgspec.Meta(pattern=SESSION_ID_PATTERN.pattern)]
+
+
+class EndCall(Model, tag_field="op", tag="end"):
+    """An end in a batch: ``POST sessions/{pass_id}/end`` with its body."""
+
+    pass_id: PassId
+    reason: EndReason = "session_ended"
+
+
+class SessionCalls(Model):
+    """Claims and ends of one site process sent together (each answered on its own)."""
+
+    calls: Annotated[
+        list[ClaimCall | EndCall], msgspec.Meta(min_length=1, max_length=MAX_CALLS_PER_BATCH)
+    ]
+
+
+class CallAnswer(Document):
+    """One call's answer: the status and body its own endpoint gives."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class SessionAnswers(Document):
+    answers: list[CallAnswer]
+
+
 class SiteProfile(Document):
     """The fan's pre-checkout profile (``{}`` when none)."""
 

@@ -5,7 +5,9 @@ Each method names the keys it passes (``QueueKeys`` properties, the names the sc
 declares: :class:`service_kit.lua.LuaScript` refuses a script whose header names others) and
 turns the script's answer into a typed reply (:mod:`waitroom.storage.script_replies`). Scripts
 run with EVALSHA, loaded again once when Redis answers NOSCRIPT. The admission engine's scripts
-share the first twelve keys and two arguments (``engine.lua``).
+share the first twelve keys and two arguments (``engine.lua``). Joins of a queue go together in
+one call (:class:`JoinBatches`); claims and ends of site sessions that arrive together go in
+one pipeline (:class:`~service_kit.command_batches.CommandBatcher`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
+from service_kit.command_batches import CommandBatcher
 from service_kit.lua import LuaScript
 from waitroom.storage.join_batches import JoinBatches
 from waitroom.storage.keys import QueueKeys
@@ -86,6 +89,8 @@ class QueueScripts:
         self._view = _engine_script(redis, "view", ("stock",), ())
         self._join = _engine_script(redis, "join", ("join_limit...",), ("joins...",))
         self._join_batches = JoinBatches(self._send_joins)
+        # a site's claims and ends (many at once at a sale's peak) go to Redis in pipelines
+        self._sessions = CommandBatcher(redis)
         self._configure = _engine_script(redis, "configure", (), ("epoch", "fields..."))
         self._heartbeat = _engine_script(redis, "heartbeat", (), ("positions...",))
         stock_preludes = (*ENGINE_PRELUDES, "stock_state")
@@ -350,9 +355,8 @@ class QueueScripts:
         args: list[EncodableT] = [
             pass_id, session_id, pass_expires_at, int(now_seconds), leeway_seconds, keep_seconds
         ]
-        raw = await self._session_claim(
-            (keys.pass_record(pass_id), keys.active_sessions, keys.config), args
-        )
+        session_keys = (keys.pass_record(pass_id), keys.active_sessions, keys.config)
+        raw = await self._sessions.call(self._session_claim, session_keys, args)
         return _session_reply(raw)
 
     async def session_extend(
@@ -376,7 +380,9 @@ class QueueScripts:
     ) -> SessionReply:
         keys = QueueKeys(queue_id)
         args: list[EncodableT] = [pass_id, reason, int(now_seconds), keep_seconds]
-        raw = await self._session_end((keys.pass_record(pass_id), keys.active_sessions), args)
+        raw = await self._sessions.call(
+            self._session_end, (keys.pass_record(pass_id), keys.active_sessions), args
+        )
         return _session_reply(raw)
 
     # -- codes, surveys ----------------------------------------------------------------------

@@ -27,7 +27,7 @@ from service_kit.openapi import (
 )
 from waitroom.queue.site_health import HealthReportBody
 from waitroom.queue.stock_reports import StockReport
-from waitroom.sites import connector_api, models
+from waitroom.sites import connector_api, models, session_batches
 from waitroom.sites.proxy_api import (
     AUTH_PATH,
     PROXY_PREFIX,
@@ -39,6 +39,7 @@ from waitroom.sites.proxy_api import (
 
 SITE = ({"site": ()},)
 SESSIONS = "/api/v1/connector/queues/{queue_id}/sessions"
+SESSION_BATCHES = "/api/v1/connector/queues/{queue_id}/session-batches"
 SITE_ERRORS = {
     400: problem("Bad input"),
     401: problem("Site token missing or not valid (site-auth-rejected)"),
@@ -85,6 +86,18 @@ def connector_routes() -> list[BaseRoute]:
                         410: problem("pass-ended (closed_reason)"),
                     },
                     Body(json=models.Claim),
+                )
+            },
+        ),
+        ApiRoute(
+            SESSION_BATCHES,
+            session_batches.batch_endpoint,
+            {
+                "post": _site(
+                    "Claims and ends of one site process together, each answered as its own "
+                    "endpoint answers it (status and body)",
+                    {200: json(models.SessionAnswers, "One answer per call, in order")},
+                    Body(json=models.SessionCalls),
                 )
             },
         ),
@@ -226,9 +239,7 @@ def proxy_routes() -> list[BaseRoute]:
                 )
             },
         ),
-        ApiRoute(
-            f"{PROXY_PREFIX}/enter", EnterEndpoint(), dict.fromkeys(ANY_METHOD, enter)
-        ),
+        ApiRoute(f"{PROXY_PREFIX}/enter", EnterEndpoint(), dict.fromkeys(ANY_METHOD, enter)),
         ApiRoute(f"{PROXY_PREFIX}/end", EndEndpoint(), {"get": end, "post": end}),
         ApiRoute(
             f"{PROXY_PREFIX}/denied",
