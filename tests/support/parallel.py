@@ -23,7 +23,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from _pytest.nodeid import coerce_node_id
+
+try:  # pytest >= 9.2 keeps the node id as a structured NodeId in item._id
+    from _pytest.nodeid import coerce_node_id
+except ImportError:  # older pytest: item._nodeid, which xdist writes too
+    coerce_node_id = None
 
 STRESS_GROUP = "stress"
 
@@ -36,8 +40,11 @@ def work_unit(item: pytest.Item) -> str:
 
 
 def set_node_id(item: pytest.Item, node_id: str) -> None:
-    item._id = coerce_node_id(node_id)  # type: ignore[attr-defined]
-    assert item.nodeid == node_id
+    if coerce_node_id is None:
+        item._nodeid = node_id
+    else:
+        item._id = coerce_node_id(node_id)
+    assert item.nodeid == node_id, "this pytest keeps node ids elsewhere"
 
 
 def give_unique_node_ids(items: list[pytest.Item]) -> None:
