@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis.asyncio import Redis, RedisCluster
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from service_kit.group_commit import GroupCommit
 
@@ -93,7 +93,13 @@ class CommandBatcher:
         return await self._batches.call_together(calls)
 
     async def _send(self, batch: list[BatchedCall]) -> list[Any]:
-        """One pipeline; a reply that is an error belongs to its call only."""
+        """One pipeline (a lone call: one plain command, without a pipeline's bookkeeping); a
+        reply that is an error belongs to its call only."""
+        if len(batch) == 1:
+            try:
+                return [await self._alone(batch[0])]
+            except ResponseError as error:
+                return [error]
         replies = await self._pipeline(batch)
         unknown = [index for index, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if unknown:

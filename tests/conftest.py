@@ -22,7 +22,7 @@ METRICS_TOKEN = "test-metrics-token-" + "m" * 16
 METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 """What Prometheus sends to ``/metrics`` (``WAITROOM_METRICS_TOKEN``)."""
 
-pytest_plugins = ("tests.support.cluster", "tests.support.shop_fixtures")
+pytest_plugins = ("tests.support.cluster", "tests.support.parallel", "tests.support.shop_fixtures")
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import httpx
 
 from loadtests.protected_site import ProtectedSite
 from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.support.servers import START_TIMEOUT_SECONDS
 from waitroom.storage.embedded_redis import free_port, stop_process
 
 ORIGIN_FILES = {
@@ -46,7 +47,7 @@ class WaitroomServe:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_seconds: float = 30.0) -> WaitroomServe:
+    def start(self, timeout_seconds: float = START_TIMEOUT_SECONDS) -> WaitroomServe:
         command = [
             sys.executable,
             "-m",

@@ -13,6 +13,10 @@ import httpx
 
 from waitroom.storage.embedded_redis import free_port, stop_process
 
+START_TIMEOUT_SECONDS = 60.0
+"""How long a server may take to answer ``/readyz``: on a 2-core machine running two test
+workers (each with browsers, servers and Redis) a start-up of a few workers takes a while."""
+
 
 @dataclass
 class ServerProcess:
@@ -58,7 +62,9 @@ class ServerProcess:
             "30",
         ]
 
-    def start(self, timeout_seconds: float = 20.0, ready_path: str = "/readyz") -> ServerProcess:
+    def start(
+        self, timeout_seconds: float = START_TIMEOUT_SECONDS, ready_path: str = "/readyz"
+    ) -> ServerProcess:
         if self.port == 0:
             self.port = free_port()
         environment = {**os.environ, **self.environment}

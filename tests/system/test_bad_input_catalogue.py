@@ -21,6 +21,7 @@ from tests.support.servers import ServerProcess
 CATEGORIES = {"methods", "json", "forms", "framing", "encodings", "headers", "cookies", "tokens"}
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 def test_no_bad_input_gets_a_server_error(tmp_path: Path) -> None:
     completed = subprocess.run(

@@ -10,6 +10,7 @@ import pytest
 from loadtests import ceiling
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 @pytest.mark.parametrize("status_as", ["api", "browser"])
@@ -31,6 +32,7 @@ def test_status_polls_answer_200_under_wrk(status_as: str, tmp_path: Path) -> No
     assert isinstance(ratio, dict) and ratio["status"] > 0
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_limited_joins_cost_at_most_one_redis_round_trip(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def assert_invariants(completed: subprocess.CompletedProcess[str], summary: dict
     assert completed.returncode == 0 and summary["ok"], completed.stdout + completed.stderr[-2000:]
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 def test_redis_crashes_keep_every_invariant(tmp_path: Path) -> None:
     completed, summary = run_chaos(tmp_path, "queue-redis-kill,sale-redis-kill")
@@ -73,6 +74,7 @@ def test_redis_crashes_keep_every_invariant(tmp_path: Path) -> None:
     assert_invariants(completed, summary)
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 def test_cluster_failover_keeps_every_invariant(tmp_path: Path) -> None:
     completed, summary = run_chaos(tmp_path, "cluster-master-kill")

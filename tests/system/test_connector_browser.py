@@ -16,6 +16,7 @@ import pytest
 
 from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.support.connector_hosts import Hosts, protected_shop
+from tests.support.fan_page import go_to_the_shop
 from tests.system.test_fan_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
@@ -123,7 +124,7 @@ def test_fan_buys_in_a_shop_on_another_host_and_the_pass_is_used_up(
     link = str(page.locator("#go").get_attribute("href"))
     assert link.startswith(f"{hosts.shop.base_url}/?waitroom_pass=")
     before = hosts.active_sessions()
-    page.get_by_role("link", name="Go to the shop").click()
+    go_to_the_shop(page)
     # the shop's own 303 stripped the pass and kept the queue page's language
     page.wait_for_url(f"{hosts.shop.base_url}/?lang=en")
     expect(page.locator("#session-timer")).to_have_text(re.compile(r"^1[45]:\d\d$"))
@@ -174,7 +175,7 @@ def test_a_pass_that_runs_out_during_checkout_is_explained_without_a_loop(
     hosts = short_hosts
     page, loops = admitted_page(chromium, hosts)
     old_place = page.locator("#position").inner_text()
-    page.get_by_role("link", name="Go to the shop").click()
+    go_to_the_shop(page)
     page.wait_for_url(f"{hosts.shop.base_url}/?lang=en")
     hold_one_ticket(page, hosts)
     seconds_left = int(str(page.locator("#session-timer").get_attribute("data-seconds-left")))

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import METRICS_HEADERS
 from tests.support.servers import ServerProcess
+from tests.support.tampering import tampered
 from waitroom.fan.cookies import VISITOR_COOKIE, position_cookie_name
 
 
@@ -103,7 +104,7 @@ def test_status_rejects_bad_tokens(
     token = httpx.post(f"{base}/api/v1/queues/{unique_id}/join").json()["token"]
     foreign = httpx.post(f"{base}/api/v1/queues/{other_queue}/join").json()["token"]
     for bad in [
-        token[:-3] + "abc",
+        tampered(token),
         foreign,
         "x" * 5000,
         "%%%not-base64%%%",
@@ -119,11 +120,11 @@ def test_status_rejects_bad_tokens(
     )
     assert response.status_code == 200 and response.json()["position"] == 1
     # a tampered join token never yields a better place
-    tampered = httpx.post(
+    forged_join = httpx.post(
         f"{base}/api/v1/queues/{unique_id}/join",
-        headers={"Authorization": f"Bearer {token[:-2]}zz"},
+        headers={"Authorization": f"Bearer {tampered(token)}"},
     )
-    assert_problem(tampered, 401)
+    assert_problem(forged_join, 401)
 
 
 def test_unknown_queue_and_bad_ids(waitroom_server: ServerProcess, unique_id: str) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from sale_backend.domain.payments import CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN, server_environment
+from tests.support.fan_page import go_to_the_shop
 from tests.support.paths import REPOSITORY_ROOT
 from tests.support.servers import ServerProcess
 
@@ -264,7 +265,7 @@ def test_fan_waits_is_admitted_and_buys_with_the_profile_filled_in(
         assert page.locator("#eta").inner_text() == "now"
         page.screenshot(path=str(ARTIFACTS / "fan_queue_admitted.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        page.get_by_role("link", name="Go to the shop").click()
+        go_to_the_shop(page)
         check_shop_landing(page, queue_id)
         page.screenshot(path=str(ARTIFACTS / "fan_checkout_prefilled.png"), full_page=True)
         pay_and_check_order(page)

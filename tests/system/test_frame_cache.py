@@ -4,23 +4,18 @@ the nginx micro-cache of ``deploy/nginx/waitroom.conf`` in a real nginx in front
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import NO_WAITING_ROOM, server_environment
+from tests.conftest import ADMIN_TOKEN, NO_WAITING_ROOM, server_environment
 from tests.support.abuse_support import create_queue, running_app
+from tests.support.nginx import Proxy, nginx_installed, running_nginx
 from tests.support.servers import ServerProcess
-from tests.system.test_nginx_limits import ADMIN_HEADERS, CONFIG, NGINX, Proxy, render
-from waitroom.storage.embedded_redis import free_port, stop_process
+from waitroom.storage.embedded_redis import free_port
 
 
 async def test_the_frame_is_public_cacheable_and_answers_304(
@@ -54,43 +49,17 @@ async def test_the_frame_is_public_cacheable_and_answers_304(
 
 @pytest.fixture(scope="module")
 def cached_proxy(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
-    if not Path(NGINX).exists():
+    if not nginx_installed():
         pytest.skip("nginx is not installed")
     environment = server_environment(redis_url, **NO_WAITING_ROOM)
-    root = tmp_path_factory.mktemp("nginx-frame")
-    # the cache directory must be writable by nginx's worker user (not the test's tmp dir)
-    frames = tempfile.mkdtemp(prefix="waitroom-frames-")
-    os.chmod(frames, 0o777)
-    with ServerProcess("", environment, serve_app="waitroom") as waitroom:
-        ports = Proxy(free_port(), free_port())
-        site = render(
-            CONFIG.read_text(), (waitroom.port, free_port()), (ports.queue_port, ports.shop_port)
-        )
-        site = site.replace("/var/cache/nginx/waitroom_frames", frames)
-        (root / "site.conf").write_text(site)
-        (root / "nginx.conf").write_text(
-            f"worker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n"
-            "events { worker_connections 1024; }\n"
-            f"http {{\n  access_log {root}/access.log;\n"
-            f"  client_body_temp_path {root}/body;\n"
-            f"  proxy_temp_path {root}/proxy;\n  include {root}/site.conf;\n}}\n"
-        )
-        command = [NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"]
-        checked = subprocess.run([*command[:-2], "-t"], capture_output=True, check=False)
-        assert checked.returncode == 0, checked.stderr.decode()
-        process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{ports.queue_url}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
-            yield ports
-        finally:
-            stop_process(process)
-            shutil.rmtree(frames, ignore_errors=True)
+    with (
+        ServerProcess("", environment, serve_app="waitroom") as waitroom,
+        # no shop behind this nginx: its upstream is a closed port
+        running_nginx(
+            tmp_path_factory.mktemp("nginx-frame"), (waitroom.port, free_port()), access_log=True
+        ) as nginx,
+    ):
+        yield nginx
 
 
 def test_nginx_answers_nearly_every_frame_request_from_its_cache(
@@ -99,7 +68,7 @@ def test_nginx_answers_nearly_every_frame_request_from_its_cache(
     base = cached_proxy.queue_url
     created = httpx.put(
         f"{base}/api/v1/admin/queues/{unique_id}", json={"rate_per_minute": 600},
-        headers=ADMIN_HEADERS,
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
     )
     assert created.status_code == 201
     statuses: list[str] = []

@@ -108,6 +108,7 @@ def limited_server(redis_url: str) -> Iterator[ServerProcess]:
         server.stop()
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 async def test_join_flood_from_one_address_leaves_the_page_responsive(
     limited_server: ServerProcess, unique_id: str

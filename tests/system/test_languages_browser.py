@@ -18,6 +18,7 @@ from sale_backend.domain.payments import CARD_DECLINED, CARD_SUCCEEDS
 from tests.conftest import ADMIN_TOKEN
 from tests.support.accessibility import Audit, prepare
 from tests.support.connector_hosts import Hosts, protected_shop
+from tests.support.fan_page import go_to_the_shop
 from tests.support.shop_fixtures import sample_event
 from tests.system.test_connector_browser import LoopDetector, chromium  # noqa: F401 - a fixture
 
@@ -68,7 +69,7 @@ def test_a_russian_fan_goes_from_the_queue_to_the_order_in_russian(
     go.wait_for(timeout=15000)
     link = str(go.get_attribute("href"))
     assert link.startswith(f"{hosts.shop.base_url}/?waitroom_pass=") and "lang=ru" in link
-    go.click()
+    go_to_the_shop(page)
 
     # the shop's own redirect strips the pass and keeps the language; its cookie remembers it
     page.wait_for_url(f"{hosts.shop.base_url}/?lang=ru")
@@ -136,8 +137,7 @@ def test_the_shop_switcher_and_accept_language(hosts: Hosts, chromium: Any) -> N
     page = context.new_page()
     page.goto(hosts.queue_url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    page.locator("#go").wait_for(timeout=15000)
-    page.locator("#go").click()
+    go_to_the_shop(page)
     page.wait_for_url(re.compile(re.escape(hosts.shop.base_url) + r"/\?lang=zh-Hans$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("正在销售")
     page.get_by_role("link", name="Eesti").click()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 def test_smoke_surge_holds_and_writes_reports(tmp_path: Path) -> None:
     completed = subprocess.run(

@@ -29,7 +29,7 @@ def two_worker_server(
         server_environment(redis_url, **environment),
         workers=2,
     )
-    server.start(timeout_seconds=40)
+    server.start()
     try:
         yield server
     finally:

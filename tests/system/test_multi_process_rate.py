@@ -26,7 +26,11 @@ async def test_two_processes_admit_exactly_the_rate(
     unique_id: str,
 ) -> None:
     servers = [waitroom_server, second_waitroom_server]
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as client:
+    # 400 pollers share 50 connections: on a busy machine a poll may wait longer for one
+    # than httpx's 5 s default; the window's deadline, not the pool, ends the polling
+    async with httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=50), timeout=httpx.Timeout(10.0, pool=None)
+    ) as client:
         url = f"{servers[0].base_url}/api/v1/admin/queues/{unique_id}"
         (
             await client.put(url, json={"rate_per_minute": 0}, headers=admin_headers)
@@ -61,7 +65,11 @@ async def test_two_processes_admit_exactly_the_rate(
                     return
                 await asyncio.sleep(0.3)
 
-        await asyncio.gather(*(poll(index) for index in range(FANS)))
+        # a task group: a poll that fails cancels the others, whose connections then close
+        # with the client (left running, their sockets were collected in a later test)
+        async with asyncio.TaskGroup() as polls:
+            for index in range(FANS):
+                polls.create_task(poll(index))
         # freeze admission, then every fan's answer must agree with the pointer, on both servers
         await client.put(url, json={"state": "paused"}, headers=admin_headers)
         frozen_raw, paused_ms_raw = await redis.hmget(

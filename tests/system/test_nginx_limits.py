@@ -1,72 +1,28 @@
 """deploy/nginx/waitroom.conf in a real nginx in front of ``waitroom serve`` (both apps).
 
-The file is used as shipped, except what a test machine cannot have: the upstream addresses
-become the test servers, ``listen 443 ssl`` / ``http2`` / certificates become plain listeners
-on loopback ports, the port-80 redirect server is dropped, and the head/body timeouts are
-shortened from 10 s to 1 s so the test stays fast.
+The file is used as shipped, except what a test machine cannot have (tests/support/nginx.py):
+plain listeners on loopback ports in front of the test servers, and head/body timeouts of 1 s
+instead of 10 s so the test stays fast.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, NO_WAITING_ROOM, server_environment
-from tests.support.paths import REPOSITORY_ROOT
+from tests.support.nginx import Proxy, nginx_installed, running_nginx
 from tests.support.servers import ServerProcess
 from tests.support.shop_fixtures import STAFF_TOKEN
 from tests.system.test_request_limits_served import CHUNKED_PIECE, send_until_answered
-from waitroom.storage.embedded_redis import free_port, stop_process
 
-CONFIG = REPOSITORY_ROOT / "deploy" / "nginx" / "waitroom.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
-pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
-
-
-@dataclass
-class Proxy:
-    queue_port: int
-    shop_port: int
-
-    @property
-    def queue_url(self) -> str:
-        return f"http://127.0.0.1:{self.queue_port}"
-
-
-FRAMES_CACHE = "/var/cache/nginx/waitroom_frames"
-"""The frame micro-cache's directory in the shipped file."""
-
-
-def render(
-    config: str,
-    upstreams: tuple[int, int],
-    listen: tuple[int, int],
-    frames_dir: str = "/tmp/waitroom-nginx-test-frames",
-) -> str:
-    """The shipped file with test addresses: upstreams (waitroom, shop), listen (queue, shop),
-    and the frame cache in ``frames_dir``."""
-    config = config.replace(FRAMES_CACHE, frames_dir)
-    (waitroom_port, shop_port), (queue_port, shop_listen) = upstreams, listen
-    config = config.split("\nserver {\n    listen 80;")[0]  # the https redirect server
-    config = re.sub(r"\n\s*server 10\.0\.1\.\d+:8000[^;]*;", "", config, count=2)
-    config = re.sub(r"server 10\.0\.1\.\d+:8000", f"server 127.0.0.1:{waitroom_port}", config)
-    config = re.sub(r"\n\s*server 10\.0\.2\.\d+:8000[^;]*;", "", config, count=1)
-    config = re.sub(r"server 10\.0\.2\.\d+:8000", f"server 127.0.0.1:{shop_port}", config)
-    config = config.replace("listen 443 ssl;", f"listen 127.0.0.1:{queue_port};", 1)
-    config = config.replace("listen 443 ssl;", f"listen 127.0.0.1:{shop_listen};", 1)
-    config = re.sub(r"\n\s*(http2 on|ssl_certificate(_key)?\s[^;]*);", "", config)
-    return config.replace("_timeout 10s;", "_timeout 1s;")
+pytestmark = pytest.mark.skipif(not nginx_installed(), reason="nginx is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -74,39 +30,17 @@ def proxy(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     environment = server_environment(
         redis_url, WAITROOM_STAFF_TOKEN=STAFF_TOKEN, **NO_WAITING_ROOM
     )
-    root = tmp_path_factory.mktemp("nginx")
     with (
         ServerProcess("", environment, serve_app="waitroom") as waitroom,
         ServerProcess("", environment, serve_app="shop") as shop,
+        # bodies stay in memory: nginx's worker user may not enter the test's temp dir
+        running_nginx(
+            tmp_path_factory.mktemp("nginx"),
+            (waitroom.port, shop.port),
+            client_body_buffer_size="512k",
+        ) as nginx,
     ):
-        ports = Proxy(free_port(), free_port())
-        site = render(
-            CONFIG.read_text(), (waitroom.port, shop.port), (ports.queue_port, ports.shop_port)
-        )
-        (root / "site.conf").write_text(site)
-        (root / "nginx.conf").write_text(
-            f"worker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n"
-            "events { worker_connections 1024; }\n"
-            # bodies stay in memory: nginx's worker user may not enter the test's temp dir
-            f"http {{\n  access_log off;\n  client_body_buffer_size 512k;\n"
-            f"  client_body_temp_path {root}/body;\n"
-            f"  proxy_temp_path {root}/proxy;\n  include {root}/site.conf;\n}}\n"
-        )
-        command = [NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"]
-        checked = subprocess.run([*command[:-2], "-t"], capture_output=True, check=False)
-        assert checked.returncode == 0, checked.stderr.decode()
-        process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{ports.queue_url}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
-            yield ports
-        finally:
-            stop_process(process)
+        yield nginx
 
 
 def test_requests_within_the_limits_pass_through(proxy: Proxy, unique_id: str) -> None:

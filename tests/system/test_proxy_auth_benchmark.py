@@ -13,6 +13,7 @@ import pytest
 from loadtests import proxy_auth
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_every_target_answers_under_wrk(tmp_path: Path) -> None:

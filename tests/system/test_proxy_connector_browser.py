@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.fan_page import go_to_the_shop
 from tests.support.proxy_support import Topology, topology
 from tests.system.test_fan_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from waitroom.connector import session_cookie_name
@@ -57,7 +58,7 @@ def test_a_fan_queues_shops_behind_nginx_and_leaves_through_the_done_link(
         page.screenshot(path=str(ARTIFACTS / "proxy_queue_admitted.png"), full_page=True)
 
         # admitted: into the static site, the pass gone from the address bar
-        page.locator("#go").click()
+        go_to_the_shop(page)
         page.wait_for_url(f"{site}/?lang=en")
         assert "waitroom_pass" not in page.url
         expect(page.get_by_role("heading", name="The tour shop")).to_be_visible()

@@ -45,6 +45,7 @@ def test_commandstats_deltas_leave_out_housekeeping() -> None:
     assert script_calls(work) == 7
 
 
+@pytest.mark.stress
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_polling_costs_redis_per_process_not_per_fan() -> None:

@@ -17,6 +17,7 @@ from tests.conftest import METRICS_HEADERS, SECRET_KEYS
 from tests.support.future_tokens import future_token
 from tests.support.servers import ServerProcess
 from tests.support.stock_support import figures, report, site_headers, stock_url
+from tests.support.tampering import tampered
 from waitroom.connector.signing import SITE_AUTH_SALT
 
 
@@ -356,7 +357,7 @@ async def test_bad_site_authentication_gets_problem_bodies(
     if authorization == "site-for-another-queue":
         authorization = site_headers("another-queue")["authorization"]
     elif authorization == "forged":
-        authorization = site_headers(unique_id)["authorization"][:-3] + "AAA"
+        authorization = tampered(site_headers(unique_id)["authorization"])
     elif authorization == "expired":
         old = future_token(SECRET_KEYS, SITE_AUTH_SALT, {"q": unique_id}, -600)
         authorization = f"Site {old}"

@@ -25,6 +25,7 @@ from sale_backend.domain.payments import CARD_SUCCEEDS
 from sale_backend.storage.keys import new_id
 from tests.integration.sale.test_shop_csrf import SECURITY_HEADERS
 from tests.support.connector_hosts import STAFF_TOKEN, Hosts, protected_shop
+from tests.support.fan_page import go_to_the_shop
 from tests.support.shop_fixtures import sample_event
 from waitroom.storage.embedded_redis import free_port
 
@@ -132,7 +133,7 @@ def _admitted_fan(hosts: Hosts) -> Iterator[_Watched]:
         try:
             watched = _Watched(context, hosts.shop.base_url, hosts.queue.base_url)
             watched.page.goto(hosts.queue_url)
-            watched.page.get_by_role("link", name="Go to the shop").click()
+            go_to_the_shop(watched.page)
             watched.page.wait_for_url(f"{hosts.shop.base_url}/?lang=en")  # the language handed on
             yield watched
         finally:

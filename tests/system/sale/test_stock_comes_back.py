@@ -35,12 +35,15 @@ def system() -> Iterator[ShopBenchSystem]:
 
 
 def sold_again(client: httpx.Client, event_id: str, tokens: list[str]) -> float:
-    """Seconds until one of ``tokens`` buys (each token tries once)."""
+    """Seconds until one of ``tokens`` buys (each token tries once), counted to the moment the
+    buying request was sent: when the ticket was on sale again. (Its answer, a whole purchase,
+    takes its own time, longer on a busy machine, and says nothing about the stock view.)"""
     started = time.monotonic()
     for token in tokens:
+        sent = time.monotonic()
         response = checkout(client, event_id, token)
         if response.status_code == 201:
-            return time.monotonic() - started
+            return sent - started
         assert_sold_out(response)
         time.sleep(0.02)
     raise AssertionError("the ticket that came back was not sold again")
