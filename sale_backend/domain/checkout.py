@@ -159,8 +159,16 @@ class CheckoutService:
         """The sold-out answer for a shortfall the stock view found, or None when the
         Idempotency-Key has a record (a retry of a request that ran: the claim replays its
         answer)."""
-        if await self.fulfilment.store.idempotency_record_exists(redis_key):
+        if await self.answered_before(redis_key):
             return None
+        return self.sold_out_of(shortfall)
+
+    async def answered_before(self, redis_key: str) -> bool:
+        """Whether the Idempotency-Key has a record (its request ran or runs)."""
+        return await self.fulfilment.store.idempotency_record_exists(redis_key)
+
+    def sold_out_of(self, shortfall: Shortfall) -> Answer:
+        """The answer to a checkout the stock cannot serve (the same for every buyer)."""
         error = sold_out_error(shortfall.tier_id, shortfall.remaining)
         return self.fulfilment.answer_of_error(error)
 

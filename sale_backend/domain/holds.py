@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sale_backend.domain.catalog import Event
+from sale_backend.domain.catalog import Event, Phase
 from sale_backend.domain.documents import HoldData, HoldLine, HoldView
 from sale_backend.domain.records import stored_hold
 from sale_backend.domain.requests import HoldBody, Items
@@ -89,12 +89,23 @@ def selection(event_id: str, items: Items, seats: list[str]) -> HoldRequest:
     )
 
 
-def price_hold(event: Event, buyer: str, request: HoldRequest, now_seconds: float) -> HoldData:
-    """Check the request against the catalog and phase; returns the hold document."""
+@dataclass(frozen=True, slots=True)
+class CheckedSelection:
+    """A selection checked against the catalog and the open phase, not yet priced."""
+
+    phase: Phase
+    chosen: list[tuple[str, str]]
+    """(tier, seat or "") per ticket, in the order asked."""
+    items: dict[str, int]
+    """Tier -> tickets."""
+
+
+def check_selection(event: Event, request: HoldRequest, now_seconds: float) -> CheckedSelection:
+    """Check the request against the catalog and phase (raises what :func:`price_hold`
+    raises, in the same order); what the stock decides on, without the prices."""
     phase = event.active_phase(now_seconds)
     if phase is None:
         raise SaleNotOpen("no sale phase is open for this event now", event_id=event.event_id)
-    seat_tiers = event.seat_tiers()
     chosen: list[tuple[str, str]] = []
     for tier_id, quantity in request.quantities.items():
         tier = event.tier(tier_id)
@@ -103,28 +114,43 @@ def price_hold(event: Event, buyer: str, request: HoldRequest, now_seconds: floa
         if tier.seated:
             raise InvalidInput(f"tier {tier_id!r} is seated: choose seats", field="items")
         chosen += [(tier_id, "")] * quantity
-    for seat in request.seats:
-        if seat not in seat_tiers:
-            raise InvalidInput(f"unknown seat {seat!r}", field="seats")
-        chosen.append((seat_tiers[seat], seat))
+    if request.seats:
+        seat_tiers = event.seat_tiers()
+        for seat in request.seats:
+            if seat not in seat_tiers:
+                raise InvalidInput(f"unknown seat {seat!r}", field="seats")
+            chosen.append((seat_tiers[seat], seat))
     if not chosen:
         raise InvalidInput("choose at least one ticket", field="items")
     if len(chosen) > event.max_tickets_per_order:
         raise InvalidInput(
             f"at most {event.max_tickets_per_order} tickets per order", field="items"
         )
-    lines: list[HoldLine] = []
     items: dict[str, int] = {}
-    for tier_id, seat_id in chosen:
+    for tier_id, _seat in chosen:
+        if tier_id not in items:
+            tier = event.tier(tier_id)
+            assert tier is not None
+            if not phase.offers(tier_id):
+                raise SaleNotOpen(f"{tier.name} is not on sale in the {phase.name} phase")
+            items[tier_id] = 0
+        items[tier_id] += 1
+    return CheckedSelection(phase, chosen, items)
+
+
+def price_hold(event: Event, buyer: str, request: HoldRequest, now_seconds: float) -> HoldData:
+    """Check the request against the catalog and phase (:func:`check_selection`) and price
+    it; returns the hold document."""
+    checked = check_selection(event, request, now_seconds)
+    phase = checked.phase
+    lines: list[HoldLine] = []
+    for tier_id, seat_id in checked.chosen:
         tier = event.tier(tier_id)
         assert tier is not None
-        if not phase.offers(tier.tier_id):
-            raise SaleNotOpen(f"{tier.name} is not on sale in the {phase.name} phase")
         lines.append(HoldLine(tier_id, seat_id, event.price_minor(tier, phase)))
-        items[tier.tier_id] = items.get(tier.tier_id, 0) + 1
     return HoldData(
         buyer=buyer,
-        items=items,
+        items=checked.items,
         seats=list(request.seats),
         lines=lines,
         units=len(lines),

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -28,6 +27,9 @@ from sale_backend.web.pages import error_handler
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 REFUSED_SITES = frozenset({"cross-site", "same-site"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+READ_HEADERS = {
+    name.encode(): name for name in ("authorization", "sec-fetch-site", "origin", "host")
+}
 REFUSED = (
     "The shop only accepts forms sent from its own pages, so nothing was changed. "
     "Open the shop and try again from there."
@@ -50,19 +52,32 @@ def origin_of(scheme: str, host: str) -> str | None:
     return f"{parts.scheme}://{netloc}"
 
 
-def refusal_reason(headers: Mapping[str, str], own_origin: str | None) -> str | None:
-    """Why an unsafe request must be refused, or None when the browser's headers allow it."""
+def refusal_reason(headers: Mapping[str, str], scheme: str) -> str | None:
+    """Why an unsafe request must be refused, or None when the browser's headers allow it;
+    ``scheme`` is the shop's own (with the request's ``Host``, its origin)."""
     site = headers.get("sec-fetch-site", "").strip().lower()
     if site in REFUSED_SITES:
         return f"Sec-Fetch-Site: {site}"
     origin = headers.get("origin")
     if origin is None:
         return None
-    scheme, separator, host = origin.strip().partition("://")
-    sent = origin_of(scheme, host) if separator and scheme.lower() in DEFAULT_PORTS else None
-    if sent is None or sent != own_origin:
+    scheme_sent, separator, host = origin.strip().partition("://")
+    known = separator and scheme_sent.lower() in DEFAULT_PORTS
+    sent = origin_of(scheme_sent, host) if known else None
+    if sent is None or sent != origin_of(scheme, headers.get("host", "")):
         return "Origin is another origin"
     return None
+
+
+def browser_headers(scope: Scope) -> dict[str, str]:
+    """The request headers this guard reads (:data:`READ_HEADERS`), the first of each name,
+    read straight from the ASGI scope (one pass, no header object)."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = READ_HEADERS.get(name)
+        if key is not None and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
 
 
 class CrossSiteGuard:
@@ -77,12 +92,12 @@ class CrossSiteGuard:
         if scope["type"] != "http" or scope.get("method", "GET") in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = browser_headers(scope)
         if headers.get("authorization", "")[:7].lower() == "bearer ":
             await self.app(scope, receive, send)
             return
         scheme = "https" if self.https else str(scope.get("scheme", "http"))
-        reason = refusal_reason(headers, origin_of(scheme, headers.get("host", "")))
+        reason = refusal_reason(headers, scheme)
         if reason is None:
             await self.app(scope, receive, send)
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
@@ -221,6 +222,7 @@ def problem_answer(error: ServiceError) -> Answer:
     return Answer(problem.status, problem.body)
 
 
+@functools.lru_cache(maxsize=256)  # a sell-out race records the same refusal body
 def _problem_slug(body: bytes) -> str:
     try:
         problem_type = str(orjson.loads(body).get("type", ""))

@@ -32,7 +32,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.checkout import checked_idempotency_key, parse_checkout
-from sale_backend.domain.holds import parse_hold_request, price_hold, sold_out_error
+from sale_backend.domain.fulfilment import Answer
+from sale_backend.domain.holds import check_selection, parse_hold_request, sold_out_error
 from sale_backend.domain.requests import CheckoutBody, HoldBody
 from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import Shortfall
@@ -48,19 +49,35 @@ HOLDS_PATH = "/api/v1/holds"
 CHECKOUT_PATH = "/api/v1/checkout"
 
 
+PREPARED_MAX = 256
+"""Prepared refusals kept per process (one per path, tier and tickets left); past this the
+store starts again (a tier's count of tickets left changes only so often)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     event: Event
     items: dict[str, int]
-    """Tier -> tickets asked for (as priced)."""
+    """Tier -> tickets asked for (as checked; not priced: a refusal needs no prices)."""
     idempotency_key: str | None
     """A checkout's Redis key of its Idempotency-Key record; None for a hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """A sold-out answer as it goes out, built once per process by the route's own response
+    functions (it is the same for every buyer of the tier)."""
+
+    response: Response
+    answer: Answer | None
+    """A checkout's recorded answer (for its metrics); None for a hold."""
 
 
 class SoldOutFastPath:
     def __init__(self, app: ASGIApp, connector: WaitroomConnector) -> None:
         self.app = app
         self.connector = connector
+        self._prepared: dict[tuple[str, str, int], _Refusal] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -79,9 +96,8 @@ class SoldOutFastPath:
         if body is None:
             return  # the client went away
         started = time.perf_counter()
-        replayed = replay_body(body, receive)
         try:
-            attempt = await self._priced(runtime, path, buyer, scope, body)
+            attempt = await self._checked(runtime, path, buyer, scope, body)
             shortfall = None
             if attempt is not None:
                 shortfall = await runtime.store.stock_view.shortfall(
@@ -90,7 +106,7 @@ class SoldOutFastPath:
         except (ServiceError, RedisError, OSError):
             attempt = None  # the full path gives its own answer (or error)
         if attempt is None:
-            await self.app(scope, replayed, send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         door = runtime.door
         event_id = attempt.event.event_id
@@ -98,48 +114,63 @@ class SoldOutFastPath:
             shortfall = await door.enter(event_id, attempt.items)
             if shortfall is None:
                 try:
-                    await self.app(scope, replayed, send)
+                    await self.app(scope, replay_body(body, receive), send)
                 finally:
                     door.leave(event_id, attempt.items)
                 return
         try:
-            answer = await self._refusal(runtime, attempt, shortfall, started)
+            refusal = await self._refusal(runtime, path, attempt, shortfall)
         except (RedisError, OSError):
-            answer = None  # the full path reports the store's failure
-        if answer is None:  # or a checkout's key has a record: the full path replays its answer
-            await self.app(scope, replayed, send)
+            refusal = None  # the full path reports the store's failure
+        if refusal is None:  # or a checkout's key has a record: the full path replays its answer
+            await self.app(scope, replay_body(body, receive), send)
             return
-        await answer(scope, replayed, send)
+        if refusal.answer is not None:
+            runtime.record_checkout(attempt.event, refusal.answer, time.perf_counter() - started)
+        await refusal.response(scope, receive, send)
 
-    async def _priced(
+    async def _checked(
         self, runtime: ShopRuntime, path: str, buyer: str, scope: Scope, body: bytes
     ) -> _Attempt | None:
-        """The request priced as its handler prices it (raises what the handler raises); None
-        for a checkout of an existing hold (its tickets are held already)."""
+        """The request checked as its handler checks it before pricing (raises what the
+        handler raises); None for a checkout of an existing hold (its tickets are held
+        already)."""
         if path == HOLDS_PATH:
             hold_request = parse_hold_request(decode_json(body, HoldBody, empty=b"{}"))
             event = await runtime.event(hold_request.event_id)
-            document = price_hold(event, buyer, hold_request, time.time())
-            return _Attempt(event, document.items, None)
+            checked = check_selection(event, hold_request, time.time())
+            return _Attempt(event, checked.items, None)
         key = checked_idempotency_key(_header(scope, b"idempotency-key"))
         request = parse_checkout(decode_json(body, CheckoutBody, empty=b"{}"))
         if request.hold_request is None:
             return None
         event = await runtime.event(request.event_id)
-        document = price_hold(event, buyer, request.hold_request, time.time())
+        checked = check_selection(event, request.hold_request, time.time())
         redis_key = EventKeys(event.event_id).idempotency(buyer, key)
-        return _Attempt(event, document.items, redis_key)
+        return _Attempt(event, checked.items, redis_key)
 
     async def _refusal(
-        self, runtime: ShopRuntime, attempt: _Attempt, shortfall: Shortfall, started: float
-    ) -> Response | None:
-        if attempt.idempotency_key is None:  # the hold route raises this; the app answers so
-            return error_response(sold_out_error(shortfall.tier_id, shortfall.remaining))
-        answer = await runtime.checkout.sold_out_answer(shortfall, attempt.idempotency_key)
-        if answer is None:
+        self, runtime: ShopRuntime, path: str, attempt: _Attempt, shortfall: Shortfall
+    ) -> _Refusal | None:
+        """The prepared refusal, or None when a checkout's Idempotency-Key has a record."""
+        key = attempt.idempotency_key
+        if key is not None and await runtime.checkout.answered_before(key):
             return None
-        runtime.record_checkout(attempt.event, answer, time.perf_counter() - started)
-        return checkout_response(answer)
+        prepared_key = (path, shortfall.tier_id, shortfall.remaining)
+        refusal = self._prepared.get(prepared_key)
+        if refusal is None:
+            if len(self._prepared) >= PREPARED_MAX:
+                self._prepared.clear()
+            refusal = self._prepared[prepared_key] = _prepare(runtime, path, shortfall)
+        return refusal
+
+
+def _prepare(runtime: ShopRuntime, path: str, shortfall: Shortfall) -> _Refusal:
+    if path == HOLDS_PATH:  # the hold route raises this; the app answers so
+        error = sold_out_error(shortfall.tier_id, shortfall.remaining)
+        return _Refusal(error_response(error), None)
+    answer = runtime.checkout.sold_out_of(shortfall)
+    return _Refusal(checkout_response(answer), answer)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -120,3 +120,48 @@ async def test_a_retry_of_the_last_sale_gets_its_order_from_a_sold_out_tier(
     assert replayed.status_code == 201, replayed.text
     assert replayed.content == bought.content
     assert replayed.headers["idempotent-replayed"] == "true"
+
+
+async def fast_and_full(
+    shop: Shop, event_id: str, path: str, body: dict[str, Any]
+) -> tuple[httpx.Response, httpx.Response]:
+    """The fast path's answer (the view read afresh) and the full path's to the same request."""
+    view = shop.runtime.store.stock_view
+    view.forget(event_id)
+    fast, _ = await answer(shop, path, body)
+    view.max_age_seconds = 0.0
+    try:
+        full, _ = await answer(shop, path, body)
+    finally:
+        view.max_age_seconds = MAX_AGE_SECONDS
+    return fast, full
+
+
+async def test_prepared_refusals_follow_the_tickets_left_and_bad_input_keeps_its_400(
+    shop: Shop, unique_id: str
+) -> None:
+    """Refusals are prepared once per process per tier and tickets left: a refusal of two
+    tickets with one left says one, and after the last sale the same request is refused with
+    none left; a bad body for a sold-out tier still gets the route's 400."""
+    await define(shop, unique_id, 1)
+    two = {**checkout_body(unique_id), "items": [{"tier_id": "standard", "quantity": 2}]}
+    for path, body in (("/api/v1/checkout", two), ("/api/v1/holds", hold_body(unique_id))):
+        body = {**body, "items": [{"tier_id": "standard", "quantity": 2}]}
+        fast, full = await fast_and_full(shop, unique_id, path, body)
+        assert fast.status_code == 409 and fast.json()["remaining"] == 1, fast.text
+        assert exact(fast) == exact(full), path
+    async with shop.client() as buyer:
+        bought = await buyer.post(
+            "/api/v1/checkout",
+            json=checkout_body(unique_id),
+            headers={"idempotency-key": str(uuid.uuid4())},
+        )
+        assert bought.status_code == 201, bought.text
+    fast, full = await fast_and_full(shop, unique_id, "/api/v1/checkout", two)
+    assert fast.status_code == 409 and fast.json()["remaining"] == 0, fast.text
+    assert exact(fast) == exact(full)
+    unknown_tier = [{"tier_id": "nope", "quantity": 1}]
+    for bad in ({**two, "email": "not an address"}, {**two, "items": unknown_tier}):
+        fast, full = await fast_and_full(shop, unique_id, "/api/v1/checkout", bad)
+        assert fast.status_code == 400, fast.text
+        assert exact(fast) == exact(full)
