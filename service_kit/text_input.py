@@ -56,8 +56,9 @@ def clean_text(
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip(WHITE_SPACE)
-    for character in text:
-        _check_character(character, field, multiline)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII has nothing to refuse
+        for character in text:
+            _check_character(character, field, multiline)
     if not text and required:
         raise InvalidText(field, "required", "is required")
     if len(text) > max_chars:

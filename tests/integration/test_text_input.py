@@ -92,6 +92,18 @@ def test_scripts_emoji_and_joiners_are_kept() -> None:
         assert clean_text(text, "name", 100) == unicodedata.normalize("NFC", text)
 
 
+def test_every_ascii_character_inside_one_line_text() -> None:
+    """Printable ASCII (a checkout's usual name and e-mail) skips the per-character checks;
+    every other ASCII character in the middle of a line is still refused, as before."""
+    for code in range(128):
+        value = f"a{chr(code)}b"
+        if 0x20 <= code < 0x7F:
+            assert clean_text(value, "name", 100) == value
+        else:
+            expected = "line_break" if chr(code) in "\n\r\v\f" else "control_character"
+            assert reason_of(value) == expected, hex(code)
+
+
 @given(st.text(max_size=60), st.booleans())
 def test_any_text_is_refused_or_comes_back_clean(value: str, multiline: bool) -> None:
     try:
