@@ -6,11 +6,13 @@ routing and the endpoint wrapper), behind the body limit, the browser security h
 cross-site guard (:class:`sale_backend.web.app.ShopApp` stacks them), so its answers carry
 the same headers as the route's and it sees only requests the guard lets pass. For
 ``POST /api/v1/holds`` and ``POST /api/v1/checkout`` from a buyer whose pass or site session
-verifies locally (:meth:`WaitroomConnector.buyer_without_claim`), it prices the request as the
-handlers do and asks the process's stock view; a tier certainly sold out is answered here with
-the very response the route gives (:func:`~service_kit.problem_responses.error_response` for a
-hold, :func:`~sale_backend.web.buyer_api.checkout_response` for a checkout, and that only when
-its Idempotency-Key has no record, so a retry of a request that ran still gets its own answer).
+verifies locally (:meth:`WaitroomConnector.buyer_without_claim`), it checks the request as the
+handlers do (:func:`~sale_backend.domain.holds.check_selection`: their errors, no prices) and
+asks the process's stock view; a tier certainly sold out is answered here with the very
+response the route gives (:func:`~service_kit.problem_responses.error_response` for a hold,
+:func:`~sale_backend.web.buyer_api.checkout_response` for a checkout, and that only when its
+Idempotency-Key has no record, so a retry of a request that ran still gets its own answer),
+built once per process per path, tier and tickets left.
 Requests for a tier with tickets go on through the process's :class:`AttemptDoor` (about as
 many at once as there are tickets left; the others wait for the view's next read, which
 refuses or lets them through). Everything else (no or bad credentials, bad input, a view that
