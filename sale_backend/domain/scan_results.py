@@ -1,8 +1,8 @@
 """What the door scanner page shows: an entry scan's result in words staff can act on (which
 ticket: short code, tier, seat, how many it admits, the holder; why it was rejected; when and
-at which door it was scanned first), times in the venue's time zone, and the last results of
-one staff session, carried in the page itself (a signed hidden field bound to the session; the
-server keeps nothing)."""
+at which door it was scanned first), in the page's language (:mod:`scanner_words`), times in the
+venue's time zone, and the last results of one staff session, carried in the page itself (a
+signed hidden field bound to the session; the server keeps nothing)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,12 @@ from itsdangerous import BadData, URLSafeSerializer
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.entry_scans import ScanOutcome
+from sale_backend.domain.scanner_words import MISTAKES, Words
 from sale_backend.errors import TicketRejected
 
 HISTORY_SALT = "sale_backend.staff-scan-history"
 HISTORY_LENGTH = 10
 MAX_HISTORY_CHARS = 16384
-NOT_OURS = "not a ticket of this shop"
-REASONS = {
-    "refunded": "refunded",
-    "unknown": "not a ticket of this event",
-    "forged": NOT_OURS,
-    "not_admitted": "turned away offline, but the ticket is valid: let them in if they return",
-}
 
 
 class LocalClock:
@@ -44,13 +38,13 @@ class LocalClock:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
 
-    def clock(self, at_ms: int, now: datetime) -> str:
-        """``19:42:07``, with the date when it was another day than ``now``."""
+    def clock(self, at_ms: int, now: datetime, words: Words) -> str:
+        """``19:42:07``, with the date (``2026-05-01``) when it was another day than ``now``."""
         moment = datetime.fromtimestamp(at_ms / 1000, self.zone)
-        words = moment.strftime("%H:%M:%S")
+        time = moment.strftime("%H:%M:%S")
         if moment.date() != now.astimezone(self.zone).date():
-            words += f" on {moment:%Y-%m-%d}"
-        return words
+            return words("time_on_date", time=time, date=f"{moment:%Y-%m-%d}")
+        return time
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,32 +59,34 @@ class ScanResult:
     holder: str = ""
 
     @property
-    def headline(self) -> str:
-        return "ADMIT" if self.admitted else "REJECTED"
-
-    @property
     def ticket_words(self) -> str:
         """``K7M4-PX2Q-9C · General admission · row C seat 12`` (what staff compare)."""
         return " · ".join(part for part in (self.short_code, self.tier, self.seat) if part)
 
 
-def _seen(at_ms: int, door: str, clock: LocalClock, now: datetime) -> str:
-    return f"{clock.clock(at_ms, now)}" + (f" at {door}" if door else "")
+def _seen(at_ms: int, door: str, clock: LocalClock, now: datetime, words: Words) -> str:
+    time = clock.clock(at_ms, now, words)
+    return words("seen_at_door", time=time, door=door) if door else time
 
 
-def scan_result(outcome: ScanOutcome, event: Event, clock: LocalClock, now: datetime) -> ScanResult:
+def scan_result(
+    outcome: ScanOutcome, event: Event, clock: LocalClock, now: datetime, words: Words
+) -> ScanResult:
     details = outcome.details
     at = outcome.this_scan.at_ms if outcome.this_scan else int(now.timestamp() * 1000)
     reason = ""
     if not outcome.admitted:
         first = outcome.first_admission
         if outcome.outcome in {"already_scanned", "duplicate"} and first is not None:
-            reason = "already scanned: first at " + _seen(first.at_ms, first.door, clock, now)
+            seen = _seen(first.at_ms, first.door, clock, now, words)
+            reason = words("already_scanned_first", seen=seen)
+        elif outcome.outcome in {"already_scanned", "duplicate"}:
+            reason = words("already_scanned")
         else:
-            reason = REASONS.get(outcome.outcome, outcome.outcome.replace("_", " "))
+            reason = words.reason(outcome.outcome)
     return ScanResult(
         admitted=outcome.admitted,
-        at=clock.clock(at, now),
+        at=clock.clock(at, now, words),
         reason=reason,
         short_code=details.printed_short_code if details else "",
         tier=details.tier_name if details else "",
@@ -100,13 +96,19 @@ def scan_result(outcome: ScanOutcome, event: Event, clock: LocalClock, now: date
     )
 
 
-def rejected(error: TicketRejected, clock: LocalClock, now: datetime) -> ScanResult:
+def rejected(error: TicketRejected, clock: LocalClock, now: datetime, words: Words) -> ScanResult:
     """A code that is no ticket of this event (mistyped, forged, unknown, another event's)."""
-    reason = str(error.extra.get("reason", ""))
-    words = REASONS.get(reason, NOT_OURS)
-    if reason in {"mistyped", "wrong_event"}:
-        words = error.detail
-    return ScanResult(False, clock.clock(int(now.timestamp() * 1000), now), reason=words)
+    outcome = str(error.extra.get("reason", ""))
+    mistake = MISTAKES.get(str(error.extra.get("mistake", "")))
+    if mistake is not None:
+        names = ("characters", "expected", "length")
+        reason = words(
+            mistake, **{name: error.extra[name] for name in names if name in error.extra}
+        )
+    else:
+        known = outcome in {"mistyped", "wrong_event", "unknown"}
+        reason = words.reason(outcome if known else "forged")
+    return ScanResult(False, clock.clock(int(now.timestamp() * 1000), now, words), reason=reason)
 
 
 _FIELD_TYPES = [field.type for field in fields(ScanResult)]

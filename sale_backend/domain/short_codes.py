@@ -50,15 +50,23 @@ def parse_short_code(text: str) -> str | None:
     wrong = sorted({char for char in code if char not in ALPHABET})
     if wrong:
         raise ShortCodeMistyped(
-            f"a ticket code has no {', '.join(wrong)}: check the code", reason="mistyped"
+            f"a ticket code has no {', '.join(wrong)}: check the code",
+            reason="mistyped",
+            mistake="characters",
+            characters=", ".join(wrong),
         )
     if len(code) != CODE_LENGTH:
         raise ShortCodeMistyped(
-            f"a ticket code has {CODE_LENGTH} characters, not {len(code)}", reason="mistyped"
+            f"a ticket code has {CODE_LENGTH} characters, not {len(code)}",
+            reason="mistyped",
+            mistake="length",
+            expected=CODE_LENGTH,
+            length=len(code),
         )
     if luhn.checksum(code, ALPHABET) != 0:
         raise ShortCodeMistyped(
             "the code's last character does not match: a character is mistyped",
             reason="mistyped",
+            mistake="check",
         )
     return code

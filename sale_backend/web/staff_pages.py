@@ -26,24 +26,30 @@ from sale_backend.domain.scan_results import (
     rejected,
     scan_result,
 )
+from sale_backend.domain.scanner_words import Words, scanner_words
 from sale_backend.domain.tickets import MAX_CODE_LENGTH
 from sale_backend.errors import EventNotFound, TicketRejected
 from sale_backend.storage.keys import is_valid_event_id
 from sale_backend.web.csrf import CSRF_FIELD, form_token_valid
 from sale_backend.web.forms import LoginForm, LogoutForm, ScanForm
+from sale_backend.web.language import shop_language
 from sale_backend.web.pages import base_path, render
 from sale_backend.web.runtime import ShopRuntime, shop_runtime
 from sale_backend.web.staff_session import staff_door
 from service_kit.browser_session import AdminSession
 from service_kit.errors import InvalidInput
 from service_kit.form_fields import decode_form
+from service_kit.languages import N_
 from service_kit.problems import error_status
 from service_kit.request_body import first_value, form_pairs
 from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
 
 SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
-SESSION_ENDED = "Your staff session has ended. Log in again."
-FORM_NOT_THE_PAGES = "Nothing scanned: this form is not the scanner page's. Reload the page."
+SESSION_ENDED = N_("Your staff session has ended. Log in again.")
+FORM_NOT_THE_PAGES = N_("Nothing scanned: this form is not the scanner page's. Reload the page.")
+SHARED_NOTICES = [N_("The form expired or was not sent by this page. Try again.")]
+"""The words of :mod:`service_kit.session_door` that staff read (its ``FORM_EXPIRED``), marked
+for the shop's catalogs: every notice is translated where the page is rendered."""
 SYNC_SECONDS = 10
 """How often the page's script sends offline scans and fetches the list's changes."""
 
@@ -60,11 +66,20 @@ def _login_page(request: Request) -> LoginFormRenderer:
             request,
             "staff_login.html",
             status_code,
-            error=error,
+            error=_say(request, error),
             event_id=_chosen_event(request),
         )
 
     return page
+
+
+def _say(request: Request, text: str, **values: object) -> str:
+    """A notice (an English msgid) in the page's language."""
+    return shop_language(request).translate(text, **values) if text else ""
+
+
+def _words(request: Request) -> Words:
+    return Words(shop_language(request).translate)
 
 
 def _scanner(
@@ -78,6 +93,7 @@ def _scanner(
     runtime = shop_runtime(request)
     history = ScanHistory(runtime.settings.secret_keys, session.session_id)
     shown = results or []
+    translate = shop_language(request).translate
     response = render(
         request,
         "staff_scan.html",
@@ -89,7 +105,8 @@ def _scanner(
         result=shown[0] if shown and not notice else None,
         earlier=shown[1:] if not notice else shown,
         history=history.dump(shown),
-        notice=notice,
+        notice=translate(notice) if notice else "",
+        words=scanner_words(translate),
     )
     response.headers["x-scanner-page"] = "1"  # the service worker keeps only these pages
     return response
@@ -116,7 +133,7 @@ async def _chooser(
         status_code,
         events=events,
         door=clean_door(session.who),
-        notice=notice,
+        notice=_say(request, notice),
     )
 
 
@@ -147,10 +164,10 @@ async def login(request: Request) -> Response:
             page,
             scanner,
             lambda _fields: clean_door(form.door),
-            "That staff token is not accepted.",
+            N_("That staff token is not accepted."),
         )
     except (HTTPException, InvalidInput):
-        return door.login_form(page, 400, "The form could not be read. Try again.")
+        return door.login_form(page, 400, N_("The form could not be read. Try again."))
 
 
 async def logout(request: Request) -> Response:
@@ -163,7 +180,8 @@ async def logout(request: Request) -> Response:
         if token_valid:
             decode_form(items, LogoutForm)
     except InvalidInput as error:
-        return await _chooser(request, session, 400, f"Not logged out: {error.detail}.")
+        notice = _say(request, N_("Not logged out: %(detail)s."), detail=error.detail)
+        return await _chooser(request, session, 400, notice)
     if not token_valid:
         return await _chooser(request, session, 403, FORM_EXPIRED)
     return door.logged_out(f"{base_path(request)}/staff/scan")
@@ -184,7 +202,7 @@ async def scan_page(request: Request) -> Response:
     try:
         event = await runtime.event(chosen, any_queue=True)
     except EventNotFound:
-        return await _chooser(request, session, 404, "There is no such event. Choose one.")
+        return await _chooser(request, session, 404, N_("There is no such event. Choose one."))
     return _scanner(request, session, event)
 
 
@@ -197,7 +215,8 @@ async def scan_form(request: Request) -> Response:
     try:
         token_valid, items = await _form(request)
     except InvalidInput as error:
-        return await _chooser(request, session, 400, f"Nothing scanned: {error.detail}.")
+        notice = _say(request, N_("Nothing scanned: %(detail)s."), detail=error.detail)
+        return await _chooser(request, session, 400, notice)
     try:
         form = decode_form(items, ScanForm)
     except InvalidInput:
@@ -208,30 +227,34 @@ async def scan_form(request: Request) -> Response:
         event = await runtime.event(form.event_id, any_queue=True)
     except EventNotFound:
         status = 400 if token_valid else 403
-        notice = "Choose the event of this door first." if token_valid else FORM_EXPIRED
+        notice = N_("Choose the event of this door first.") if token_valid else FORM_EXPIRED
         return await _chooser(request, session, status, notice)
-    earlier = ScanHistory(runtime.settings.secret_keys, session.session_id).load(
-        form.history
-    )
+    earlier = ScanHistory(runtime.settings.secret_keys, session.session_id).load(form.history)
     if not token_valid:
         return _scanner(request, session, event, 403, earlier, FORM_EXPIRED)
     code = form.code.strip()
     if not code:
-        return _scanner(request, session, event, 400, earlier, "Scan or type a ticket code first.")
+        notice = N_("Scan or type a ticket code first.")
+        return _scanner(request, session, event, 400, earlier, notice)
     if len(code) > MAX_CODE_LENGTH:
         return _scanner(
-            request, session, event, 400, earlier, "That is far too long for a ticket code."
+            request, session, event, 400, earlier, N_("That is far too long for a ticket code.")
         )
     clock = LocalClock(event.time_zone, form.time_zone)
     now = datetime.now(UTC)
+    words = _words(request)
     scan = ScanRequest(code=code, door=clean_door(session.who), device=session.session_id)
     try:
         outcome = await runtime.scan(scan, event.event_id)
     except TicketRejected as error:
         return _scanner(
-            request, session, event, error_status(error), [rejected(error, clock, now), *earlier]
+            request,
+            session,
+            event,
+            error_status(error),
+            [rejected(error, clock, now, words), *earlier],
         )
-    result = scan_result(outcome, event, clock, now)
+    result = scan_result(outcome, event, clock, now, words)
     return _scanner(request, session, event, 200 if result.admitted else 409, [result, *earlier])
 
 

@@ -6,7 +6,8 @@
   "use strict";
   var GONE_AFTER_MS = 1500; // a code out of view this long is scanned again when it returns
 
-  function attach(root, base, onCode, onStart) {
+  // ``say(key, values)``: the page's words (scanner.js reads them from the page).
+  function attach(root, base, onCode, onStart, say) {
     var camera = document.getElementById("camera");
     var cameraButton = document.getElementById("camera-toggle");
     var viewfinder = document.getElementById("viewfinder");
@@ -100,13 +101,12 @@
         decode = decode || await decoder();
       } catch (error) {
         stopCamera();
-        cameraError.textContent = "The camera could not be started (" + (error.message || error.name) +
-          "). Type the code instead.";
+        cameraError.textContent = say("camera_failed", { error: error.message || error.name });
         cameraError.hidden = false;
         return;
       }
       viewfinder.hidden = false;
-      cameraButton.textContent = "Stop the camera";
+      cameraButton.textContent = say("camera_stop");
       cameraButton.setAttribute("aria-pressed", "true");
       tick();
     }
@@ -116,7 +116,7 @@
       stream = null;
       video.srcObject = null;
       viewfinder.hidden = true;
-      cameraButton.textContent = "Scan with the camera";
+      cameraButton.textContent = say("camera_start");
       cameraButton.setAttribute("aria-pressed", "false");
     }
     if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {

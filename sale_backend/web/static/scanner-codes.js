@@ -1,7 +1,8 @@
 // Ticket codes as the door scanner checks them offline: the same rules as the shop's
 // sale_backend/domain/short_codes.py (alphabet without 0/O/1/I, 10 characters, Luhn mod 32 check
 // character as python-stdnum computes it) and ticket_list.py's code hashes. The browser tests
-// compare this file's answers with the server's, code for code.
+// compare this file's answers (a mistake's name and values, as the shop's error carries them)
+// with the server's, code for code.
 (function () {
   "use strict";
   var ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -23,7 +24,9 @@
     });
     return sum % n;
   }
-  function Mistyped(message) { this.message = message; }
+  // ``mistake`` names the words (characters, length, check; the page's scanner-words table has
+  // them as mistake_<name>) and ``values`` fills in their placeholders.
+  function Mistyped(mistake, values) { this.mistake = mistake; this.values = values || {}; }
   // The canonical short code of typed text, null for a signed QR code; throws Mistyped.
   function parseShortCode(text) {
     var stripped = text.trim();
@@ -32,13 +35,11 @@
     var wrong = Array.from(new Set(code.split("").filter(function (char) {
       return ALPHABET.indexOf(char) < 0;
     }))).sort();
-    if (wrong.length) throw new Mistyped("a ticket code has no " + wrong.join(", ") + ": check the code");
+    if (wrong.length) throw new Mistyped("characters", { characters: wrong.join(", ") });
     if (code.length !== CODE_LENGTH) {
-      throw new Mistyped("a ticket code has " + CODE_LENGTH + " characters, not " + code.length);
+      throw new Mistyped("length", { expected: CODE_LENGTH, length: code.length });
     }
-    if (luhnChecksum(code) !== 0) {
-      throw new Mistyped("the code's last character does not match: a character is mistyped");
-    }
+    if (luhnChecksum(code) !== 0) throw new Mistyped("check", {});
     return code;
   }
   // The ticket list's hash of a signed code (kind "q") or a canonical short code (kind "s").

@@ -6,15 +6,32 @@
 //   and sent when the network returns; the server's answers (a ticket let in twice, anywhere)
 //   are shown on every scanner after it synced;
 // - registers a service worker (/staff/scanner-sw.js) so the page itself loads offline.
+// Every word it shows comes from the page (the #scanner-words JSON block: the shop's
+// sale_backend/domain/scanner_words.py table in the page's language); times are formatted by
+// the browser in the page's language and the venue's time zone.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
   var form = document.getElementById("scan-form");
   if (!root || !form || !window.fetch || !window.indexedDB || !window.idb ||
       !window.crypto || !window.crypto.subtle || !window.waitroomTicketCodes ||
-      !window.waitroomCamera) {
+      !window.waitroomCamera || !document.getElementById("scanner-words")) {
     return; // the plain form goes on working
   }
+
+  var WORDS = JSON.parse(document.getElementById("scanner-words").textContent);
+  // The page's words for ``key``, its %(name)s placeholders filled in from ``values``.
+  function say(key, values) {
+    var text = WORDS[key];
+    if (text === undefined) {
+      console.warn("the page has no words for " + key);
+      return key;
+    }
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+  var language = document.documentElement.lang || undefined;
 
   var codes = window.waitroomTicketCodes;
   var REQUEST_TIMEOUT_MS = 4000;
@@ -37,23 +54,24 @@
   var zoneField = document.getElementById("browser-time-zone");
   if (zoneField) zoneField.value = browserZone;
   var clockName = document.getElementById("clock-name");
-  if (clockName) clockName.textContent = timeZone || "this device's time";
+  if (clockName) clockName.textContent = timeZone || say("this_device_time");
 
-  var timeFormat = new Intl.DateTimeFormat(undefined, {
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+  var timeFormat = new Intl.DateTimeFormat(language, {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
     timeZone: timeZone || undefined
   });
-  var dateFormat = new Intl.DateTimeFormat("en-CA", {
+  var dateFormat = new Intl.DateTimeFormat(language, {
     year: "numeric", month: "2-digit", day: "2-digit", timeZone: timeZone || undefined
   });
   function clock(atMs) {
-    var words = timeFormat.format(new Date(atMs));
+    var time = timeFormat.format(new Date(atMs));
     var day = dateFormat.format(new Date(atMs));
-    if (day !== dateFormat.format(new Date())) words += " on " + day;
-    return words;
+    if (day === dateFormat.format(new Date())) return time;
+    return say("time_on_date", { time: time, date: day });
   }
   function seen(scan) {
-    return clock(scan.at_ms) + (scan.door ? " at " + scan.door : "");
+    var time = clock(scan.at_ms);
+    return scan.door ? say("seen_at_door", { time: time, door: scan.door }) : time;
   }
 
   // --- device, storage -------------------------------------------------------------------
@@ -112,6 +130,7 @@
 
   // --- network ----------------------------------------------------------------------------
   function NetworkDown(message) { this.message = message; }
+  function ShopRefused(status) { this.status = status; }
   async function call(path, options) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
@@ -129,10 +148,10 @@
     }
     if (response.status === 401 || response.status === 403) {
       sessionEnded = true;
-      throw new NetworkDown("the staff session has ended");
+      throw new NetworkDown("session ended: " + response.status);
     }
-    if (response.status >= 500) throw new NetworkDown("the shop answered " + response.status);
-    if (!response.ok) throw new Error("the shop refused: " + response.status);
+    if (response.status >= 500) throw new NetworkDown("status " + response.status);
+    if (!response.ok) throw new ShopRefused(response.status);
     sessionEnded = false;
     return response.json();
   }
@@ -208,24 +227,36 @@
   }
 
   // --- one scan ---------------------------------------------------------------------------
+  // An outcome's words (the staff API's outcome codes stay as they are).
   var REASONS = {
-    refunded: "refunded",
-    forged: "not a ticket of this shop",
-    unknown: "not a ticket of this event",
-    wrong_event: "a ticket for another event",
-    not_admitted: "turned away offline, but the ticket is valid: let them in if they return"
+    refunded: "reason_refunded",
+    forged: "reason_forged",
+    unknown: "reason_unknown",
+    wrong_event: "reason_wrong_event",
+    not_admitted: "reason_not_admitted",
+    mistyped: "reason_mistyped",
+    already_scanned: "already_scanned",
+    duplicate: "admitted_twice"
   };
+  var MISTAKES = {
+    characters: "mistake_characters",
+    length: "mistake_length",
+    check: "mistake_check"
+  };
+  function reasonOf(outcome) {
+    return REASONS[outcome] ? say(REASONS[outcome])
+      : say("reason_other", { outcome: outcome.replace(/_/g, " ") });
+  }
 
   function serverView(result) {
     var ticket = result.ticket || {};
     var reason = "";
     if (result.outcome === "already_scanned" && result.first_scan) {
-      reason = "already scanned: first at " + seen(result.first_scan);
+      reason = say("already_scanned_first", { seen: seen(result.first_scan) });
     } else if (result.outcome === "duplicate" && result.first_scan) {
-      reason = "admitted twice: first at " + seen(result.first_scan);
+      reason = say("admitted_twice_first", { seen: seen(result.first_scan) });
     } else if (!result.admitted) {
-      reason = result.detail && (result.outcome === "mistyped" || result.outcome === "wrong_event")
-        ? result.detail : (REASONS[result.outcome] || result.outcome.replace(/_/g, " "));
+      reason = reasonOf(result.outcome);
     }
     return {
       kind: result.admitted ? "admit" : (result.flagged ? "flagged" : "rejected"),
@@ -241,7 +272,7 @@
     var ticketId = byHash.get(await codes.codeHash(eventId, isShort ? "s" : "q", scan.code));
     var record = ticketId && tickets.get(ticketId);
     if (!record) {
-      return { admitted: false, reason: "not in this event's ticket list", ticket: null };
+      return { admitted: false, reason: say("not_in_list"), ticket: null };
     }
     var shown = {
       short_code: isShort ? codes.formatShortCode(scan.code) : record.short_code_hint,
@@ -249,10 +280,13 @@
       admits: record.admits
     };
     scan.ticket_id = ticketId;
-    if (record.state === "refunded") return { admitted: false, reason: "refunded", ticket: shown };
+    if (record.state === "refunded") {
+      return { admitted: false, reason: say("reason_refunded"), ticket: shown };
+    }
     var first = pending.get(ticketId) || record.first_scan;
     if (first || record.state === "used") {
-      var words = first ? "already scanned: first at " + seen(first) : "already scanned";
+      var words = first ? say("already_scanned_first", { seen: seen(first) })
+        : say("already_scanned");
       return { admitted: false, reason: words, ticket: shown };
     }
     return { admitted: true, reason: "", ticket: shown };
@@ -267,9 +301,10 @@
       shortCode = codes.parseShortCode(text);
     } catch (error) {
       if (!(error instanceof codes.Mistyped)) throw error;
-      show({ kind: "rejected", ticket: null, reason: error.message }, now);
-      await addResult({ scan_id: randomId(12), at_ms: now, view: { kind: "rejected",
-        ticket: null, reason: error.message }, synced: true });
+      var mistyped = { kind: "rejected", ticket: null,
+                       reason: say(MISTAKES[error.mistake], error.values) };
+      show(mistyped, now);
+      await addResult({ scan_id: randomId(12), at_ms: now, view: mistyped, synced: true });
       return;
     }
     sequence += 1;
@@ -302,7 +337,10 @@
         return;
       } catch (error) {
         if (!(error instanceof NetworkDown)) {
-          show({ kind: "rejected", ticket: null, reason: String(error.message || error) }, now);
+          if (!(error instanceof ShopRefused)) console.warn(error);
+          var status = error instanceof ShopRefused ? error.status : "?";
+          show({ kind: "rejected", ticket: null, reason: say("shop_refused", { status: status }) },
+               now);
           return;
         }
         online = false; // decided here, from the list
@@ -330,7 +368,11 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  var HEADLINES = { admit: "ADMIT", rejected: "REJECTED", flagged: "ADMITTED TWICE" };
+  var HEADLINES = {
+    admit: "headline_admit",
+    rejected: "headline_rejected",
+    flagged: "headline_flagged"
+  };
 
   var shown = { scanId: "", key: "" };
   // Shows a result big; ``note`` is one more line (offline, or let in twice elsewhere).
@@ -341,25 +383,29 @@
     var headline = element("p", "scan-headline");
     var mark = element("span", "", view.kind === "admit" ? "✔ " : "✖ ");
     mark.setAttribute("aria-hidden", "true");
-    headline.append(mark, HEADLINES[view.kind]);
+    headline.append(mark, say(HEADLINES[view.kind]));
     box.append(headline);
     var ticket = view.ticket;
-    if (view.kind === "admit" && ticket) box.append(element("p", "scan-admits", "Admits " + ticket.admits));
+    if (view.kind === "admit" && ticket) {
+      box.append(element("p", "scan-admits", say("admits", { count: ticket.admits })));
+    }
     if (view.reason) box.append(element("p", "scan-reason", view.reason));
     if (ticket) {
       var facts = element("dl", "scan-ticket");
-      [["Ticket", ticket.short_code], ["Tier", ticket.tier_name], ["Seat", ticket.seat_label],
-       ["Holder", ticket.holder], ["Admits", view.kind === "admit" ? "" : String(ticket.admits)]]
+      [[say("fact_ticket"), ticket.short_code], [say("fact_tier"), ticket.tier_name],
+       [say("fact_seat"), ticket.seat_label], [say("fact_holder"), ticket.holder],
+       [say("fact_admits"), view.kind === "admit" ? "" : String(ticket.admits)]]
         .forEach(function (pair) {
           if (pair[1]) facts.append(element("dt", "", pair[0]), element("dd", "", pair[1]));
         });
       box.append(facts);
     }
-    box.append(element("p", "scan-time", "Scanned " + clock(atMs) + (note ? " · " + note : "")));
+    box.append(element("p", "scan-time", note ? say("scanned_note", { time: clock(atMs), note: note })
+      : say("scanned", { time: clock(atMs) })));
     live.replaceChildren(box);
     if (!quiet) feedback(view.kind === "admit");
   }
-  var OFFLINE_NOTE = "offline: checked against the list, will sync";
+  var OFFLINE_NOTE = say("offline_note");
 
   async function addResult(entry) {
     var db = await dbPromise;
@@ -377,7 +423,7 @@
     }
     if (entry.server && entry.server.outcome === "duplicate") return ""; // its headline says so
     var others = admissions.filter(function (scan) { return scan.scan_id !== entry.scan_id; });
-    return "admitted twice: also " + others.map(seen).join(", also ");
+    return say("admitted_twice_also", { seen: others.map(seen).join("; ") });
   }
 
   async function renderHistory() {
@@ -390,14 +436,14 @@
       var kind = flag ? "flagged" : view.kind;
       var item = element("li", kind);
       item.dataset.scanId = entry.scan_id;
-      item.append(element("strong", "", HEADLINES[view.kind]), " " + clock(entry.at_ms));
+      item.append(element("strong", "", say(HEADLINES[view.kind])), " " + clock(entry.at_ms));
       var ticket = view.ticket;
       var words = ticket ? [ticket.short_code, ticket.tier_name, ticket.seat_label]
         .filter(Boolean).join(" · ") : "";
       if (words) item.append(": " + words);
       if (view.reason) item.append(" · " + view.reason);
       if (flag) item.append(" ", element("strong", "scan-flag", "⚠ " + flag));
-      if (!entry.synced) item.append(" ", element("em", "scan-pending", "(not synced yet)"));
+      if (!entry.synced) item.append(" ", element("em", "scan-pending", say("not_synced")));
       historyList.append(item);
       if (entry.scan_id === shown.scanId) updateShown(entry, view, flag);
     });
@@ -413,12 +459,11 @@
   }
 
   function renderStatus() {
-    var listWords = tickets.size + (tickets.size === 1 ? " ticket" : " tickets") + " in the list" +
-      (meta.updated_at_ms ? ", updated " + clock(meta.updated_at_ms) : "");
-    var waiting = queued ? queued + (queued === 1 ? " scan" : " scans") + " waiting to sync" :
-      "all scans synced";
-    var state = sessionEnded ? "Session ended: log in again to sync" :
-      (online ? "Online" : "Offline: checking against the list");
+    var listWords = say("list_size", { count: tickets.size }) +
+      (meta.updated_at_ms ? ", " + say("list_updated", { time: clock(meta.updated_at_ms) }) : "");
+    var waiting = queued ? say("waiting_to_sync", { count: queued }) : say("all_synced");
+    var state = sessionEnded ? say("status_session_ended") :
+      (online ? say("status_online") : say("status_offline"));
     statusLine.textContent = state + " · " + listWords + " · " + waiting;
     statusLine.className = "scanner-status " + (online && !sessionEnded ? "online" : "offline");
     statusLine.hidden = false;
@@ -444,7 +489,7 @@
   }
 
   // --- camera -----------------------------------------------------------------------------
-  window.waitroomCamera.attach(root, base, handleCode, unlockAudio);
+  window.waitroomCamera.attach(root, base, handleCode, unlockAudio, say);
 
   // --- wiring -----------------------------------------------------------------------------
   form.addEventListener("submit", function (event) {
@@ -460,7 +505,7 @@
   window.addEventListener("online", function () { online = true; sync(); });
   window.addEventListener("offline", function () { online = false; renderStatus(); });
   document.getElementById("logout-form").addEventListener("submit", function (event) {
-    if (queued && !window.confirm(queued + " scans are not synced yet and would be lost. Log out anyway?")) {
+    if (queued && !window.confirm(say("confirm_logout", { count: queued }))) {
       event.preventDefault();
       return;
     }
