@@ -12,11 +12,15 @@ through the buyer API with real passes.
   character; when the network returns the scans are synced and the repeated one is shown as
   already scanned.
 - The page's own check of typed short codes answers as the server's, code for code.
+- A steward in Russian (the shop's language switcher) scans a valid ticket with the camera, the
+  same ticket again, and a refunded one, and reads each verdict, the ticket's facts, the times
+  and the scanner's status in Russian; no English is left on the page.
 - Two scanners offline let the same ticket in: after both synced, both show it was admitted
   twice, and the shop's list counts two admissions."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
@@ -76,6 +80,10 @@ class ShopUnderTest:
     def buy(self, event_id: str, **selection: Any) -> list[dict[str, Any]]:
         """The tickets of a real order: a fan joins the queue, is admitted, and buys with the
         pass as a bearer token (the purchase ends that session)."""
+        return self.buy_order(event_id, **selection)[1]
+
+    def buy_order(self, event_id: str, **selection: Any) -> tuple[str, list[dict[str, Any]]]:
+        """(order id, tickets) of a real order, bought as :meth:`buy` does."""
         with httpx.Client(timeout=10) as fan:
             token = self.hosts.admitted_status(fan)["pass"]
         answer = httpx.post(
@@ -91,7 +99,15 @@ class ShopUnderTest:
             timeout=10,
         )
         assert answer.status_code == 201, answer.text
-        return list(answer.json()["tickets"])
+        return str(answer.json()["order_id"]), list(answer.json()["tickets"])
+
+    def refund(self, order_id: str, ticket_id: str) -> None:
+        answer = httpx.post(
+            f"{self.base_url}/api/v1/staff/orders/{order_id}/refund",
+            json={"ticket_ids": [ticket_id]},
+            headers=STAFF,
+        )
+        assert answer.status_code == 200, answer.text
 
     def listed(self, event_id: str, ticket_id: str) -> dict[str, Any]:
         page = httpx.get(
@@ -116,9 +132,10 @@ def venue_clock(at_ms: int) -> str:
     return datetime.fromtimestamp(at_ms / 1000, ZoneInfo(VENUE_ZONE)).strftime("%H:%M:%S")
 
 
-def open_scanner(page: Any, base_url: str, event_id: str, door: str) -> None:
-    """Logs in at ``door`` from the event's scanner link and waits for the downloaded list."""
-    page.goto(f"{base_url}/staff/scan?event={event_id}")
+def open_scanner(page: Any, base_url: str, event_id: str, door: str, language: str = "en") -> None:
+    """Logs in at ``door`` from the event's scanner link (in ``language``, as the language
+    switcher links it) and waits for the downloaded list."""
+    page.goto(f"{base_url}/staff/scan?event={event_id}&lang={language}")
     page.fill("#door", door)
     page.fill("#token", STAFF_TOKEN)
     page.click("button[type=submit]")
@@ -191,11 +208,16 @@ def watch(page: Any, errors: list[str]) -> None:
     )
 
 
-def server_answer(typed: str) -> str | None:
+def server_answer(typed: str) -> str | list[Any] | None:
+    """The canonical code, or the mistake and its values (what the page shows in words)."""
     try:
         return parse_short_code(typed)
     except ShortCodeMistyped as error:
-        return "mistyped: " + error.detail
+        names = ("characters", "expected", "length")
+        return [
+            error.extra["mistake"],
+            {name: error.extra[name] for name in names if name in error.extra},
+        ]
 
 
 def assert_same_short_code_check_as_the_server(page: Any, printed: str) -> None:
@@ -208,7 +230,7 @@ def assert_same_short_code_check_as_the_server(page: Any, printed: str) -> None:
     answers = page.evaluate(
         """typed => typed.map(text => {
             try { return window.waitroomTicketCodes.parseShortCode(text); }
-            catch (error) { return "mistyped: " + error.message; }
+            catch (error) { return [error.mistake, error.values]; }
         })""",
         typed,
     )
@@ -259,6 +281,67 @@ def test_camera_scan_admits_then_rejects_with_the_first_scans_time(
     assert browser_errors == []
 
 
+RUSSIAN_LEFT_IN_ENGLISH = re.compile(
+    r"ADMIT|REJECTED|already|scanned|refunded|Ticket|Tier|Seat|Holder|Admits|Online|Offline|"
+    r"synced|in the list|camera|Earlier|Log out|Sync now"
+)
+
+
+def test_a_steward_in_russian_reads_each_verdict_in_russian(
+    shop: ShopUnderTest, unique_id: str, tmp_path: Path, browser_errors: list[str]
+) -> None:
+    shop.define(unique_id)
+    order_id, (valid, refunded) = shop.buy_order(
+        unique_id, items=[{"tier_id": "standard", "quantity": 2}]
+    )
+    shop.refund(order_id, refunded["ticket_id"])
+    video = qr_video(valid["code"], tmp_path / "ticket.y4m")
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch(
+            playwright,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        )
+        try:
+            page = browser.new_context(locale="en-US").new_page()  # the switcher chooses
+            watch(page, browser_errors)
+            open_scanner(page, shop.base_url, unique_id, "Северный вход", language="ru")
+            assert page.get_attribute("html", "lang") == "ru"
+            status = wait_for_text(page, "#scanner-status", "Билетов в списке: 2")
+            assert "В сети" in status and "все сканирования синхронизированы" in status
+            assert page.inner_text("#camera-toggle") == "Сканировать камерой"
+
+            page.click("#camera-toggle")
+            admitted = result_after(page, "", "admit")
+            assert "ПРОПУСТИТЬ" in admitted and "Проход для 1" in admitted
+            assert "Билет" in admitted and "Владелец" in admitted and HOLDER in admitted
+            assert page.inner_text("#camera-toggle") == "Остановить камеру"
+            page.click("#camera-toggle")  # stop, and show the same ticket again
+            page.click("#camera-toggle")
+            used = result_after(page, admitted, "rejected")
+            first = shop.listed(unique_id, valid["ticket_id"])["first_scan"]
+            seen = f"уже отсканирован: впервые {venue_clock(first['at_ms'])}, Северный вход"
+            assert "ОТКАЗАНО" in used and seen in used
+            page.click("#camera-toggle")
+
+            type_code(page, refunded["code"])  # as a hardware scanner types it
+            refused = result_after(page, used, "rejected")
+            assert "ОТКАЗАНО" in refused and "возвращён" in refused
+            assert "Отсканировано в" in refused
+            screenshot(page, "scanner-russian-refunded.png")
+
+            history = page.inner_text("#scan-history")
+            assert history.count("ОТКАЗАНО") == 2 and history.count("ПРОПУСТИТЬ") == 1
+            assert "возвращён" in history and "уже отсканирован" in history
+            assert VENUE_ZONE in page.inner_text("#clock-name")
+            shown = page.inner_text("main")
+            assert not RUSSIAN_LEFT_IN_ENGLISH.search(shown), shown
+        finally:
+            browser.close()
+    assert browser_errors == []
+
+
 def test_offline_scans_are_checked_locally_and_synced(
     shop: ShopUnderTest, unique_id: str, browser_errors: list[str]
 ) -> None:
@@ -272,7 +355,7 @@ def test_offline_scans_are_checked_locally_and_synced(
             page.clock.install()  # the page's clock, moved on below
             watch(page, browser_errors)
             open_scanner(page, shop.base_url, unique_id, "North gate")
-            assert "2 tickets in the list" in page.inner_text("#scanner-status")
+            assert "Tickets in the list: 2" in page.inner_text("#scanner-status")
             assert_same_short_code_check_as_the_server(page, second["short_code"])
 
             context.set_offline(True)
@@ -291,7 +374,7 @@ def test_offline_scans_are_checked_locally_and_synced(
 
             page.reload()  # the page itself comes from the service worker
             page.locator("#scanner[data-ready=true]").wait_for(timeout=WAIT_MS)
-            status = wait_for_text(page, "#scanner-status", "3 scans waiting to sync")
+            status = wait_for_text(page, "#scanner-status", "Scans waiting to sync: 3")
             assert "Offline" in status
             code = second["short_code"].replace("-", "")
             typo = code[:5] + ("Z" if code[5] != "Z" else "Y") + code[6:]
