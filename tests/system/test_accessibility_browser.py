@@ -3,11 +3,11 @@ page a fan, a buyer, door staff and an organizer see, in one real headless Chrom
 ``waitroom demo``'s app (waiting room and shop in one uvicorn process).
 
 Fan pages and the door scanner's pages are audited in English, Estonian, Russian and Chinese at
-360 px, and in English at 1280 px too; the shop, order and dashboard pages at 360 and 1280 px. The journey is
-the fans' own: a look at the queue, joining, a quiz answered, a failed form, an invite code,
-the turn (with its alert), the shop, an order, a refund's confirmation, the queue page after
-the purchase; then the door scanner and the organizer's dashboard. Every violation of every
-page is reported at once."""
+360 px, and in English at 1280 px too; the shop, order and dashboard pages at 360 and 1280 px.
+The journey is the fans' own: a look at the queue, joining, a quiz answered, a failed form, an
+invite code, the turn (with its alert), the shop, an order, a refund's confirmation, the queue
+page after the purchase; then the door scanner and the organizer's dashboard. Every violation
+of every page is reported at once."""
 
 from __future__ import annotations
 
