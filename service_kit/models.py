@@ -87,6 +87,8 @@ def decode_json(raw: bytes, model: type[T], *, empty: bytes | None = None) -> T:
         raise invalid(error) from None
     except msgspec.DecodeError:
         raise InvalidInput("request body is not valid JSON", field="body") from None
+    except RecursionError:  # msgspec's limit on nesting, even inside a field it skips
+        raise InvalidInput("request body is nested too deeply", field="body") from None
 
 
 def convert(value: Any, model: type[T], *, at: str = "") -> T:

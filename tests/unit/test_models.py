@@ -118,3 +118,20 @@ def test_an_undocumented_route_or_parameter_fails_the_document() -> None:
     described = ApiRoute("/x/{item_id}", endpoint, {"get": Operation("x", {})})
     with pytest.raises(ValueError, match="item_id"):
         openapi_document("test", [described], path_types={}, security_schemes={})
+
+
+class Skipping(Model):
+    """A request model: unknown fields are skipped, however deep they are."""
+
+    tier_id: str = ""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"a":' * 5000 + b"1" + b"}" * 5000, b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"],
+)
+def test_a_body_nested_too_deeply_is_a_400_not_a_crash(body: bytes) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        decode_json(body, Skipping)
+    assert refused.value.extra["field"] == "body"
+    assert "nested too deeply" in refused.value.detail

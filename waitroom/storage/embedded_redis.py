@@ -88,6 +88,9 @@ class EmbeddedRedis:
             self._temporary_dir = tempfile.TemporaryDirectory(prefix="waitroom-redis-")
             self.data_dir = Path(self._temporary_dir.name)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # absolute: redis-server enters --dir before it opens --logfile, so a relative path
+        # (a report directory such as loadtests/results/...) would be read from inside it
+        self.data_dir = self.data_dir.resolve()
         arguments = [
             str(redis_binary()),
             "--bind", "127.0.0.1",
