@@ -223,3 +223,37 @@ async def test_places_other_processes_handed_out_since_the_last_read_are_not_han
         assert restored.snapshot.tail - 30 <= 40  # a margin, not a jump
     finally:
         await client.aclose()
+
+
+async def test_a_burst_this_process_served_between_two_refreshes_sets_the_margin(
+    own_redis: EmbeddedRedis, unique_id: str
+) -> None:
+    """This process read the queue once (long refresh), then handed out places of a burst
+    itself; other processes handed out more right after; Redis loses its data before this
+    process's next refresh. Its own joins are reads of the tail: the margin comes from the
+    burst's rate they measured, so the places the others handed out are not given again (a
+    fresh-clone run restored a process's witness of 89 with no margin under 300 places)."""
+    client = Redis.from_url(own_redis.url)
+    store = AdmissionStore(client, default_burst=10)
+    await store.configure(unique_id, {"rate_per_minute": 0, "state": "open"})
+    witness = QueueViewCache(store, refresh_seconds=30.0)
+    witness.state_guard = StateGuard(store.scripts)
+    try:
+        assert (await witness.get(unique_id)).snapshot.tail == 0
+        handed_out = []
+        for _ in range(30):  # this process's own joins, a burst over about 0.3 s
+            result = await store.join(unique_id, new_visitor_id())
+            witness.note_place(unique_id, result.epoch, max(result.position, result.tail))
+            handed_out.append(result.position)
+            await asyncio.sleep(0.01)
+        for _ in range(30):  # the other processes' joins, unseen by this one
+            handed_out.append((await store.join(unique_id, new_visitor_id())).position)
+        await client.flushall()
+
+        witness.invalidate(unique_id)
+        restored = await witness.get(unique_id)
+        newcomer = await store.join(unique_id, new_visitor_id())
+        assert newcomer.position > max(handed_out) == 60
+        assert restored.snapshot.config.state.value == "paused"
+    finally:
+        await client.aclose()

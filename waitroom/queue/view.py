@@ -104,10 +104,14 @@ class QueueViewCache:
     def note_place(self, queue_id: str, epoch: int, tail: int) -> None:
         """A join saw ``tail`` places handed out (its script's answer): the state guard's
         witness includes them, and the view handed out shows them at once (this process's own
-        joins are never missing from its figures); the next refresh reads them anyway."""
+        joins are never missing from its figures); the next refresh reads them anyway. It is
+        a read of the tail too, so the arrival rate behind the state guard's margin counts a
+        burst this process served between two refreshes (not 0 until its next refresh)."""
         entry = self._entries.get(queue_id)
         if entry is None or entry.snapshot is None or entry.snapshot.epoch != epoch:
             return
+        if tail > entry.highest_place:
+            entry.tails.add(time.monotonic(), tail)
         entry.highest_place = max(entry.highest_place, tail)
         view = entry.view
         if view is not None and tail > view.snapshot.tail:
