@@ -6,7 +6,8 @@ serves requests); joins through the other processes after that read are unknown 
 Redis restarted from an AOF written every second may have lost them too. Restoring the tail at
 the witness alone could then hand such a place out again. So the tail goes back at the witness
 plus the places the queue was handing out meanwhile: the arrival rate between this process's
-two latest reads of the tail, times the time from its last good read to the first failed one
+two latest reads of the tail (its view's refreshes and its joins' answers, each of which says
+the tail), times the time from its last good read to the first failed one
 (or to now, when no read failed: the data was lost under a running Redis), twice over for a
 surge that grows. That time is capped at a refresh interval plus the AOF's second: a process
 that read nothing for longer served no request of the queue meanwhile, and neither, behind a
