@@ -99,10 +99,7 @@ class SignedFormat:
         if not separator:
             raise BadToken("no signature")
         try:
-            # base64url_decode, inline for the two parts read first (on every status poll)
-            presented = binascii.a2b_base64(
-                signature.translate(_TO_STANDARD) + _PADDING[len(signature) % 4]
-            )
+            presented = base64url_decode(signature)
         except binascii.Error:
             raise BadToken("malformed signature") from None
         for keyed in self._verifying:
@@ -116,9 +113,7 @@ class SignedFormat:
         if not separator:
             raise BadToken("no timestamp")
         try:
-            stamp_bytes = binascii.a2b_base64(
-                stamp.translate(_TO_STANDARD) + _PADDING[len(stamp) % 4]
-            )
+            stamp_bytes = base64url_decode(stamp)
         except binascii.Error:
             raise BadToken("malformed timestamp") from None
         if len(stamp_bytes) > MAX_TIMESTAMP_BYTES:
