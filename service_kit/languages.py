@@ -31,6 +31,12 @@ LANGUAGE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600
 DOMAIN = "messages"
 
 
+def language_tag(language: str) -> str:
+    """The BCP 47 tag of a supported language code (``zh_Hans`` -> ``zh-Hans``), for HTML's
+    ``lang`` and ``Content-Language``; English for a code that is not supported."""
+    return HTML_LANGUAGE_TAGS.get(language, DEFAULT_LANGUAGE)
+
+
 def language_from_tag(tag: str) -> str | None:
     """Map a BCP 47 tag (``zh-CN``, ``et-EE``, ``ru``, ``zh_Hans``) to a supported code."""
     parts = tag.strip().replace("_", "-").lower().split("-")

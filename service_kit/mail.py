@@ -17,7 +17,7 @@ from email.utils import make_msgid, parseaddr
 import aiosmtplib
 
 from service_kit.errors import SettingsError
-from service_kit.languages import DEFAULT_LANGUAGE, HTML_LANGUAGE_TAGS
+from service_kit.languages import DEFAULT_LANGUAGE, language_tag
 from service_kit.settings_tree import INTEGER, NUMBER, Cast, Variable, read_settings
 
 TLS_MODES = ("starttls", "tls", "none")
@@ -211,11 +211,6 @@ def build_message(
         language
     )  # after the body: setting content drops Content-*
     return message
-
-
-def language_tag(language: str) -> str:
-    """The BCP 47 tag of a supported language code, for ``Content-Language`` and ``lang``."""
-    return HTML_LANGUAGE_TAGS.get(language, DEFAULT_LANGUAGE)
 
 
 class MailSender:

@@ -17,14 +17,8 @@ import segno
 
 from sale_backend.domain.catalog import Event
 from sale_backend.domain.documents import OrderView, TicketView
-from service_kit.languages import Catalogs, Translate
-from service_kit.mail import (
-    Attachment,
-    MailSettings,
-    build_message,
-    language_tag,
-    new_content_id,
-)
+from service_kit.languages import Catalogs, Translate, language_tag
+from service_kit.mail import Attachment, MailSettings, build_message, new_content_id
 
 QR_SCALE = 8
 QR_BORDER = 4

@@ -17,7 +17,6 @@ from starlette.responses import Response
 from sale_backend.web.runtime import shop_runtime
 from service_kit.cookies import cookie_is_secure, set_cookie_header
 from service_kit.languages import (
-    HTML_LANGUAGE_TAGS,
     LANGUAGE_COOKIE_MAX_AGE_SECONDS,
     LANGUAGE_NAMES,
     LANGUAGE_PARAMETER,
@@ -25,6 +24,7 @@ from service_kit.languages import (
     Translate,
     choose_language,
     explicit_language,
+    language_tag,
 )
 from waitroom.connector.languages import SITE_LANGUAGE_COOKIE
 
@@ -56,7 +56,7 @@ class ShopLanguage:
 
     @property
     def html_tag(self) -> str:
-        return HTML_LANGUAGE_TAGS[self.code]
+        return language_tag(self.code)
 
 
 def shop_language(request: Request) -> ShopLanguage:
@@ -98,7 +98,7 @@ def language_links(request: Request, current: str) -> list[LanguageLink]:
         query = urlencode([*kept, (LANGUAGE_PARAMETER, code)])
         links.append(
             LanguageLink(
-                code, name, HTML_LANGUAGE_TAGS[code], f"{request.url.path}?{query}", code == current
+                code, name, language_tag(code), f"{request.url.path}?{query}", code == current
             )
         )
     return links

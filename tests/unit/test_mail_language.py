@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from service_kit.mail import MailSettings, build_message, language_tag
+from service_kit.languages import language_tag
+from service_kit.mail import MailSettings, build_message
 from waitroom.fan.mail_messages import message_from_text, your_turn_text
 from waitroom.settings import Settings
 

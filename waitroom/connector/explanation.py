@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from string import Template
 
-from service_kit.languages import HTML_LANGUAGE_TAGS, N_, with_language
+from service_kit.languages import N_, language_tag, with_language
 from waitroom.connector.errors import ConnectorError, ConnectorUnavailable, SessionExpired
 from waitroom.connector.languages import connector_catalogs
 
@@ -103,7 +103,7 @@ def explanation_page(error: ConnectorError, action_url: str, language: str) -> b
         (resources.files("waitroom.connector") / "explain.html").read_text(encoding="utf-8")
     )
     return template.substitute(
-        lang=HTML_LANGUAGE_TAGS[language],
+        lang=language_tag(language),
         title=html.escape(translate(page.title)),
         message=html.escape(translate(page.message, **values)),
         hint=html.escape(translate(page.hint)),

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from html import escape
 from typing import Any
 
-from service_kit.languages import Catalogs, Translate
-from service_kit.mail import build_message, language_tag
+from service_kit.languages import Catalogs, Translate, language_tag
+from service_kit.mail import build_message
 from waitroom.fan.mail_links import queue_link, sign_offer
 from waitroom.settings import Settings
 from waitroom.tokens import PositionClaims, TokenCodec

@@ -13,13 +13,13 @@ from starlette.responses import Response
 from service_kit.cookies import set_cookie_header
 from service_kit.errors import ServiceError
 from service_kit.languages import (
-    HTML_LANGUAGE_TAGS,
     LANGUAGE_COOKIE_MAX_AGE_SECONDS,
     LANGUAGE_NAMES,
     LANGUAGE_PARAMETER,
     Translate,
     choose_language,
     explicit_language,
+    language_tag,
     with_language,
 )
 from service_kit.problems import error_status, retry_after_seconds
@@ -83,10 +83,10 @@ def page_context(language: PageLanguage) -> dict[str, Any]:
     strings = translated_strings(language.translate)
     return {
         "_": language.translate,
-        "lang": HTML_LANGUAGE_TAGS[language.code],
+        "lang": language_tag(language.code),
         "language_code": language.code,
         "languages": [
-            LanguageLink(code, name, HTML_LANGUAGE_TAGS[code], code == language.code)
+            LanguageLink(code, name, language_tag(code), code == language.code)
             for code, name in LANGUAGE_NAMES.items()
         ],
         "strings": strings,
