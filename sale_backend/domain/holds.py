@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sale_backend.domain.catalog import Event, Phase, Tier
+from sale_backend.domain.catalog import Event, Phase
 from sale_backend.domain.documents import HoldData, HoldLine, HoldView
 from sale_backend.domain.records import stored_hold
 from sale_backend.domain.requests import HoldBody, Items
@@ -107,14 +107,12 @@ def check_selection(event: Event, request: HoldRequest, now_seconds: float) -> C
     if phase is None:
         raise SaleNotOpen("no sale phase is open for this event now", event_id=event.event_id)
     chosen: list[tuple[str, str]] = []
-    tiers: dict[str, Tier] = {}  # looked up once each
     for tier_id, quantity in request.quantities.items():
         tier = event.tier(tier_id)
         if tier is None:
             raise InvalidInput(f"unknown tier {tier_id!r}", field="items")
         if tier.seated:
             raise InvalidInput(f"tier {tier_id!r} is seated: choose seats", field="items")
-        tiers[tier_id] = tier
         chosen += [(tier_id, "")] * quantity
     if request.seats:
         seat_tiers = event.seat_tiers()
@@ -131,7 +129,7 @@ def check_selection(event: Event, request: HoldRequest, now_seconds: float) -> C
     items: dict[str, int] = {}
     for tier_id, _seat in chosen:
         if tier_id not in items:
-            tier = tiers.get(tier_id) or event.tier(tier_id)
+            tier = event.tier(tier_id)
             assert tier is not None
             if not phase.offers(tier_id):
                 raise SaleNotOpen(f"{tier.name} is not on sale in the {phase.name} phase")
