@@ -114,8 +114,7 @@ async def protected_form(request: Request) -> list[tuple[str, str]]:
     :class:`~sale_backend.errors.FormTokenInvalid` (403) before anything changes. The page then
     decodes it into its model (:mod:`sale_backend.web.forms`)."""
     items = await form_pairs(request)
-    presented = [value for name, value in items if name == CSRF_FIELD]
-    require_form_token(request, presented[0] if presented else None)
+    require_form_token(request, first_value(items, CSRF_FIELD) or None)
     return items
 
 
