@@ -27,8 +27,9 @@ import httpx
 
 from loadtests.bad_input_cases import Case, Catalogue, Sizes
 from loadtests.bad_input_context import app_routes, prepare
-from loadtests.chaos_system import ChaosSettings, ServeProcess, chaos_system
+from loadtests.chaos_system import ChaosSettings, chaos_system
 from loadtests.raw_http import RawAnswer, exchange
+from loadtests.servers import ServeProcess
 
 SHORT_SIZES = Sizes(body_bytes=1024 * 1024, header_bytes=256 * 1024)
 PROBLEM_JSON = "application/problem+json"

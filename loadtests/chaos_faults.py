@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from loadtests.chaos_system import STARTUP_TIMEOUT_SECONDS, ChaosSystem, ServeProcess
+from loadtests.chaos_system import STARTUP_TIMEOUT_SECONDS, ChaosSystem
+from loadtests.servers import ServeProcess
 from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.storage.keys import QueueKeys
 

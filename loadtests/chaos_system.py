@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from loadtests.chaos_event import CHAOS_EVENT_ID, chaos_event
-from loadtests.servers import UvicornProcess
+from loadtests.servers import ServeProcess
 from waitroom.storage.embedded_redis import EmbeddedRedis, free_port
 from waitroom.storage.local_cluster import LocalRedisCluster
 
@@ -49,19 +48,6 @@ class ChaosSettings:
     body_read_timeout_seconds: float = 15.0
     """How long the apps wait for a request body (408 after it; the bad-input catalogue
     shortens it so that incomplete bodies get their answer within its wait)."""
-
-
-@dataclass
-class ServeProcess(UvicornProcess):
-    """``waitroom serve [--app shop] --workers N``: the production command, not bare uvicorn."""
-
-    app: str = "waitroom"
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable, "-m", "waitroom.cli", "serve", "--app", self.app,
-            "--host", self.host, "--port", str(self.port), "--workers", str(self.workers),
-        ]
 
 
 @dataclass

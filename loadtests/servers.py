@@ -59,6 +59,13 @@ def child_pids(parent_pid: int) -> list[int]:
     return children
 
 
+def worker_pids(supervisor_pid: int) -> list[int]:
+    """The worker processes a uvicorn supervisor runs (not its resource tracker), sorted."""
+    return sorted(
+        pid for pid in child_pids(supervisor_pid) if b"multiprocessing.spawn" in _cmdline(pid)
+    )
+
+
 def process_cpu_seconds(pid: int) -> float:
     fields = _stat_fields(pid)
     if fields is None:
@@ -170,9 +177,7 @@ class UvicornProcess:
         """The worker processes uvicorn's supervisor runs (not its resource tracker)."""
         if self.process is None:
             return []
-        return [
-            pid for pid in child_pids(self.process.pid) if b"multiprocessing.spawn" in _cmdline(pid)
-        ]
+        return worker_pids(self.process.pid)
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server and its worker processes."""
@@ -186,3 +191,18 @@ class UvicornProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+@dataclass
+class ServeProcess(UvicornProcess):
+    """``waitroom serve [--app shop] --workers N``: the production command, not bare uvicorn
+    (``extra_flags`` are its flags, e.g. ``--shared-socket``)."""
+
+    app: str = "waitroom"
+
+    def command(self) -> list[str]:
+        return [
+            self.python, "-m", "waitroom.cli", "serve", "--app", self.app,
+            "--host", self.host, "--port", str(self.port), "--workers", str(self.workers),
+            *self.extra_flags,
+        ]  # fmt: skip

@@ -227,3 +227,15 @@ class RedisUrlError(InvalidInput):
     """A Redis URL that cannot be used (:mod:`service_kit.redis_client`)."""
 
     type_slug = "invalid-redis-url"
+
+
+class AddressInUse(Conflict):
+    """The address a server should listen on is taken (another program listens there), or
+    cannot be bound at all (``reason`` is the system's word for it)."""
+
+    type_slug = "address-in-use"
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}", host=host, port=port)
+        self.host = host
+        self.port = port

@@ -17,9 +17,11 @@ import uvicorn
 
 from service_kit.errors import ErrorKind, ServiceError, SettingsError
 from service_kit.http_protocol import uvicorn_options
+from service_kit.listening_sockets import SocketLayout, effective_layout, listening_socket
 from service_kit.process_signals import StopRequested, stop_on_signals
 from service_kit.redis_client import REDIS_URL
 from service_kit.server_limits import ServerLimits
+from service_kit.serving import run_server
 from service_kit.settings_tree import INTEGER, ITEMS, Cast, argument_type
 from service_kit.shared_settings import METRICS_TOKEN
 from waitroom.organizer.cli import add_queue_commands, main_queue
@@ -72,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
     serve.add_argument(
         "--forwarded-allow-ips", type=argument_type(ALLOWED_PROXIES), default=("127.0.0.1",)
+    )
+    serve.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="every worker accepts from one socket (default on Linux: one SO_REUSEPORT socket"
+        " per worker, so the kernel spreads connections evenly; see docs/operations.md)",
     )
     add_queue_commands(commands)
     settings = commands.add_parser(
@@ -127,6 +135,12 @@ default, 5 s, killed workers that were still starting on a host whose CPU was sa
 to start on the project's busy 2-core machine), again and again, so that none ever served; a
 hung worker is still replaced, 30 s later."""
 
+SOCKET_LAYOUTS = {
+    SocketLayout.PER_WORKER: "one SO_REUSEPORT socket per worker",
+    SocketLayout.SHARED: "one socket shared by the workers",
+}
+
+
 def share_metrics_token(token: str, *, generated: bool) -> None:
     """A generated metrics token goes to the workers through the environment and is printed:
     Prometheus needs it (``Authorization: Bearer``) for /metrics; set WAITROOM_METRICS_TOKEN."""
@@ -174,22 +188,29 @@ def run_serve(arguments: argparse.Namespace) -> int:
         if arguments.app == "waitroom"
         else "sale_backend.web.app:create_app_from_environ"
     )
+    requested = SocketLayout.SHARED if arguments.shared_socket else SocketLayout.PER_WORKER
+    layout = effective_layout(requested, arguments.workers)
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        proxy_headers=arguments.proxy_headers,
+        forwarded_allow_ips=list(arguments.forwarded_allow_ips),
+        log_level="warning",
+        access_log=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
+        **uvicorn_options(limits),
+    )
     try:
         # with workers, uvicorn's supervisor stops them on SIGTERM/SIGINT and returns; one
         # in-process server shuts down and raises the signal again (StopRequested)
-        uvicorn.run(
-            factory,
-            factory=True,
-            host=arguments.host,
-            port=arguments.port,
-            workers=arguments.workers,
-            proxy_headers=arguments.proxy_headers,
-            forwarded_allow_ips=list(arguments.forwarded_allow_ips),
-            log_level="warning",
-            access_log=False,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
-            **uvicorn_options(limits),
-        )
+        listening = listening_socket(arguments.host, arguments.port, layout)
+        if arguments.workers > 1:
+            address = f"{arguments.host}:{listening.getsockname()[1]}"
+            print(f"Listening on {address}: {SOCKET_LAYOUTS[layout]}", flush=True)
+        run_server(config, listening)
     finally:
         if metrics_directory is not None and not metrics_directory_given:
             shutil.rmtree(metrics_directory, ignore_errors=True)

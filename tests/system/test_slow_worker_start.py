@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from loadtests.servers import child_pids
+from loadtests.servers import worker_pids
 from tests.conftest import server_environment
 from tests.support.servers import ServerProcess
 
@@ -28,13 +28,6 @@ try:
 except OSError:
     pass
 '''
-
-
-def worker_pids(supervisor: int) -> list[int]:
-    return sorted(
-        pid for pid in child_pids(supervisor)
-        if b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    )
 
 
 @pytest.mark.slow
