@@ -30,6 +30,8 @@ class ServerProcess:
     host: str = "127.0.0.1"
     """127.0.0.2 is loopback too: a second host for cross-origin journeys."""
     serve_app: str | None = None
+    serve_flags: tuple[str, ...] = ()
+    """More flags of ``waitroom serve`` (``--shared-socket``)."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -41,6 +43,7 @@ class ServerProcess:
             return [
                 sys.executable, "-m", "waitroom.cli", "serve", "--app", self.serve_app,
                 "--host", self.host, "--port", str(self.port), "--workers", str(self.workers),
+                *self.serve_flags,
             ]  # fmt: skip
         return [
             sys.executable,
