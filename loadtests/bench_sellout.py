@@ -1,19 +1,23 @@
 """Sell-out race benchmark: many buyers at once for the last tickets of a tier.
 
 The deployed topology (:mod:`loadtests.shop_bench_system`): waiting room and shop on two
-"hosts", 2 uvicorn workers each, the sale Redis with AOF ``appendfsync always``. An event with
-``--stock`` tickets; ``--buyers`` distinct fans with real passes (bearer tokens, never claimed
-before) each send one express checkout of one ticket (their own Idempotency-Key), over
-``--connections`` keep-alive connections opened before the start and all firing at once, each
-sending its next buyer's request as soon as the last one is answered.
+"hosts", each under the production command ``waitroom serve --workers 2`` (``--server uvicorn``:
+bare uvicorn with the benchmark settings), the sale Redis with AOF ``appendfsync always``. An
+event with ``--stock`` tickets; ``--buyers`` distinct fans with real passes (bearer tokens,
+never claimed before) each send one express checkout of one ticket (their own Idempotency-Key),
+over ``--connections`` keep-alive connections opened before the start and all firing at once,
+each sending its next buyer's request as soon as the last one is answered.
 
 Checked after the run: exactly ``--stock`` tickets sold, one order per 201, and every other
 answer a clean 409 ``sold-out`` problem (the run fails otherwise). Reported: latency
 percentiles over every request, requests per second, and per request the CPU of the shop, the
-waiting room and both Redis servers and the sale Redis's commands (``evalsha`` = script calls).
+waiting room and both Redis servers and the sale Redis's commands (``evalsha`` = script calls),
+and how the connections were spread over the shop's workers (counted from /proc at the end of
+the race: :mod:`loadtests.connection_split`).
 
     python -m loadtests.bench_sellout --buyers 30000 --connections 2000 --stock 100
     python -m loadtests.bench_sellout ... --source /tmp/base     # an older commit, same run
+    python -m loadtests.bench_sellout ... --shared-socket        # workers share one socket
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import secrets
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +37,15 @@ import orjson
 import uvloop
 
 from loadtests.bench_checkout import checkout_request, latency_summary
+from loadtests.connection_split import connections_per_process, shares
 from loadtests.keepalive_client import KeepAliveConnection
-from loadtests.shop_bench_system import ShopBenchSystem, running_system, usage_per_request
+from loadtests.servers import process_cpu_seconds
+from loadtests.shop_bench_system import (
+    SERVERS,
+    ShopBenchSystem,
+    running_system,
+    usage_per_request,
+)
 
 TIER_ID = "standing"
 SOLD_OUT_TYPE = "https://waitroom.dev/problems/sold-out"
@@ -49,9 +61,14 @@ def problem_type(body: bytes) -> str:
 
 
 async def race(
-    host: str, port: int, requests: list[bytes], connections: int
-) -> tuple[list[float], Counter[str], float]:
-    """Every request once, over ``connections`` connections opened before the start."""
+    host: str,
+    port: int,
+    requests: list[bytes],
+    connections: int,
+    count_split: Callable[[], dict[int, int]],
+) -> tuple[list[float], Counter[str], float, dict[int, int]]:
+    """Every request once, over ``connections`` connections opened before the start;
+    ``count_split`` counts each worker's connections at the end, before they close."""
     clients = [KeepAliveConnection(host, port) for _ in range(connections)]
     opened = await asyncio.gather(*(client.connect() for client in clients), return_exceptions=True)
     failures = [error for error in opened if isinstance(error, BaseException)]
@@ -84,9 +101,10 @@ async def race(
     start.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
+    split = count_split()
     for client in clients:
         client.close()
-    return latencies, outcomes, elapsed
+    return latencies, outcomes, elapsed, split
 
 
 def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int) -> dict[str, Any]:
@@ -106,13 +124,24 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
     )
     host = f"{system.shop.host}:{system.shop.port}"
     requests = [checkout_request(host, event_id, TIER_ID, token) for token in system.passes(buyers)]
+    shop_workers = system.shop.worker_pids()
+    worker_cpu_before = [process_cpu_seconds(pid) for pid in shop_workers]
     before = system.usage()
     client_cpu = time.process_time()
-    latencies, outcomes, elapsed = uvloop.run(
-        race(system.shop.host, system.shop.port, requests, connections)
+    shop = system.shop
+
+    def count_split() -> dict[int, int]:
+        return connections_per_process(shop.worker_pids(), shop.port)
+
+    latencies, outcomes, elapsed, split = uvloop.run(
+        race(shop.host, shop.port, requests, connections, count_split)
     )
     client_cpu = time.process_time() - client_cpu
     after = system.usage()
+    worker_cpu = [
+        round(process_cpu_seconds(pid) - used, 2)
+        for pid, used in zip(shop_workers, worker_cpu_before, strict=True)
+    ]
     figures = system.staff_get(f"/api/v1/staff/events/{event_id}")
     sold = int(figures["sold_total"])
     checks = {
@@ -126,6 +155,10 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
         "connections": connections,
         "stock": stock,
         "workers": system.workers,
+        "server": " ".join([system.server, *system.serve_flags]),
+        "shop_connections_per_worker": sorted(split.values(), reverse=True),
+        "largest_worker_share": round(max(shares(split), default=0.0), 3),
+        "shop_worker_cpu_seconds": sorted(worker_cpu, reverse=True),
         "outcomes": dict(outcomes.most_common()),
         "sold": sold,
         "checks": checks,
@@ -148,9 +181,24 @@ def main() -> int:
     parser.add_argument(
         "--source", type=Path, default=None, help="serve the apps from another checkout"
     )
+    parser.add_argument(
+        "--server", choices=SERVERS, default="waitroom-serve", help="how the apps are served"
+    )
+    parser.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="waitroom serve --shared-socket: the workers share one listening socket",
+    )
     parser.add_argument("--output", type=Path, default=None, help="write the result as JSON")
     arguments = parser.parse_args()
-    with running_system(workers=arguments.workers, source=arguments.source) as system:
+    if arguments.shared_socket and arguments.server != "waitroom-serve":
+        parser.error("--shared-socket is a flag of waitroom serve (--server waitroom-serve)")
+    with running_system(
+        workers=arguments.workers,
+        source=arguments.source,
+        server=arguments.server,
+        serve_flags=("--shared-socket",) if arguments.shared_socket else (),
+    ) as system:
         result = benchmark(system, arguments.buyers, arguments.connections, arguments.stock)
     result["source"] = str(arguments.source or "this checkout")
     text = json.dumps(result, indent=2)

@@ -21,9 +21,10 @@ LISTEN = "0A"
 TCP_TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
 
 
-def socket_inodes(port: int, state: str) -> set[int]:
-    """Inodes of the TCP sockets whose local port is ``port`` and whose state is ``state``."""
-    found: set[int] = set()
+def peer_ports(port: int, state: str) -> dict[int, int]:
+    """The TCP sockets whose local port is ``port`` and whose state is ``state``: inode to the
+    peer's port (a client's own port for an accepted connection)."""
+    found: dict[int, int] = {}
     for table in TCP_TABLES:
         try:
             lines = table.read_text(encoding="ascii").splitlines()[1:]
@@ -34,8 +35,13 @@ def socket_inodes(port: int, state: str) -> set[int]:
             # sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid to inode
             local_port = int(fields[1].rsplit(":", 1)[1], 16)
             if local_port == port and fields[3] == state:
-                found.add(int(fields[9]))
+                found[int(fields[9])] = int(fields[2].rsplit(":", 1)[1], 16)
     return found
+
+
+def socket_inodes(port: int, state: str) -> set[int]:
+    """Inodes of the TCP sockets whose local port is ``port`` and whose state is ``state``."""
+    return set(peer_ports(port, state))
 
 
 def held_socket_inodes(pid: int) -> set[int]:
@@ -56,9 +62,16 @@ def held_socket_inodes(pid: int) -> set[int]:
     return held
 
 
-def connections_per_process(pids: Iterable[int], port: int) -> dict[int, int]:
-    """Established connections to ``port`` each process holds."""
-    established = socket_inodes(port, ESTABLISHED)
+def connections_per_process(
+    pids: Iterable[int], port: int, clients: set[int] | None = None
+) -> dict[int, int]:
+    """Established connections to ``port`` each process holds (only those from the client
+    ports ``clients`` when given)."""
+    established = {
+        inode
+        for inode, peer in peer_ports(port, ESTABLISHED).items()
+        if clients is None or peer in clients
+    }
     return {pid: len(held_socket_inodes(pid) & established) for pid in pids}
 
 

@@ -1,8 +1,10 @@
 """The deployed topology of the shop benchmarks, on one machine: the queue's Redis and the sale
 Redis (AOF ``appendfsync always``, the durability sale data runs with) as two embedded
 instances, the waiting room on 127.0.0.1 and the shop on 127.0.0.2 (another "host"), each under
-uvicorn with the benchmark settings of :mod:`loadtests.servers`. Buyers get real passes
-(signed with the system's keys, claimed at the waiting room on first use).
+uvicorn with the benchmark settings of :mod:`loadtests.servers` (``server="uvicorn"``) or under
+the production command ``waitroom serve`` (``server="waitroom-serve"``, with ``serve_flags`` such
+as ``--shared-socket``). Buyers get real passes (signed with the system's keys, claimed at the
+waiting room on first use).
 
 ``source`` serves both apps from another checkout (and its ``.venv`` when it has one), so a
 before/after comparison runs the very same benchmark against an older commit.
@@ -24,7 +26,7 @@ import httpx
 import redis
 
 from loadtests.redis_commandstats import commandstats, useful_work
-from loadtests.servers import WAITROOM_FACTORY, UvicornProcess
+from loadtests.servers import WAITROOM_FACTORY, ServeProcess, UvicornProcess
 from waitroom.connector import PassClaims, PassCodec, visitor_hash
 from waitroom.storage.embedded_redis import EmbeddedRedis
 from waitroom.tokens import new_visitor_id
@@ -34,6 +36,8 @@ QUEUE_ID = "bench"
 SHOP_HOST = "127.0.0.2"
 WAITROOM_HOST = "127.0.0.1"
 PASS_TTL_SECONDS = 900
+SERVERS = ("uvicorn", "waitroom-serve")
+"""How the apps are served: bare ``uvicorn --factory`` or the production ``waitroom serve``."""
 
 
 @dataclass
@@ -62,6 +66,10 @@ class ShopBenchSystem:
     workers: int = 2
     source: Path | None = None
     """Another checkout to serve the apps from (``None``: this one)."""
+    server: str = "uvicorn"
+    """One of :data:`SERVERS`."""
+    serve_flags: tuple[str, ...] = ()
+    """More flags of ``waitroom serve`` (``server="waitroom-serve"`` only)."""
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     staff_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -78,6 +86,22 @@ class ShopBenchSystem:
             return str(self.source / ".venv/bin/python")
         return sys.executable
 
+    def _process(
+        self, app: str, factory: str, host: str, environment: dict[str, str]
+    ) -> UvicornProcess:
+        if self.server not in SERVERS:
+            raise ValueError(f"server must be one of {SERVERS}, not {self.server!r}")
+        if self.server == "waitroom-serve":
+            return ServeProcess(
+                factory, "/readyz", environment=environment, workers=self.workers, host=host,
+                working_directory=self.source, python=self._python(),
+                extra_flags=self.serve_flags, app=app,
+            )  # fmt: skip
+        return UvicornProcess(
+            factory, "/readyz", environment=environment, workers=self.workers, host=host,
+            working_directory=self.source, python=self._python(),
+        )  # fmt: skip
+
     def start(self) -> ShopBenchSystem:
         self.queue_redis.start()
         self.sale_redis.start()
@@ -88,29 +112,21 @@ class ShopBenchSystem:
             "WAITROOM_SHOP_QUEUE_ID": QUEUE_ID,
             "WAITROOM_PASS_TTL_SECONDS": str(PASS_TTL_SECONDS),
         }
-        self.waitroom = UvicornProcess(
-            WAITROOM_FACTORY,
-            "/readyz",
-            environment={**common, "REDIS_URL": self.queue_redis.url},
-            workers=self.workers,
-            host=WAITROOM_HOST,
-            working_directory=self.source,
-            python=self._python(),
-        )
+        self.waitroom = self._process(
+            "waitroom", WAITROOM_FACTORY, WAITROOM_HOST,
+            {**common, "REDIS_URL": self.queue_redis.url},
+        )  # fmt: skip
         self.waitroom.launch()
-        self.shop = UvicornProcess(
+        self.shop = self._process(
+            "shop",
             SHOP_FACTORY,
-            "/readyz",
-            environment={
+            SHOP_HOST,
+            {
                 **common,
                 "REDIS_URL": self.sale_redis.url,
                 "WAITROOM_SHOP_QUEUE_URL": f"http://{WAITROOM_HOST}:{self.waitroom.port}/q/bench",
                 **self.shop_environment,
             },
-            workers=self.workers,
-            host=SHOP_HOST,
-            working_directory=self.source,
-            python=self._python(),
         )
         self.shop.launch()
         self.waitroom.wait_until_ready()
