@@ -9,7 +9,7 @@ picks by a hash of the connection's addresses. Here wrk keeps both workers busy 
 arrive in waves of ``--wave``; each sends one request and stays open. At the end /proc tells
 which worker holds each of them (by the client's port: :mod:`loadtests.connection_split`).
 
-    python -m loadtests.accept_split --rounds 2
+    python -m loadtests.accept_split --rounds 2 [--output result.json]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import secrets
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from loadtests.connection_split import (
@@ -115,6 +116,7 @@ def main() -> int:
     parser.add_argument("--wave", type=int, default=20)
     parser.add_argument("--busy-connections", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=8, help="how long wrk keeps them busy")
+    parser.add_argument("--output", type=Path, default=None, help="write the results as JSON")
     arguments = parser.parse_args()
     results = []
     with EmbeddedRedis() as redis:
@@ -123,7 +125,10 @@ def main() -> int:
                 result = measure(redis.url, layout, arguments)
                 print(json.dumps(result), file=sys.stderr, flush=True)
                 results.append(result)
-    print(json.dumps(results, indent=2))
+    text = json.dumps(results, indent=2)
+    print(text)
+    if arguments.output is not None:
+        arguments.output.write_text(text + "\n", encoding="utf-8")
     return 0
 
 

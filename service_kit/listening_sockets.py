@@ -1,9 +1,9 @@
 """The listening sockets of ``waitroom serve``: one per worker (``SO_REUSEPORT``), or one shared.
 
 uvicorn's supervisor (``uvicorn.supervisors.Multiprocess``) binds one socket in the parent and
-every worker accepts from it: whichever worker wakes first takes the connection, so under load
-the busier worker takes *more* (measured 60/40 with two workers and 2,000 keep-alive
-connections), and its queue sets the tail latency. With ``SO_REUSEPORT`` (Linux) each worker
+every worker accepts from it: whichever worker's event loop gets to a new connection first
+takes it, so under load one worker collects more (57-73 % of the new connections with two busy
+workers, ``python -m loadtests.accept_split``) and its queue sets the tail latency. With ``SO_REUSEPORT`` (Linux) each worker
 listens on a socket of its own bound to the same address, and the kernel spreads new
 connections over them by a hash of the connection's addresses: evenly, whatever the load.
 
