@@ -3,9 +3,10 @@
 uvicorn's supervisor (``uvicorn.supervisors.Multiprocess``) binds one socket in the parent and
 every worker accepts from it: whichever worker's event loop gets to a new connection first
 takes it, so under load one worker collects more (57-73 % of the new connections with two busy
-workers, ``python -m loadtests.accept_split``) and its queue sets the tail latency. With ``SO_REUSEPORT`` (Linux) each worker
-listens on a socket of its own bound to the same address, and the kernel spreads new
-connections over them by a hash of the connection's addresses: evenly, whatever the load.
+workers, ``python -m loadtests.accept_split``) and its queue sets the tail latency. With
+``SO_REUSEPORT`` (Linux) each worker listens on a socket of its own bound to the same address,
+and the kernel spreads new connections over them by a hash of the connection's addresses:
+evenly, whatever the load.
 
 How it fits uvicorn without copying its supervisor: the supervisor hands the list of sockets it
 was given to every worker it starts (the first ones, the replacement of a dead worker, those of

@@ -4,9 +4,9 @@ of :mod:`service_kit.listening_sockets`.
 ``uvicorn.run`` binds its socket itself (one, shared by every worker) and reports a taken port
 as a log line and exit status 3. Here the caller binds first, so a taken port is an
 :class:`~service_kit.errors.AddressInUse` (the command prints one line), and the socket is
-handed to uvicorn's own supervisor (``Multiprocess``: worker health checks, replacement of a dead worker,
-SIGTERM/SIGINT stop every worker) or, with one worker, to its ``Server`` in this process, the
-way uvicorn runs under gunicorn.
+handed to uvicorn's own supervisor (``Multiprocess``: worker health checks, replacement of a
+dead worker, SIGTERM/SIGINT stop every worker) or, with one worker, to its ``Server`` in this
+process, the way uvicorn runs under gunicorn.
 """
 
 from __future__ import annotations
