@@ -53,7 +53,8 @@ def command(
     def refuse(*arguments: Any, **options: Any) -> Any:
         raise WouldStart
 
-    monkeypatch.setattr(cli.uvicorn, "run", refuse)
+    monkeypatch.setattr(cli.uvicorn, "run", refuse)  # waitroom demo
+    monkeypatch.setattr(cli, "listening_socket", refuse)  # waitroom serve, before it binds
     monkeypatch.setattr(EmbeddedRedis, "start", refuse)
     monkeypatch.setattr("waitroom.organizer.cli.urllib.request.urlopen", refuse)
     known = {*VALID, *(name for _, v in CASES for name in (v.name, *v.aliases))}
