@@ -103,11 +103,15 @@ class StockView:
             if arrived - view.read_at >= self.refresh_after_seconds:
                 self._start_read_unless_out(event_id)
             return self._decide(view, arrived, quantities)
-        await self._read_sent_after(event_id, arrived)
+        # a read young enough for this request: the refresh already out when it was sent at
+        # most max_age before the arrival (as the view above is), else a new one
+        oldest = arrived - self.max_age_seconds
+        await self._read_sent_after(event_id, oldest)
         view = self._events.get(event_id)
-        if view is None or view.read_at < arrived:
+        if view is None or view.read_at <= oldest:
             return None  # no read could be made (or stock came back meanwhile)
-        return self._decide(view, view.read_at, quantities)  # answered as of that read
+        # as of the arrival, or of the read when it was sent after the request came
+        return self._decide(view, max(arrived, view.read_at), quantities)
 
     def last_read_at(self, event_id: str) -> float | None:
         """When the event's last read was sent (monotonic), None before the first."""
@@ -172,10 +176,11 @@ class StockView:
         self._events.pop(event_id, None)
 
     async def _read_sent_after(self, event_id: str, arrived: float) -> None:
+        """Wait for a read sent after ``arrived`` (the one out, or the next)."""
         reads = self._reads.setdefault(event_id, _Reads())
         if reads.current is None:
             self._start_read(event_id, reads)
-        if reads.current is not None and reads.current_sent_at >= arrived:
+        if reads.current is not None and reads.current_sent_at > arrived:
             waited: asyncio.Future[None] = reads.current
         else:
             if reads.next is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sale_backend.storage.stock_view import MAX_AGE_SECONDS, StockView
+from sale_backend.storage.stock_view import MAX_AGE_SECONDS, StockSnapshot, StockView
 from sale_backend.storage.store import SaleStore
 from tests.support.shop_fixtures import Shop, ShopFactory
 
@@ -94,3 +94,36 @@ async def test_no_refusal_once_a_hold_of_the_read_can_have_expired(
         clock.now += 2.0  # the hold (made before the read) has run out by now
         assert await view.shortfall(unique_id, ONE) is None
         assert view.reads == 1
+
+
+async def test_a_request_that_finds_the_view_old_is_decided_by_the_refresh_already_out(
+    shop: Shop, unique_id: str
+) -> None:
+    """Under load a refresh can be out longer than the view stays young: a request arriving
+    then waits for that refresh (sent less than MAX_AGE_SECONDS before it arrived, as young as
+    any view the fast path decides on), not for a read of its own sent after it."""
+    await define_and_take_all(shop, unique_id)
+    clock = FrozenClock()
+    gate = asyncio.Event()
+    gate.set()
+
+    async def slow_read(event_id: str) -> StockSnapshot:
+        await gate.wait()
+        return await shop.runtime.store.stock_snapshot(event_id)
+
+    view = StockView(slow_read, refresh_after_seconds=0.1, clock=clock)
+    assert await view.shortfall(unique_id, ONE) is not None
+    gate.clear()  # the next read is slow
+    clock.now += 0.1
+    assert await view.shortfall(unique_id, ONE) is not None  # young: answered, refresh sent
+    clock.now += MAX_AGE_SECONDS - 0.05  # the first read is old now; the refresh is not
+    waiting = asyncio.create_task(view.shortfall(unique_id, ONE))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    gate.set()
+    refused = await waiting
+    assert refused is not None and refused.remaining == 0
+    assert view.reads == 2  # no read of its own
+    clock.now += MAX_AGE_SECONDS  # every read is old: a request waits for a new one
+    assert await view.shortfall(unique_id, ONE) is not None
+    assert view.reads == 3
