@@ -8,7 +8,8 @@ Every request body reaches a handler through this layer, whatever reads it (``re
 - otherwise reads the body as it arrives, chunked or not, counting bytes, and answers **413**
   as soon as the count passes the limit, having held at most the limit in memory;
 - answers **408** when the whole body has not arrived within ``read_timeout_seconds`` (a slow
-  sender holds no handler);
+  sender holds no handler; checked by one timer per process, :mod:`service_kit.coarse_deadlines`,
+  so the 408 comes up to an eighth of the timeout late, at most a second);
 - hands a body within the limit to the app in one piece (``http.request``, ``more_body``
   false), so parsers downstream never see more than the limit.
 
@@ -26,18 +27,24 @@ layer (the shop mounted inside the demo app has its own).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_kit.coarse_deadlines import CoarseDeadlines
 from service_kit.errors import BodyTimeout, BodyTooLarge, ServiceError
 from service_kit.problems import PROBLEM_CONTENT_TYPE, error_problem
 
 DEFAULT_READ_TIMEOUT_SECONDS = 15.0
+MAX_DEADLINE_RESOLUTION_SECONDS = 1.0
 DRAIN_MAX_BYTES = 2 * 1024 * 1024
 """Refused bodies up to this size are read to their end, so their senders get the 413."""
+
+
+def deadline_resolution_seconds(timeout_seconds: float) -> float:
+    """How often the read deadlines are looked at: an eighth of the timeout, at most 1 s."""
+    return min(MAX_DEADLINE_RESOLUTION_SECONDS, max(timeout_seconds / 8, 0.001))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class RequestBodyLimit:
         self.max_body_bytes = max_body_bytes
         self.rules = tuple(rules)
         self.read_timeout_seconds = read_timeout_seconds
+        self.deadlines = CoarseDeadlines(deadline_resolution_seconds(read_timeout_seconds))
 
     def limit_for(self, scope: Scope) -> int | None:
         method = scope["method"]
@@ -97,7 +105,7 @@ class RequestBodyLimit:
             await _refuse(send, BodyTooLarge(limit))
             return
         try:
-            async with asyncio.timeout(self.read_timeout_seconds):
+            with self.deadlines.limit(self.read_timeout_seconds):
                 body, disconnected = await _read_body(receive, limit)
         except _TooLarge as too_large:
             if too_large.received <= DRAIN_MAX_BYTES:
@@ -116,7 +124,7 @@ class RequestBodyLimit:
         """Read and drop the rest of a refused body, up to DRAIN_MAX_BYTES in all and within
         the read timeout; what is left after that stays unread."""
         try:
-            async with asyncio.timeout(self.read_timeout_seconds):
+            with self.deadlines.limit(self.read_timeout_seconds):
                 while received <= DRAIN_MAX_BYTES:
                     message = await receive()
                     if message["type"] == "http.disconnect":

@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_demo(host: str, port: int) -> int:
+    from service_kit.collector import serving
     from waitroom.demo import create_demo_app, demo_settings, demo_urls
 
     settings, shop_settings = demo_settings(os.environ)
@@ -114,7 +115,7 @@ def run_demo(host: str, port: int) -> int:
         print(f"  Shop staff token: {shop_settings.staff_token} (entry scans, refunds, events)")
         print(f"  Door scanner:    {urls.shop_url.rstrip('/')}/staff/scan")
         print("  Press Ctrl+C to stop (or send SIGTERM).", flush=True)
-        app = create_demo_app(settings, shop_settings)
+        app = serving(create_demo_app(settings, shop_settings))
         uvicorn.run(
             app,
             host=host,

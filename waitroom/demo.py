@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from service_kit.body_limit import BodyLimitRule
+from service_kit.collector import serving
 from service_kit.redis_client import redis_from_url
 from service_kit.shared_settings import METRICS_TOKEN, SECRET_KEYS
 from waitroom.admission import AdmissionStore
@@ -125,4 +126,4 @@ def create_demo_app(settings: Settings, shop_settings: ShopSettings) -> Starlett
 
 def create_demo_app_from_environ() -> Starlette:
     """Factory for uvicorn (tests, ``--factory``): the demo on an existing ``REDIS_URL``."""
-    return create_demo_app(*demo_settings(os.environ))
+    return serving(create_demo_app(*demo_settings(os.environ)))

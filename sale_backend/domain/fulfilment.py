@@ -58,6 +58,10 @@ class Answer:
     body: bytes
     order_id: str | None = None
     replayed: bool = False
+    sold_at_version_us: int | None = None
+    """The sale Redis time of the sale (unix µs), on the answer that made the order: the
+    event's stock reports are versioned by the same clock, so the waiting room knows which
+    report counted it."""
 
     @property
     def created(self) -> bool:
@@ -96,7 +100,8 @@ class Fulfilment:
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
             self.reporter.changed(event, sold_delta=hold.data.units)
-            return Answer(ORDER_CREATED_STATUS, response, order.order_id)
+            version = int(answer[1]) if len(answer) > 1 else None
+            return Answer(ORDER_CREATED_STATUS, response, order.order_id, False, version)
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
             view = public_order(existing, self.codes, self.links)

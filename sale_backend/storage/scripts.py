@@ -241,7 +241,8 @@ class SaleScripts:
     ) -> Answer:
         """``confirm.lua`` (``tickets``: ticket id, seat, short code, details per ticket;
         ``mail``: the tickets e-mail's message id and payload, queued in the event's outbox in
-        the same step as the order, or None to queue nothing): {'ok'} | {'done', order_id} |
+        the same step as the order, or None to queue nothing): {'ok', time_us} (the sale Redis
+        time of the sale, as stock reports are versioned) | {'done', order_id} |
         {'state', status} | {'expired'} | {'collision', code}."""
         mail_id, mail_payload = mail or ("", b"")
         args: list[EncodableT] = [

@@ -36,6 +36,8 @@ from redis.exceptions import RedisError
 LOGGER = logging.getLogger("sale_backend")
 MAX_AGE_SECONDS = 0.25
 REFRESH_AFTER_SECONDS = 0.1
+MAX_READS_OUT = 3
+"""Reads of one event out at once (each sent a refresh interval after the one before)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +71,13 @@ class _EventView:
 
 @dataclass(slots=True)
 class _Reads:
-    """The read of one event that is out, and the one the requests that came since wait for."""
+    """The reads of one event that are out (under load a read can take longer than the
+    refresh interval, so the next one goes out meanwhile), and the one the requests that came
+    after the newest was sent wait for."""
 
-    current: asyncio.Task[None] | None = None
-    current_sent_at: float = float("-inf")
+    out: dict[asyncio.Task[None], float] = field(default_factory=dict)
+    """Read -> when it was sent (monotonic)."""
+    newest_sent_at: float = float("-inf")
     next: asyncio.Future[None] | None = None
 
 
@@ -103,11 +108,15 @@ class StockView:
             if arrived - view.read_at >= self.refresh_after_seconds:
                 self._start_read_unless_out(event_id)
             return self._decide(view, arrived, quantities)
-        await self._read_sent_after(event_id, arrived)
+        # a read young enough for this request: the refresh already out when it was sent at
+        # most max_age before the arrival (as the view above is), else a new one
+        oldest = arrived - self.max_age_seconds
+        await self._read_sent_after(event_id, oldest)
         view = self._events.get(event_id)
-        if view is None or view.read_at < arrived:
+        if view is None or view.read_at <= oldest:
             return None  # no read could be made (or stock came back meanwhile)
-        return self._decide(view, view.read_at, quantities)  # answered as of that read
+        # as of the arrival, or of the read when it was sent after the request came
+        return self._decide(view, max(arrived, view.read_at), quantities)
 
     def last_read_at(self, event_id: str) -> float | None:
         """When the event's last read was sent (monotonic), None before the first."""
@@ -134,9 +143,9 @@ class StockView:
     def read_soon(self, event_id: str) -> None:
         """Have the event read again by a read sent from now on (listeners hear of it)."""
         reads = self._reads.setdefault(event_id, _Reads())
-        if reads.current is None:
-            self._start_read(event_id, reads)
-        elif reads.current_sent_at < self._clock() and reads.next is None:
+        if self._may_start(reads):
+            self._start_read(event_id, reads, then=self._take_next(reads))
+        elif reads.newest_sent_at < self._clock() and reads.next is None:
             reads.next = asyncio.get_running_loop().create_future()
 
     def on_read(self, listener: Callable[[str], None]) -> None:
@@ -172,11 +181,14 @@ class StockView:
         self._events.pop(event_id, None)
 
     async def _read_sent_after(self, event_id: str, arrived: float) -> None:
+        """Wait for a read sent after ``arrived`` (the one out, or the next)."""
         reads = self._reads.setdefault(event_id, _Reads())
-        if reads.current is None:
-            self._start_read(event_id, reads)
-        if reads.current is not None and reads.current_sent_at >= arrived:
-            waited: asyncio.Future[None] = reads.current
+        if self._may_start(reads):
+            self._start_read(event_id, reads, then=self._take_next(reads))
+        young = [(sent_at, read) for read, sent_at in reads.out.items() if sent_at > arrived]
+        waited: asyncio.Future[None]
+        if young:
+            waited = min(young, key=lambda item: item[0])[1]  # the first sent comes back first
         else:
             if reads.next is None:
                 reads.next = asyncio.get_running_loop().create_future()
@@ -185,16 +197,33 @@ class StockView:
             await asyncio.shield(waited)
 
     def _start_read_unless_out(self, event_id: str) -> None:
+        """A refresh, unless a read is out that was sent less than ``refresh_after_seconds``
+        ago (under load a read can take longer than that: the next one goes out meanwhile, so
+        a young read is always on its way)."""
         reads = self._reads.setdefault(event_id, _Reads())
-        if reads.current is None:
-            self._start_read(event_id, reads)
+        if self._may_start(reads):
+            self._start_read(event_id, reads, then=self._take_next(reads))
+
+    def _may_start(self, reads: _Reads) -> bool:
+        """No read is out, or the newest went out ``refresh_after_seconds`` ago (and fewer
+        than MAX_READS_OUT are out: a store that does not answer gets no pile of reads)."""
+        if not reads.out:
+            return True
+        overdue = self._clock() - reads.newest_sent_at >= self.refresh_after_seconds
+        return overdue and len(reads.out) < MAX_READS_OUT
+
+    @staticmethod
+    def _take_next(reads: _Reads) -> asyncio.Future[None] | None:
+        """The requests waiting for the next read: a read sent now is sent after they came."""
+        waiting, reads.next = reads.next, None
+        return waiting
 
     def _start_read(
         self, event_id: str, reads: _Reads, then: asyncio.Future[None] | None = None
     ) -> None:
         sent_at = self._clock()
         task = asyncio.get_running_loop().create_task(self._read_once(event_id, sent_at))
-        reads.current, reads.current_sent_at = task, sent_at
+        reads.out[task] = reads.newest_sent_at = sent_at
         task.add_done_callback(lambda done: self._read_done(event_id, reads, done, then))
 
     def _read_done(
@@ -212,10 +241,11 @@ class StockView:
                 then.set_exception(error)
             else:
                 then.set_result(None)
-        reads.current = None
+        sent_at = reads.out.pop(task, None)
+        if sent_at != reads.newest_sent_at:
+            return  # an older read: a newer one is out
         if reads.next is not None:  # requests came while this read was out: read for them
-            waiting, reads.next = reads.next, None
-            self._start_read(event_id, reads, then=waiting)
+            self._start_read(event_id, reads, then=self._take_next(reads))
 
     async def _read_once(self, event_id: str, sent_at: float) -> None:
         snapshot = await self._read(event_id)

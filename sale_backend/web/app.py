@@ -39,6 +39,7 @@ from sale_backend.web.runtime import ShopRuntime
 from sale_backend.web.security_headers import SecurityHeaders
 from sale_backend.web.sold_out_fast_path import SoldOutFastPath
 from service_kit.body_limit import RequestBodyLimit
+from service_kit.collector import serving
 from service_kit.errors import ServiceError, SettingsError
 from service_kit.problem_responses import http_exception_handler
 from service_kit.redis_client import redis_from_url
@@ -203,5 +204,6 @@ def utc_clock(unix_seconds: int) -> str:
 
 
 def create_app_from_environ() -> Starlette:
-    """Factory for ``uvicorn --factory sale_backend.web.app:create_app_from_environ``."""
-    return create_app(ShopSettings.from_environ())
+    """Factory for ``uvicorn --factory sale_backend.web.app:create_app_from_environ`` (the
+    collector tuned for serving, :mod:`service_kit.collector`)."""
+    return serving(create_app(ShopSettings.from_environ()))

@@ -100,7 +100,7 @@ async def post_checkout(request: Request) -> Response:
     answer = await runtime.checkout.checkout(event, buyer, key, checkout_request, body)
     runtime.record_checkout(event, answer, time.perf_counter() - started)
     if answer.created and not answer.replayed:
-        await runtime.purchase_completed(session_of(request))
+        await runtime.purchase_completed(session_of(request), event, answer)
     return checkout_response(answer)
 
 

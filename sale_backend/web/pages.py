@@ -238,7 +238,7 @@ async def checkout_form(request: Request) -> Response:
     if answer.created:
         order = orjson.loads(answer.body)
         if not answer.replayed:
-            await runtime.purchase_completed(session_of(request))
+            await runtime.purchase_completed(session_of(request), event, answer)
         location = (
             f"{base_path(request)}/orders/{order['order_id']}"
             f"?{ACCESS_PARAMETER}={order['access_key']}"

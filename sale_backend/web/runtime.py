@@ -40,7 +40,7 @@ from service_kit.errors import NotAuthenticated, ServiceError
 from service_kit.languages import DEFAULT_LANGUAGE, Catalogs
 from service_kit.mail_outbox import MailOutbox
 from service_kit.problems import error_problem
-from waitroom.connector import ConnectorError, SiteSession, WaitroomConnector
+from waitroom.connector import ConnectorError, SiteSession, StockMark, WaitroomConnector
 from waitroom.connector.health import HealthWindow
 
 CATALOG_CACHE_SECONDS = 2.0
@@ -208,10 +208,13 @@ class ShopRuntime:
         except ConnectorError as error:
             LOGGER.warning("session not extended for hold %s: %s", hold.hold_id, error.detail)
 
-    async def purchase_completed(self, session: SiteSession) -> None:
-        """A new order: the session ends at once (the active-shopper slot is freed)."""
+    async def purchase_completed(self, session: SiteSession, event: Event, answer: Answer) -> None:
+        """A new order: the session ends at once (the active-shopper slot is freed), saying
+        where the sale stands in the event's stock reports."""
+        version = answer.sold_at_version_us
+        stock = None if version is None else StockMark(event.event_id, version)
         try:
-            await self.connector.end(session, "purchase_completed")
+            await self.connector.end(session, "purchase_completed", stock)
         except ConnectorError as error:
             LOGGER.warning("session %s not ended: %s", session.pass_id, error.detail)
 

@@ -17,8 +17,11 @@ from waitroom.connector.client import ConnectorClient
 from waitroom.connector.errors import PassInUse, PassInvalid
 from waitroom.connector.site_auth import SiteAuth
 from waitroom.connector.site_session import new_session_id
+from waitroom.connector.stock_mark import StockMark
+from waitroom.storage.keys import QueueKeys
 
 BATCHES = "/session-batches"
+END = {"op": "end", "pass_id": "a" * 24}
 
 
 class Wire(httpx.AsyncBaseTransport):
@@ -62,11 +65,20 @@ async def claims_then_ends(shop: Shop, client: ConnectorClient, count: int) -> N
     assert isinstance(results[0], PassInUse)
     assert not isinstance(results[1], BaseException) and not results[1].created
     assert isinstance(results[2], PassInvalid)
-    await asyncio.gather(*(client.end(grant.pass_id) for grant in grants))
+    # every other purchase says where it stands in its event's stock reports
+    marks = [StockMark("event-1", 1_000 + index) if index % 2 else None for index in range(count)]
+    await asyncio.gather(
+        *(client.end(grant.pass_id, stock=mark) for grant, mark in zip(grants, marks, strict=True))
+    )
     now = time.time()
-    for grant in grants:
+    for grant, mark in zip(grants, marks, strict=True):
         view = await shop.waitroom.sessions.view(shop.queue_id, grant.pass_id, now)
         assert (view.state, view.reason) == ("ended", "purchase_completed")
+        record = await shop.waitroom.redis.hmget(
+            QueueKeys(shop.queue_id).pass_record(grant.pass_id), ["stock_event", "stock_version"]
+        )
+        expected = [None, None] if mark is None else [b"event-1", str(mark.version).encode()]
+        assert record == expected
 
 
 async def test_concurrent_claims_and_ends_go_together(
@@ -114,6 +126,14 @@ async def test_an_older_waiting_room_gets_each_call_at_its_own_endpoint(
         ({"calls": [{"op": "leave", "pass_id": "x"}]}, "calls[0].op"),
         ({"calls": [{"op": "end", "pass_id": "bad id!"}]}, "calls[0].pass_id"),
         ({"calls": [{"op": "end", "pass_id": "a" * 24}] * 65}, "calls"),
+        (
+            {"calls": [END | {"stock": {"version": 5}}]},
+            "calls[0].stock.event_id",
+        ),
+        (
+            {"calls": [END | {"stock": {"event_id": "e", "version": -1}}]},
+            "calls[0].stock.version",
+        ),
     ],
 )
 async def test_bad_batches_are_refused_with_a_problem(

@@ -31,6 +31,7 @@ from waitroom.connector.settings import ConnectorSettings
 from waitroom.connector.signing import visitor_hash
 from waitroom.connector.site_auth import SiteAuth
 from waitroom.connector.site_session import SiteSession, SiteSessionCodec, session_cookie_name
+from waitroom.connector.stock_mark import StockMark
 
 __all__ = [
     "ConnectorClient",
@@ -56,6 +57,7 @@ __all__ = [
     "SiteAuthRejected",
     "SiteSession",
     "SiteSessionCodec",
+    "StockMark",
     "WaitroomConnector",
     "session_cookie_name",
     "visitor_hash",

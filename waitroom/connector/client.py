@@ -36,6 +36,7 @@ from waitroom.connector.errors import (
 )
 from waitroom.connector.settings import ConnectorSettings
 from waitroom.connector.site_auth import SiteAuth
+from waitroom.connector.stock_mark import StockMark
 
 API_PREFIX = "/api/v1/connector/queues"
 IN_PROCESS_BASE_URL = "http://waitroom.internal"
@@ -201,12 +202,16 @@ class ConnectorClient:
         )
         return _whole(body, "deadline")
 
-    async def end(self, pass_id: str, reason: str = "purchase_completed") -> None:
+    async def end(
+        self, pass_id: str, reason: str = "purchase_completed", stock: StockMark | None = None
+    ) -> None:
         """End the session (idempotent): the active-shopper slot is freed at once. Sent with
-        the process's other claims and ends of the moment (:attr:`batches`)."""
-        _checked_answer(
-            *await self.batches.call({"op": "end", "pass_id": pass_id, "reason": reason})
-        )
+        the process's other claims and ends of the moment (:attr:`batches`). ``stock``: where
+        a purchase stands in its event's stock reports."""
+        call: dict[str, Any] = {"op": "end", "pass_id": pass_id, "reason": reason}
+        if stock is not None:
+            call["stock"] = stock.body()
+        _checked_answer(*await self.batches.call(call))
 
     async def _send_batch(self, calls: list[dict[str, Any]]) -> list[CallAnswer]:
         """One ``POST session-batches``; a waiting room without that path (an older one)
@@ -225,7 +230,8 @@ class ConnectorClient:
             body = {"pass": call["pass"], "session_id": call["session_id"]}
             return await self._request("POST", "sessions", body)
         path = f"sessions/{quote(call['pass_id'], safe='')}/end"
-        return await self._request("POST", path, {"reason": call["reason"]})
+        body = {name: value for name, value in call.items() if name in ("reason", "stock")}
+        return await self._request("POST", path, body)
 
     async def profile(self, pass_id: str) -> dict[str, Any]:
         """The pre-checkout profile the fan filled in while waiting ({} when none)."""

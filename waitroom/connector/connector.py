@@ -28,6 +28,7 @@ from waitroom.connector.passes import PassCodec
 from waitroom.connector.session_cache import KnownSession, SessionCache
 from waitroom.connector.settings import ConnectorSettings
 from waitroom.connector.site_session import SiteSession, SiteSessionCodec, session_cookie_name
+from waitroom.connector.stock_mark import StockMark
 
 
 class WaitroomConnector:
@@ -64,10 +65,17 @@ class WaitroomConnector:
         self._remember(session.pass_id, session.session_id, "active", deadline, "")
         return dataclasses.replace(session, deadline=deadline)
 
-    async def end(self, session: SiteSession, reason: str = "purchase_completed") -> None:
+    async def end(
+        self,
+        session: SiteSession,
+        reason: str = "purchase_completed",
+        stock: StockMark | None = None,
+    ) -> None:
         """End the session at once (idempotent); the middleware clears the cookie on this
-        response, and this process refuses the session from now on."""
-        await self.client.end(session.pass_id, reason)
+        response, and this process refuses the session from now on. With a purchase, give
+        ``stock`` when the site reports versioned stock: a returned ticket offered to the
+        waiting list is then held exactly until a stock report counted the sale."""
+        await self.client.end(session.pass_id, reason, stock)
         self._remember(session.pass_id, session.session_id, "ended", session.deadline, reason)
 
     async def profile(self, session: SiteSession) -> dict[str, Any]:

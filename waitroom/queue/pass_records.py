@@ -27,6 +27,7 @@ from waitroom.connector.errors import (
     SessionNotFound,
 )
 from waitroom.connector.passes import PassClaims
+from waitroom.connector.stock_mark import StockMark
 from waitroom.errors import QueueNotFound
 from waitroom.settings import Settings
 from waitroom.storage.keys import QueueKeys
@@ -191,11 +192,25 @@ class SiteSessions:
             raise SessionNotFound("no session was started with this pass")
         return deadline
 
-    async def end(self, queue_id: str, pass_id: str, reason: str, now_seconds: float) -> bool:
-        """End the session for good; True when this call ended it. Idempotent."""
+    async def end(
+        self,
+        queue_id: str,
+        pass_id: str,
+        reason: str,
+        now_seconds: float,
+        stock: StockMark | None = None,
+    ) -> bool:
+        """End the session for good; True when this call ended it. Idempotent. ``stock``:
+        where a purchase stands in its event's stock reports (the waiting list holds an
+        offered ticket until a report past it, :mod:`waitroom.queue.waitlist`)."""
         self._records.pop(pass_id, None)
         ended = await self.scripts.session_end(
-            queue_id, pass_id, reason, now_seconds, RECORD_KEEP_SECONDS
+            queue_id,
+            pass_id,
+            reason,
+            now_seconds,
+            RECORD_KEEP_SECONDS,
+            None if stock is None else (stock.event_id, stock.version),
         )
         outcome = ended.outcome
         self._records.pop(pass_id, None)

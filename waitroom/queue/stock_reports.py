@@ -16,6 +16,7 @@ import msgspec
 
 from service_kit.errors import InvalidInput
 from service_kit.models import StrictModel, convert, decode_json, to_builtins
+from waitroom.connector.stock_mark import StockMark
 
 EVENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TIER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -64,6 +65,17 @@ class StockReport(StrictModel):
     version: Annotated[int, msgspec.Meta(ge=0, le=MAX_VERSION)] | None = None
     """The site's own counter of stock changes: an older report never overwrites a newer one."""
 
+
+
+class PurchaseStock(StrictModel):
+    """The ``stock`` of a purchase's session end: the event sold in and the ``version`` of
+    its stock (as the site's stock reports count versions) when the sale was made."""
+
+    event_id: Annotated[str, msgspec.Meta(pattern=EVENT_ID_PATTERN.pattern)]
+    version: Annotated[int, msgspec.Meta(ge=0, le=MAX_VERSION)]
+
+    def mark(self) -> StockMark:
+        return StockMark(self.event_id, self.version)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from waitroom.queue.stock_reports import checked_event_id, parse_stock_report
 from waitroom.sites.models import (
     Claim,
     Deadline,
+    EndCall,
     Ended,
     Ending,
     Extension,
@@ -101,9 +102,12 @@ async def claim_session(
     return answer, 201 if claimed.created else 200
 
 
-async def end_session(runtime: Runtime, queue_id: str, pass_id: str, reason: str) -> Ended:
+async def end_session(
+    runtime: Runtime, queue_id: str, pass_id: str, ending: Ending | EndCall
+) -> Ended:
     """End a session (idempotent); the end endpoint's and a batch's step."""
-    await runtime.sessions.end(queue_id, pass_id, reason, time.time())
+    stock = None if ending.stock is None else ending.stock.mark()
+    await runtime.sessions.end(queue_id, pass_id, ending.reason, time.time(), stock)
     return Ended(True)
 
 
@@ -132,8 +136,8 @@ async def _extend(request: Request) -> Response:
 async def _end(request: Request) -> Response:
     runtime, queue_id = await checked_site(request)
     pass_id = _pass_id(request)
-    reason = (await read_json(request, Ending)).reason
-    return model_response(await end_session(runtime, queue_id, pass_id, reason))
+    ending = await read_json(request, Ending)
+    return model_response(await end_session(runtime, queue_id, pass_id, ending))
 
 
 async def _profile(request: Request) -> Response:
@@ -180,7 +184,7 @@ async def extend_endpoint(request: Request) -> Response:
 
 
 async def end_endpoint(request: Request) -> Response:
-    """``POST sessions/{pass_id}/end`` ``{"reason"}`` (optional): idempotent."""
+    """``POST sessions/{pass_id}/end`` ``{"reason", "stock"}`` (both optional): idempotent."""
     return await answer_of(request, _end)
 
 

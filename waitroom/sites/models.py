@@ -9,6 +9,7 @@ import msgspec
 
 from service_kit.models import Document, Model
 from waitroom.queue.pass_records import PASS_ID_PATTERN, SESSION_ID_PATTERN
+from waitroom.queue.stock_reports import PurchaseStock
 
 MAX_UNTIL_SECONDS = 2**40
 PassId = Annotated[str, msgspec.Meta(pattern=PASS_ID_PATTERN.pattern)]
@@ -47,6 +48,9 @@ class Deadline(Document):
 
 class Ending(Model):
     reason: EndReason = "session_ended"
+    stock: PurchaseStock | None = None
+    """With ``purchase_completed``: the event sold in and its stock ``version`` at the sale, so
+    a waiting-list ticket stays held until a stock report that counted this sale."""
 
 
 class Ended(Document):
@@ -68,6 +72,7 @@ class EndCall(Model, tag_field="op", tag="end"):
 
     pass_id: PassId
     reason: EndReason = "session_ended"
+    stock: PurchaseStock | None = None
 
 
 class SessionCalls(Model):

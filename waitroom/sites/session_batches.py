@@ -32,7 +32,7 @@ async def _one(runtime: Runtime, queue_id: str, call: ClaimCall | EndCall) -> Ca
         if isinstance(call, ClaimCall):
             session, status = await claim_session(runtime, queue_id, call.pass_, call.session_id)
             return CallAnswer(status, to_builtins(session))
-        ended = await end_session(runtime, queue_id, call.pass_id, call.reason)
+        ended = await end_session(runtime, queue_id, call.pass_id, call)
         return CallAnswer(200, to_builtins(ended))
     except QueueNotFound:
         raise  # the whole batch: the queue may be restored (then every call runs again)

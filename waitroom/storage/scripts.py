@@ -377,10 +377,19 @@ class QueueScripts:
         return _session_reply(raw)
 
     async def session_end(
-        self, queue_id: str, pass_id: str, reason: str, now_seconds: float, keep_seconds: int
+        self,
+        queue_id: str,
+        pass_id: str,
+        reason: str,
+        now_seconds: float,
+        keep_seconds: int,
+        stock: tuple[str, int] | None = None,
     ) -> SessionReply:
+        """``session_end.lua``; ``stock``: (event id, stock version) of a purchase."""
         keys = QueueKeys(queue_id)
-        args: list[EncodableT] = [pass_id, reason, int(now_seconds), keep_seconds]
+        args: list[EncodableT] = [pass_id, reason, round(now_seconds, 3), keep_seconds]
+        if stock is not None:
+            args += list(stock)
         raw = await self._sessions.call(
             self._session_end, (keys.pass_record(pass_id), keys.active_sessions), args
         )

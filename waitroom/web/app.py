@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, ExceptionHandler
 
 from service_kit.body_limit import BodyLimitRule, RequestBodyLimit
+from service_kit.collector import serving
 from service_kit.errors import ServiceError
 from service_kit.openapi import HEALTHZ, METRICS, OPENAPI, ApiRoute, readiness
 from service_kit.problem_responses import http_exception_handler, service_error_handler
@@ -180,5 +181,6 @@ def create_app(
 
 
 def create_app_from_environ() -> Starlette:
-    """Factory for ``uvicorn --factory waitroom.web.app:create_app_from_environ`` (``serve``)."""
-    return create_app(Settings.from_environ())
+    """Factory for ``uvicorn --factory waitroom.web.app:create_app_from_environ`` (``serve``;
+    the collector tuned for serving, :mod:`service_kit.collector`)."""
+    return serving(create_app(Settings.from_environ()))

@@ -27,7 +27,7 @@
 -- ARGV[7] = mail_id              the tickets e-mail's message id; '' queues no e-mail
 -- ARGV[8] = mail_payload         its JSON payload (queued with the order, in this same step)
 -- ARGV[9..] = tickets            groups (ticket_id, seat or '', short_code, details_json), one per ticket
--- Returns {'ok'} | {'done', order_id} | {'state', status} | {'expired'}
+-- Returns {'ok', time_us} | {'done', order_id} | {'state', status} | {'expired'}
 --       | {'collision', short_code} (nothing written: the caller draws new short codes)
 local payment_id, hold_id, order_id, order_json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local idempotency_ttl = tonumber(ARGV[5])
@@ -78,4 +78,6 @@ redis.call('HDEL', K.hold_payment, hold_id)
 redis.call('HSET', K.payment_status, payment_id, 'fulfilled:' .. order_id)
 redis.call('ZREM', K.payments_pending, payment_id)
 finish_idempotency(201, ARGV[6], idempotency_ttl)
-return {'ok'}
+-- the Redis time of the sale, as stock_snapshot.lua versions the stock reports
+local t = redis.call('TIME')
+return {'ok', t[1] .. string.format('%06d', tonumber(t[2]))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sale_backend.storage.stock_view import MAX_AGE_SECONDS, StockView
+from sale_backend.storage.stock_view import MAX_AGE_SECONDS, StockSnapshot, StockView
 from sale_backend.storage.store import SaleStore
 from tests.support.shop_fixtures import Shop, ShopFactory
 
@@ -94,3 +94,43 @@ async def test_no_refusal_once_a_hold_of_the_read_can_have_expired(
         clock.now += 2.0  # the hold (made before the read) has run out by now
         assert await view.shortfall(unique_id, ONE) is None
         assert view.reads == 1
+
+
+async def test_a_request_that_finds_the_view_old_is_decided_by_the_refresh_already_out(
+    shop: Shop, unique_id: str
+) -> None:
+    """Under load a refresh can be out longer than the view stays young: a request arriving
+    then is decided by that refresh (sent less than MAX_AGE_SECONDS before it arrived, as young
+    as any view the fast path decides on), not by a read sent after it; and the next refresh
+    goes out meanwhile, so a young read is always on its way."""
+    await define_and_take_all(shop, unique_id)
+    clock = FrozenClock()
+    gates: list[asyncio.Event] = []
+
+    async def slow_read(event_id: str) -> StockSnapshot:
+        gate = asyncio.Event()
+        gates.append(gate)
+        if len(gates) not in (2, 3):
+            gate.set()  # the second and third reads wait to be let through, the others not
+        await gate.wait()
+        return await shop.runtime.store.stock_snapshot(event_id)
+
+    view = StockView(slow_read, refresh_after_seconds=0.1, clock=clock)
+    assert await view.shortfall(unique_id, ONE) is not None
+    clock.now += 0.1
+    assert await view.shortfall(unique_id, ONE) is not None  # young: answered, refresh sent
+    clock.now += MAX_AGE_SECONDS - 0.05  # the first read is old now; the refresh is not
+    waiting = asyncio.create_task(view.shortfall(unique_id, ONE))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    assert len(gates) == 3  # the refresh was out a refresh interval: the next one went out
+    gates[1].set()  # the refresh that was out comes back (the newest is still out)
+    refused = await waiting
+    assert refused is not None and refused.remaining == 0
+    assert view.reads == 2
+    gates[2].set()
+    await asyncio.sleep(0.05)
+    assert view.reads == 3
+    clock.now += MAX_AGE_SECONDS  # every read is old: a request waits for a new one
+    assert await view.shortfall(unique_id, ONE) is not None
+    assert view.reads == 4

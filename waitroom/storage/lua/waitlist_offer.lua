@@ -45,6 +45,21 @@ local function set_entry(visitor, entry, status)
 end
 
 local stock_updated = tonumber(redis.call('HGET', K.stock, 'updated_at') or '0') or 0
+-- Whether the stock figures kept count a purchase. The site said where the sale stands in its
+-- event's reports (stock_event, stock_version): counted once that event's kept report has a
+-- higher version (reports never go back in version), or once the event's figures are gone.
+-- Without it (or with reports that carry no version), a report received after the session
+-- ended is taken to count it: a report read before the sale but still on its way can then
+-- reopen the queue until the next report.
+local function sale_counted(ended_at, stock_event, stock_version)
+  if stock_event and stock_version then
+    local raw = redis.call('HGET', K.stock_events, stock_event)
+    if not raw then return true end
+    local version = tonumber(cjson.decode(raw).version)
+    if version then return version > (tonumber(stock_version) or 0) end
+  end
+  return stock_updated > (tonumber(ended_at) or 0)
+end
 -- 1. settle the offers made: used, lapsed unused, or still holding a ticket
 local outstanding, lapsed = 0, 0
 for _, visitor in ipairs(redis.call('ZRANGE', K.waitlist_offers, 0, -1)) do
@@ -52,11 +67,12 @@ for _, visitor in ipairs(redis.call('ZRANGE', K.waitlist_offers, 0, -1)) do
   local done = nil
   if record_key then
     local entry = cjson.decode(redis.call('HGET', K.waitlist_entries, visitor) or '{}')
-    local record = redis.call('HMGET', record_key, 'state', 'exp', 'deadline', 'reason', 'ended_at')
+    local record = redis.call('HMGET', record_key, 'state', 'exp', 'deadline', 'reason', 'ended_at',
+                              'stock_event', 'stock_version')
     local state = record[1]
     if state == 'ended' then
-      -- a purchase holds its ticket until a stock report newer than it counted the sale
-      if record[4] ~= 'purchase_completed' or stock_updated > (tonumber(record[5]) or 0) then
+      -- a purchase holds its ticket until a stock report counted the sale
+      if record[4] ~= 'purchase_completed' or sale_counted(record[5], record[6], record[7]) then
         done = (record[4] == 'purchase_completed') and 'used' or 'ended'
       end
     elseif state == 'active' then
