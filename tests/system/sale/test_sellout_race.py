@@ -17,6 +17,7 @@ import pytest
 
 from loadtests.bench_checkout import checkout_request
 from loadtests.bench_sellout import SOLD_OUT_TYPE, race
+from loadtests.connection_split import connections_per_process
 from loadtests.redis_commandstats import commandstats, script_calls
 from loadtests.shop_bench_system import ShopBenchSystem
 from sale_backend.domain.payments import CARD_SUCCEEDS
@@ -102,8 +103,16 @@ def test_the_race_sells_exactly_the_stock_and_refuses_everyone_else_cleanly(
     event_id = define(system, stock)
     host = f"{system.shop.host}:{system.shop.port}"
     requests = [checkout_request(host, event_id, TIER_ID, token) for token in system.passes(buyers)]
-    _, outcomes, _ = asyncio.run(race(system.shop.host, system.shop.port, requests, 300))
+    served = system.shop
+
+    def count_split() -> dict[int, int]:
+        return connections_per_process(served.worker_pids(), served.port)
+
+    _, outcomes, _, split = asyncio.run(
+        race(served.host, served.port, requests, 300, count_split)
+    )
     assert outcomes == {"201": stock, "409 sold-out": buyers - stock}
+    assert len(split) == 2 and sum(split.values()) == 300, split  # both workers, every connection
     sold = figures(system, event_id)
     assert (sold["sold_total"], sold["held_total"], sold["remaining_total"]) == (stock, 0, 0)
 
