@@ -18,7 +18,7 @@ import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from sale_backend.domain.payments import PaymentProvider
+from sale_backend.domain.payments import CARD_SUCCEEDS, PaymentProvider
 from sale_backend.settings import ShopSettings
 from sale_backend.web.app import create_app
 from sale_backend.web.runtime import ShopRuntime
@@ -38,6 +38,18 @@ def form_token(page: httpx.Response) -> str:
     found = FORM_TOKEN.search(page.text)
     assert found is not None, f"no csrf_token field on {page.url}"
     return found.group(1)
+
+
+def express_checkout_body(event_id: str, **details: Any) -> dict[str, Any]:
+    """The body of an express checkout of one standard ticket with a card that succeeds."""
+    return {
+        "event_id": event_id,
+        "items": [{"tier_id": "standard", "quantity": 1}],
+        "card_number": CARD_SUCCEEDS,
+        "name": "Ada Fan",
+        "email": "ada@example.org",
+        **details,
+    }
 
 
 def sample_event(queue_id: str, **overrides: Any) -> dict[str, Any]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from sale_backend.domain.payments import CARD_SUCCEEDS
-from tests.support.shop_fixtures import Shop
+from tests.support.shop_fixtures import Shop, express_checkout_body
 from waitroom.storage.keys import QueueKeys
 from waitroom.tokens import new_visitor_id
 
@@ -24,16 +23,7 @@ async def test_the_session_end_carries_the_sale_in_stock_versions(
         base_url="http://shop.test",
         headers={"authorization": f"Bearer {token}", "idempotency-key": unique_id},
     ) as buyer:
-        bought = await buyer.post(
-            "/api/v1/checkout",
-            json={
-                "event_id": unique_id,
-                "items": [{"tier_id": "standard", "quantity": 1}],
-                "card_number": CARD_SUCCEEDS,
-                "name": "Fan",
-                "email": "fan@example.org",
-            },
-        )
+        bought = await buyer.post("/api/v1/checkout", json=express_checkout_body(unique_id))
     assert bought.status_code == 201, bought.text
     after = (await shop.runtime.store.stock_snapshot(unique_id)).version_us
     reason, event_id, version = await shop.waitroom.redis.hmget(

@@ -17,23 +17,17 @@ from tests.integration.test_text_input import (
     RIGHT_TO_LEFT_OVERRIDE,
     assert_refused,
 )
-from tests.support.shop_fixtures import Shop, form_token, sample_event
+from tests.support.shop_fixtures import Shop, express_checkout_body, form_token, sample_event
 from waitroom.tokens import new_visitor_id
 
 
 async def express_checkout(
     buyer: httpx.AsyncClient, event_id: str, **details: str
 ) -> httpx.Response:
-    body = {
-        "event_id": event_id,
-        "items": [{"tier_id": "standard", "quantity": 1}],
-        "card_number": CARD_SUCCEEDS,
-        "name": "Ada Fan",
-        "email": "ada@example.org",
-        **details,
-    }
     return await buyer.post(
-        "/api/v1/checkout", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+        "/api/v1/checkout",
+        json=express_checkout_body(event_id, **details),
+        headers={"Idempotency-Key": str(uuid.uuid4())},
     )
 
 
