@@ -4,7 +4,8 @@ The honest count of how a server's connections are spread over its workers: an a
 connection is a socket descriptor in exactly one worker (``/proc/<pid>/fd`` links to
 ``socket:[inode]``), and ``/proc/net/tcp`` and ``tcp6`` give each socket's local port and
 state. Nothing in the app is asked, so the count is the same for any server. Connections still
-waiting in a listening socket's queue (not yet accepted) belong to no worker and are not counted.
+waiting in a listening socket's queue (not yet accepted) belong to no worker and are not counted,
+nor are those the server already closed (an idle one past its keep-alive timeout).
 
     python -m loadtests.connection_split 8000 <supervisor pid>
 """
