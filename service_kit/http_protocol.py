@@ -29,7 +29,7 @@ import functools
 from typing import Any
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from service_kit.errors import HeadTimeout, HeadTooLarge, ServiceError
@@ -75,6 +75,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # connection lifetime
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._one_write = OneWriteResponse(transport)
         self._start_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -110,6 +111,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._refusal = HeadTooLarge(self.max_head_bytes)
             raise self._refusal  # the parser stops; uvicorn calls send_400_response
         super().on_headers_complete()
+        # the response's head and the first part of its body in one write
+        self.cycle.transport = self._one_write.serving(self.cycle)
+
+    def on_response_complete(self) -> None:
+        self._one_write.flush()  # a head without a body write (HEAD, 204, 304, empty body)
+        super().on_response_complete()
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to a parser error, which on_headers_complete raises for a large
@@ -165,3 +172,49 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         body = problem.body
         self.transport.write(head.encode("ascii") + body)
         self.transport.close()
+
+
+class OneWriteResponse(asyncio.Transport):
+    """The connection's transport as uvicorn's response cycles see it (one per connection):
+    the response head (a cycle's first write once its response has started) is held and goes
+    out with the first part of the body, in one write: one ``send()`` and one TCP segment
+    instead of two, for the server and for the client. Anything else (``100 Continue``, the
+    body's later parts) is written at once; a held head is written when the response ends
+    without a body write (the protocol's ``on_response_complete``) or the cycle closes the
+    connection. The cycles call only ``write``, ``close`` and ``is_closing``
+    (uvicorn.protocols.http.httptools_impl.RequestResponseCycle); nothing else is offered.
+    Pipelined requests are answered one after the other, so one holder serves them all."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        super().__init__()
+        self._transport = transport
+        self._cycle: RequestResponseCycle | None = None
+        self._head_due = False
+        self._held = b""
+
+    def serving(self, cycle: RequestResponseCycle) -> OneWriteResponse:
+        """Hold the head of ``cycle``'s response (the newest request of the connection)."""
+        self._cycle = cycle
+        self._head_due = True
+        return self
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._head_due and self._cycle is not None and self._cycle.response_started:
+            self._head_due = False
+            self._held = bytes(data)
+            return
+        if self._held:
+            data, self._held = self._held + bytes(data), b""
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._held:
+            held, self._held = self._held, b""
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
