@@ -172,6 +172,9 @@ def test_a_browser_joining_during_the_pause_sees_the_paused_page(
                 else None,
             )
             page.goto(f"/q/{unique_id}")
+            # the visitor page (no place yet) previews the queue from this process's stale
+            # view; its script joins and loads the page of the place, which is what is checked
+            page.wait_for_selector("#status[data-status-url]")
             assert page.locator("#status").get_attribute("data-state") == "paused"
             assert "paused" in page.locator("#status-message").inner_text()
             # the page reads the shared frame (this process's stale view may say "open") and
