@@ -5,9 +5,8 @@ shows tickets: each would claim its pass at the waiting room and run the scripts
 a few would be refused by the hold script. The door lets attempts through (holds and express
 checkouts, counted until they finish) while the tickets they ask for fit in what the view says
 is left, and keeps the others waiting, cheaply, until the view is read again (after every
-attempt that finishes, and on the view's own refreshes) or a hold script sent after they came
-finds the tier short: then each waiting buyer is refused when the tier is certainly sold out,
-let through when their tickets fit, or keeps waiting.
+attempt that finishes, and on the view's own refreshes): then each waiting buyer is refused
+when the tier is certainly sold out, let through when their tickets fit, or keeps waiting.
 While attempts at a waiting buyer's tiers are in flight, the buyer keeps waiting however long
 they take (each one's end has the view read again, and that read decides): on an overloaded
 machine those attempts can take seconds, and letting the crowd through meanwhile would send
@@ -47,7 +46,6 @@ class AttemptDoor:
         self._in_flight: dict[str, Counter[str]] = {}
         self._waiting: dict[str, list[_Waiter]] = {}
         view.on_read(self._review)
-        view.on_script_answer(self._decide_waiters)
 
     async def enter(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
         """None: the attempt goes on and counts until :meth:`leave`. A shortfall: while it
@@ -115,16 +113,9 @@ class AttemptDoor:
     def _review(self, event_id: str) -> None:
         """After a read of the event: refuse, let through or keep each attempt that waited
         since before the read was sent (the read decides for it as the script would have)."""
-        read_at = self.view.last_read_at(event_id)
-        if read_at is not None:
-            self._decide_waiters(event_id, read_at)
-
-    def _decide_waiters(self, event_id: str, read_at: float) -> None:
-        """Refuse, let through or keep each attempt that waited since before ``read_at``: when
-        the view's last read was sent, or when a hold script that found a tier short was sent
-        (its answer is what the waiter's own script would have got then)."""
         waiting = self._waiting.get(event_id)
-        if not waiting:
+        read_at = self.view.last_read_at(event_id)
+        if not waiting or read_at is None:
             return
         still: list[_Waiter] = []
         for waiter in waiting:

@@ -97,7 +97,6 @@ class StockView:
         self._reads: dict[str, _Reads] = {}
         self._forgotten_at: dict[str, float] = {}
         self._listeners: list[Callable[[str], None]] = []
-        self._script_listeners: list[Callable[[str, float], None]] = []
         self.reads = 0
 
     async def shortfall(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
@@ -153,11 +152,6 @@ class StockView:
         """Call ``listener(event_id)`` after every read of an event is in."""
         self._listeners.append(listener)
 
-    def on_script_answer(self, listener: Callable[[str, float], None]) -> None:
-        """Call ``listener(event_id, sent_at)`` when a script sent at ``sent_at`` (monotonic)
-        found a tier short (:meth:`observe`) and the view took its figure."""
-        self._script_listeners.append(listener)
-
     def _decide(
         self, view: _EventView, decided_at: float, quantities: Mapping[str, int]
     ) -> Shortfall | None:
@@ -180,8 +174,6 @@ class StockView:
         current = view.tiers.get(tier_id)
         if current is None or current[1] <= read_at:
             view.tiers[tier_id] = (remaining, read_at)
-            for listener in self._script_listeners:
-                listener(event_id, read_at)
 
     def forget(self, event_id: str) -> None:
         """Stock of the event came back (or changed shape): read it again before refusing."""

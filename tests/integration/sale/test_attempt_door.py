@@ -6,7 +6,6 @@ calls, the tickets are taken by the real hold script through the shop)."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 from sale_backend.domain.attempt_door import AttemptDoor
 from sale_backend.storage.stock_view import StockView
@@ -91,26 +90,3 @@ async def test_a_waiter_of_another_tier_is_not_kept_by_these_attempts(
     door.leave(unique_id, ONE)
     door.leave(unique_id, ONE)
     assert await asyncio.wait_for(blocked, timeout=5) is None
-
-
-async def test_a_hold_script_that_finds_the_tier_short_decides_who_came_before_it(
-    shop: Shop, unique_id: str
-) -> None:
-    """While attempts are still in flight (before this, the waiters waited for them to end), a
-    hold script sent after the waiters came that found no tickets left (the store hands its
-    answer to the view, ``observe``) answers them as their own script would have."""
-    door = await door_with_two_left(shop, unique_id)
-    view = door.view
-    assert await door.enter(unique_id, ONE) is None
-    assert await door.enter(unique_id, ONE) is None
-    waiters = [asyncio.create_task(door.enter(unique_id, ONE)) for _ in range(3)]
-    await asyncio.sleep(2 * MAX_WAIT_SECONDS)
-    await hold(shop, unique_id, 2)  # the last tickets are taken
-    view.observe(unique_id, "standard", 0, time.monotonic())  # a script sent now: none left
-    refusals = await asyncio.wait_for(asyncio.gather(*waiters), timeout=1)
-    assert [(refusal.tier_id, refusal.remaining) for refusal in refusals if refusal] == [
-        ("standard", 0)
-    ] * 3
-    assert door.in_flight(unique_id, ONE)  # decided before the attempts ended
-    door.leave(unique_id, ONE)
-    door.leave(unique_id, ONE)
