@@ -218,6 +218,27 @@ def test_idle_kept_alive_connections_are_closed(served_waitroom: ServerProcess) 
         assert received.startswith(b"HTTP/1.1 200 ") and received.count(b"HTTP/1.1") == 1
 
 
+def test_a_busy_kept_alive_connection_stays_open_and_closes_when_idle(
+    served_waitroom: ServerProcess,
+) -> None:
+    """The idle time counts from each answer (the connection's one watch re-arms for it): a
+    connection asking every 0.4 s for longer than the keep-alive timeout stays open, and is
+    closed about the timeout after its last answer."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", served_waitroom.port), timeout=5) as connection:
+        for _ in range(6):  # 2.4 s, more than twice WAITROOM_KEEP_ALIVE_TIMEOUT_SECONDS=1
+            connection.sendall(request)
+            answer = connection.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer
+            time.sleep(0.4)
+        connection.sendall(request)
+        last_answer = time.monotonic()
+        received = _closed_after(connection)
+        idle_seconds = time.monotonic() - last_answer
+        assert received.startswith(b"HTTP/1.1 200 ") and received.count(b"HTTP/1.1") == 1
+        assert 0.9 <= idle_seconds < 2.0, idle_seconds
+
+
 def _closed_after(connection: socket.socket) -> bytes:
     """What the server sent until it closed the connection (fails if it stays open)."""
     connection.settimeout(3)
