@@ -36,6 +36,8 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
 }
 FORM_EXPIRED = "The form expired or was not sent by this page. Try again."
+TOO_MANY_ATTEMPTS = "Too many failed logins from this address. Wait a minute and try again."
+"""The login form's 429 notice (the problem's own detail is for API clients, in English)."""
 
 LOGIN_FORM_MAX_FIELDS = 10
 LoginFormRenderer = Callable[[int, str, str], Response]
@@ -91,8 +93,8 @@ class SessionDoor:
             return self.login_form(render, 403, FORM_EXPIRED)
         try:
             self.throttle.check(LOGIN_FAILURES, self.address)
-        except TooManyAttempts as error:
-            response = self.login_form(render, 429, error.detail)
+        except TooManyAttempts:
+            response = self.login_form(render, 429, TOO_MANY_ATTEMPTS)
             response.headers["retry-after"] = "60"
             return response
         if not tokens_equal(fields.get("token", ""), self.expected_token):

@@ -47,9 +47,13 @@ from service_kit.session_door import FORM_EXPIRED, LoginFormRenderer
 SERVICE_WORKER = Path(__file__).parent / "static" / "scanner-sw.js"
 SESSION_ENDED = N_("Your staff session has ended. Log in again.")
 FORM_NOT_THE_PAGES = N_("Nothing scanned: this form is not the scanner page's. Reload the page.")
-SHARED_NOTICES = [N_("The form expired or was not sent by this page. Try again.")]
-"""The words of :mod:`service_kit.session_door` that staff read (its ``FORM_EXPIRED``), marked
-for the shop's catalogs: every notice is translated where the page is rendered."""
+SHARED_NOTICES = [
+    N_("The form expired or was not sent by this page. Try again."),
+    N_("Too many failed logins from this address. Wait a minute and try again."),
+]
+"""The words of :mod:`service_kit.session_door` that staff read (its ``FORM_EXPIRED`` and
+``TOO_MANY_ATTEMPTS``), marked for the shop's catalogs: every notice is translated where the
+page is rendered."""
 SYNC_SECONDS = 10
 """How often the page's script sends offline scans and fetches the list's changes."""
 
