@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
 import httptools
+
+from service_kit.coarse_deadlines import CoarseDeadlines
+
+REPLY_DEADLINE_RESOLUTION_SECONDS = 0.5
+"""A reply later than its time-out by up to this much still counts (the time-outs are long)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,21 @@ class _ResponseProtocol(asyncio.Protocol):
             self.waiter.set_exception(error)
 
 
+_DEADLINES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CoarseDeadlines] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def reply_deadlines() -> CoarseDeadlines:
+    """The reply time-outs of the running loop: one timer for every connection's wait, not a
+    loop timer per request (``asyncio.wait_for`` cost ~5-8 µs of the client's ~30 µs)."""
+    loop = asyncio.get_running_loop()
+    deadlines = _DEADLINES.get(loop)
+    if deadlines is None:
+        deadlines = _DEADLINES[loop] = CoarseDeadlines(REPLY_DEADLINE_RESOLUTION_SECONDS)
+    return deadlines
+
+
 class KeepAliveConnection:
     """One connection, reopened when the server closed it between requests (a keep-alive
     time-out). A connection lost while a request is out raises ``ConnectionError``: the
@@ -99,7 +120,8 @@ class KeepAliveConnection:
         assert protocol.transport is not None
         protocol.transport.write(raw)
         try:
-            status, body = await asyncio.wait_for(protocol.waiter, timeout_seconds)
+            with reply_deadlines().limit(timeout_seconds):
+                status, body = await protocol.waiter
         except BaseException:
             self.close()
             raise
