@@ -15,12 +15,22 @@ from loadtests.keepalive_client import (
 
 
 async def test_an_answer_and_a_server_that_never_answers() -> None:
+    handlers: set[asyncio.Task[object]] = set()
+
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readuntil(b"\r\n\r\n"):
-            if b"/silent" in line:
-                continue  # never answered
-            writer.write(b"HTTP/1.1 409 Conflict\r\ncontent-length: 8\r\n\r\nsold out")
-            await writer.drain()
+        task = asyncio.current_task()
+        assert task is not None
+        handlers.add(task)
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                if b"/silent" in head:
+                    continue  # never answered
+                writer.write(b"HTTP/1.1 409 Conflict\r\ncontent-length: 8\r\n\r\nsold out")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client closed the connection
+        finally:
+            writer.close()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -40,3 +50,4 @@ async def test_an_answer_and_a_server_that_never_answers() -> None:
         connection.close()
         server.close()
         await server.wait_closed()
+        await asyncio.wait(handlers, timeout=5)  # every connection closed on both sides
