@@ -11,9 +11,10 @@ While attempts at a waiting buyer's tiers are in flight, the buyer keeps waiting
 they take (each one's end has the view read again, and that read decides): on an overloaded
 machine those attempts can take seconds, and letting the crowd through meanwhile would send
 thousands of pass claims and scripts after the last tickets (that flood is what overloads the
-waiting room). Only a buyer whose tiers have no attempt in flight and who has waited
-``max_wait_seconds`` (a read that failed, say) goes on for the hold script to decide, as
-without the door. The script stays the authority; the door never refuses on its own.
+waiting room). Only a buyer whose tiers have no attempt in flight, with no read of the event
+under way, and who has waited ``max_wait_seconds`` (a read that failed, say) goes on for the
+hold script to decide, as without the door. The script stays the authority; the door never
+refuses on its own.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class AttemptDoor:
                 except TimeoutError:
                     if waiter.decided.done():
                         return waiter.decided.result()
-                    if self.in_flight(event_id, quantities):
+                    if self.in_flight(event_id, quantities) or self.view.reading(event_id):
                         continue  # their end has the view read, and that read decides
                     waiter.decided.cancel()  # waited long enough: the script decides
                     self._count(event_id, quantities, 1)

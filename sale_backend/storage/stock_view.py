@@ -148,6 +148,11 @@ class StockView:
         elif reads.newest_sent_at < self._clock() and reads.next is None:
             reads.next = asyncio.get_running_loop().create_future()
 
+    def reading(self, event_id: str) -> bool:
+        """Whether a read of the event is out, or asked for to follow the one out."""
+        reads = self._reads.get(event_id)
+        return reads is not None and (bool(reads.out) or reads.next is not None)
+
     def on_read(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_id)`` after every read of an event is in."""
         self._listeners.append(listener)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from sale_backend.domain.attempt_door import AttemptDoor
-from sale_backend.storage.stock_view import StockView
+from sale_backend.storage.stock_view import StockSnapshot, StockView
 from tests.support.shop_fixtures import Shop
 
 ONE = {"standard": 1}
@@ -90,3 +90,37 @@ async def test_a_waiter_of_another_tier_is_not_kept_by_these_attempts(
     door.leave(unique_id, ONE)
     door.leave(unique_id, ONE)
     assert await asyncio.wait_for(blocked, timeout=5) is None
+
+
+async def test_waiters_are_kept_while_the_read_that_decides_them_is_out(
+    shop: Shop, unique_id: str
+) -> None:
+    """The attempts ended and the read they asked for is slow: the waiters' own waits run out
+    meanwhile, and they wait on for that read (not on to the hold script), which refuses them."""
+    await shop.define(unique_id, max_tickets_per_buyer=100, max_tickets_per_order=100)
+    await hold(shop, unique_id, 98)
+    gate = asyncio.Event()
+    gate.set()
+
+    async def slow_read(event_id: str) -> StockSnapshot:
+        await gate.wait()
+        return await shop.runtime.store.stock_snapshot(event_id)
+
+    view = StockView(slow_read)
+    assert await view.shortfall(unique_id, ONE) is None
+    door = AttemptDoor(view, max_wait_seconds=MAX_WAIT_SECONDS)
+    assert await door.enter(unique_id, ONE) is None
+    assert await door.enter(unique_id, ONE) is None
+    waiters = [asyncio.create_task(door.enter(unique_id, ONE)) for _ in range(3)]
+    await asyncio.sleep(4 * MAX_WAIT_SECONDS)
+    await hold(shop, unique_id, 2)  # the two attempts took the last tickets
+    gate.clear()  # the read their end asks for is slow
+    door.leave(unique_id, ONE)
+    door.leave(unique_id, ONE)
+    await asyncio.sleep(6 * MAX_WAIT_SECONDS)
+    assert not any(waiter.done() for waiter in waiters)  # kept for the read under way
+    gate.set()
+    refusals = await asyncio.wait_for(asyncio.gather(*waiters), timeout=5)
+    assert [(refusal.tier_id, refusal.remaining) for refusal in refusals if refusal] == [
+        ("standard", 0)
+    ] * 3
