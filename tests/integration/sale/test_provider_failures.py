@@ -10,14 +10,13 @@ from redis.asyncio import Redis
 from sale_backend.domain.checkout import parse_checkout
 from sale_backend.domain.payments import (
     CARD_SLOW,
-    CARD_SUCCEEDS,
     PaymentResult,
     TestPaymentProvider,
 )
 from sale_backend.domain.reconcile import reconcile
 from sale_backend.errors import IdempotencyKeyBusy, PaymentProviderError
 from sale_backend.storage.keys import EventKeys
-from tests.support.shop_fixtures import ShopFactory
+from tests.support.shop_fixtures import ShopFactory, express_checkout_body
 from waitroom.storage.embedded_redis import EmbeddedRedis
 
 
@@ -50,13 +49,7 @@ class UnreliableProvider(TestPaymentProvider):
 
 
 def body(event_id: str) -> dict[str, object]:
-    return {
-        "event_id": event_id,
-        "items": [{"tier_id": "standard", "quantity": 2}],
-        "card_number": CARD_SUCCEEDS,
-        "name": "Fan",
-        "email": "fan@example.org",
-    }
+    return express_checkout_body(event_id, items=[{"tier_id": "standard", "quantity": 2}])
 
 
 def unreliable(redis: Redis) -> UnreliableProvider:

@@ -11,21 +11,12 @@ from typing import Any
 import httpx
 
 from sale_backend.storage.stock_view import MAX_AGE_SECONDS
-from tests.support.shop_fixtures import Shop, sample_event
+from tests.support.shop_fixtures import Shop, express_checkout_body, sample_event
 from waitroom.connector.errors import SessionNotFound
 from waitroom.tokens import new_visitor_id
 
 STOCK = 2
 
-
-def checkout_body(event_id: str) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "items": [{"tier_id": "standard", "quantity": 1}],
-        "card_number": "4242424242424242",
-        "name": "Fan",
-        "email": "fan@example.org",
-    }
 
 
 def hold_body(event_id: str) -> dict[str, Any]:
@@ -44,7 +35,7 @@ async def sell_out(shop: Shop, event_id: str) -> None:
         async with shop.client() as buyer:
             bought = await buyer.post(
                 "/api/v1/checkout",
-                json=checkout_body(event_id),
+                json=express_checkout_body(event_id),
                 headers={"idempotency-key": str(uuid.uuid4())},
             )
             assert bought.status_code == 201, bought.text
@@ -79,7 +70,7 @@ async def test_fast_and_full_paths_answer_sold_out_byte_for_byte(
     await sell_out(shop, unique_id)
     view = shop.runtime.store.stock_view
     for path, body in (
-        ("/api/v1/checkout", checkout_body(unique_id)),
+        ("/api/v1/checkout", express_checkout_body(unique_id)),
         ("/api/v1/holds", hold_body(unique_id)),
     ):
         view.forget(unique_id)  # the next request waits for a read sent after it came
@@ -103,11 +94,13 @@ async def test_a_retry_of_the_last_sale_gets_its_order_from_a_sold_out_tier(
     key = {"idempotency-key": str(uuid.uuid4())}
     visitor = new_visitor_id()
     async with shop.client(visitor) as buyer:
-        bought = await buyer.post("/api/v1/checkout", json=checkout_body(unique_id), headers=key)
+        bought = await buyer.post(
+            "/api/v1/checkout", json=express_checkout_body(unique_id), headers=key
+        )
         assert bought.status_code == 201, bought.text
         async with shop.client() as other:
             refused = await other.post(
-                "/api/v1/checkout", json=checkout_body(unique_id), headers=key
+                "/api/v1/checkout", json=express_checkout_body(unique_id), headers=key
             )
             assert refused.status_code == 409, refused.text
         # the buyer's session ended with the purchase; the retry carries a new pass, and the
@@ -115,7 +108,7 @@ async def test_a_retry_of_the_last_sale_gets_its_order_from_a_sold_out_tier(
         shop.runtime.store.stock_view.forget(unique_id)
         async with shop.client(visitor) as again:
             replayed = await again.post(
-                "/api/v1/checkout", json=checkout_body(unique_id), headers=key
+                "/api/v1/checkout", json=express_checkout_body(unique_id), headers=key
             )
     assert replayed.status_code == 201, replayed.text
     assert replayed.content == bought.content
@@ -144,7 +137,7 @@ async def test_prepared_refusals_follow_the_tickets_left_and_bad_input_keeps_its
     tickets with one left says one, and after the last sale the same request is refused with
     none left; a bad body for a sold-out tier still gets the route's 400."""
     await define(shop, unique_id, 1)
-    two = {**checkout_body(unique_id), "items": [{"tier_id": "standard", "quantity": 2}]}
+    two = {**express_checkout_body(unique_id), "items": [{"tier_id": "standard", "quantity": 2}]}
     for path, body in (("/api/v1/checkout", two), ("/api/v1/holds", hold_body(unique_id))):
         body = {**body, "items": [{"tier_id": "standard", "quantity": 2}]}
         fast, full = await fast_and_full(shop, unique_id, path, body)
@@ -153,7 +146,7 @@ async def test_prepared_refusals_follow_the_tickets_left_and_bad_input_keeps_its
     async with shop.client() as buyer:
         bought = await buyer.post(
             "/api/v1/checkout",
-            json=checkout_body(unique_id),
+            json=express_checkout_body(unique_id),
             headers={"idempotency-key": str(uuid.uuid4())},
         )
         assert bought.status_code == 201, bought.text
