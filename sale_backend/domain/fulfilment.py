@@ -100,8 +100,8 @@ class Fulfilment:
             raise PaymentStatusUnknown("the order could not be written yet; it will be completed")
         if answer[0] == "ok":
             self.reporter.changed(event, sold_delta=hold.data.units)
-            version = int(answer[1]) if len(answer) > 1 else None
-            return Answer(ORDER_CREATED_STATUS, response, order.order_id, False, version)
+            # confirm.lua's 'ok' carries the sale Redis time of the sale
+            return Answer(ORDER_CREATED_STATUS, response, order.order_id, False, int(answer[1]))
         if answer[0] == "done":
             existing = await load_order(self.store, answer[1], None)
             view = public_order(existing, self.codes, self.links)
