@@ -10,7 +10,8 @@ each sending its next buyer's request as soon as the last one is answered.
 
 Checked after the run: exactly ``--stock`` tickets sold, one order per 201, and every other
 answer a clean 409 ``sold-out`` problem (the run fails otherwise). Reported: latency
-percentiles over every request, requests per second, and per request the CPU of the shop, the
+percentiles over every request (and apart: the opening burst, each connection's first request,
+and the rest), requests per second, and per request the CPU of the shop, the
 waiting room and both Redis servers and the sale Redis's commands (``evalsha`` = script calls),
 and how the connections were spread over the shop's workers (counted from /proc at the end of
 the race: :mod:`loadtests.connection_split`).
@@ -66,14 +67,16 @@ async def race(
     requests: list[bytes],
     connections: int,
     count_split: Callable[[], dict[int, int]],
-) -> tuple[list[float], Counter[str], float, dict[int, int]]:
+) -> tuple[list[float], list[float], Counter[str], float, dict[int, int]]:
     """Every request once, over ``connections`` connections opened before the start;
-    ``count_split`` counts each worker's connections at the end, before they close."""
+    ``count_split`` counts each worker's connections at the end, before they close. The
+    latencies of the opening burst (each connection's first request) and of the rest."""
     clients = [KeepAliveConnection(host, port) for _ in range(connections)]
     opened = await asyncio.gather(*(client.connect() for client in clients), return_exceptions=True)
     failures = [error for error in opened if isinstance(error, BaseException)]
     if failures:
         raise RuntimeError(f"{len(failures)} connections could not be opened: {failures[0]!r}")
+    burst: list[float] = []
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     pending = iter(requests)
@@ -81,13 +84,15 @@ async def race(
 
     async def buyer_after_buyer(client: KeepAliveConnection) -> None:
         await start.wait()
+        measured = burst
         for raw in pending:
             try:
                 reply = await client.send(raw, timeout_seconds=REPLY_TIMEOUT_SECONDS)
             except (ConnectionError, OSError, TimeoutError) as error:
                 outcomes[f"error {type(error).__name__}"] += 1
                 continue
-            latencies.append(reply.seconds)
+            measured.append(reply.seconds)
+            measured = latencies
             if reply.status == 201:
                 outcomes["201"] += 1
             elif reply.status == 409 and problem_type(reply.body) == SOLD_OUT_TYPE:
@@ -104,7 +109,7 @@ async def race(
     split = count_split()
     for client in clients:
         client.close()
-    return latencies, outcomes, elapsed, split
+    return burst, latencies, outcomes, elapsed, split
 
 
 def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int) -> dict[str, Any]:
@@ -133,7 +138,7 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
     def count_split() -> dict[int, int]:
         return connections_per_process(shop.worker_pids(), shop.port)
 
-    latencies, outcomes, elapsed, split = uvloop.run(
+    burst, rest, outcomes, elapsed, split = uvloop.run(
         race(shop.host, shop.port, requests, connections, count_split)
     )
     client_cpu = time.process_time() - client_cpu
@@ -164,7 +169,9 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
         "checks": checks,
         "requests_per_second": round(buyers / elapsed, 1),
         "elapsed_seconds": round(elapsed, 2),
-        "latency": latency_summary(latencies),
+        "latency": latency_summary(burst + rest),
+        "latency_opening_burst": latency_summary(burst),
+        "latency_after_burst": latency_summary(rest),
         "per_request": {
             **usage_per_request(before, after, buyers),
             "client_cpu_us": round(client_cpu / buyers * 1e6, 1),
