@@ -15,6 +15,11 @@ waiting room). Only a buyer whose tiers have no attempt in flight, with no read 
 under way, and who has waited ``max_wait_seconds`` (a read that failed, say) goes on for the
 hold script to decide, as without the door. The script stays the authority; the door never
 refuses on its own.
+
+While buyers wait and attempts are in flight, the view is read again every
+``REREAD_SECONDS`` (not only when an attempt ends): the attempts take their tickets with their
+first script, long before their payments and confirmations end, so a read soon after says the
+tier is gone.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 from sale_backend.storage.stock_view import Shortfall, StockView
 
 MAX_WAIT_SECONDS = 2.0
+REREAD_SECONDS = 0.02
 
 
 @dataclass(slots=True)
@@ -46,6 +52,7 @@ class AttemptDoor:
         self.max_wait_seconds = max_wait_seconds
         self._in_flight: dict[str, Counter[str]] = {}
         self._waiting: dict[str, list[_Waiter]] = {}
+        self._rereads: dict[str, asyncio.TimerHandle] = {}
         view.on_read(self._review)
 
     async def enter(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
@@ -137,5 +144,14 @@ class AttemptDoor:
             self._waiting[event_id] = still
             if any(waiter.arrived > read_at for waiter in still):
                 self.view.read_soon(event_id)
+            elif event_id not in self._rereads:  # they wait for attempts in flight
+                self._rereads[event_id] = asyncio.get_running_loop().call_later(
+                    REREAD_SECONDS, self._reread, event_id
+                )
         else:
             del self._waiting[event_id]
+
+    def _reread(self, event_id: str) -> None:
+        del self._rereads[event_id]
+        if self._waiting.get(event_id):
+            self.view.read_soon(event_id)

@@ -155,17 +155,25 @@ class CheckoutService:
                 )
             return answer  # else refused before anything was written: the key is still free
 
-    async def sold_out_answer(self, shortfall: Shortfall, redis_key: str) -> Answer | None:
+    async def sold_out_answer(
+        self, event_id: str, shortfall: Shortfall, redis_key: str
+    ) -> Answer | None:
         """The sold-out answer for a shortfall the stock view found, or None when the
         Idempotency-Key has a record (a retry of a request that ran: the claim replays its
         answer)."""
-        if await self.answered_before(redis_key):
+        if await self.answered_before(event_id, redis_key):
             return None
         return self.sold_out_of(shortfall)
 
-    async def answered_before(self, redis_key: str) -> bool:
-        """Whether the Idempotency-Key has a record (its request ran or runs)."""
-        return await self.fulfilment.store.idempotency_record_exists(redis_key)
+    async def answered_before(self, event_id: str, redis_key: str) -> bool:
+        """Whether the Idempotency-Key has a record (its request ran or runs): as of the stock
+        view's last read of the event when that read brought every record name (the read
+        that found the tier sold out), else asked of Redis now."""
+        store = self.fulfilment.store
+        recorded = store.stock_view.recorded(event_id, redis_key)
+        if recorded is None:
+            recorded = await store.idempotency_record_exists(redis_key)
+        return recorded
 
     def sold_out_of(self, shortfall: Shortfall) -> Answer:
         """The answer to a checkout the stock cannot serve (the same for every buyer)."""
@@ -180,7 +188,9 @@ class CheckoutService:
         shortfall = await self.fulfilment.store.stock_view.shortfall(
             event.event_id, document.items
         )
-        return None if shortfall is None else await self.sold_out_answer(shortfall, redis_key)
+        if shortfall is None:
+            return None
+        return await self.sold_out_answer(event.event_id, shortfall, redis_key)
 
     async def _pay(
         self,

@@ -174,6 +174,13 @@ class EventKeys:
         """Hash: e-mail id -> JSON payload, ``attempts:<id>`` counters (the outbox's)."""
         return self.outbox.messages
 
+    @property
+    def record_log(self) -> str:
+        """List: the name of every Idempotency-Key record made for the event, in order (the
+        stock views of the shop processes follow it, so a sold-out refusal knows whether a
+        request has an earlier answer to replay without asking)."""
+        return self.prefix + "record_log"
+
     def idempotency(self, buyer: str, key: str) -> str:
         """Hash: the first answer to one buyer's ``Idempotency-Key`` (state, body hash, answer)."""
         digest = hashlib.sha256(f"{buyer}\x00{key}".encode()).hexdigest()[:32]

@@ -8,10 +8,11 @@ Idempotency-Key record where the script takes one. Answers are the script's repl
 outcome first (the shapes are in each script's header), or a named tuple where the shape is
 fixed. Scripts run with EVALSHA, loaded again once when Redis answers NOSCRIPT.
 
-Every call goes through the process's :class:`CommandBatcher` (calls that arrive while a batch
-is on its way go out together in the next, so one fsync covers several); ``*_call`` methods and
-:meth:`SaleScripts.together` send several scripts in one batch. An observer (the store's stock
-view) sees every answer.
+Every call but the stock view's reads goes through the process's :class:`CommandBatcher`
+(calls that arrive while a batch is on its way go out together in the next, so one fsync covers
+several); ``*_call`` methods and :meth:`SaleScripts.together` send several scripts in one
+batch. An observer (the store's stock view) sees every answer. ``stock_snapshot`` goes on its
+own client (:class:`~sale_backend.storage.store.SaleStore` gives it one connection of its own).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from sale_backend.storage.keys import EventKeys
-from sale_backend.storage.stock_view import StockSnapshot
+from sale_backend.storage.stock_view import RecordLogPart, StockSnapshot
 from service_kit.command_batches import BatchedCall, CommandBatcher
 from service_kit.lua import LuaScript, Prelude
 from service_kit.mail_outbox import ENQUEUE_PRELUDE
@@ -34,6 +35,9 @@ from service_kit.mail_outbox import ENQUEUE_PRELUDE
 PACKAGE = "sale_backend.storage"
 HOLD_KEYS = ("stock", "seats", "holds", "hold_expiry", "buyers", "hold_payment")
 PAYMENT_KEYS = (*HOLD_KEYS, "payment_status", "payments_pending")
+MAX_RECORDS_PER_READ = 2000
+"""Entries of an event's record log one stock read brings (a view behind by more catches up
+over several reads, asking for each record itself meanwhile)."""
 
 Answer = tuple[str, ...]
 """A script's reply decoded: the outcome, then what that outcome carries."""
@@ -104,13 +108,15 @@ class SaleScripts:
         redis: Redis,
         batcher: CommandBatcher | None = None,
         observer: AnswerObserver | None = None,
+        reader: Redis | None = None,
     ) -> None:
+        """``reader``: the client of the stock view's reads (else ``redis``)."""
         self.batcher = batcher or CommandBatcher(redis)
         self._observer = observer
         self._hold = _Script(redis, "hold", HOLD_KEYS, ("hold_id", "hold", "ttl_ms", "buyer_limit"))
         self._release = _Script(redis, "release", HOLD_KEYS, ("mode", "target", "buyer"))
         self._begin_checkout = _Script(
-            redis, "begin_checkout", (*PAYMENT_KEYS, "payments", "idempotency"),
+            redis, "begin_checkout", (*PAYMENT_KEYS, "payments", "record_log", "idempotency"),
             ("body_sha256", "idempotency_ttl_seconds", "hold_id", "buyer", "payment_id",
              "payment", "hold", "ttl_ms", "buyer_limit"),
         )
@@ -141,7 +147,12 @@ class SaleScripts:
             redis, "define_event", ("stock", "seats", "catalog"),
             ("catalog", "tier_count", "tiers..."),
         )
-        self._stock_snapshot = _Script(redis, "stock_snapshot", ("stock", "hold_expiry"), ())
+        self._stock_snapshot = _Script(
+            reader or redis,
+            "stock_snapshot",
+            ("stock", "hold_expiry", "record_log"),
+            ("records_known", "max_records"),
+        )
         self._register_tickets = _Script(
             redis, "register_tickets", ("short_codes", "ticket_details", "ticket_changes"),
             ("tickets...",),
@@ -314,13 +325,28 @@ class SaleScripts:
         args += seat_ids
         return await self._one(self._define_event, event_id, args)
 
-    async def stock_snapshot(self, event_id: str) -> StockSnapshot:
+    async def stock_snapshot(
+        self, event_id: str, records_known: int | None = None
+    ) -> StockSnapshot:
         """``stock_snapshot.lua``: the stock hash with the Redis time of the read and the
-        earliest hold expiry."""
-        raw = await self._one(self._stock_snapshot, event_id, [])
-        pairs = raw[2:]
+        earliest hold expiry; with ``records_known``, the entries of the event's record log
+        past that many (at most ``MAX_RECORDS_PER_READ``)."""
+        known = -1 if records_known is None else records_known
+        # on its own, not in a batch: it writes nothing (no fsync to share), and under load a
+        # read that waited for a batch and its steps came back too late to keep the view young
+        reply = await self._stock_snapshot.run(
+            self._stock_snapshot.keys(event_id, None), [known, MAX_RECORDS_PER_READ]
+        )
+        raw = tuple(decode(item) for item in reply)
+        count = int(raw[4])
+        pairs = raw[5 + count :]
         figures = {
             decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
         }
         next_expiry = int(raw[1])
-        return StockSnapshot(int(raw[0]), None if next_expiry < 0 else next_expiry, figures)
+        records = None
+        if records_known is not None:
+            records = RecordLogPart(int(raw[3]), raw[5 : 5 + count], int(raw[2]))
+        return StockSnapshot(
+            int(raw[0]), None if next_expiry < 0 else next_expiry, figures, records
+        )

@@ -6,15 +6,22 @@ only short-cuts refusals that are certain:
 
 - it is read in one step (``stock_snapshot.lua``: the stock hash, the Redis time and the
   earliest hold expiry) at most ``refresh_after_seconds`` apart while requests use it (in the
-  background);
+  background), and more often when a read takes long (a busy process answers its reads late):
+  a read goes out when ``max_age_seconds`` less the time the last read took has passed since
+  the one before (at least ``MIN_REFRESH_SECONDS`` apart, at most ``MAX_READS_OUT`` out), so a
+  young view is always on its way;
 - a tier is refused only on a figure younger than ``max_age_seconds`` (counted from the moment
   the read was *sent*, so a ticket that comes back right after a read is sold again within that
   time), or on a read sent after the request arrived (as fresh as asking the script then);
   and only before the earliest hold of the read can expire (an expired hold goes back to stock
   in the next hold script, so the script must be asked from then on);
-- a request that finds the view too old waits for a read sent after it arrived: one read of
-  an event is out at a time, and the requests that came while it was out share the next one
-  (so a busy process reads each event a few times a second, however many requests wait);
+- a request that finds the view too old waits for a read as young as the view must be: one
+  already out that was sent less than ``max_age_seconds`` before the request came, else the
+  next, which the requests that came meanwhile share (so a busy process reads each event a few
+  dozen times a second at most, however many requests wait);
+- a read also brings the names of the Idempotency-Key records made since the last one (the
+  event's record log): a checkout refused as sold out is looked up there, as of the same read
+  as the figures, instead of asking Redis whether it has an earlier answer to replay;
 - a hold script's own ``sold_out`` answer updates the tier at once;
 - stock returned by this process (a released or expired hold, a refund, a new capacity) drops
   the event's view, and anything read before that is ignored.
@@ -28,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
@@ -36,8 +43,21 @@ from redis.exceptions import RedisError
 LOGGER = logging.getLogger("sale_backend")
 MAX_AGE_SECONDS = 0.25
 REFRESH_AFTER_SECONDS = 0.1
-MAX_READS_OUT = 3
+MIN_REFRESH_SECONDS = 0.025
+MAX_READS_OUT = 10
 """Reads of one event out at once (each sent a refresh interval after the one before)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLogPart:
+    """Entries of an event's record log (the names of its Idempotency-Key records, in the
+    order they were made), as a read found it."""
+
+    start: int
+    """The position of the first entry given."""
+    entries: Sequence[str]
+    length: int
+    """How many entries the log had at the read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +69,17 @@ class StockSnapshot:
     next_hold_expiry_ms: int | None
     """The earliest expiry of a hold (Redis clock, unix ms); None without holds."""
     figures: dict[str, int]
+    records: RecordLogPart | None = None
+    """The record log past what the reader knew (None: not asked for)."""
+
+
+@dataclass(slots=True)
+class _Records:
+    """The names of an event's Idempotency-Key records this process has read."""
+
+    names: set[str] = field(default_factory=set)
+    known: int = 0
+    """Entries of the log read so far (from the start, without gaps)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,24 +98,41 @@ class _EventView:
     """No hold of the snapshot can expire before this (monotonic seconds)."""
     tiers: dict[str, tuple[int, float]] = field(default_factory=dict)
     """Tier -> (remaining, when the read that gave it was sent)."""
+    every_record: bool = False
+    """The read brought the record log to its end: a name not read has no record."""
+
+
+@dataclass(slots=True)
+class _Read:
+    """One read out, and the requests waiting for it (each on its own future, set by the read
+    itself as it ends: a busy loop wakes them one step after the answer, not three)."""
+
+    asked_at: float
+    """When it was started (monotonic): the refreshes are paced by this."""
+    waiters: list[asyncio.Future[None]]
+    sent_at: float | None = None
+    """When its task sent it, a loop step after it was asked (a busy loop's step can take
+    tens of ms): its figures are as young as this."""
 
 
 @dataclass(slots=True)
 class _Reads:
     """The reads of one event that are out (under load a read can take longer than the
-    refresh interval, so the next one goes out meanwhile), and the one the requests that came
-    after the newest was sent wait for."""
+    refresh interval, so the next one goes out meanwhile), and the requests that came after
+    the newest was sent, waiting for the next."""
 
-    out: dict[asyncio.Task[None], float] = field(default_factory=dict)
-    """Read -> when it was sent (monotonic)."""
-    newest_sent_at: float = float("-inf")
-    next: asyncio.Future[None] | None = None
+    out: list[_Read] = field(default_factory=list)
+    newest_asked_at: float = float("-inf")
+    next: list[asyncio.Future[None]] | None = None
+    """Requests waiting for the next read; an empty list when a read is only asked for."""
+    took: float = 0.0
+    """How long the last read that came back took (seconds)."""
 
 
 class StockView:
     def __init__(
         self,
-        read: Callable[[str], Awaitable[StockSnapshot]],
+        read: Callable[[str, int], Awaitable[StockSnapshot]],
         max_age_seconds: float = MAX_AGE_SECONDS,
         refresh_after_seconds: float = REFRESH_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -97,6 +145,9 @@ class StockView:
         self._reads: dict[str, _Reads] = {}
         self._forgotten_at: dict[str, float] = {}
         self._listeners: list[Callable[[str], None]] = []
+        self._records: dict[str, _Records] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
         self.reads = 0
 
     async def shortfall(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
@@ -131,6 +182,16 @@ class StockView:
         view = self._events.get(event_id)
         return None if view is None else self._decide(view, view.read_at, quantities)
 
+    def recorded(self, event_id: str, idempotency_key: str) -> bool | None:
+        """Whether the Idempotency-Key record (its Redis key) was made, as of the last read
+        (in the same step as its figures: as old as a refusal it decides); None when that read
+        did not bring the event's record log to its end."""
+        records = self._records.get(event_id)
+        if records is not None and idempotency_key in records.names:
+            return True
+        view = self._events.get(event_id)
+        return False if view is not None and view.every_record else None
+
     def remaining(self, event_id: str, tier_id: str) -> int | None:
         """The tier's figure of the last read (an estimate, never a refusal); None when
         unknown or when a hold of that read was due to expire (tickets may be back)."""
@@ -144,14 +205,27 @@ class StockView:
         """Have the event read again by a read sent from now on (listeners hear of it)."""
         reads = self._reads.setdefault(event_id, _Reads())
         if self._may_start(reads):
-            self._start_read(event_id, reads, then=self._take_next(reads))
-        elif reads.newest_sent_at < self._clock() and reads.next is None:
-            reads.next = asyncio.get_running_loop().create_future()
+            self._start_read(event_id, reads)
+        elif reads.newest_asked_at < self._clock() and reads.next is None:
+            reads.next = []
 
     def reading(self, event_id: str) -> bool:
         """Whether a read of the event is out, or asked for to follow the one out."""
         reads = self._reads.get(event_id)
         return reads is not None and (bool(reads.out) or reads.next is not None)
+
+    async def close(self) -> None:
+        """Send no more reads and end the ones out (before the Redis client closes)."""
+        self._closed = True
+        for reads in self._reads.values():
+            for waiter in reads.next or ():
+                if not waiter.done():
+                    waiter.set_result(None)
+            reads.next = None
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def on_read(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_id)`` after every read of an event is in."""
@@ -185,21 +259,35 @@ class StockView:
         self._forgotten_at[event_id] = self._clock()
         self._events.pop(event_id, None)
 
+    @staticmethod
+    def _add_records(records: _Records, part: RecordLogPart | None) -> bool:
+        """Take in a read's part of the record log; whether the names read reach its end as
+        of that read (reads out at once may bring the same entries, or come back in any
+        order: the part only adds what it has past the entries known)."""
+        if part is None or part.start > records.known:
+            return False
+        new = part.entries[records.known - part.start :]
+        records.names.update(new)
+        records.known += len(new)
+        return records.known >= part.length
+
     async def _read_sent_after(self, event_id: str, arrived: float) -> None:
         """Wait for a read sent after ``arrived`` (the one out, or the next)."""
+        if self._closed:
+            return
         reads = self._reads.setdefault(event_id, _Reads())
         if self._may_start(reads):
-            self._start_read(event_id, reads, then=self._take_next(reads))
-        young = [(sent_at, read) for read, sent_at in reads.out.items() if sent_at > arrived]
-        waited: asyncio.Future[None]
-        if young:
-            waited = min(young, key=lambda item: item[0])[1]  # the first sent comes back first
+            self._start_read(event_id, reads)
+        waited: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        young = [read for read in reads.out if read.sent_at is None or read.sent_at > arrived]
+        if young:  # the first asked comes back first
+            min(young, key=lambda read: read.asked_at).waiters.append(waited)
         else:
             if reads.next is None:
-                reads.next = asyncio.get_running_loop().create_future()
-            waited = reads.next
+                reads.next = []
+            reads.next.append(waited)
         with contextlib.suppress(RedisError, OSError):
-            await asyncio.shield(waited)
+            await waited
 
     def _start_read_unless_out(self, event_id: str) -> None:
         """A refresh, unless a read is out that was sent less than ``refresh_after_seconds``
@@ -207,54 +295,70 @@ class StockView:
         a young read is always on its way)."""
         reads = self._reads.setdefault(event_id, _Reads())
         if self._may_start(reads):
-            self._start_read(event_id, reads, then=self._take_next(reads))
+            self._start_read(event_id, reads)
 
     def _may_start(self, reads: _Reads) -> bool:
-        """No read is out, or the newest went out ``refresh_after_seconds`` ago (and fewer
-        than MAX_READS_OUT are out: a store that does not answer gets no pile of reads)."""
+        """No read is out, or the newest went out a refresh interval ago (``refresh_after_seconds``,
+        shorter when reads take long; and fewer than MAX_READS_OUT are out: a store that does
+        not answer gets no pile of reads)."""
         if not reads.out:
             return True
-        overdue = self._clock() - reads.newest_sent_at >= self.refresh_after_seconds
+        interval = max(
+            MIN_REFRESH_SECONDS,
+            min(self.refresh_after_seconds, self.max_age_seconds - 2 * reads.took),
+        )
+        overdue = self._clock() - reads.newest_asked_at >= interval
         return overdue and len(reads.out) < MAX_READS_OUT
 
-    @staticmethod
-    def _take_next(reads: _Reads) -> asyncio.Future[None] | None:
-        """The requests waiting for the next read: a read sent now is sent after they came."""
-        waiting, reads.next = reads.next, None
-        return waiting
+    def _start_read(self, event_id: str, reads: _Reads) -> None:
+        """Send a read; the requests waiting for the next one wait for this one (it is sent
+        after they came)."""
+        if self._closed:
+            return  # shutting down: waiters go on with what the view has
+        read = _Read(self._clock(), reads.next or [])
+        reads.next = None
+        reads.out.append(read)
+        reads.newest_asked_at = read.asked_at
+        task = asyncio.get_running_loop().create_task(self._run_read(event_id, reads, read))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    def _start_read(
-        self, event_id: str, reads: _Reads, then: asyncio.Future[None] | None = None
-    ) -> None:
-        sent_at = self._clock()
-        task = asyncio.get_running_loop().create_task(self._read_once(event_id, sent_at))
-        reads.out[task] = reads.newest_sent_at = sent_at
-        task.add_done_callback(lambda done: self._read_done(event_id, reads, done, then))
+    async def _run_read(self, event_id: str, reads: _Reads, read: _Read) -> None:
+        error: BaseException | None = None
+        try:
+            read.sent_at = self._clock()
+            await self._read_once(event_id, read.sent_at)
+        except BaseException as failed:  # the waiters hear of it; a cancellation goes on
+            error = failed
+            if not isinstance(failed, Exception):
+                raise
+            LOGGER.debug("stock view of %s not read: %s", event_id, failed)
+        finally:
+            self._read_done(event_id, reads, read, error)
 
     def _read_done(
-        self,
-        event_id: str,
-        reads: _Reads,
-        task: asyncio.Task[None],
-        then: asyncio.Future[None] | None,
+        self, event_id: str, reads: _Reads, read: _Read, error: BaseException | None
     ) -> None:
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            LOGGER.debug("stock view of %s not read: %s", event_id, error)
-        if then is not None and not then.done():
-            if error is not None:
-                then.set_exception(error)
-            else:
-                then.set_result(None)
-        sent_at = reads.out.pop(task, None)
-        if sent_at != reads.newest_sent_at:
+        for waiter in read.waiters:
+            if waiter.done():
+                continue  # its request went away
+            if isinstance(error, Exception):
+                waiter.set_exception(error)
+            else:  # read, or cancelled (shutting down): the view says what it has
+                waiter.set_result(None)
+        reads.out.remove(read)
+        if error is None:
+            reads.took = self._clock() - read.asked_at
+        if read.asked_at != reads.newest_asked_at:
             return  # an older read: a newer one is out
-        if reads.next is not None:  # requests came while this read was out: read for them
-            self._start_read(event_id, reads, then=self._take_next(reads))
+        if reads.next is not None and not isinstance(error, asyncio.CancelledError):
+            self._start_read(event_id, reads)  # requests came while this read was out
 
     async def _read_once(self, event_id: str, sent_at: float) -> None:
-        snapshot = await self._read(event_id)
+        records = self._records.setdefault(event_id, _Records())
+        snapshot = await self._read(event_id, records.known)
         self.reads += 1
+        every_record = self._add_records(records, snapshot.records)
         if sent_at < self._forgotten_at.get(event_id, float("-inf")):
             return  # stock came back while this read was out: it may predate that
         certain_until = sent_at + self.max_age_seconds
@@ -273,6 +377,6 @@ class StockView:
             for tier_id, figure in current.tiers.items():  # newer script answers stay
                 if figure[1] > sent_at:
                     tiers[tier_id] = figure
-        self._events[event_id] = _EventView(sent_at, certain_until, tiers)
+        self._events[event_id] = _EventView(sent_at, certain_until, tiers, every_record)
         for listener in self._listeners:
             listener(event_id)

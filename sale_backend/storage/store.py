@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 
 from sale_backend.errors import EventNotFound
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
@@ -34,8 +34,18 @@ class SaleStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self.batcher = CommandBatcher(redis)
-        self.scripts = SaleScripts(redis, self.batcher, self._keep_view)
+        # the stock view's reads on a connection of their own: a pooled command waits a loop
+        # step for the pool's health check, and under load every step is tens of ms
+        self.reader = redis if isinstance(redis, RedisCluster) else redis.client()
+        self.scripts = SaleScripts(redis, self.batcher, self._keep_view, self.reader)
         self.stock_view = StockView(self.stock_snapshot)
+
+    async def aclose(self) -> None:
+        """End the stock view's reads and give their connection back (before the client
+        closes)."""
+        await self.stock_view.close()
+        if self.reader is not self.redis:
+            await self.reader.aclose()
 
     def _keep_view(self, call: ScriptCall, answer: Answer, sent_at: float) -> None:
         """Scripts that return stock make the view read it again; a hold refused for want of
@@ -86,11 +96,13 @@ class SaleStore:
         raw = await self.redis.hgetall(EventKeys(event_id).stock)
         return {decode(name): int(value) for name, value in raw.items()}
 
-    async def stock_snapshot(self, event_id: str) -> StockSnapshot:
+    async def stock_snapshot(
+        self, event_id: str, records_known: int | None = None
+    ) -> StockSnapshot:
         """The event's stock figures with the sale Redis time of the read (unix µs: the time
         orders stock reports of one event across shop processes) and the earliest hold
-        expiry."""
-        return await self.scripts.stock_snapshot(event_id)
+        expiry; with ``records_known``, the event's record log past that many entries."""
+        return await self.scripts.stock_snapshot(event_id, records_known)
 
     async def idempotency_record_exists(self, idempotency_key: str) -> bool:
         """Whether a request with this (buyer-scoped) Idempotency-Key ran or runs."""

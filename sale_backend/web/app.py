@@ -148,6 +148,7 @@ def create_app(
                 await mail_work.stop()
             await background.stop()
             await runtime.reporter.drain()
+            await runtime.store.aclose()
             await sale_redis.aclose()
             await connector.aclose()
 

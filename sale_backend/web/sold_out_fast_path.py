@@ -15,9 +15,11 @@ Idempotency-Key has no record, so a retry of a request that ran still gets its o
 built once per process per path, tier and tickets left.
 Requests for a tier with tickets go on through the process's :class:`AttemptDoor` (about as
 many at once as there are tickets left; the others wait for the view's next read, which
-refuses or lets them through). Everything else (no or bad credentials, bad input, a view that
-cannot be read) goes on to the connector and the handlers unchanged, with the body this layer
-read.
+refuses or lets them through). A checkout's Idempotency-Key is looked up in the record names
+the view read with the figures that refuse it (:meth:`StockView.recorded`), and asked of Redis
+only when the view has not read them all. Everything else (no or bad credentials, bad input, a
+view that cannot be read) goes on to the connector and the handlers unchanged, with the body
+this layer read.
 
 A sold-out answer does not claim the pass: the refusal is the same for every buyer, and the
 pass stays unused for when tickets come back.
@@ -154,9 +156,10 @@ class SoldOutFastPath:
     async def _refusal(
         self, runtime: ShopRuntime, path: str, attempt: _Attempt, shortfall: Shortfall
     ) -> _Refusal | None:
-        """The prepared refusal, or None when a checkout's Idempotency-Key has a record."""
+        """The prepared refusal, or None when a checkout's Idempotency-Key has a record (as
+        of the read that found the tier sold out, when it read the record log to its end)."""
         key = attempt.idempotency_key
-        if key is not None and await runtime.checkout.answered_before(key):
+        if key is not None and await runtime.checkout.answered_before(attempt.event.event_id, key):
             return None
         prepared_key = (path, shortfall.tier_id, shortfall.remaining)
         refusal = self._prepared.get(prepared_key)

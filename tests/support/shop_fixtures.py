@@ -9,7 +9,7 @@ import contextlib
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from sale_backend.domain.payments import CARD_SUCCEEDS, PaymentProvider
 from sale_backend.settings import ShopSettings
+from sale_backend.storage.stock_view import StockSnapshot, StockView
 from sale_backend.web.app import create_app
 from sale_backend.web.runtime import ShopRuntime
 from waitroom.connector import ConnectorSettings, PassClaims, visitor_hash
@@ -97,6 +98,17 @@ class Shop:
     queue_id: str
     waitroom: Runtime
     issuing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
+    views: list[StockView] = field(default_factory=list)
+    """Stock views a test made; closed with the shop (no read left out on its Redis)."""
+
+    def stock_view(
+        self, read: Callable[[str, int], Awaitable[StockSnapshot]] | None = None, **options: Any
+    ) -> StockView:
+        """A stock view of its own reading this shop's sale Redis (``read``: instead of the
+        store's read), closed when the shop stops."""
+        view = StockView(read or self.runtime.store.stock_snapshot, **options)
+        self.views.append(view)
+        return view
 
     @property
     def runtime(self) -> ShopRuntime:
@@ -244,7 +256,12 @@ def shop_factory(settings: Settings, unique_id: str) -> ShopFactory:
             await waitroom.state.runtime.store.configure(
                 unique_id, {"name": "Test queue", "state": "open", "event_id": unique_id}
             )
-            yield Shop(app, base, shop_settings, unique_id, waitroom.state.runtime)
+            shop = Shop(app, base, shop_settings, unique_id, waitroom.state.runtime)
+            try:
+                yield shop
+            finally:
+                for view in shop.views:
+                    await view.close()
 
     return start
 

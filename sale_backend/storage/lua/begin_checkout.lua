@@ -11,7 +11,8 @@
 -- KEYS[7] = payment_status       payment id -> status (hash)
 -- KEYS[8] = payments_pending     payment ids not settled yet (sorted set)
 -- KEYS[9] = payments             payment id -> payment intent JSON (hash)
--- KEYS[10] = idempotency         this request's Idempotency-Key record (hash)
+-- KEYS[10] = record_log         the event's records, by name, in the order they were made (list)
+-- KEYS[11] = idempotency         this request's Idempotency-Key record (hash)
 -- ARGV[1] = body_sha256          the request body's digest (same key + other body: mismatch)
 -- ARGV[2] = idempotency_ttl_seconds how long the claimed key lives
 -- ARGV[3] = hold_id              the hold to pay (an express checkout's new hold)
@@ -44,6 +45,9 @@ redis.call('HSET', K.payments, payment_id, payment_json)
 redis.call('HSET', K.payment_status, payment_id, 'pending')
 redis.call('ZADD', K.payments_pending, now, payment_id)
 redis.call('HSET', K.hold_payment, hold_id, payment_id)
+if redis.call('EXISTS', K.idempotency) == 0 then
+  redis.call('RPUSH', K.record_log, K.idempotency)
+end
 redis.call('HSET', K.idempotency, 'state', 'running', 'body', ARGV[1])
 redis.call('EXPIRE', K.idempotency, tonumber(ARGV[2]))
 return {'ok', raw, redis.call('ZSCORE', K.hold_expiry, hold_id)}

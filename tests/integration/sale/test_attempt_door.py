@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from sale_backend.domain.attempt_door import AttemptDoor
-from sale_backend.storage.stock_view import StockSnapshot, StockView
+from sale_backend.storage.stock_view import StockSnapshot
 from tests.support.shop_fixtures import Shop
 
 ONE = {"standard": 1}
@@ -29,7 +29,7 @@ async def door_with_two_left(shop: Shop, event_id: str) -> AttemptDoor:
     """An event with 2 standard tickets left and a door whose view has read that."""
     await shop.define(event_id, max_tickets_per_buyer=100, max_tickets_per_order=100)
     await hold(shop, event_id, 98)
-    view = StockView(shop.runtime.store.stock_snapshot)
+    view = shop.stock_view()
     assert await view.shortfall(event_id, ONE) is None
     assert view.remaining(event_id, "standard") == 2
     return AttemptDoor(view, max_wait_seconds=MAX_WAIT_SECONDS)
@@ -54,6 +54,27 @@ async def test_waiters_are_kept_while_attempts_are_in_flight_then_refused(
         ("standard", 0)
     ] * 3
     assert door.waiting(unique_id) == 0 and not door.in_flight(unique_id, ONE)
+
+
+async def test_waiters_are_refused_once_the_attempts_take_the_tickets_before_they_end(
+    shop: Shop, unique_id: str
+) -> None:
+    """The attempts hold the last tickets with their first script; their payments and
+    confirmations take long. The view is read again meanwhile (not only when they end), and
+    that read refuses the waiters while the attempts are still in flight."""
+    door = await door_with_two_left(shop, unique_id)
+    assert await door.enter(unique_id, ONE) is None
+    assert await door.enter(unique_id, ONE) is None
+    waiters = [asyncio.create_task(door.enter(unique_id, ONE)) for _ in range(3)]
+    await asyncio.sleep(20 * MAX_WAIT_SECONDS)
+    assert not any(waiter.done() for waiter in waiters)
+
+    await hold(shop, unique_id, 2)  # the attempts' holds; they have not ended
+    refusals = await asyncio.wait_for(asyncio.gather(*waiters), timeout=5)
+    assert all(refusal is not None for refusal in refusals)
+    assert door.in_flight(unique_id, ONE)  # refused before the attempts left
+    door.leave(unique_id, ONE)
+    door.leave(unique_id, ONE)
 
 
 async def test_a_waiter_goes_on_when_an_attempt_in_flight_fails(
@@ -102,11 +123,11 @@ async def test_waiters_are_kept_while_the_read_that_decides_them_is_out(
     gate = asyncio.Event()
     gate.set()
 
-    async def slow_read(event_id: str) -> StockSnapshot:
+    async def slow_read(event_id: str, records_known: int) -> StockSnapshot:
         await gate.wait()
-        return await shop.runtime.store.stock_snapshot(event_id)
+        return await shop.runtime.store.stock_snapshot(event_id, records_known)
 
-    view = StockView(slow_read)
+    view = shop.stock_view(slow_read)
     assert await view.shortfall(unique_id, ONE) is None
     door = AttemptDoor(view, max_wait_seconds=MAX_WAIT_SECONDS)
     assert await door.enter(unique_id, ONE) is None

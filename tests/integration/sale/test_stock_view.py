@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from sale_backend.storage import scripts
+from sale_backend.storage.keys import EventKeys
 from sale_backend.storage.stock_view import MAX_AGE_SECONDS, StockSnapshot, StockView
-from sale_backend.storage.store import SaleStore
-from tests.support.shop_fixtures import Shop, ShopFactory
+from tests.support.shop_fixtures import Shop, ShopFactory, express_checkout_body
+from waitroom.tokens import new_visitor_id
 
 ONE = {"standard": 1}
 
@@ -32,9 +36,9 @@ async def define_and_take_all(shop: Shop, event_id: str) -> str:
     return str(response.json()["hold_id"])
 
 
-def view_of(store: SaleStore, clock: FrozenClock) -> StockView:
+def view_of(shop: Shop, clock: FrozenClock) -> StockView:
     """A view read only when a request finds it too old (no reads in the background)."""
-    return StockView(store.stock_snapshot, refresh_after_seconds=MAX_AGE_SECONDS, clock=clock)
+    return shop.stock_view(refresh_after_seconds=MAX_AGE_SECONDS, clock=clock)
 
 
 async def test_a_sold_out_tier_is_refused_only_while_the_read_is_young(
@@ -42,7 +46,7 @@ async def test_a_sold_out_tier_is_refused_only_while_the_read_is_young(
 ) -> None:
     await define_and_take_all(shop, unique_id)
     clock = FrozenClock()
-    view = view_of(shop.runtime.store, clock)
+    view = view_of(shop, clock)
     refused = await view.shortfall(unique_id, ONE)
     assert refused is not None and (refused.tier_id, refused.remaining) == ("standard", 0)
     assert view.reads == 1
@@ -84,8 +88,7 @@ async def test_no_refusal_once_a_hold_of_the_read_can_have_expired(
         await define_and_take_all(shop, unique_id)
         clock = FrozenClock()
         # reads stay young for a minute here: only the holds' expiry can end the refusals
-        view = StockView(
-            shop.runtime.store.stock_snapshot,
+        view = shop.stock_view(
             max_age_seconds=60.0,
             refresh_after_seconds=60.0,
             clock=clock,
@@ -107,15 +110,15 @@ async def test_a_request_that_finds_the_view_old_is_decided_by_the_refresh_alrea
     clock = FrozenClock()
     gates: list[asyncio.Event] = []
 
-    async def slow_read(event_id: str) -> StockSnapshot:
+    async def slow_read(event_id: str, records_known: int) -> StockSnapshot:
         gate = asyncio.Event()
         gates.append(gate)
         if len(gates) not in (2, 3):
             gate.set()  # the second and third reads wait to be let through, the others not
         await gate.wait()
-        return await shop.runtime.store.stock_snapshot(event_id)
+        return await shop.runtime.store.stock_snapshot(event_id, records_known)
 
-    view = StockView(slow_read, refresh_after_seconds=0.1, clock=clock)
+    view = shop.stock_view(slow_read, refresh_after_seconds=0.1, clock=clock)
     assert await view.shortfall(unique_id, ONE) is not None
     clock.now += 0.1
     assert await view.shortfall(unique_id, ONE) is not None  # young: answered, refresh sent
@@ -134,3 +137,59 @@ async def test_a_request_that_finds_the_view_old_is_decided_by_the_refresh_alrea
     clock.now += MAX_AGE_SECONDS  # every read is old: a request waits for a new one
     assert await view.shortfall(unique_id, ONE) is not None
     assert view.reads == 4
+
+
+async def checkout(shop: Shop, event_id: str, visitor: str, key: str) -> None:
+    async with shop.client(visitor) as buyer:
+        bought = await buyer.post(
+            "/api/v1/checkout",
+            json=express_checkout_body(event_id),
+            headers={"idempotency-key": key},
+        )
+    assert bought.status_code == 201, bought.text
+
+
+async def test_the_view_knows_the_records_made_as_of_its_read(shop: Shop, unique_id: str) -> None:
+    """A read brings the names of the Idempotency-Key records made since the last one, in the
+    same step as the figures: a checkout it refuses is answered without asking Redis whether
+    it ran before (a record made after the read is known from the next)."""
+    await shop.define(unique_id)
+    visitor = new_visitor_id()
+    keys = EventKeys(unique_id)
+    first = keys.idempotency(shop.buyer(visitor), "first")
+    second = keys.idempotency(shop.buyer(visitor), "second")
+    await checkout(shop, unique_id, visitor, "first")
+    clock = FrozenClock()
+    view = view_of(shop, clock)
+    assert view.recorded(unique_id, first) is None  # not read yet: the caller must ask
+    assert await view.shortfall(unique_id, ONE) is None
+    assert view.recorded(unique_id, first) is True
+    assert view.recorded(unique_id, second) is False
+
+    await checkout(shop, unique_id, visitor, "second")
+    assert view.recorded(unique_id, second) is False  # as of the read, still young
+    clock.now += MAX_AGE_SECONDS
+    await view.shortfall(unique_id, ONE)
+    assert view.recorded(unique_id, second) is True
+    assert view.reads == 2
+
+
+async def test_a_view_behind_the_record_log_asks_until_a_read_brings_it_to_the_end(
+    shop: Shop, unique_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scripts, "MAX_RECORDS_PER_READ", 1)  # one name per read
+    await shop.define(unique_id)
+    visitor = new_visitor_id()
+    names = [EventKeys(unique_id).idempotency(shop.buyer(visitor), key) for key in "ab"]
+    for key in "ab":
+        await checkout(shop, unique_id, visitor, key)
+    clock = FrozenClock()
+    view = view_of(shop, clock)
+    await view.shortfall(unique_id, ONE)
+    assert view.recorded(unique_id, names[0]) is True
+    assert view.recorded(unique_id, names[1]) is None  # not read to the end: unknown
+    assert view.recorded(unique_id, "sale:{e:x}:idem:none") is None
+    clock.now += MAX_AGE_SECONDS
+    await view.shortfall(unique_id, ONE)
+    assert [view.recorded(unique_id, name) for name in names] == [True, True]
+    assert view.recorded(unique_id, "sale:{e:x}:idem:none") is False
