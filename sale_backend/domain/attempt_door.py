@@ -13,8 +13,9 @@ machine those attempts can take seconds, and letting the crowd through meanwhile
 thousands of pass claims and scripts after the last tickets (that flood is what overloads the
 waiting room). Only a buyer whose tiers have no attempt in flight, with no read of the event
 under way, and who has waited ``max_wait_seconds`` (a read that failed, say) goes on for the
-hold script to decide, as without the door. The script stays the authority; the door never
-refuses on its own.
+hold script to decide, as without the door (one timer per event looks every half
+``max_wait_seconds``; a waiter awaits only its own future, so a read's decision reaches it one
+loop step later). The script stays the authority; the door never refuses on its own.
 
 While buyers wait and attempts are in flight, the view is read again every
 ``REREAD_SECONDS`` (not only when an attempt ends): the attempts take their tickets with their
@@ -53,6 +54,7 @@ class AttemptDoor:
         self._in_flight: dict[str, Counter[str]] = {}
         self._waiting: dict[str, list[_Waiter]] = {}
         self._rereads: dict[str, asyncio.TimerHandle] = {}
+        self._watches: dict[str, asyncio.TimerHandle] = {}
         view.on_read(self._review)
 
     async def enter(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
@@ -64,26 +66,13 @@ class AttemptDoor:
         waiter = _Waiter(quantities, time.monotonic())
         self._waiting.setdefault(event_id, []).append(waiter)
         self.view.read_soon(event_id)
+        self._watch(event_id)
         try:
-            while True:
-                try:
-                    return await asyncio.wait_for(
-                        asyncio.shield(waiter.decided), self.max_wait_seconds
-                    )
-                except TimeoutError:
-                    if waiter.decided.done():
-                        return waiter.decided.result()
-                    if self.in_flight(event_id, quantities) or self.view.reading(event_id):
-                        continue  # their end has the view read, and that read decides
-                    waiter.decided.cancel()  # waited long enough: the script decides
-                    self._count(event_id, quantities, 1)
-                    return None
+            return await waiter.decided  # one loop step after a read decides (no timer each)
         except asyncio.CancelledError:  # the buyer went away
-            if waiter.decided.done() and not waiter.decided.cancelled():
-                if waiter.decided.result() is None:
-                    self._count(event_id, quantities, -1)  # let through, never to leave
-            else:
-                waiter.decided.cancel()
+            decided = waiter.decided
+            if decided.done() and not decided.cancelled() and decided.result() is None:
+                self._count(event_id, quantities, -1)  # let through, never to leave
             raise
 
     def leave(self, event_id: str, quantities: Mapping[str, int]) -> None:
@@ -150,6 +139,31 @@ class AttemptDoor:
                 )
         else:
             del self._waiting[event_id]
+
+    def _watch(self, event_id: str) -> None:
+        """Look at the event's waiters every half ``max_wait_seconds`` while there are any."""
+        if event_id not in self._watches:
+            self._watches[event_id] = asyncio.get_running_loop().call_later(
+                self.max_wait_seconds / 2, self._let_long_waiters_on, event_id
+            )
+
+    def _let_long_waiters_on(self, event_id: str) -> None:
+        """A buyer who has waited ``max_wait_seconds`` goes on for the hold script to decide,
+        unless attempts at their tiers are in flight or a read of the event is under way (the
+        end of those has the view read, and that read decides)."""
+        del self._watches[event_id]
+        waiting = self._waiting.get(event_id)
+        if not waiting:
+            return
+        due = time.monotonic() - self.max_wait_seconds
+        reading = self.view.reading(event_id)
+        for waiter in waiting:
+            if waiter.decided.done() or waiter.arrived > due or reading:
+                continue
+            if not self.in_flight(event_id, waiter.quantities):
+                self._count(event_id, waiter.quantities, 1)
+                waiter.decided.set_result(None)
+        self._watch(event_id)
 
     def _reread(self, event_id: str) -> None:
         del self._rereads[event_id]

@@ -282,15 +282,13 @@ class CheckoutService:
     ) -> Answer:
         provider = self.fulfilment.provider
         try:
-            result = await asyncio.wait_for(
-                provider.charge(
+            async with asyncio.timeout(self.payment_timeout_seconds):  # no task of its own
+                result = await provider.charge(
                     payment.payment_id,
                     payment.amount_minor,
                     payment.currency,
                     card_number,
-                ),
-                timeout=self.payment_timeout_seconds,
-            )
+                )
         except (PaymentTimeout, TimeoutError, PaymentProviderError, OSError):
             # Did money move? Only the provider knows; if it cannot say now, the intent stays
             # pending and the reconciler settles it.
