@@ -11,7 +11,7 @@ each sending its next buyer's request as soon as the last one is answered.
 Checked after the run: exactly ``--stock`` tickets sold, one order per 201, and every other
 answer a clean 409 ``sold-out`` problem (the run fails otherwise). Reported: latency
 percentiles over every request (and apart: the opening burst, each connection's first request,
-and the rest), requests per second, and per request the CPU of the shop, the
+the rest, and the purchases), requests per second, and per request the CPU of the shop, the
 waiting room and both Redis servers and the sale Redis's commands (``evalsha`` = script calls),
 and how the connections were spread over the shop's workers (counted from /proc at the end of
 the race: :mod:`loadtests.connection_split`).
@@ -67,10 +67,11 @@ async def race(
     requests: list[bytes],
     connections: int,
     count_split: Callable[[], dict[int, int]],
-) -> tuple[list[float], list[float], Counter[str], float, dict[int, int]]:
+) -> tuple[list[float], list[float], list[float], Counter[str], float, dict[int, int]]:
     """Every request once, over ``connections`` connections opened before the start;
     ``count_split`` counts each worker's connections at the end, before they close. The
-    latencies of the opening burst (each connection's first request) and of the rest."""
+    latencies of the opening burst (each connection's first request), of the rest, and of the
+    purchases (201) among them."""
     clients = [KeepAliveConnection(host, port) for _ in range(connections)]
     opened = await asyncio.gather(*(client.connect() for client in clients), return_exceptions=True)
     failures = [error for error in opened if isinstance(error, BaseException)]
@@ -78,6 +79,7 @@ async def race(
         raise RuntimeError(f"{len(failures)} connections could not be opened: {failures[0]!r}")
     burst: list[float] = []
     latencies: list[float] = []
+    purchases: list[float] = []
     outcomes: Counter[str] = Counter()
     pending = iter(requests)
     start = asyncio.Event()
@@ -95,6 +97,7 @@ async def race(
             measured = latencies
             if reply.status == 201:
                 outcomes["201"] += 1
+                purchases.append(reply.seconds)
             elif reply.status == 409 and problem_type(reply.body) == SOLD_OUT_TYPE:
                 outcomes["409 sold-out"] += 1
             else:
@@ -109,7 +112,7 @@ async def race(
     split = count_split()
     for client in clients:
         client.close()
-    return burst, latencies, outcomes, elapsed, split
+    return burst, latencies, purchases, outcomes, elapsed, split
 
 
 def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int) -> dict[str, Any]:
@@ -138,7 +141,7 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
     def count_split() -> dict[int, int]:
         return connections_per_process(shop.worker_pids(), shop.port)
 
-    burst, rest, outcomes, elapsed, split = uvloop.run(
+    burst, rest, purchases, outcomes, elapsed, split = uvloop.run(
         race(shop.host, shop.port, requests, connections, count_split)
     )
     client_cpu = time.process_time() - client_cpu
@@ -172,6 +175,7 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
         "latency": latency_summary(burst + rest),
         "latency_opening_burst": latency_summary(burst),
         "latency_after_burst": latency_summary(rest),
+        "latency_purchases": latency_summary(purchases),
         "per_request": {
             **usage_per_request(before, after, buyers),
             "client_cpu_us": round(client_cpu / buyers * 1e6, 1),

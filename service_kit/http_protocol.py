@@ -20,7 +20,10 @@ Both that and uvicorn's keep-alive timeout (an idle connection is closed
 connection: a request costs a clock read, no timer work (uvicorn armed and cancelled a loop
 timer per response, ~5 µs under uvloop). The watch never waits longer than the shorter of the
 two timeouts; when it finds a deadline still ahead it re-arms for exactly that moment, so both
-fire on time. And one write per response (:class:`OneWriteResponse`).
+fire on time. And one write per response (:class:`OneWriteResponse`), and at most
+``LIMIT_PER_STEP`` connections' requests taken in per loop step (:mod:`service_kit.read_budget`:
+the others wait their turn in the next steps, so a request in progress gets the answers it
+awaits within milliseconds under a flood).
 
 Bodies are limited by the ASGI layer (service_kit/body_limit.py). Limits come from
 :class:`service_kit.server_limits.ServerLimits` (``WAITROOM_*`` environment, read once per process).
@@ -40,6 +43,7 @@ from uvicorn.server import ServerState
 
 from service_kit.errors import HeadTimeout, HeadTooLarge, ServiceError
 from service_kit.problems import PROBLEM_CONTENT_TYPE, error_problem
+from service_kit.read_budget import read_budget
 from service_kit.server_limits import ServerLimits
 
 PROTOCOL = "service_kit.http_protocol:GuardedHttpToolsProtocol"
@@ -78,16 +82,20 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._watch_timer: asyncio.TimerHandle | None = None
         """At most one per connection, re-armed lazily: no timer work per request."""
         self._watch_seconds = min(self.head_timeout_seconds, float(self.timeout_keep_alive))
+        self._deferred: list[bytes] | None = None
+        """Bytes read while this loop step had taken in its budget of connections."""
         self._refusal: ServiceError | None = None
         """The error this connection was (or is being) refused with; later reads are ignored."""
 
     # connection lifetime
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._budget = read_budget(self.loop)
         self._one_write = OneWriteResponse(transport)
         self._start_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._deferred = None
         if self._watch_timer is not None:
             self._watch_timer.cancel()
             self._watch_timer = None
@@ -97,6 +105,25 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._idle_since = None
         if self._refusal is not None:
             return
+        if self._deferred is not None:  # read while deferred: kept behind the rest
+            self._deferred.append(data)
+            return
+        if not self._budget.take():  # this loop step has taken in enough: the next ones
+            self._deferred = [data]
+            self.flow.pause_reading()
+            self._budget.defer(self)
+            return
+        self._take_in(data)
+
+    def take_deferred(self) -> None:
+        """The loop step's turn of a connection whose data was deferred (:mod:`read_budget`)."""
+        chunks, self._deferred = self._deferred, None
+        if chunks is None or self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        self._take_in(b"".join(chunks))
+
+    def _take_in(self, data: bytes) -> None:
         self._read_bytes = len(data)
         super().data_received(data)
         if self._head_started is not None and self._refusal is None:

@@ -8,11 +8,11 @@ Idempotency-Key record where the script takes one. Answers are the script's repl
 outcome first (the shapes are in each script's header), or a named tuple where the shape is
 fixed. Scripts run with EVALSHA, loaded again once when Redis answers NOSCRIPT.
 
-Every call but the stock view's reads goes through the process's :class:`CommandBatcher`
-(calls that arrive while a batch is on its way go out together in the next, so one fsync covers
-several); ``*_call`` methods and :meth:`SaleScripts.together` send several scripts in one
-batch. An observer (the store's stock view) sees every answer. ``stock_snapshot`` goes on its
-own client (:class:`~sale_backend.storage.store.SaleStore` gives it one connection of its own).
+Every call goes through the process's :class:`CommandBatcher` (calls that arrive while a batch
+is on its way go out together in the next, so one fsync covers several); ``*_call`` methods and
+:meth:`SaleScripts.together` send several scripts in one batch. An observer (the store's stock
+view) sees every answer. The stock view's own reads go on a connection of their own
+(:class:`CallbackSnapshots`): they write nothing, and every sold-out answer waits on them.
 """
 
 from __future__ import annotations
@@ -24,13 +24,15 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 from redis.typing import EncodableT
 
 from sale_backend.storage.keys import EventKeys
-from sale_backend.storage.stock_view import RecordLogPart, StockSnapshot
+from sale_backend.storage.stock_view import RecordLogPart, SnapshotDone, StockSnapshot
 from service_kit.command_batches import BatchedCall, CommandBatcher
 from service_kit.lua import LuaScript, Prelude
 from service_kit.mail_outbox import ENQUEUE_PRELUDE
+from service_kit.redis_callbacks import CallbackConnection
 
 PACKAGE = "sale_backend.storage"
 HOLD_KEYS = ("stock", "seats", "holds", "hold_expiry", "buyers", "hold_payment")
@@ -52,6 +54,56 @@ class ScanAnswer(NamedTuple):
 
 def decode(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _snapshot(raw: Sequence[str], records_known: int | None) -> StockSnapshot:
+    """``stock_snapshot.lua``'s reply, decoded."""
+    count = int(raw[4])
+    pairs = raw[5 + count :]
+    figures = {name: int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)}
+    next_expiry = int(raw[1])
+    records = None
+    if records_known is not None:
+        records = RecordLogPart(int(raw[3]), raw[5 : 5 + count], int(raw[2]))
+    return StockSnapshot(int(raw[0]), None if next_expiry < 0 else next_expiry, figures, records)
+
+
+class CallbackSnapshots:
+    """The stock view's reads (:class:`~sale_backend.storage.stock_view.SnapshotReader`) on a
+    :class:`~service_kit.redis_callbacks.CallbackConnection`: sent as the view asks, the answer
+    handed to the view as the loop reads it (the view updates itself and wakes the requests
+    waiting for it there, not a task's step or three later)."""
+
+    def __init__(self, connection: CallbackConnection, script: _Script) -> None:
+        self._connection = connection
+        self._script = script
+
+    def read(self, event_id: str, records_known: int, done: SnapshotDone) -> None:
+        def answered(reply: Any) -> None:
+            if isinstance(reply, OSError):
+                done(reply)
+                return
+            if isinstance(reply, Exception):  # an error reply
+                done(ResponseError(str(reply)))
+                return
+            try:
+                snapshot = _snapshot(tuple(decode(item) for item in reply), records_known)
+            except (ValueError, IndexError, TypeError) as error:
+                done(ResponseError(f"stock_snapshot.lua answered {reply!r:.200}: {error}"))
+            else:
+                done(snapshot)
+
+        run = self._script.run
+        self._connection.eval_script(
+            run.sha,
+            run.source,
+            self._script.keys(event_id, None),
+            [records_known, MAX_RECORDS_PER_READ],
+            answered,
+        )
+
+    async def aclose(self) -> None:
+        await self._connection.aclose()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -108,9 +160,7 @@ class SaleScripts:
         redis: Redis,
         batcher: CommandBatcher | None = None,
         observer: AnswerObserver | None = None,
-        reader: Redis | None = None,
     ) -> None:
-        """``reader``: the client of the stock view's reads (else ``redis``)."""
         self.batcher = batcher or CommandBatcher(redis)
         self._observer = observer
         self._hold = _Script(redis, "hold", HOLD_KEYS, ("hold_id", "hold", "ttl_ms", "buyer_limit"))
@@ -148,7 +198,7 @@ class SaleScripts:
             ("catalog", "tier_count", "tiers..."),
         )
         self._stock_snapshot = _Script(
-            reader or redis,
+            redis,
             "stock_snapshot",
             ("stock", "hold_expiry", "record_log"),
             ("records_known", "max_records"),
@@ -332,21 +382,9 @@ class SaleScripts:
         earliest hold expiry; with ``records_known``, the entries of the event's record log
         past that many (at most ``MAX_RECORDS_PER_READ``)."""
         known = -1 if records_known is None else records_known
-        # on its own, not in a batch: it writes nothing (no fsync to share), and under load a
-        # read that waited for a batch and its steps came back too late to keep the view young
-        reply = await self._stock_snapshot.run(
-            self._stock_snapshot.keys(event_id, None), [known, MAX_RECORDS_PER_READ]
-        )
-        raw = tuple(decode(item) for item in reply)
-        count = int(raw[4])
-        pairs = raw[5 + count :]
-        figures = {
-            decode(name): int(value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)
-        }
-        next_expiry = int(raw[1])
-        records = None
-        if records_known is not None:
-            records = RecordLogPart(int(raw[3]), raw[5 : 5 + count], int(raw[2]))
-        return StockSnapshot(
-            int(raw[0]), None if next_expiry < 0 else next_expiry, figures, records
-        )
+        raw = await self._one(self._stock_snapshot, event_id, [known, MAX_RECORDS_PER_READ])
+        return _snapshot(raw, records_known)
+
+    def snapshots_on(self, connection: CallbackConnection) -> CallbackSnapshots:
+        """The stock view's reads of ``stock_snapshot.lua`` on a connection of their own."""
+        return CallbackSnapshots(connection, self._stock_snapshot)

@@ -37,6 +37,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from redis.exceptions import RedisError
 
@@ -73,6 +74,49 @@ class StockSnapshot:
     """The record log past what the reader knew (None: not asked for)."""
 
 
+SnapshotDone = Callable[[StockSnapshot | Exception], None]
+"""Gets a read's snapshot, or the error that stopped it."""
+
+
+@runtime_checkable
+class SnapshotReader(Protocol):
+    """Reads an event's stock snapshot, sent as it is called, and calls ``done`` with it (as
+    soon as the answer is read: the view updates itself and wakes its waiters from there)."""
+
+    def read(self, event_id: str, records_known: int, done: SnapshotDone) -> None: ...
+
+    async def aclose(self) -> None:
+        """No more answers; reads out are ended (``done`` may still hear of them)."""
+
+
+class AsyncSnapshots:
+    """A :class:`SnapshotReader` over a coroutine function (each read a task of its own: its
+    answer comes a loop step after it was read)."""
+
+    def __init__(self, read: Callable[[str, int], Awaitable[StockSnapshot]]) -> None:
+        self._read = read
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def read(self, event_id: str, records_known: int, done: SnapshotDone) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(event_id, records_known, done))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, event_id: str, records_known: int, done: SnapshotDone) -> None:
+        try:
+            snapshot = await self._read(event_id, records_known)
+        except Exception as error:
+            done(error)
+        else:
+            done(snapshot)
+
+    async def aclose(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 @dataclass(slots=True)
 class _Records:
     """The names of an event's Idempotency-Key records this process has read."""
@@ -107,12 +151,9 @@ class _Read:
     """One read out, and the requests waiting for it (each on its own future, set by the read
     itself as it ends: a busy loop wakes them one step after the answer, not three)."""
 
-    asked_at: float
-    """When it was started (monotonic): the refreshes are paced by this."""
+    sent_at: float
+    """When it was sent (monotonic): its figures are as young as this."""
     waiters: list[asyncio.Future[None]]
-    sent_at: float | None = None
-    """When its task sent it, a loop step after it was asked (a busy loop's step can take
-    tens of ms): its figures are as young as this."""
 
 
 @dataclass(slots=True)
@@ -122,7 +163,7 @@ class _Reads:
     the newest was sent, waiting for the next."""
 
     out: list[_Read] = field(default_factory=list)
-    newest_asked_at: float = float("-inf")
+    newest_sent_at: float = float("-inf")
     next: list[asyncio.Future[None]] | None = None
     """Requests waiting for the next read; an empty list when a read is only asked for."""
     took: float = 0.0
@@ -132,12 +173,12 @@ class _Reads:
 class StockView:
     def __init__(
         self,
-        read: Callable[[str, int], Awaitable[StockSnapshot]],
+        read: SnapshotReader | Callable[[str, int], Awaitable[StockSnapshot]],
         max_age_seconds: float = MAX_AGE_SECONDS,
         refresh_after_seconds: float = REFRESH_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._read = read
+        self._reader = read if isinstance(read, SnapshotReader) else AsyncSnapshots(read)
         self.max_age_seconds = max_age_seconds
         self.refresh_after_seconds = refresh_after_seconds
         self._clock = clock
@@ -146,7 +187,6 @@ class StockView:
         self._forgotten_at: dict[str, float] = {}
         self._listeners: list[Callable[[str], None]] = []
         self._records: dict[str, _Records] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.reads = 0
 
@@ -206,7 +246,7 @@ class StockView:
         reads = self._reads.setdefault(event_id, _Reads())
         if self._may_start(reads):
             self._start_read(event_id, reads)
-        elif reads.newest_asked_at < self._clock() and reads.next is None:
+        elif reads.newest_sent_at < self._clock() and reads.next is None:
             reads.next = []
 
     def reading(self, event_id: str) -> bool:
@@ -222,10 +262,12 @@ class StockView:
                 if not waiter.done():
                     waiter.set_result(None)
             reads.next = None
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for reads in self._reads.values():
+            for read in reads.out:
+                for waiter in read.waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+        await self._reader.aclose()
 
     def on_read(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_id)`` after every read of an event is in."""
@@ -279,9 +321,9 @@ class StockView:
         if self._may_start(reads):
             self._start_read(event_id, reads)
         waited: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        young = [read for read in reads.out if read.sent_at is None or read.sent_at > arrived]
-        if young:  # the first asked comes back first
-            min(young, key=lambda read: read.asked_at).waiters.append(waited)
+        young = [read for read in reads.out if read.sent_at > arrived]
+        if young:  # the first sent comes back first
+            min(young, key=lambda read: read.sent_at).waiters.append(waited)
         else:
             if reads.next is None:
                 reads.next = []
@@ -307,7 +349,7 @@ class StockView:
             MIN_REFRESH_SECONDS,
             min(self.refresh_after_seconds, self.max_age_seconds - 2 * reads.took),
         )
-        overdue = self._clock() - reads.newest_asked_at >= interval
+        overdue = self._clock() - reads.newest_sent_at >= interval
         return overdue and len(reads.out) < MAX_READS_OUT
 
     def _start_read(self, event_id: str, reads: _Reads) -> None:
@@ -318,45 +360,38 @@ class StockView:
         read = _Read(self._clock(), reads.next or [])
         reads.next = None
         reads.out.append(read)
-        reads.newest_asked_at = read.asked_at
-        task = asyncio.get_running_loop().create_task(self._run_read(event_id, reads, read))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _run_read(self, event_id: str, reads: _Reads, read: _Read) -> None:
-        error: BaseException | None = None
-        try:
-            read.sent_at = self._clock()
-            await self._read_once(event_id, read.sent_at)
-        except BaseException as failed:  # the waiters hear of it; a cancellation goes on
-            error = failed
-            if not isinstance(failed, Exception):
-                raise
-            LOGGER.debug("stock view of %s not read: %s", event_id, failed)
-        finally:
-            self._read_done(event_id, reads, read, error)
+        reads.newest_sent_at = read.sent_at
+        records = self._records.setdefault(event_id, _Records())
+        self._reader.read(
+            event_id, records.known, lambda outcome: self._read_done(event_id, reads, read, outcome)
+        )
 
     def _read_done(
-        self, event_id: str, reads: _Reads, read: _Read, error: BaseException | None
+        self, event_id: str, reads: _Reads, read: _Read, outcome: StockSnapshot | Exception
     ) -> None:
+        if isinstance(outcome, Exception):
+            LOGGER.debug("stock view of %s not read: %s", event_id, outcome)
+        elif not self._closed:
+            self._take(event_id, read.sent_at, outcome)
         for waiter in read.waiters:
             if waiter.done():
                 continue  # its request went away
-            if isinstance(error, Exception):
-                waiter.set_exception(error)
-            else:  # read, or cancelled (shutting down): the view says what it has
+            if isinstance(outcome, Exception):
+                waiter.set_exception(outcome)
+            else:
                 waiter.set_result(None)
         reads.out.remove(read)
-        if error is None:
-            reads.took = self._clock() - read.asked_at
-        if read.asked_at != reads.newest_asked_at:
+        if not isinstance(outcome, Exception):
+            reads.took = self._clock() - read.sent_at
+        if read.sent_at != reads.newest_sent_at:
             return  # an older read: a newer one is out
-        if reads.next is not None and not isinstance(error, asyncio.CancelledError):
+        if reads.next is not None:
             self._start_read(event_id, reads)  # requests came while this read was out
 
-    async def _read_once(self, event_id: str, sent_at: float) -> None:
+    def _take(self, event_id: str, sent_at: float, snapshot: StockSnapshot) -> None:
+        """A read's snapshot into the view (unless a newer read is in, or stock came back
+        since it was sent); the listeners hear of it."""
         records = self._records.setdefault(event_id, _Records())
-        snapshot = await self._read(event_id, records.known)
         self.reads += 1
         every_record = self._add_records(records, snapshot.records)
         if sent_at < self._forgotten_at.get(event_id, float("-inf")):

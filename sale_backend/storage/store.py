@@ -14,13 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis, RedisCluster
+from redis.asyncio import Redis
 
 from sale_backend.errors import EventNotFound
 from sale_backend.storage.keys import EVENT_REGISTRY_KEY, EventKeys
 from sale_backend.storage.scripts import Answer, SaleScripts, ScriptCall, decode
-from sale_backend.storage.stock_view import StockSnapshot, StockView
+from sale_backend.storage.stock_view import (
+    AsyncSnapshots,
+    SnapshotReader,
+    StockSnapshot,
+    StockView,
+)
 from service_kit.command_batches import CommandBatcher
+from service_kit.redis_callbacks import CallbackConnection, RedisAddress
 
 
 def _bytes(value: Any) -> bytes:
@@ -34,18 +40,21 @@ class SaleStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self.batcher = CommandBatcher(redis)
-        # the stock view's reads on a connection of their own: a pooled command waits a loop
-        # step for the pool's health check, and under load every step is tens of ms
-        self.reader = redis if isinstance(redis, RedisCluster) else redis.client()
-        self.scripts = SaleScripts(redis, self.batcher, self._keep_view, self.reader)
-        self.stock_view = StockView(self.stock_snapshot)
+        self.scripts = SaleScripts(redis, self.batcher, self._keep_view)
+        # the stock view's reads on a connection whose answers it takes as the loop reads them
+        # (through redis-py, a read came back several loop steps later: under load, too late
+        # to keep the view young); a cluster, TLS or a unix socket keeps to redis-py
+        address = RedisAddress.of(redis)
+        reader: SnapshotReader = (
+            AsyncSnapshots(self.stock_snapshot)
+            if address is None
+            else self.scripts.snapshots_on(CallbackConnection(address))
+        )
+        self.stock_view = StockView(reader)
 
     async def aclose(self) -> None:
-        """End the stock view's reads and give their connection back (before the client
-        closes)."""
+        """End the stock view's reads (before the client closes)."""
         await self.stock_view.close()
-        if self.reader is not self.redis:
-            await self.reader.aclose()
 
     def _keep_view(self, call: ScriptCall, answer: Answer, sent_at: float) -> None:
         """Scripts that return stock make the view read it again; a hold refused for want of

@@ -1,0 +1,138 @@
+"""A loop step takes in at most ``LIMIT_PER_STEP`` connections' requests (service_kit.read_budget),
+over real socket pairs and the served protocol: with many connections sending at once, every
+request is answered, each with its own body, bytes that came while a connection waited are kept
+in order (a request split over two writes, two pipelined requests), and a request in progress
+that awaits an answer gets it within a few steps while the crowd is taken in (not after all of
+it)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from service_kit.http_protocol import PROTOCOL, GuardedHttpToolsProtocol
+from service_kit.read_budget import LIMIT_PER_STEP
+
+CONNECTIONS = 8 * LIMIT_PER_STEP
+answered = {"crowd": 0, "crowd before the request in progress": 0}
+
+
+async def echo(request: Request) -> Response:
+    answered["crowd"] += 1
+    return PlainTextResponse((await request.body()).decode())
+
+
+async def awaits_twice(request: Request) -> Response:
+    """A request in progress: two awaited answers (as a purchase awaits Redis); how many of
+    the crowd were answered before it is counted."""
+    loop = asyncio.get_running_loop()
+    for _ in range(2):
+        reply = loop.create_future()
+        loop.call_soon(reply.set_result, None)
+        await reply
+    answered["crowd before the request in progress"] = answered["crowd"]
+    return PlainTextResponse("done")
+
+
+APP = Starlette(
+    routes=[Route("/echo", echo, methods=["POST"]), Route("/slow", awaits_twice)]
+)
+
+
+def post(body: str) -> bytes:
+    return (
+        f"POST /echo HTTP/1.1\r\nhost: shop.test\r\ncontent-length: {len(body)}\r\n\r\n{body}"
+    ).encode()
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[[], socket.socket]]:
+    config = Config(app=APP, http=PROTOCOL, lifespan="off", log_level="warning")
+    config.load()
+    state = ServerState()
+    loop = asyncio.get_running_loop()
+    opened: list[tuple[asyncio.BaseTransport, socket.socket]] = []
+
+    async def one() -> socket.socket:
+        server_end, client_end = socket.socketpair()
+        server_end.setblocking(False)
+        client_end.setblocking(False)
+        transport, _ = await loop.connect_accepted_socket(
+            lambda: GuardedHttpToolsProtocol(config, state, {}), server_end
+        )
+        opened.append((transport, client_end))
+        return client_end
+
+    yield one  # type: ignore[misc]
+    for transport, client_end in opened:
+        transport.close()
+        client_end.close()
+    await asyncio.sleep(0)
+
+
+async def answer_of(client: socket.socket, marker: bytes) -> bytes:
+    loop = asyncio.get_running_loop()
+    received = b""
+    async with asyncio.timeout(10):
+        while marker not in received:
+            chunk = await loop.sock_recv(client, 65536)
+            assert chunk, received
+            received += chunk
+    return received
+
+
+async def test_a_crowd_sending_at_once_is_answered_each_with_its_own_body(
+    connect: Callable[[], asyncio.Future[socket.socket]],
+) -> None:
+    clients = [await connect() for _ in range(CONNECTIONS)]
+    for index, client in enumerate(clients):  # all in the sockets before the loop reads
+        client.send(post(f"buyer-{index}-"))
+    answers = await asyncio.gather(
+        *(answer_of(client, f"buyer-{index}-".encode()) for index, client in enumerate(clients))
+    )
+    for index, answer in enumerate(answers):
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert answer.endswith(f"buyer-{index}-".encode())
+
+
+async def test_bytes_that_come_while_a_connection_waits_are_kept_in_order(
+    connect: Callable[[], asyncio.Future[socket.socket]],
+) -> None:
+    clients = [await connect() for _ in range(CONNECTIONS)]
+    last = clients[-1]  # its first bytes come behind the whole crowd: it waits its turn
+    for client in clients[:-1]:
+        client.send(post("crowd"))
+    head, tail = post("split-body")[:30], post("split-body")[30:]
+    last.send(head)
+    await asyncio.sleep(0)  # the loop reads the crowd and the first half
+    last.send(tail + post("pipelined"))
+    answer = await answer_of(last, b"pipelined")
+    assert answer.count(b"HTTP/1.1 200 OK") == 2
+    assert answer.index(b"split-body") < answer.index(b"pipelined")
+    await asyncio.gather(*(answer_of(client, b"crowd") for client in clients[:-1]))
+
+
+async def test_a_request_in_progress_is_answered_while_the_crowd_is_taken_in(
+    connect: Callable[[], asyncio.Future[socket.socket]],
+) -> None:
+    slow = await connect()
+    clients = [await connect() for _ in range(CONNECTIONS)]
+    answered["crowd"] = 0
+    slow.send(b"GET /slow HTTP/1.1\r\nhost: shop.test\r\n\r\n")
+    for client in clients:
+        client.send(post("crowd"))
+    await answer_of(slow, b"done")
+    await asyncio.gather(*(answer_of(client, b"crowd") for client in clients))
+    assert answered["crowd"] == CONNECTIONS
+    # taken in all at once, the whole crowd ran before each of its awaited answers; with the
+    # budget, the steps it took meanwhile took in LIMIT_PER_STEP connections each
+    assert answered["crowd before the request in progress"] < CONNECTIONS // 2
