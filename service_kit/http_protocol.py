@@ -47,6 +47,8 @@ from service_kit.read_budget import read_budget
 from service_kit.server_limits import ServerLimits
 
 PROTOCOL = "service_kit.http_protocol:GuardedHttpToolsProtocol"
+DEFERRED_MAX_BYTES = 65536
+"""A deferred connection's socket is paused once it has sent this much more meanwhile."""
 HEADER_OVERHEAD_BYTES = 4
 """``: `` and CRLF around each header, as sent."""
 
@@ -84,6 +86,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._watch_seconds = min(self.head_timeout_seconds, float(self.timeout_keep_alive))
         self._deferred: list[bytes] | None = None
         """Bytes read while this loop step had taken in its budget of connections."""
+        self._deferred_bytes = 0
         self._refusal: ServiceError | None = None
         """The error this connection was (or is being) refused with; later reads are ignored."""
 
@@ -107,10 +110,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._deferred is not None:  # read while deferred: kept behind the rest
             self._deferred.append(data)
+            self._deferred_bytes += len(data)
+            if self._deferred_bytes > DEFERRED_MAX_BYTES:
+                self.flow.pause_reading()  # a client that keeps sending waits for its turn
             return
         if not self._budget.take():  # this loop step has taken in enough: the next ones
             self._deferred = [data]
-            self.flow.pause_reading()
+            self._deferred_bytes = len(data)
             self._budget.defer(self)
             return
         self._take_in(data)

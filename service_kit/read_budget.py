@@ -5,8 +5,9 @@ with a thousand busy keep-alive connections takes in a thousand requests in one 
 next step comes only when all of them ran: a request in progress that awaits Redis, a payment or
 the waiting room (a purchase awaits a dozen such answers) waits that long for each of them, so
 the few purchases of a sell-out race took seconds while the refusals around them flowed. With a
-budget, a step takes in at most ``limit`` connections' data; the others are paused (their bytes
-kept, in the order they came) and taken in by the next steps, oldest first, ``limit`` at a time.
+budget, a step takes in at most ``limit`` connections' data; the others keep their bytes, in the
+order they came (a socket is paused only when its client sends 64 KiB more meanwhile), and are
+taken in by the next steps, oldest first, ``limit`` at a time.
 The work done is the same, and requests wait in the same order (in the socket rather than in the
 ready queue), but a step is short, so the answers that requests in progress await are taken up
 within milliseconds.
