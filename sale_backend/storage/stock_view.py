@@ -7,9 +7,9 @@ only short-cuts refusals that are certain:
 - it is read in one step (``stock_snapshot.lua``: the stock hash, the Redis time and the
   earliest hold expiry) at most ``refresh_after_seconds`` apart while requests use it (in the
   background), and more often when a read takes long (a busy process answers its reads late):
-  a read goes out when ``max_age_seconds`` less the time the last read took has passed since
-  the one before (at least ``MIN_REFRESH_SECONDS`` apart, at most ``MAX_READS_OUT`` out), so a
-  young view is always on its way;
+  a read goes out when ``max_age_seconds`` less twice the time the last read took has passed
+  since the one before (at least ``MIN_REFRESH_SECONDS`` apart, at most ``MAX_READS_OUT`` out),
+  so a young view is always on its way;
 - a tier is refused only on a figure younger than ``max_age_seconds`` (counted from the moment
   the read was *sent*, so a ticket that comes back right after a read is sold again within that
   time), or on a read sent after the request arrived (as fresh as asking the script then);
