@@ -31,6 +31,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,19 @@ REPLY_TIMEOUT_SECONDS = 120.0
 """Long enough that a slow answer is measured rather than counted as an error."""
 
 
+@dataclass(frozen=True, slots=True)
+class RaceResult:
+    burst: list[float]
+    """Latencies (s) of each connection's first request: the opening burst."""
+    rest: list[float]
+    purchases: list[float]
+    """Latencies of the 201s (in either of the above too)."""
+    outcomes: Counter[str]
+    elapsed_seconds: float
+    split: dict[int, int]
+    """Shop worker pid -> connections it held at the end."""
+
+
 def problem_type(body: bytes) -> str:
     try:
         return str(orjson.loads(body).get("type", "?"))
@@ -67,11 +81,9 @@ async def race(
     requests: list[bytes],
     connections: int,
     count_split: Callable[[], dict[int, int]],
-) -> tuple[list[float], list[float], list[float], Counter[str], float, dict[int, int]]:
+) -> RaceResult:
     """Every request once, over ``connections`` connections opened before the start;
-    ``count_split`` counts each worker's connections at the end, before they close. The
-    latencies of the opening burst (each connection's first request), of the rest, and of the
-    purchases (201) among them."""
+    ``count_split`` counts each worker's connections at the end, before they close."""
     clients = [KeepAliveConnection(host, port) for _ in range(connections)]
     opened = await asyncio.gather(*(client.connect() for client in clients), return_exceptions=True)
     failures = [error for error in opened if isinstance(error, BaseException)]
@@ -112,7 +124,7 @@ async def race(
     split = count_split()
     for client in clients:
         client.close()
-    return burst, latencies, purchases, outcomes, elapsed, split
+    return RaceResult(burst, latencies, purchases, outcomes, elapsed, split)
 
 
 def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int) -> dict[str, Any]:
@@ -141,9 +153,8 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
     def count_split() -> dict[int, int]:
         return connections_per_process(shop.worker_pids(), shop.port)
 
-    burst, rest, purchases, outcomes, elapsed, split = uvloop.run(
-        race(shop.host, shop.port, requests, connections, count_split)
-    )
+    result = uvloop.run(race(shop.host, shop.port, requests, connections, count_split))
+    outcomes, elapsed, split = result.outcomes, result.elapsed_seconds, result.split
     client_cpu = time.process_time() - client_cpu
     after = system.usage()
     worker_cpu = [
@@ -172,10 +183,10 @@ def benchmark(system: ShopBenchSystem, buyers: int, connections: int, stock: int
         "checks": checks,
         "requests_per_second": round(buyers / elapsed, 1),
         "elapsed_seconds": round(elapsed, 2),
-        "latency": latency_summary(burst + rest),
-        "latency_opening_burst": latency_summary(burst),
-        "latency_after_burst": latency_summary(rest),
-        "latency_purchases": latency_summary(purchases),
+        "latency": latency_summary(result.burst + result.rest),
+        "latency_opening_burst": latency_summary(result.burst),
+        "latency_after_burst": latency_summary(result.rest),
+        "latency_purchases": latency_summary(result.purchases),
         "per_request": {
             **usage_per_request(before, after, buyers),
             "client_cpu_us": round(client_cpu / buyers * 1e6, 1),

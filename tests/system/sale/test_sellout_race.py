@@ -109,11 +109,13 @@ def test_the_race_sells_exactly_the_stock_and_refuses_everyone_else_cleanly(
     def count_split() -> dict[int, int]:
         return connections_per_process(served.worker_pids(), served.port)
 
-    _, outcomes, _, split = asyncio.run(
-        race(served.host, served.port, requests, 300, count_split)
-    )
-    assert outcomes == {"201": stock, "409 sold-out": buyers - stock}
+    result = asyncio.run(race(served.host, served.port, requests, 300, count_split))
+    assert result.outcomes == {"201": stock, "409 sold-out": buyers - stock}
+    split = result.split
     assert len(split) == 2 and sum(split.values()) == 300, split  # both workers, every connection
+    # each connection's first request is the opening burst; the purchases are measured apart
+    assert (len(result.burst), len(result.rest)) == (300, buyers - 300)
+    assert len(result.purchases) == stock
     sold = figures(system, event_id)
     assert (sold["sold_total"], sold["held_total"], sold["remaining_total"]) == (stock, 0, 0)
 
