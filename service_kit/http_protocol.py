@@ -124,8 +124,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def take_deferred(self) -> None:
         """The loop step's turn of a connection whose data was deferred (:mod:`read_budget`)."""
         chunks, self._deferred = self._deferred, None
-        if chunks is None or self.transport.is_closing():
-            return
+        if chunks is None or self._refusal is not None or self.transport.is_closing():
+            return  # gone, or refused meanwhile (a head that took too long)
         self.flow.resume_reading()
         self._take_in(b"".join(chunks))
 
