@@ -83,6 +83,9 @@ def test_the_page_follows_a_sell_out_by_stock_and_the_reopening(server: ServerPr
             page = context.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(f"{base}/q/{queue_id}")
+            # the visitor page (no place yet) joins with its script and loads the page of the
+            # place, which is what is checked
+            page.wait_for_selector("#status[data-status-url]")
 
             def message() -> str:
                 return page.text_content("#status-message") or ""
