@@ -152,9 +152,11 @@ class AttemptDoor:
         unless attempts at their tiers are in flight or a read of the event is under way (the
         end of those has the view read, and that read decides)."""
         del self._watches[event_id]
-        waiting = self._waiting.get(event_id)
-        if not waiting:
+        waiting = [one for one in self._waiting.get(event_id, ()) if not one.decided.done()]
+        if not waiting:  # all decided (or gone) since: nothing to watch
+            self._waiting.pop(event_id, None)
             return
+        self._waiting[event_id] = waiting
         due = time.monotonic() - self.max_wait_seconds
         reading = self.view.reading(event_id)
         for waiter in waiting:
