@@ -16,10 +16,12 @@ within milliseconds.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections import deque
 from typing import Protocol
 
+LOGGER = logging.getLogger("service_kit")
 LIMIT_PER_STEP = 32
 
 
@@ -62,12 +64,18 @@ class ReadBudget:
         self._loop.call_soon(self._drain)
 
     def _drain(self) -> None:
-        for _ in range(min(self.limit, len(self._deferred))):
-            self._deferred.popleft().take_deferred()
-        if self._deferred:
-            self._loop.call_soon(self._drain)
-        else:
-            self._draining = False
+        try:
+            for _ in range(min(self.limit, len(self._deferred))):
+                connection = self._deferred.popleft()
+                try:
+                    connection.take_deferred()
+                except Exception:  # one connection's fault must not stall the others
+                    LOGGER.exception("a deferred connection's request could not be taken in")
+        finally:
+            if self._deferred:
+                self._loop.call_soon(self._drain)
+            else:
+                self._draining = False
 
 
 _BUDGETS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ReadBudget] = (

@@ -20,7 +20,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from service_kit.http_protocol import PROTOCOL, GuardedHttpToolsProtocol
-from service_kit.read_budget import LIMIT_PER_STEP
+from service_kit.read_budget import LIMIT_PER_STEP, ReadBudget
 
 CONNECTIONS = 8 * LIMIT_PER_STEP
 answered = {"crowd": 0, "crowd before the request in progress": 0}
@@ -136,3 +136,29 @@ async def test_a_request_in_progress_is_answered_while_the_crowd_is_taken_in(
     # taken in all at once, the whole crowd ran before each of its awaited answers; with the
     # budget, the steps it took meanwhile took in LIMIT_PER_STEP connections each
     assert answered["crowd before the request in progress"] < CONNECTIONS // 2
+
+
+class Failing:
+    def take_deferred(self) -> None:
+        raise RuntimeError("a connection that cannot take its bytes in")
+
+
+class Taking:
+    def __init__(self, taken: list[int], index: int) -> None:
+        self.taken = taken
+        self.index = index
+
+    def take_deferred(self) -> None:
+        self.taken.append(self.index)
+
+
+async def test_one_connection_that_fails_does_not_stall_the_ones_behind_it() -> None:
+    budget = ReadBudget(asyncio.get_running_loop(), limit=2)
+    taken: list[int] = []
+    assert budget.take() and budget.take() and not budget.take()  # this step's two
+    budget.defer(Failing())
+    for index in range(5):
+        budget.defer(Taking(taken, index))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert taken == [0, 1, 2, 3, 4]  # in order, two a step, past the failing one
