@@ -258,15 +258,11 @@ class StockView:
         """Send no more reads and end the ones out (before the Redis client closes)."""
         self._closed = True
         for reads in self._reads.values():
-            for waiter in reads.next or ():
+            waiting = [*(reads.next or ()), *(w for read in reads.out for w in read.waiters)]
+            reads.next = None
+            for waiter in waiting:
                 if not waiter.done():
                     waiter.set_result(None)
-            reads.next = None
-        for reads in self._reads.values():
-            for read in reads.out:
-                for waiter in read.waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
         await self._reader.aclose()
 
     def on_read(self, listener: Callable[[str], None]) -> None:
