@@ -15,10 +15,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from uvicorn.config import Config
-from uvicorn.server import ServerState
 
-from service_kit.http_protocol import PROTOCOL, GuardedHttpToolsProtocol
+from service_kit.http_protocol import GuardedHttpToolsProtocol
+from tests.support.served_protocol import ProtocolServer
 
 
 async def whole(request: Request) -> Response:
@@ -85,20 +84,10 @@ class Served:
 
 @pytest.fixture
 async def served() -> AsyncIterator[Served]:
-    config = Config(app=APP, http=PROTOCOL, lifespan="off", log_level="warning")
-    config.load()
-    state = ServerState()
-    server_end, client_end = socket.socketpair()
-    server_end.setblocking(False)
-    client_end.setblocking(False)
-    loop = asyncio.get_running_loop()
-    transport, protocol = await loop.connect_accepted_socket(
-        lambda: GuardedHttpToolsProtocol(config, state, {}), server_end
-    )
-    assert isinstance(protocol, GuardedHttpToolsProtocol)
+    server = ProtocolServer(APP)
+    client_end, protocol = await server.connect()
     yield Served(client_end, protocol)
-    transport.close()
-    client_end.close()
+    server.close()
 
 
 async def send(served: Served, request: bytes) -> None:

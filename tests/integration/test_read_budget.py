@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from uvicorn.config import Config
-from uvicorn.server import ServerState
 
-from service_kit.http_protocol import PROTOCOL, GuardedHttpToolsProtocol
 from service_kit.read_budget import LIMIT_PER_STEP, ReadBudget
+from tests.support.served_protocol import ProtocolServer
 
 CONNECTIONS = 8 * LIMIT_PER_STEP
 answered = {"crowd": 0, "crowd before the request in progress": 0}
@@ -55,27 +53,15 @@ def post(body: str) -> bytes:
 
 
 @pytest.fixture
-async def connect() -> AsyncIterator[Callable[[], socket.socket]]:
-    config = Config(app=APP, http=PROTOCOL, lifespan="off", log_level="warning")
-    config.load()
-    state = ServerState()
-    loop = asyncio.get_running_loop()
-    opened: list[tuple[asyncio.BaseTransport, socket.socket]] = []
+async def connect() -> AsyncIterator[Callable[[], Awaitable[socket.socket]]]:
+    server = ProtocolServer(APP)
 
     async def one() -> socket.socket:
-        server_end, client_end = socket.socketpair()
-        server_end.setblocking(False)
-        client_end.setblocking(False)
-        transport, _ = await loop.connect_accepted_socket(
-            lambda: GuardedHttpToolsProtocol(config, state, {}), server_end
-        )
-        opened.append((transport, client_end))
+        client_end, _ = await server.connect()
         return client_end
 
-    yield one  # type: ignore[misc]
-    for transport, client_end in opened:
-        transport.close()
-        client_end.close()
+    yield one
+    server.close()
     await asyncio.sleep(0)
 
 
@@ -91,7 +77,7 @@ async def answer_of(client: socket.socket, marker: bytes) -> bytes:
 
 
 async def test_a_crowd_sending_at_once_is_answered_each_with_its_own_body(
-    connect: Callable[[], asyncio.Future[socket.socket]],
+    connect: Callable[[], Awaitable[socket.socket]],
 ) -> None:
     clients = [await connect() for _ in range(CONNECTIONS)]
     for index, client in enumerate(clients):  # all in the sockets before the loop reads
@@ -105,7 +91,7 @@ async def test_a_crowd_sending_at_once_is_answered_each_with_its_own_body(
 
 
 async def test_bytes_that_come_while_a_connection_waits_are_kept_in_order(
-    connect: Callable[[], asyncio.Future[socket.socket]],
+    connect: Callable[[], Awaitable[socket.socket]],
 ) -> None:
     clients = [await connect() for _ in range(CONNECTIONS)]
     last = clients[-1]  # its first bytes come behind the whole crowd: it waits its turn
@@ -122,7 +108,7 @@ async def test_bytes_that_come_while_a_connection_waits_are_kept_in_order(
 
 
 async def test_a_request_in_progress_is_answered_while_the_crowd_is_taken_in(
-    connect: Callable[[], asyncio.Future[socket.socket]],
+    connect: Callable[[], Awaitable[socket.socket]],
 ) -> None:
     slow = await connect()
     clients = [await connect() for _ in range(CONNECTIONS)]
