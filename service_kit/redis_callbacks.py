@@ -42,6 +42,9 @@ class RedisAddress:
     username: str | None = None
     password: str | None = None
     connect_timeout_seconds: float = 2.0
+    reply_timeout_seconds: float = 5.0
+    """A reply later than this ends the connection (a Redis that hangs, or whose socket a
+    forked child still holds open after the server was killed, never closes it)."""
 
     @classmethod
     def of(cls, redis: Redis) -> RedisAddress | None:
@@ -61,6 +64,7 @@ class RedisAddress:
             username=options.get("username"),
             password=options.get("password"),
             connect_timeout_seconds=float(options.get("socket_connect_timeout") or 2.0),
+            reply_timeout_seconds=float(options.get("socket_timeout") or 5.0),
         )
 
 
@@ -81,11 +85,15 @@ def pack_command(args: Sequence[Any]) -> bytes:
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, reply_timeout_seconds: float) -> None:
         self.transport: asyncio.Transport | None = None
         self.replies: deque[Reply] = deque()
+        self.sent_at: deque[float] = deque()
+        """When each reply still awaited was asked for (loop time)."""
         self.reader = hiredis.Reader()
         self.lost = False
+        self.reply_timeout_seconds = reply_timeout_seconds
+        self._watch: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
@@ -94,6 +102,7 @@ class _Protocol(asyncio.Protocol):
         try:
             self.reader.feed(data)
             while (reply := self.reader.gets()) is not False:
+                self.sent_at.popleft()
                 _deliver(self.replies.popleft(), reply)
         except (hiredis.ProtocolError, IndexError) as error:  # not Redis, or out of step
             self._fail(ConnectionError(f"bad reply from Redis: {error!r}"))
@@ -103,13 +112,33 @@ class _Protocol(asyncio.Protocol):
 
     def send(self, command: bytes, reply: Reply) -> None:
         assert self.transport is not None
+        loop = asyncio.get_running_loop()
         self.replies.append(reply)
+        self.sent_at.append(loop.time())
         self.transport.write(command)
+        if self._watch is None:
+            self._watch = loop.call_later(self.reply_timeout_seconds, self._check_replies)
+
+    def _check_replies(self) -> None:
+        """One timer per connection: the oldest reply awaited may not be late."""
+        self._watch = None
+        if self.lost or not self.sent_at:
+            return
+        loop = asyncio.get_running_loop()
+        due = self.sent_at[0] + self.reply_timeout_seconds
+        if loop.time() >= due:
+            self._fail(ConnectionError("Redis did not answer in time"))
+        else:
+            self._watch = loop.call_at(due, self._check_replies)
 
     def _fail(self, error: OSError) -> None:
         self.lost = True
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         if self.transport is not None:
             self.transport.close()
+        self.sent_at.clear()
         while self.replies:
             _deliver(self.replies.popleft(), error)
 
@@ -165,7 +194,9 @@ class CallbackConnection:
             loop = asyncio.get_running_loop()
             async with asyncio.timeout(self.address.connect_timeout_seconds):
                 _, protocol = await loop.create_connection(
-                    _Protocol, self.address.host, self.address.port
+                    lambda: _Protocol(self.address.reply_timeout_seconds),
+                    self.address.host,
+                    self.address.port,
                 )
             for setup in self._setup_commands():
                 protocol.send(pack_command(setup), _setup_reply(protocol))

@@ -119,3 +119,25 @@ def test_commands_are_packed_as_resp_arrays() -> None:
     )
     with pytest.raises(TypeError):
         pack_command(["SET", None])
+
+
+async def test_a_redis_that_never_answers_ends_the_connection_after_the_reply_timeout() -> None:
+    """A server that takes the command and says nothing (a hung Redis, or a killed one whose
+    forked child still holds the socket): the caller is told, not left waiting for ever."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connection = CallbackConnection(RedisAddress("127.0.0.1", port, reply_timeout_seconds=0.2))
+    try:
+        answer = await asyncio.wait_for(ask(connection, "PING"), timeout=5)
+        assert isinstance(answer, ConnectionError) and "in time" in str(answer)
+    finally:
+        await connection.aclose()
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
