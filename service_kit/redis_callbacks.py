@@ -112,6 +112,9 @@ class _Protocol(asyncio.Protocol):
 
     def send(self, command: bytes, reply: Reply) -> None:
         assert self.transport is not None
+        if self.lost:  # no reply can come: the caller is told now
+            _deliver(reply, ConnectionError("the Redis connection was lost"))
+            return
         loop = asyncio.get_running_loop()
         self.replies.append(reply)
         self.sent_at.append(loop.time())
@@ -189,27 +192,39 @@ class CallbackConnection:
         self.call(["EVALSHA", sha, *tail], first)
 
     async def _connect(self) -> None:
-        queued: list[tuple[bytes, Reply]] = []
+        """Open a connection for the calls queued meanwhile. The callers hear of a failure
+        only once this attempt is over: a caller that calls again from its function (the stock
+        view sends the next read) starts the next attempt, not a call queued for none."""
         try:
-            loop = asyncio.get_running_loop()
-            async with asyncio.timeout(self.address.connect_timeout_seconds):
-                _, protocol = await loop.create_connection(
-                    lambda: _Protocol(self.address.reply_timeout_seconds),
-                    self.address.host,
-                    self.address.port,
-                )
-            for setup in self._setup_commands():
-                protocol.send(pack_command(setup), _setup_reply(protocol))
-            self._protocol = protocol
-            queued, self._queued = self._queued, []
-            for command, reply in queued:
-                protocol.send(command, reply)
+            protocol = await self._open()
         except (OSError, TimeoutError) as error:
+            self._connecting = None
             queued, self._queued = self._queued, []
             for _, reply in queued:
                 _deliver(reply, ConnectionError(f"cannot connect to Redis: {error!r}"))
-        finally:
+            return
+        except BaseException:  # closed meanwhile (aclose cancels): aclose tells the queued
             self._connecting = None
+            raise
+        self._connecting = None
+        self._protocol = protocol
+        for setup in self._setup_commands():
+            protocol.send(pack_command(setup), _setup_reply(protocol))
+        queued, self._queued = self._queued, []
+        for command, reply in queued:
+            protocol.send(command, reply)
+
+    async def _open(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(self.address.connect_timeout_seconds):
+            _, protocol = await loop.create_connection(
+                lambda: _Protocol(self.address.reply_timeout_seconds),
+                self.address.host,
+                self.address.port,
+            )
+        if protocol.lost:  # closed by the server before this task ran again
+            raise ConnectionError("the Redis connection was lost as it was made")
+        return protocol
 
     def _setup_commands(self) -> list[list[Any]]:
         address = self.address
@@ -226,10 +241,11 @@ class CallbackConnection:
 
     async def aclose(self) -> None:
         self._closed = True
-        if self._connecting is not None:
-            self._connecting.cancel()
+        connecting = self._connecting
+        if connecting is not None:
+            connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
+                await connecting
         if self._protocol is not None and self._protocol.transport is not None:
             self._protocol.transport.close()
         queued, self._queued = self._queued, []

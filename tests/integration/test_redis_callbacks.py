@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -139,5 +140,48 @@ async def test_a_redis_that_never_answers_ends_the_connection_after_the_reply_ti
         await connection.aclose()
         for writer in held:
             writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_call_made_by_a_caller_told_of_a_failed_connect_is_answered_too() -> None:
+    """The stock view sends its next read from the function that hears the last one failed:
+    that call starts a connect of its own (it was once queued behind the attempt that was
+    ending, and waited for ever: a checkout hung at the door after a Redis was killed)."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    connection = CallbackConnection(RedisAddress("127.0.0.1", port))
+    second: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def again(value: Any) -> None:
+        assert isinstance(value, ConnectionError)
+        connection.call(["PING"], second.set_result)
+
+    try:
+        connection.call(["PING"], again)
+        refused = await asyncio.wait_for(second, timeout=5)
+        assert isinstance(refused, ConnectionError)
+    finally:
+        await connection.aclose()
+
+
+async def test_a_connection_the_server_closes_as_it_is_made_fails_the_calls_out() -> None:
+    """A server that accepts and closes at once (a Redis at its client limit, or going away):
+    the queued calls are told, whether the close comes before or after the connection is
+    taken into use."""
+
+    async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(close_at_once, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connection = CallbackConnection(RedisAddress("127.0.0.1", port, reply_timeout_seconds=30))
+    try:
+        answers = [ask(connection, "PING") for _ in range(3)]
+        replies = await asyncio.wait_for(asyncio.gather(*answers), timeout=5)
+        assert all(isinstance(reply, ConnectionError) for reply in replies)
+    finally:
+        await connection.aclose()
         server.close()
         await server.wait_closed()
