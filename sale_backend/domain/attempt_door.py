@@ -11,11 +11,13 @@ While attempts at a waiting buyer's tiers are in flight, the buyer keeps waiting
 they take (each one's end has the view read again, and that read decides): on an overloaded
 machine those attempts can take seconds, and letting the crowd through meanwhile would send
 thousands of pass claims and scripts after the last tickets (that flood is what overloads the
-waiting room). Only a buyer whose tiers have no attempt in flight, with no read of the event
-under way, and who has waited ``max_wait_seconds`` (a read that failed, say) goes on for the
-hold script to decide, as without the door (one timer per event looks every half
-``max_wait_seconds``; a waiter awaits only its own future, so a read's decision reaches it one
-loop step later). The script stays the authority; the door never refuses on its own.
+waiting room). A read that fails (the store cannot be reached, or did not answer in time)
+lets every buyer who waited since before it was sent go on at once, for the full path to
+answer each with the store's error as without the door. Besides, a buyer whose tiers have no
+attempt in flight, with no read of the event under way, and who has waited
+``max_wait_seconds`` goes on for the hold script to decide (one timer per event looks every
+half ``max_wait_seconds``; a waiter awaits only its own future, so a read's decision reaches it
+one loop step later). The script stays the authority; the door never refuses on its own.
 
 While buyers wait and attempts are in flight, the view is read again every
 ``REREAD_SECONDS`` (not only when an attempt ends): the attempts take their tickets with their
@@ -56,6 +58,7 @@ class AttemptDoor:
         self._rereads: dict[str, asyncio.TimerHandle] = {}
         self._watches: dict[str, asyncio.TimerHandle] = {}
         view.on_read(self._review)
+        view.on_read_failed(self._read_failed)
 
     async def enter(self, event_id: str, quantities: Mapping[str, int]) -> Shortfall | None:
         """None: the attempt goes on and counts until :meth:`leave`. A shortfall: while it
@@ -137,6 +140,27 @@ class AttemptDoor:
                 self._rereads[event_id] = asyncio.get_running_loop().call_later(
                     REREAD_SECONDS, self._reread, event_id
                 )
+        else:
+            del self._waiting[event_id]
+
+    def _read_failed(self, event_id: str, sent_at: float) -> None:
+        """A read of the event failed (the store cannot be reached, say): no read will decide
+        for the buyers who waited since before it was sent, so they go on at once, for the
+        full path to answer each (and report the failure) as without the door."""
+        waiting = self._waiting.get(event_id)
+        if not waiting:
+            return
+        still: list[_Waiter] = []
+        for waiter in waiting:
+            if waiter.decided.done():
+                continue
+            if waiter.arrived > sent_at:
+                still.append(waiter)  # the read sent after it came decides (or fails) for it
+                continue
+            self._count(event_id, waiter.quantities, 1)
+            waiter.decided.set_result(None)
+        if still:
+            self._waiting[event_id] = still
         else:
             del self._waiting[event_id]
 

@@ -186,6 +186,7 @@ class StockView:
         self._reads: dict[str, _Reads] = {}
         self._forgotten_at: dict[str, float] = {}
         self._listeners: list[Callable[[str], None]] = []
+        self._failure_listeners: list[Callable[[str, float], None]] = []
         self._records: dict[str, _Records] = {}
         self._closed = False
         self.reads = 0
@@ -268,6 +269,11 @@ class StockView:
     def on_read(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_id)`` after every read of an event is in."""
         self._listeners.append(listener)
+
+    def on_read_failed(self, listener: Callable[[str, float], None]) -> None:
+        """Call ``listener(event_id, sent_at)`` after a read of an event failed (the store
+        could not be reached or did not answer; ``sent_at`` is when the read was sent)."""
+        self._failure_listeners.append(listener)
 
     def _decide(
         self, view: _EventView, decided_at: float, quantities: Mapping[str, int]
@@ -365,24 +371,29 @@ class StockView:
     def _read_done(
         self, event_id: str, reads: _Reads, read: _Read, outcome: StockSnapshot | Exception
     ) -> None:
-        if isinstance(outcome, Exception):
-            LOGGER.debug("stock view of %s not read: %s", event_id, outcome)
-        elif not self._closed:
-            self._take(event_id, read.sent_at, outcome)
-        for waiter in read.waiters:
-            if waiter.done():
-                continue  # its request went away
+        reads.out.remove(read)  # first: whatever a listener does, the read is no longer out
+        try:
             if isinstance(outcome, Exception):
-                waiter.set_exception(outcome)
+                LOGGER.debug("stock view of %s not read: %s", event_id, outcome)
+                if not self._closed:
+                    for failed in self._failure_listeners:
+                        failed(event_id, read.sent_at)
             else:
-                waiter.set_result(None)
-        reads.out.remove(read)
-        if not isinstance(outcome, Exception):
-            reads.took = self._clock() - read.sent_at
-        if read.sent_at != reads.newest_sent_at:
-            return  # an older read: a newer one is out
-        if reads.next is not None:
-            self._start_read(event_id, reads)  # requests came while this read was out
+                reads.took = self._clock() - read.sent_at
+                if not self._closed:
+                    self._take(event_id, read.sent_at, outcome)
+        finally:
+            for waiter in read.waiters:
+                if waiter.done():
+                    continue  # its request went away
+                if isinstance(outcome, Exception):
+                    waiter.set_exception(outcome)
+                else:
+                    waiter.set_result(None)
+            # the newest read is back (an older one leaves it to the newer one out) and
+            # requests came while it was out: the next read is theirs
+            if read.sent_at == reads.newest_sent_at and reads.next is not None:
+                self._start_read(event_id, reads)
 
     def _take(self, event_id: str, sent_at: float, snapshot: StockSnapshot) -> None:
         """A read's snapshot into the view (unless a newer read is in, or stock came back

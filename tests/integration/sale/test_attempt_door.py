@@ -145,3 +145,38 @@ async def test_waiters_are_kept_while_the_read_that_decides_them_is_out(
     assert [(refusal.tier_id, refusal.remaining) for refusal in refusals if refusal] == [
         ("standard", 0)
     ] * 3
+
+
+async def test_waiters_go_on_at_once_when_the_store_cannot_be_read(
+    shop: Shop, unique_id: str
+) -> None:
+    """The sale Redis went away while buyers waited for attempts in flight: the read their end
+    asks for fails, and every waiter goes on for the full path to report the failure (not one
+    buyer per wait of the door, with the others kept meanwhile)."""
+    await shop.define(unique_id, max_tickets_per_buyer=100, max_tickets_per_order=100)
+    await hold(shop, unique_id, 98)
+    store_gone = False
+
+    async def read(event_id: str, records_known: int) -> StockSnapshot:
+        if store_gone:
+            raise ConnectionError("Connect call failed")
+        return await shop.runtime.store.stock_snapshot(event_id, records_known)
+
+    view = shop.stock_view(read)
+    assert await view.shortfall(unique_id, ONE) is None
+    door = AttemptDoor(view, max_wait_seconds=30)  # its own rule would keep them for long
+    assert await door.enter(unique_id, ONE) is None
+    assert await door.enter(unique_id, ONE) is None
+    waiters = [asyncio.create_task(door.enter(unique_id, ONE)) for _ in range(5)]
+    await asyncio.sleep(0.2)
+    assert not any(waiter.done() for waiter in waiters)
+
+    store_gone = True
+    door.leave(unique_id, ONE)  # the attempts failed on the store's error
+    door.leave(unique_id, ONE)
+    assert await asyncio.wait_for(asyncio.gather(*waiters), timeout=5) == [None] * 5
+    assert door.waiting(unique_id) == 0
+    for _ in range(5):  # each counts until its attempt leaves
+        assert door.in_flight(unique_id, ONE)
+        door.leave(unique_id, ONE)
+    assert not door.in_flight(unique_id, ONE)
