@@ -40,7 +40,25 @@ def _closed(connection: Connection) -> bool:
     return writer is None or writer.transport is None or writer.transport.is_closing()
 
 
+CLIENT_CLOSED = "the Redis client was closed"
+
+
 class GuardedConnection(Connection):
+    retired = False
+    """Its pool was closed (:class:`service_kit.closing_pool.ClosingConnectionPool`): it opens
+    no socket again, so work still running after its client closed fails instead of leaving a
+    connection that nobody closes."""
+
+    async def connect_check_health(
+        self, check_health: bool = True, retry_socket_connect: bool = True
+    ) -> None:
+        if self.retired:
+            raise RedisConnectionError(CLIENT_CLOSED)
+        await super().connect_check_health(check_health, retry_socket_connect)
+        if self.retired:  # the pool closed while it connected
+            await self.disconnect()
+            raise RedisConnectionError(CLIENT_CLOSED)
+
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         try:
             await super().send_packed_command(command, check_health)

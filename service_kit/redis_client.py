@@ -20,13 +20,14 @@ from __future__ import annotations
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service_kit.bounded_cluster import BoundedRedisCluster
+from service_kit.closing_pool import ClosingConnectionPool
 from service_kit.cluster_connections import guard_pool_connections
 from service_kit.errors import RedisUrlError
 from service_kit.settings_tree import INTEGER, NUMBER, Cast, Variable
@@ -107,13 +108,14 @@ def redis_from_url(
     that meets a dead pooled connection is sent again on a new one (:func:`reconnect_retry`).
     """
     if not is_cluster_url(url):
-        pool = BlockingConnectionPool.from_url(
+        pool = ClosingConnectionPool.from_url(
             url,
             timeout=pool_timeout_seconds,
             retry=reconnect_retry(),
             **_common_options(max_connections),
         )
-        # a connection closed under a command fails as one (service_kit/cluster_connections.py)
+        # a connection closed under a command fails as one (service_kit/cluster_connections.py),
+        # and none opens again once the client is closed (service_kit/closing_pool.py)
         guard_pool_connections(pool)
         return Redis.from_pool(pool)
     plain_url, seeds = cluster_seed_nodes(url)

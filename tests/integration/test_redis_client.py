@@ -8,6 +8,7 @@ import pytest
 import uvloop
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service_kit.bounded_cluster import BoundedRedisCluster
 from service_kit.errors import RedisUrlError
@@ -76,6 +77,29 @@ def test_a_connection_closed_under_a_command_is_reconnected_not_an_error(
             await client.aclose()
 
     assert uvloop.run(command_on_a_connection_closed_under_it()) is True
+
+
+async def test_work_left_running_when_the_client_closes_opens_no_connection(
+    redis_url: str, unique_id: str
+) -> None:
+    """A task that outlives its app's Redis client (a catalog reload nobody waits for) fails
+    as with a Redis that went away, instead of opening a socket in a pool that is never closed
+    again (the collector found those after the event loop had gone)."""
+    if is_cluster_url(redis_url):
+        pytest.skip("the single node's pool")
+    client = redis_from_url(redis_url, max_connections=4)
+    await client.set(f"{unique_id}:k", "v")
+    pool = client.connection_pool
+    taken = await pool.get_connection()  # a command under way as the client closes
+    late = asyncio.create_task(client.get(f"{unique_id}:k"))  # runs once the close began
+    await client.aclose()
+    with pytest.raises(RedisConnectionError, match="client was closed"):
+        await late
+    with pytest.raises(RedisConnectionError, match="client was closed"):
+        await taken.send_command("PING")  # sent again after the close: no new socket
+    await pool.release(taken)
+    connections = [*pool._available_connections, *pool._in_use_connections]
+    assert connections and not any(connection.is_connected for connection in connections)
 
 
 async def test_cluster_url_gives_a_cluster_client_that_waits_for_connections(
