@@ -113,56 +113,52 @@ class AttemptDoor:
     def _review(self, event_id: str) -> None:
         """After a read of the event: refuse, let through or keep each attempt that waited
         since before the read was sent (the read decides for it as the script would have)."""
-        waiting = self._waiting.get(event_id)
         read_at = self.view.last_read_at(event_id)
-        if not waiting or read_at is None:
+        if not self._waiting.get(event_id) or read_at is None:
             return
+        still = self._decide(event_id, read_at, read_failed=False)
+        if not still:
+            return
+        if any(waiter.arrived > read_at for waiter in still):
+            self.view.read_soon(event_id)
+        elif event_id not in self._rereads:  # they wait for attempts in flight
+            self._rereads[event_id] = asyncio.get_running_loop().call_later(
+                REREAD_SECONDS, self._reread, event_id
+            )
+
+    def _read_failed(self, event_id: str, sent_at: float) -> None:
+        """A read of the event failed (the store cannot be reached, say): no read will decide
+        for the buyers who waited since before it was sent, so they go on at once, for the
+        full path to answer each (and report the failure) as without the door."""
+        if self._waiting.get(event_id):
+            self._decide(event_id, sent_at, read_failed=True)
+
+    def _decide(self, event_id: str, sent_at: float, read_failed: bool) -> list[_Waiter]:
+        """Decide for each waiter that came before the read sent at ``sent_at``: refused on a
+        certain shortfall, let through when its tickets fit or the read failed, else kept.
+        The ones still waiting (kept, or come since) are returned."""
         still: list[_Waiter] = []
-        for waiter in waiting:
+        for waiter in self._waiting.get(event_id, ()):
             if waiter.decided.done():
                 continue
-            if waiter.arrived > read_at:
-                still.append(waiter)
+            if waiter.arrived > sent_at:
+                still.append(waiter)  # the read sent after it came decides (or fails) for it
                 continue
-            shortfall = self.view.shortfall_as_of_read(event_id, waiter.quantities)
+            shortfall = (
+                None if read_failed else self.view.shortfall_as_of_read(event_id, waiter.quantities)
+            )
             if shortfall is not None:
                 waiter.decided.set_result(shortfall)
-            elif self._fits(event_id, waiter.quantities):
+            elif read_failed or self._fits(event_id, waiter.quantities):
                 self._count(event_id, waiter.quantities, 1)
                 waiter.decided.set_result(None)
             else:
                 still.append(waiter)
         if still:
             self._waiting[event_id] = still
-            if any(waiter.arrived > read_at for waiter in still):
-                self.view.read_soon(event_id)
-            elif event_id not in self._rereads:  # they wait for attempts in flight
-                self._rereads[event_id] = asyncio.get_running_loop().call_later(
-                    REREAD_SECONDS, self._reread, event_id
-                )
         else:
-            del self._waiting[event_id]
-
-    def _read_failed(self, event_id: str, sent_at: float) -> None:
-        """A read of the event failed (the store cannot be reached, say): no read will decide
-        for the buyers who waited since before it was sent, so they go on at once, for the
-        full path to answer each (and report the failure) as without the door."""
-        waiting = self._waiting.get(event_id)
-        if not waiting:
-            return
-        still: list[_Waiter] = []
-        for waiter in waiting:
-            if waiter.decided.done():
-                continue
-            if waiter.arrived > sent_at:
-                still.append(waiter)  # the read sent after it came decides (or fails) for it
-                continue
-            self._count(event_id, waiter.quantities, 1)
-            waiter.decided.set_result(None)
-        if still:
-            self._waiting[event_id] = still
-        else:
-            del self._waiting[event_id]
+            self._waiting.pop(event_id, None)
+        return still
 
     def _watch(self, event_id: str) -> None:
         """Look at the event's waiters every half ``max_wait_seconds`` while there are any."""
