@@ -226,7 +226,6 @@ def problem_answer(error: ServiceError) -> Answer:
 
 
 @functools.lru_cache(maxsize=256)  # a sell-out race records the same refusal body
-@functools.lru_cache(maxsize=256)
 def _problem_slug(body: bytes) -> str:
     """The last part of a problem's type (a refusal's body is one of a few, each read once)."""
     try:
