@@ -56,6 +56,12 @@ def decode(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
+def _snapshot_args(records_known: int | None) -> list[int]:
+    """``stock_snapshot.lua``'s arguments: the record log entries known (-1: none wanted) and
+    how many new ones one answer may bring."""
+    return [-1 if records_known is None else records_known, MAX_RECORDS_PER_READ]
+
+
 def _snapshot(raw: Sequence[str], records_known: int | None) -> StockSnapshot:
     """``stock_snapshot.lua``'s reply, decoded."""
     count = int(raw[4])
@@ -98,7 +104,7 @@ class CallbackSnapshots:
             run.sha,
             run.source,
             self._script.keys(event_id, None),
-            [records_known, MAX_RECORDS_PER_READ],
+            _snapshot_args(records_known),
             answered,
         )
 
@@ -381,8 +387,7 @@ class SaleScripts:
         """``stock_snapshot.lua``: the stock hash with the Redis time of the read and the
         earliest hold expiry; with ``records_known``, the entries of the event's record log
         past that many (at most ``MAX_RECORDS_PER_READ``)."""
-        known = -1 if records_known is None else records_known
-        raw = await self._one(self._stock_snapshot, event_id, [known, MAX_RECORDS_PER_READ])
+        raw = await self._one(self._stock_snapshot, event_id, _snapshot_args(records_known))
         return _snapshot(raw, records_known)
 
     def snapshots_on(self, connection: CallbackConnection) -> CallbackSnapshots:

@@ -319,9 +319,7 @@ class StockView:
         """Wait for a read sent after ``arrived`` (the one out, or the next)."""
         if self._closed:
             return
-        reads = self._reads.setdefault(event_id, _Reads())
-        if self._may_start(reads):
-            self._start_read(event_id, reads)
+        reads = self._start_read_unless_out(event_id)
         waited: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         young = [read for read in reads.out if read.sent_at > arrived]
         if young:  # the first sent comes back first
@@ -333,13 +331,14 @@ class StockView:
         with contextlib.suppress(RedisError, OSError):
             await waited
 
-    def _start_read_unless_out(self, event_id: str) -> None:
+    def _start_read_unless_out(self, event_id: str) -> _Reads:
         """A refresh, unless a read is out that was sent less than ``refresh_after_seconds``
         ago (under load a read can take longer than that: the next one goes out meanwhile, so
-        a young read is always on its way)."""
+        a young read is always on its way); the event's reads."""
         reads = self._reads.setdefault(event_id, _Reads())
         if self._may_start(reads):
             self._start_read(event_id, reads)
+        return reads
 
     def _may_start(self, reads: _Reads) -> bool:
         """No read is out, or the newest went out a refresh interval ago (``refresh_after_seconds``,
