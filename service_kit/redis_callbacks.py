@@ -195,18 +195,17 @@ class CallbackConnection:
         """Open a connection for the calls queued meanwhile. The callers hear of a failure
         only once this attempt is over: a caller that calls again from its function (the stock
         view sends the next read) starts the next attempt, not a call queued for none."""
+        opened: _Protocol | OSError | TimeoutError
         try:
-            protocol = await self._open()
+            opened = await self._open()
         except (OSError, TimeoutError) as error:
-            self._connecting = None
-            queued, self._queued = self._queued, []
-            for _, reply in queued:
-                _deliver(reply, ConnectionError(f"cannot connect to Redis: {error!r}"))
+            opened = error
+        finally:
+            self._connecting = None  # cleared before the callers hear of a failure
+        if not isinstance(opened, _Protocol):
+            self._fail_queued(ConnectionError(f"cannot connect to Redis: {opened!r}"))
             return
-        except BaseException:  # closed meanwhile (aclose cancels): aclose tells the queued
-            self._connecting = None
-            raise
-        self._connecting = None
+        protocol = opened
         self._protocol = protocol
         for setup in self._setup_commands():
             protocol.send(pack_command(setup), _setup_reply(protocol))
@@ -248,9 +247,13 @@ class CallbackConnection:
                 await connecting
         if self._protocol is not None and self._protocol.transport is not None:
             self._protocol.transport.close()
+        self._fail_queued(ConnectionError("the connection is closed"))
+
+    def _fail_queued(self, error: OSError) -> None:
+        """Tell the calls queued so far (calls made meanwhile are queued anew)."""
         queued, self._queued = self._queued, []
         for _, reply in queued:
-            _deliver(reply, ConnectionError("the connection is closed"))
+            _deliver(reply, error)
 
 
 def _setup_reply(protocol: _Protocol) -> Reply:
